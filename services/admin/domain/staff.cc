@@ -1,0 +1,65 @@
+#include "services/admin/domain/staff.h"
+
+#include <array>
+
+#include "services/common/status/field_errors.h"
+
+namespace aggpay::admin {
+
+using common::InvalidField;
+
+bool IsStaffRole(absl::string_view role) {
+  static constexpr std::array<absl::string_view, 5> kRoles = {"admin", "operator", "reviewer",
+                                                             "finance", "auditor"};
+  for (auto r : kRoles) {
+    if (r == role) return true;
+  }
+  return false;
+}
+
+absl::Status ValidateNewStaff(const Staff& s) {
+  if (s.username.size() < 3 || s.username.size() > 64) {
+    return InvalidField("username", "must be 3 to 64 characters");
+  }
+  if (s.username[0] < 'a' || s.username[0] > 'z') {
+    return InvalidField("username", "must start with a lowercase letter");
+  }
+  for (char c : s.username) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                    c == '-';
+    if (!ok) return InvalidField("username", "may contain only a-z, 0-9, '.', '_' and '-'");
+  }
+  if (s.display_name.size() > 128) return InvalidField("display_name", "is longer than 128 bytes");
+  if (!IsStaffRole(s.role)) {
+    return InvalidField("role", "must be one of admin, operator, reviewer, finance, auditor");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckTokenUsable(const StaffToken& token, const Staff& staff, absl::Time now) {
+  if (token.revoked_at.has_value()) return absl::UnauthenticatedError("token revoked");
+  if (now >= token.expires_at) return absl::UnauthenticatedError("token expired");
+  if (staff.status != StaffStatus::kActive) {
+    return absl::UnauthenticatedError("staff account disabled");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateTokenTtl(absl::Duration ttl) {
+  if (ttl < absl::Minutes(1) || ttl > absl::Hours(24 * 366)) {
+    return InvalidField("ttl_seconds", "must be between 60 seconds and one year");
+  }
+  return absl::OkStatus();
+}
+
+absl::string_view StaffStatusName(StaffStatus status) {
+  return status == StaffStatus::kActive ? "ACTIVE" : "DISABLED";
+}
+
+std::optional<StaffStatus> ParseStaffStatus(absl::string_view name) {
+  if (name == "ACTIVE") return StaffStatus::kActive;
+  if (name == "DISABLED") return StaffStatus::kDisabled;
+  return std::nullopt;
+}
+
+}  // namespace aggpay::admin

@@ -1,0 +1,100 @@
+#include "services/aggpayd/config.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/common/config/config_reader.h"
+#include "services/common/status/status_macros.h"
+
+namespace aggpay::aggpayd {
+
+const std::vector<std::string>& KnownServices() {
+  static const std::vector<std::string> kServices = {"admin"};
+  return kServices;
+}
+
+std::string Config::PeerAddress(const std::string& service) const {
+  auto it = peers.find(service);
+  return it == peers.end() ? grpc_listen : it->second;
+}
+
+absl::StatusOr<std::vector<std::string>> ResolveServices(const std::vector<std::string>& names) {
+  std::vector<std::string> out;
+  for (const auto& n : names) {
+    if (n == "all") return KnownServices();
+    if (std::find(KnownServices().begin(), KnownServices().end(), n) == KnownServices().end()) {
+      return absl::InvalidArgumentError(absl::StrCat("--services: unknown service \"", n,
+                                                     "\" (known: all, ",
+                                                     absl::StrJoin(KnownServices(), ", "), ")"));
+    }
+    if (std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+  }
+  if (out.empty()) return absl::InvalidArgumentError("--services: name at least one service");
+  return out;
+}
+
+absl::StatusOr<Config> LoadConfig(const std::string& path) {
+  YAML::Node root;
+  if (!path.empty()) {
+    ASSIGN_OR_RETURN(root, common::LoadYamlFile(path));
+  }
+  Config c;
+  common::ConfigReader r(root, "");
+  c.grpc_listen = r.String("grpc_listen", c.grpc_listen);
+  c.http_listen = r.String("http_listen", c.http_listen);
+  c.services = r.StringList("services", c.services);
+  c.migrations_dir = r.String("migrations_dir", c.migrations_dir);
+
+  common::ConfigReader m = r.Child("mysql");
+  c.mysql.host = m.String("host", c.mysql.host);
+  c.mysql.port = static_cast<int>(m.Int("port", c.mysql.port, 1, 65535));
+  c.mysql.user = m.String("user", c.mysql.user);
+  c.mysql.database = m.String("database", c.mysql.database);
+  c.mysql.pool_size = static_cast<int>(m.Int("pool_size", c.mysql.pool_size, 1, 256));
+  c.mysql.connect_timeout = m.Duration("connect_timeout", c.mysql.connect_timeout);
+  c.mysql.acquire_timeout = m.Duration("acquire_timeout", c.mysql.acquire_timeout);
+  RETURN_IF_ERROR(m.Finish());
+
+  common::ConfigReader rd = r.Child("redis");
+  c.redis.host = rd.String("host", c.redis.host);
+  c.redis.port = static_cast<int>(rd.Int("port", c.redis.port, 1, 65535));
+  c.redis.pool_size = static_cast<int>(rd.Int("pool_size", c.redis.pool_size, 1, 256));
+  c.redis.connect_timeout = rd.Duration("connect_timeout", c.redis.connect_timeout);
+  c.redis.command_timeout = rd.Duration("command_timeout", c.redis.command_timeout);
+  RETURN_IF_ERROR(rd.Finish());
+
+  common::ConfigReader lg = r.Child("log");
+  c.log.level = lg.Enum("level", c.log.level, {"trace", "debug", "info", "warn", "error", "off"});
+  c.log.format = lg.Enum("format", c.log.format, {"text", "json"});
+  RETURN_IF_ERROR(lg.Finish());
+
+  common::ConfigReader auth = r.Child("auth");
+  c.token_ttl = auth.Duration("token_ttl", c.token_ttl);
+  c.auth_cache_ttl = auth.Duration("cache_ttl", c.auth_cache_ttl);
+  RETURN_IF_ERROR(auth.Finish());
+
+  common::ConfigReader peers = r.Child("peers");
+  for (const auto& name : KnownServices()) {
+    std::string addr = peers.String(name, "");
+    if (!addr.empty()) {
+      RETURN_IF_ERROR(common::ValidateHostPort(absl::StrCat("peers.", name), addr));
+      c.peers[name] = addr;
+    }
+  }
+  RETURN_IF_ERROR(peers.Finish());
+  RETURN_IF_ERROR(r.Finish());
+  RETURN_IF_ERROR(common::ValidateHostPort("grpc_listen", c.grpc_listen));
+  RETURN_IF_ERROR(common::ValidateHostPort("http_listen", c.http_listen));
+  if (c.token_ttl < absl::Minutes(1)) {
+    return absl::InvalidArgumentError("auth.token_ttl: must be at least 1m");
+  }
+
+  if (const char* v = std::getenv("AGGPAY_MYSQL_PASSWORD")) c.mysql.password = v;
+  if (const char* v = std::getenv("AGGPAY_REDIS_PASSWORD")) c.redis.password = v;
+  if (const char* v = std::getenv("AGGPAY_INTERNAL_SECRET")) c.internal_secret = v;
+  return c;
+}
+
+}  // namespace aggpay::aggpayd

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/common/log/log.h"
+#include "services/common/mysql/mysql_pool.h"
+#include "services/common/redis/redis_client.h"
+
+namespace aggpay::aggpayd {
+
+// Everything aggpayd reads at start-up. Secrets come only from the environment:
+// AGGPAY_MYSQL_PASSWORD, AGGPAY_REDIS_PASSWORD, AGGPAY_INTERNAL_SECRET.
+struct Config {
+  std::string grpc_listen = "127.0.0.1:50051";
+  std::string http_listen = "127.0.0.1:9090";
+  std::vector<std::string> services = {"all"};
+  common::MysqlOptions mysql;
+  common::RedisOptions redis;
+  common::LogOptions log;
+  absl::Duration token_ttl = absl::Hours(24 * 30);
+  absl::Duration auth_cache_ttl = absl::Seconds(5);
+  // Where each service is reached; a service not listed is reached at grpc_listen.
+  std::map<std::string, std::string> peers;
+  std::string internal_secret;
+  std::string migrations_dir = "sql/migrations";
+
+  std::string PeerAddress(const std::string& service) const;
+};
+
+// The service names aggpayd can host.
+const std::vector<std::string>& KnownServices();
+
+// Reads the YAML file at `path` (empty: defaults only) and the environment. Every error names
+// the bad key.
+absl::StatusOr<Config> LoadConfig(const std::string& path);
+
+// Expands "all" and checks names: INVALID_ARGUMENT naming --services.
+absl::StatusOr<std::vector<std::string>> ResolveServices(const std::vector<std::string>& names);
+
+}  // namespace aggpay::aggpayd

@@ -1,0 +1,205 @@
+// aggpayd: the composition root. Reads configuration, builds every object, hosts the chosen
+// services. Nothing else in aggpay reads configuration or the environment.
+
+#include <google/protobuf/descriptor.h>
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "services/admin/admin_service.h"
+#include "services/admin/mysql_audit_repository.h"
+#include "services/admin/mysql_staff_repository.h"
+#include "services/admin/staff_directory.h"
+#include "services/aggpayd/config.h"
+#include "services/common/audit/grpc_audit_sink.h"
+#include "services/common/clock/clock.h"
+#include "services/common/grpc/server.h"
+#include "services/common/http/admin_http.h"
+#include "services/common/mysql/migrator.h"
+#include "services/common/redis/redis_client.h"
+#include "services/common/log/logging.h"
+
+namespace aggpay::aggpayd {
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "aggpayd: %s\n", std::string(status.message()).c_str());
+  return 1;
+}
+
+std::shared_ptr<grpc::Channel> Channel(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+int Migrate(const Config& config) {
+  if (absl::Status s = common::EnsureDatabase(config.mysql); !s.ok()) return Fail(s);
+  auto pool = common::MysqlPool::Create(config.mysql);
+  if (!pool.ok()) return Fail(pool.status());
+  auto result = common::ApplyMigrations(**pool, config.migrations_dir);
+  if (!result.ok()) return Fail(result.status());
+  std::printf("migrations: %zu applied, %d already applied\n", result->applied.size(),
+              result->already_applied);
+  return 0;
+}
+
+int BootstrapAdmin(const Config& config, const std::string& username, bool json) {
+  auto pool = common::MysqlPool::Create(config.mysql);
+  if (!pool.ok()) return Fail(pool.status());
+  common::SystemClock clock;
+  admin::MysqlStaffRepository staff_repo(**pool);
+  admin::MysqlAuditRepository audit(**pool);
+  admin::StaffDirectory directory(staff_repo, clock, config.token_ttl);
+  auto result = directory.BootstrapAdmin(username);
+  common::AuditRecord record;
+  record.at = clock.Now();
+  record.actor = "system:bootstrap-admin";
+  record.role = "system";
+  record.action = "aggpayd bootstrap-admin";
+  record.target = absl::StrCat("username:", username);
+  record.request_id = "bootstrap";
+  record.outcome = result.ok() ? "OK" : std::string(absl::StatusCodeToString(result.status().code()));
+  if (result.ok()) record.details = absl::StrCat("token_id=", result->second.token_id);
+  if (absl::Status s = audit.Append(record); !s.ok()) return Fail(s);
+  if (!result.ok()) return Fail(result.status());
+  const auto& [staff, token] = *result;
+  if (json) {
+    std::printf("{\"staff_id\":\"%s\",\"username\":\"%s\",\"token_id\":\"%s\",\"token\":\"%s\"}\n",
+                staff.staff_id.c_str(), staff.username.c_str(), token.token_id.c_str(),
+                token.token.c_str());
+  } else {
+    std::printf("admin %s (%s)\ntoken %s (id %s, expires %s)\nThis token is shown only once.\n",
+                staff.username.c_str(), staff.staff_id.c_str(), token.token.c_str(),
+                token.token_id.c_str(), absl::FormatTime(token.expires_at).c_str());
+  }
+  return 0;
+}
+
+int Serve(const Config& config, const std::vector<std::string>& requested) {
+  auto services = ResolveServices(requested);
+  if (!services.ok()) return Fail(services.status());
+  if (config.internal_secret.size() < 16) {
+    return Fail(absl::InvalidArgumentError(
+        "AGGPAY_INTERNAL_SECRET: must be set to at least 16 characters (the credential services "
+        "and the gateway present to each other)"));
+  }
+  // Signals are handled by one thread, so block them before any other thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto pool = common::MysqlPool::Create(config.mysql);
+  if (!pool.ok()) return Fail(pool.status());
+  auto redis = std::make_unique<common::RedisClient>(config.redis);
+  if (absl::Status s = redis->Ping(); !s.ok()) {
+    spdlog::warn("redis {}:{} is not reachable at start-up ({}); caches are bypassed until it is",
+                 config.redis.host, config.redis.port, s.message());
+  }
+
+  common::SystemClock clock;
+  common::Metrics metrics;
+
+  // Peers: even in one process, services reach each other over gRPC.
+  auto admin_channel = Channel(config.PeerAddress("admin"));
+  common::GrpcStaffAuthenticator remote_auth(admin_channel, config.internal_secret);
+  common::CachingStaffAuthenticator staff_auth(remote_auth, clock, config.auth_cache_ttl);
+  common::GrpcAuditSink audit_sink(admin_channel, config.internal_secret);
+
+  std::vector<grpc::Service*> grpc_services;
+  std::vector<const google::protobuf::ServiceDescriptor*> descriptors;
+
+  std::unique_ptr<admin::MysqlStaffRepository> staff_repo;
+  std::unique_ptr<admin::MysqlAuditRepository> audit_repo;
+  std::unique_ptr<admin::StaffDirectory> directory;
+  std::unique_ptr<admin::AdminServiceImpl> admin_service;
+  for (const auto& name : *services) {
+    if (name == "admin") {
+      staff_repo = std::make_unique<admin::MysqlStaffRepository>(**pool);
+      audit_repo = std::make_unique<admin::MysqlAuditRepository>(**pool);
+      directory = std::make_unique<admin::StaffDirectory>(*staff_repo, clock, config.token_ttl);
+      admin_service = std::make_unique<admin::AdminServiceImpl>(*directory, *audit_repo);
+      grpc_services.push_back(admin_service.get());
+      descriptors.push_back(google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+          aggpay::v1::AdminService::service_full_name()));
+    }
+  }
+
+  auto policies = common::AccessPolicies::FromServices(descriptors);
+  if (!policies.ok()) return Fail(policies.status());
+  common::AuthInterceptorDeps deps{&*policies, &staff_auth, &audit_sink, &metrics, &clock,
+                                   config.internal_secret};
+  auto server = common::GrpcServer::Start(config.grpc_listen, grpc_services, deps);
+  if (!server.ok()) return Fail(server.status());
+
+  std::vector<std::string> http = absl::StrSplit(config.http_listen, absl::MaxSplits(':', 1));
+  std::vector<common::ReadinessCheck> checks = {
+      {"mysql", [&] { return (*pool)->Ping(); }},
+      {"redis", [&] { return redis->Ping(); }},
+  };
+  auto admin_http = common::AdminHttpServer::Start(http[0], std::stoi(http[1]), metrics, checks);
+  if (!admin_http.ok()) return Fail(admin_http.status());
+
+  std::string hosted;
+  for (const auto& s : *services) absl::StrAppend(&hosted, hosted.empty() ? "" : ",", s);
+  spdlog::info("aggpayd serving [{}] on gRPC {} and HTTP {}", hosted, config.grpc_listen,
+               config.http_listen);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("aggpayd: signal {}, shutting down", sig);
+  (*server)->Shutdown();
+  (*admin_http)->Stop();
+  return 0;
+}
+
+}  // namespace
+}  // namespace aggpay::aggpayd
+
+int main(int argc, char** argv) {
+  using namespace aggpay::aggpayd;
+  CLI::App app{"aggpayd: the aggpay platform daemon"};
+  app.require_subcommand(1);
+  std::string config_path;
+  app.add_option("--config", config_path, "YAML config file")->envname("AGGPAY_CONFIG");
+
+  auto* serve = app.add_subcommand("serve", "host services over gRPC");
+  std::string services_flag = "all";
+  serve->add_option("--services", services_flag, "all, or a comma-separated list of services");
+
+  auto* migrate = app.add_subcommand("migrate", "apply sql/migrations in order");
+  std::string migrations_dir;
+  migrate->add_option("--dir", migrations_dir, "migrations directory");
+
+  auto* bootstrap = app.add_subcommand("bootstrap-admin", "create the first admin, print a token");
+  std::string username = "admin";
+  std::string output = "text";
+  bootstrap->add_option("--username", username, "admin username");
+  bootstrap->add_option("--output", output, "text or json")->check(CLI::IsMember({"text", "json"}));
+
+  CLI11_PARSE(app, argc, argv);
+
+  auto config = LoadConfig(config_path);
+  if (!config.ok()) {
+    std::fprintf(stderr, "aggpayd: config: %s\n", std::string(config.status().message()).c_str());
+    return 2;
+  }
+  if (absl::Status s = aggpay::common::InitLogging(config->log); !s.ok()) {
+    std::fprintf(stderr, "aggpayd: config: %s\n", std::string(s.message()).c_str());
+    return 2;
+  }
+  if (!migrations_dir.empty()) config->migrations_dir = migrations_dir;
+  if (*serve) return Serve(*config, absl::StrSplit(services_flag, ',', absl::SkipEmpty()));
+  if (*migrate) return Migrate(*config);
+  if (*bootstrap) return BootstrapAdmin(*config, username, output == "json");
+  return 1;
+}

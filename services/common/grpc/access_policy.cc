@@ -1,0 +1,68 @@
+#include "services/common/grpc/access_policy.h"
+
+#include <google/protobuf/descriptor.h>
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace aggpay::common {
+
+absl::StatusOr<AccessPolicies> AccessPolicies::FromServices(
+    const std::vector<const google::protobuf::ServiceDescriptor*>& services) {
+  AccessPolicies out;
+  out.public_.set_public_(true);
+  for (const auto* service : services) {
+    for (int i = 0; i < service->method_count(); ++i) {
+      const auto* method = service->method(i);
+      if (!method->options().HasExtension(aggpay::v1::access)) {
+        return absl::InternalError(
+            absl::StrCat(method->full_name(), " has no (aggpay.v1.access) option"));
+      }
+      out.policies_[absl::StrCat("/", service->full_name(), "/", method->name())] =
+          method->options().GetExtension(aggpay::v1::access);
+    }
+  }
+  return out;
+}
+
+const aggpay::v1::AccessPolicy* AccessPolicies::Find(absl::string_view full_method) const {
+  auto it = policies_.find(std::string(full_method));
+  if (it != policies_.end()) return &it->second;
+  if (absl::StartsWith(full_method, "/grpc.health.v1.Health/") ||
+      absl::StartsWith(full_method, "/grpc.reflection.")) {
+    return &public_;
+  }
+  return nullptr;
+}
+
+absl::Status Authorize(const aggpay::v1::AccessPolicy& policy, const Principal& p) {
+  if (policy.public_()) return absl::OkStatus();
+  switch (p.kind) {
+    case Principal::Kind::kAnonymous:
+      return absl::UnauthenticatedError(
+          "missing credential: send \"authorization: Bearer <staff token>\"");
+    case Principal::Kind::kService:
+      if (policy.internal()) return absl::OkStatus();
+      break;
+    case Principal::Kind::kMerchant:
+      if (policy.merchant()) return absl::OkStatus();
+      break;
+    case Principal::Kind::kTerminal:
+      if (policy.terminal()) return absl::OkStatus();
+      break;
+    case Principal::Kind::kStaff: {
+      if (policy.internal() && policy.roles_size() == 0) break;
+      if (p.role == "admin" && !policy.internal()) return absl::OkStatus();
+      const auto& roles = policy.roles();
+      if (std::find(roles.begin(), roles.end(), p.role) != roles.end()) return absl::OkStatus();
+      return absl::PermissionDeniedError(
+          absl::StrCat("role \"", p.role, "\" may not call this method"));
+    }
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat("a ", p.KindName(), " may not call this method"));
+}
+
+}  // namespace aggpay::common

@@ -1,0 +1,169 @@
+#include "services/common/grpc/auth_interceptor.h"
+
+#include <grpcpp/server_context.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/crypto/crypto.h"
+#include "services/common/log/logging.h"
+
+namespace aggpay::common {
+namespace {
+
+using grpc::experimental::InterceptionHookPoints;
+
+constexpr absl::string_view kAuditTargetKey = "x-aggpay-audit-target";
+constexpr absl::string_view kAuditDetailsKey = "x-aggpay-audit-details";
+
+constexpr absl::string_view kCodeNames[] = {
+    "OK",       "CANCELLED",          "UNKNOWN",   "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS",    "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+    "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
+    "UNAVAILABLE", "DATA_LOSS",       "UNAUTHENTICATED"};
+
+absl::string_view CodeName(int code) {
+  return code >= 0 && code < 17 ? kCodeNames[code] : "UNKNOWN";
+}
+
+grpc::string_ref Ref(absl::string_view s) { return grpc::string_ref(s.data(), s.size()); }
+
+class AuthInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  AuthInterceptor(grpc::experimental::ServerRpcInfo* info, const AuthInterceptorDeps& deps)
+      : info_(info), deps_(deps), method_(info->method()) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      OnMetadata(methods->GetRecvInitialMetadata());
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      OnStatus(methods);
+    }
+    methods->Proceed();
+  }
+
+ private:
+  void OnMetadata(std::multimap<grpc::string_ref, grpc::string_ref>* md) {
+    started_ = deps_.clock->Now();
+    // Nothing a client sends under these names is trusted.
+    md->erase(Ref(kPrincipalKey));
+    md->erase(Ref(kDenialKey));
+    const auto get = [&](absl::string_view key) -> absl::string_view {
+      auto it = md->find(Ref(key));
+      return it == md->end() ? absl::string_view() : absl::string_view(it->second.data(),
+                                                                     it->second.size());
+    };
+    request_id_ = std::string(get(kRequestIdKey));
+    if (request_id_.empty() || request_id_.size() > 128) {
+      request_id_ = RandomToken(12);
+      md->erase(Ref(kRequestIdKey));
+      md->emplace(Ref(kRequestIdKey), Ref(request_id_));
+    }
+
+    policy_ = deps_.policies->Find(method_);
+    absl::Status verdict = Decide(get(kInternalKey), get(kMerchantKey), get("authorization"));
+    if (verdict.ok()) {
+      encoded_principal_ = EncodePrincipal(principal_);
+      md->emplace(Ref(kPrincipalKey), Ref(encoded_principal_));
+    } else {
+      denial_ = verdict;
+      encoded_denial_ = absl::StrCat(static_cast<int>(verdict.code()), ":", verdict.message());
+      md->emplace(Ref(kDenialKey), Ref(encoded_denial_));
+    }
+  }
+
+  absl::Status Decide(absl::string_view internal, absl::string_view merchant,
+                      absl::string_view authorization) {
+    if (policy_ == nullptr) return absl::PermissionDeniedError("unknown method");
+    if (!internal.empty()) {
+      if (deps_.internal_secret.empty() ||
+          !ConstantTimeEquals(internal, deps_.internal_secret)) {
+        return absl::UnauthenticatedError("invalid internal credential");
+      }
+      if (!merchant.empty()) {
+        principal_.kind = Principal::Kind::kMerchant;
+        principal_.id = std::string(merchant);
+        principal_.merchant_id = std::string(merchant);
+      } else {
+        principal_.kind = Principal::Kind::kService;
+        principal_.id = "internal";
+      }
+    } else if (!authorization.empty()) {
+      constexpr absl::string_view kBearer = "Bearer ";
+      if (!absl::StartsWithIgnoreCase(authorization, kBearer)) {
+        return absl::UnauthenticatedError("authorization must be \"Bearer <token>\"");
+      }
+      auto staff = deps_.staff->Authenticate(authorization.substr(kBearer.size()));
+      if (!staff.ok()) return staff.status();
+      principal_ = *std::move(staff);
+    }
+    return Authorize(*policy_, principal_);
+  }
+
+  void OnStatus(grpc::experimental::InterceptorBatchMethods* methods) {
+    grpc::Status status = methods->GetSendStatus();
+    if (!denial_.ok() && status.error_code() != static_cast<grpc::StatusCode>(denial_.code())) {
+      // The handler ran despite the refusal; the caller still sees the refusal.
+      status = grpc::Status(static_cast<grpc::StatusCode>(denial_.code()),
+                            std::string(denial_.message()));
+      methods->ModifySendStatus(status);
+    }
+    auto* trailers = methods->GetSendTrailingMetadata();
+    std::string target;
+    std::string details;
+    if (auto it = trailers->find(std::string(kAuditTargetKey)); it != trailers->end()) {
+      target = it->second;
+      trailers->erase(it);
+    }
+    if (auto it = trailers->find(std::string(kAuditDetailsKey)); it != trailers->end()) {
+      details = it->second;
+      trailers->erase(it);
+    }
+    const int code = static_cast<int>(status.error_code());
+    if (policy_ != nullptr && policy_->mutating()) {
+      AuditRecord record;
+      record.at = deps_.clock->Now();
+      record.actor = principal_.Actor();
+      record.role = principal_.is_staff() ? principal_.role : std::string(principal_.KindName());
+      record.action = method_;
+      record.target = target;
+      record.request_id = request_id_;
+      record.outcome = std::string(CodeName(code));
+      record.details = details;
+      if (absl::Status s = deps_.audit->Append(record); !s.ok()) {
+        spdlog::error("audit append failed for {} {}: {}", method_, request_id_, s.ToString());
+        deps_.metrics->Increment("audit_append_failures_total");
+      }
+    }
+    deps_.metrics->RecordRpc(method_, code, deps_.clock->Now() - started_);
+  }
+
+  grpc::experimental::ServerRpcInfo* info_;
+  const AuthInterceptorDeps& deps_;
+  std::string method_;
+  const aggpay::v1::AccessPolicy* policy_ = nullptr;
+  absl::Time started_;
+  Principal principal_;
+  absl::Status denial_;
+  std::string request_id_;
+  std::string encoded_principal_;
+  std::string encoded_denial_;
+};
+
+}  // namespace
+
+void SetAuditTarget(grpc::ServerContext& context, absl::string_view target,
+                    absl::string_view details) {
+  context.AddTrailingMetadata(std::string(kAuditTargetKey), std::string(target));
+  if (!details.empty()) {
+    context.AddTrailingMetadata(std::string(kAuditDetailsKey), std::string(details));
+  }
+}
+
+grpc::experimental::Interceptor* AuthInterceptorFactory::CreateServerInterceptor(
+    grpc::experimental::ServerRpcInfo* info) {
+  return new AuthInterceptor(info, deps_);
+}
+
+}  // namespace aggpay::common

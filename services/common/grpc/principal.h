@@ -1,0 +1,52 @@
+#pragma once
+
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/statusor.h"
+
+namespace grpc {
+class ServerContext;
+class ClientContext;
+}  // namespace grpc
+
+namespace aggpay::common {
+
+// Who is calling, as established by the auth interceptor.
+struct Principal {
+  enum class Kind { kAnonymous, kStaff, kMerchant, kService, kTerminal };
+  Kind kind = Kind::kAnonymous;
+  std::string id;           // staff id, merchant id, service name or terminal sn
+  std::string role;         // staff role
+  std::string username;     // staff username
+  std::string merchant_id;  // for merchants and terminals
+
+  bool is_staff() const { return kind == Kind::kStaff; }
+  bool is_merchant() const { return kind == Kind::kMerchant; }
+  // "staff:alice", "merchant:m_123": the actor recorded in the audit log.
+  std::string Actor() const;
+  absl::string_view KindName() const;
+};
+
+// Metadata keys. The interceptor drops any client-sent value of kPrincipalKey and kDenialKey
+// before it writes its own, so a handler can trust them.
+inline constexpr absl::string_view kPrincipalKey = "x-aggpay-principal";
+inline constexpr absl::string_view kDenialKey = "x-aggpay-denial";
+// The internal credential that the gateway and services present to each other, and the
+// merchant id the gateway authenticated. The gateway strips both from client requests.
+inline constexpr absl::string_view kInternalKey = "x-aggpay-internal";
+inline constexpr absl::string_view kMerchantKey = "x-aggpay-merchant-id";
+inline constexpr absl::string_view kRequestIdKey = "x-request-id";
+
+std::string EncodePrincipal(const Principal& p);
+absl::StatusOr<Principal> DecodePrincipal(absl::string_view encoded);
+
+// The caller of the current RPC, or the status the interceptor refused it with.
+absl::StatusOr<Principal> CallPrincipal(const grpc::ServerContext& context);
+// The request id from metadata, or a fresh one.
+std::string CallRequestId(const grpc::ServerContext& context);
+
+// Adds the internal credential to an outgoing service-to-service call.
+void AddInternalCredential(grpc::ClientContext& context, const std::string& secret);
+
+}  // namespace aggpay::common

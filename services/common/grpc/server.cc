@@ -1,0 +1,36 @@
+#include "services/common/grpc/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace aggpay::common {
+
+absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
+    const std::string& listen, const std::vector<grpc::Service*>& services,
+    AuthInterceptorDeps deps) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  auto out = std::make_unique<GrpcServer>();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &out->port_);
+  for (grpc::Service* s : services) builder.RegisterService(s);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+  factories.push_back(std::make_unique<AuthInterceptorFactory>(std::move(deps)));
+  builder.experimental().SetInterceptorCreators(std::move(factories));
+  out->server_ = builder.BuildAndStart();
+  if (out->server_ == nullptr || out->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", listen));
+  }
+  return out;
+}
+
+void GrpcServer::Shutdown() {
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+}
+
+void GrpcServer::Wait() { server_->Wait(); }
+
+}  // namespace aggpay::common

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <grpcpp/server.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/common/grpc/auth_interceptor.h"
+
+namespace aggpay::common {
+
+// A gRPC server hosting the given services behind the auth interceptor, with the standard
+// health service (grpc.health.v1) and server reflection.
+class GrpcServer {
+ public:
+  // `listen` is host:port; port 0 picks a free port (see port()).
+  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(const std::string& listen,
+                                                           const std::vector<grpc::Service*>& services,
+                                                           AuthInterceptorDeps deps);
+  int port() const { return port_; }
+  grpc::Server& server() { return *server_; }
+  void Shutdown();
+  void Wait();
+
+ private:
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace aggpay::common

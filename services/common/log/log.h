@@ -1,0 +1,17 @@
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace aggpay::common {
+
+struct LogOptions {
+  std::string level = "info";   // trace, debug, info, warn, error
+  std::string format = "text";  // text or json (one JSON object per line)
+};
+
+// Configures spdlog's default logger on stderr. Called once, by main.
+absl::Status InitLogging(const LogOptions& options);
+
+}  // namespace aggpay::common

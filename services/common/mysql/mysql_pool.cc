@@ -1,0 +1,148 @@
+#include "services/common/mysql/mysql_pool.h"
+
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+#include <mysql_driver.h>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/log/logging.h"
+
+namespace aggpay::common {
+
+bool IsConnectionError(int code) {
+  // CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR, CR_SERVER_GONE_ERROR, CR_SERVER_LOST,
+  // CR_SERVER_LOST_EXTENDED, ER_CON_COUNT_ERROR, ER_SERVER_SHUTDOWN; 0 is a driver-side failure.
+  switch (code) {
+    case 2002:
+    case 2003:
+    case 2006:
+    case 2013:
+    case 2055:
+    case 1040:
+    case 1053:
+    case 0:
+      return true;
+    default:
+      return false;
+  }
+}
+
+absl::Status MapSqlException(const sql::SQLException& e, absl::string_view what) {
+  const int code = e.getErrorCode();
+  if (code == 1062) return absl::AlreadyExistsError(absl::StrCat(what, ": already exists"));
+  if (code == 1205 || code == 1213) {
+    spdlog::warn("mysql {}: lock conflict ({} {}): {}", what, code, e.getSQLState(), e.what());
+    return absl::AbortedError(absl::StrCat(what, ": conflicting concurrent change, retry"));
+  }
+  if (IsConnectionError(code)) {
+    spdlog::warn("mysql {}: connection error ({} {}): {}", what, code, e.getSQLState(), e.what());
+    return absl::UnavailableError(absl::StrCat(what, ": database unavailable"));
+  }
+  spdlog::error("mysql {}: error {} state {}: {}", what, code, e.getSQLState(), e.what());
+  return absl::InternalError(absl::StrCat(what, ": internal database error"));
+}
+
+MysqlPool::MysqlPool(MysqlOptions options)
+    : options_(std::move(options)), driver_(sql::mysql::get_mysql_driver_instance()) {}
+
+MysqlPool::~MysqlPool() = default;
+
+absl::StatusOr<std::unique_ptr<MysqlPool>> MysqlPool::Create(const MysqlOptions& options) {
+  std::unique_ptr<MysqlPool> pool(new MysqlPool(options));
+  auto conn = pool->Connect();
+  if (!conn.ok()) return conn.status();
+  std::lock_guard lock(pool->mu_);
+  pool->idle_.push_back(std::move(*conn));
+  pool->open_ = 1;
+  return pool;
+}
+
+absl::StatusOr<std::unique_ptr<sql::Connection>> MysqlPool::Connect() {
+  sql::ConnectOptionsMap opts;
+  opts["hostName"] = sql::SQLString(absl::StrCat("tcp://", options_.host, ":", options_.port));
+  opts["userName"] = sql::SQLString(options_.user);
+  opts["password"] = sql::SQLString(options_.password);
+  if (!options_.database.empty()) opts["schema"] = sql::SQLString(options_.database);
+  opts["OPT_CONNECT_TIMEOUT"] =
+      static_cast<int>(absl::ToInt64Seconds(options_.connect_timeout) + 1);
+  opts["OPT_READ_TIMEOUT"] = static_cast<int>(absl::ToInt64Seconds(options_.read_timeout) + 1);
+  opts["OPT_WRITE_TIMEOUT"] = static_cast<int>(absl::ToInt64Seconds(options_.read_timeout) + 1);
+  opts["OPT_RECONNECT"] = false;
+  opts["CLIENT_MULTI_STATEMENTS"] = false;
+  opts["CLIENT_FOUND_ROWS"] = true;  // UPDATE counts matched rows, so "not found" is exact
+  opts["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+  try {
+    std::unique_ptr<sql::Connection> conn(driver_->connect(opts));
+    std::unique_ptr<sql::Statement> stmt(conn->createStatement());
+    stmt->execute("SET time_zone = '+00:00'");
+    stmt->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    return conn;
+  } catch (const sql::SQLException& e) {
+    spdlog::warn("mysql connect {}:{}: {} ({})", options_.host, options_.port, e.what(),
+                 e.getErrorCode());
+    return absl::UnavailableError(absl::StrCat("cannot connect to MySQL at ", options_.host, ":",
+                                               options_.port, " as ", options_.user, ": ",
+                                               e.what()));
+  }
+}
+
+absl::StatusOr<MysqlPool::Lease> MysqlPool::Acquire() {
+  std::unique_lock lock(mu_);
+  const auto deadline = absl::ToChronoTime(absl::Now() + options_.acquire_timeout);
+  while (idle_.empty() && open_ >= options_.pool_size) {
+    if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
+        open_ >= options_.pool_size) {
+      return absl::UnavailableError("database busy: no free connection");
+    }
+  }
+  if (!idle_.empty()) {
+    auto conn = std::move(idle_.back());
+    idle_.pop_back();
+    return Lease(this, std::move(conn));
+  }
+  ++open_;
+  lock.unlock();
+  auto conn = Connect();
+  if (!conn.ok()) {
+    std::lock_guard relock(mu_);
+    --open_;
+    cv_.notify_one();
+    return absl::UnavailableError("database unavailable");
+  }
+  return Lease(this, std::move(*conn));
+}
+
+void MysqlPool::Release(std::unique_ptr<sql::Connection> conn, bool broken) {
+  std::lock_guard lock(mu_);
+  if (broken || conn == nullptr) {
+    --open_;
+  } else {
+    idle_.push_back(std::move(conn));
+  }
+  cv_.notify_one();
+}
+
+MysqlPool::Lease::~Lease() {
+  if (pool_ != nullptr && conn_ != nullptr) pool_->Release(std::move(conn_), broken_);
+}
+
+absl::Status MysqlPool::Ping() {
+  return Run("ping", [](sql::Connection& c) -> absl::Status {
+    std::unique_ptr<sql::Statement> stmt(c.createStatement());
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery("SELECT 1"));
+    return absl::OkStatus();
+  });
+}
+
+std::string FormatSqlTime(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S", t, absl::UTCTimeZone());
+}
+
+absl::Time ParseSqlTime(const std::string& s) {
+  absl::Time t;
+  std::string err;
+  if (absl::ParseTime("%Y-%m-%d %H:%M:%E*S", s, absl::UTCTimeZone(), &t, &err)) return t;
+  return absl::InfinitePast();
+}
+
+}  // namespace aggpay::common

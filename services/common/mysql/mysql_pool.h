@@ -1,0 +1,147 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <type_traits>
+#include <vector>
+
+#include <cppconn/connection.h>
+#include <cppconn/exception.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace sql::mysql {
+class MySQL_Driver;
+}
+
+namespace aggpay::common {
+
+struct MysqlOptions {
+  std::string host = "127.0.0.1";
+  int port = 3306;
+  std::string user = "aggpay";
+  std::string password;  // from the environment, never a committed file
+  std::string database = "aggpay";
+  int pool_size = 4;
+  absl::Duration connect_timeout = absl::Seconds(3);
+  absl::Duration read_timeout = absl::Seconds(30);
+  absl::Duration acquire_timeout = absl::Seconds(5);
+};
+
+// Turns a Connector/C++ exception into a status: duplicate key (1062) -> ALREADY_EXISTS,
+// lost or refused connection -> UNAVAILABLE, lock wait / deadlock -> ABORTED, anything else
+// INTERNAL. The SQL state and driver message go to the log, never to the caller.
+absl::Status MapSqlException(const sql::SQLException& e, absl::string_view what);
+bool IsConnectionError(int mysql_error_code);
+
+// A fixed-size pool of Connector/C++ connections. Thread-safe. Connections are opened lazily
+// and replaced after a connection error, so a MySQL restart heals without a process restart.
+class MysqlPool {
+ public:
+  class Lease {
+   public:
+    Lease(MysqlPool* pool, std::unique_ptr<sql::Connection> conn)
+        : pool_(pool), conn_(std::move(conn)) {}
+    Lease(Lease&&) noexcept = default;
+    Lease& operator=(Lease&&) noexcept = default;
+    ~Lease();
+    sql::Connection& operator*() { return *conn_; }
+    sql::Connection* operator->() { return conn_.get(); }
+    // The connection is not returned to the pool (it failed mid-use).
+    void MarkBroken() { broken_ = true; }
+
+   private:
+    MysqlPool* pool_;
+    std::unique_ptr<sql::Connection> conn_;
+    bool broken_ = false;
+  };
+
+  // Opens one connection to check the settings: UNAVAILABLE naming host:port when MySQL cannot
+  // be reached, so start-up fails with a clear message.
+  static absl::StatusOr<std::unique_ptr<MysqlPool>> Create(const MysqlOptions& options);
+  ~MysqlPool();
+
+  absl::StatusOr<Lease> Acquire();
+  absl::Status Ping();
+  const MysqlOptions& options() const { return options_; }
+
+  // Runs `fn(sql::Connection&)` on a pooled connection. Exceptions from the driver are mapped
+  // with MapSqlException and never escape; a connection error drops the connection.
+  // `fn` returns absl::Status or absl::StatusOr<T>.
+  template <typename Fn>
+  auto Run(absl::string_view what, Fn&& fn) -> decltype(fn(std::declval<sql::Connection&>()));
+
+  // Like Run, inside a transaction: committed when `fn` returns OK, rolled back otherwise.
+  template <typename Fn>
+  auto InTransaction(absl::string_view what, Fn&& fn)
+      -> decltype(fn(std::declval<sql::Connection&>()));
+
+ private:
+  explicit MysqlPool(MysqlOptions options);
+  absl::StatusOr<std::unique_ptr<sql::Connection>> Connect();
+  void Release(std::unique_ptr<sql::Connection> conn, bool broken);
+
+  MysqlOptions options_;
+  sql::mysql::MySQL_Driver* driver_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<sql::Connection>> idle_;
+  int open_ = 0;  // connections handed out or idle
+};
+
+template <typename Fn>
+auto MysqlPool::Run(absl::string_view what, Fn&& fn)
+    -> decltype(fn(std::declval<sql::Connection&>())) {
+  auto lease = Acquire();
+  if (!lease.ok()) return lease.status();
+  try {
+    return fn(**lease);
+  } catch (const sql::SQLException& e) {
+    if (IsConnectionError(e.getErrorCode())) lease->MarkBroken();
+    return MapSqlException(e, what);
+  } catch (const std::exception& e) {
+    lease->MarkBroken();
+    return MapSqlException(sql::SQLException(e.what()), what);
+  }
+}
+
+template <typename Fn>
+auto MysqlPool::InTransaction(absl::string_view what, Fn&& fn)
+    -> decltype(fn(std::declval<sql::Connection&>())) {
+  auto lease = Acquire();
+  if (!lease.ok()) return lease.status();
+  sql::Connection& conn = **lease;
+  try {
+    conn.setAutoCommit(false);
+    auto result = fn(conn);
+    if (result.ok()) {
+      conn.commit();
+    } else {
+      conn.rollback();
+    }
+    conn.setAutoCommit(true);
+    return result;
+  } catch (const sql::SQLException& e) {
+    try {
+      conn.rollback();
+      conn.setAutoCommit(true);
+    } catch (const sql::SQLException&) {
+      lease->MarkBroken();
+    }
+    if (IsConnectionError(e.getErrorCode())) lease->MarkBroken();
+    return MapSqlException(e, what);
+  }
+}
+
+// Helpers for reading and binding DATETIME(6) columns as UTC absl::Time.
+std::string FormatSqlTime(absl::Time t);
+absl::Time ParseSqlTime(const std::string& s);
+
+}  // namespace aggpay::common

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "google/protobuf/message.h"
+
+namespace aggpay::ctl {
+
+// What every command needs: where the platform is, who is calling, how to print.
+struct Ctl {
+  std::string addr;
+  std::string token;
+  std::string output = "text";
+  std::shared_ptr<grpc::Channel> channel;
+  // The action to run once the command line is parsed; set by the chosen subcommand.
+  std::function<int()> run;
+
+  void Connect();
+  // A client context with the staff token and a deadline.
+  std::unique_ptr<grpc::ClientContext> Context() const;
+  bool json() const { return output == "json"; }
+};
+
+// Prints `message` as JSON (with --output json) or via `text` otherwise; returns the exit code.
+int Print(const Ctl& ctl, const google::protobuf::Message& message,
+          const std::function<void()>& text);
+// One line on stderr naming the status code, exit code 1.
+int PrintError(const grpc::Status& status);
+std::string ToJson(const google::protobuf::Message& message);
+
+void AddAdminCommands(CLI::App& app, Ctl& ctl);
+
+}  // namespace aggpay::ctl

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Starts and stops the real MariaDB and Redis servers that the local stack and the tests use,
+# each in its own directory on a loopback port. Sourced by tools/aggpay; also run directly by
+# tests/support:
+#   servers.sh start-mysql DIR PORT   servers.sh start-redis DIR PORT   servers.sh stop DIR
+set -euo pipefail
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+mysql_bin() {
+  for b in mariadbd mysqld; do
+    command -v "$b" >/dev/null 2>&1 && { command -v "$b"; return; }
+    [ -x "/usr/sbin/$b" ] && { echo "/usr/sbin/$b"; return; }
+  done
+  echo "mariadbd not found: run tools/aggpay setup" >&2
+  return 1
+}
+
+start_mysql() {
+  local dir=$1 port=$2
+  mkdir -p "$dir"
+  dir=$(cd "$dir" && pwd)
+  if [ ! -d "$dir/data/mysql" ]; then
+    mariadb-install-db --no-defaults --datadir="$dir/data" --user="$(id -un)" \
+      --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 \
+      || { cat "$dir/install.log" >&2; return 1; }
+  fi
+  "$(mysql_bin)" --no-defaults --datadir="$dir/data" --port="$port" --bind-address=127.0.0.1 \
+    --socket="$dir/mysql.sock" --pid-file="$dir/mysql.pid" --user="$(id -un)" \
+    --skip-name-resolve --innodb-buffer-pool-size=256M --innodb-log-file-size=64M \
+    --innodb-flush-log-at-trx-commit=2 --max-connections=500 --character-set-server=utf8mb4 \
+    --collation-server=utf8mb4_bin --default-time-zone=+00:00 \
+    --log-error="$dir/mysql.err" >/dev/null 2>&1 &
+  for _ in $(seq 1 200); do
+    if mariadb --no-defaults -h127.0.0.1 -P"$port" -uroot -e 'SELECT 1' >/dev/null 2>&1; then
+      mariadb --no-defaults -h127.0.0.1 -P"$port" -uroot -e \
+        "CREATE USER IF NOT EXISTS 'aggpay'@'127.0.0.1' IDENTIFIED BY '${AGGPAY_MYSQL_PASSWORD:-aggpay}';
+         CREATE USER IF NOT EXISTS 'aggpay'@'localhost' IDENTIFIED BY '${AGGPAY_MYSQL_PASSWORD:-aggpay}';
+         GRANT ALL ON *.* TO 'aggpay'@'127.0.0.1'; GRANT ALL ON *.* TO 'aggpay'@'localhost';"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "mariadb did not start on port $port; see $dir/mysql.err" >&2
+  tail -20 "$dir/mysql.err" >&2 || true
+  return 1
+}
+
+start_redis() {
+  local dir=$1 port=$2
+  mkdir -p "$dir"
+  dir=$(cd "$dir" && pwd)
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly no \
+    --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null
+  for _ in $(seq 1 100); do
+    redis-cli -p "$port" ping >/dev/null 2>&1 && return 0
+    sleep 0.05
+  done
+  echo "redis did not start on port $port; see $dir/redis.log" >&2
+  return 1
+}
+
+stop_pidfile() {
+  local pidfile=$1
+  [ -f "$pidfile" ] || return 0
+  local pid
+  pid=$(cat "$pidfile")
+  if kill "$pid" 2>/dev/null; then
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+}
+
+stop_all() {
+  local dir=$1
+  stop_pidfile "$dir/redis.pid"
+  stop_pidfile "$dir/mysql.pid"
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  case "${1:-}" in
+    start-mysql) start_mysql "$2" "$3" ;;
+    start-redis) start_redis "$2" "$3" ;;
+    stop) stop_all "$2" ;;
+    free-port) free_port ;;
+    *) echo "usage: servers.sh start-mysql|start-redis DIR PORT | stop DIR | free-port" >&2; exit 2 ;;
+  esac
+fi
