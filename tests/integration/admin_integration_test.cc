@@ -1,0 +1,180 @@
+// The admin service's repositories against a real MariaDB: staff tokens and the audit chain,
+// including tampering behind the platform's back.
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "services/admin/mysql_audit_repository.h"
+#include "services/admin/mysql_staff_repository.h"
+#include "services/admin/staff_directory.h"
+#include "services/common/clock/clock.h"
+#include "tests/support/test_servers.h"
+
+namespace aggpay::admin {
+namespace {
+
+using testing::SharedServers;
+
+class AdminIntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    options_ = SharedServers().CreateDatabase("admin");
+    pool_ = *common::MysqlPool::Create(options_);
+    staff_repo_ = std::make_unique<MysqlStaffRepository>(*pool_);
+    audit_ = std::make_unique<MysqlAuditRepository>(*pool_);
+    directory_ = std::make_unique<StaffDirectory>(*staff_repo_, clock_, absl::Hours(1));
+  }
+
+  void AppendN(int n) {
+    for (int i = 0; i < n; ++i) {
+      common::AuditRecord r;
+      r.at = clock_.Now();
+      r.actor = "staff:alice";
+      r.role = "operator";
+      r.action = "/aggpay.v1.AdminService/CreateStaff";
+      r.target = absl::StrCat("username:u", i);
+      r.request_id = absl::StrCat("req-", i);
+      r.outcome = "OK";
+      ASSERT_TRUE(audit_->Append(r).ok());
+      clock_.Advance(absl::Seconds(1));
+    }
+  }
+
+  common::FakeClock clock_;
+  common::MysqlOptions options_;
+  std::unique_ptr<common::MysqlPool> pool_;
+  std::unique_ptr<MysqlStaffRepository> staff_repo_;
+  std::unique_ptr<MysqlAuditRepository> audit_;
+  std::unique_ptr<StaffDirectory> directory_;
+};
+
+TEST_F(AdminIntegrationTest, TokensAuthenticateUntilExpiryOrRevocation) {
+  auto staff = directory_->CreateStaff("fiona", "Fiona", "finance");
+  ASSERT_TRUE(staff.ok()) << staff.status();
+  auto token = directory_->IssueToken(staff->staff_id, absl::Minutes(30));
+  ASSERT_TRUE(token.ok()) << token.status();
+  auto who = directory_->Authenticate(token->token);
+  ASSERT_TRUE(who.ok()) << who.status();
+  EXPECT_EQ(who->role, "finance");
+  EXPECT_EQ(who->username, "fiona");
+
+  // Only the hash is stored.
+  auto stored = staff_repo_->FindToken(token->token);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_FALSE(stored->has_value());
+
+  clock_.Advance(absl::Minutes(31));
+  EXPECT_EQ(directory_->Authenticate(token->token).status().code(),
+            absl::StatusCode::kUnauthenticated);
+
+  auto second = directory_->IssueToken(staff->staff_id, absl::ZeroDuration());
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(directory_->Authenticate(second->token).ok());
+  ASSERT_TRUE(directory_->RevokeToken(second->token_id).ok());
+  EXPECT_EQ(directory_->Authenticate(second->token).status().message(), "token revoked");
+  EXPECT_EQ(directory_->RevokeToken("tok_nope").code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(AdminIntegrationTest, DisablingStaffRevokesEveryToken) {
+  auto staff = directory_->CreateStaff("olga", "", "operator");
+  ASSERT_TRUE(staff.ok());
+  auto token = directory_->IssueToken(staff->staff_id, absl::ZeroDuration());
+  ASSERT_TRUE(token.ok());
+  ASSERT_TRUE(directory_->DisableStaff(staff->staff_id).ok());
+  EXPECT_EQ(directory_->Authenticate(token->token).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(directory_->IssueToken(staff->staff_id, absl::ZeroDuration()).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(directory_->DisableStaff("stf_missing").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(AdminIntegrationTest, DuplicateUsernameAndBadRoleWriteNothing) {
+  ASSERT_TRUE(directory_->CreateStaff("dup", "", "auditor").ok());
+  EXPECT_EQ(directory_->CreateStaff("dup", "", "auditor").status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(directory_->CreateStaff("eve", "", "superuser").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  auto all = staff_repo_->ListStaff("", 100);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 1u);
+}
+
+TEST_F(AdminIntegrationTest, BootstrapAdminIsRepeatableAndIssuesFreshTokens) {
+  auto first = directory_->BootstrapAdmin("root");
+  auto second = directory_->BootstrapAdmin("root");
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->first.staff_id, second->first.staff_id);
+  EXPECT_NE(first->second.token, second->second.token);
+  EXPECT_EQ(directory_->Authenticate(second->second.token)->role, "admin");
+}
+
+TEST_F(AdminIntegrationTest, AuditChainVerifiesAndListsInOrder) {
+  AppendN(5);
+  auto result = audit_->Verify();
+  ASSERT_TRUE(result.ok());
+  EXPECT_TRUE(result->ok) << result->problem;
+  EXPECT_EQ(result->entries_checked, 5);
+  auto page = audit_->List(AuditFilter{2, 2, "", ""});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].seq, 3);
+  EXPECT_EQ((*page)[1].record.target, "username:u3");
+  EXPECT_EQ((*page)[1].prev_hash, (*page)[0].hash);
+}
+
+TEST_F(AdminIntegrationTest, VerifyCatchesAnEditedRow) {
+  AppendN(5);
+  SharedServers().Sql(options_.database,
+                      "UPDATE audit_log SET outcome = 'PERMISSION_DENIED' WHERE seq = 3");
+  auto result = audit_->Verify();
+  ASSERT_TRUE(result.ok());
+  EXPECT_FALSE(result->ok);
+  EXPECT_EQ(result->first_broken_seq, 3);
+  EXPECT_NE(result->problem.find("altered"), std::string::npos);
+}
+
+TEST_F(AdminIntegrationTest, VerifyCatchesDeletedRows) {
+  AppendN(5);
+  SharedServers().Sql(options_.database, "DELETE FROM audit_log WHERE seq = 2");
+  auto middle = audit_->Verify();
+  ASSERT_TRUE(middle.ok());
+  EXPECT_FALSE(middle->ok);
+  EXPECT_EQ(middle->first_broken_seq, 2);
+
+  auto options = SharedServers().CreateDatabase("admin");
+  auto pool = *common::MysqlPool::Create(options);
+  MysqlAuditRepository audit(*pool);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(audit.Append(common::AuditRecord{clock_.Now(), "a", "r", "x", "t", "q", "OK", ""})
+                    .ok());
+  }
+  SharedServers().Sql(options.database, "DELETE FROM audit_log WHERE seq = 3");
+  auto newest = audit.Verify();
+  ASSERT_TRUE(newest.ok());
+  EXPECT_FALSE(newest->ok);
+  EXPECT_EQ(newest->first_broken_seq, 3);
+}
+
+TEST_F(AdminIntegrationTest, ConcurrentAppendsKeepOneUnbrokenChain) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        common::AuditRecord r{clock_.Now(), absl::StrCat("staff:t", t), "operator", "x",
+                              absl::StrCat(i), "q", "OK", ""};
+        absl::Status s = audit_->Append(r);
+        for (int retry = 0; !s.ok() && absl::IsAborted(s) && retry < 5; ++retry) {
+          s = audit_->Append(r);
+        }
+        EXPECT_TRUE(s.ok()) << s;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  auto result = audit_->Verify();
+  ASSERT_TRUE(result.ok());
+  EXPECT_TRUE(result->ok) << result->problem;
+  EXPECT_EQ(result->entries_checked, 100);
+}
+
+}  // namespace
+}  // namespace aggpay::admin

@@ -1,0 +1,188 @@
+// Unit tests of the pure parts of services/common: audit chain, access policy, config reading,
+// status mapping, principal encoding.
+#include <gtest/gtest.h>
+
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "services/common/audit/audit_chain.h"
+#include "services/common/config/config_reader.h"
+#include "services/common/grpc/access_policy.h"
+#include "services/common/grpc/principal.h"
+#include "services/common/grpc/status_mapping.h"
+#include "services/common/status/field_errors.h"
+#include "services/common/status/status_macros.h"
+
+namespace aggpay::common {
+namespace {
+
+std::vector<ChainedAuditEntry> Chain(int n) {
+  std::vector<ChainedAuditEntry> out;
+  std::string prev(kAuditGenesisHash);
+  for (int i = 1; i <= n; ++i) {
+    ChainedAuditEntry e;
+    e.seq = i;
+    e.record.at = absl::FromUnixSeconds(1700000000 + i);
+    e.record.actor = "staff:alice";
+    e.record.role = "operator";
+    e.record.action = "/aggpay.v1.X/Y";
+    e.record.target = absl::StrCat("t", i);
+    e.record.outcome = "OK";
+    e.prev_hash = prev;
+    e.hash = AuditEntryHash(i, e.record, prev);
+    prev = e.hash;
+    out.push_back(e);
+  }
+  return out;
+}
+
+AuditVerifyResult Verify(const std::vector<ChainedAuditEntry>& entries, int64_t head_seq,
+                         const std::string& head_hash) {
+  AuditChainVerifier v;
+  for (const auto& e : entries) {
+    if (!v.Add(e)) break;
+  }
+  return v.Finish(head_seq, head_hash);
+}
+
+TEST(AuditChainTest, IntactChainVerifies) {
+  auto chain = Chain(5);
+  auto r = Verify(chain, 5, chain.back().hash);
+  EXPECT_TRUE(r.ok);
+  EXPECT_EQ(r.entries_checked, 5);
+}
+
+TEST(AuditChainTest, EditedEntryIsTheFirstBrokenLink) {
+  auto chain = Chain(5);
+  chain[2].record.target = "something else";
+  auto r = Verify(chain, 5, chain.back().hash);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_broken_seq, 3);
+}
+
+TEST(AuditChainTest, EditedEntryWithRecomputedHashBreaksTheNextLink) {
+  auto chain = Chain(5);
+  chain[2].record.outcome = "PERMISSION_DENIED";
+  chain[2].hash = AuditEntryHash(3, chain[2].record, chain[2].prev_hash);
+  auto r = Verify(chain, 5, chain.back().hash);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_broken_seq, 4);
+}
+
+TEST(AuditChainTest, DeletedMiddleAndNewestEntriesAreFound) {
+  auto chain = Chain(5);
+  const std::string head = chain.back().hash;
+  auto middle = chain;
+  middle.erase(middle.begin() + 1);
+  EXPECT_EQ(Verify(middle, 5, head).first_broken_seq, 2);
+  auto newest = chain;
+  newest.pop_back();
+  auto r = Verify(newest, 5, head);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.first_broken_seq, 5);
+}
+
+TEST(AccessPolicyTest, RolesMerchantsAndInternalCallers) {
+  aggpay::v1::AccessPolicy finance;
+  finance.add_roles("finance");
+  Principal staff{Principal::Kind::kStaff, "s1", "finance", "fin", ""};
+  EXPECT_TRUE(Authorize(finance, staff).ok());
+  staff.role = "operator";
+  EXPECT_EQ(Authorize(finance, staff).code(), absl::StatusCode::kPermissionDenied);
+  staff.role = "admin";
+  EXPECT_TRUE(Authorize(finance, staff).ok());
+  Principal anonymous;
+  EXPECT_EQ(Authorize(finance, anonymous).code(), absl::StatusCode::kUnauthenticated);
+  Principal merchant{Principal::Kind::kMerchant, "m1", "", "", "m1"};
+  EXPECT_EQ(Authorize(finance, merchant).code(), absl::StatusCode::kPermissionDenied);
+  finance.set_merchant(true);
+  EXPECT_TRUE(Authorize(finance, merchant).ok());
+
+  aggpay::v1::AccessPolicy internal;
+  internal.set_internal(true);
+  EXPECT_EQ(Authorize(internal, staff).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(Authorize(internal, Principal{Principal::Kind::kService, "internal", "", "", ""}).ok());
+
+  aggpay::v1::AccessPolicy open;
+  open.set_public_(true);
+  EXPECT_TRUE(Authorize(open, anonymous).ok());
+}
+
+TEST(PrincipalTest, EncodingRoundTripsAnyBytes) {
+  Principal p{Principal::Kind::kStaff, "stf_1", "auditor", "a.b-c", "m:.x"};
+  auto back = DecodePrincipal(EncodePrincipal(p));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->id, "stf_1");
+  EXPECT_EQ(back->merchant_id, "m:.x");
+  EXPECT_EQ(back->Actor(), "staff:a.b-c");
+  EXPECT_FALSE(DecodePrincipal("garbage").ok());
+}
+
+TEST(ConfigReaderTest, ErrorsNameTheFullKey) {
+  YAML::Node root = YAML::Load("mysql: {port: 99999}\n");
+  ConfigReader r(root, "");
+  ConfigReader m = r.Child("mysql");
+  m.Int("port", 3306, 1, 65535);
+  absl::Status s = m.Finish();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("mysql.port"), absl::string_view::npos);
+
+  YAML::Node typo = YAML::Load("mysql: {prot: 1}\n");
+  ConfigReader r2(typo, "");
+  ConfigReader m2 = r2.Child("mysql");
+  m2.Int("port", 3306, 1, 65535);
+  EXPECT_NE(m2.Finish().message().find("mysql.prot: unknown key"), absl::string_view::npos);
+
+  YAML::Node dur = YAML::Load("ttl: 5 minutes\n");
+  ConfigReader r3(dur, "auth");
+  r3.Duration("ttl", absl::Seconds(1));
+  EXPECT_NE(r3.Finish().message().find("auth.ttl"), absl::string_view::npos);
+
+  ConfigReader defaults(YAML::Node(), "");
+  EXPECT_EQ(defaults.Int("x", 7, 0, 10), 7);
+  EXPECT_TRUE(defaults.Finish().ok());
+}
+
+TEST(StatusMappingTest, FieldErrorsBecomeBadRequestDetails) {
+  grpc::Status s = ToGrpcStatus(InvalidField("amount", "must be positive"));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(), "amount: must be positive");
+  google::rpc::Status rich;
+  ASSERT_TRUE(rich.ParseFromString(s.error_details()));
+  google::rpc::BadRequest bad;
+  ASSERT_TRUE(rich.details(0).UnpackTo(&bad));
+  EXPECT_EQ(bad.field_violations(0).field(), "amount");
+}
+
+TEST(StatusMappingTest, InternalDetailsNeverReachTheCaller) {
+  grpc::Status s = ToGrpcStatus(absl::InternalError("table fee_plans is corrupt at page 7"));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(s.error_message(), "internal error");
+  EXPECT_EQ(FromGrpcStatus(grpc::Status(grpc::StatusCode::NOT_FOUND, "x")).code(),
+            absl::StatusCode::kNotFound);
+}
+
+absl::StatusOr<int> Half(int x) {
+  if (x % 2 != 0) return absl::InvalidArgumentError("odd");
+  return x / 2;
+}
+
+absl::StatusOr<int> Quarter(int x) {
+  ASSIGN_OR_RETURN(int half, Half(x));
+  ASSIGN_OR_RETURN(int quarter, Half(half));
+  return quarter;
+}
+
+absl::Status CheckEven(int x) {
+  RETURN_IF_ERROR(Half(x).status());
+  return absl::OkStatus();
+}
+
+TEST(StatusMacrosTest, PropagateTheFirstError) {
+  EXPECT_EQ(*Quarter(8), 2);
+  EXPECT_EQ(Quarter(6).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(CheckEven(4).ok());
+  EXPECT_FALSE(CheckEven(3).ok());
+}
+
+}  // namespace
+}  // namespace aggpay::common
