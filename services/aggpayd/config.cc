@@ -11,7 +11,7 @@
 namespace aggpay::aggpayd {
 
 const std::vector<std::string>& KnownServices() {
-  static const std::vector<std::string> kServices = {"admin"};
+  static const std::vector<std::string> kServices = {"admin", "fee"};
   return kServices;
 }
 

@@ -24,6 +24,8 @@
 #include "services/common/http/admin_http.h"
 #include "services/common/mysql/migrator.h"
 #include "services/common/redis/redis_client.h"
+#include "services/fee/fee_service.h"
+#include "services/fee/mysql_fee_plan_repository.h"
 #include "services/common/log/logging.h"
 
 namespace aggpay::aggpayd {
@@ -122,6 +124,10 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   std::unique_ptr<admin::MysqlAuditRepository> audit_repo;
   std::unique_ptr<admin::StaffDirectory> directory;
   std::unique_ptr<admin::AdminServiceImpl> admin_service;
+  std::unique_ptr<fee::MysqlFeePlanRepository> fee_repo;
+  std::unique_ptr<fee::FeeOperations> fee_ops;
+  std::unique_ptr<fee::FeeServiceImpl> fee_service;
+  const auto* pool_descriptors = google::protobuf::DescriptorPool::generated_pool();
   for (const auto& name : *services) {
     if (name == "admin") {
       staff_repo = std::make_unique<admin::MysqlStaffRepository>(**pool);
@@ -129,8 +135,15 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       directory = std::make_unique<admin::StaffDirectory>(*staff_repo, clock, config.token_ttl);
       admin_service = std::make_unique<admin::AdminServiceImpl>(*directory, *audit_repo);
       grpc_services.push_back(admin_service.get());
-      descriptors.push_back(google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-          aggpay::v1::AdminService::service_full_name()));
+      descriptors.push_back(
+          pool_descriptors->FindServiceByName(aggpay::v1::AdminService::service_full_name()));
+    } else if (name == "fee") {
+      fee_repo = std::make_unique<fee::MysqlFeePlanRepository>(**pool);
+      fee_ops = std::make_unique<fee::FeeOperations>(*fee_repo, clock);
+      fee_service = std::make_unique<fee::FeeServiceImpl>(*fee_ops);
+      grpc_services.push_back(fee_service.get());
+      descriptors.push_back(
+          pool_descriptors->FindServiceByName(aggpay::v1::FeeService::service_full_name()));
     }
   }
 

@@ -34,5 +34,6 @@ int PrintError(const grpc::Status& status);
 std::string ToJson(const google::protobuf::Message& message);
 
 void AddAdminCommands(CLI::App& app, Ctl& ctl);
+void AddFeeCommands(CLI::App& app, Ctl& ctl);
 
 }  // namespace aggpay::ctl

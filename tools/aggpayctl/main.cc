@@ -1,7 +1,5 @@
 // aggpayctl: the staff command line. Reads AGGPAY_GRPC_ADDR and AGGPAY_STAFF_TOKEN.
 
-#include <google/protobuf/util/json_util.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -27,15 +25,6 @@ std::unique_ptr<grpc::ClientContext> Ctl::Context() const {
   if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
   ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   return ctx;
-}
-
-std::string ToJson(const google::protobuf::Message& message) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
-  return out;
 }
 
 int Print(const Ctl& ctl, const google::protobuf::Message& message,
@@ -70,6 +59,7 @@ int main(int argc, char** argv) {
   app.add_option("--output,-o", ctl.output, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
   aggpay::ctl::AddAdminCommands(app, ctl);
+  aggpay::ctl::AddFeeCommands(app, ctl);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

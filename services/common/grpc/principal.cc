@@ -98,3 +98,15 @@ void AddInternalCredential(grpc::ClientContext& context, const std::string& secr
 }
 
 }  // namespace aggpay::common
+
+namespace aggpay::common {
+
+absl::StatusOr<std::string> MerchantScope(const Principal& principal, absl::string_view requested) {
+  if (principal.is_merchant()) {
+    if (requested.empty() || requested == principal.merchant_id) return principal.merchant_id;
+    return absl::NotFoundError("merchant not found");
+  }
+  return std::string(requested);
+}
+
+}  // namespace aggpay::common

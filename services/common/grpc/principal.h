@@ -50,3 +50,12 @@ std::string CallRequestId(const grpc::ServerContext& context);
 void AddInternalCredential(grpc::ClientContext& context, const std::string& secret);
 
 }  // namespace aggpay::common
+
+namespace aggpay::common {
+
+// Tenancy: the merchant a request may act on. A merchant principal acts only on itself: an
+// empty `requested` means itself, another merchant's id is NOT_FOUND (existence is not
+// revealed). Staff and services get `requested` back as given.
+absl::StatusOr<std::string> MerchantScope(const Principal& principal, absl::string_view requested);
+
+}  // namespace aggpay::common

@@ -28,10 +28,9 @@ absl::StatusOr<std::vector<PlanTotals>> ComparePlans(std::span<const FeePlan> pl
   for (size_t i = 0; i < plans.size(); ++i) {
     if (absl::Status valid = ValidatePlan(plans[i]); !valid.ok()) return InPlan(i, valid);
     if (!(plans[i].currency == plans[0].currency)) {
-      return common::InvalidField(
-          absl::StrCat("plans[", i, "].currency"),
-          absl::StrCat("is ", std::string(plans[i].currency.code()), ", but plans[0] is ",
-                       std::string(plans[0].currency.code())));
+      return common::InvalidField(absl::StrCat("plans[", i, "].currency"),
+                                  absl::StrCat("is ", plans[i].currency.code(),
+                                               ", but plans[0] is ", plans[0].currency.code()));
     }
   }
   int64_t max_amount = plans[0].max_amount_minor;

@@ -17,9 +17,8 @@ absl::StatusOr<Quote> QuoteFee(const FeePlan& plan, Channel channel, const commo
   }
   if (!(amount.currency() == plan.currency)) {
     return common::InvalidField(
-        "currency",
-        absl::StrCat("plan \"", plan.id, "\" charges in ", std::string(plan.currency.code()),
-                     ", not ", std::string(amount.currency().code())));
+        "currency", absl::StrCat("plan \"", plan.id, "\" charges in ", plan.currency.code(),
+                                 ", not ", amount.currency().code()));
   }
   if (!amount.is_positive()) return common::InvalidField("amount", "must be positive");
   if (amount.amount_minor() > plan.max_amount_minor) {

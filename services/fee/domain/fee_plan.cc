@@ -17,15 +17,15 @@ bool IsPpm(int64_t ppm) { return ppm >= 0 && ppm <= kPpmScale; }
 
 }  // namespace
 
-absl::StatusOr<Channel> ParseChannel(std::string_view name) {
+absl::StatusOr<Channel> ParseChannel(absl::string_view name) {
   for (Channel channel : kAllChannels) {
     if (ChannelName(channel) == name) return channel;
   }
-  return common::InvalidField("channel", absl::StrCat("unknown channel \"", std::string(name),
-                                                      "\" (want wechat, alipay or unionpay)"));
+  return common::InvalidField(
+      "channel", absl::StrCat("unknown channel \"", name, "\" (want wechat, alipay or unionpay)"));
 }
 
-std::string_view ChannelName(Channel channel) {
+absl::string_view ChannelName(Channel channel) {
   switch (channel) {
     case Channel::kWechat:
       return "wechat";
@@ -37,14 +37,14 @@ std::string_view ChannelName(Channel channel) {
   return "unknown";
 }
 
-absl::StatusOr<SettlementCycle> ParseSettlementCycle(std::string_view name) {
+absl::StatusOr<SettlementCycle> ParseSettlementCycle(absl::string_view name) {
   if (name == "T1") return SettlementCycle::kT1;
   if (name == "D0") return SettlementCycle::kD0;
-  return common::InvalidField("settlement", absl::StrCat("unknown settlement cycle \"",
-                                                         std::string(name), "\" (want T1 or D0)"));
+  return common::InvalidField(
+      "settlement", absl::StrCat("unknown settlement cycle \"", name, "\" (want T1 or D0)"));
 }
 
-std::string_view SettlementCycleName(SettlementCycle cycle) {
+absl::string_view SettlementCycleName(SettlementCycle cycle) {
   switch (cycle) {
     case SettlementCycle::kT1:
       return "T1";
@@ -62,9 +62,8 @@ absl::Status ValidatePlan(const FeePlan& plan) {
   for (Channel channel : kAllChannels) {
     if (!IsPpm(plan.RatePpm(channel))) {
       return common::InvalidField(
-          "rate_ppm",
-          absl::StrCat(std::string(ChannelName(channel)), " rate ", plan.RatePpm(channel),
-                       " ppm is outside 0..1000000 (0% to 100%)"));
+          "rate_ppm", absl::StrCat(ChannelName(channel), " rate ", plan.RatePpm(channel),
+                                   " ppm is outside 0..1000000 (0% to 100%)"));
     }
   }
   if (!IsPpm(plan.channel_cost_ppm)) {

@@ -5,10 +5,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "services/common/money/money.h"
 
@@ -30,12 +30,12 @@ inline constexpr std::array<Channel, kChannelCount> kAllChannels = {
 enum class SettlementCycle : uint8_t { kT1, kD0 };
 
 // INVALID_ARGUMENT naming "channel" unless the name is exactly "wechat", "alipay" or "unionpay".
-absl::StatusOr<Channel> ParseChannel(std::string_view name);
-std::string_view ChannelName(Channel channel);
+absl::StatusOr<Channel> ParseChannel(absl::string_view name);
+absl::string_view ChannelName(Channel channel);
 
 // INVALID_ARGUMENT naming "settlement" unless the name is exactly "T1" or "D0".
-absl::StatusOr<SettlementCycle> ParseSettlementCycle(std::string_view name);
-std::string_view SettlementCycleName(SettlementCycle cycle);
+absl::StatusOr<SettlementCycle> ParseSettlementCycle(absl::string_view name);
+absl::string_view SettlementCycleName(SettlementCycle cycle);
 
 // 10,000,000 major units of `currency` in its minor units.
 inline int64_t DefaultMaxAmountMinor(common::Currency currency) {
@@ -62,7 +62,9 @@ struct FeePlan {
   absl::Time effective_from = absl::UnixEpoch();
   bool requires_corporate_account = false;
 
-  int64_t RatePpm(Channel channel) const { return rate_ppm[static_cast<size_t>(channel)]; }
+  [[nodiscard]] int64_t RatePpm(Channel channel) const {
+    return rate_ppm[static_cast<size_t>(channel)];
+  }
 };
 
 // OK, or INVALID_ARGUMENT naming the first bad field: "id" (1..64 of [a-z0-9-]), "rate_ppm" and

@@ -53,8 +53,8 @@ absl::StatusOr<ProfitShare> SplitFee(const ProfitShareInput& input) {
   const common::Currency currency = input.amount.currency();
   if (!(input.fee.currency() == currency)) {
     return common::InvalidField(
-        "currency", absl::StrCat("the fee is in ", std::string(input.fee.currency().code()),
-                                 ", the amount in ", std::string(currency.code())));
+        "currency", absl::StrCat("the fee is in ", input.fee.currency().code(), ", the amount in ",
+                                 currency.code()));
   }
   const int64_t amount = input.amount.amount_minor();
   const int64_t fee = input.fee.amount_minor();

@@ -14,9 +14,8 @@ absl::StatusOr<common::Money> FeeToReturn(const RefundFeeInput& input) {
   for (const common::Money* m : {&input.payment_fee, &input.refunded_before,
                                  &input.fee_returned_before, &input.refund_amount}) {
     if (!(m->currency() == currency)) {
-      return common::InvalidField(
-          "currency", absl::StrCat("the payment is in ", std::string(currency.code()), ", not ",
-                                   std::string(m->currency().code())));
+      return common::InvalidField("currency", absl::StrCat("the payment is in ", currency.code(),
+                                                           ", not ", m->currency().code()));
     }
   }
   const int64_t amount = input.payment_amount.amount_minor();

@@ -1,0 +1,43 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "services/common/mysql/mysql_pool.h"
+#include "tests/support/test_servers.h"
+
+namespace aggpay::testing {
+
+// `aggpayd serve` as a separate process against a migrated test database, as an operator runs
+// it; stopped with SIGTERM when this object dies.
+class AggpaydProcess {
+ public:
+  AggpaydProcess(TestServers& servers, const common::MysqlOptions& db,
+                 const std::string& services = "all");
+  ~AggpaydProcess();
+
+  const std::string& grpc_addr() const { return grpc_addr_; }
+  const std::string& admin_url() const { return admin_url_; }
+  const std::string& config_path() const { return config_path_; }
+  const std::string& internal_secret() const { return internal_secret_; }
+
+  // `aggpayd bootstrap-admin`: the new admin's bearer token.
+  std::string BootstrapAdmin();
+  // Runs aggpayctl against this instance with `token`; stdout and exit code.
+  CommandResult Ctl(const std::string& token, const std::string& args) const;
+  // The command line prefix that runs aggpayd with this instance's config and secrets.
+  std::string AggpaydCommand() const;
+
+ private:
+  std::string grpc_addr_;
+  std::string admin_url_;
+  std::string config_path_;
+  std::string internal_secret_ = "e2e-internal-secret-0123456789";
+  pid_t pid_ = -1;
+};
+
+// GET `url`: HTTP status (0 when unreachable) and body.
+std::pair<int, std::string> HttpGet(const std::string& url);
+
+}  // namespace aggpay::testing
