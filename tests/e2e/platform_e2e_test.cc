@@ -5,58 +5,24 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
-#include "tests/support/aggpayd_process.h"
+#include "tests/support/stack_fixture.h"
 
 namespace aggpay::testing {
 namespace {
 
-class PlatformE2eTest : public ::testing::Test {
+class PlatformE2eTest : public StackTest {
  protected:
-  static void SetUpTestSuite() {
-    db_ = new common::MysqlOptions(SharedServers().CreateDatabase("e2e"));
-    aggpayd_ = new AggpaydProcess(SharedServers(), *db_);
-    admin_token_ = new std::string(aggpayd_->BootstrapAdmin());
-  }
-  static void TearDownTestSuite() {
-    delete aggpayd_;
-    delete db_;
-    delete admin_token_;
-  }
-  static CommandResult Ctl(const std::string& token, const std::string& args) {
-    return aggpayd_->Ctl(token, args);
-  }
-  // Creates a staff account with `role` and returns a token for it.
-  static std::string StaffToken(const std::string& username, const std::string& role) {
-    CommandResult created =
-        Ctl(*admin_token_, absl::StrCat("staff create ", username, " --role ", role, " -o json"));
-    EXPECT_EQ(created.exit_code, 0) << created.out;
-    const std::string key = "\"staff_id\":\"";
-    const size_t start = created.out.find(key) + key.size();
-    const std::string id = created.out.substr(start, created.out.find('"', start) - start);
-    CommandResult token = Ctl(*admin_token_, absl::StrCat("token issue ", id, " -o json"));
-    EXPECT_EQ(token.exit_code, 0) << token.out;
-    const std::string tkey = "\"token\":\"";
-    const size_t ts = token.out.find(tkey) + tkey.size();
-    return token.out.substr(ts, token.out.find('"', ts) - ts);
-  }
-
-  static common::MysqlOptions* db_;
-  static AggpaydProcess* aggpayd_;
-  static std::string* admin_token_;
+  static const std::string& admin() { return admin_token(); }
 };
 
-common::MysqlOptions* PlatformE2eTest::db_ = nullptr;
-AggpaydProcess* PlatformE2eTest::aggpayd_ = nullptr;
-std::string* PlatformE2eTest::admin_token_ = nullptr;
-
 TEST_F(PlatformE2eTest, OperatorEndpointsAnswer) {
-  EXPECT_EQ(HttpGet(absl::StrCat(aggpayd_->admin_url(), "/healthz")).first, 200);
-  auto ready = HttpGet(absl::StrCat(aggpayd_->admin_url(), "/readyz"));
+  EXPECT_EQ(HttpGet(absl::StrCat(aggpayd().admin_url(), "/healthz")).first, 200);
+  auto ready = HttpGet(absl::StrCat(aggpayd().admin_url(), "/readyz"));
   EXPECT_EQ(ready.first, 200);
   EXPECT_NE(ready.second.find("mysql: ok"), std::string::npos);
   EXPECT_NE(ready.second.find("redis: ok"), std::string::npos);
-  ASSERT_EQ(Ctl(*admin_token_, "whoami").exit_code, 0);
-  auto metrics = HttpGet(absl::StrCat(aggpayd_->admin_url(), "/metrics"));
+  ASSERT_EQ(Ctl(admin(), "whoami").exit_code, 0);
+  auto metrics = HttpGet(absl::StrCat(aggpayd().admin_url(), "/metrics"));
   EXPECT_EQ(metrics.first, 200);
   EXPECT_NE(metrics.second.find(
                 "aggpay_rpc_requests_total{method=\"/aggpay.v1.AdminService/WhoAmI\",code=\"OK\"}"),
@@ -75,7 +41,7 @@ TEST_F(PlatformE2eTest, AdminCreatesStaffWhoActWithinTheirRole) {
   EXPECT_EQ(denied.exit_code, 1);
   EXPECT_NE(denied.out.find("PERMISSION_DENIED"), std::string::npos);
   // Nothing was created.
-  CommandResult list = Ctl(*admin_token_, "staff list -o json");
+  CommandResult list = Ctl(admin(), "staff list -o json");
   EXPECT_EQ(list.out.find("mallory"), std::string::npos);
 }
 
@@ -91,13 +57,13 @@ TEST_F(PlatformE2eTest, BadCredentialsAreUnauthenticated) {
 TEST_F(PlatformE2eTest, RevokedTokenStopsWorking) {
   const std::string token = StaffToken("rita", "reviewer");
   ASSERT_EQ(Ctl(token, "whoami").exit_code, 0);
-  CommandResult tokens = Ctl(*admin_token_, "audit list --limit 500 -o json");
+  CommandResult tokens = Ctl(admin(), "audit list --limit 500 -o json");
   // The token id is in the audit details of the IssueToken entry.
   const std::string key = "token_id=";
   const size_t at = tokens.out.rfind(key);
   ASSERT_NE(at, std::string::npos);
   const std::string token_id = tokens.out.substr(at + key.size(), 16);
-  ASSERT_EQ(Ctl(*admin_token_, absl::StrCat("token revoke ", token_id)).exit_code, 0);
+  ASSERT_EQ(Ctl(admin(), absl::StrCat("token revoke ", token_id)).exit_code, 0);
   // The auth cache holds answers for at most 5 s.
   int code = 0;
   for (int i = 0; i < 70 && code == 0; ++i) {
@@ -108,20 +74,20 @@ TEST_F(PlatformE2eTest, RevokedTokenStopsWorking) {
 }
 
 TEST_F(PlatformE2eTest, EveryMutatingCallIsAuditedAndTamperingIsCaught) {
-  ASSERT_EQ(Ctl(*admin_token_, "staff create ollie --role operator").exit_code, 0);
-  EXPECT_EQ(Ctl(*admin_token_, "staff create ollie --role operator").exit_code, 1);
-  CommandResult list = Ctl(*admin_token_, "audit list --limit 500 --action "
+  ASSERT_EQ(Ctl(admin(), "staff create ollie --role operator").exit_code, 0);
+  EXPECT_EQ(Ctl(admin(), "staff create ollie --role operator").exit_code, 1);
+  CommandResult list = Ctl(admin(), "audit list --limit 500 --action "
                                           "/aggpay.v1.AdminService/CreateStaff -o json");
   ASSERT_EQ(list.exit_code, 0);
   EXPECT_NE(list.out.find("\"outcome\":\"ALREADY_EXISTS\""), std::string::npos);
   EXPECT_NE(list.out.find("\"target\":\"username:ollie\""), std::string::npos);
 
-  CommandResult ok = Ctl(*admin_token_, "audit verify");
+  CommandResult ok = Ctl(admin(), "audit verify");
   ASSERT_EQ(ok.exit_code, 0) << ok.out;
   EXPECT_NE(ok.out.find("intact"), std::string::npos);
 
-  SharedServers().Sql(db_->database, "UPDATE audit_log SET actor = 'staff:nobody' WHERE seq = 2");
-  CommandResult broken = Ctl(*admin_token_, "audit verify -o json");
+  SharedServers().Sql(db().database, "UPDATE audit_log SET actor = 'staff:nobody' WHERE seq = 2");
+  CommandResult broken = Ctl(admin(), "audit verify -o json");
   EXPECT_EQ(broken.exit_code, 3);
   EXPECT_NE(broken.out.find("\"first_broken_seq\":2"), std::string::npos) << broken.out;
 }

@@ -135,6 +135,9 @@ absl::Status MysqlPool::Ping() {
 }
 
 std::string FormatSqlTime(absl::Time t) {
+  // DATETIME's range; "the end of time" compares after every stored value.
+  if (t == absl::InfiniteFuture()) return "9999-12-31 23:59:59.999999";
+  if (t == absl::InfinitePast()) return "1000-01-01 00:00:00.000000";
   return absl::FormatTime("%Y-%m-%d %H:%M:%E6S", t, absl::UTCTimeZone());
 }
 

@@ -101,6 +101,10 @@ TEST(AccessPolicyTest, RolesMerchantsAndInternalCallers) {
   internal.set_internal(true);
   EXPECT_EQ(Authorize(internal, staff).code(), absl::StatusCode::kPermissionDenied);
   EXPECT_TRUE(Authorize(internal, Principal{Principal::Kind::kService, "internal", "", "", ""}).ok());
+  // Admins may call every method open to any staff role, including ones services also call.
+  internal.add_roles("finance");
+  EXPECT_TRUE(Authorize(internal, staff).ok());
+  EXPECT_EQ(Authorize(internal, merchant).code(), absl::StatusCode::kPermissionDenied);
 
   aggpay::v1::AccessPolicy open;
   open.set_public_(true);

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "tests/support/aggpayd_process.h"
+
+namespace aggpay::testing {
+
+// One aggpayd (all services) per test suite, with a bootstrap admin, driven like staff drive
+// it: through aggpayctl.
+class StackTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+
+  static CommandResult Ctl(const std::string& token, const std::string& args);
+  static CommandResult AdminCtl(const std::string& args) { return Ctl(admin_token(), args); }
+  // Creates a staff account with `role` and returns a bearer token for it.
+  static std::string StaffToken(const std::string& username, const std::string& role);
+
+  static const std::string& admin_token() { return *admin_token_; }
+  static AggpaydProcess& aggpayd() { return *aggpayd_; }
+  static const common::MysqlOptions& db() { return *db_; }
+
+ private:
+  static common::MysqlOptions* db_;
+  static AggpaydProcess* aggpayd_;
+  static std::string* admin_token_;
+};
+
+// The first string value of "key" in a JSON text ("" when absent); enough for test assertions.
+std::string JsonString(const std::string& json, const std::string& key);
+
+}  // namespace aggpay::testing
