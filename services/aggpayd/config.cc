@@ -11,7 +11,7 @@
 namespace aggpay::aggpayd {
 
 const std::vector<std::string>& KnownServices() {
-  static const std::vector<std::string> kServices = {"admin", "fee"};
+  static const std::vector<std::string> kServices = {"admin", "fee", "merchant"};
   return kServices;
 }
 
@@ -75,6 +75,19 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   c.auth_cache_ttl = auth.Duration("cache_ttl", c.auth_cache_ttl);
   RETURN_IF_ERROR(auth.Finish());
 
+  common::ConfigReader api = r.Child("merchant_api");
+  c.request_timestamp_window = api.Duration("timestamp_window", c.request_timestamp_window);
+  c.request_nonce_ttl = api.Duration("nonce_ttl", c.request_nonce_ttl);
+  c.request_rate_per_second = api.Int("rate_per_second", c.request_rate_per_second, 1, 1000000);
+  c.request_burst = api.Int("burst", c.request_burst, 1, 1000000);
+  c.request_guard_fail_open = api.Bool("redis_fail_open", c.request_guard_fail_open);
+  RETURN_IF_ERROR(api.Finish());
+  if (c.request_nonce_ttl < 2 * c.request_timestamp_window) {
+    return absl::InvalidArgumentError(
+        "merchant_api.nonce_ttl: must be at least twice merchant_api.timestamp_window, or a "
+        "replay could outlive its nonce");
+  }
+
   common::ConfigReader peers = r.Child("peers");
   for (const auto& name : KnownServices()) {
     std::string addr = peers.String(name, "");
@@ -94,6 +107,7 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   if (const char* v = std::getenv("AGGPAY_MYSQL_PASSWORD")) c.mysql.password = v;
   if (const char* v = std::getenv("AGGPAY_REDIS_PASSWORD")) c.redis.password = v;
   if (const char* v = std::getenv("AGGPAY_INTERNAL_SECRET")) c.internal_secret = v;
+  if (const char* v = std::getenv("AGGPAY_SECRET_KEY")) c.secret_key_hex = v;
   return c;
 }
 

@@ -26,6 +26,14 @@ struct Config {
   // Where each service is reached; a service not listed is reached at grpc_listen.
   std::map<std::string, std::string> peers;
   std::string internal_secret;
+  // Seals merchant API key secrets (AGGPAY_SECRET_KEY, 64 hex characters).
+  std::string secret_key_hex;
+  // Signed merchant requests (merchant service).
+  absl::Duration request_timestamp_window = absl::Seconds(300);
+  absl::Duration request_nonce_ttl = absl::Minutes(10);
+  int64_t request_rate_per_second = 20;
+  int64_t request_burst = 40;
+  bool request_guard_fail_open = true;
   std::string migrations_dir = "sql/migrations";
 
   std::string PeerAddress(const std::string& service) const;

@@ -26,6 +26,9 @@
 #include "services/common/redis/redis_client.h"
 #include "services/fee/fee_service.h"
 #include "services/fee/mysql_fee_plan_repository.h"
+#include "services/merchant/merchant_service.h"
+#include "services/merchant/mysql_merchant_repository.h"
+#include "services/merchant/redis_request_guard.h"
 #include "services/common/log/logging.h"
 
 namespace aggpay::aggpayd {
@@ -127,6 +130,10 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   std::unique_ptr<fee::MysqlFeePlanRepository> fee_repo;
   std::unique_ptr<fee::FeeOperations> fee_ops;
   std::unique_ptr<fee::FeeServiceImpl> fee_service;
+  std::unique_ptr<merchant::MysqlMerchantRepository> merchant_repo;
+  std::unique_ptr<merchant::RedisRequestGuard> request_guard;
+  std::unique_ptr<merchant::MerchantOperations> merchant_ops;
+  std::unique_ptr<merchant::MerchantServiceImpl> merchant_service;
   const auto* pool_descriptors = google::protobuf::DescriptorPool::generated_pool();
   for (const auto& name : *services) {
     if (name == "admin") {
@@ -144,6 +151,24 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       grpc_services.push_back(fee_service.get());
       descriptors.push_back(
           pool_descriptors->FindServiceByName(aggpay::v1::FeeService::service_full_name()));
+    } else if (name == "merchant") {
+      auto box = common::SecretBox::FromHexKey(config.secret_key_hex);
+      if (!box.ok()) {
+        return Fail(absl::InvalidArgumentError(absl::StrCat(
+            "AGGPAY_SECRET_KEY: ", box.status().message(),
+            "; the merchant service seals API key secrets with it")));
+      }
+      merchant_repo = std::make_unique<merchant::MysqlMerchantRepository>(**pool);
+      request_guard = std::make_unique<merchant::RedisRequestGuard>(
+          *redis, metrics,
+          merchant::RequestGuardOptions{config.request_nonce_ttl, config.request_rate_per_second,
+                                        config.request_burst, config.request_guard_fail_open});
+      merchant_ops = std::make_unique<merchant::MerchantOperations>(
+          *merchant_repo, *request_guard, *std::move(box), clock, config.request_timestamp_window);
+      merchant_service = std::make_unique<merchant::MerchantServiceImpl>(*merchant_ops);
+      grpc_services.push_back(merchant_service.get());
+      descriptors.push_back(pool_descriptors->FindServiceByName(
+          aggpay::v1::MerchantService::service_full_name()));
     }
   }
 

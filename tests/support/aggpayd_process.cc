@@ -43,6 +43,7 @@ AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions&
   if (pid_ == 0) {
     setenv("AGGPAY_MYSQL_PASSWORD", db.password.c_str(), 1);
     setenv("AGGPAY_INTERNAL_SECRET", internal_secret_.c_str(), 1);
+    setenv("AGGPAY_SECRET_KEY", secret_key_.c_str(), 1);
     freopen(log.c_str(), "a", stderr);
     const std::string services_flag = absl::StrCat("--services=", services);
     execl(binary.c_str(), binary.c_str(), "--config", config_path_.c_str(), "serve",

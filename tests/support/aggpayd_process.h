@@ -34,6 +34,7 @@ class AggpaydProcess {
   std::string admin_url_;
   std::string config_path_;
   std::string internal_secret_ = "e2e-internal-secret-0123456789";
+  std::string secret_key_ = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
   pid_t pid_ = -1;
 };
 

@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}));
   aggpay::ctl::AddAdminCommands(app, ctl);
   aggpay::ctl::AddFeeCommands(app, ctl);
+  aggpay::ctl::AddMerchantCommands(app, ctl);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -16,15 +16,25 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     message = "internal error";
   }
   const std::string field = ErrorField(status);
-  if (field.empty()) return grpc::Status(code, message);
+  const absl::Duration retry_after = ErrorRetryAfter(status);
+  if (field.empty() && retry_after == absl::ZeroDuration()) return grpc::Status(code, message);
   google::rpc::Status rich;
   rich.set_code(static_cast<int>(code));
   rich.set_message(message);
-  google::rpc::BadRequest bad_request;
-  auto* violation = bad_request.add_field_violations();
-  violation->set_field(field);
-  violation->set_description(message);
-  rich.add_details()->PackFrom(bad_request);
+  if (!field.empty()) {
+    google::rpc::BadRequest bad_request;
+    auto* violation = bad_request.add_field_violations();
+    violation->set_field(field);
+    violation->set_description(message);
+    rich.add_details()->PackFrom(bad_request);
+  }
+  if (retry_after > absl::ZeroDuration()) {
+    google::rpc::RetryInfo retry;
+    const int64_t ms = absl::ToInt64Milliseconds(retry_after);
+    retry.mutable_retry_delay()->set_seconds(ms / 1000);
+    retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>((ms % 1000) * 1000000));
+    rich.add_details()->PackFrom(retry);
+  }
   return grpc::Status(code, message, rich.SerializeAsString());
 }
 

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace aggpay::common {
@@ -27,6 +28,20 @@ absl::Status FailedPreconditionField(absl::string_view field, absl::string_view 
 std::string ErrorField(const absl::Status& status) {
   auto payload = status.GetPayload(kFieldPayloadKey);
   return payload ? std::string(*payload) : std::string();
+}
+
+absl::Status ResourceExhaustedRetryAfter(absl::string_view message, absl::Duration wait) {
+  absl::Status status(absl::StatusCode::kResourceExhausted, message);
+  status.SetPayload(kRetryAfterPayloadKey,
+                    absl::Cord(std::to_string(absl::ToInt64Milliseconds(wait))));
+  return status;
+}
+
+absl::Duration ErrorRetryAfter(const absl::Status& status) {
+  auto payload = status.GetPayload(kRetryAfterPayloadKey);
+  int64_t ms = 0;
+  if (!payload || !absl::SimpleAtoi(std::string(*payload), &ms)) return absl::ZeroDuration();
+  return absl::Milliseconds(ms);
 }
 
 }  // namespace aggpay::common

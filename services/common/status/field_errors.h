@@ -3,6 +3,7 @@
 #include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 
 namespace aggpay::common {
 
@@ -15,5 +16,11 @@ absl::Status FailedPreconditionField(absl::string_view field, absl::string_view 
 
 // The field named by a status, or empty.
 std::string ErrorField(const absl::Status& status);
+
+// RESOURCE_EXHAUSTED telling the caller how long to wait (sent as google.rpc.RetryInfo).
+inline constexpr absl::string_view kRetryAfterPayloadKey = "aggpay.retry_after_ms";
+absl::Status ResourceExhaustedRetryAfter(absl::string_view message, absl::Duration wait);
+// The wait carried by a status, or zero.
+absl::Duration ErrorRetryAfter(const absl::Status& status);
 
 }  // namespace aggpay::common

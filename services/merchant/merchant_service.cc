@@ -1,0 +1,97 @@
+#include "services/merchant/merchant_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/common/grpc/auth_interceptor.h"
+#include "services/common/grpc/principal.h"
+#include "services/common/grpc/proto_mapping.h"
+#include "services/common/grpc/status_mapping.h"
+
+namespace aggpay::merchant {
+namespace {
+
+namespace v1 = aggpay::v1;
+using common::ToGrpcStatus;
+
+#define AGGPAY_AUTHORIZE(ctx)                        \
+  auto principal_or = common::CallPrincipal(*(ctx)); \
+  if (!principal_or.ok()) return ToGrpcStatus(principal_or.status())
+
+void ToProto(const ApiKey& k, v1::ApiKey* out) {
+  out->set_key_id(k.key_id);
+  out->set_merchant_id(k.merchant_id);
+  out->set_status(k.status == ApiKeyStatus::kActive ? "ACTIVE" : "REVOKED");
+  *out->mutable_created_at() = common::ToProtoTime(k.created_at);
+  if (k.revoked_at) *out->mutable_revoked_at() = common::ToProtoTime(*k.revoked_at);
+}
+
+}  // namespace
+
+grpc::Status MerchantServiceImpl::GetMerchant(grpc::ServerContext* ctx,
+                                              const v1::GetMerchantRequest* req,
+                                              v1::Merchant* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  auto id = common::MerchantScope(*principal_or, req->merchant_id());
+  if (!id.ok()) return ToGrpcStatus(id.status());
+  auto m = ops_.GetMerchant(*id);
+  if (!m.ok()) return ToGrpcStatus(m.status());
+  resp->set_merchant_id(m->merchant_id);
+  resp->set_display_name(m->display_name);
+  resp->set_legal_name(m->legal_name);
+  resp->set_kind(m->kind);
+  resp->set_status(m->status);
+  resp->set_home_currency(m->home_currency);
+  resp->set_time_zone(m->time_zone);
+  resp->set_region(m->region);
+  resp->set_contact_phone(MaskPhone(m->contact_phone));
+  *resp->mutable_created_at() = common::ToProtoTime(m->created_at);
+  return grpc::Status::OK;
+}
+
+grpc::Status MerchantServiceImpl::CreateApiKey(grpc::ServerContext* ctx,
+                                               const v1::CreateApiKeyRequest* req,
+                                               v1::CreateApiKeyResponse* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  auto created = ops_.CreateApiKey(req->merchant_id());
+  common::SetAuditTarget(*ctx, absl::StrCat("merchant:", req->merchant_id()),
+                         created.ok() ? absl::StrCat("key_id=", created->key.key_id) : "");
+  if (!created.ok()) return ToGrpcStatus(created.status());
+  ToProto(created->key, resp->mutable_key());
+  resp->set_secret(created->secret);
+  return grpc::Status::OK;
+}
+
+grpc::Status MerchantServiceImpl::ListApiKeys(grpc::ServerContext* ctx,
+                                              const v1::ListApiKeysRequest* req,
+                                              v1::ListApiKeysResponse* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  auto keys = ops_.ListApiKeys(req->merchant_id());
+  if (!keys.ok()) return ToGrpcStatus(keys.status());
+  for (const auto& k : *keys) ToProto(k, resp->add_keys());
+  return grpc::Status::OK;
+}
+
+grpc::Status MerchantServiceImpl::RevokeApiKey(grpc::ServerContext* ctx,
+                                               const v1::RevokeApiKeyRequest* req,
+                                               v1::ApiKey* resp) {
+  common::SetAuditTarget(*ctx, absl::StrCat("api_key:", req->key_id()));
+  AGGPAY_AUTHORIZE(ctx);
+  auto key = ops_.RevokeApiKey(req->key_id());
+  if (!key.ok()) return ToGrpcStatus(key.status());
+  ToProto(*key, resp);
+  return grpc::Status::OK;
+}
+
+grpc::Status MerchantServiceImpl::AuthenticateRequest(grpc::ServerContext* ctx,
+                                                      const v1::AuthenticateRequestRequest* req,
+                                                      v1::AuthenticateRequestResponse* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  SignedRequest r{req->key_id(), req->timestamp(),      req->nonce(),      req->signature(),
+                  req->method(), req->path_and_query(), req->body_sha256()};
+  auto key = ops_.AuthenticateRequest(r);
+  if (!key.ok()) return ToGrpcStatus(key.status());
+  resp->set_merchant_id(key->merchant_id);
+  resp->set_key_id(key->key_id);
+  return grpc::Status::OK;
+}
+
+}  // namespace aggpay::merchant

@@ -1,0 +1,118 @@
+#include "services/merchant/mysql_merchant_repository.h"
+
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+
+namespace aggpay::merchant {
+namespace {
+
+using common::FormatSqlTime;
+using common::ParseSqlTime;
+
+constexpr const char* kKeyColumns =
+    "key_id, merchant_id, secret_sealed, status, created_at, revoked_at";
+
+ApiKey ReadKey(sql::ResultSet& rs) {
+  ApiKey k;
+  k.key_id = rs.getString(1);
+  k.merchant_id = rs.getString(2);
+  k.secret_sealed = rs.getString(3);
+  k.status = rs.getString(4) == "ACTIVE" ? ApiKeyStatus::kActive : ApiKeyStatus::kRevoked;
+  k.created_at = ParseSqlTime(rs.getString(5));
+  if (!rs.isNull(6)) k.revoked_at = ParseSqlTime(rs.getString(6));
+  return k;
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<Merchant>> MysqlMerchantRepository::GetMerchant(
+    const std::string& merchant_id) {
+  return pool_.Run("get merchant",
+                   [&](sql::Connection& c) -> absl::StatusOr<std::optional<Merchant>> {
+    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+        "SELECT merchant_id, display_name, legal_name, kind, status, home_currency, time_zone, "
+        "region, contact_phone, agent_id, created_at FROM merchants WHERE merchant_id = ?"));
+    st->setString(1, merchant_id);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    if (!rs->next()) return std::optional<Merchant>();
+    Merchant m;
+    m.merchant_id = rs->getString(1);
+    m.display_name = rs->getString(2);
+    m.legal_name = rs->getString(3);
+    m.kind = rs->getString(4);
+    m.status = rs->getString(5);
+    m.home_currency = rs->getString(6);
+    m.time_zone = rs->getString(7);
+    m.region = rs->getString(8);
+    m.contact_phone = rs->getString(9);
+    if (!rs->isNull(10)) m.agent_id = std::string(rs->getString(10));
+    m.created_at = ParseSqlTime(rs->getString(11));
+    return std::optional<Merchant>(std::move(m));
+  });
+}
+
+absl::Status MysqlMerchantRepository::CreateApiKey(const ApiKey& k) {
+  return pool_.Run("create api key", [&](sql::Connection& c) -> absl::Status {
+    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+        "INSERT INTO merchant_api_keys (key_id, merchant_id, secret_sealed, status, created_at) "
+        "VALUES (?, ?, ?, 'ACTIVE', ?)"));
+    st->setString(1, k.key_id);
+    st->setString(2, k.merchant_id);
+    st->setString(3, k.secret_sealed);
+    st->setString(4, FormatSqlTime(k.created_at));
+    st->execute();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::optional<ApiKey>> MysqlMerchantRepository::GetApiKey(
+    const std::string& key_id) {
+  return pool_.Run("get api key", [&](sql::Connection& c) -> absl::StatusOr<std::optional<ApiKey>> {
+    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+        absl::StrCat("SELECT ", kKeyColumns, " FROM merchant_api_keys WHERE key_id = ?")));
+    st->setString(1, key_id);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    if (!rs->next()) return std::optional<ApiKey>();
+    return std::optional<ApiKey>(ReadKey(*rs));
+  });
+}
+
+absl::StatusOr<std::vector<ApiKey>> MysqlMerchantRepository::ListApiKeys(
+    const std::string& merchant_id) {
+  return pool_.Run("list api keys", [&](sql::Connection& c) -> absl::StatusOr<std::vector<ApiKey>> {
+    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
+        "SELECT ", kKeyColumns,
+        " FROM merchant_api_keys WHERE merchant_id = ? ORDER BY created_at, key_id LIMIT 1000")));
+    st->setString(1, merchant_id);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<ApiKey> out;
+    while (rs->next()) out.push_back(ReadKey(*rs));
+    return out;
+  });
+}
+
+absl::StatusOr<ApiKey> MysqlMerchantRepository::RevokeApiKey(const std::string& key_id,
+                                                            absl::Time now) {
+  return pool_.InTransaction("revoke api key", [&](sql::Connection& c) -> absl::StatusOr<ApiKey> {
+    std::unique_ptr<sql::PreparedStatement> up(c.prepareStatement(
+        "UPDATE merchant_api_keys SET status = 'REVOKED', revoked_at = COALESCE(revoked_at, ?) "
+        "WHERE key_id = ?"));
+    up->setString(1, FormatSqlTime(now));
+    up->setString(2, key_id);
+    if (up->executeUpdate() == 0) {
+      return absl::NotFoundError(absl::StrCat("API key ", key_id, " not found"));
+    }
+    std::unique_ptr<sql::PreparedStatement> get(c.prepareStatement(
+        absl::StrCat("SELECT ", kKeyColumns, " FROM merchant_api_keys WHERE key_id = ?")));
+    get->setString(1, key_id);
+    std::unique_ptr<sql::ResultSet> rs(get->executeQuery());
+    rs->next();
+    return ReadKey(*rs);
+  });
+}
+
+}  // namespace aggpay::merchant

@@ -1,0 +1,65 @@
+#include "services/merchant/redis_request_guard.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/common/log/logging.h"
+
+namespace aggpay::merchant {
+namespace {
+
+// KEYS[1] bucket; ARGV: rate per second, burst. Uses Redis' clock so every instance agrees.
+// Returns 0 when a token was taken, else the milliseconds until one is available.
+constexpr const char* kTokenBucket = R"lua(
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1])
+local at = tonumber(state[2])
+if tokens == nil then
+  tokens = burst
+  at = now
+end
+tokens = math.min(burst, tokens + (now - at) * rate / 1000)
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+else
+  wait = math.ceil((1 - tokens) * 1000 / rate)
+end
+redis.call('HSET', KEYS[1], 'tokens', tokens, 'at', now)
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
+return wait
+)lua";
+
+}  // namespace
+
+absl::Status RedisRequestGuard::Degraded(const absl::Status& error, const char* what) {
+  metrics_.Increment(absl::StrCat("redis_degraded_total{path=\"", what, "\"}"));
+  spdlog::warn("merchant request guard: redis unavailable for {} ({}); failing {}", what,
+               error.message(), options_.fail_open ? "open" : "closed");
+  if (options_.fail_open) return absl::OkStatus();
+  return absl::UnavailableError("request verification is temporarily unavailable");
+}
+
+absl::Status RedisRequestGuard::ConsumeNonce(const std::string& key_id, const std::string& nonce) {
+  auto fresh = redis_.SetIfAbsent(absl::StrCat("aggpay:nonce:", key_id, ":", nonce), "1",
+                                  options_.nonce_ttl);
+  if (!fresh.ok()) return Degraded(fresh.status(), "nonce");
+  if (!*fresh) return absl::UnauthenticatedError("nonce already used");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<absl::Duration> RedisRequestGuard::TakeToken(const std::string& key_id) {
+  auto reply = redis_.Eval(kTokenBucket, {absl::StrCat("aggpay:ratelimit:", key_id)},
+                           {std::to_string(options_.rate_per_second),
+                            std::to_string(options_.burst)});
+  if (!reply.ok()) {
+    absl::Status s = Degraded(reply.status(), "rate_limit");
+    if (!s.ok()) return s;
+    return absl::ZeroDuration();
+  }
+  return absl::Milliseconds(reply->integer);
+}
+
+}  // namespace aggpay::merchant

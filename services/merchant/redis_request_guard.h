@@ -1,0 +1,35 @@
+#pragma once
+
+#include "services/common/metrics/metrics.h"
+#include "services/common/redis/redis_client.h"
+#include "services/merchant/request_guard.h"
+
+namespace aggpay::merchant {
+
+struct RequestGuardOptions {
+  absl::Duration nonce_ttl = absl::Minutes(10);  // > twice the timestamp window
+  int64_t rate_per_second = 20;
+  int64_t burst = 40;
+  // When Redis is down: true lets requests through (replays are then bounded only by the
+  // timestamp window and idempotency keys); false refuses them with UNAVAILABLE.
+  bool fail_open = true;
+};
+
+// Nonces as SET NX keys with a TTL, and a token bucket per key in one Lua script, so a check is
+// one round trip and exact across every instance.
+class RedisRequestGuard final : public RequestGuard {
+ public:
+  RedisRequestGuard(common::RedisClient& redis, common::Metrics& metrics,
+                    RequestGuardOptions options)
+      : redis_(redis), metrics_(metrics), options_(options) {}
+  absl::Status ConsumeNonce(const std::string& key_id, const std::string& nonce) override;
+  absl::StatusOr<absl::Duration> TakeToken(const std::string& key_id) override;
+
+ private:
+  absl::Status Degraded(const absl::Status& error, const char* what);
+  common::RedisClient& redis_;
+  common::Metrics& metrics_;
+  RequestGuardOptions options_;
+};
+
+}  // namespace aggpay::merchant
