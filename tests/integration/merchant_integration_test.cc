@@ -1,0 +1,161 @@
+// Merchant API keys and signed-request verification against a real MariaDB and Redis.
+#include <gtest/gtest.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/clock/clock.h"
+#include "services/common/crypto/crypto.h"
+#include "services/common/status/field_errors.h"
+#include "services/merchant/merchant_operations.h"
+#include "services/merchant/mysql_merchant_repository.h"
+#include "services/merchant/redis_request_guard.h"
+#include "tests/support/test_servers.h"
+
+namespace aggpay::merchant {
+namespace {
+
+using testing::SharedServers;
+
+constexpr const char* kSecretKey =
+    "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+class MerchantIntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    options_ = SharedServers().CreateDatabase("merchant");
+    SharedServers().Sql(options_.database,
+                        "INSERT INTO merchants VALUES ('m_1', 'Shop One', 'Shop One Ltd', "
+                        "'SMALL_BUSINESS', 'ACTIVE', 'CNY', 'Asia/Shanghai', 'CN-SH', "
+                        "'13800138000', NULL, NOW(6), NOW(6)), ('m_2', 'Shop Two', 'Two', "
+                        "'INDIVIDUAL', 'ACTIVE', 'CNY', 'Asia/Shanghai', 'CN-SH', '13900000000', "
+                        "NULL, NOW(6), NOW(6))");
+    pool_ = *common::MysqlPool::Create(options_);
+    repo_ = std::make_unique<MysqlMerchantRepository>(*pool_);
+    redis_ = std::make_unique<common::RedisClient>(SharedServers().Redis());
+    guard_ = std::make_unique<RedisRequestGuard>(
+        *redis_, metrics_, RequestGuardOptions{absl::Minutes(10), 5, 3, true});
+    clock_.Set(absl::Now());  // Redis' clock drives the token bucket; keep them close.
+    ops_ = std::make_unique<MerchantOperations>(
+        *repo_, *guard_, *common::SecretBox::FromHexKey(kSecretKey), clock_, absl::Seconds(300));
+  }
+
+  // A request signed the way a merchant (or tools/aggpay-curl) signs it.
+  SignedRequest Sign(const CreatedApiKey& key, const std::string& body = "{}",
+                     const std::string& nonce = "") {
+    SignedRequest r;
+    r.key_id = key.key.key_id;
+    r.timestamp = std::to_string(absl::ToUnixSeconds(clock_.Now()));
+    r.nonce = nonce.empty() ? common::RandomToken(12) : nonce;
+    r.method = "POST";
+    r.path_and_query = "/v1/fees/quote";
+    r.body_sha256 = common::Sha256Hex(body);
+    r.signature = common::HmacSha256Hex(key.secret, CanonicalString(r));
+    return r;
+  }
+
+  common::FakeClock clock_;
+  common::Metrics metrics_;
+  common::MysqlOptions options_;
+  std::unique_ptr<common::MysqlPool> pool_;
+  std::unique_ptr<MysqlMerchantRepository> repo_;
+  std::unique_ptr<common::RedisClient> redis_;
+  std::unique_ptr<RedisRequestGuard> guard_;
+  std::unique_ptr<MerchantOperations> ops_;
+};
+
+TEST_F(MerchantIntegrationTest, KeysAreSealedAtRest) {
+  auto key = ops_->CreateApiKey("m_1");
+  ASSERT_TRUE(key.ok()) << key.status();
+  auto stored = repo_->GetApiKey(key->key.key_id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->secret_sealed.find(key->secret), std::string::npos);
+  EXPECT_EQ(*common::SecretBox::FromHexKey(kSecretKey)->Open((*stored)->secret_sealed),
+            key->secret);
+  // Another installation's key cannot open it.
+  auto other = common::SecretBox::FromHexKey(std::string(64, 'a'));
+  EXPECT_FALSE(other->Open((*stored)->secret_sealed).ok());
+  EXPECT_EQ(ops_->CreateApiKey("m_missing").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(MerchantIntegrationTest, ValidRequestNamesTheKeysMerchant) {
+  auto key = *ops_->CreateApiKey("m_2");
+  auto who = ops_->AuthenticateRequest(Sign(key));
+  ASSERT_TRUE(who.ok()) << who.status();
+  EXPECT_EQ(who->merchant_id, "m_2");
+}
+
+TEST_F(MerchantIntegrationTest, EveryForgeryIsUnauthenticated) {
+  auto key = *ops_->CreateApiKey("m_1");
+  auto other = *ops_->CreateApiKey("m_2");
+  struct Case {
+    const char* name;
+    std::function<void(SignedRequest&)> tamper;
+  };
+  const std::vector<Case> cases = {
+      {"bad signature", [](SignedRequest& r) { r.signature[0] = r.signature[0] == 'a' ? 'b' : 'a'; }},
+      {"wrong key", [&](SignedRequest& r) { r.key_id = other.key.key_id; }},
+      {"unknown key", [](SignedRequest& r) { r.key_id = "ak_nope"; }},
+      {"body altered", [](SignedRequest& r) { r.body_sha256 = common::Sha256Hex("{\"x\":1}"); }},
+      {"path altered", [](SignedRequest& r) { r.path_and_query = "/v1/merchant"; }},
+      {"stale timestamp",
+       [&](SignedRequest& r) { r.timestamp = std::to_string(absl::ToUnixSeconds(clock_.Now()) - 301); }},
+      {"future timestamp",
+       [&](SignedRequest& r) { r.timestamp = std::to_string(absl::ToUnixSeconds(clock_.Now()) + 301); }},
+      {"uppercase hex", [](SignedRequest& r) { r.signature = absl::AsciiStrToUpper(r.signature); }},
+      {"short nonce", [](SignedRequest& r) { r.nonce = "abc"; }},
+  };
+  for (const Case& c : cases) {
+    SignedRequest r = Sign(key);
+    c.tamper(r);
+    EXPECT_EQ(ops_->AuthenticateRequest(r).status().code(), absl::StatusCode::kUnauthenticated)
+        << c.name;
+  }
+}
+
+TEST_F(MerchantIntegrationTest, ReplayedNonceAndRevokedKeyAreRefused) {
+  auto key = *ops_->CreateApiKey("m_1");
+  SignedRequest r = Sign(key);
+  ASSERT_TRUE(ops_->AuthenticateRequest(r).ok());
+  auto replay = ops_->AuthenticateRequest(r);
+  EXPECT_EQ(replay.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(replay.status().message(), "nonce already used");
+
+  ASSERT_TRUE(ops_->RevokeApiKey(key.key.key_id).ok());
+  auto revoked = ops_->AuthenticateRequest(Sign(key));
+  EXPECT_EQ(revoked.status().message(), "unknown or revoked key");
+  auto listed = ops_->ListApiKeys("m_1");
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].status, ApiKeyStatus::kRevoked);
+}
+
+TEST_F(MerchantIntegrationTest, RateLimitAnswersWithTheWait) {
+  auto key = *ops_->CreateApiKey("m_1");
+  // Burst 3 at 5/s: the fourth request at once waits about 200 ms.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(ops_->AuthenticateRequest(Sign(key)).ok()) << i;
+  auto limited = ops_->AuthenticateRequest(Sign(key));
+  ASSERT_EQ(limited.status().code(), absl::StatusCode::kResourceExhausted);
+  const absl::Duration wait = common::ErrorRetryAfter(limited.status());
+  EXPECT_GT(wait, absl::ZeroDuration());
+  EXPECT_LE(wait, absl::Milliseconds(200));
+  absl::SleepFor(wait + absl::Milliseconds(20));
+  EXPECT_TRUE(ops_->AuthenticateRequest(Sign(key)).ok());
+}
+
+TEST_F(MerchantIntegrationTest, RedisDownFailsOpenAndCountsIt) {
+  auto key = *ops_->CreateApiKey("m_1");
+  SharedServers().StopRedis();
+  auto while_down = ops_->AuthenticateRequest(Sign(key));
+  SharedServers().StartRedis();
+  EXPECT_TRUE(while_down.ok()) << while_down.status();
+  EXPECT_NE(metrics_.RenderPrometheus().find("aggpay_redis_degraded_total{path=\"nonce\"} 1"),
+            std::string::npos);
+
+  RedisRequestGuard closed(*redis_, metrics_, RequestGuardOptions{absl::Minutes(10), 5, 3, false});
+  SharedServers().StopRedis();
+  auto refused = closed.ConsumeNonce("k", "nonce-123");
+  SharedServers().StartRedis();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace aggpay::merchant
