@@ -3,9 +3,9 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
-#include "services/common/crypto/crypto.h"
 #include "services/common/grpc/auth_interceptor.h"
 #include "services/common/grpc/principal.h"
+#include "services/common/grpc/proto_mapping.h"
 #include "services/common/grpc/status_mapping.h"
 #include "services/common/status/field_errors.h"
 
@@ -37,18 +37,6 @@ void ToProto(const common::Principal& p, aggpay::v1::Principal* out) {
   out->set_merchant_id(p.merchant_id);
 }
 
-// Page sizes: default 50, at most 500.
-absl::StatusOr<int> PageSize(int requested) {
-  if (requested < 0 || requested > 500) {
-    return common::InvalidField("page_size", "must be between 0 and 500");
-  }
-  return requested == 0 ? 50 : requested;
-}
-
-#define AGGPAY_AUTHORIZE(ctx)                                   \
-  auto principal_or = common::CallPrincipal(*(ctx));            \
-  if (!principal_or.ok()) return ToGrpcStatus(principal_or.status())
-
 }  // namespace
 
 grpc::Status AdminServiceImpl::CreateStaff(grpc::ServerContext* ctx,
@@ -69,20 +57,16 @@ grpc::Status AdminServiceImpl::ListStaff(grpc::ServerContext* ctx,
                                          const aggpay::v1::ListStaffRequest* req,
                                          aggpay::v1::ListStaffResponse* resp) {
   AGGPAY_AUTHORIZE(ctx);
-  auto size = PageSize(req->page_size());
+  auto size = common::PageSize(req->page_size());
   if (!size.ok()) return ToGrpcStatus(size.status());
-  std::string after;
-  if (!req->page_token().empty()) {
-    auto decoded = common::Base64UrlDecode(req->page_token());
-    if (!decoded.ok()) return ToGrpcStatus(common::InvalidField("page_token", "is malformed"));
-    after = *decoded;
-  }
-  auto staff = staff_.repository().ListStaff(after, *size + 1);
+  auto after = common::DecodePageToken(req->page_token());
+  if (!after.ok()) return ToGrpcStatus(after.status());
+  auto staff = staff_.repository().ListStaff(*after, *size + 1);
   if (!staff.ok()) return ToGrpcStatus(staff.status());
   const bool more = static_cast<int>(staff->size()) > *size;
   if (more) staff->pop_back();
   for (const auto& s : *staff) ToProto(s, resp->add_staff());
-  if (more) resp->set_next_page_token(common::Base64UrlEncode(staff->back().staff_id));
+  if (more) resp->set_next_page_token(common::EncodePageToken(staff->back().staff_id));
   return grpc::Status::OK;
 }
 
@@ -140,7 +124,7 @@ grpc::Status AdminServiceImpl::ListAudit(grpc::ServerContext* ctx,
                                          const aggpay::v1::ListAuditRequest* req,
                                          aggpay::v1::ListAuditResponse* resp) {
   AGGPAY_AUTHORIZE(ctx);
-  auto size = PageSize(req->page_size());
+  auto size = common::PageSize(req->page_size());
   if (!size.ok()) return ToGrpcStatus(size.status());
   if (req->after_seq() < 0) {
     return ToGrpcStatus(common::InvalidField("after_seq", "must not be negative"));

@@ -1,7 +1,6 @@
 #include "services/fee/fee_service.h"
 
 #include "absl/strings/str_cat.h"
-#include "services/common/crypto/crypto.h"
 #include "services/common/grpc/auth_interceptor.h"
 #include "services/common/grpc/principal.h"
 #include "services/common/grpc/proto_mapping.h"
@@ -16,10 +15,6 @@ namespace {
 namespace v1 = aggpay::v1;
 using common::InvalidField;
 using common::ToGrpcStatus;
-
-#define AGGPAY_AUTHORIZE(ctx)                        \
-  auto principal_or = common::CallPrincipal(*(ctx)); \
-  if (!principal_or.ok()) return ToGrpcStatus(principal_or.status())
 
 #define AGGPAY_RETURN_GRPC(expr)                        \
   do {                                                  \
@@ -115,13 +110,6 @@ absl::StatusOr<std::vector<std::pair<common::Money, Channel>>> PaymentLines(
   return out;
 }
 
-absl::StatusOr<int> PageSize(int requested) {
-  if (requested < 0 || requested > 500) {
-    return InvalidField("page_size", "must be between 0 and 500");
-  }
-  return requested == 0 ? 50 : requested;
-}
-
 }  // namespace
 
 grpc::Status FeeServiceImpl::CreatePlan(grpc::ServerContext* ctx,
@@ -162,20 +150,16 @@ grpc::Status FeeServiceImpl::GetPlan(grpc::ServerContext* ctx, const v1::GetPlan
 grpc::Status FeeServiceImpl::ListPlans(grpc::ServerContext* ctx, const v1::ListPlansRequest* req,
                                        v1::ListPlansResponse* resp) {
   AGGPAY_AUTHORIZE(ctx);
-  auto size = PageSize(req->page_size());
+  auto size = common::PageSize(req->page_size());
   if (!size.ok()) return ToGrpcStatus(size.status());
-  std::string after;
-  if (!req->page_token().empty()) {
-    auto decoded = common::Base64UrlDecode(req->page_token());
-    if (!decoded.ok()) return ToGrpcStatus(InvalidField("page_token", "is malformed"));
-    after = *decoded;
-  }
-  auto plans = ops_.ListPlans(after, *size + 1);
+  auto after = common::DecodePageToken(req->page_token());
+  if (!after.ok()) return ToGrpcStatus(after.status());
+  auto plans = ops_.ListPlans(*after, *size + 1);
   if (!plans.ok()) return ToGrpcStatus(plans.status());
   const bool more = static_cast<int>(plans->size()) > *size;
   if (more) plans->pop_back();
   for (const auto& p : *plans) ToProto(p, resp->add_plans());
-  if (more) resp->set_next_page_token(common::Base64UrlEncode(plans->back().id));
+  if (more) resp->set_next_page_token(common::EncodePageToken(plans->back().id));
   return grpc::Status::OK;
 }
 

@@ -12,10 +12,6 @@ namespace {
 namespace v1 = aggpay::v1;
 using common::ToGrpcStatus;
 
-#define AGGPAY_AUTHORIZE(ctx)                        \
-  auto principal_or = common::CallPrincipal(*(ctx)); \
-  if (!principal_or.ok()) return ToGrpcStatus(principal_or.status())
-
 void ToProto(const ApiKey& k, v1::ApiKey* out) {
   out->set_key_id(k.key_id);
   out->set_merchant_id(k.merchant_id);

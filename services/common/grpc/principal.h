@@ -46,6 +46,12 @@ absl::StatusOr<Principal> CallPrincipal(const grpc::ServerContext& context);
 // The request id from metadata, or a fresh one.
 std::string CallRequestId(const grpc::ServerContext& context);
 
+// At the top of a handler: binds `principal_or` to the caller, or returns the refusal the
+// interceptor decided on.
+#define AGGPAY_AUTHORIZE(ctx)                                      \
+  auto principal_or = ::aggpay::common::CallPrincipal(*(ctx));     \
+  if (!principal_or.ok()) return ::aggpay::common::ToGrpcStatus(principal_or.status())
+
 // Adds the internal credential to an outgoing service-to-service call.
 void AddInternalCredential(grpc::ClientContext& context, const std::string& secret);
 

@@ -3,6 +3,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/crypto/crypto.h"
 #include "services/common/status/field_errors.h"
 
 namespace aggpay::common {
@@ -44,6 +45,22 @@ absl::Status ValidateId(absl::string_view id, absl::string_view field) {
     if (!ok) return InvalidField(field, "may contain only letters, digits, '_', '-' and '.'");
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<int> PageSize(int requested) {
+  if (requested < 0 || requested > 500) {
+    return InvalidField("page_size", "must be between 0 and 500");
+  }
+  return requested == 0 ? 50 : requested;
+}
+
+std::string EncodePageToken(absl::string_view last_key) { return Base64UrlEncode(last_key); }
+
+absl::StatusOr<std::string> DecodePageToken(absl::string_view token) {
+  if (token.empty()) return std::string();
+  auto decoded = Base64UrlDecode(token);
+  if (!decoded.ok()) return InvalidField("page_token", "is malformed");
+  return *decoded;
 }
 
 }  // namespace aggpay::common

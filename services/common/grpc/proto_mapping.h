@@ -24,4 +24,10 @@ std::optional<absl::Time> OptionalTime(bool has, const google::protobuf::Timesta
 // Ids named in requests (merchants, agents, plans): 1-64 of [A-Za-z0-9_.-].
 absl::Status ValidateId(absl::string_view id, absl::string_view field);
 
+// Page sizes: 0 means the default (50); at most 500. INVALID_ARGUMENT naming page_size.
+absl::StatusOr<int> PageSize(int requested);
+// Keyset page tokens are the last key of the previous page, base64url-encoded.
+std::string EncodePageToken(absl::string_view last_key);
+absl::StatusOr<std::string> DecodePageToken(absl::string_view token);
+
 }  // namespace aggpay::common
