@@ -26,7 +26,9 @@
 #include "services/common/redis/redis_client.h"
 #include "services/fee/fee_service.h"
 #include "services/fee/mysql_fee_plan_repository.h"
+#include "services/merchant/grpc_fee_plan_assigner.h"
 #include "services/merchant/merchant_service.h"
+#include "services/merchant/mysql_onboarding_repository.h"
 #include "services/merchant/mysql_merchant_repository.h"
 #include "services/merchant/redis_request_guard.h"
 #include "services/common/log/logging.h"
@@ -134,6 +136,10 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   std::unique_ptr<merchant::RedisRequestGuard> request_guard;
   std::unique_ptr<merchant::MerchantOperations> merchant_ops;
   std::unique_ptr<merchant::MerchantServiceImpl> merchant_service;
+  std::unique_ptr<merchant::MysqlOnboardingRepository> onboarding_repo;
+  std::unique_ptr<merchant::SandboxChannelOnboarding> channel_onboarding;
+  std::unique_ptr<merchant::GrpcFeePlanAssigner> fee_assigner;
+  std::unique_ptr<merchant::OnboardingOperations> onboarding_ops;
   const auto* pool_descriptors = google::protobuf::DescriptorPool::generated_pool();
   for (const auto& name : *services) {
     if (name == "admin") {
@@ -164,8 +170,15 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
           merchant::RequestGuardOptions{config.request_nonce_ttl, config.request_rate_per_second,
                                         config.request_burst, config.request_guard_fail_open});
       merchant_ops = std::make_unique<merchant::MerchantOperations>(
-          *merchant_repo, *request_guard, *std::move(box), clock, config.request_timestamp_window);
-      merchant_service = std::make_unique<merchant::MerchantServiceImpl>(*merchant_ops);
+          *merchant_repo, *request_guard, *box, clock, config.request_timestamp_window);
+      onboarding_repo = std::make_unique<merchant::MysqlOnboardingRepository>(**pool);
+      channel_onboarding = std::make_unique<merchant::SandboxChannelOnboarding>();
+      fee_assigner = std::make_unique<merchant::GrpcFeePlanAssigner>(
+          Channel(config.PeerAddress("fee")), config.internal_secret);
+      onboarding_ops = std::make_unique<merchant::OnboardingOperations>(
+          *onboarding_repo, *channel_onboarding, *fee_assigner, *std::move(box), clock);
+      merchant_service =
+          std::make_unique<merchant::MerchantServiceImpl>(*merchant_ops, *onboarding_ops);
       grpc_services.push_back(merchant_service.get());
       descriptors.push_back(pool_descriptors->FindServiceByName(
           aggpay::v1::MerchantService::service_full_name()));

@@ -2,13 +2,15 @@
 
 #include "aggpay/v1/merchant.grpc.pb.h"
 #include "services/merchant/merchant_operations.h"
+#include "services/merchant/onboarding_operations.h"
 
 namespace aggpay::merchant {
 
 // gRPC handlers of aggpay.v1.MerchantService: proto <-> domain mapping and status mapping only.
 class MerchantServiceImpl final : public aggpay::v1::MerchantService::Service {
  public:
-  explicit MerchantServiceImpl(MerchantOperations& ops) : ops_(ops) {}
+  MerchantServiceImpl(MerchantOperations& ops, OnboardingOperations& onboarding)
+      : ops_(ops), onboarding_(onboarding) {}
 
   grpc::Status GetMerchant(grpc::ServerContext* ctx, const aggpay::v1::GetMerchantRequest* req,
                            aggpay::v1::Merchant* resp) override;
@@ -22,8 +24,50 @@ class MerchantServiceImpl final : public aggpay::v1::MerchantService::Service {
                                    const aggpay::v1::AuthenticateRequestRequest* req,
                                    aggpay::v1::AuthenticateRequestResponse* resp) override;
 
+  grpc::Status CreateApplication(grpc::ServerContext* ctx,
+                                 const aggpay::v1::CreateApplicationRequest* req,
+                                 aggpay::v1::MerchantApplication* resp) override;
+  grpc::Status UpdateApplication(grpc::ServerContext* ctx,
+                                 const aggpay::v1::UpdateApplicationRequest* req,
+                                 aggpay::v1::MerchantApplication* resp) override;
+  grpc::Status SubmitApplication(grpc::ServerContext* ctx, const aggpay::v1::MerchantRef* req,
+                                 aggpay::v1::MerchantApplication* resp) override;
+  grpc::Status StartReview(grpc::ServerContext* ctx, const aggpay::v1::MerchantRef* req,
+                           aggpay::v1::MerchantApplication* resp) override;
+  grpc::Status ApproveApplication(grpc::ServerContext* ctx,
+                                  const aggpay::v1::ApproveApplicationRequest* req,
+                                  aggpay::v1::MerchantApplication* resp) override;
+  grpc::Status RejectApplication(grpc::ServerContext* ctx,
+                                 const aggpay::v1::RejectApplicationRequest* req,
+                                 aggpay::v1::MerchantApplication* resp) override;
+  grpc::Status FreezeMerchant(grpc::ServerContext* ctx, const aggpay::v1::ReasonRequest* req,
+                              aggpay::v1::MerchantApplication* resp) override;
+  grpc::Status UnfreezeMerchant(grpc::ServerContext* ctx, const aggpay::v1::ReasonRequest* req,
+                                aggpay::v1::MerchantApplication* resp) override;
+  grpc::Status CloseMerchant(grpc::ServerContext* ctx, const aggpay::v1::ReasonRequest* req,
+                             aggpay::v1::MerchantApplication* resp) override;
+  grpc::Status GetApplication(grpc::ServerContext* ctx, const aggpay::v1::MerchantRef* req,
+                              aggpay::v1::MerchantApplication* resp) override;
+  grpc::Status ListMerchants(grpc::ServerContext* ctx,
+                             const aggpay::v1::ListMerchantsRequest* req,
+                             aggpay::v1::ListMerchantsResponse* resp) override;
+  grpc::Status CreateStore(grpc::ServerContext* ctx, const aggpay::v1::CreateStoreRequest* req,
+                           aggpay::v1::Store* resp) override;
+  grpc::Status ListStores(grpc::ServerContext* ctx, const aggpay::v1::MerchantRef* req,
+                          aggpay::v1::ListStoresResponse* resp) override;
+  grpc::Status UpdateSettlementAccount(grpc::ServerContext* ctx,
+                                       const aggpay::v1::UpdateSettlementAccountRequest* req,
+                                       aggpay::v1::MerchantApplication* resp) override;
+  grpc::Status CreateAgent(grpc::ServerContext* ctx, const aggpay::v1::CreateAgentRequest* req,
+                           aggpay::v1::Agent* resp) override;
+
  private:
+  grpc::Status Step(grpc::ServerContext* ctx, const std::string& merchant_id,
+                    OnboardingAction action, const std::string& reason,
+                    aggpay::v1::MerchantApplication* resp);
+
   MerchantOperations& ops_;
+  OnboardingOperations& onboarding_;
 };
 
 }  // namespace aggpay::merchant

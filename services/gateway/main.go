@@ -1,0 +1,310 @@
+// aggpay-gateway is the merchant REST/JSON API of aggpay: grpc-gateway in front of the aggpay
+// gRPC services. It checks each merchant's signed request with the merchant service and
+// forwards it with the internal credential and the authenticated merchant id.
+//
+//	AGGPAY_INTERNAL_SECRET=... aggpay-gateway --listen 127.0.0.1:8080 --grpc-addr 127.0.0.1:50051
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	aggpayv1 "aggpay/gen/aggpay/v1"
+
+	"github.com/grpc-ecosystem/grpc-gateway/runtime"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+)
+
+const minSecretLen = 16
+
+type config struct {
+	listen          string
+	grpcAddr        string
+	serviceAddrs    map[string]*string
+	openAPIPath     string
+	authTimeout     time.Duration
+	upstreamTimeout time.Duration
+	shutdownTimeout time.Duration
+	secret          string
+}
+
+// addr is the address of one service: its own flag when given, --grpc-addr otherwise.
+func (c *config) addr(service string) string {
+	if p, ok := c.serviceAddrs[service]; ok && *p != "" {
+		return *p
+	}
+	return c.grpcAddr
+}
+
+func main() {
+	log.SetFlags(0)
+	log.SetOutput(logWriter{os.Stderr})
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	fs := flag.NewFlagSet("aggpay-gateway", flag.ContinueOnError)
+	cfg := config{serviceAddrs: map[string]*string{}}
+	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "HTTP address to listen on")
+	fs.StringVar(&cfg.grpcAddr, "grpc-addr", "127.0.0.1:50051",
+		"gRPC address of aggpayd (every service, unless overridden below)")
+	for _, s := range restServices {
+		cfg.serviceAddrs[s.name] = fs.String(s.name+"-addr", "",
+			fmt.Sprintf("gRPC address of the %s service (default: --grpc-addr)", s.name))
+	}
+	if _, ok := cfg.serviceAddrs["merchant"]; !ok {
+		cfg.serviceAddrs["merchant"] = fs.String("merchant-addr", "",
+			"gRPC address of the merchant service (default: --grpc-addr)")
+	}
+	fs.StringVar(&cfg.openAPIPath, "openapi", "",
+		"the OpenAPI document served at /openapi.json (default: openapi.json next to the binary)")
+	fs.DurationVar(&cfg.authTimeout, "auth-timeout", 5*time.Second,
+		"deadline of each AuthenticateRequest call")
+	fs.DurationVar(&cfg.upstreamTimeout, "upstream-timeout", 30*time.Second,
+		"deadline of each forwarded call")
+	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 15*time.Second,
+		"how long SIGTERM waits for requests in flight")
+	finish := fs.String("finish-openapi", "",
+		"build step: read protoc-gen-swagger's merged file at this path, print the served document, exit")
+	fs.SetOutput(os.Stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		log.Printf("aggpay-gateway: unexpected argument %q", fs.Arg(0))
+		return 2
+	}
+
+	if *finish != "" {
+		raw, err := os.ReadFile(*finish)
+		if err == nil {
+			raw, err = finishOpenAPI(raw)
+		}
+		if err != nil {
+			log.Printf("aggpay-gateway: %s: %v", *finish, err)
+			return 1
+		}
+		if _, err := os.Stdout.Write(raw); err != nil {
+			log.Printf("aggpay-gateway: %v", err)
+			return 1
+		}
+		return 0
+	}
+
+	cfg.secret = os.Getenv("AGGPAY_INTERNAL_SECRET")
+	if cfg.secret == "" {
+		log.Printf("aggpay-gateway: AGGPAY_INTERNAL_SECRET is not set: it must hold the internal " +
+			"secret shared with aggpayd (at least 16 characters)")
+		return 2
+	}
+	if len(cfg.secret) < minSecretLen {
+		log.Printf("aggpay-gateway: AGGPAY_INTERNAL_SECRET is %d characters long; it must have "+
+			"at least %d", len(cfg.secret), minSecretLen)
+		return 2
+	}
+	if cfg.openAPIPath == "" {
+		cfg.openAPIPath = defaultOpenAPIPath()
+	}
+	openAPI, err := loadOpenAPI(cfg.openAPIPath)
+	if err != nil {
+		log.Printf("aggpay-gateway: cannot load the OpenAPI document (--openapi): %v", err)
+		return 2
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	connCtx, closeConns := context.WithCancel(context.Background())
+	defer closeConns()
+
+	handler, err := newGateway(connCtx, &cfg, openAPI)
+	if err != nil {
+		log.Printf("aggpay-gateway: %v", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		log.Printf("aggpay-gateway: %v", err)
+		return 1
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      cfg.upstreamTimeout + 30*time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          log.New(logWriter{os.Stderr}, "http: ", 0),
+	}
+	var addrs []string
+	for _, s := range restServices {
+		addrs = append(addrs, s.name+"="+cfg.addr(s.name))
+	}
+	log.Printf("aggpay-gateway listening on http://%s (%s; auth via merchant=%s)", ln.Addr(),
+		strings.Join(addrs, " "), cfg.addr("merchant"))
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		log.Printf("aggpay-gateway: %v", err)
+		return 1
+	case <-ctx.Done():
+	}
+	stop()
+	log.Printf("aggpay-gateway: shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Printf("aggpay-gateway: shutdown: %v", err)
+		return 1
+	}
+	closeConns()
+	log.Printf("aggpay-gateway: stopped")
+	return 0
+}
+
+func defaultOpenAPIPath() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "openapi.json"
+	}
+	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = resolved
+	}
+	return filepath.Join(filepath.Dir(exe), "openapi.json")
+}
+
+// newGateway wires the HTTP side: /healthz and /openapi.json open, everything else signed and
+// handed to grpc-gateway. Connections to the services live until ctx ends.
+func newGateway(ctx context.Context, cfg *config, openAPI []byte) (http.Handler, error) {
+	runtime.DefaultContextTimeout = cfg.upstreamTimeout
+	mux := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard,
+			&runtime.JSONPb{OrigName: true, EmitDefaults: true}),
+		runtime.WithIncomingHeaderMatcher(incomingHeaderMatcher),
+		runtime.WithOutgoingHeaderMatcher(outgoingHeaderMatcher),
+		runtime.WithMetadata(internalMetadata(cfg.secret)),
+		runtime.WithProtoErrorHandler(protoErrorHandler),
+	)
+	dial := []grpc.DialOption{grpc.WithInsecure()}
+	for _, s := range restServices {
+		if err := s.register(ctx, mux, cfg.addr(s.name), dial); err != nil {
+			return nil, fmt.Errorf("registering the %s service at %s: %v", s.name,
+				cfg.addr(s.name), err)
+		}
+	}
+	authConn, err := grpc.Dial(cfg.addr("merchant"), dial...)
+	if err != nil {
+		return nil, fmt.Errorf("dialling the merchant service at %s: %v", cfg.addr("merchant"), err)
+	}
+	go func() {
+		<-ctx.Done()
+		_ = authConn.Close()
+	}()
+	auth := &authenticator{
+		merchants: aggpayv1.NewMerchantServiceClient(authConn),
+		secret:    cfg.secret,
+		timeout:   cfg.authTimeout,
+		next:      mux,
+	}
+	return accessLog(routes(auth, openAPI)), nil
+}
+
+// routes serves the two open endpoints and sends everything else through auth.
+func routes(signed http.Handler, openAPI []byte) http.Handler {
+	health := serveBytes("application/json", []byte("{\"status\":\"ok\"}\n"))
+	doc := serveBytes("application/json", openAPI)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/healthz":
+			health(w, r)
+		case "/openapi.json":
+			doc(w, r)
+		default:
+			signed.ServeHTTP(w, r)
+		}
+	})
+}
+
+func methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
+	w.Header().Set("Allow", allow)
+	newAPIError(codes.Unimplemented,
+		fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)).
+		withStatus(http.StatusMethodNotAllowed).write(w)
+}
+
+// accessLog writes one line per request to stderr and gives every request its X-Request-Id.
+func accessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		info := &requestInfo{requestID: requestID(r)}
+		w.Header().Set("X-Request-Id", info.requestID)
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r.WithContext(withRequestInfo(r.Context(), info)))
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		merchant := info.merchantID
+		if merchant == "" {
+			merchant = "-"
+		}
+		log.Printf("%s %s status=%d latency_ms=%.3f merchant=%s bytes=%d request_id=%s",
+			r.Method, r.URL.Path, rec.status, float64(time.Since(start).Microseconds())/1000,
+			merchant, rec.bytes, info.requestID)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += int64(n)
+	return n, err
+}
+
+func (s *statusRecorder) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// logWriter prefixes each log line with a UTC timestamp.
+type logWriter struct{ out io.Writer }
+
+func (l logWriter) Write(p []byte) (int, error) {
+	ts := time.Now().UTC().Format("2006-01-02T15:04:05.000000Z")
+	if _, err := fmt.Fprintf(l.out, "%s %s", ts, p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"net/textproto"
+
+	"google.golang.org/grpc/metadata"
+)
+
+// Metadata keys shared with the C++ services (services/common/grpc/principal.h).
+const (
+	internalKey  = "x-aggpay-internal"
+	merchantKey  = "x-aggpay-merchant-id"
+	requestIDKey = "x-request-id"
+)
+
+// requestInfo travels in the request's context from the access log, which creates it, to the
+// authenticator, which fills in the merchant, and to grpc-gateway's metadata annotator.
+type requestInfo struct {
+	requestID  string
+	merchantID string
+}
+
+type requestInfoKey struct{}
+
+func withRequestInfo(ctx context.Context, info *requestInfo) context.Context {
+	return context.WithValue(ctx, requestInfoKey{}, info)
+}
+
+func requestInfoFrom(ctx context.Context) *requestInfo {
+	if info, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
+		return info
+	}
+	return &requestInfo{}
+}
+
+// requestID keeps the client's X-Request-Id when it is 1 to 128 characters of
+// [A-Za-z0-9._:-], and makes a new one otherwise.
+func requestID(r *http.Request) string {
+	if v := r.Header.Values("X-Request-Id"); len(v) == 1 && saneRequestID(v[0]) {
+		return v[0]
+	}
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("aggpay-gateway: no randomness: " + err.Error())
+	}
+	return hex.EncodeToString(b[:])
+}
+
+func saneRequestID(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		ok := (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			c == '.' || c == '_' || c == ':' || c == '-'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// incomingHeaderMatcher decides which client headers become gRPC metadata: only X-Request-Id
+// (already checked and replaced by the authenticator). Nothing else, so a client can never send
+// x-aggpay-internal, x-aggpay-merchant-id or anything else the services trust, whether as a
+// plain header or as Grpc-Metadata-*.
+func incomingHeaderMatcher(key string) (string, bool) {
+	if textproto.CanonicalMIMEHeaderKey(key) == "X-Request-Id" {
+		return requestIDKey, true
+	}
+	return "", false
+}
+
+// outgoingHeaderMatcher keeps the services' response metadata out of HTTP responses.
+func outgoingHeaderMatcher(string) (string, bool) { return "", false }
+
+// internalMetadata returns the grpc-gateway metadata annotator: the internal credential and the
+// merchant the authenticator established. A request that somehow reached grpc-gateway without a
+// merchant gets neither, so the services treat it as anonymous.
+func internalMetadata(secret string) func(context.Context, *http.Request) metadata.MD {
+	return func(_ context.Context, r *http.Request) metadata.MD {
+		info := requestInfoFrom(r.Context())
+		if info.merchantID == "" {
+			return metadata.MD{}
+		}
+		return metadata.Pairs(internalKey, secret, merchantKey, info.merchantID)
+	}
+}

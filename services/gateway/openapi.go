@@ -1,0 +1,189 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+)
+
+const openAPIDescription = `The aggpay merchant API: REST/JSON over the aggpay gRPC services.
+
+Every request is signed (see the AggpayHmac security scheme and docs/api.md). Field names are the
+proto names (amount_minor). int64 fields are JSON strings ("12345"), as in proto3's JSON mapping.
+Every error has one shape: {"error":{"code":"INVALID_ARGUMENT","http_status":400,"message":"...",
+"field":"amount"}}; field appears when the service named the request field at fault.`
+
+const securityDescription = `Authorization: AGGPAY-HMAC-SHA256 key_id="...",timestamp="...",nonce="...",signature="..."
+
+signature is the lowercase hex HMAC-SHA256, under the API key's secret, of
+METHOD\nPATH_AND_QUERY\nTIMESTAMP\nNONCE\nBODY_SHA256\n (each line ends with a newline, the last
+one too). METHOD is upper case; PATH_AND_QUERY the request target exactly as sent; TIMESTAMP Unix
+seconds within 300 s of the server's clock; NONCE 8 to 64 of [A-Za-z0-9_-], never reused;
+BODY_SHA256 the lowercase hex SHA-256 of the raw body (of the empty string when there is none).`
+
+// finishOpenAPI turns protoc-gen-swagger's merged output into the document the gateway serves:
+// a title, the signing scheme, the error shape on every operation, and only the definitions
+// that the merchant routes use (the merge holds every message of every proto, internal ones
+// included).
+func finishOpenAPI(raw []byte) ([]byte, error) {
+	var doc map[string]interface{}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("not JSON: %v", err)
+	}
+	paths, ok := doc["paths"].(map[string]interface{})
+	if !ok {
+		return nil, fmt.Errorf("no paths")
+	}
+	defs, _ := doc["definitions"].(map[string]interface{})
+	if defs == nil {
+		defs = map[string]interface{}{}
+	}
+
+	doc["info"] = map[string]interface{}{
+		"title":       "aggpay merchant API",
+		"version":     "v1",
+		"description": openAPIDescription,
+	}
+	doc["securityDefinitions"] = map[string]interface{}{
+		"AggpayHmac": map[string]interface{}{
+			"type":        "apiKey",
+			"in":          "header",
+			"name":        "Authorization",
+			"description": securityDescription,
+		},
+	}
+	doc["security"] = []interface{}{map[string]interface{}{"AggpayHmac": []interface{}{}}}
+
+	defs["aggpayError"] = map[string]interface{}{
+		"type": "object",
+		"properties": map[string]interface{}{
+			"error": map[string]interface{}{
+				"type":     "object",
+				"required": []interface{}{"code", "http_status", "message"},
+				"properties": map[string]interface{}{
+					"code": map[string]interface{}{
+						"type":        "string",
+						"description": "The gRPC status name: INVALID_ARGUMENT, UNAUTHENTICATED, NOT_FOUND, ...",
+					},
+					"http_status": map[string]interface{}{"type": "integer", "format": "int32"},
+					"message":     map[string]interface{}{"type": "string"},
+					"field": map[string]interface{}{
+						"type":        "string",
+						"description": "The request field at fault, when there is one.",
+					},
+				},
+			},
+		},
+	}
+	errorResponse := map[string]interface{}{
+		"description": "An error (every error has this shape). 429 comes with Retry-After.",
+		"schema":      map[string]interface{}{"$ref": "#/definitions/aggpayError"},
+	}
+	for _, item := range paths {
+		ops, ok := item.(map[string]interface{})
+		if !ok {
+			continue
+		}
+		for _, op := range ops {
+			o, ok := op.(map[string]interface{})
+			if !ok {
+				continue
+			}
+			responses, _ := o["responses"].(map[string]interface{})
+			if responses == nil {
+				responses = map[string]interface{}{}
+				o["responses"] = responses
+			}
+			responses["default"] = errorResponse
+		}
+	}
+
+	// Keep the definitions reachable from the paths.
+	keep := map[string]bool{}
+	var queue []string
+	addRefs := func(v interface{}) {
+		for _, name := range refs(v) {
+			if !keep[name] {
+				keep[name] = true
+				queue = append(queue, name)
+			}
+		}
+	}
+	addRefs(paths)
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		if d, ok := defs[name]; ok {
+			addRefs(d)
+		}
+	}
+	for name := range defs {
+		if !keep[name] {
+			delete(defs, name)
+		}
+	}
+	doc["definitions"] = defs
+
+	out, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '\n'), nil
+}
+
+// refs lists the definitions that v refers to ("$ref": "#/definitions/NAME"), sorted.
+func refs(v interface{}) []string {
+	seen := map[string]bool{}
+	var walk func(interface{})
+	walk = func(v interface{}) {
+		switch t := v.(type) {
+		case map[string]interface{}:
+			for k, x := range t {
+				if s, ok := x.(string); ok && k == "$ref" {
+					if name := strings.TrimPrefix(s, "#/definitions/"); name != s {
+						seen[name] = true
+					}
+					continue
+				}
+				walk(x)
+			}
+		case []interface{}:
+			for _, x := range t {
+				walk(x)
+			}
+		}
+	}
+	walk(v)
+	out := make([]string, 0, len(seen))
+	for name := range seen {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// loadOpenAPI reads the document the gateway serves at /openapi.json.
+func loadOpenAPI(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if !json.Valid(b) {
+		return nil, fmt.Errorf("%s is not JSON", path)
+	}
+	return b, nil
+}
+
+func serveBytes(contentType string, b []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			methodNotAllowed(w, r, "GET, HEAD")
+			return
+		}
+		w.Header().Set("Content-Type", contentType)
+		_, _ = w.Write(b)
+	}
+}

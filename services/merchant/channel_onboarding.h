@@ -1,0 +1,36 @@
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace aggpay::merchant {
+
+// Asks a payment channel for the sub-merchant number the provider holds for a merchant under
+// its own service-provider account (WeChat sub_mch_id, Alipay smid, UnionPay mer id).
+class ChannelOnboarding {
+ public:
+  virtual ~ChannelOnboarding() = default;
+  // `channel` is wechat, alipay or unionpay. Asking twice for one merchant gives the same id.
+  virtual absl::StatusOr<std::string> RequestSubMerchantId(const std::string& channel,
+                                                           const std::string& merchant_id,
+                                                           const std::string& legal_name) = 0;
+};
+
+// The built-in sandbox channel: issues well-formed ids derived from the merchant id, the way a
+// real channel returns one id per merchant and application.
+class SandboxChannelOnboarding final : public ChannelOnboarding {
+ public:
+  absl::StatusOr<std::string> RequestSubMerchantId(const std::string& channel,
+                                                   const std::string& merchant_id,
+                                                   const std::string& legal_name) override;
+};
+
+// Puts a merchant on a fee plan: the fee service owns assignments.
+class FeePlanAssigner {
+ public:
+  virtual ~FeePlanAssigner() = default;
+  virtual absl::Status AssignPlan(const std::string& merchant_id, const std::string& plan_id) = 0;
+};
+
+}  // namespace aggpay::merchant

@@ -1,0 +1,233 @@
+#include "services/merchant/onboarding_operations.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/common/grpc/proto_mapping.h"
+#include "services/common/status/field_errors.h"
+#include "services/common/status/status_macros.h"
+
+namespace aggpay::merchant {
+namespace {
+
+using common::InvalidField;
+
+// Sub-merchant ids that staff type in: digits, as WeChat and Alipay issue them.
+absl::Status ValidateSubMerchantId(const std::string& id, absl::string_view field) {
+  if (id.size() < 8 || id.size() > 32) return InvalidField(field, "must be 8 to 32 digits");
+  for (char c : id) {
+    if (c < '0' || c > '9') return InvalidField(field, "must be 8 to 32 digits");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Time OnboardingOperations::Now() const {
+  return absl::FromUnixMicros(absl::ToUnixMicros(clock_.Now()));
+}
+
+absl::Status OnboardingOperations::SealAccount(const SettlementAccount& account,
+                                               OnboardingRecord& record) {
+  ASSIGN_OR_RETURN(record.account_number_sealed, box_.Seal(account.account_number));
+  record.account_last4 = account.account_number.substr(account.account_number.size() - 4);
+  record.application.settlement_account = account;
+  record.application.settlement_account.account_number = "****" + record.account_last4;
+  return absl::OkStatus();
+}
+
+absl::Status OnboardingOperations::CheckAgent(const Application& application) {
+  if (!application.agent_id) return absl::OkStatus();
+  ASSIGN_OR_RETURN(bool exists, repo_.AgentExists(*application.agent_id));
+  if (!exists) return InvalidField("agent_id", "no such agent");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<OnboardingRecord> OnboardingOperations::CreateApplication(
+    Application application, const std::string& actor) {
+  RETURN_IF_ERROR(ValidateApplication(application));
+  RETURN_IF_ERROR(CheckAgent(application));
+  const absl::Time now = Now();
+  const std::string new_id = absl::StrCat("m_", common::RandomToken(12));
+  return repo_.CreateOrReplace(
+      application.business_code, new_id,
+      [&](std::optional<MerchantStatus> existing,
+          OnboardingRecord& record) -> absl::StatusOr<ReviewEntry> {
+        RETURN_IF_ERROR(CheckResubmission(existing));
+        const MerchantStatus from = existing.value_or(MerchantStatus::kDraft);
+        if (existing) {
+          ASSIGN_OR_RETURN(MerchantStatus to, Transition(from, OnboardingAction::kEdit));
+          record.status = to;
+        } else {
+          record.status = MerchantStatus::kDraft;
+          record.created_at = now;
+        }
+        const SettlementAccount account = application.settlement_account;
+        record.application = application;
+        RETURN_IF_ERROR(SealAccount(account, record));
+        return ReviewEntry{OnboardingAction::kEdit, from, record.status, actor,
+                           existing ? "application replaced" : "application created", now};
+      });
+}
+
+absl::StatusOr<OnboardingRecord> OnboardingOperations::UpdateApplication(
+    const std::string& merchant_id, Application application, const std::string& actor) {
+  RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+  RETURN_IF_ERROR(ValidateApplication(application));
+  RETURN_IF_ERROR(CheckAgent(application));
+  const absl::Time now = Now();
+  return repo_.Update(merchant_id, [&](OnboardingRecord& record) -> absl::StatusOr<ReviewEntry> {
+    if (application.business_code != record.application.business_code) {
+      return InvalidField("business_code", "cannot change; create a new application instead");
+    }
+    ASSIGN_OR_RETURN(MerchantStatus to, Transition(record.status, OnboardingAction::kEdit));
+    const MerchantStatus from = record.status;
+    record.status = to;
+    const SettlementAccount account = application.settlement_account;
+    record.application = application;
+    RETURN_IF_ERROR(SealAccount(account, record));
+    return ReviewEntry{OnboardingAction::kEdit, from, to, actor, "application edited", now};
+  });
+}
+
+absl::StatusOr<OnboardingRecord> OnboardingOperations::Act(const std::string& merchant_id,
+                                                           OnboardingAction action,
+                                                           const std::string& actor,
+                                                           const std::string& reason) {
+  RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+  if (action == OnboardingAction::kReject || action == OnboardingAction::kFreeze ||
+      action == OnboardingAction::kClose) {
+    RETURN_IF_ERROR(ValidateDecisionReason(reason));
+  }
+  const absl::Time now = Now();
+  return repo_.Update(merchant_id, [&](OnboardingRecord& record) -> absl::StatusOr<ReviewEntry> {
+    ASSIGN_OR_RETURN(MerchantStatus to, Transition(record.status, action));
+    const MerchantStatus from = record.status;
+    record.status = to;
+    if (action == OnboardingAction::kReject) record.reject_reason = reason;
+    if (action == OnboardingAction::kSubmit) record.reject_reason.clear();
+    return ReviewEntry{action, from, to, actor, reason, now};
+  });
+}
+
+absl::StatusOr<OnboardingRecord> OnboardingOperations::Approve(
+    const std::string& merchant_id, const std::string& wechat_sub_mch_id,
+    const std::string& alipay_smid, const std::string& actor, const std::string& reason) {
+  RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+  if (!wechat_sub_mch_id.empty()) {
+    RETURN_IF_ERROR(ValidateSubMerchantId(wechat_sub_mch_id, "wechat_sub_mch_id"));
+  }
+  if (!alipay_smid.empty()) RETURN_IF_ERROR(ValidateSubMerchantId(alipay_smid, "alipay_smid"));
+  ASSIGN_OR_RETURN(OnboardingRecord record, Get(merchant_id));
+  if (record.status != MerchantStatus::kApproved) {
+    // IN_REVIEW -> APPROVED; any other state gets the state machine's refusal.
+    ASSIGN_OR_RETURN(record, Act(merchant_id, OnboardingAction::kApprove, actor, reason));
+  }
+  // Sub-merchant ids: the ones staff entered, else the channel adapter's.
+  std::vector<SubMerchantId> ids;
+  for (const auto& [channel, given] :
+       {std::pair<std::string, std::string>{"wechat", wechat_sub_mch_id},
+        std::pair<std::string, std::string>{"alipay", alipay_smid},
+        std::pair<std::string, std::string>{"unionpay", ""}}) {
+    if (!given.empty()) {
+      ids.push_back(SubMerchantId{channel, given, "STAFF"});
+      continue;
+    }
+    ASSIGN_OR_RETURN(std::string id, channels_.RequestSubMerchantId(
+                                         channel, merchant_id, record.application.legal_name));
+    ids.push_back(SubMerchantId{channel, id, "SANDBOX"});
+  }
+  absl::Status saved = repo_.SaveSubMerchantIds(merchant_id, ids, Now());
+  if (absl::IsAlreadyExists(saved)) {
+    return common::FailedPreconditionField(
+        "wechat_sub_mch_id", "that sub-merchant id already belongs to another merchant");
+  }
+  RETURN_IF_ERROR(saved);
+  const std::string plan_id(FeePlanIdFor(record.application.plan_kind));
+  RETURN_IF_ERROR(fees_.AssignPlan(merchant_id, plan_id));
+  const absl::Time now = Now();
+  return repo_.Update(merchant_id, [&](OnboardingRecord& r) -> absl::StatusOr<ReviewEntry> {
+    RETURN_IF_ERROR(CheckActivationPrerequisites(plan_id, r.sub_merchants.size()));
+    ASSIGN_OR_RETURN(MerchantStatus to, Transition(r.status, OnboardingAction::kActivate));
+    const MerchantStatus from = r.status;
+    r.status = to;
+    return ReviewEntry{OnboardingAction::kActivate, from, to, actor,
+                       absl::StrCat("fee plan ", plan_id, ", ", r.sub_merchants.size(),
+                                    " channel sub-merchant ids"),
+                       now};
+  });
+}
+
+absl::StatusOr<OnboardingRecord> OnboardingOperations::ChangeSettlementAccount(
+    const std::string& merchant_id, SettlementAccount account, const std::string& actor) {
+  RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+  RETURN_IF_ERROR(ValidateText(account.bank_name, "settlement_account.bank_name", 128));
+  RETURN_IF_ERROR(ValidateAccountName(account.account_name));
+  RETURN_IF_ERROR(ValidateBankAccountNumber(account.account_number));
+  const absl::Time now = Now();
+  return repo_.Update(merchant_id, [&](OnboardingRecord& record) -> absl::StatusOr<ReviewEntry> {
+    RETURN_IF_ERROR(CheckAccountForPlan(account.kind,
+                                        PlanRequiresCorporateAccount(record.application.plan_kind)));
+    ASSIGN_OR_RETURN(MerchantStatus to,
+                     Transition(record.status, OnboardingAction::kChangeSettlementAccount));
+    const MerchantStatus from = record.status;
+    record.status = to;
+    RETURN_IF_ERROR(SealAccount(account, record));
+    return ReviewEntry{OnboardingAction::kChangeSettlementAccount, from, to, actor,
+                       absl::StrCat("new account ****", record.account_last4), now};
+  });
+}
+
+absl::StatusOr<OnboardingRecord> OnboardingOperations::Get(const std::string& merchant_id) {
+  RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+  ASSIGN_OR_RETURN(std::optional<OnboardingRecord> record, repo_.Get(merchant_id));
+  if (!record) return absl::NotFoundError("merchant not found");
+  return *record;
+}
+
+absl::StatusOr<std::vector<Merchant>> OnboardingOperations::List(const MerchantFilter& filter) {
+  if (!filter.agent_id.empty()) RETURN_IF_ERROR(common::ValidateId(filter.agent_id, "agent_id"));
+  if (!filter.store_id.empty()) RETURN_IF_ERROR(common::ValidateId(filter.store_id, "store_id"));
+  if (filter.created_from && filter.created_to && *filter.created_to <= *filter.created_from) {
+    return InvalidField("created_to", "must be after created_from");
+  }
+  return repo_.List(filter);
+}
+
+absl::StatusOr<StoreRecord> OnboardingOperations::CreateStore(const std::string& merchant_id,
+                                                              std::string name,
+                                                              std::string address) {
+  RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+  RETURN_IF_ERROR(ValidateText(name, "name", 128));
+  RETURN_IF_ERROR(ValidateText(address, "address", 512));
+  ASSIGN_OR_RETURN(OnboardingRecord record, Get(merchant_id));
+  if (record.status == MerchantStatus::kClosed) {
+    return common::FailedPreconditionField("merchant_id", "the merchant is CLOSED");
+  }
+  StoreRecord store{absl::StrCat("st_", common::RandomToken(9)), merchant_id, std::move(name),
+                    std::move(address), Now()};
+  RETURN_IF_ERROR(repo_.CreateStore(store));
+  return store;
+}
+
+absl::StatusOr<std::vector<StoreRecord>> OnboardingOperations::ListStores(
+    const std::string& merchant_id) {
+  RETURN_IF_ERROR(Get(merchant_id).status());
+  return repo_.ListStores(merchant_id);
+}
+
+absl::StatusOr<AgentRecord> OnboardingOperations::CreateAgent(const std::string& agent_id,
+                                                              const std::string& parent_agent_id,
+                                                              std::string name) {
+  RETURN_IF_ERROR(ValidateAgentId(agent_id));
+  if (!parent_agent_id.empty()) RETURN_IF_ERROR(ValidateAgentId(parent_agent_id, "parent_agent_id"));
+  RETURN_IF_ERROR(ValidateText(name, "name", 128));
+  AgentRecord agent{agent_id,
+                    parent_agent_id.empty() ? std::nullopt
+                                            : std::optional<std::string>(parent_agent_id),
+                    std::move(name), Now()};
+  absl::Status s = repo_.CreateAgent(agent);
+  if (absl::IsNotFound(s)) return InvalidField("parent_agent_id", "no such agent");
+  RETURN_IF_ERROR(s);
+  return agent;
+}
+
+}  // namespace aggpay::merchant

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/common/clock/clock.h"
+#include "services/common/crypto/crypto.h"
+#include "services/merchant/channel_onboarding.h"
+#include "services/merchant/onboarding_repository.h"
+
+namespace aggpay::merchant {
+
+// Onboarding use cases: validation and the state machine from domain/, storage, the channel
+// adapter and the fee service.
+class OnboardingOperations {
+ public:
+  OnboardingOperations(OnboardingRepository& repo, ChannelOnboarding& channels,
+                       FeePlanAssigner& fees, common::SecretBox box, const common::Clock& clock)
+      : repo_(repo), channels_(channels), fees_(fees), box_(std::move(box)), clock_(clock) {}
+
+  absl::StatusOr<OnboardingRecord> CreateApplication(Application application,
+                                                     const std::string& actor);
+  absl::StatusOr<OnboardingRecord> UpdateApplication(const std::string& merchant_id,
+                                                     Application application,
+                                                     const std::string& actor);
+  // Submit, start review, reject, freeze, unfreeze, close: one state-machine step.
+  absl::StatusOr<OnboardingRecord> Act(const std::string& merchant_id, OnboardingAction action,
+                                       const std::string& actor, const std::string& reason);
+  // Approve (IN_REVIEW) or finish a half-done activation (APPROVED); see the proto.
+  absl::StatusOr<OnboardingRecord> Approve(const std::string& merchant_id,
+                                           const std::string& wechat_sub_mch_id,
+                                           const std::string& alipay_smid,
+                                           const std::string& actor, const std::string& reason);
+  absl::StatusOr<OnboardingRecord> ChangeSettlementAccount(const std::string& merchant_id,
+                                                           SettlementAccount account,
+                                                           const std::string& actor);
+
+  absl::StatusOr<OnboardingRecord> Get(const std::string& merchant_id);
+  absl::StatusOr<std::vector<Merchant>> List(const MerchantFilter& filter);
+  absl::StatusOr<StoreRecord> CreateStore(const std::string& merchant_id, std::string name,
+                                          std::string address);
+  absl::StatusOr<std::vector<StoreRecord>> ListStores(const std::string& merchant_id);
+  absl::StatusOr<AgentRecord> CreateAgent(const std::string& agent_id,
+                                          const std::string& parent_agent_id, std::string name);
+
+ private:
+  absl::Time Now() const;
+  absl::Status SealAccount(const SettlementAccount& account, OnboardingRecord& record);
+  absl::Status CheckAgent(const Application& application);
+
+  OnboardingRepository& repo_;
+  ChannelOnboarding& channels_;
+  FeePlanAssigner& fees_;
+  common::SecretBox box_;
+  const common::Clock& clock_;
+};
+
+}  // namespace aggpay::merchant
