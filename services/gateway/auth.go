@@ -243,6 +243,13 @@ func authError(err error, requestID string) *apiError {
 	if !ok {
 		s = status.New(codes.Unknown, err.Error())
 	}
+	if internalCredentialRefused(s) || s.Code() == codes.PermissionDenied {
+		// AuthenticateRequest refuses only the caller here, which is the gateway.
+		log.Printf("ERROR the merchant service refused the gateway's internal credential: check "+
+			"that AGGPAY_INTERNAL_SECRET matches aggpayd's (request_id=%s code=%s message=%q)",
+			requestID, codeName(s.Code()), s.Message())
+		return newAPIError(codes.Internal, "internal error")
+	}
 	switch s.Code() {
 	case codes.Unauthenticated, codes.InvalidArgument, codes.NotFound:
 		msg := s.Message()
@@ -250,7 +257,7 @@ func authError(err error, requestID string) *apiError {
 			msg = "the request signature was not accepted"
 		}
 		return newAPIError(codes.Unauthenticated, msg)
-	case codes.ResourceExhausted, codes.PermissionDenied, codes.FailedPrecondition:
+	case codes.ResourceExhausted, codes.FailedPrecondition:
 		return fromStatus(s, requestID)
 	case codes.Unavailable, codes.DeadlineExceeded:
 		log.Printf("authentication unavailable request_id=%s code=%s message=%q", requestID,

@@ -83,11 +83,25 @@ func (e *apiError) withStatus(httpStatus int) *apiError {
 	return e
 }
 
+// The services' auth interceptor answers a wrong x-aggpay-internal with UNAUTHENTICATED and
+// this message (services/common/grpc/auth_interceptor.cc). That is the gateway's configuration
+// at fault, never the merchant's credential: it becomes a 500 and an error in the log.
+const internalCredentialMessage = "invalid internal credential"
+
+func internalCredentialRefused(s *status.Status) bool {
+	return s.Code() == codes.Unauthenticated && s.Message() == internalCredentialMessage
+}
+
 // fromStatus turns a gRPC status from a service into the client's error. Messages that could
 // carry internal detail (addresses, stack traces) are replaced; the original is logged.
 func fromStatus(s *status.Status, requestID string) *apiError {
 	c := s.Code()
 	msg := s.Message()
+	if internalCredentialRefused(s) {
+		log.Printf("ERROR a service refused the gateway's internal credential: check that "+
+			"AGGPAY_INTERNAL_SECRET matches aggpayd's (request_id=%s)", requestID)
+		c = codes.Internal
+	}
 	switch c {
 	case codes.Unavailable:
 		logInternal(requestID, s)

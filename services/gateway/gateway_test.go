@@ -329,6 +329,10 @@ func startFakes(t *testing.T) (string, *recorder) {
 }
 
 func startGateway(t *testing.T, grpcAddr string) string {
+	return startGatewayWithSecret(t, grpcAddr, testSecret)
+}
+
+func startGatewayWithSecret(t *testing.T, grpcAddr, secret string) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	cfg := &config{
@@ -336,7 +340,7 @@ func startGateway(t *testing.T, grpcAddr string) string {
 		serviceAddrs:    map[string]*string{},
 		authTimeout:     2 * time.Second,
 		upstreamTimeout: 5 * time.Second,
-		secret:          testSecret,
+		secret:          secret,
 	}
 	h, err := newGateway(ctx, cfg, []byte(`{"swagger":"2.0"}`))
 	if err != nil {
@@ -641,6 +645,16 @@ func TestServicesUnreachable(t *testing.T) {
 	r := send(t, "GET", url, "/v1/merchant", "", testKeyID, nil, nil, nil)
 	e := r.apiError(t)
 	if r.status != 503 || e.Code != "UNAVAILABLE" || strings.Contains(e.Message, addr) {
+		t.Fatalf("%d %+v", r.status, e)
+	}
+}
+
+func TestWrongInternalSecretIsTheGatewaysFault(t *testing.T) {
+	addr, _ := startFakes(t)
+	url := startGatewayWithSecret(t, addr, "not-the-internal-secret")
+	r := send(t, "GET", url, "/v1/merchant", "", testKeyID, nil, nil, nil)
+	e := r.apiError(t)
+	if r.status != 500 || e.Code != "INTERNAL" || strings.Contains(e.Message, "credential") {
 		t.Fatalf("%d %+v", r.status, e)
 	}
 }

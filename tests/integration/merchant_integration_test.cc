@@ -24,7 +24,9 @@ class MerchantIntegrationTest : public ::testing::Test {
   void SetUp() override {
     options_ = SharedServers().CreateDatabase("merchant");
     SharedServers().Sql(options_.database,
-                        "INSERT INTO merchants VALUES ('m_1', 'Shop One', 'Shop One Ltd', "
+                        "INSERT INTO merchants (merchant_id, display_name, legal_name, kind, "
+                        "status, home_currency, time_zone, region, contact_phone, agent_id, "
+                        "created_at, updated_at) VALUES ('m_1', 'Shop One', 'Shop One Ltd', "
                         "'SMALL_BUSINESS', 'ACTIVE', 'CNY', 'Asia/Shanghai', 'CN-SH', "
                         "'13800138000', NULL, NOW(6), NOW(6)), ('m_2', 'Shop Two', 'Two', "
                         "'INDIVIDUAL', 'ACTIVE', 'CNY', 'Asia/Shanghai', 'CN-SH', '13900000000', "

@@ -85,7 +85,7 @@ rather than as crash-looping pods.
 {{- if not $enabled -}}
 {{- fail "services: enable at least one service" -}}
 {{- end -}}
-{{- if and (not .Values.monolith.enabled) (not (has "admin" (splitList "," $enabled))) (not (hasKey .Values.config.extraPeers "admin")) -}}
+{{- if and (not .Values.monolith.enabled) (not (has "admin" (splitList "," $enabled))) (not (hasKey (.Values.config.extraPeers | default dict) "admin")) -}}
 {{- fail "services.admin.enabled: every service checks staff tokens and writes audit entries through admin; enable it, or name an admin elsewhere in config.extraPeers.admin" -}}
 {{- end -}}
 {{- end -}}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Smoke test of the built aggpay-gateway with no aggpayd behind it:
+#   smoke_test.sh BUILD/services/gateway/aggpay-gateway tools/aggpay-curl
+# Checks the secret check, /healthz, /openapi.json, 401 for an unsigned request, 503 for a
+# signed one (aggpay-curl) when the services are unreachable, and a clean exit on SIGTERM.
+set -euo pipefail
+
+BIN=$1
+CURL_TOOL=$2
+work=$(mktemp -d)
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; [ -f "$work/log" ] && sed 's/^/  log: /' "$work/log" >&2; exit 1; }
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+# error_shape FILE CODE HTTP_STATUS: the body is {"error":{...}} with that code and status.
+error_shape() {
+  python3 - "$@" <<'PY' || fail "not the error shape ($2 $3): $(cat "$1")"
+import json, sys
+e = json.load(open(sys.argv[1]))["error"]
+assert set(e) <= {"code", "http_status", "message", "field"}, e
+assert e["code"] == sys.argv[2] and e["http_status"] == int(sys.argv[3]) and e["message"], e
+PY
+}
+
+# The internal secret is required.
+if env -u AGGPAY_INTERNAL_SECRET "$BIN" >"$work/out" 2>&1; then fail "started without a secret"; fi
+grep -q AGGPAY_INTERNAL_SECRET "$work/out" || fail "no clear message: $(cat "$work/out")"
+if AGGPAY_INTERNAL_SECRET=short "$BIN" >"$work/out" 2>&1; then fail "started with a short secret"; fi
+
+port=$(free_port)
+dead=$(free_port)  # nothing listens here: aggpayd is "down"
+AGGPAY_INTERNAL_SECRET=smoke-test-internal-secret \
+  "$BIN" --listen "127.0.0.1:$port" --grpc-addr "127.0.0.1:$dead" 2>"$work/log" &
+pid=$!
+url=http://127.0.0.1:$port
+for _ in $(seq 1 100); do
+  curl -fs "$url/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fsS "$url/healthz" | grep -q '"ok"' || fail "/healthz"
+
+curl -fsS "$url/openapi.json" >"$work/openapi.json" || fail "/openapi.json"
+python3 - "$work/openapi.json" <<'PY' || fail "/openapi.json content"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["swagger"] == "2.0"
+assert "/v1/merchant" in d["paths"] and "/v1/fees/quote" in d["paths"], list(d["paths"])
+assert "AggpayHmac" in d["securityDefinitions"]
+assert "aggpayError" in d["definitions"]
+PY
+
+code=$(curl -sS -o "$work/body" -w '%{http_code}' "$url/v1/merchant")
+[ "$code" = 401 ] || fail "unsigned: HTTP $code"
+error_shape "$work/body" UNAUTHENTICATED 401
+
+if AGGPAY_REST_URL=$url AGGPAY_KEY_ID=k_smoke AGGPAY_KEY_SECRET=smoke-secret \
+    "$CURL_TOOL" -d '{"amount":{"currency":"CNY","amount_minor":"100"}}' /v1/fees/quote \
+    >"$work/body" 2>"$work/err"; then
+  fail "aggpay-curl succeeded with no aggpayd"
+fi
+grep -q 'HTTP 503' "$work/err" || fail "aggpay-curl: $(cat "$work/err")"
+error_shape "$work/body" UNAVAILABLE 503
+
+grep -q 'POST /v1/fees/quote status=503' "$work/log" || fail "no access log line"
+
+kill -TERM "$pid"
+for _ in $(seq 1 50); do
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.1
+done
+if kill -0 "$pid" 2>/dev/null; then fail "still running 5 s after SIGTERM"; fi
+wait "$pid" || fail "exit status $? after SIGTERM"
+pid=""
+echo "gateway smoke test passed"
