@@ -78,7 +78,7 @@ func run(args []string) int {
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 15*time.Second,
 		"how long SIGTERM waits for requests in flight")
 	finish := fs.String("finish-openapi", "",
-		"build step: read protoc-gen-swagger's merged file at this path, print the served document, exit")
+		"build step: merge the *.swagger.json under this directory, print the served document, exit")
 	fs.SetOutput(os.Stderr)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -92,10 +92,7 @@ func run(args []string) int {
 	}
 
 	if *finish != "" {
-		raw, err := os.ReadFile(*finish)
-		if err == nil {
-			raw, err = finishOpenAPI(raw)
-		}
+		raw, err := finishOpenAPIFiles(*finish)
 		if err != nil {
 			log.Printf("aggpay-gateway: %s: %v", *finish, err)
 			return 1

@@ -24,23 +24,56 @@ one too). METHOD is upper case; PATH_AND_QUERY the request target exactly as sen
 seconds within 300 s of the server's clock; NONCE 8 to 64 of [A-Za-z0-9_-], never reused;
 BODY_SHA256 the lowercase hex SHA-256 of the raw body (of the empty string when there is none).`
 
-// finishOpenAPI turns protoc-gen-swagger's merged output into the document the gateway serves:
-// a title, the signing scheme, the error shape on every operation, and only the definitions
-// that the merchant routes use (the merge holds every message of every proto, internal ones
+// finishOpenAPI merges protoc-gen-swagger's per-file documents into the one the gateway serves,
+// with a title, the signing scheme, the error shape on every operation, and only the definitions
+// that the routes use (a file's document holds every message of the file, internal ones
 // included).
-func finishOpenAPI(raw []byte) ([]byte, error) {
+//
+// The merge is done here rather than by protoc-gen-swagger's allow_merge: v1.6.4 merges by
+// appending every file's services to the first file, then looks their comments up in that
+// file's source info, so every operation but the first file's loses its summary.
+func finishOpenAPI(files ...[]byte) ([]byte, error) {
 	var doc map[string]interface{}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("not JSON: %v", err)
+	paths := map[string]interface{}{}
+	defs := map[string]interface{}{}
+	for i, raw := range files {
+		var part map[string]interface{}
+		if err := json.Unmarshal(raw, &part); err != nil {
+			return nil, fmt.Errorf("document %d is not JSON: %v", i+1, err)
+		}
+		if doc == nil {
+			doc = part
+		}
+		partPaths, _ := part["paths"].(map[string]interface{})
+		for path, item := range partPaths {
+			ops, _ := item.(map[string]interface{})
+			merged, _ := paths[path].(map[string]interface{})
+			if merged == nil {
+				merged = map[string]interface{}{}
+				paths[path] = merged
+			}
+			for method, op := range ops {
+				if _, dup := merged[method]; dup {
+					return nil, fmt.Errorf("%s %s is bound twice", strings.ToUpper(method), path)
+				}
+				merged[method] = op
+			}
+		}
+		partDefs, _ := part["definitions"].(map[string]interface{})
+		for name, d := range partDefs {
+			// The same message appears in each file that uses it; keep a documented copy.
+			if old, ok := defs[name].(map[string]interface{}); ok {
+				if _, documented := old["description"]; documented {
+					continue
+				}
+			}
+			defs[name] = d
+		}
 	}
-	paths, ok := doc["paths"].(map[string]interface{})
-	if !ok {
-		return nil, fmt.Errorf("no paths")
+	if doc == nil || len(paths) == 0 {
+		return nil, fmt.Errorf("no HTTP routes in the protos")
 	}
-	defs, _ := doc["definitions"].(map[string]interface{})
-	if defs == nil {
-		defs = map[string]interface{}{}
-	}
+	doc["paths"] = paths
 
 	doc["info"] = map[string]interface{}{
 		"title":       "aggpay merchant API",
