@@ -88,8 +88,12 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
         "replay could outlive its nonce");
   }
 
+  // Every service of the platform, hosted by this build or not yet: one config file serves
+  // every pod of a release, whatever version each runs.
+  static const std::vector<std::string> kPlatformServices = {
+      "admin", "merchant", "terminal", "binding", "fee", "payment", "risk", "settlement"};
   common::ConfigReader peers = r.Child("peers");
-  for (const auto& name : KnownServices()) {
+  for (const auto& name : kPlatformServices) {
     std::string addr = peers.String(name, "");
     if (!addr.empty()) {
       RETURN_IF_ERROR(common::ValidateHostPort(absl::StrCat("peers.", name), addr));

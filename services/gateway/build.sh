@@ -7,7 +7,7 @@
 #                                                protoc-gen-grpc-gateway)
 #       BUILD_DIR/go/src/aggpay/gateway/         a copy of services/gateway/*.go
 #       BUILD_DIR/services/gateway/aggpay-gateway
-#       BUILD_DIR/services/gateway/openapi.json  from protoc-gen-swagger (allow_merge), finished
+#       BUILD_DIR/services/gateway/openapi.json  protoc-gen-swagger's per-file documents, merged
 #                                                by aggpay-gateway --finish-openapi
 #   services/gateway/build.sh --test BUILD_DIR   gofmt, go vet and go test (after a build)
 #
@@ -71,7 +71,7 @@ need "$GO" golang-go
 
 mkdir -p "$GOPATH_DIR/src/aggpay" "$OUT"
 STAGE=$(mktemp -d "$GOPATH_DIR/.stage.XXXXXX")
-mkdir -p "$STAGE/src"
+mkdir -p "$STAGE/src" "$STAGE/swagger"
 trap 'rm -rf "$STAGE"' EXIT
 
 # Every proto of the project, in one protoc run (they share one Go package per directory).
@@ -97,11 +97,10 @@ M=$(IFS=,; echo "${maps[*]}")
   "$PROTOC" --proto_path=. --proto_path="$GOOGLEAPIS" \
     --go_out="plugins=grpc,$M:$STAGE/src" \
     --grpc-gateway_out="logtostderr=true,$M:$STAGE/src" \
-    --swagger_out="logtostderr=true,allow_merge=true,merge_file_name=aggpay,$M:$STAGE" \
+    --swagger_out="logtostderr=true,$M:$STAGE/swagger" \
     "${protos[@]}"
 ) || die "protoc failed"
 [ -d "$STAGE/src/aggpay/gen" ] || die "protoc wrote nothing under aggpay/gen: check the protos' go_package"
-[ -f "$STAGE/aggpay.swagger.json" ] || die "protoc-gen-swagger wrote no merged file"
 
 # Replace the generated tree and the gateway sources whole, so that nothing stale survives.
 rm -rf "$GEN" "$SRC"
@@ -120,6 +119,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 "$GO" build -trimpath -buildvcs=false -o "$STAGE/aggpay-gateway" aggpay/gateway
-"$STAGE/aggpay-gateway" --finish-openapi "$STAGE/aggpay.swagger.json" >"$STAGE/openapi.json"
+"$STAGE/aggpay-gateway" --finish-openapi "$STAGE/swagger" >"$STAGE/openapi.json"
 mv -f "$STAGE/aggpay-gateway" "$OUT/aggpay-gateway"
 mv -f "$STAGE/openapi.json" "$OUT/openapi.json"

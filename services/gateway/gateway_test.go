@@ -143,20 +143,25 @@ func TestRetryAfterSeconds(t *testing.T) {
 }
 
 func TestFinishOpenAPI(t *testing.T) {
-	raw := `{"swagger":"2.0","info":{"title":"aggpay/v1/admin.proto"},
-	  "paths":{"/v1/x":{"get":{"responses":{"200":{"schema":{"$ref":"#/definitions/v1A"}}}}}},
+	fee := `{"swagger":"2.0","info":{"title":"aggpay/v1/fee.proto"},
+	  "paths":{"/v1/x":{"get":{"summary":"X.","responses":{"200":{"schema":{"$ref":"#/definitions/v1A"}}}}}},
 	  "definitions":{"v1A":{"properties":{"b":{"$ref":"#/definitions/v1B"}}},"v1B":{},
 	                 "v1Internal":{}}}`
-	out, err := finishOpenAPI([]byte(raw))
+	merchant := `{"swagger":"2.0","info":{"title":"aggpay/v1/merchant.proto"},
+	  "paths":{"/v1/x":{"post":{"responses":{"200":{"schema":{"$ref":"#/definitions/v1B"}}}}},
+	           "/v1/y":{"get":{"responses":{"200":{"schema":{"$ref":"#/definitions/v1C"}}}}}},
+	  "definitions":{"v1B":{"description":"B."},"v1C":{}}}`
+	out, err := finishOpenAPI([]byte(fee), []byte(merchant))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
 		Info        map[string]interface{}            `json:"info"`
-		Definitions map[string]interface{}            `json:"definitions"`
+		Definitions map[string]map[string]interface{} `json:"definitions"`
 		Security    []map[string][]string             `json:"security"`
 		SecDefs     map[string]map[string]interface{} `json:"securityDefinitions"`
 		Paths       map[string]map[string]struct {
+			Summary   string                 `json:"summary"`
 			Responses map[string]interface{} `json:"responses"`
 		} `json:"paths"`
 	}
@@ -166,19 +171,29 @@ func TestFinishOpenAPI(t *testing.T) {
 	if doc.Info["title"] != "aggpay merchant API" {
 		t.Errorf("title %v", doc.Info["title"])
 	}
-	for _, name := range []string{"v1A", "v1B", "aggpayError"} {
+	for _, name := range []string{"v1A", "v1B", "v1C", "aggpayError"} {
 		if _, ok := doc.Definitions[name]; !ok {
 			t.Errorf("%s pruned", name)
 		}
 	}
+	if doc.Definitions["v1B"]["description"] != "B." {
+		t.Error("the documented copy of a definition was not kept")
+	}
 	if _, ok := doc.Definitions["v1Internal"]; ok {
 		t.Error("an unreferenced definition was kept")
 	}
-	if _, ok := doc.Paths["/v1/x"]["get"].Responses["default"]; !ok {
+	if doc.Paths["/v1/x"]["get"].Summary != "X." || len(doc.Paths["/v1/x"]) != 2 ||
+		len(doc.Paths["/v1/y"]) != 1 {
+		t.Errorf("paths not merged: %+v", doc.Paths)
+	}
+	if _, ok := doc.Paths["/v1/y"]["get"].Responses["default"]; !ok {
 		t.Error("no error response")
 	}
 	if doc.SecDefs["AggpayHmac"]["name"] != "Authorization" || len(doc.Security) != 1 {
 		t.Errorf("security: %v %v", doc.SecDefs, doc.Security)
+	}
+	if _, err := finishOpenAPI([]byte(fee), []byte(fee)); err == nil {
+		t.Error("a route bound twice was accepted")
 	}
 }
 

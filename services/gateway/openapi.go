@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -196,6 +198,37 @@ func refs(v interface{}) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// finishOpenAPIFiles runs finishOpenAPI over every *.swagger.json under dir (or over the one
+// file dir names), in path order.
+func finishOpenAPIFiles(dir string) ([]byte, error) {
+	var names []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && (path == dir || strings.HasSuffix(path, ".swagger.json")) {
+			names = append(names, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	var files [][]byte
+	for _, name := range names {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, b)
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no *.swagger.json under %s", dir)
+	}
+	return finishOpenAPI(files...)
 }
 
 // loadOpenAPI reads the document the gateway serves at /openapi.json.
