@@ -21,4 +21,5 @@ type restService struct {
 var restServices = []restService{
 	{"merchant", aggpayv1.RegisterMerchantServiceHandlerFromEndpoint},
 	{"fee", aggpayv1.RegisterFeeServiceHandlerFromEndpoint},
+	{"terminal", aggpayv1.RegisterTerminalServiceHandlerFromEndpoint},
 }
