@@ -11,7 +11,7 @@
 namespace aggpay::aggpayd {
 
 const std::vector<std::string>& KnownServices() {
-  static const std::vector<std::string> kServices = {"admin", "fee", "merchant"};
+  static const std::vector<std::string> kServices = {"admin", "fee", "merchant", "terminal"};
   return kServices;
 }
 
@@ -86,6 +86,15 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
     return absl::InvalidArgumentError(
         "merchant_api.nonce_ttl: must be at least twice merchant_api.timestamp_window, or a "
         "replay could outlive its nonce");
+  }
+
+  common::ConfigReader term = r.Child("terminal");
+  c.terminal_key_overlap = term.Duration("key_overlap", c.terminal_key_overlap);
+  c.terminal_check_in_grace = term.Duration("check_in_grace", c.terminal_check_in_grace);
+  c.terminal_capabilities = term.StringList("capabilities", {});
+  RETURN_IF_ERROR(term.Finish());
+  if (c.terminal_key_overlap > absl::Hours(1)) {
+    return absl::InvalidArgumentError("terminal.key_overlap: must be at most 1h");
   }
 
   // Every service of the platform, hosted by this build or not yet: one config file serves

@@ -34,6 +34,12 @@ struct Config {
   int64_t request_rate_per_second = 20;
   int64_t request_burst = 40;
   bool request_guard_fail_open = true;
+  // Terminals (terminal service).
+  absl::Duration terminal_key_overlap = absl::Minutes(10);
+  absl::Duration terminal_check_in_grace = absl::Hours(24 * 7);
+  // "MIN_VERSION=CAP,CAP" lines; empty takes the built-in table (7.0 basic, 8.0 dynamic codes,
+  // 8.0.15 skins).
+  std::vector<std::string> terminal_capabilities;
   std::string migrations_dir = "sql/migrations";
 
   std::string PeerAddress(const std::string& service) const;

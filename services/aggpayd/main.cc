@@ -31,6 +31,9 @@
 #include "services/merchant/mysql_onboarding_repository.h"
 #include "services/merchant/mysql_merchant_repository.h"
 #include "services/merchant/redis_request_guard.h"
+#include "services/terminal/merchant_directory.h"
+#include "services/terminal/mysql_terminal_repository.h"
+#include "services/terminal/terminal_service.h"
 #include "services/common/log/logging.h"
 
 namespace aggpay::aggpayd {
@@ -45,6 +48,32 @@ std::shared_ptr<grpc::Channel> Channel(const std::string& address) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+// "8.0.15=STATIC_CODE,DYNAMIC_CODE,CODE_SKINS" lines -> the capability table.
+absl::StatusOr<terminal::CapabilityTable> ParseCapabilityTable(
+    const std::vector<std::string>& lines) {
+  if (lines.empty()) return terminal::CapabilityTable::Default();
+  std::vector<terminal::CapabilityRule> rules;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string key = absl::StrCat("terminal.capabilities[", i, "]");
+    std::vector<std::string> parts = absl::StrSplit(lines[i], absl::MaxSplits('=', 1));
+    if (parts.size() != 2) {
+      return absl::InvalidArgumentError(absl::StrCat(key, ": want VERSION=CAP,CAP"));
+    }
+    auto version = terminal::ParseClientVersion(parts[0], key);
+    if (!version.ok()) return version.status();
+    terminal::CapabilityRule rule{*version, {}};
+    for (absl::string_view name : absl::StrSplit(parts[1], ',', absl::SkipEmpty())) {
+      auto cap = terminal::ParseCapability(name);
+      if (!cap.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(key, ": unknown capability ", name));
+      }
+      rule.capabilities.push_back(*cap);
+    }
+    rules.push_back(std::move(rule));
+  }
+  return terminal::CapabilityTable::Create(std::move(rules));
 }
 
 int Migrate(const Config& config) {
@@ -140,6 +169,10 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   std::unique_ptr<merchant::SandboxChannelOnboarding> channel_onboarding;
   std::unique_ptr<merchant::GrpcFeePlanAssigner> fee_assigner;
   std::unique_ptr<merchant::OnboardingOperations> onboarding_ops;
+  std::unique_ptr<terminal::MysqlTerminalRepository> terminal_repo;
+  std::unique_ptr<terminal::GrpcMerchantDirectory> merchant_directory;
+  std::unique_ptr<terminal::TerminalOperations> terminal_ops;
+  std::unique_ptr<terminal::TerminalServiceImpl> terminal_service;
   const auto* pool_descriptors = google::protobuf::DescriptorPool::generated_pool();
   for (const auto& name : *services) {
     if (name == "admin") {
@@ -182,6 +215,28 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       grpc_services.push_back(merchant_service.get());
       descriptors.push_back(pool_descriptors->FindServiceByName(
           aggpay::v1::MerchantService::service_full_name()));
+    } else if (name == "terminal") {
+      auto box = common::SecretBox::FromHexKey(config.secret_key_hex);
+      if (!box.ok()) {
+        return Fail(absl::InvalidArgumentError(absl::StrCat(
+            "AGGPAY_SECRET_KEY: ", box.status().message(),
+            "; the terminal service seals terminal keys with it")));
+      }
+      auto capabilities = ParseCapabilityTable(config.terminal_capabilities);
+      if (!capabilities.ok()) return Fail(capabilities.status());
+      terminal_repo = std::make_unique<terminal::MysqlTerminalRepository>(**pool);
+      merchant_directory = std::make_unique<terminal::GrpcMerchantDirectory>(
+          Channel(config.PeerAddress("merchant")), config.internal_secret);
+      terminal::TerminalOptions options;
+      options.key_overlap = config.terminal_key_overlap;
+      options.check_in_grace = config.terminal_check_in_grace;
+      options.capabilities = *std::move(capabilities);
+      terminal_ops = std::make_unique<terminal::TerminalOperations>(
+          *terminal_repo, *merchant_directory, *std::move(box), clock, std::move(options));
+      terminal_service = std::make_unique<terminal::TerminalServiceImpl>(*terminal_ops);
+      grpc_services.push_back(terminal_service.get());
+      descriptors.push_back(pool_descriptors->FindServiceByName(
+          aggpay::v1::TerminalService::service_full_name()));
     }
   }
 

@@ -36,5 +36,6 @@ std::string ToJson(const google::protobuf::Message& message);
 void AddAdminCommands(CLI::App& app, Ctl& ctl);
 void AddFeeCommands(CLI::App& app, Ctl& ctl);
 void AddMerchantCommands(CLI::App& app, Ctl& ctl);
+void AddTerminalCommands(CLI::App& app, Ctl& ctl);
 
 }  // namespace aggpay::ctl

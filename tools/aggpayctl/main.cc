@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
   aggpay::ctl::AddAdminCommands(app, ctl);
   aggpay::ctl::AddFeeCommands(app, ctl);
   aggpay::ctl::AddMerchantCommands(app, ctl);
+  aggpay::ctl::AddTerminalCommands(app, ctl);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

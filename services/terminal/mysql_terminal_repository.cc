@@ -1,0 +1,381 @@
+#include "services/terminal/mysql_terminal_repository.h"
+
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/status/field_errors.h"
+
+namespace aggpay::terminal {
+namespace {
+
+using common::FormatSqlTime;
+using common::ParseSqlTime;
+
+constexpr const char* kColumns =
+    "terminal_sn, merchant_id, store_id, type, serial, vendor, client_version, status, "
+    "device_id, key_version, last_check_in_ts, last_check_in_at, activated_at, created_at";
+
+absl::StatusOr<TerminalRecord> ReadTerminal(sql::ResultSet& rs) {
+  TerminalRecord t;
+  t.terminal_sn = rs.getString(1);
+  t.merchant_id = rs.getString(2);
+  t.store_id = rs.getString(3);
+  auto type = ParseTerminalType(std::string(rs.getString(4)));
+  auto version = ParseClientVersion(std::string(rs.getString(7)));
+  auto status = ParseTerminalStatus(std::string(rs.getString(8)));
+  if (!type.ok() || !version.ok() || !status.ok()) {
+    return absl::InternalError(absl::StrCat("terminal ", t.terminal_sn, " has an unreadable row"));
+  }
+  t.type = *type;
+  t.serial = rs.getString(5);
+  t.vendor = rs.getString(6);
+  t.version = *version;
+  t.status = *status;
+  if (!rs.isNull(9)) t.device_id = std::string(rs.getString(9));
+  t.key_version = rs.getInt64(10);
+  t.last_check_in_ts = rs.getInt64(11);
+  if (!rs.isNull(12)) t.last_check_in_at = ParseSqlTime(rs.getString(12));
+  if (!rs.isNull(13)) t.activated_at = ParseSqlTime(rs.getString(13));
+  t.created_at = ParseSqlTime(rs.getString(14));
+  return t;
+}
+
+absl::StatusOr<std::optional<TerminalRecord>> LoadTerminal(sql::Connection& c,
+                                                           const std::string& sn, bool lock) {
+  std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
+      "SELECT ", kColumns, " FROM terminals WHERE terminal_sn = ?", lock ? " FOR UPDATE" : "")));
+  st->setString(1, sn);
+  std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+  if (!rs->next()) return std::optional<TerminalRecord>();
+  auto t = ReadTerminal(*rs);
+  if (!t.ok()) return t.status();
+  return std::optional<TerminalRecord>(*std::move(t));
+}
+
+void InsertTerminal(sql::Connection& c, const TerminalRecord& t, absl::Time now) {
+  std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+      "INSERT INTO terminals (terminal_sn, merchant_id, store_id, type, serial, vendor, "
+      "client_version, version_rank, status, device_id, key_version, last_check_in_ts, "
+      "activated_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  st->setString(1, t.terminal_sn);
+  st->setString(2, t.merchant_id);
+  st->setString(3, t.store_id);
+  st->setString(4, std::string(TerminalTypeName(t.type)));
+  st->setString(5, t.serial);
+  st->setString(6, t.vendor);
+  st->setString(7, ToString(t.version));
+  st->setInt64(8, VersionRank(t.version));
+  st->setString(9, std::string(TerminalStatusName(t.status)));
+  if (t.device_id) {
+    st->setString(10, *t.device_id);
+  } else {
+    st->setNull(10, 0);
+  }
+  st->setInt64(11, t.key_version);
+  st->setInt64(12, t.last_check_in_ts);
+  if (t.activated_at) {
+    st->setString(13, FormatSqlTime(*t.activated_at));
+  } else {
+    st->setNull(13, 0);
+  }
+  st->setString(14, FormatSqlTime(t.created_at));
+  st->setString(15, FormatSqlTime(now));
+  st->execute();
+}
+
+void UpdateTerminal(sql::Connection& c, const TerminalRecord& t, absl::Time now) {
+  std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+      "UPDATE terminals SET status = ?, device_id = ?, key_version = ?, last_check_in_ts = ?, "
+      "last_check_in_at = ?, activated_at = ?, client_version = ?, version_rank = ?, "
+      "updated_at = ? WHERE terminal_sn = ?"));
+  st->setString(1, std::string(TerminalStatusName(t.status)));
+  if (t.device_id) {
+    st->setString(2, *t.device_id);
+  } else {
+    st->setNull(2, 0);
+  }
+  st->setInt64(3, t.key_version);
+  st->setInt64(4, t.last_check_in_ts);
+  if (t.last_check_in_at) {
+    st->setString(5, FormatSqlTime(*t.last_check_in_at));
+  } else {
+    st->setNull(5, 0);
+  }
+  if (t.activated_at) {
+    st->setString(6, FormatSqlTime(*t.activated_at));
+  } else {
+    st->setNull(6, 0);
+  }
+  st->setString(7, ToString(t.version));
+  st->setInt64(8, VersionRank(t.version));
+  st->setString(9, FormatSqlTime(now));
+  st->setString(10, t.terminal_sn);
+  st->execute();
+}
+
+// Supersedes every live key of the terminal and stores `key` as the newest.
+void RotateKey(sql::Connection& c, const std::string& sn, const StoredKey& key, absl::Time now) {
+  std::unique_ptr<sql::PreparedStatement> old(c.prepareStatement(
+      "UPDATE terminal_keys SET superseded_at = ? WHERE terminal_sn = ? AND superseded_at IS NULL"));
+  old->setString(1, FormatSqlTime(now));
+  old->setString(2, sn);
+  old->execute();
+  std::unique_ptr<sql::PreparedStatement> ins(c.prepareStatement(
+      "INSERT INTO terminal_keys (terminal_sn, version, secret_sealed, issued_at, expires_at) "
+      "VALUES (?, ?, ?, ?, ?)"));
+  ins->setString(1, sn);
+  ins->setInt64(2, key.version);
+  ins->setString(3, key.secret_sealed);
+  ins->setString(4, FormatSqlTime(key.issued_at));
+  ins->setString(5, FormatSqlTime(key.expires_at));
+  ins->execute();
+}
+
+}  // namespace
+
+absl::Status MysqlTerminalRepository::CreateTerminal(const TerminalRecord& t) {
+  absl::Status s = pool_.Run("create terminal", [&](sql::Connection& c) -> absl::Status {
+    InsertTerminal(c, t, t.created_at);
+    return absl::OkStatus();
+  });
+  if (absl::IsAlreadyExists(s)) {
+    return absl::AlreadyExistsError("serial: this vendor's serial is already registered");
+  }
+  return s;
+}
+
+absl::StatusOr<std::optional<TerminalRecord>> MysqlTerminalRepository::Get(const std::string& sn) {
+  return pool_.Run("get terminal", [&](sql::Connection& c) { return LoadTerminal(c, sn, false); });
+}
+
+absl::StatusOr<std::vector<TerminalRecord>> MysqlTerminalRepository::List(const TerminalFilter& f) {
+  return pool_.Run("list terminals",
+                   [&](sql::Connection& c) -> absl::StatusOr<std::vector<TerminalRecord>> {
+    std::string sql = absl::StrCat("SELECT ", kColumns, " FROM terminals WHERE terminal_sn > ?");
+    if (!f.merchant_id.empty()) sql += " AND merchant_id = ?";
+    if (!f.store_id.empty()) sql += " AND store_id = ?";
+    if (f.type) sql += " AND type = ?";
+    if (f.status) sql += " AND status = ?";
+    if (f.version_below) sql += " AND version_rank < ?";
+    if (f.checked_in_before) sql += " AND (last_check_in_at IS NULL OR last_check_in_at < ?)";
+    sql += " ORDER BY terminal_sn LIMIT ?";
+    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(sql));
+    int i = 1;
+    st->setString(i++, f.after_sn);
+    if (!f.merchant_id.empty()) st->setString(i++, f.merchant_id);
+    if (!f.store_id.empty()) st->setString(i++, f.store_id);
+    if (f.type) st->setString(i++, std::string(TerminalTypeName(*f.type)));
+    if (f.status) st->setString(i++, std::string(TerminalStatusName(*f.status)));
+    if (f.version_below) st->setInt64(i++, VersionRank(*f.version_below));
+    if (f.checked_in_before) st->setString(i++, FormatSqlTime(*f.checked_in_before));
+    st->setInt(i, f.limit);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<TerminalRecord> out;
+    while (rs->next()) {
+      auto t = ReadTerminal(*rs);
+      if (!t.ok()) return t.status();
+      out.push_back(*std::move(t));
+    }
+    return out;
+  });
+}
+
+absl::Status MysqlTerminalRepository::CreateActivationCode(const ActivationCode& code,
+                                                           absl::Time now) {
+  return pool_.Run("create activation code", [&](sql::Connection& c) -> absl::Status {
+    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+        "INSERT INTO terminal_activation_codes (code, merchant_id, store_id, terminal_sn, "
+        "max_uses, uses, expires_at, revoked, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, FALSE, ?)"));
+    st->setString(1, code.code);
+    st->setString(2, code.merchant_id);
+    st->setString(3, code.store_id);
+    if (code.terminal_sn.empty()) {
+      st->setNull(4, 0);
+    } else {
+      st->setString(4, code.terminal_sn);
+    }
+    st->setInt(5, code.max_uses);
+    st->setString(6, FormatSqlTime(code.expires_at));
+    st->setString(7, FormatSqlTime(now));
+    st->execute();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<ActivationPlan> MysqlTerminalRepository::Activate(const std::string& code_text,
+                                                                 const ActivationDecision& decide,
+                                                                 absl::Time now) {
+  auto result = pool_.InTransaction(
+      "activate terminal", [&](sql::Connection& c) -> absl::StatusOr<ActivationPlan> {
+        std::unique_ptr<sql::PreparedStatement> q(c.prepareStatement(
+            "SELECT code, merchant_id, store_id, terminal_sn, max_uses, uses, expires_at, revoked "
+            "FROM terminal_activation_codes WHERE code = ? FOR UPDATE"));
+        q->setString(1, code_text);
+        std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+        if (!rs->next()) return absl::NotFoundError("activation_code: no such activation code");
+        ActivationCode code;
+        code.code = rs->getString(1);
+        code.merchant_id = rs->getString(2);
+        code.store_id = rs->getString(3);
+        code.terminal_sn = rs->isNull(4) ? "" : std::string(rs->getString(4));
+        code.max_uses = rs->getInt(5);
+        code.uses = rs->getInt(6);
+        code.expires_at = ParseSqlTime(rs->getString(7));
+        code.revoked = rs->getBoolean(8);
+        std::optional<TerminalRecord> bound;
+        if (!code.terminal_sn.empty()) {
+          auto loaded = LoadTerminal(c, code.terminal_sn, /*lock=*/true);
+          if (!loaded.ok()) return loaded.status();
+          bound = *loaded;
+        }
+        auto plan = decide(code, bound);
+        if (!plan.ok()) return plan.status();
+        if (plan->create_terminal) {
+          InsertTerminal(c, plan->terminal, now);
+        } else {
+          UpdateTerminal(c, plan->terminal, now);
+        }
+        RotateKey(c, plan->terminal.terminal_sn, plan->key, now);
+        std::unique_ptr<sql::PreparedStatement> use(c.prepareStatement(
+            "UPDATE terminal_activation_codes SET uses = uses + 1 WHERE code = ?"));
+        use->setString(1, code_text);
+        use->execute();
+        return plan;
+      });
+  if (absl::IsAlreadyExists(result.status())) {
+    return common::FailedPreconditionField(
+        "device_id", "this device already activated a terminal of this merchant, or the serial "
+                     "is registered");
+  }
+  return result;
+}
+
+absl::StatusOr<CheckInPlan> MysqlTerminalRepository::CheckIn(const std::string& sn,
+                                                             const CheckInDecision& decide,
+                                                             absl::Time now) {
+  return pool_.InTransaction("check in", [&](sql::Connection& c) -> absl::StatusOr<CheckInPlan> {
+    auto loaded = LoadTerminal(c, sn, /*lock=*/true);
+    if (!loaded.ok()) return loaded.status();
+    if (!loaded->has_value()) return absl::NotFoundError("terminal not found");
+    TerminalRecord t = **loaded;
+    std::unique_ptr<sql::PreparedStatement> q(c.prepareStatement(
+        "SELECT version, secret_sealed, issued_at, expires_at, superseded_at FROM terminal_keys "
+        "WHERE terminal_sn = ? ORDER BY version DESC LIMIT 2"));
+    q->setString(1, sn);
+    std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+    std::vector<StoredKey> keys;
+    while (rs->next()) {
+      StoredKey k;
+      k.version = rs->getInt64(1);
+      k.secret_sealed = rs->getString(2);
+      k.issued_at = ParseSqlTime(rs->getString(3));
+      k.expires_at = ParseSqlTime(rs->getString(4));
+      if (!rs->isNull(5)) k.superseded_at = ParseSqlTime(rs->getString(5));
+      keys.push_back(std::move(k));
+    }
+    auto plan = decide(t, keys);
+    if (!plan.ok()) return plan.status();
+    RotateKey(c, sn, plan->new_key, now);
+    t.key_version = plan->new_key.version;
+    t.last_check_in_ts = plan->signed_timestamp;
+    t.last_check_in_at = now;
+    t.version = plan->client_version;
+    UpdateTerminal(c, t, now);
+    return plan;
+  });
+}
+
+absl::StatusOr<std::vector<std::string>> MysqlTerminalRepository::ForceOffline(
+    const std::string& sn, const std::string& merchant_id, absl::Time now) {
+  return pool_.InTransaction("force offline",
+                             [&](sql::Connection& c) -> absl::StatusOr<std::vector<std::string>> {
+    const char* scope = sn.empty() ? "merchant_id = ?" : "terminal_sn = ?";
+    const std::string& key = sn.empty() ? merchant_id : sn;
+    std::unique_ptr<sql::PreparedStatement> q(c.prepareStatement(absl::StrCat(
+        "SELECT terminal_sn FROM terminals WHERE ", scope,
+        " AND status IN ('ACTIVE', 'FROZEN', 'OFFLINE') ORDER BY terminal_sn FOR UPDATE")));
+    q->setString(1, key);
+    std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+    std::vector<std::string> sns;
+    while (rs->next()) sns.emplace_back(rs->getString(1));
+    if (sns.empty()) return sns;
+    // Set-based: one statement for the terminals, one for every key they hold.
+    std::unique_ptr<sql::PreparedStatement> up(c.prepareStatement(absl::StrCat(
+        "UPDATE terminals SET status = 'OFFLINE', updated_at = ? WHERE ", scope,
+        " AND status IN ('ACTIVE', 'FROZEN', 'OFFLINE')")));
+    up->setString(1, FormatSqlTime(now));
+    up->setString(2, key);
+    up->execute();
+    std::unique_ptr<sql::PreparedStatement> keys(c.prepareStatement(absl::StrCat(
+        "UPDATE terminal_keys k JOIN terminals t ON t.terminal_sn = k.terminal_sn "
+        "SET k.expires_at = LEAST(k.expires_at, ?), k.superseded_at = COALESCE(k.superseded_at, ?) "
+        "WHERE t.", scope)));
+    keys->setString(1, FormatSqlTime(now));
+    keys->setString(2, FormatSqlTime(now - absl::Hours(24)));
+    keys->setString(3, key);
+    keys->execute();
+    return sns;
+  });
+}
+
+absl::StatusOr<TerminalRecord> MysqlTerminalRepository::UpdateStatus(const std::string& sn,
+                                                                     const StatusDecision& decide,
+                                                                     absl::Time now) {
+  return pool_.InTransaction("update terminal",
+                             [&](sql::Connection& c) -> absl::StatusOr<TerminalRecord> {
+    auto loaded = LoadTerminal(c, sn, /*lock=*/true);
+    if (!loaded.ok()) return loaded.status();
+    if (!loaded->has_value()) return absl::NotFoundError("terminal not found");
+    TerminalRecord t = **loaded;
+    auto next = decide(t);
+    if (!next.ok()) return next.status();
+    t.status = *next;
+    UpdateTerminal(c, t, now);
+    return t;
+  });
+}
+
+absl::Status MysqlTerminalRepository::SetChannelConfig(const ChannelConfigRecord& r) {
+  return pool_.Run("set channel config", [&](sql::Connection& c) -> absl::Status {
+    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+        "INSERT INTO terminal_channel_configs (scope, scope_id, channel, merchant_id, sub_mch_id, "
+        "sub_appid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+        "sub_mch_id = VALUES(sub_mch_id), sub_appid = VALUES(sub_appid), "
+        "updated_at = VALUES(updated_at)"));
+    st->setString(1, r.scope);
+    st->setString(2, r.scope_id);
+    st->setString(3, r.channel);
+    st->setString(4, r.merchant_id);
+    st->setString(5, r.sub_mch_id);
+    st->setString(6, r.sub_appid);
+    st->setString(7, FormatSqlTime(r.updated_at));
+    st->execute();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<ChannelConfigRecord>> MysqlTerminalRepository::ChannelConfigs(
+    const std::string& sn, const std::string& store_id) {
+  return pool_.Run("channel configs",
+                   [&](sql::Connection& c) -> absl::StatusOr<std::vector<ChannelConfigRecord>> {
+    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+        "SELECT scope, scope_id, channel, merchant_id, sub_mch_id, sub_appid, updated_at "
+        "FROM terminal_channel_configs WHERE (scope = 'TERMINAL' AND scope_id = ?) OR "
+        "(scope = 'STORE' AND scope_id = ?) ORDER BY scope DESC, channel"));
+    st->setString(1, sn);
+    st->setString(2, store_id);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<ChannelConfigRecord> out;
+    while (rs->next()) {
+      out.push_back(ChannelConfigRecord{rs->getString(1), rs->getString(2), rs->getString(3),
+                                        rs->getString(4), rs->getString(5), rs->getString(6),
+                                        ParseSqlTime(rs->getString(7))});
+    }
+    return out;
+  });
+}
+
+}  // namespace aggpay::terminal

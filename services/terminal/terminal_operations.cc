@@ -1,0 +1,324 @@
+#include "services/terminal/terminal_operations.h"
+
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/grpc/proto_mapping.h"
+#include "services/common/status/field_errors.h"
+#include "services/common/status/status_macros.h"
+
+namespace aggpay::terminal {
+namespace {
+
+using common::InvalidField;
+
+std::string NewTerminalSn() {
+  // "T" + 16 digits from 64 random bits: the numeric style of Shouqianba's terminal_sn.
+  const std::string raw = common::RandomToken(12);
+  uint64_t n = 0;
+  for (char c : raw) n = n * 131 + static_cast<unsigned char>(c);
+  std::string digits = std::to_string(n % 10'000'000'000'000'000ULL);
+  digits.insert(0, 16 - digits.size(), '0');
+  return "T" + digits;
+}
+
+absl::Status CheckMerchantActive(const MerchantInfo& m) {
+  if (m.status != "ACTIVE") {
+    return common::FailedPreconditionField(
+        "merchant_id", absl::StrCat("the merchant is ", m.status, ", not ACTIVE"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Time TerminalOperations::Now() const {
+  return absl::FromUnixMicros(absl::ToUnixMicros(clock_.Now()));
+}
+
+std::vector<Capability> TerminalOperations::CapabilitiesOf(const TerminalRecord& t) const {
+  return options_.capabilities.CapabilitiesFor(t.type, t.version);
+}
+
+absl::StatusOr<IssuedKey> TerminalOperations::NewKey(int64_t version,
+                                                     const std::string& merchant_id,
+                                                     absl::Time now) {
+  ASSIGN_OR_RETURN(MerchantInfo merchant, merchants_.GetMerchant(merchant_id));
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(merchant.time_zone, &zone)) zone = absl::FixedTimeZone(8 * 3600);
+  IssuedKey out;
+  out.secret = NewTerminalKeySecret();
+  out.key.version = version;
+  ASSIGN_OR_RETURN(out.key.secret_sealed, box_.Seal(out.secret));
+  out.key.issued_at = now;
+  out.key.expires_at = KeyExpiry(now, zone);
+  return out;
+}
+
+absl::StatusOr<TerminalRecord> TerminalOperations::Register(
+    const std::string& merchant_id, const std::string& store_id, const std::string& type,
+    const std::string& serial, const std::string& vendor, const std::string& client_version) {
+  RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+  RETURN_IF_ERROR(common::ValidateId(store_id, "store_id"));
+  TerminalRecord t;
+  ASSIGN_OR_RETURN(t.type, ParseTerminalType(type));
+  RETURN_IF_ERROR(ValidateSerial(serial));
+  RETURN_IF_ERROR(ValidateVendor(vendor));
+  ASSIGN_OR_RETURN(t.version, ParseClientVersion(client_version));
+  ASSIGN_OR_RETURN(MerchantInfo merchant, merchants_.GetMerchant(merchant_id));
+  if (merchant.status == "CLOSED") {
+    return common::FailedPreconditionField("merchant_id", "the merchant is CLOSED");
+  }
+  RETURN_IF_ERROR(merchants_.CheckStore(merchant_id, store_id));
+  t.terminal_sn = NewTerminalSn();
+  t.merchant_id = merchant_id;
+  t.store_id = store_id;
+  t.serial = serial;
+  t.vendor = vendor;
+  t.status = TerminalStatus::kRegistered;
+  t.created_at = Now();
+  RETURN_IF_ERROR(repo_.CreateTerminal(t));
+  return t;
+}
+
+absl::StatusOr<ActivationCode> TerminalOperations::IssueActivationCode(
+    const std::string& merchant_id, const std::string& store_id, const std::string& terminal_sn,
+    int max_uses, absl::Duration ttl) {
+  RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+  RETURN_IF_ERROR(common::ValidateId(store_id, "store_id"));
+  if (max_uses == 0) max_uses = 1;
+  if (ttl == absl::ZeroDuration()) ttl = kDefaultActivationCodeLifetime;
+  RETURN_IF_ERROR(ValidateActivationCodeOptions(max_uses, ttl));
+  RETURN_IF_ERROR(merchants_.CheckStore(merchant_id, store_id));
+  if (!terminal_sn.empty()) {
+    ASSIGN_OR_RETURN(TerminalRecord t, Get(terminal_sn));
+    if (t.merchant_id != merchant_id || t.store_id != store_id) {
+      return InvalidField("terminal_sn", "belongs to another merchant or store");
+    }
+    ASSIGN_OR_RETURN(TerminalStatus next, Transition(t.status, TerminalAction::kActivate));
+    (void)next;
+    if (max_uses != 1) return InvalidField("max_uses", "a code for one terminal is single-use");
+  }
+  ActivationCode code;
+  code.code = NewActivationCode();
+  code.merchant_id = merchant_id;
+  code.store_id = store_id;
+  code.terminal_sn = terminal_sn;
+  code.max_uses = max_uses;
+  const absl::Time now = Now();
+  code.expires_at = now + ttl;
+  RETURN_IF_ERROR(repo_.CreateActivationCode(code, now));
+  return code;
+}
+
+absl::StatusOr<ActivationOutcome> TerminalOperations::Activate(const ActivateInput& in) {
+  RETURN_IF_ERROR(ValidateActivationCodeFormat(in.activation_code));
+  RETURN_IF_ERROR(ValidateDeviceId(in.device_id));
+  std::optional<ClientVersion> version;
+  if (!in.client_version.empty()) {
+    ASSIGN_OR_RETURN(version, ParseClientVersion(in.client_version));
+  }
+  const absl::Time now = Now();
+  std::string secret;
+  auto plan = repo_.Activate(
+      in.activation_code,
+      [&](const ActivationCode& code,
+          const std::optional<TerminalRecord>& bound) -> absl::StatusOr<ActivationPlan> {
+        RETURN_IF_ERROR(CheckActivationCodeUsable(code, now));
+        ASSIGN_OR_RETURN(MerchantInfo merchant, merchants_.GetMerchant(code.merchant_id));
+        RETURN_IF_ERROR(CheckMerchantActive(merchant));
+        ActivationPlan p;
+        if (bound) {
+          if (!in.serial.empty() && in.serial != bound->serial) {
+            return common::FailedPreconditionField(
+                "activation_code", "this activation code is for another device");
+          }
+          ASSIGN_OR_RETURN(TerminalStatus next, Transition(bound->status, TerminalAction::kActivate));
+          p.terminal = *bound;
+          p.terminal.status = next;
+        } else {
+          ASSIGN_OR_RETURN(p.terminal.type, ParseTerminalType(in.type));
+          RETURN_IF_ERROR(ValidateSerial(in.serial));
+          RETURN_IF_ERROR(ValidateVendor(in.vendor));
+          if (!version) return InvalidField("client_version", "is required");
+          p.create_terminal = true;
+          p.terminal.terminal_sn = NewTerminalSn();
+          p.terminal.merchant_id = code.merchant_id;
+          p.terminal.store_id = code.store_id;
+          p.terminal.serial = in.serial;
+          p.terminal.vendor = in.vendor;
+          p.terminal.created_at = now;
+          p.terminal.status = TerminalStatus::kActive;
+        }
+        if (version) p.terminal.version = *version;
+        p.terminal.device_id = in.device_id;
+        p.terminal.activated_at = now;
+        p.terminal.last_check_in_ts = 0;
+        ASSIGN_OR_RETURN(IssuedKey key, NewKey(p.terminal.key_version + 1, code.merchant_id, now));
+        p.terminal.key_version = key.key.version;
+        p.key = key.key;
+        secret = key.secret;
+        return p;
+      },
+      now);
+  if (absl::IsNotFound(plan.status())) {
+    return InvalidField("activation_code", "no such activation code");
+  }
+  RETURN_IF_ERROR(plan.status());
+  ActivationOutcome out{plan->terminal, IssuedKey{secret, plan->key}, {}};
+  ASSIGN_OR_RETURN(out.parameters, Parameters(out.terminal));
+  return out;
+}
+
+absl::StatusOr<CheckInOutcome> TerminalOperations::CheckIn(const CheckInInput& in) {
+  RETURN_IF_ERROR(common::ValidateId(in.terminal_sn, "terminal_sn"));
+  ASSIGN_OR_RETURN(ClientVersion version, ParseClientVersion(in.client_version));
+  int64_t signed_ts = 0;
+  if (!absl::SimpleAtoi(in.timestamp, &signed_ts)) {
+    return absl::UnauthenticatedError("timestamp must be Unix seconds");
+  }
+  const absl::Time now = Now();
+  const std::string body_hash = common::Sha256Hex(in.client_version);
+  std::string secret;
+  absl::Time previous_valid_until = now + options_.key_overlap;
+  std::optional<TerminalRecord> checked;
+  auto plan = repo_.CheckIn(
+      in.terminal_sn,
+      [&](const TerminalRecord& t,
+          const std::vector<StoredKey>& keys) -> absl::StatusOr<CheckInPlan> {
+        RETURN_IF_ERROR(Transition(t.status, TerminalAction::kCheckIn).status());
+        if (signed_ts <= t.last_check_in_ts) {
+          return absl::UnauthenticatedError("check-in replayed or out of order");
+        }
+        bool verified = false;
+        for (const StoredKey& k : keys) {
+          TerminalKey key{k.version, "", k.issued_at, k.expires_at, k.superseded_at};
+          if (!CheckKeyUsableForCheckIn(key, now, options_.key_overlap, options_.check_in_grace)
+                   .ok()) {
+            continue;
+          }
+          auto opened = box_.Open(k.secret_sealed);
+          if (!opened.ok()) continue;
+          if (VerifyTerminalSignature(*opened, in.signature, "CheckIn", in.terminal_sn,
+                                      in.timestamp, in.nonce, body_hash, now,
+                                      options_.timestamp_window)
+                  .ok()) {
+            verified = true;
+            break;
+          }
+        }
+        if (!verified) {
+          return absl::UnauthenticatedError("signature does not match a valid terminal key");
+        }
+        ASSIGN_OR_RETURN(IssuedKey key, NewKey(t.key_version + 1, t.merchant_id, now));
+        secret = key.secret;
+        checked = t;
+        return CheckInPlan{key.key, signed_ts, version};
+      },
+      now);
+  if (absl::IsNotFound(plan.status())) return absl::UnauthenticatedError("unknown terminal");
+  RETURN_IF_ERROR(plan.status());
+  checked->version = version;
+  CheckInOutcome out{IssuedKey{secret, plan->new_key}, previous_valid_until, {}};
+  ASSIGN_OR_RETURN(out.parameters, Parameters(*checked));
+  return out;
+}
+
+absl::StatusOr<TerminalRecord> TerminalOperations::Get(const std::string& terminal_sn) {
+  RETURN_IF_ERROR(common::ValidateId(terminal_sn, "terminal_sn"));
+  ASSIGN_OR_RETURN(std::optional<TerminalRecord> t, repo_.Get(terminal_sn));
+  if (!t) return absl::NotFoundError("terminal not found");
+  return *t;
+}
+
+absl::StatusOr<std::vector<TerminalRecord>> TerminalOperations::List(const TerminalFilter& f) {
+  if (!f.merchant_id.empty()) RETURN_IF_ERROR(common::ValidateId(f.merchant_id, "merchant_id"));
+  if (!f.store_id.empty()) RETURN_IF_ERROR(common::ValidateId(f.store_id, "store_id"));
+  return repo_.List(f);
+}
+
+absl::StatusOr<ChannelConfigRecord> TerminalOperations::SetChannelConfig(
+    const std::string& terminal_sn, const std::string& store_id, const std::string& merchant_id,
+    const std::string& channel, const std::string& sub_mch_id, const std::string& sub_appid) {
+  if (terminal_sn.empty() == store_id.empty()) {
+    return InvalidField("terminal_sn", "give exactly one of terminal_sn and store_id");
+  }
+  if (channel != "wechat" && channel != "alipay" && channel != "unionpay") {
+    return InvalidField("channel", "must be wechat, alipay or unionpay");
+  }
+  RETURN_IF_ERROR(common::ValidateId(sub_mch_id, "sub_mch_id"));
+  if (!sub_appid.empty()) RETURN_IF_ERROR(common::ValidateId(sub_appid, "sub_appid"));
+  ChannelConfigRecord r;
+  if (!terminal_sn.empty()) {
+    ASSIGN_OR_RETURN(TerminalRecord t, Get(terminal_sn));
+    if (t.status == TerminalStatus::kRetired) {
+      return common::FailedPreconditionField("terminal_sn", "terminal is RETIRED");
+    }
+    r.scope = "TERMINAL";
+    r.scope_id = terminal_sn;
+    r.merchant_id = t.merchant_id;
+  } else {
+    RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+    RETURN_IF_ERROR(merchants_.CheckStore(merchant_id, store_id));
+    r.scope = "STORE";
+    r.scope_id = store_id;
+    r.merchant_id = merchant_id;
+  }
+  r.channel = channel;
+  r.sub_mch_id = sub_mch_id;
+  r.sub_appid = sub_appid;
+  r.updated_at = Now();
+  RETURN_IF_ERROR(repo_.SetChannelConfig(r));
+  return r;
+}
+
+absl::StatusOr<std::vector<std::string>> TerminalOperations::ForceOffline(
+    const std::string& terminal_sn, const std::string& merchant_id) {
+  if (terminal_sn.empty() == merchant_id.empty()) {
+    return InvalidField("terminal_sn", "give exactly one of terminal_sn and merchant_id");
+  }
+  if (!terminal_sn.empty()) {
+    ASSIGN_OR_RETURN(TerminalRecord t, Get(terminal_sn));
+    RETURN_IF_ERROR(Transition(t.status, TerminalAction::kForceOffline).status());
+  } else {
+    RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+  }
+  return repo_.ForceOffline(terminal_sn, merchant_id, Now());
+}
+
+absl::StatusOr<TerminalRecord> TerminalOperations::Step(const std::string& terminal_sn,
+                                                        TerminalAction action) {
+  RETURN_IF_ERROR(common::ValidateId(terminal_sn, "terminal_sn"));
+  auto result = repo_.UpdateStatus(
+      terminal_sn,
+      [&](const TerminalRecord& t) -> absl::StatusOr<TerminalStatus> {
+        return Transition(t.status, action);
+      },
+      Now());
+  return result;
+}
+
+absl::StatusOr<TerminalRecord> TerminalOperations::Clear(const std::string& terminal_sn) {
+  return Step(terminal_sn, TerminalAction::kClear);
+}
+
+absl::StatusOr<TerminalRecord> TerminalOperations::Retire(const std::string& terminal_sn) {
+  return Step(terminal_sn, TerminalAction::kRetire);
+}
+
+absl::StatusOr<TerminalParameters> TerminalOperations::Parameters(const TerminalRecord& t) {
+  TerminalParameters p;
+  p.capabilities = CapabilitiesOf(t);
+  ASSIGN_OR_RETURN(std::vector<ChannelConfigRecord> configs,
+                   repo_.ChannelConfigs(t.terminal_sn, t.store_id));
+  // Terminal scope comes first and wins over the store's for the same channel.
+  for (const ChannelConfigRecord& c : configs) {
+    const bool seen = std::any_of(p.channels.begin(), p.channels.end(),
+                                  [&](const ChannelParameter& x) { return x.channel == c.channel; });
+    if (!seen) p.channels.push_back(ChannelParameter{c.channel, c.sub_mch_id, c.sub_appid, c.scope});
+  }
+  return p;
+}
+
+}  // namespace aggpay::terminal

@@ -1,0 +1,119 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/common/clock/clock.h"
+#include "services/common/crypto/crypto.h"
+#include "services/terminal/domain/terminal_key.h"
+#include "services/terminal/merchant_directory.h"
+#include "services/terminal/terminal_repository.h"
+
+namespace aggpay::terminal {
+
+struct TerminalOptions {
+  absl::Duration key_overlap = kDefaultKeyOverlap;
+  // How long after its expiry the newest key may still check in (a device off for a weekend).
+  absl::Duration check_in_grace = absl::Hours(24 * 7);
+  absl::Duration timestamp_window = absl::Seconds(300);
+  CapabilityTable capabilities = CapabilityTable::Default();
+};
+
+struct ChannelParameter {
+  std::string channel;
+  std::string sub_mch_id;
+  std::string sub_appid;
+  std::string scope;
+};
+
+struct TerminalParameters {
+  std::vector<ChannelParameter> channels;
+  std::vector<Capability> capabilities;
+};
+
+struct IssuedKey {
+  std::string secret;
+  StoredKey key;
+};
+
+struct ActivationOutcome {
+  TerminalRecord terminal;
+  IssuedKey key;
+  TerminalParameters parameters;
+};
+
+struct CheckInOutcome {
+  IssuedKey key;
+  absl::Time previous_key_valid_until;
+  TerminalParameters parameters;
+};
+
+struct ActivateInput {
+  std::string activation_code;
+  std::string device_id;
+  std::string type;
+  std::string serial;
+  std::string vendor;
+  std::string client_version;
+};
+
+struct CheckInInput {
+  std::string terminal_sn;
+  std::string client_version;
+  std::string timestamp;
+  std::string nonce;
+  std::string signature;
+};
+
+// The terminal service's use cases.
+class TerminalOperations {
+ public:
+  TerminalOperations(TerminalRepository& repo, MerchantDirectory& merchants, common::SecretBox box,
+                     const common::Clock& clock, TerminalOptions options)
+      : repo_(repo),
+        merchants_(merchants),
+        box_(std::move(box)),
+        clock_(clock),
+        options_(std::move(options)) {}
+
+  absl::StatusOr<TerminalRecord> Register(const std::string& merchant_id,
+                                          const std::string& store_id, const std::string& type,
+                                          const std::string& serial, const std::string& vendor,
+                                          const std::string& client_version);
+  absl::StatusOr<ActivationCode> IssueActivationCode(const std::string& merchant_id,
+                                                     const std::string& store_id,
+                                                     const std::string& terminal_sn, int max_uses,
+                                                     absl::Duration ttl);
+  absl::StatusOr<ActivationOutcome> Activate(const ActivateInput& input);
+  absl::StatusOr<CheckInOutcome> CheckIn(const CheckInInput& input);
+
+  absl::StatusOr<TerminalRecord> Get(const std::string& terminal_sn);
+  absl::StatusOr<std::vector<TerminalRecord>> List(const TerminalFilter& filter);
+  absl::StatusOr<ChannelConfigRecord> SetChannelConfig(const std::string& terminal_sn,
+                                                       const std::string& store_id,
+                                                       const std::string& merchant_id,
+                                                       const std::string& channel,
+                                                       const std::string& sub_mch_id,
+                                                       const std::string& sub_appid);
+  absl::StatusOr<std::vector<std::string>> ForceOffline(const std::string& terminal_sn,
+                                                        const std::string& merchant_id);
+  absl::StatusOr<TerminalRecord> Clear(const std::string& terminal_sn);
+  absl::StatusOr<TerminalRecord> Retire(const std::string& terminal_sn);
+
+  std::vector<Capability> CapabilitiesOf(const TerminalRecord& t) const;
+  absl::StatusOr<TerminalParameters> Parameters(const TerminalRecord& t);
+
+ private:
+  absl::Time Now() const;
+  absl::StatusOr<IssuedKey> NewKey(int64_t version, const std::string& merchant_id, absl::Time now);
+  absl::StatusOr<TerminalRecord> Step(const std::string& terminal_sn, TerminalAction action);
+
+  TerminalRepository& repo_;
+  MerchantDirectory& merchants_;
+  common::SecretBox box_;
+  const common::Clock& clock_;
+  TerminalOptions options_;
+};
+
+}  // namespace aggpay::terminal
