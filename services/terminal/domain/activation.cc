@@ -79,8 +79,7 @@ absl::Status CheckActivationCodeMatchesTerminal(const ActivationCode& code,
 
 absl::Status ValidateActivationCodeOptions(int max_uses, absl::Duration lifetime) {
   if (max_uses < 1 || max_uses > kMaxActivationCodeUses) {
-    return common::InvalidField("max_uses",
-                                absl::StrCat("must be 1 to ", kMaxActivationCodeUses));
+    return common::InvalidField("max_uses", absl::StrCat("must be 1 to ", kMaxActivationCodeUses));
   }
   if (lifetime < kMinActivationCodeLifetime || lifetime > kMaxActivationCodeLifetime) {
     return common::InvalidField(

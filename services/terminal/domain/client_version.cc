@@ -31,8 +31,7 @@ bool PartInRange(int part) { return part >= 0 && part <= kMaxVersionPart; }
 
 }  // namespace
 
-absl::StatusOr<ClientVersion> ParseClientVersion(absl::string_view text,
-                                                 absl::string_view field) {
+absl::StatusOr<ClientVersion> ParseClientVersion(absl::string_view text, absl::string_view field) {
   if (text.empty()) return common::InvalidField(field, "is required");
   const std::vector<absl::string_view> parts = absl::StrSplit(text, '.');
   if (parts.size() > 3) {
@@ -55,8 +54,7 @@ std::string ToString(ClientVersion version) {
 }
 
 int64_t VersionRank(ClientVersion version) {
-  return int64_t{version.major} * 10'000'000'000 + int64_t{version.minor} * 100'000 +
-         version.patch;
+  return int64_t{version.major} * 10'000'000'000 + int64_t{version.minor} * 100'000 + version.patch;
 }
 
 absl::string_view CapabilityName(Capability capability) {
@@ -75,9 +73,9 @@ absl::StatusOr<Capability> ParseCapability(absl::string_view name, absl::string_
   for (Capability capability : kAllCapabilities) {
     if (CapabilityName(capability) == name) return capability;
   }
-  return common::InvalidField(
-      field, absl::StrCat("unknown capability \"", name,
-                          "\" (want STATIC_CODE, DYNAMIC_CODE or CODE_SKINS)"));
+  return common::InvalidField(field,
+                              absl::StrCat("unknown capability \"", name,
+                                           "\" (want STATIC_CODE, DYNAMIC_CODE or CODE_SKINS)"));
 }
 
 absl::StatusOr<CapabilityTable> CapabilityTable::Create(std::vector<CapabilityRule> rules) {
@@ -89,14 +87,15 @@ absl::StatusOr<CapabilityTable> CapabilityTable::Create(std::vector<CapabilityRu
     CapabilityRule& rule = rules[i];
     const ClientVersion v = rule.min_version;
     if (!PartInRange(v.major) || !PartInRange(v.minor) || !PartInRange(v.patch)) {
-      return common::InvalidField(
-          field, absl::StrCat("version parts must be 0 to ", kMaxVersionPart));
+      return common::InvalidField(field,
+                                  absl::StrCat("version parts must be 0 to ", kMaxVersionPart));
     }
     if (i > 0 && !(rules[i - 1].min_version < v)) {
-      return common::InvalidField(
-          field, absl::StrCat("min_version ", ToString(v), " must be greater than the previous "
-                              "rule's ", ToString(rules[i - 1].min_version),
-                              " (rules are sorted, versions unique)"));
+      return common::InvalidField(field, absl::StrCat("min_version ", ToString(v),
+                                                      " must be greater than the previous "
+                                                      "rule's ",
+                                                      ToString(rules[i - 1].min_version),
+                                                      " (rules are sorted, versions unique)"));
     }
     for (Capability c : rule.capabilities) {
       if (std::find(kAllCapabilities.begin(), kAllCapabilities.end(), c) ==

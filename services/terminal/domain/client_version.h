@@ -19,7 +19,9 @@ struct ClientVersion {
   int minor = 0;
   int patch = 0;
 
-  friend auto operator<=>(const ClientVersion&, const ClientVersion&) = default;
+  // clang-tidy reads the 0 that a defaulted <=> compares against as a null pointer.
+  // NOLINTNEXTLINE(modernize-use-nullptr)
+  friend std::strong_ordering operator<=>(const ClientVersion&, const ClientVersion&) = default;
 };
 
 inline constexpr int kMaxVersionPart = 99999;
@@ -72,11 +74,12 @@ class CapabilityTable {
   // The capabilities of the rule with the highest min_version <= version, in the order of
   // kAllCapabilities; empty below the first rule. A QR_STAND is printed: it keeps at most
   // STATIC_CODE, whatever its version.
-  std::vector<Capability> CapabilitiesFor(TerminalType type, ClientVersion version) const;
-  bool Allows(TerminalType type, ClientVersion version, Capability capability) const;
+  [[nodiscard]] std::vector<Capability> CapabilitiesFor(TerminalType type,
+                                                        ClientVersion version) const;
+  [[nodiscard]] bool Allows(TerminalType type, ClientVersion version, Capability capability) const;
 
   // The rules, validated, each rule's capabilities in the order of kAllCapabilities.
-  const std::vector<CapabilityRule>& rules() const { return rules_; }
+  [[nodiscard]] const std::vector<CapabilityRule>& rules() const { return rules_; }
 
  private:
   explicit CapabilityTable(std::vector<CapabilityRule> rules) : rules_(std::move(rules)) {}

@@ -104,8 +104,8 @@ absl::Status ValidateToken(absl::string_view value, absl::string_view field, siz
                            size_t max_size) {
   if (value.empty()) return common::InvalidField(field, "is required");
   if (value.size() < min_size || value.size() > max_size) {
-    return common::InvalidField(field,
-                                absl::StrCat("must be ", min_size, " to ", max_size, " characters"));
+    return common::InvalidField(
+        field, absl::StrCat("must be ", min_size, " to ", max_size, " characters"));
   }
   for (char c : value) {
     if (!IsTokenChar(c)) {

@@ -61,8 +61,8 @@ enum class TerminalAction : uint8_t {
   kUpdateConfig,  // channel configuration or other parameters change
 };
 inline constexpr std::array<TerminalAction, 8> kAllTerminalActions = {
-    TerminalAction::kActivate, TerminalAction::kCheckIn,  TerminalAction::kForceOffline,
-    TerminalAction::kClear,    TerminalAction::kFreeze,   TerminalAction::kUnfreeze,
+    TerminalAction::kActivate, TerminalAction::kCheckIn,     TerminalAction::kForceOffline,
+    TerminalAction::kClear,    TerminalAction::kFreeze,      TerminalAction::kUnfreeze,
     TerminalAction::kRetire,   TerminalAction::kUpdateConfig};
 
 // "ACTIVATE", "CHECK_IN", "FORCE_OFFLINE", "CLEAR", "FREEZE", "UNFREEZE", "RETIRE",

@@ -59,9 +59,9 @@ absl::Status CheckKeyUsableForCheckIn(const TerminalKey& key, absl::Time now,
     return absl::OkStatus();
   }
   if (now >= key.expires_at + grace) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("terminal key expired more than ", absl::FormatDuration(grace),
-                     " ago: the terminal must be activated again"));
+    return absl::UnauthenticatedError(absl::StrCat("terminal key expired more than ",
+                                                   absl::FormatDuration(grace),
+                                                   " ago: the terminal must be activated again"));
   }
   return absl::OkStatus();
 }
@@ -93,16 +93,16 @@ absl::StatusOr<int64_t> ParseTerminalTimestamp(absl::string_view timestamp) {
 }
 
 absl::Status VerifyTerminalSignature(absl::string_view secret, absl::string_view signature,
-                                     absl::string_view method_name,
-                                     absl::string_view terminal_sn, absl::string_view timestamp,
-                                     absl::string_view nonce, absl::string_view body_sha256,
-                                     absl::Time now, absl::Duration window) {
+                                     absl::string_view method_name, absl::string_view terminal_sn,
+                                     absl::string_view timestamp, absl::string_view nonce,
+                                     absl::string_view body_sha256, absl::Time now,
+                                     absl::Duration window) {
   absl::StatusOr<int64_t> seconds = ParseTerminalTimestamp(timestamp);
   if (!seconds.ok()) return seconds.status();
   if (absl::AbsDuration(now - absl::FromUnixSeconds(*seconds)) > window) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("timestamp is more than ", absl::ToInt64Seconds(window),
-                     " s away from the server's clock"));
+    return absl::UnauthenticatedError(absl::StrCat("timestamp is more than ",
+                                                   absl::ToInt64Seconds(window),
+                                                   " s away from the server's clock"));
   }
   if (!IsNonce(nonce)) {
     return absl::UnauthenticatedError("nonce must be 8 to 64 of A-Z, a-z, 0-9, _ and -");
@@ -121,8 +121,7 @@ absl::Status VerifyTerminalSignature(absl::string_view secret, absl::string_view
 
 absl::Status CheckTimestampAdvances(int64_t timestamp, int64_t last_accepted_timestamp) {
   if (timestamp <= last_accepted_timestamp) {
-    return absl::UnauthenticatedError(
-        "timestamp is not later than the last accepted check-in's");
+    return absl::UnauthenticatedError("timestamp is not later than the last accepted check-in's");
   }
   return absl::OkStatus();
 }

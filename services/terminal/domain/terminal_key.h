@@ -79,10 +79,10 @@ absl::StatusOr<int64_t> ParseTerminalTimestamp(absl::string_view timestamp);
 // canonical string under `secret` (compared in constant time). Replay within the window is
 // stopped by the caller: nonces, or CheckTimestampAdvances.
 absl::Status VerifyTerminalSignature(absl::string_view secret, absl::string_view signature,
-                                     absl::string_view method_name,
-                                     absl::string_view terminal_sn, absl::string_view timestamp,
-                                     absl::string_view nonce, absl::string_view body_sha256,
-                                     absl::Time now, absl::Duration window);
+                                     absl::string_view method_name, absl::string_view terminal_sn,
+                                     absl::string_view timestamp, absl::string_view nonce,
+                                     absl::string_view body_sha256, absl::Time now,
+                                     absl::Duration window);
 
 // A check-in's signed timestamp must be later than the last accepted one's, so a captured
 // check-in cannot be replayed inside the window. UNAUTHENTICATED otherwise.
