@@ -317,6 +317,14 @@ absl::StatusOr<std::vector<std::string>> MysqlTerminalRepository::ForceOffline(
     keys->setString(2, FormatSqlTime(now - absl::Hours(24)));
     keys->setString(3, key);
     keys->execute();
+    if (sn.empty()) {
+      // Unused activation codes would bring the merchant's terminals back: revoke them too.
+      std::unique_ptr<sql::PreparedStatement> codes(c.prepareStatement(
+          "UPDATE terminal_activation_codes SET revoked = TRUE "
+          "WHERE merchant_id = ? AND uses < max_uses AND revoked = FALSE"));
+      codes->setString(1, merchant_id);
+      codes->execute();
+    }
     return sns;
   });
 }

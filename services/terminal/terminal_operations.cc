@@ -134,6 +134,8 @@ absl::StatusOr<ActivationOutcome> TerminalOperations::Activate(const ActivateInp
             return common::FailedPreconditionField(
                 "activation_code", "this activation code is for another device");
           }
+          RETURN_IF_ERROR(
+              CheckActivationCodeMatchesTerminal(code, bound->merchant_id, bound->store_id));
           ASSIGN_OR_RETURN(TerminalStatus next, Transition(bound->status, TerminalAction::kActivate));
           p.terminal = *bound;
           p.terminal.status = next;
@@ -174,10 +176,7 @@ absl::StatusOr<ActivationOutcome> TerminalOperations::Activate(const ActivateInp
 absl::StatusOr<CheckInOutcome> TerminalOperations::CheckIn(const CheckInInput& in) {
   RETURN_IF_ERROR(common::ValidateId(in.terminal_sn, "terminal_sn"));
   ASSIGN_OR_RETURN(ClientVersion version, ParseClientVersion(in.client_version));
-  int64_t signed_ts = 0;
-  if (!absl::SimpleAtoi(in.timestamp, &signed_ts)) {
-    return absl::UnauthenticatedError("timestamp must be Unix seconds");
-  }
+  ASSIGN_OR_RETURN(int64_t signed_ts, ParseTerminalTimestamp(in.timestamp));
   const absl::Time now = Now();
   const std::string body_hash = common::Sha256Hex(in.client_version);
   std::string secret;
@@ -188,9 +187,7 @@ absl::StatusOr<CheckInOutcome> TerminalOperations::CheckIn(const CheckInInput& i
       [&](const TerminalRecord& t,
           const std::vector<StoredKey>& keys) -> absl::StatusOr<CheckInPlan> {
         RETURN_IF_ERROR(Transition(t.status, TerminalAction::kCheckIn).status());
-        if (signed_ts <= t.last_check_in_ts) {
-          return absl::UnauthenticatedError("check-in replayed or out of order");
-        }
+        RETURN_IF_ERROR(CheckTimestampAdvances(signed_ts, t.last_check_in_ts));
         bool verified = false;
         for (const StoredKey& k : keys) {
           TerminalKey key{k.version, "", k.issued_at, k.expires_at, k.superseded_at};
@@ -210,6 +207,10 @@ absl::StatusOr<CheckInOutcome> TerminalOperations::CheckIn(const CheckInInput& i
         }
         if (!verified) {
           return absl::UnauthenticatedError("signature does not match a valid terminal key");
+        }
+        // The key being replaced signs for the overlap, but never past its own expiry.
+        if (!keys.empty()) {
+          previous_valid_until = std::min(previous_valid_until, keys.front().expires_at);
         }
         ASSIGN_OR_RETURN(IssuedKey key, NewKey(t.key_version + 1, t.merchant_id, now));
         secret = key.secret;
