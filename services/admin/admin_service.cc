@@ -25,7 +25,7 @@ void ToProto(const Staff& s, aggpay::v1::Staff* out) {
   out->set_display_name(s.display_name);
   out->set_role(s.role);
   out->set_status(s.status == StaffStatus::kActive ? aggpay::v1::STAFF_STATUS_ACTIVE
-                                                    : aggpay::v1::STAFF_STATUS_DISABLED);
+                                                   : aggpay::v1::STAFF_STATUS_DISABLED);
   *out->mutable_created_at() = ToProto(s.created_at);
 }
 
@@ -44,10 +44,10 @@ grpc::Status AdminServiceImpl::CreateStaff(grpc::ServerContext* ctx,
                                            aggpay::v1::Staff* resp) {
   AGGPAY_AUTHORIZE(ctx);
   auto staff = staff_.CreateStaff(req->username(), req->display_name(), req->role());
-  common::SetAuditTarget(*ctx, absl::StrCat("username:", req->username()),
-                         absl::StrCat("role=", req->role(),
-                                      staff.ok() ? absl::StrCat(" staff_id=", staff->staff_id)
-                                                 : std::string()));
+  common::SetAuditTarget(
+      *ctx, absl::StrCat("username:", req->username()),
+      absl::StrCat("role=", req->role(),
+                   staff.ok() ? absl::StrCat(" staff_id=", staff->staff_id) : std::string()));
   if (!staff.ok()) return ToGrpcStatus(staff.status());
   ToProto(*staff, resp);
   return grpc::Status::OK;

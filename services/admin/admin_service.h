@@ -10,8 +10,7 @@ namespace aggpay::admin {
 // gRPC handlers of aggpay.v1.AdminService: proto <-> domain mapping and status mapping only.
 class AdminServiceImpl final : public aggpay::v1::AdminService::Service {
  public:
-  AdminServiceImpl(StaffDirectory& staff, AuditRepository& audit)
-      : staff_(staff), audit_(audit) {}
+  AdminServiceImpl(StaffDirectory& staff, AuditRepository& audit) : staff_(staff), audit_(audit) {}
 
   grpc::Status CreateStaff(grpc::ServerContext* ctx, const aggpay::v1::CreateStaffRequest* req,
                            aggpay::v1::Staff* resp) override;

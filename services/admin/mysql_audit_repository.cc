@@ -61,8 +61,8 @@ absl::Status MysqlAuditRepository::Append(const common::AuditRecord& input) {
     ins->setString(10, prev_hash);
     ins->setString(11, hash);
     ins->execute();
-    std::unique_ptr<sql::PreparedStatement> up(c.prepareStatement(
-        "UPDATE audit_chain_head SET last_seq = ?, last_hash = ? WHERE id = 1"));
+    std::unique_ptr<sql::PreparedStatement> up(
+        c.prepareStatement("UPDATE audit_chain_head SET last_seq = ?, last_hash = ? WHERE id = 1"));
     up->setInt64(1, seq);
     up->setString(2, hash);
     up->execute();
@@ -71,52 +71,52 @@ absl::Status MysqlAuditRepository::Append(const common::AuditRecord& input) {
 }
 
 absl::StatusOr<std::vector<ChainedAuditEntry>> MysqlAuditRepository::List(const AuditFilter& f) {
-  return pool_.Run("list audit",
-                   [&](sql::Connection& c) -> absl::StatusOr<std::vector<ChainedAuditEntry>> {
-    std::string sql = absl::StrCat("SELECT ", kColumns, " FROM audit_log WHERE seq > ?");
-    if (!f.actor.empty()) sql += " AND actor = ?";
-    if (!f.action.empty()) sql += " AND action = ?";
-    sql += " ORDER BY seq LIMIT ?";
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(sql));
-    int i = 1;
-    st->setInt64(i++, f.after_seq);
-    if (!f.actor.empty()) st->setString(i++, f.actor);
-    if (!f.action.empty()) st->setString(i++, f.action);
-    st->setInt(i, f.limit);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    std::vector<ChainedAuditEntry> out;
-    while (rs->next()) out.push_back(ReadEntry(*rs));
-    return out;
-  });
+  return pool_.Run(
+      "list audit", [&](sql::Connection& c) -> absl::StatusOr<std::vector<ChainedAuditEntry>> {
+        std::string sql = absl::StrCat("SELECT ", kColumns, " FROM audit_log WHERE seq > ?");
+        if (!f.actor.empty()) sql += " AND actor = ?";
+        if (!f.action.empty()) sql += " AND action = ?";
+        sql += " ORDER BY seq LIMIT ?";
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(sql));
+        int i = 1;
+        st->setInt64(i++, f.after_seq);
+        if (!f.actor.empty()) st->setString(i++, f.actor);
+        if (!f.action.empty()) st->setString(i++, f.action);
+        st->setInt(i, f.limit);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        std::vector<ChainedAuditEntry> out;
+        while (rs->next()) out.push_back(ReadEntry(*rs));
+        return out;
+      });
 }
 
 absl::StatusOr<common::AuditVerifyResult> MysqlAuditRepository::Verify() {
-  return pool_.Run("verify audit",
-                   [&](sql::Connection& c) -> absl::StatusOr<common::AuditVerifyResult> {
-    std::unique_ptr<sql::Statement> head_q(c.createStatement());
-    std::unique_ptr<sql::ResultSet> head(
-        head_q->executeQuery("SELECT last_seq, last_hash FROM audit_chain_head WHERE id = 1"));
-    if (!head->next()) return absl::InternalError("audit chain head is missing");
-    const int64_t head_seq = head->getInt64(1);
-    const std::string head_hash = head->getString(2);
-    common::AuditChainVerifier verifier;
-    std::unique_ptr<sql::PreparedStatement> page(c.prepareStatement(absl::StrCat(
-        "SELECT ", kColumns, " FROM audit_log WHERE seq > ? ORDER BY seq LIMIT 5000")));
-    int64_t after = 0;
-    bool more = true;
-    while (more) {
-      page->setInt64(1, after);
-      std::unique_ptr<sql::ResultSet> rs(page->executeQuery());
-      more = false;
-      while (rs->next()) {
-        ChainedAuditEntry e = ReadEntry(*rs);
-        after = e.seq;
-        more = true;
-        if (!verifier.Add(e)) return verifier.Finish(head_seq, head_hash);
-      }
-    }
-    return verifier.Finish(head_seq, head_hash);
-  });
+  return pool_.Run(
+      "verify audit", [&](sql::Connection& c) -> absl::StatusOr<common::AuditVerifyResult> {
+        std::unique_ptr<sql::Statement> head_q(c.createStatement());
+        std::unique_ptr<sql::ResultSet> head(
+            head_q->executeQuery("SELECT last_seq, last_hash FROM audit_chain_head WHERE id = 1"));
+        if (!head->next()) return absl::InternalError("audit chain head is missing");
+        const int64_t head_seq = head->getInt64(1);
+        const std::string head_hash = head->getString(2);
+        common::AuditChainVerifier verifier;
+        std::unique_ptr<sql::PreparedStatement> page(c.prepareStatement(absl::StrCat(
+            "SELECT ", kColumns, " FROM audit_log WHERE seq > ? ORDER BY seq LIMIT 5000")));
+        int64_t after = 0;
+        bool more = true;
+        while (more) {
+          page->setInt64(1, after);
+          std::unique_ptr<sql::ResultSet> rs(page->executeQuery());
+          more = false;
+          while (rs->next()) {
+            ChainedAuditEntry e = ReadEntry(*rs);
+            after = e.seq;
+            more = true;
+            if (!verifier.Add(e)) return verifier.Finish(head_seq, head_hash);
+          }
+        }
+        return verifier.Finish(head_seq, head_hash);
+      });
 }
 
 }  // namespace aggpay::admin

@@ -22,7 +22,8 @@ Staff ReadStaff(sql::ResultSet& rs, int first = 1) {
   s.username = rs.getString(first + 1);
   s.display_name = rs.getString(first + 2);
   s.role = rs.getString(first + 3);
-  s.status = ParseStaffStatus(std::string(rs.getString(first + 4))).value_or(StaffStatus::kDisabled);
+  s.status =
+      ParseStaffStatus(std::string(rs.getString(first + 4))).value_or(StaffStatus::kDisabled);
   s.created_at = ParseSqlTime(rs.getString(first + 5));
   return s;
 }
@@ -74,8 +75,9 @@ absl::StatusOr<std::optional<Staff>> MysqlStaffRepository::FindStaffByUsername(
 absl::StatusOr<std::vector<Staff>> MysqlStaffRepository::ListStaff(const std::string& after,
                                                                    int limit) {
   return pool_.Run("list staff", [&](sql::Connection& c) -> absl::StatusOr<std::vector<Staff>> {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
-        "SELECT ", kStaffColumns, " FROM staff s WHERE s.staff_id > ? ORDER BY s.staff_id LIMIT ?")));
+    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+        absl::StrCat("SELECT ", kStaffColumns,
+                     " FROM staff s WHERE s.staff_id > ? ORDER BY s.staff_id LIMIT ?")));
     st->setString(1, after);
     st->setInt(2, limit);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());

@@ -25,7 +25,8 @@ absl::StatusOr<IssuedToken> StaffDirectory::IssueToken(const std::string& staff_
   if (ttl == absl::ZeroDuration()) ttl = default_ttl_;
   RETURN_IF_ERROR(ValidateTokenTtl(ttl));
   ASSIGN_OR_RETURN(std::optional<Staff> staff, repo_.FindStaff(staff_id));
-  if (!staff.has_value()) return absl::NotFoundError(absl::StrCat("staff ", staff_id, " not found"));
+  if (!staff.has_value())
+    return absl::NotFoundError(absl::StrCat("staff ", staff_id, " not found"));
   if (staff->status != StaffStatus::kActive) {
     return absl::FailedPreconditionError(absl::StrCat("staff ", staff_id, " is disabled"));
   }

@@ -17,8 +17,7 @@ class StaffRepository {
   // ALREADY_EXISTS when the username is taken.
   virtual absl::Status CreateStaff(const Staff& staff) = 0;
   virtual absl::StatusOr<std::optional<Staff>> FindStaff(const std::string& staff_id) = 0;
-  virtual absl::StatusOr<std::optional<Staff>> FindStaffByUsername(
-      const std::string& username) = 0;
+  virtual absl::StatusOr<std::optional<Staff>> FindStaffByUsername(const std::string& username) = 0;
   // Ordered by staff_id, those after `after_staff_id`.
   virtual absl::StatusOr<std::vector<Staff>> ListStaff(const std::string& after_staff_id,
                                                        int limit) = 0;

@@ -11,7 +11,8 @@
 namespace aggpay::aggpayd {
 
 const std::vector<std::string>& KnownServices() {
-  static const std::vector<std::string> kServices = {"admin", "fee", "merchant", "terminal"};
+  static const std::vector<std::string> kServices = {"admin", "fee", "merchant", "terminal",
+                                                     "binding"};
   return kServices;
 }
 
@@ -95,6 +96,23 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   RETURN_IF_ERROR(term.Finish());
   if (c.terminal_key_overlap > absl::Hours(1)) {
     return absl::InvalidArgumentError("terminal.key_overlap: must be at most 1h");
+  }
+
+  common::ConfigReader bind = r.Child("binding");
+  c.binding_public_base_url = bind.String("public_base_url", c.binding_public_base_url);
+  c.binding_local_cache_ttl = bind.Duration("local_cache_ttl", c.binding_local_cache_ttl);
+  c.binding_resolve_rate_per_second =
+      bind.Int("resolve_rate_per_second", c.binding_resolve_rate_per_second, 1, 1000000);
+  c.binding_resolve_burst = bind.Int("resolve_burst", c.binding_resolve_burst, 1, 1000000);
+  c.binding_sms_log = bind.String("sms_log", c.binding_sms_log);
+  RETURN_IF_ERROR(bind.Finish());
+  if (c.binding_public_base_url.rfind("https://", 0) != 0 &&
+      c.binding_public_base_url.rfind("http://", 0) != 0) {
+    return absl::InvalidArgumentError("binding.public_base_url: must start with https://");
+  }
+  if (c.binding_local_cache_ttl > absl::Seconds(30)) {
+    return absl::InvalidArgumentError(
+        "binding.local_cache_ttl: at most 30s (it bounds how long a revoked code can live)");
   }
 
   // Every service of the platform, hosted by this build or not yet: one config file serves

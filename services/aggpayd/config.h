@@ -40,6 +40,13 @@ struct Config {
   // "MIN_VERSION=CAP,CAP" lines; empty takes the built-in table (7.0 basic, 8.0 dynamic codes,
   // 8.0.15 skins).
   std::vector<std::string> terminal_capabilities;
+  // Collection codes (binding service).
+  std::string binding_public_base_url = "https://pay.aggpay.local";
+  absl::Duration binding_local_cache_ttl = absl::Seconds(2);
+  int64_t binding_resolve_rate_per_second = 50;
+  int64_t binding_resolve_burst = 100;
+  // Where one-time passwords go: the local stack's SMS log (a real SMS gateway comes later).
+  std::string binding_sms_log = "aggpay-sms.log";
   std::string migrations_dir = "sql/migrations";
 
   std::string PeerAddress(const std::string& service) const;

@@ -18,23 +18,27 @@
 #include "services/admin/mysql_staff_repository.h"
 #include "services/admin/staff_directory.h"
 #include "services/aggpayd/config.h"
+#include "services/binding/binding_directory.h"
+#include "services/binding/binding_service.h"
+#include "services/binding/mysql_code_repository.h"
+#include "services/binding/resolve_cache.h"
 #include "services/common/audit/grpc_audit_sink.h"
 #include "services/common/clock/clock.h"
 #include "services/common/grpc/server.h"
 #include "services/common/http/admin_http.h"
+#include "services/common/log/logging.h"
 #include "services/common/mysql/migrator.h"
 #include "services/common/redis/redis_client.h"
 #include "services/fee/fee_service.h"
 #include "services/fee/mysql_fee_plan_repository.h"
 #include "services/merchant/grpc_fee_plan_assigner.h"
 #include "services/merchant/merchant_service.h"
-#include "services/merchant/mysql_onboarding_repository.h"
 #include "services/merchant/mysql_merchant_repository.h"
+#include "services/merchant/mysql_onboarding_repository.h"
 #include "services/merchant/redis_request_guard.h"
 #include "services/terminal/merchant_directory.h"
 #include "services/terminal/mysql_terminal_repository.h"
 #include "services/terminal/terminal_service.h"
-#include "services/common/log/logging.h"
 
 namespace aggpay::aggpayd {
 namespace {
@@ -102,7 +106,8 @@ int BootstrapAdmin(const Config& config, const std::string& username, bool json)
   record.action = "aggpayd bootstrap-admin";
   record.target = absl::StrCat("username:", username);
   record.request_id = "bootstrap";
-  record.outcome = result.ok() ? "OK" : std::string(absl::StatusCodeToString(result.status().code()));
+  record.outcome =
+      result.ok() ? "OK" : std::string(absl::StatusCodeToString(result.status().code()));
   if (result.ok()) record.details = absl::StrCat("token_id=", result->second.token_id);
   if (absl::Status s = audit.Append(record); !s.ok()) return Fail(s);
   if (!result.ok()) return Fail(result.status());
@@ -171,8 +176,15 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   std::unique_ptr<merchant::OnboardingOperations> onboarding_ops;
   std::unique_ptr<terminal::MysqlTerminalRepository> terminal_repo;
   std::unique_ptr<terminal::GrpcMerchantDirectory> merchant_directory;
+  std::unique_ptr<terminal::GrpcCodeSource> code_source;
   std::unique_ptr<terminal::TerminalOperations> terminal_ops;
   std::unique_ptr<terminal::TerminalServiceImpl> terminal_service;
+  std::unique_ptr<binding::MysqlCodeRepository> code_repo;
+  std::unique_ptr<binding::ResolveCache> resolve_cache;
+  std::unique_ptr<binding::GrpcBindingDirectory> binding_directory;
+  std::unique_ptr<binding::LogFileOtpSender> otp_sender;
+  std::unique_ptr<binding::BindingOperations> binding_ops;
+  std::unique_ptr<binding::BindingServiceImpl> binding_service;
   const auto* pool_descriptors = google::protobuf::DescriptorPool::generated_pool();
   for (const auto& name : *services) {
     if (name == "admin") {
@@ -193,9 +205,9 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
     } else if (name == "merchant") {
       auto box = common::SecretBox::FromHexKey(config.secret_key_hex);
       if (!box.ok()) {
-        return Fail(absl::InvalidArgumentError(absl::StrCat(
-            "AGGPAY_SECRET_KEY: ", box.status().message(),
-            "; the merchant service seals API key secrets with it")));
+        return Fail(absl::InvalidArgumentError(
+            absl::StrCat("AGGPAY_SECRET_KEY: ", box.status().message(),
+                         "; the merchant service seals API key secrets with it")));
       }
       merchant_repo = std::make_unique<merchant::MysqlMerchantRepository>(**pool);
       request_guard = std::make_unique<merchant::RedisRequestGuard>(
@@ -213,14 +225,14 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       merchant_service =
           std::make_unique<merchant::MerchantServiceImpl>(*merchant_ops, *onboarding_ops);
       grpc_services.push_back(merchant_service.get());
-      descriptors.push_back(pool_descriptors->FindServiceByName(
-          aggpay::v1::MerchantService::service_full_name()));
+      descriptors.push_back(
+          pool_descriptors->FindServiceByName(aggpay::v1::MerchantService::service_full_name()));
     } else if (name == "terminal") {
       auto box = common::SecretBox::FromHexKey(config.secret_key_hex);
       if (!box.ok()) {
-        return Fail(absl::InvalidArgumentError(absl::StrCat(
-            "AGGPAY_SECRET_KEY: ", box.status().message(),
-            "; the terminal service seals terminal keys with it")));
+        return Fail(absl::InvalidArgumentError(
+            absl::StrCat("AGGPAY_SECRET_KEY: ", box.status().message(),
+                         "; the terminal service seals terminal keys with it")));
       }
       auto capabilities = ParseCapabilityTable(config.terminal_capabilities);
       if (!capabilities.ok()) return Fail(capabilities.status());
@@ -231,19 +243,45 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       options.key_overlap = config.terminal_key_overlap;
       options.check_in_grace = config.terminal_check_in_grace;
       options.capabilities = *std::move(capabilities);
+      code_source = std::make_unique<terminal::GrpcCodeSource>(
+          Channel(config.PeerAddress("binding")), config.internal_secret);
       terminal_ops = std::make_unique<terminal::TerminalOperations>(
-          *terminal_repo, *merchant_directory, *std::move(box), clock, std::move(options));
+          *terminal_repo, *merchant_directory, code_source.get(), *std::move(box), clock,
+          std::move(options));
       terminal_service = std::make_unique<terminal::TerminalServiceImpl>(*terminal_ops);
       grpc_services.push_back(terminal_service.get());
-      descriptors.push_back(pool_descriptors->FindServiceByName(
-          aggpay::v1::TerminalService::service_full_name()));
+      descriptors.push_back(
+          pool_descriptors->FindServiceByName(aggpay::v1::TerminalService::service_full_name()));
+    } else if (name == "binding") {
+      code_repo = std::make_unique<binding::MysqlCodeRepository>(**pool);
+      binding::ResolveCacheOptions cache_options;
+      cache_options.local_ttl = config.binding_local_cache_ttl;
+      resolve_cache =
+          std::make_unique<binding::ResolveCache>(*redis, metrics, clock, cache_options);
+      binding_directory = std::make_unique<binding::GrpcBindingDirectory>(
+          Channel(config.PeerAddress("merchant")), Channel(config.PeerAddress("terminal")),
+          config.internal_secret);
+      otp_sender = std::make_unique<binding::LogFileOtpSender>(config.binding_sms_log);
+      binding::BindingOptions options;
+      options.public_base_url = config.binding_public_base_url;
+      options.resolve_rate_per_second = config.binding_resolve_rate_per_second;
+      options.resolve_burst = config.binding_resolve_burst;
+      binding_ops = std::make_unique<binding::BindingOperations>(
+          *code_repo, *resolve_cache, *binding_directory, *otp_sender, metrics, clock, options);
+      resolve_cache->Start([ops = binding_ops.get()](binding::ResolveCache& cache) {
+        return ops->PurgeRevokedWhileRedisWasDown(cache);
+      });
+      binding_service = std::make_unique<binding::BindingServiceImpl>(*binding_ops);
+      grpc_services.push_back(binding_service.get());
+      descriptors.push_back(
+          pool_descriptors->FindServiceByName(aggpay::v1::BindingService::service_full_name()));
     }
   }
 
   auto policies = common::AccessPolicies::FromServices(descriptors);
   if (!policies.ok()) return Fail(policies.status());
-  common::AuthInterceptorDeps deps{&*policies, &staff_auth, &audit_sink, &metrics, &clock,
-                                   config.internal_secret};
+  common::AuthInterceptorDeps deps{&*policies, &staff_auth, &audit_sink,
+                                   &metrics,   &clock,      config.internal_secret};
   auto server = common::GrpcServer::Start(config.grpc_listen, grpc_services, deps);
   if (!server.ok()) return Fail(server.status());
 
@@ -264,6 +302,7 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   sigwait(&signals, &sig);
   spdlog::info("aggpayd: signal {}, shutting down", sig);
   (*server)->Shutdown();
+  if (resolve_cache) resolve_cache->Stop();
   (*admin_http)->Stop();
   return 0;
 }

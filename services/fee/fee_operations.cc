@@ -44,7 +44,8 @@ absl::StatusOr<FeePlan> FeeOperations::UpdatePlan(FeePlan plan, bool has_effecti
                         "must not be in the past: a plan change never reprices past payments");
   }
   RETURN_IF_ERROR(ValidatePlan(plan));
-  ASSIGN_OR_RETURN(std::optional<FeePlan> current, repo_.GetEffective(plan.id, absl::InfiniteFuture()));
+  ASSIGN_OR_RETURN(std::optional<FeePlan> current,
+                   repo_.GetEffective(plan.id, absl::InfiniteFuture()));
   if (!current.has_value()) return NotFoundPlan(plan.id);
   if (!(current->currency == plan.currency)) {
     return common::FailedPreconditionField(
@@ -62,7 +63,8 @@ absl::StatusOr<FeePlan> FeeOperations::GetPlan(const std::string& plan_id, int64
   if (version > 0) {
     ASSIGN_OR_RETURN(plan, repo_.GetVersion(plan_id, version));
     if (!plan) {
-      return absl::NotFoundError(absl::StrCat("fee plan \"", plan_id, "\" has no version ", version));
+      return absl::NotFoundError(
+          absl::StrCat("fee plan \"", plan_id, "\" has no version ", version));
     }
   } else {
     ASSIGN_OR_RETURN(plan, repo_.GetEffective(plan_id, at.value_or(Now())));
@@ -88,7 +90,8 @@ absl::StatusOr<std::pair<PlanAssignment, FeePlan>> FeeOperations::AssignPlan(
   // The plan must be in force when the assignment starts.
   ASSIGN_OR_RETURN(std::optional<FeePlan> plan, repo_.GetEffective(plan_id, a.effective_from));
   if (!plan) {
-    ASSIGN_OR_RETURN(std::optional<FeePlan> later, repo_.GetEffective(plan_id, absl::InfiniteFuture()));
+    ASSIGN_OR_RETURN(std::optional<FeePlan> later,
+                     repo_.GetEffective(plan_id, absl::InfiniteFuture()));
     if (!later) return NotFoundPlan(plan_id);
     return common::FailedPreconditionField(
         "effective_from", absl::StrCat("plan \"", plan_id, "\" is not in force yet at that time"));
@@ -200,8 +203,9 @@ absl::StatusOr<std::vector<ComparedPlan>> FeeOperations::Compare(
   payments.reserve(lines.size());
   for (size_t i = 0; i < lines.size(); ++i) {
     if (!(lines[i].first.currency() == plans[0].currency)) {
-      return InvalidField(absl::StrCat("payments[", i, "].amount.currency"),
-                          absl::StrCat("must be ", plans[0].currency.code(), ", the plans' currency"));
+      return InvalidField(
+          absl::StrCat("payments[", i, "].amount.currency"),
+          absl::StrCat("must be ", plans[0].currency.code(), ", the plans' currency"));
     }
     payments.push_back(Payment{lines[i].first.amount_minor(), lines[i].second});
   }

@@ -16,8 +16,8 @@ namespace v1 = aggpay::v1;
 using common::InvalidField;
 using common::ToGrpcStatus;
 
-#define AGGPAY_RETURN_GRPC(expr)                        \
-  do {                                                  \
+#define AGGPAY_RETURN_GRPC(expr)                                     \
+  do {                                                               \
     if (absl::Status s_ = (expr); !s_.ok()) return ToGrpcStatus(s_); \
   } while (false)
 
@@ -35,7 +35,8 @@ absl::StatusOr<std::optional<int64_t>> OptionalMinor(bool has, const v1::Money& 
 }
 
 absl::StatusOr<FeePlan> PlanFromSpec(const std::string& plan_id, const v1::FeePlanSpec& spec) {
-  ASSIGN_OR_RETURN(common::Currency currency, common::Currency::Find(spec.currency(), "spec.currency"));
+  ASSIGN_OR_RETURN(common::Currency currency,
+                   common::Currency::Find(spec.currency(), "spec.currency"));
   FeePlan plan{.currency = currency};
   plan.id = plan_id;
   auto settlement = ParseSettlementCycle(spec.settlement());
@@ -45,21 +46,22 @@ absl::StatusOr<FeePlan> PlanFromSpec(const std::string& plan_id, const v1::FeePl
   for (const auto& [name, ppm] : spec.channel_rate_ppm()) {
     auto channel = ParseChannel(name);
     if (!channel.ok()) {
-      return InvalidField("spec.channel_rate_ppm",
-                          absl::StrCat("unknown channel \"", name, "\" (wechat, alipay, unionpay)"));
+      return InvalidField("spec.channel_rate_ppm", absl::StrCat("unknown channel \"", name,
+                                                                "\" (wechat, alipay, unionpay)"));
     }
     plan.rate_ppm[static_cast<size_t>(*channel)] = ppm;
   }
   ASSIGN_OR_RETURN(plan.cap_minor, OptionalMinor(spec.has_cap(), spec.cap(), currency, "spec.cap"));
   ASSIGN_OR_RETURN(plan.min_fee_minor,
                    OptionalMinor(spec.has_min(), spec.min(), currency, "spec.min"));
-  ASSIGN_OR_RETURN(std::optional<int64_t> max,
-                   OptionalMinor(spec.has_max_amount(), spec.max_amount(), currency,
-                                 "spec.max_amount"));
+  ASSIGN_OR_RETURN(
+      std::optional<int64_t> max,
+      OptionalMinor(spec.has_max_amount(), spec.max_amount(), currency, "spec.max_amount"));
   if (max) plan.max_amount_minor = *max;
   plan.channel_cost_ppm = spec.channel_cost_ppm();
   auto rounding = common::ParseRoundingMode(spec.rounding());
-  if (!rounding.ok()) return InvalidField("spec.rounding", "must be half_up, half_even, down or up");
+  if (!rounding.ok())
+    return InvalidField("spec.rounding", "must be half_up, half_even, down or up");
   plan.rounding = *rounding;
   plan.requires_corporate_account = spec.requires_corporate_account();
   if (spec.has_effective_from()) plan.effective_from = common::FromProtoTime(spec.effective_from());
@@ -112,8 +114,8 @@ absl::StatusOr<std::vector<std::pair<common::Money, Channel>>> PaymentLines(
 
 }  // namespace
 
-grpc::Status FeeServiceImpl::CreatePlan(grpc::ServerContext* ctx,
-                                        const v1::CreatePlanRequest* req, v1::FeePlan* resp) {
+grpc::Status FeeServiceImpl::CreatePlan(grpc::ServerContext* ctx, const v1::CreatePlanRequest* req,
+                                        v1::FeePlan* resp) {
   common::SetAuditTarget(*ctx, absl::StrCat("fee_plan:", req->plan_id()));
   AGGPAY_AUTHORIZE(ctx);
   auto plan = PlanFromSpec(req->plan_id(), req->spec());
@@ -124,8 +126,8 @@ grpc::Status FeeServiceImpl::CreatePlan(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
-grpc::Status FeeServiceImpl::UpdatePlan(grpc::ServerContext* ctx,
-                                        const v1::UpdatePlanRequest* req, v1::FeePlan* resp) {
+grpc::Status FeeServiceImpl::UpdatePlan(grpc::ServerContext* ctx, const v1::UpdatePlanRequest* req,
+                                        v1::FeePlan* resp) {
   common::SetAuditTarget(*ctx, absl::StrCat("fee_plan:", req->plan_id()));
   AGGPAY_AUTHORIZE(ctx);
   AGGPAY_RETURN_GRPC(common::ValidateId(req->plan_id(), "plan_id"));
@@ -140,8 +142,8 @@ grpc::Status FeeServiceImpl::UpdatePlan(grpc::ServerContext* ctx,
 grpc::Status FeeServiceImpl::GetPlan(grpc::ServerContext* ctx, const v1::GetPlanRequest* req,
                                      v1::FeePlan* resp) {
   AGGPAY_AUTHORIZE(ctx);
-  auto plan = ops_.GetPlan(req->plan_id(), req->version(),
-                           common::OptionalTime(req->has_at(), req->at()));
+  auto plan =
+      ops_.GetPlan(req->plan_id(), req->version(), common::OptionalTime(req->has_at(), req->at()));
   if (!plan.ok()) return ToGrpcStatus(plan.status());
   ToProto(*plan, resp);
   return grpc::Status::OK;
@@ -163,15 +165,14 @@ grpc::Status FeeServiceImpl::ListPlans(grpc::ServerContext* ctx, const v1::ListP
   return grpc::Status::OK;
 }
 
-grpc::Status FeeServiceImpl::AssignPlan(grpc::ServerContext* ctx,
-                                        const v1::AssignPlanRequest* req,
+grpc::Status FeeServiceImpl::AssignPlan(grpc::ServerContext* ctx, const v1::AssignPlanRequest* req,
                                         v1::PlanAssignment* resp) {
   common::SetAuditTarget(*ctx, absl::StrCat("merchant:", req->merchant_id()),
                          absl::StrCat("plan_id=", req->plan_id()));
   AGGPAY_AUTHORIZE(ctx);
-  auto assigned = ops_.AssignPlan(req->merchant_id(), req->plan_id(),
-                                  common::OptionalTime(req->has_effective_from(),
-                                                       req->effective_from()));
+  auto assigned =
+      ops_.AssignPlan(req->merchant_id(), req->plan_id(),
+                      common::OptionalTime(req->has_effective_from(), req->effective_from()));
   if (!assigned.ok()) return ToGrpcStatus(assigned.status());
   ToProto(assigned->first, assigned->second, resp);
   return grpc::Status::OK;

@@ -24,8 +24,8 @@ absl::StatusOr<FeePlan> ReadPlan(sql::ResultSet& rs) {
   auto settlement = ParseSettlementCycle(std::string(rs.getString(4)));
   auto rounding = common::ParseRoundingMode(std::string(rs.getString(11)));
   if (!currency.ok() || !settlement.ok() || !rounding.ok()) {
-    return absl::InternalError(absl::StrCat("fee plan ", std::string(rs.getString(1)),
-                                            " has an unreadable row"));
+    return absl::InternalError(
+        absl::StrCat("fee plan ", std::string(rs.getString(1)), " has an unreadable row"));
   }
   FeePlan p{.currency = *currency};
   p.id = rs.getString(1);
@@ -95,45 +95,44 @@ absl::Status MysqlFeePlanRepository::CreatePlan(const FeePlan& plan, absl::Time 
 }
 
 absl::StatusOr<FeePlan> MysqlFeePlanRepository::AddVersion(const FeePlan& plan, absl::Time now) {
-  return pool_.InTransaction("add fee plan version",
-                             [&](sql::Connection& c) -> absl::StatusOr<FeePlan> {
-    // Locking the plan's row serializes concurrent updates of one plan.
-    std::unique_ptr<sql::PreparedStatement> lock(
-        c.prepareStatement("SELECT plan_id FROM fee_plans WHERE plan_id = ? FOR UPDATE"));
-    lock->setString(1, plan.id);
-    std::unique_ptr<sql::ResultSet> locked(lock->executeQuery());
-    if (!locked->next()) {
-      return absl::NotFoundError(absl::StrCat("fee plan \"", plan.id, "\" not found"));
-    }
-    std::unique_ptr<sql::PreparedStatement> max(c.prepareStatement(
-        "SELECT COALESCE(MAX(version), 0) FROM fee_plan_versions WHERE plan_id = ?"));
-    max->setString(1, plan.id);
-    std::unique_ptr<sql::ResultSet> rs(max->executeQuery());
-    rs->next();
-    FeePlan stored = plan;
-    stored.version = rs->getInt64(1) + 1;
-    std::unique_ptr<sql::PreparedStatement> ins(c.prepareStatement(kInsertVersion));
-    BindVersion(*ins, stored, stored.version, now);
-    ins->execute();
-    return stored;
-  });
+  return pool_.InTransaction(
+      "add fee plan version", [&](sql::Connection& c) -> absl::StatusOr<FeePlan> {
+        // Locking the plan's row serializes concurrent updates of one plan.
+        std::unique_ptr<sql::PreparedStatement> lock(
+            c.prepareStatement("SELECT plan_id FROM fee_plans WHERE plan_id = ? FOR UPDATE"));
+        lock->setString(1, plan.id);
+        std::unique_ptr<sql::ResultSet> locked(lock->executeQuery());
+        if (!locked->next()) {
+          return absl::NotFoundError(absl::StrCat("fee plan \"", plan.id, "\" not found"));
+        }
+        std::unique_ptr<sql::PreparedStatement> max(c.prepareStatement(
+            "SELECT COALESCE(MAX(version), 0) FROM fee_plan_versions WHERE plan_id = ?"));
+        max->setString(1, plan.id);
+        std::unique_ptr<sql::ResultSet> rs(max->executeQuery());
+        rs->next();
+        FeePlan stored = plan;
+        stored.version = rs->getInt64(1) + 1;
+        std::unique_ptr<sql::PreparedStatement> ins(c.prepareStatement(kInsertVersion));
+        BindVersion(*ins, stored, stored.version, now);
+        ins->execute();
+        return stored;
+      });
 }
 
 absl::StatusOr<std::optional<FeePlan>> MysqlFeePlanRepository::QueryOne(
     const std::string& where_sql, const std::string& plan_id, const std::string& param) {
-  return pool_.Run("get fee plan",
-                   [&](sql::Connection& c) -> absl::StatusOr<std::optional<FeePlan>> {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-        absl::StrCat("SELECT ", kColumns, " FROM fee_plan_versions WHERE plan_id = ? AND ",
-                     where_sql)));
-    st->setString(1, plan_id);
-    st->setString(2, param);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    if (!rs->next()) return std::optional<FeePlan>();
-    auto plan = ReadPlan(*rs);
-    if (!plan.ok()) return plan.status();
-    return std::optional<FeePlan>(*std::move(plan));
-  });
+  return pool_.Run(
+      "get fee plan", [&](sql::Connection& c) -> absl::StatusOr<std::optional<FeePlan>> {
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
+            "SELECT ", kColumns, " FROM fee_plan_versions WHERE plan_id = ? AND ", where_sql)));
+        st->setString(1, plan_id);
+        st->setString(2, param);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        if (!rs->next()) return std::optional<FeePlan>();
+        auto plan = ReadPlan(*rs);
+        if (!plan.ok()) return plan.status();
+        return std::optional<FeePlan>(*std::move(plan));
+      });
 }
 
 absl::StatusOr<std::optional<FeePlan>> MysqlFeePlanRepository::GetVersion(
@@ -143,28 +142,30 @@ absl::StatusOr<std::optional<FeePlan>> MysqlFeePlanRepository::GetVersion(
 
 absl::StatusOr<std::optional<FeePlan>> MysqlFeePlanRepository::GetEffective(
     const std::string& plan_id, absl::Time at) {
-  return QueryOne("effective_from <= ? ORDER BY effective_from DESC, version DESC LIMIT 1",
-                  plan_id, FormatSqlTime(at));
+  return QueryOne("effective_from <= ? ORDER BY effective_from DESC, version DESC LIMIT 1", plan_id,
+                  FormatSqlTime(at));
 }
 
 absl::StatusOr<std::vector<FeePlan>> MysqlFeePlanRepository::ListLatest(const std::string& after,
-                                                                       int limit) {
-  return pool_.Run("list fee plans", [&](sql::Connection& c) -> absl::StatusOr<std::vector<FeePlan>> {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
-        "SELECT ", kColumns, " FROM fee_plan_versions v WHERE v.plan_id > ? AND v.version = "
-        "(SELECT MAX(version) FROM fee_plan_versions w WHERE w.plan_id = v.plan_id) "
-        "ORDER BY v.plan_id LIMIT ?")));
-    st->setString(1, after);
-    st->setInt(2, limit);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    std::vector<FeePlan> out;
-    while (rs->next()) {
-      auto plan = ReadPlan(*rs);
-      if (!plan.ok()) return plan.status();
-      out.push_back(*std::move(plan));
-    }
-    return out;
-  });
+                                                                        int limit) {
+  return pool_.Run(
+      "list fee plans", [&](sql::Connection& c) -> absl::StatusOr<std::vector<FeePlan>> {
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
+            "SELECT ", kColumns,
+            " FROM fee_plan_versions v WHERE v.plan_id > ? AND v.version = "
+            "(SELECT MAX(version) FROM fee_plan_versions w WHERE w.plan_id = v.plan_id) "
+            "ORDER BY v.plan_id LIMIT ?")));
+        st->setString(1, after);
+        st->setInt(2, limit);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        std::vector<FeePlan> out;
+        while (rs->next()) {
+          auto plan = ReadPlan(*rs);
+          if (!plan.ok()) return plan.status();
+          out.push_back(*std::move(plan));
+        }
+        return out;
+      });
 }
 
 absl::Status MysqlFeePlanRepository::Assign(const PlanAssignment& a, absl::Time now) {
@@ -192,22 +193,23 @@ absl::Status MysqlFeePlanRepository::Assign(const PlanAssignment& a, absl::Time 
 
 absl::StatusOr<std::optional<PlanAssignment>> MysqlFeePlanRepository::GetAssignment(
     const std::string& merchant_id, absl::Time at) {
-  return pool_.Run("get fee plan assignment",
-                   [&](sql::Connection& c) -> absl::StatusOr<std::optional<PlanAssignment>> {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-        "SELECT merchant_id, plan_id, effective_from FROM merchant_fee_plans "
-        "WHERE merchant_id = ? AND effective_from <= ? ORDER BY effective_from DESC LIMIT 1"));
-    st->setString(1, merchant_id);
-    st->setString(2, FormatSqlTime(at));
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    if (!rs->next()) return std::optional<PlanAssignment>();
-    return std::optional<PlanAssignment>(PlanAssignment{
-        rs->getString(1), rs->getString(2), ParseSqlTime(rs->getString(3))});
-  });
+  return pool_.Run(
+      "get fee plan assignment",
+      [&](sql::Connection& c) -> absl::StatusOr<std::optional<PlanAssignment>> {
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+            "SELECT merchant_id, plan_id, effective_from FROM merchant_fee_plans "
+            "WHERE merchant_id = ? AND effective_from <= ? ORDER BY effective_from DESC LIMIT 1"));
+        st->setString(1, merchant_id);
+        st->setString(2, FormatSqlTime(at));
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        if (!rs->next()) return std::optional<PlanAssignment>();
+        return std::optional<PlanAssignment>(
+            PlanAssignment{rs->getString(1), rs->getString(2), ParseSqlTime(rs->getString(3))});
+      });
 }
 
 absl::StatusOr<AgentCost> MysqlFeePlanRepository::SetAgentCost(const std::string& agent_id,
-                                                              int64_t cost_ppm, absl::Time now) {
+                                                               int64_t cost_ppm, absl::Time now) {
   return pool_.Run("set agent cost", [&](sql::Connection& c) -> absl::StatusOr<AgentCost> {
     std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
         "INSERT INTO agent_cost_rates (agent_id, cost_ppm, updated_at) VALUES (?, ?, ?) "
@@ -223,20 +225,22 @@ absl::StatusOr<AgentCost> MysqlFeePlanRepository::SetAgentCost(const std::string
 absl::StatusOr<std::vector<AgentCost>> MysqlFeePlanRepository::GetAgentCosts(
     const std::vector<std::string>& ids) {
   if (ids.empty()) return std::vector<AgentCost>();
-  return pool_.Run("get agent costs",
-                   [&](sql::Connection& c) -> absl::StatusOr<std::vector<AgentCost>> {
-    std::string sql = "SELECT agent_id, cost_ppm, updated_at FROM agent_cost_rates WHERE agent_id IN (";
-    for (size_t i = 0; i < ids.size(); ++i) sql += i == 0 ? "?" : ", ?";
-    sql += ")";
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(sql));
-    for (size_t i = 0; i < ids.size(); ++i) st->setString(static_cast<int>(i + 1), ids[i]);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    std::vector<AgentCost> out;
-    while (rs->next()) {
-      out.push_back(AgentCost{rs->getString(1), rs->getInt64(2), ParseSqlTime(rs->getString(3))});
-    }
-    return out;
-  });
+  return pool_.Run(
+      "get agent costs", [&](sql::Connection& c) -> absl::StatusOr<std::vector<AgentCost>> {
+        std::string sql =
+            "SELECT agent_id, cost_ppm, updated_at FROM agent_cost_rates WHERE agent_id IN (";
+        for (size_t i = 0; i < ids.size(); ++i) sql += i == 0 ? "?" : ", ?";
+        sql += ")";
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(sql));
+        for (size_t i = 0; i < ids.size(); ++i) st->setString(static_cast<int>(i + 1), ids[i]);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        std::vector<AgentCost> out;
+        while (rs->next()) {
+          out.push_back(
+              AgentCost{rs->getString(1), rs->getInt64(2), ParseSqlTime(rs->getString(3))});
+        }
+        return out;
+      });
 }
 
 }  // namespace aggpay::fee

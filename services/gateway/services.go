@@ -22,4 +22,5 @@ var restServices = []restService{
 	{"merchant", aggpayv1.RegisterMerchantServiceHandlerFromEndpoint},
 	{"fee", aggpayv1.RegisterFeeServiceHandlerFromEndpoint},
 	{"terminal", aggpayv1.RegisterTerminalServiceHandlerFromEndpoint},
+	{"binding", aggpayv1.RegisterBindingServiceHandlerFromEndpoint},
 }

@@ -48,8 +48,7 @@ class MerchantServiceImpl final : public aggpay::v1::MerchantService::Service {
                              aggpay::v1::MerchantApplication* resp) override;
   grpc::Status GetApplication(grpc::ServerContext* ctx, const aggpay::v1::MerchantRef* req,
                               aggpay::v1::MerchantApplication* resp) override;
-  grpc::Status ListMerchants(grpc::ServerContext* ctx,
-                             const aggpay::v1::ListMerchantsRequest* req,
+  grpc::Status ListMerchants(grpc::ServerContext* ctx, const aggpay::v1::ListMerchantsRequest* req,
                              aggpay::v1::ListMerchantsResponse* resp) override;
   grpc::Status CreateStore(grpc::ServerContext* ctx, const aggpay::v1::CreateStoreRequest* req,
                            aggpay::v1::Store* resp) override;

@@ -20,7 +20,9 @@ constexpr const char* kRecordColumns =
     "account_kind, account_bank, account_name, account_number_sealed, account_last4, "
     "reject_reason, created_at";
 
-std::string Str(sql::ResultSet& rs, int i) { return rs.isNull(i) ? "" : std::string(rs.getString(i)); }
+std::string Str(sql::ResultSet& rs, int i) {
+  return rs.isNull(i) ? "" : std::string(rs.getString(i));
+}
 
 absl::StatusOr<OnboardingRecord> ReadRecord(sql::ResultSet& rs) {
   OnboardingRecord r;
@@ -90,7 +92,8 @@ absl::StatusOr<std::optional<OnboardingRecord>> Load(sql::Connection& c, const c
   while (rrs->next()) {
     ReviewEntry e;
     for (OnboardingAction a : kAllOnboardingActions) {
-      if (OnboardingActionName(a) == absl::string_view(std::string(rrs->getString(1)))) e.action = a;
+      if (OnboardingActionName(a) == absl::string_view(std::string(rrs->getString(1))))
+        e.action = a;
     }
     e.from = ParseMerchantStatus(std::string(rrs->getString(2))).value_or(MerchantStatus::kDraft);
     e.to = ParseMerchantStatus(std::string(rrs->getString(3))).value_or(MerchantStatus::kDraft);
@@ -105,7 +108,8 @@ absl::StatusOr<std::optional<OnboardingRecord>> Load(sql::Connection& c, const c
   subs->setString(1, r.merchant_id);
   std::unique_ptr<sql::ResultSet> srs(subs->executeQuery());
   while (srs->next()) {
-    r.sub_merchants.push_back(SubMerchantId{srs->getString(1), srs->getString(2), srs->getString(3)});
+    r.sub_merchants.push_back(
+        SubMerchantId{srs->getString(1), srs->getString(2), srs->getString(3)});
   }
   return std::optional<OnboardingRecord>(std::move(r));
 }
@@ -166,7 +170,8 @@ void Save(sql::Connection& c, const OnboardingRecord& r, bool insert, absl::Time
     std::string sql =
         "INSERT INTO merchant_documents (merchant_id, kind, sha256, size_bytes, uploaded_at) "
         "VALUES ";
-    for (size_t k = 0; k < a.documents.size(); ++k) sql += k == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
+    for (size_t k = 0; k < a.documents.size(); ++k)
+      sql += k == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
     sql += " ON DUPLICATE KEY UPDATE sha256 = VALUES(sha256), size_bytes = VALUES(size_bytes)";
     std::unique_ptr<sql::PreparedStatement> ins(c.prepareStatement(sql));
     int j = 1;
@@ -263,50 +268,52 @@ absl::StatusOr<std::optional<OnboardingRecord>> MysqlOnboardingRepository::Get(
 }
 
 absl::StatusOr<std::vector<Merchant>> MysqlOnboardingRepository::List(const MerchantFilter& f) {
-  return pool_.Run("list merchants", [&](sql::Connection& c) -> absl::StatusOr<std::vector<Merchant>> {
-    std::string sql =
-        "SELECT m.merchant_id, m.display_name, m.legal_name, m.kind, m.status, m.home_currency, "
-        "m.time_zone, m.region, m.contact_phone, m.agent_id, m.created_at FROM merchants m";
-    if (!f.store_id.empty()) sql += " JOIN stores s ON s.merchant_id = m.merchant_id";
-    sql += " WHERE 1 = 1";
-    if (f.status) sql += " AND m.status = ?";
-    if (!f.agent_id.empty()) sql += " AND m.agent_id = ?";
-    if (!f.store_id.empty()) sql += " AND s.store_id = ?";
-    if (f.created_from) sql += " AND m.created_at >= ?";
-    if (f.created_to) sql += " AND m.created_at < ?";
-    if (f.before) sql += " AND (m.created_at, m.merchant_id) < (?, ?)";
-    sql += " ORDER BY m.created_at DESC, m.merchant_id DESC LIMIT ?";
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(sql));
-    int i = 1;
-    if (f.status) st->setString(i++, std::string(MerchantStatusName(*f.status)));
-    if (!f.agent_id.empty()) st->setString(i++, f.agent_id);
-    if (!f.store_id.empty()) st->setString(i++, f.store_id);
-    if (f.created_from) st->setString(i++, FormatSqlTime(*f.created_from));
-    if (f.created_to) st->setString(i++, FormatSqlTime(*f.created_to));
-    if (f.before) {
-      st->setString(i++, FormatSqlTime(f.before->first));
-      st->setString(i++, f.before->second);
-    }
-    st->setInt(i, f.limit);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    std::vector<Merchant> out;
-    while (rs->next()) {
-      Merchant m;
-      m.merchant_id = rs->getString(1);
-      m.display_name = rs->getString(2);
-      m.legal_name = rs->getString(3);
-      m.kind = rs->getString(4);
-      m.status = rs->getString(5);
-      m.home_currency = rs->getString(6);
-      m.time_zone = rs->getString(7);
-      m.region = rs->getString(8);
-      m.contact_phone = rs->getString(9);
-      if (!rs->isNull(10)) m.agent_id = std::string(rs->getString(10));
-      m.created_at = ParseSqlTime(rs->getString(11));
-      out.push_back(std::move(m));
-    }
-    return out;
-  });
+  return pool_.Run(
+      "list merchants", [&](sql::Connection& c) -> absl::StatusOr<std::vector<Merchant>> {
+        std::string sql =
+            "SELECT m.merchant_id, m.display_name, m.legal_name, m.kind, m.status, "
+            "m.home_currency, "
+            "m.time_zone, m.region, m.contact_phone, m.agent_id, m.created_at FROM merchants m";
+        if (!f.store_id.empty()) sql += " JOIN stores s ON s.merchant_id = m.merchant_id";
+        sql += " WHERE 1 = 1";
+        if (f.status) sql += " AND m.status = ?";
+        if (!f.agent_id.empty()) sql += " AND m.agent_id = ?";
+        if (!f.store_id.empty()) sql += " AND s.store_id = ?";
+        if (f.created_from) sql += " AND m.created_at >= ?";
+        if (f.created_to) sql += " AND m.created_at < ?";
+        if (f.before) sql += " AND (m.created_at, m.merchant_id) < (?, ?)";
+        sql += " ORDER BY m.created_at DESC, m.merchant_id DESC LIMIT ?";
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(sql));
+        int i = 1;
+        if (f.status) st->setString(i++, std::string(MerchantStatusName(*f.status)));
+        if (!f.agent_id.empty()) st->setString(i++, f.agent_id);
+        if (!f.store_id.empty()) st->setString(i++, f.store_id);
+        if (f.created_from) st->setString(i++, FormatSqlTime(*f.created_from));
+        if (f.created_to) st->setString(i++, FormatSqlTime(*f.created_to));
+        if (f.before) {
+          st->setString(i++, FormatSqlTime(f.before->first));
+          st->setString(i++, f.before->second);
+        }
+        st->setInt(i, f.limit);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        std::vector<Merchant> out;
+        while (rs->next()) {
+          Merchant m;
+          m.merchant_id = rs->getString(1);
+          m.display_name = rs->getString(2);
+          m.legal_name = rs->getString(3);
+          m.kind = rs->getString(4);
+          m.status = rs->getString(5);
+          m.home_currency = rs->getString(6);
+          m.time_zone = rs->getString(7);
+          m.region = rs->getString(8);
+          m.contact_phone = rs->getString(9);
+          if (!rs->isNull(10)) m.agent_id = std::string(rs->getString(10));
+          m.created_at = ParseSqlTime(rs->getString(11));
+          out.push_back(std::move(m));
+        }
+        return out;
+      });
 }
 
 absl::Status MysqlOnboardingRepository::SaveSubMerchantIds(const std::string& merchant_id,
@@ -340,9 +347,9 @@ absl::Status MysqlOnboardingRepository::CreateStore(const StoreRecord& store) {
     m->setString(1, store.merchant_id);
     std::unique_ptr<sql::ResultSet> rs(m->executeQuery());
     if (!rs->next()) return absl::NotFoundError("merchant not found");
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-        "INSERT INTO stores (store_id, merchant_id, name, address, created_at) "
-        "VALUES (?, ?, ?, ?, ?)"));
+    std::unique_ptr<sql::PreparedStatement> st(
+        c.prepareStatement("INSERT INTO stores (store_id, merchant_id, name, address, created_at) "
+                           "VALUES (?, ?, ?, ?, ?)"));
     st->setString(1, store.store_id);
     st->setString(2, store.merchant_id);
     st->setString(3, store.name);
@@ -355,19 +362,20 @@ absl::Status MysqlOnboardingRepository::CreateStore(const StoreRecord& store) {
 
 absl::StatusOr<std::vector<StoreRecord>> MysqlOnboardingRepository::ListStores(
     const std::string& merchant_id) {
-  return pool_.Run("list stores", [&](sql::Connection& c) -> absl::StatusOr<std::vector<StoreRecord>> {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-        "SELECT store_id, merchant_id, name, address, created_at FROM stores "
-        "WHERE merchant_id = ? ORDER BY store_id LIMIT 1000"));
-    st->setString(1, merchant_id);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    std::vector<StoreRecord> out;
-    while (rs->next()) {
-      out.push_back(StoreRecord{rs->getString(1), rs->getString(2), rs->getString(3),
-                                rs->getString(4), ParseSqlTime(rs->getString(5))});
-    }
-    return out;
-  });
+  return pool_.Run(
+      "list stores", [&](sql::Connection& c) -> absl::StatusOr<std::vector<StoreRecord>> {
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+            "SELECT store_id, merchant_id, name, address, created_at FROM stores "
+            "WHERE merchant_id = ? ORDER BY store_id LIMIT 1000"));
+        st->setString(1, merchant_id);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        std::vector<StoreRecord> out;
+        while (rs->next()) {
+          out.push_back(StoreRecord{rs->getString(1), rs->getString(2), rs->getString(3),
+                                    rs->getString(4), ParseSqlTime(rs->getString(5))});
+        }
+        return out;
+      });
 }
 
 absl::Status MysqlOnboardingRepository::CreateAgent(const AgentRecord& agent) {

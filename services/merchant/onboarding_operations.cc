@@ -41,8 +41,8 @@ absl::Status OnboardingOperations::CheckAgent(const Application& application) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<OnboardingRecord> OnboardingOperations::CreateApplication(
-    Application application, const std::string& actor) {
+absl::StatusOr<OnboardingRecord> OnboardingOperations::CreateApplication(Application application,
+                                                                         const std::string& actor) {
   RETURN_IF_ERROR(ValidateApplication(application));
   RETURN_IF_ERROR(CheckAgent(application));
   const absl::Time now = Now();
@@ -63,8 +63,12 @@ absl::StatusOr<OnboardingRecord> OnboardingOperations::CreateApplication(
         const SettlementAccount account = application.settlement_account;
         record.application = application;
         RETURN_IF_ERROR(SealAccount(account, record));
-        return ReviewEntry{OnboardingAction::kEdit, from, record.status, actor,
-                           existing ? "application replaced" : "application created", now};
+        return ReviewEntry{OnboardingAction::kEdit,
+                           from,
+                           record.status,
+                           actor,
+                           existing ? "application replaced" : "application created",
+                           now};
       });
 }
 
@@ -108,9 +112,11 @@ absl::StatusOr<OnboardingRecord> OnboardingOperations::Act(const std::string& me
   });
 }
 
-absl::StatusOr<OnboardingRecord> OnboardingOperations::Approve(
-    const std::string& merchant_id, const std::string& wechat_sub_mch_id,
-    const std::string& alipay_smid, const std::string& actor, const std::string& reason) {
+absl::StatusOr<OnboardingRecord> OnboardingOperations::Approve(const std::string& merchant_id,
+                                                               const std::string& wechat_sub_mch_id,
+                                                               const std::string& alipay_smid,
+                                                               const std::string& actor,
+                                                               const std::string& reason) {
   RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
   if (!wechat_sub_mch_id.empty()) {
     RETURN_IF_ERROR(ValidateSubMerchantId(wechat_sub_mch_id, "wechat_sub_mch_id"));
@@ -131,8 +137,8 @@ absl::StatusOr<OnboardingRecord> OnboardingOperations::Approve(
       ids.push_back(SubMerchantId{channel, given, "STAFF"});
       continue;
     }
-    ASSIGN_OR_RETURN(std::string id, channels_.RequestSubMerchantId(
-                                         channel, merchant_id, record.application.legal_name));
+    ASSIGN_OR_RETURN(std::string id, channels_.RequestSubMerchantId(channel, merchant_id,
+                                                                    record.application.legal_name));
     ids.push_back(SubMerchantId{channel, id, "SANDBOX"});
   }
   absl::Status saved = repo_.SaveSubMerchantIds(merchant_id, ids, Now());
@@ -149,7 +155,10 @@ absl::StatusOr<OnboardingRecord> OnboardingOperations::Approve(
     ASSIGN_OR_RETURN(MerchantStatus to, Transition(r.status, OnboardingAction::kActivate));
     const MerchantStatus from = r.status;
     r.status = to;
-    return ReviewEntry{OnboardingAction::kActivate, from, to, actor,
+    return ReviewEntry{OnboardingAction::kActivate,
+                       from,
+                       to,
+                       actor,
                        absl::StrCat("fee plan ", plan_id, ", ", r.sub_merchants.size(),
                                     " channel sub-merchant ids"),
                        now};
@@ -164,15 +173,19 @@ absl::StatusOr<OnboardingRecord> OnboardingOperations::ChangeSettlementAccount(
   RETURN_IF_ERROR(ValidateBankAccountNumber(account.account_number));
   const absl::Time now = Now();
   return repo_.Update(merchant_id, [&](OnboardingRecord& record) -> absl::StatusOr<ReviewEntry> {
-    RETURN_IF_ERROR(CheckAccountForPlan(account.kind,
-                                        PlanRequiresCorporateAccount(record.application.plan_kind)));
+    RETURN_IF_ERROR(CheckAccountForPlan(
+        account.kind, PlanRequiresCorporateAccount(record.application.plan_kind)));
     ASSIGN_OR_RETURN(MerchantStatus to,
                      Transition(record.status, OnboardingAction::kChangeSettlementAccount));
     const MerchantStatus from = record.status;
     record.status = to;
     RETURN_IF_ERROR(SealAccount(account, record));
-    return ReviewEntry{OnboardingAction::kChangeSettlementAccount, from, to, actor,
-                       absl::StrCat("new account ****", record.account_last4), now};
+    return ReviewEntry{OnboardingAction::kChangeSettlementAccount,
+                       from,
+                       to,
+                       actor,
+                       absl::StrCat("new account ****", record.account_last4),
+                       now};
   });
 }
 
@@ -218,12 +231,13 @@ absl::StatusOr<AgentRecord> OnboardingOperations::CreateAgent(const std::string&
                                                               const std::string& parent_agent_id,
                                                               std::string name) {
   RETURN_IF_ERROR(ValidateAgentId(agent_id));
-  if (!parent_agent_id.empty()) RETURN_IF_ERROR(ValidateAgentId(parent_agent_id, "parent_agent_id"));
+  if (!parent_agent_id.empty())
+    RETURN_IF_ERROR(ValidateAgentId(parent_agent_id, "parent_agent_id"));
   RETURN_IF_ERROR(ValidateText(name, "name", 128));
-  AgentRecord agent{agent_id,
-                    parent_agent_id.empty() ? std::nullopt
-                                            : std::optional<std::string>(parent_agent_id),
-                    std::move(name), Now()};
+  AgentRecord agent{
+      agent_id,
+      parent_agent_id.empty() ? std::nullopt : std::optional<std::string>(parent_agent_id),
+      std::move(name), Now()};
   absl::Status s = repo_.CreateAgent(agent);
   if (absl::IsNotFound(s)) return InvalidField("parent_agent_id", "no such agent");
   RETURN_IF_ERROR(s);

@@ -30,8 +30,8 @@ class OnboardingOperations {
   // Approve (IN_REVIEW) or finish a half-done activation (APPROVED); see the proto.
   absl::StatusOr<OnboardingRecord> Approve(const std::string& merchant_id,
                                            const std::string& wechat_sub_mch_id,
-                                           const std::string& alipay_smid,
-                                           const std::string& actor, const std::string& reason);
+                                           const std::string& alipay_smid, const std::string& actor,
+                                           const std::string& reason);
   absl::StatusOr<OnboardingRecord> ChangeSettlementAccount(const std::string& merchant_id,
                                                            SettlementAccount account,
                                                            const std::string& actor);

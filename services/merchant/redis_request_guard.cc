@@ -51,9 +51,9 @@ absl::Status RedisRequestGuard::ConsumeNonce(const std::string& key_id, const st
 }
 
 absl::StatusOr<absl::Duration> RedisRequestGuard::TakeToken(const std::string& key_id) {
-  auto reply = redis_.Eval(kTokenBucket, {absl::StrCat("aggpay:ratelimit:", key_id)},
-                           {std::to_string(options_.rate_per_second),
-                            std::to_string(options_.burst)});
+  auto reply =
+      redis_.Eval(kTokenBucket, {absl::StrCat("aggpay:ratelimit:", key_id)},
+                  {std::to_string(options_.rate_per_second), std::to_string(options_.burst)});
   if (!reply.ok()) {
     absl::Status s = Degraded(reply.status(), "rate_limit");
     if (!s.ok()) return s;

@@ -1,5 +1,6 @@
 #include <grpcpp/grpcpp.h>
 
+#include "aggpay/v1/binding.grpc.pb.h"
 #include "aggpay/v1/merchant.grpc.pb.h"
 #include "services/common/grpc/principal.h"
 #include "services/common/grpc/status_mapping.h"
@@ -42,6 +43,17 @@ absl::Status GrpcMerchantDirectory::CheckStore(const std::string& merchant_id,
     if (store.store_id() == store_id) return absl::OkStatus();
   }
   return absl::NotFoundError("store_id: no such store for this merchant");
+}
+
+absl::StatusOr<std::string> GrpcCodeSource::CurrentCodeUrl(const std::string& terminal_sn) {
+  auto stub = aggpay::v1::BindingService::NewStub(binding_);
+  aggpay::v1::TerminalCodeRequest req;
+  req.set_terminal_sn(terminal_sn);
+  aggpay::v1::TerminalCodeResponse resp;
+  auto ctx = Context(internal_secret_);
+  grpc::Status s = stub->TerminalCode(ctx.get(), req, &resp);
+  if (!s.ok()) return common::FromGrpcStatus(s);
+  return resp.url();
 }
 
 }  // namespace aggpay::terminal

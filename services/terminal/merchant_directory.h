@@ -40,4 +40,24 @@ class GrpcMerchantDirectory final : public MerchantDirectory {
   std::string internal_secret_;
 };
 
+// The terminal's current collection code, owned by the binding service: how a reset code
+// reaches a terminal "by API update" at its next check-in.
+class CodeSource {
+ public:
+  virtual ~CodeSource() = default;
+  // The code URL, or empty when the terminal has no code.
+  virtual absl::StatusOr<std::string> CurrentCodeUrl(const std::string& terminal_sn) = 0;
+};
+
+class GrpcCodeSource final : public CodeSource {
+ public:
+  GrpcCodeSource(std::shared_ptr<grpc::Channel> binding, std::string internal_secret)
+      : binding_(std::move(binding)), internal_secret_(std::move(internal_secret)) {}
+  absl::StatusOr<std::string> CurrentCodeUrl(const std::string& terminal_sn) override;
+
+ private:
+  std::shared_ptr<grpc::Channel> binding_;
+  std::string internal_secret_;
+};
+
 }  // namespace aggpay::terminal

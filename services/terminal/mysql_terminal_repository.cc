@@ -59,7 +59,8 @@ void InsertTerminal(sql::Connection& c, const TerminalRecord& t, absl::Time now)
   std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
       "INSERT INTO terminals (terminal_sn, merchant_id, store_id, type, serial, vendor, "
       "client_version, version_rank, status, device_id, key_version, last_check_in_ts, "
-      "activated_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+      "activated_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+      "?)"));
   st->setString(1, t.terminal_sn);
   st->setString(2, t.merchant_id);
   st->setString(3, t.store_id);
@@ -118,8 +119,9 @@ void UpdateTerminal(sql::Connection& c, const TerminalRecord& t, absl::Time now)
 
 // Supersedes every live key of the terminal and stores `key` as the newest.
 void RotateKey(sql::Connection& c, const std::string& sn, const StoredKey& key, absl::Time now) {
-  std::unique_ptr<sql::PreparedStatement> old(c.prepareStatement(
-      "UPDATE terminal_keys SET superseded_at = ? WHERE terminal_sn = ? AND superseded_at IS NULL"));
+  std::unique_ptr<sql::PreparedStatement> old(
+      c.prepareStatement("UPDATE terminal_keys SET superseded_at = ? WHERE terminal_sn = ? AND "
+                         "superseded_at IS NULL"));
   old->setString(1, FormatSqlTime(now));
   old->setString(2, sn);
   old->execute();
@@ -154,33 +156,36 @@ absl::StatusOr<std::optional<TerminalRecord>> MysqlTerminalRepository::Get(const
 absl::StatusOr<std::vector<TerminalRecord>> MysqlTerminalRepository::List(const TerminalFilter& f) {
   return pool_.Run("list terminals",
                    [&](sql::Connection& c) -> absl::StatusOr<std::vector<TerminalRecord>> {
-    std::string sql = absl::StrCat("SELECT ", kColumns, " FROM terminals WHERE terminal_sn > ?");
-    if (!f.merchant_id.empty()) sql += " AND merchant_id = ?";
-    if (!f.store_id.empty()) sql += " AND store_id = ?";
-    if (f.type) sql += " AND type = ?";
-    if (f.status) sql += " AND status = ?";
-    if (f.version_below) sql += " AND version_rank < ?";
-    if (f.checked_in_before) sql += " AND (last_check_in_at IS NULL OR last_check_in_at < ?)";
-    sql += " ORDER BY terminal_sn LIMIT ?";
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(sql));
-    int i = 1;
-    st->setString(i++, f.after_sn);
-    if (!f.merchant_id.empty()) st->setString(i++, f.merchant_id);
-    if (!f.store_id.empty()) st->setString(i++, f.store_id);
-    if (f.type) st->setString(i++, std::string(TerminalTypeName(*f.type)));
-    if (f.status) st->setString(i++, std::string(TerminalStatusName(*f.status)));
-    if (f.version_below) st->setInt64(i++, VersionRank(*f.version_below));
-    if (f.checked_in_before) st->setString(i++, FormatSqlTime(*f.checked_in_before));
-    st->setInt(i, f.limit);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    std::vector<TerminalRecord> out;
-    while (rs->next()) {
-      auto t = ReadTerminal(*rs);
-      if (!t.ok()) return t.status();
-      out.push_back(*std::move(t));
-    }
-    return out;
-  });
+                     std::string sql =
+                         absl::StrCat("SELECT ", kColumns, " FROM terminals WHERE terminal_sn > ?");
+                     if (!f.merchant_id.empty()) sql += " AND merchant_id = ?";
+                     if (!f.store_id.empty()) sql += " AND store_id = ?";
+                     if (f.type) sql += " AND type = ?";
+                     if (f.status) sql += " AND status = ?";
+                     if (f.version_below) sql += " AND version_rank < ?";
+                     if (f.checked_in_before)
+                       sql += " AND (last_check_in_at IS NULL OR last_check_in_at < ?)";
+                     sql += " ORDER BY terminal_sn LIMIT ?";
+                     std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(sql));
+                     int i = 1;
+                     st->setString(i++, f.after_sn);
+                     if (!f.merchant_id.empty()) st->setString(i++, f.merchant_id);
+                     if (!f.store_id.empty()) st->setString(i++, f.store_id);
+                     if (f.type) st->setString(i++, std::string(TerminalTypeName(*f.type)));
+                     if (f.status) st->setString(i++, std::string(TerminalStatusName(*f.status)));
+                     if (f.version_below) st->setInt64(i++, VersionRank(*f.version_below));
+                     if (f.checked_in_before)
+                       st->setString(i++, FormatSqlTime(*f.checked_in_before));
+                     st->setInt(i, f.limit);
+                     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+                     std::vector<TerminalRecord> out;
+                     while (rs->next()) {
+                       auto t = ReadTerminal(*rs);
+                       if (!t.ok()) return t.status();
+                       out.push_back(*std::move(t));
+                     }
+                     return out;
+                   });
 }
 
 absl::Status MysqlTerminalRepository::CreateActivationCode(const ActivationCode& code,
@@ -247,8 +252,9 @@ absl::StatusOr<ActivationPlan> MysqlTerminalRepository::Activate(const std::stri
       });
   if (absl::IsAlreadyExists(result.status())) {
     return common::FailedPreconditionField(
-        "device_id", "this device already activated a terminal of this merchant, or the serial "
-                     "is registered");
+        "device_id",
+        "this device already activated a terminal of this merchant, or the serial "
+        "is registered");
   }
   return result;
 }
@@ -290,43 +296,45 @@ absl::StatusOr<CheckInPlan> MysqlTerminalRepository::CheckIn(const std::string& 
 
 absl::StatusOr<std::vector<std::string>> MysqlTerminalRepository::ForceOffline(
     const std::string& sn, const std::string& merchant_id, absl::Time now) {
-  return pool_.InTransaction("force offline",
-                             [&](sql::Connection& c) -> absl::StatusOr<std::vector<std::string>> {
-    const char* scope = sn.empty() ? "merchant_id = ?" : "terminal_sn = ?";
-    const std::string& key = sn.empty() ? merchant_id : sn;
-    std::unique_ptr<sql::PreparedStatement> q(c.prepareStatement(absl::StrCat(
-        "SELECT terminal_sn FROM terminals WHERE ", scope,
-        " AND status IN ('ACTIVE', 'FROZEN', 'OFFLINE') ORDER BY terminal_sn FOR UPDATE")));
-    q->setString(1, key);
-    std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
-    std::vector<std::string> sns;
-    while (rs->next()) sns.emplace_back(rs->getString(1));
-    if (sns.empty()) return sns;
-    // Set-based: one statement for the terminals, one for every key they hold.
-    std::unique_ptr<sql::PreparedStatement> up(c.prepareStatement(absl::StrCat(
-        "UPDATE terminals SET status = 'OFFLINE', updated_at = ? WHERE ", scope,
-        " AND status IN ('ACTIVE', 'FROZEN', 'OFFLINE')")));
-    up->setString(1, FormatSqlTime(now));
-    up->setString(2, key);
-    up->execute();
-    std::unique_ptr<sql::PreparedStatement> keys(c.prepareStatement(absl::StrCat(
-        "UPDATE terminal_keys k JOIN terminals t ON t.terminal_sn = k.terminal_sn "
-        "SET k.expires_at = LEAST(k.expires_at, ?), k.superseded_at = COALESCE(k.superseded_at, ?) "
-        "WHERE t.", scope)));
-    keys->setString(1, FormatSqlTime(now));
-    keys->setString(2, FormatSqlTime(now - absl::Hours(24)));
-    keys->setString(3, key);
-    keys->execute();
-    if (sn.empty()) {
-      // Unused activation codes would bring the merchant's terminals back: revoke them too.
-      std::unique_ptr<sql::PreparedStatement> codes(c.prepareStatement(
-          "UPDATE terminal_activation_codes SET revoked = TRUE "
-          "WHERE merchant_id = ? AND uses < max_uses AND revoked = FALSE"));
-      codes->setString(1, merchant_id);
-      codes->execute();
-    }
-    return sns;
-  });
+  return pool_.InTransaction(
+      "force offline", [&](sql::Connection& c) -> absl::StatusOr<std::vector<std::string>> {
+        const char* scope = sn.empty() ? "merchant_id = ?" : "terminal_sn = ?";
+        const std::string& key = sn.empty() ? merchant_id : sn;
+        std::unique_ptr<sql::PreparedStatement> q(c.prepareStatement(absl::StrCat(
+            "SELECT terminal_sn FROM terminals WHERE ", scope,
+            " AND status IN ('ACTIVE', 'FROZEN', 'OFFLINE') ORDER BY terminal_sn FOR UPDATE")));
+        q->setString(1, key);
+        std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+        std::vector<std::string> sns;
+        while (rs->next()) sns.emplace_back(rs->getString(1));
+        if (sns.empty()) return sns;
+        // Set-based: one statement for the terminals, one for every key they hold.
+        std::unique_ptr<sql::PreparedStatement> up(c.prepareStatement(
+            absl::StrCat("UPDATE terminals SET status = 'OFFLINE', updated_at = ? WHERE ", scope,
+                         " AND status IN ('ACTIVE', 'FROZEN', 'OFFLINE')")));
+        up->setString(1, FormatSqlTime(now));
+        up->setString(2, key);
+        up->execute();
+        std::unique_ptr<sql::PreparedStatement> keys(c.prepareStatement(
+            absl::StrCat("UPDATE terminal_keys k JOIN terminals t ON t.terminal_sn = k.terminal_sn "
+                         "SET k.expires_at = LEAST(k.expires_at, ?), k.superseded_at = "
+                         "COALESCE(k.superseded_at, ?) "
+                         "WHERE t.",
+                         scope)));
+        keys->setString(1, FormatSqlTime(now));
+        keys->setString(2, FormatSqlTime(now - absl::Hours(24)));
+        keys->setString(3, key);
+        keys->execute();
+        if (sn.empty()) {
+          // Unused activation codes would bring the merchant's terminals back: revoke them too.
+          std::unique_ptr<sql::PreparedStatement> codes(
+              c.prepareStatement("UPDATE terminal_activation_codes SET revoked = TRUE "
+                                 "WHERE merchant_id = ? AND uses < max_uses AND revoked = FALSE"));
+          codes->setString(1, merchant_id);
+          codes->execute();
+        }
+        return sns;
+      });
 }
 
 absl::StatusOr<TerminalRecord> MysqlTerminalRepository::UpdateStatus(const std::string& sn,
@@ -334,16 +342,17 @@ absl::StatusOr<TerminalRecord> MysqlTerminalRepository::UpdateStatus(const std::
                                                                      absl::Time now) {
   return pool_.InTransaction("update terminal",
                              [&](sql::Connection& c) -> absl::StatusOr<TerminalRecord> {
-    auto loaded = LoadTerminal(c, sn, /*lock=*/true);
-    if (!loaded.ok()) return loaded.status();
-    if (!loaded->has_value()) return absl::NotFoundError("terminal not found");
-    TerminalRecord t = **loaded;
-    auto next = decide(t);
-    if (!next.ok()) return next.status();
-    t.status = *next;
-    UpdateTerminal(c, t, now);
-    return t;
-  });
+                               auto loaded = LoadTerminal(c, sn, /*lock=*/true);
+                               if (!loaded.ok()) return loaded.status();
+                               if (!loaded->has_value())
+                                 return absl::NotFoundError("terminal not found");
+                               TerminalRecord t = **loaded;
+                               auto next = decide(t);
+                               if (!next.ok()) return next.status();
+                               t.status = *next;
+                               UpdateTerminal(c, t, now);
+                               return t;
+                             });
 }
 
 absl::Status MysqlTerminalRepository::SetChannelConfig(const ChannelConfigRecord& r) {
@@ -367,23 +376,24 @@ absl::Status MysqlTerminalRepository::SetChannelConfig(const ChannelConfigRecord
 
 absl::StatusOr<std::vector<ChannelConfigRecord>> MysqlTerminalRepository::ChannelConfigs(
     const std::string& sn, const std::string& store_id) {
-  return pool_.Run("channel configs",
-                   [&](sql::Connection& c) -> absl::StatusOr<std::vector<ChannelConfigRecord>> {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-        "SELECT scope, scope_id, channel, merchant_id, sub_mch_id, sub_appid, updated_at "
-        "FROM terminal_channel_configs WHERE (scope = 'TERMINAL' AND scope_id = ?) OR "
-        "(scope = 'STORE' AND scope_id = ?) ORDER BY scope DESC, channel"));
-    st->setString(1, sn);
-    st->setString(2, store_id);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    std::vector<ChannelConfigRecord> out;
-    while (rs->next()) {
-      out.push_back(ChannelConfigRecord{rs->getString(1), rs->getString(2), rs->getString(3),
-                                        rs->getString(4), rs->getString(5), rs->getString(6),
-                                        ParseSqlTime(rs->getString(7))});
-    }
-    return out;
-  });
+  return pool_.Run(
+      "channel configs",
+      [&](sql::Connection& c) -> absl::StatusOr<std::vector<ChannelConfigRecord>> {
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+            "SELECT scope, scope_id, channel, merchant_id, sub_mch_id, sub_appid, updated_at "
+            "FROM terminal_channel_configs WHERE (scope = 'TERMINAL' AND scope_id = ?) OR "
+            "(scope = 'STORE' AND scope_id = ?) ORDER BY scope DESC, channel"));
+        st->setString(1, sn);
+        st->setString(2, store_id);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        std::vector<ChannelConfigRecord> out;
+        while (rs->next()) {
+          out.push_back(ChannelConfigRecord{rs->getString(1), rs->getString(2), rs->getString(3),
+                                            rs->getString(4), rs->getString(5), rs->getString(6),
+                                            ParseSqlTime(rs->getString(7))});
+        }
+        return out;
+      });
 }
 
 }  // namespace aggpay::terminal

@@ -13,11 +13,10 @@ class MysqlTerminalRepository final : public TerminalRepository {
   absl::StatusOr<std::optional<TerminalRecord>> Get(const std::string& terminal_sn) override;
   absl::StatusOr<std::vector<TerminalRecord>> List(const TerminalFilter& filter) override;
   absl::Status CreateActivationCode(const ActivationCode& code, absl::Time now) override;
-  absl::StatusOr<ActivationPlan> Activate(const std::string& code,
-                                          const ActivationDecision& decide,
+  absl::StatusOr<ActivationPlan> Activate(const std::string& code, const ActivationDecision& decide,
                                           absl::Time now) override;
-  absl::StatusOr<CheckInPlan> CheckIn(const std::string& terminal_sn,
-                                      const CheckInDecision& decide, absl::Time now) override;
+  absl::StatusOr<CheckInPlan> CheckIn(const std::string& terminal_sn, const CheckInDecision& decide,
+                                      absl::Time now) override;
   absl::StatusOr<std::vector<std::string>> ForceOffline(const std::string& terminal_sn,
                                                         const std::string& merchant_id,
                                                         absl::Time now) override;

@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/grpc/proto_mapping.h"
+#include "services/common/log/logging.h"
 #include "services/common/status/field_errors.h"
 #include "services/common/status/status_macros.h"
 
@@ -131,12 +132,13 @@ absl::StatusOr<ActivationOutcome> TerminalOperations::Activate(const ActivateInp
         ActivationPlan p;
         if (bound) {
           if (!in.serial.empty() && in.serial != bound->serial) {
-            return common::FailedPreconditionField(
-                "activation_code", "this activation code is for another device");
+            return common::FailedPreconditionField("activation_code",
+                                                   "this activation code is for another device");
           }
           RETURN_IF_ERROR(
               CheckActivationCodeMatchesTerminal(code, bound->merchant_id, bound->store_id));
-          ASSIGN_OR_RETURN(TerminalStatus next, Transition(bound->status, TerminalAction::kActivate));
+          ASSIGN_OR_RETURN(TerminalStatus next,
+                           Transition(bound->status, TerminalAction::kActivate));
           p.terminal = *bound;
           p.terminal.status = next;
         } else {
@@ -315,9 +317,21 @@ absl::StatusOr<TerminalParameters> TerminalOperations::Parameters(const Terminal
                    repo_.ChannelConfigs(t.terminal_sn, t.store_id));
   // Terminal scope comes first and wins over the store's for the same channel.
   for (const ChannelConfigRecord& c : configs) {
-    const bool seen = std::any_of(p.channels.begin(), p.channels.end(),
-                                  [&](const ChannelParameter& x) { return x.channel == c.channel; });
-    if (!seen) p.channels.push_back(ChannelParameter{c.channel, c.sub_mch_id, c.sub_appid, c.scope});
+    const bool seen =
+        std::any_of(p.channels.begin(), p.channels.end(),
+                    [&](const ChannelParameter& x) { return x.channel == c.channel; });
+    if (!seen)
+      p.channels.push_back(ChannelParameter{c.channel, c.sub_mch_id, c.sub_appid, c.scope});
+  }
+  if (codes_ != nullptr) {
+    // Best effort: a check-in succeeds even when the binding service cannot answer.
+    auto url = codes_->CurrentCodeUrl(t.terminal_sn);
+    if (url.ok()) {
+      p.collection_code_url = *url;
+    } else {
+      spdlog::warn("terminal {}: current code unavailable: {}", t.terminal_sn,
+                   url.status().message());
+    }
   }
   return p;
 }

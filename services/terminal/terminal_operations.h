@@ -30,6 +30,7 @@ struct ChannelParameter {
 struct TerminalParameters {
   std::vector<ChannelParameter> channels;
   std::vector<Capability> capabilities;
+  std::string collection_code_url;
 };
 
 struct IssuedKey {
@@ -69,9 +70,11 @@ struct CheckInInput {
 // The terminal service's use cases.
 class TerminalOperations {
  public:
-  TerminalOperations(TerminalRepository& repo, MerchantDirectory& merchants, common::SecretBox box,
-                     const common::Clock& clock, TerminalOptions options)
+  // `codes` may be null (no binding service reachable): parameters then carry no code.
+  TerminalOperations(TerminalRepository& repo, MerchantDirectory& merchants, CodeSource* codes,
+                     common::SecretBox box, const common::Clock& clock, TerminalOptions options)
       : repo_(repo),
+        codes_(codes),
         merchants_(merchants),
         box_(std::move(box)),
         clock_(clock),
@@ -90,12 +93,9 @@ class TerminalOperations {
 
   absl::StatusOr<TerminalRecord> Get(const std::string& terminal_sn);
   absl::StatusOr<std::vector<TerminalRecord>> List(const TerminalFilter& filter);
-  absl::StatusOr<ChannelConfigRecord> SetChannelConfig(const std::string& terminal_sn,
-                                                       const std::string& store_id,
-                                                       const std::string& merchant_id,
-                                                       const std::string& channel,
-                                                       const std::string& sub_mch_id,
-                                                       const std::string& sub_appid);
+  absl::StatusOr<ChannelConfigRecord> SetChannelConfig(
+      const std::string& terminal_sn, const std::string& store_id, const std::string& merchant_id,
+      const std::string& channel, const std::string& sub_mch_id, const std::string& sub_appid);
   absl::StatusOr<std::vector<std::string>> ForceOffline(const std::string& terminal_sn,
                                                         const std::string& merchant_id);
   absl::StatusOr<TerminalRecord> Clear(const std::string& terminal_sn);
@@ -110,6 +110,7 @@ class TerminalOperations {
   absl::StatusOr<TerminalRecord> Step(const std::string& terminal_sn, TerminalAction action);
 
   TerminalRepository& repo_;
+  CodeSource* codes_;
   MerchantDirectory& merchants_;
   common::SecretBox box_;
   const common::Clock& clock_;

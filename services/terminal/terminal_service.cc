@@ -23,7 +23,8 @@ void ToProto(const TerminalRecord& t, const std::vector<Capability>& caps, v1::T
   out->set_client_version(ToString(t.version));
   for (Capability c : caps) out->add_capabilities(std::string(CapabilityName(c)));
   out->set_status(std::string(TerminalStatusName(t.status)));
-  if (t.last_check_in_at) *out->mutable_last_check_in_at() = common::ToProtoTime(*t.last_check_in_at);
+  if (t.last_check_in_at)
+    *out->mutable_last_check_in_at() = common::ToProtoTime(*t.last_check_in_at);
   if (t.activated_at) *out->mutable_activated_at() = common::ToProtoTime(*t.activated_at);
   *out->mutable_created_at() = common::ToProtoTime(t.created_at);
   out->set_key_version(t.key_version);
@@ -38,6 +39,7 @@ void ToProto(const TerminalParameters& p, v1::TerminalParameters* out) {
     ch->set_scope(c.scope);
   }
   for (Capability c : p.capabilities) out->add_capabilities(std::string(CapabilityName(c)));
+  out->set_collection_code_url(p.collection_code_url);
 }
 
 // Activation codes are secrets until used: the audit log keeps only a prefix.
@@ -53,10 +55,10 @@ grpc::Status TerminalServiceImpl::RegisterTerminal(grpc::ServerContext* ctx,
   AGGPAY_AUTHORIZE(ctx);
   auto t = ops_.Register(req->merchant_id(), req->store_id(), req->type(), req->serial(),
                          req->vendor(), req->client_version());
-  common::SetAuditTarget(*ctx, absl::StrCat("merchant:", req->merchant_id()),
-                         t.ok() ? absl::StrCat("terminal_sn=", t->terminal_sn, " serial=",
-                                               req->serial())
-                                : absl::StrCat("serial=", req->serial()));
+  common::SetAuditTarget(
+      *ctx, absl::StrCat("merchant:", req->merchant_id()),
+      t.ok() ? absl::StrCat("terminal_sn=", t->terminal_sn, " serial=", req->serial())
+             : absl::StrCat("serial=", req->serial()));
   if (!t.ok()) return ToGrpcStatus(t.status());
   ToProto(*t, ops_.CapabilitiesOf(*t), resp);
   return grpc::Status::OK;
@@ -84,8 +86,7 @@ grpc::Status TerminalServiceImpl::IssueActivationCode(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
-grpc::Status TerminalServiceImpl::Activate(grpc::ServerContext* ctx,
-                                           const v1::ActivateRequest* req,
+grpc::Status TerminalServiceImpl::Activate(grpc::ServerContext* ctx, const v1::ActivateRequest* req,
                                            v1::ActivateResponse* resp) {
   AGGPAY_AUTHORIZE(ctx);
   auto out = ops_.Activate(ActivateInput{req->activation_code(), req->device_id(), req->type(),
@@ -107,8 +108,8 @@ grpc::Status TerminalServiceImpl::CheckIn(grpc::ServerContext* ctx, const v1::Ch
                                           v1::CheckInResponse* resp) {
   common::SetAuditTarget(*ctx, absl::StrCat("terminal:", req->terminal_sn().substr(0, 64)));
   AGGPAY_AUTHORIZE(ctx);
-  auto out = ops_.CheckIn(CheckInInput{req->terminal_sn(), req->client_version(),
-                                       req->timestamp(), req->nonce(), req->signature()});
+  auto out = ops_.CheckIn(CheckInInput{req->terminal_sn(), req->client_version(), req->timestamp(),
+                                       req->nonce(), req->signature()});
   if (!out.ok()) return ToGrpcStatus(out.status());
   resp->set_terminal_key(out->key.secret);
   resp->set_key_version(out->key.key.version);
@@ -197,10 +198,11 @@ grpc::Status TerminalServiceImpl::ListMyTerminals(grpc::ServerContext* ctx,
 grpc::Status TerminalServiceImpl::SetChannelConfig(grpc::ServerContext* ctx,
                                                    const v1::SetChannelConfigRequest* req,
                                                    v1::ChannelConfig* resp) {
-  common::SetAuditTarget(*ctx,
-                         req->terminal_sn().empty() ? absl::StrCat("store:", req->store_id())
-                                                    : absl::StrCat("terminal:", req->terminal_sn()),
-                         absl::StrCat("channel=", req->channel(), " sub_mch_id=", req->sub_mch_id()));
+  common::SetAuditTarget(
+      *ctx,
+      req->terminal_sn().empty() ? absl::StrCat("store:", req->store_id())
+                                 : absl::StrCat("terminal:", req->terminal_sn()),
+      absl::StrCat("channel=", req->channel(), " sub_mch_id=", req->sub_mch_id()));
   AGGPAY_AUTHORIZE(ctx);
   auto r = ops_.SetChannelConfig(req->terminal_sn(), req->store_id(), req->merchant_id(),
                                  req->channel(), req->sub_mch_id(), req->sub_appid());
@@ -221,12 +223,11 @@ grpc::Status TerminalServiceImpl::ForceOffline(grpc::ServerContext* ctx,
                                                v1::ForceOfflineResponse* resp) {
   AGGPAY_AUTHORIZE(ctx);
   auto sns = ops_.ForceOffline(req->terminal_sn(), req->merchant_id());
-  common::SetAuditTarget(
-      *ctx,
-      req->terminal_sn().empty() ? absl::StrCat("merchant:", req->merchant_id())
-                                 : absl::StrCat("terminal:", req->terminal_sn()),
-      absl::StrCat("reason=", req->reason().substr(0, 200),
-                   sns.ok() ? absl::StrCat(" terminals=", sns->size()) : ""));
+  common::SetAuditTarget(*ctx,
+                         req->terminal_sn().empty() ? absl::StrCat("merchant:", req->merchant_id())
+                                                    : absl::StrCat("terminal:", req->terminal_sn()),
+                         absl::StrCat("reason=", req->reason().substr(0, 200),
+                                      sns.ok() ? absl::StrCat(" terminals=", sns->size()) : ""));
   if (!sns.ok()) return ToGrpcStatus(sns.status());
   resp->set_terminals_offline(static_cast<int64_t>(sns->size()));
   for (const auto& sn : *sns) resp->add_terminal_sns(sn);

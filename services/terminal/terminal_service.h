@@ -22,8 +22,7 @@ class TerminalServiceImpl final : public aggpay::v1::TerminalService::Service {
                        aggpay::v1::CheckInResponse* resp) override;
   grpc::Status GetTerminal(grpc::ServerContext* ctx, const aggpay::v1::GetTerminalRequest* req,
                            aggpay::v1::Terminal* resp) override;
-  grpc::Status ListTerminals(grpc::ServerContext* ctx,
-                             const aggpay::v1::ListTerminalsRequest* req,
+  grpc::Status ListTerminals(grpc::ServerContext* ctx, const aggpay::v1::ListTerminalsRequest* req,
                              aggpay::v1::ListTerminalsResponse* resp) override;
   grpc::Status ListMyTerminals(grpc::ServerContext* ctx,
                                const aggpay::v1::ListMyTerminalsRequest* req,

@@ -73,15 +73,18 @@ TEST_F(FeeE2eTest, FinanceCreatesAJpyPlanOthersCannot) {
   ASSERT_EQ(created.exit_code, 0) << created.out;
   EXPECT_NE(created.out.find("\"alipay_rate_ppm\":25000"), std::string::npos);
   // JPY has no minor unit: 3% of 1,500 yen is 45 yen; 3% of 50,000 is capped at 500.
-  CommandResult q = Finance("fee quote --plan jpy-cross --channel wechat --amount 1500 "
-                            "--currency JPY -o json");
+  CommandResult q = Finance(
+      "fee quote --plan jpy-cross --channel wechat --amount 1500 "
+      "--currency JPY -o json");
   EXPECT_NE(q.out.find("{\"fee\":{\"currency\":\"JPY\",\"amount_minor\":45}"), std::string::npos)
       << q.out;
-  CommandResult capped = Finance("fee quote --plan jpy-cross --channel wechat --amount 50000 "
-                                 "--currency JPY -o json");
+  CommandResult capped = Finance(
+      "fee quote --plan jpy-cross --channel wechat --amount 50000 "
+      "--currency JPY -o json");
   EXPECT_NE(capped.out.find("\"amount_minor\":500}"), std::string::npos) << capped.out;
-  CommandResult fraction = Finance("fee quote --plan jpy-cross --channel wechat --amount 1.5 "
-                                   "--currency JPY");
+  CommandResult fraction = Finance(
+      "fee quote --plan jpy-cross --channel wechat --amount 1.5 "
+      "--currency JPY");
   EXPECT_EQ(fraction.exit_code, 1);
   EXPECT_NE(fraction.out.find("INVALID_ARGUMENT: amount"), std::string::npos) << fraction.out;
 }
@@ -131,14 +134,17 @@ TEST_F(FeeE2eTest, AssignQuoteRefundSplitCompare) {
   EXPECT_NE(q.out.find("\"plan_id\":\"independent-standard\""), std::string::npos) << q.out;
 
   // Refunding 100.00 (fee 0.60) in three parts returns 0.20 + 0.20 + 0.20 = 0.60 exactly.
-  CommandResult r1 = Finance("fee refund-fee --payment-amount 100 --payment-fee 0.60 "
-                             "--refund 33.33 -o json");
+  CommandResult r1 = Finance(
+      "fee refund-fee --payment-amount 100 --payment-fee 0.60 "
+      "--refund 33.33 -o json");
   EXPECT_NE(r1.out.find("\"amount_minor\":20"), std::string::npos) << r1.out;
-  CommandResult r3 = Finance("fee refund-fee --payment-amount 100 --payment-fee 0.60 "
-                             "--refunded-before 66.66 --returned-before 0.40 --refund 33.34 -o json");
+  CommandResult r3 = Finance(
+      "fee refund-fee --payment-amount 100 --payment-fee 0.60 "
+      "--refunded-before 66.66 --returned-before 0.40 --refund 33.34 -o json");
   EXPECT_NE(r3.out.find("\"amount_minor\":20"), std::string::npos) << r3.out;
-  CommandResult over = Finance("fee refund-fee --payment-amount 100 --payment-fee 0.60 "
-                               "--refunded-before 90 --refund 10.01");
+  CommandResult over = Finance(
+      "fee refund-fee --payment-amount 100 --payment-fee 0.60 "
+      "--refunded-before 90 --refund 10.01");
   EXPECT_NE(over.out.find("FAILED_PRECONDITION: refund_amount"), std::string::npos) << over.out;
 
   ASSERT_EQ(Finance("fee agent set-rate ag-top --cost-ppm 2500").exit_code, 0);
@@ -150,8 +156,9 @@ TEST_F(FeeE2eTest, AssignQuoteRefundSplitCompare) {
             std::string::npos)
       << split.out;
 
-  CommandResult cmp = Finance("fee compare --plan bank-standard --plan independent-standard "
-                              "--payment wechat=100 --payment alipay=10000 -o json");
+  CommandResult cmp = Finance(
+      "fee compare --plan bank-standard --plan independent-standard "
+      "--payment wechat=100 --payment alipay=10000 -o json");
   EXPECT_NE(cmp.out.find("\"total_fee\":{\"currency\":\"CNY\",\"amount_minor\":2038}"),
             std::string::npos)
       << cmp.out;
@@ -163,8 +170,9 @@ TEST_F(FeeE2eTest, PlanChangesAreAudited) {
   ASSERT_EQ(Finance("fee plan create --id audited --currency EUR --settlement D0 --rate-ppm 14000")
                 .exit_code,
             0);
-  CommandResult audit = AdminCtl("audit list --limit 500 --action "
-                                 "/aggpay.v1.FeeService/CreatePlan -o json");
+  CommandResult audit = AdminCtl(
+      "audit list --limit 500 --action "
+      "/aggpay.v1.FeeService/CreatePlan -o json");
   EXPECT_NE(audit.out.find("\"target\":\"fee_plan:audited\""), std::string::npos) << audit.out;
   EXPECT_NE(audit.out.find("\"actor\":\"staff:fin\""), std::string::npos);
   EXPECT_EQ(AdminCtl("audit verify").exit_code, 0);

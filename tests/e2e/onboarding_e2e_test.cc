@@ -28,13 +28,13 @@ class OnboardingE2eTest : public StackTest {
   static CommandResult Rev(const std::string& args) { return Ctl(*reviewer_, args); }
 
   // docs/examples/application.json with some fields replaced, written to a temp file.
-  static std::string Application(const std::string& business_code,
-                                 const std::vector<std::pair<std::string, std::string>>& edits = {}) {
+  static std::string Application(
+      const std::string& business_code,
+      const std::vector<std::pair<std::string, std::string>>& edits = {}) {
     std::ifstream in(SourceDir() + "/docs/examples/application.json");
     std::stringstream buf;
     buf << in.rdbuf();
-    std::string text = absl::StrReplaceAll(
-        buf.str(), {{"APPLY_20261126_0001", business_code}});
+    std::string text = absl::StrReplaceAll(buf.str(), {{"APPLY_20261126_0001", business_code}});
     for (const auto& [from, to] : edits) text = absl::StrReplaceAll(text, {{from, to}});
     const std::string path = absl::StrCat(SharedServers().dir(), "/", business_code, ".json");
     std::ofstream(path) << text;
@@ -49,7 +49,8 @@ std::string* OnboardingE2eTest::operator_ = nullptr;
 std::string* OnboardingE2eTest::reviewer_ = nullptr;
 
 TEST_F(OnboardingE2eTest, ApplySubmitRejectResubmitApprove) {
-  CommandResult applied = Op(absl::StrCat("merchant apply --file ", Application("E2E_1"), " -o json"));
+  CommandResult applied =
+      Op(absl::StrCat("merchant apply --file ", Application("E2E_1"), " -o json"));
   ASSERT_EQ(applied.exit_code, 0) << applied.out;
   const std::string id = JsonString(applied.out, "merchant_id");
   EXPECT_EQ(JsonString(applied.out, "status"), "DRAFT");
@@ -60,7 +61,8 @@ TEST_F(OnboardingE2eTest, ApplySubmitRejectResubmitApprove) {
   CommandResult denied = Op("merchant review " + id);
   EXPECT_NE(denied.out.find("PERMISSION_DENIED"), std::string::npos);
   EXPECT_EQ(JsonString(Rev("merchant review " + id + " -o json").out, "status"), "IN_REVIEW");
-  CommandResult rejected = Rev("merchant reject " + id + " --reason 'licence photo unreadable' -o json");
+  CommandResult rejected =
+      Rev("merchant reject " + id + " --reason 'licence photo unreadable' -o json");
   EXPECT_EQ(JsonString(rejected.out, "status"), "REJECTED");
   EXPECT_EQ(JsonString(rejected.out, "reject_reason"), "licence photo unreadable");
 
@@ -73,7 +75,8 @@ TEST_F(OnboardingE2eTest, ApplySubmitRejectResubmitApprove) {
   EXPECT_EQ(JsonString(replaced.out, "merchant_id"), id);
   EXPECT_EQ(JsonString(Op("merchant submit " + id + " -o json").out, "status"), "SUBMITTED");
   ASSERT_EQ(Rev("merchant review " + id).exit_code, 0);
-  CommandResult approved = Rev("merchant approve " + id + " --wechat-sub-mch-id 1900099999 -o json");
+  CommandResult approved =
+      Rev("merchant approve " + id + " --wechat-sub-mch-id 1900099999 -o json");
   ASSERT_EQ(approved.exit_code, 0) << approved.out;
   EXPECT_EQ(JsonString(approved.out, "status"), "ACTIVE");
   EXPECT_NE(approved.out.find("\"sub_merchant_id\":\"1900099999\",\"source\":\"STAFF\""),
@@ -110,7 +113,8 @@ TEST_F(OnboardingE2eTest, BadInputNamesTheFieldAndIllegalStepsTheState) {
            {{{"91350100M000100Y43", "91350100M000100Y44"}},
             "INVALID_ARGUMENT: business_licence_number"},
            {{{"13812345678", "12345"}}, "INVALID_ARGUMENT: contact_phone"},
-           {{{"117010100100123456", "12AB"}}, "INVALID_ARGUMENT: settlement_account.account_number"},
+           {{{"117010100100123456", "12AB"}},
+            "INVALID_ARGUMENT: settlement_account.account_number"},
            {{{"\"CNY\"", "\"XYZ\""}}, "INVALID_ARGUMENT: home_currency"},
            {{{"\"kind\": \"CORPORATE\"", "\"kind\": \"PERSONAL\""}},
             "FAILED_PRECONDITION: settlement_account.kind"},
@@ -122,16 +126,20 @@ TEST_F(OnboardingE2eTest, BadInputNamesTheFieldAndIllegalStepsTheState) {
   CommandResult none = Op("merchant list -o json");
   EXPECT_EQ(none.out.find("E2E_BAD"), std::string::npos);
 
-  CommandResult draft = Op(absl::StrCat("merchant apply --file ", Application("E2E_2"), " -o json"));
+  CommandResult draft =
+      Op(absl::StrCat("merchant apply --file ", Application("E2E_2"), " -o json"));
   const std::string id = JsonString(draft.out, "merchant_id");
   CommandResult approve_draft = Rev("merchant approve " + id);
-  EXPECT_NE(approve_draft.out.find("FAILED_PRECONDITION: status: cannot approve a merchant in DRAFT"),
-            std::string::npos)
+  EXPECT_NE(
+      approve_draft.out.find("FAILED_PRECONDITION: status: cannot approve a merchant in DRAFT"),
+      std::string::npos)
       << approve_draft.out;
   CommandResult closed = AdminCtl("merchant close " + id + " --reason 'duplicate application'");
   ASSERT_EQ(closed.exit_code, 0) << closed.out;
-  CommandResult edit_closed = Op(absl::StrCat("merchant edit ", id, " --file ", Application("E2E_2")));
-  EXPECT_NE(edit_closed.out.find("FAILED_PRECONDITION: status"), std::string::npos) << edit_closed.out;
+  CommandResult edit_closed =
+      Op(absl::StrCat("merchant edit ", id, " --file ", Application("E2E_2")));
+  EXPECT_NE(edit_closed.out.find("FAILED_PRECONDITION: status"), std::string::npos)
+      << edit_closed.out;
 }
 
 TEST_F(OnboardingE2eTest, StoresAgentsAndSearch) {

@@ -76,8 +76,9 @@ TEST_F(PlatformE2eTest, RevokedTokenStopsWorking) {
 TEST_F(PlatformE2eTest, EveryMutatingCallIsAuditedAndTamperingIsCaught) {
   ASSERT_EQ(Ctl(admin(), "staff create ollie --role operator").exit_code, 0);
   EXPECT_EQ(Ctl(admin(), "staff create ollie --role operator").exit_code, 1);
-  CommandResult list = Ctl(admin(), "audit list --limit 500 --action "
-                                          "/aggpay.v1.AdminService/CreateStaff -o json");
+  CommandResult list = Ctl(admin(),
+                           "audit list --limit 500 --action "
+                           "/aggpay.v1.AdminService/CreateStaff -o json");
   ASSERT_EQ(list.exit_code, 0);
   EXPECT_NE(list.out.find("\"outcome\":\"ALREADY_EXISTS\""), std::string::npos);
   EXPECT_NE(list.out.find("\"target\":\"username:ollie\""), std::string::npos);
@@ -109,8 +110,8 @@ TEST(AggpaydStartupTest, BadConfigAndUnreachableMysqlFailWithClearMessages) {
   EXPECT_EQ(down.exit_code, 1);
   EXPECT_NE(down.out.find("cannot connect to MySQL"), std::string::npos) << down.out;
 
-  CommandResult unknown = RunCommand(absl::StrCat(
-      "AGGPAY_INTERNAL_SECRET=0123456789abcdef ", binary, " serve --services=nope 2>&1"));
+  CommandResult unknown = RunCommand(absl::StrCat("AGGPAY_INTERNAL_SECRET=0123456789abcdef ",
+                                                  binary, " serve --services=nope 2>&1"));
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.out.find("--services: unknown service \"nope\""), std::string::npos)
       << unknown.out;

@@ -24,8 +24,8 @@ class TerminalE2eTest : public StackTest {
     buf << in.rdbuf();
     const std::string path = absl::StrCat(SharedServers().dir(), "/term-app.json");
     std::ofstream(path) << buf.str();
-    merchant_ = new std::string(JsonString(AdminCtl("merchant apply -o json --file " + path).out,
-                                           "merchant_id"));
+    merchant_ = new std::string(
+        JsonString(AdminCtl("merchant apply -o json --file " + path).out, "merchant_id"));
     AdminCtl("merchant submit " + *merchant_);
     AdminCtl("merchant review " + *merchant_);
     AdminCtl("merchant approve " + *merchant_);
@@ -55,9 +55,10 @@ std::string* TerminalE2eTest::store_ = nullptr;
 std::string* TerminalE2eTest::operator_ = nullptr;
 
 TEST_F(TerminalE2eTest, RegisterActivateCheckInTwiceForceOfflineKeyRefused) {
-  CommandResult reg = Op(absl::StrCat("terminal register --merchant ", *merchant_, " --store ",
-                                      *store_, " --type POS --serial E2E-0001 --vendor sunmi "
-                                      "--client-version 8.0.15 -o json"));
+  CommandResult reg =
+      Op(absl::StrCat("terminal register --merchant ", *merchant_, " --store ", *store_,
+                      " --type POS --serial E2E-0001 --vendor sunmi "
+                      "--client-version 8.0.15 -o json"));
   ASSERT_EQ(reg.exit_code, 0) << reg.out;
   const std::string sn = JsonString(reg.out, "terminal_sn");
   EXPECT_EQ(JsonString(reg.out, "status"), "REGISTERED");
@@ -78,44 +79,47 @@ TEST_F(TerminalE2eTest, RegisterActivateCheckInTwiceForceOfflineKeyRefused) {
   EXPECT_NE(act.out.find("\"key_version\":1"), std::string::npos);
 
   // The code was single-use; the device id is taken.
-  CommandResult again = Device("terminal activate --code " + activation_code +
-                               " --device-id e2e-device-0002");
+  CommandResult again =
+      Device("terminal activate --code " + activation_code + " --device-id e2e-device-0002");
   EXPECT_NE(again.out.find("FAILED_PRECONDITION: activation_code"), std::string::npos) << again.out;
 
-  CommandResult in1 = Device("terminal check-in " + sn + " --key " + key1 +
-                             " --client-version 8.0.15 -o json");
+  CommandResult in1 =
+      Device("terminal check-in " + sn + " --key " + key1 + " --client-version 8.0.15 -o json");
   ASSERT_EQ(in1.exit_code, 0) << in1.out;
   const std::string key2 = JsonString(in1.out, "terminal_key");
   EXPECT_NE(key2, key1);
   EXPECT_NE(in1.out.find("\"key_version\":2"), std::string::npos);
   absl::SleepFor(absl::Seconds(1));  // check-ins are ordered by their signed second
-  CommandResult in2 = Device("terminal check-in " + sn + " --key " + key2 +
-                             " --client-version 8.0.15 -o json");
+  CommandResult in2 =
+      Device("terminal check-in " + sn + " --key " + key2 + " --client-version 8.0.15 -o json");
   ASSERT_EQ(in2.exit_code, 0) << in2.out;
   EXPECT_NE(in2.out.find("\"key_version\":3"), std::string::npos);
   const std::string key3 = JsonString(in2.out, "terminal_key");
 
   // A forged key is refused (and audited).
   absl::SleepFor(absl::Seconds(1));
-  CommandResult forged = Device("terminal check-in " + sn +
-                                " --key AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA --client-version 8.0.15");
+  CommandResult forged =
+      Device("terminal check-in " + sn +
+             " --key AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA --client-version 8.0.15");
   EXPECT_NE(forged.out.find("UNAUTHENTICATED"), std::string::npos) << forged.out;
 
   CommandResult off = Op("terminal offline --terminal " + sn + " --reason 'lost device' -o json");
   ASSERT_EQ(off.exit_code, 0) << off.out;
   EXPECT_NE(off.out.find("\"terminals_offline\":1"), std::string::npos);
-  CommandResult refused = Device("terminal check-in " + sn + " --key " + key3 +
-                                 " --client-version 8.0.15");
+  CommandResult refused =
+      Device("terminal check-in " + sn + " --key " + key3 + " --client-version 8.0.15");
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.out.find("FAILED_PRECONDITION: status"), std::string::npos) << refused.out;
 
-  CommandResult audit = AdminCtl("audit list --limit 500 --action "
-                                 "/aggpay.v1.TerminalService/CheckIn -o json");
+  CommandResult audit = AdminCtl(
+      "audit list --limit 500 --action "
+      "/aggpay.v1.TerminalService/CheckIn -o json");
   EXPECT_NE(audit.out.find("\"outcome\":\"UNAUTHENTICATED\""), std::string::npos) << audit.out;
   EXPECT_NE(audit.out.find("\"outcome\":\"FAILED_PRECONDITION\""), std::string::npos);
   EXPECT_NE(audit.out.find(absl::StrCat("\"target\":\"terminal:", sn, "\"")), std::string::npos);
-  CommandResult activations = AdminCtl("audit list --limit 500 --action "
-                                       "/aggpay.v1.TerminalService/Activate -o json");
+  CommandResult activations = AdminCtl(
+      "audit list --limit 500 --action "
+      "/aggpay.v1.TerminalService/Activate -o json");
   EXPECT_NE(activations.out.find("\"outcome\":\"FAILED_PRECONDITION\""), std::string::npos);
   EXPECT_EQ(activations.out.find(activation_code), std::string::npos)
       << "activation codes are masked in the audit log";
@@ -149,8 +153,9 @@ TEST_F(TerminalE2eTest, BadInputAndRoles) {
            {absl::StrCat("terminal register --merchant ", *merchant_, " --store ", *store_,
                          " --type POS --serial XX-1 --vendor v --client-version eight"),
             "INVALID_ARGUMENT: client_version"},
-           {absl::StrCat("terminal register --merchant ", *merchant_,
-                         " --store st_nope --type POS --serial XX-1 --vendor v --client-version 8.0"),
+           {absl::StrCat(
+                "terminal register --merchant ", *merchant_,
+                " --store st_nope --type POS --serial XX-1 --vendor v --client-version 8.0"),
             "NOT_FOUND"},
            {absl::StrCat("terminal code --merchant ", *merchant_, " --store ", *store_,
                          " --ttl-seconds 5"),
@@ -161,10 +166,10 @@ TEST_F(TerminalE2eTest, BadInputAndRoles) {
     EXPECT_NE(r.out.find(c.expect), std::string::npos) << c.args << " -> " << r.out;
   }
   const std::string auditor = StaffToken("andy", "auditor");
-  CommandResult denied = Ctl(auditor, absl::StrCat("terminal register --merchant ", *merchant_,
-                                                   " --store ", *store_,
-                                                   " --type POS --serial XX-2 --vendor v "
-                                                   "--client-version 8.0"));
+  CommandResult denied =
+      Ctl(auditor, absl::StrCat("terminal register --merchant ", *merchant_, " --store ", *store_,
+                                " --type POS --serial XX-2 --vendor v "
+                                "--client-version 8.0"));
   EXPECT_NE(denied.out.find("PERMISSION_DENIED"), std::string::npos);
   EXPECT_EQ(Ctl(auditor, "terminal list --merchant " + *merchant_).exit_code, 0);
 }

@@ -144,8 +144,8 @@ TEST_F(AdminIntegrationTest, VerifyCatchesDeletedRows) {
   auto pool = *common::MysqlPool::Create(options);
   MysqlAuditRepository audit(*pool);
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(audit.Append(common::AuditRecord{clock_.Now(), "a", "r", "x", "t", "q", "OK", ""})
-                    .ok());
+    ASSERT_TRUE(
+        audit.Append(common::AuditRecord{clock_.Now(), "a", "r", "x", "t", "q", "OK", ""}).ok());
   }
   SharedServers().Sql(options.database, "DELETE FROM audit_log WHERE seq = 3");
   auto newest = audit.Verify();
@@ -159,8 +159,14 @@ TEST_F(AdminIntegrationTest, ConcurrentAppendsKeepOneUnbrokenChain) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 25; ++i) {
-        common::AuditRecord r{clock_.Now(), absl::StrCat("staff:t", t), "operator", "x",
-                              absl::StrCat(i), "q", "OK", ""};
+        common::AuditRecord r{clock_.Now(),
+                              absl::StrCat("staff:t", t),
+                              "operator",
+                              "x",
+                              absl::StrCat(i),
+                              "q",
+                              "OK",
+                              ""};
         absl::Status s = audit_->Append(r);
         for (int retry = 0; !s.ok() && absl::IsAborted(s) && retry < 5; ++retry) {
           s = audit_->Append(r);

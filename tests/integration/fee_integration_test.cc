@@ -87,8 +87,7 @@ TEST_F(FeeIntegrationTest, NewVersionsApplyFromTheirTimeAndNeverRewriteThePast) 
 
   FeePlan backdated = Plan("promo", 1000);
   backdated.effective_from = v1_time;
-  EXPECT_EQ(ops_->UpdatePlan(backdated, true).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ops_->UpdatePlan(backdated, true).status().code(), absl::StatusCode::kInvalidArgument);
   auto v1 = ops_->GetPlan("promo", 1, std::nullopt);
   EXPECT_EQ(v1->RatePpm(Channel::kWechat), 5000);
   EXPECT_EQ(ops_->GetPlan("promo", 3, std::nullopt).status().code(), absl::StatusCode::kNotFound);
@@ -140,11 +139,11 @@ TEST_F(FeeIntegrationTest, ProfitShareUsesStoredAgentCostsAndAddsUpToTheFee) {
   EXPECT_EQ(first.agent_shares[0].share.amount_minor(), 50);
   EXPECT_EQ(first.agent_shares[1].share.amount_minor(), 300);
   EXPECT_EQ(first.provider_margin.amount_minor(), 50);
-  int64_t sum = split->total_channel_cost.amount_minor() + split->total_provider_margin.amount_minor();
+  int64_t sum =
+      split->total_channel_cost.amount_minor() + split->total_provider_margin.amount_minor();
   for (const auto& t : split->agent_totals) sum += t.share.amount_minor();
   EXPECT_EQ(sum, split->total_fee.amount_minor());
-  EXPECT_EQ(ops_->Split("independent-standard", 0, {"top", "ghost"},
-                        {{Cny(100), Channel::kWechat}})
+  EXPECT_EQ(ops_->Split("independent-standard", 0, {"top", "ghost"}, {{Cny(100), Channel::kWechat}})
                 .status()
                 .code(),
             absl::StatusCode::kNotFound);
@@ -153,12 +152,14 @@ TEST_F(FeeIntegrationTest, ProfitShareUsesStoredAgentCostsAndAddsUpToTheFee) {
 }
 
 TEST_F(FeeIntegrationTest, CompareNamesTheBadPayment) {
-  auto totals = ops_->Compare({"bank-standard", "independent-standard"},
-                              {{Cny(10'000), Channel::kWechat}, {Cny(1'000'000), Channel::kAlipay}});
+  auto totals =
+      ops_->Compare({"bank-standard", "independent-standard"},
+                    {{Cny(10'000), Channel::kWechat}, {Cny(1'000'000), Channel::kAlipay}});
   ASSERT_TRUE(totals.ok());
   EXPECT_EQ((*totals)[0].totals.total_fee.amount_minor(), 38 + 2000);
   EXPECT_EQ((*totals)[1].totals.total_fee.amount_minor(), 60 + 6000);
-  auto bad = ops_->Compare({"bank-standard"}, {{Cny(100), Channel::kWechat}, {Cny(0), Channel::kWechat}});
+  auto bad =
+      ops_->Compare({"bank-standard"}, {{Cny(100), Channel::kWechat}, {Cny(0), Channel::kWechat}});
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(bad.status().message().find("payments[1].amount"), absl::string_view::npos);
   auto usd = ops_->Compare({"bank-standard"},

@@ -94,15 +94,20 @@ TEST_F(MerchantIntegrationTest, EveryForgeryIsUnauthenticated) {
     std::function<void(SignedRequest&)> tamper;
   };
   const std::vector<Case> cases = {
-      {"bad signature", [](SignedRequest& r) { r.signature[0] = r.signature[0] == 'a' ? 'b' : 'a'; }},
+      {"bad signature",
+       [](SignedRequest& r) { r.signature[0] = r.signature[0] == 'a' ? 'b' : 'a'; }},
       {"wrong key", [&](SignedRequest& r) { r.key_id = other.key.key_id; }},
       {"unknown key", [](SignedRequest& r) { r.key_id = "ak_nope"; }},
       {"body altered", [](SignedRequest& r) { r.body_sha256 = common::Sha256Hex("{\"x\":1}"); }},
       {"path altered", [](SignedRequest& r) { r.path_and_query = "/v1/merchant"; }},
       {"stale timestamp",
-       [&](SignedRequest& r) { r.timestamp = std::to_string(absl::ToUnixSeconds(clock_.Now()) - 301); }},
+       [&](SignedRequest& r) {
+         r.timestamp = std::to_string(absl::ToUnixSeconds(clock_.Now()) - 301);
+       }},
       {"future timestamp",
-       [&](SignedRequest& r) { r.timestamp = std::to_string(absl::ToUnixSeconds(clock_.Now()) + 301); }},
+       [&](SignedRequest& r) {
+         r.timestamp = std::to_string(absl::ToUnixSeconds(clock_.Now()) + 301);
+       }},
       {"uppercase hex", [](SignedRequest& r) { r.signature = absl::AsciiStrToUpper(r.signature); }},
       {"short nonce", [](SignedRequest& r) { r.nonce = "abc"; }},
   };

@@ -100,8 +100,8 @@ TEST_F(OnboardingIntegrationTest, FullFlowToActiveWithSubMerchantIdsAndPlan) {
   // Every step is in the review history, in order.
   std::vector<std::string> steps;
   for (const auto& r : active->reviews) steps.emplace_back(OnboardingActionName(r.action));
-  EXPECT_EQ(steps, (std::vector<std::string>{"EDIT", "SUBMIT", "START_REVIEW", "APPROVE",
-                                             "ACTIVATE"}));
+  EXPECT_EQ(steps,
+            (std::vector<std::string>{"EDIT", "SUBMIT", "START_REVIEW", "APPROVE", "ACTIVATE"}));
 }
 
 TEST_F(OnboardingIntegrationTest, FeeOutageLeavesApprovedAndARetryFinishes) {

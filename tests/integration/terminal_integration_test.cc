@@ -48,7 +48,7 @@ class TerminalIntegrationTest : public ::testing::Test {
     // 2026-11-26 20:00 in Shanghai (12:00 UTC).
     clock_.Set(absl::FromCivil(absl::CivilSecond(2026, 11, 26, 12, 0, 0), absl::UTCTimeZone()));
     ops_ = std::make_unique<TerminalOperations>(
-        *repo_, directory_, *common::SecretBox::FromHexKey(std::string(64, 'd')), clock_,
+        *repo_, directory_, nullptr, *common::SecretBox::FromHexKey(std::string(64, 'd')), clock_,
         TerminalOptions{});
   }
 
@@ -71,8 +71,8 @@ class TerminalIntegrationTest : public ::testing::Test {
     in.client_version = version;
     in.timestamp = std::to_string(absl::ToUnixSeconds(clock_.Now()));
     in.nonce = common::RandomToken(12);
-    in.signature = SignTerminalRequest(key, "CheckIn", sn, in.timestamp, in.nonce,
-                                       common::Sha256Hex(version));
+    in.signature =
+        SignTerminalRequest(key, "CheckIn", sn, in.timestamp, in.nonce, common::Sha256Hex(version));
     return in;
   }
 

@@ -24,18 +24,23 @@ std::pair<int, std::string> HttpGet(const std::string& url) {
 }
 
 AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions& db,
-                               const std::string& services) {
+                               const std::string& services, int64_t resolve_rate_per_second) {
   const int grpc_port = FreePort();
   const int http_port = FreePort();
   grpc_addr_ = absl::StrCat("127.0.0.1:", grpc_port);
   admin_url_ = absl::StrCat("http://127.0.0.1:", http_port);
   config_path_ = absl::StrCat(servers.dir(), "/aggpayd-", grpc_port, ".yaml");
+  // Instances sharing a database share the SMS log too, as they would share a gateway.
+  sms_log_ = absl::StrCat(servers.dir(), "/sms-", db.database, ".log");
   std::ofstream(config_path_) << "grpc_listen: " << grpc_addr_ << "\n"
                               << "http_listen: 127.0.0.1:" << http_port << "\n"
                               << "migrations_dir: " << SourceDir() << "/sql/migrations\n"
                               << "mysql: {port: " << db.port << ", database: " << db.database
                               << "}\n"
                               << "redis: {port: " << servers.redis_port() << "}\n"
+                              << "binding: {sms_log: " << sms_log_
+                              << ", resolve_rate_per_second: " << resolve_rate_per_second
+                              << ", resolve_burst: " << resolve_rate_per_second << "}\n"
                               << "log: {level: warn}\n";
   const std::string binary = absl::StrCat(BuildDir(), "/services/aggpayd/aggpayd");
   const std::string log = absl::StrCat(config_path_, ".log");
@@ -76,8 +81,8 @@ AggpaydProcess::~AggpaydProcess() {
 }
 
 std::string AggpaydProcess::AggpaydCommand() const {
-  return absl::StrCat("AGGPAY_MYSQL_PASSWORD=aggpay AGGPAY_INTERNAL_SECRET=", internal_secret_,
-                      " ", BuildDir(), "/services/aggpayd/aggpayd --config ", config_path_);
+  return absl::StrCat("AGGPAY_MYSQL_PASSWORD=aggpay AGGPAY_INTERNAL_SECRET=", internal_secret_, " ",
+                      BuildDir(), "/services/aggpayd/aggpayd --config ", config_path_);
 }
 
 std::string AggpaydProcess::BootstrapAdmin() {

@@ -13,14 +13,18 @@ namespace aggpay::testing {
 // it; stopped with SIGTERM when this object dies.
 class AggpaydProcess {
  public:
+  // Tests resolve codes in tight loops from one address: the per-address resolve limit is
+  // `resolve_rate_per_second` (burst the same).
   AggpaydProcess(TestServers& servers, const common::MysqlOptions& db,
-                 const std::string& services = "all");
+                 const std::string& services = "all", int64_t resolve_rate_per_second = 1000000);
   ~AggpaydProcess();
 
   const std::string& grpc_addr() const { return grpc_addr_; }
   const std::string& admin_url() const { return admin_url_; }
   const std::string& config_path() const { return config_path_; }
   const std::string& internal_secret() const { return internal_secret_; }
+  // Where one-time passwords to merchants' phones are written.
+  const std::string& sms_log() const { return sms_log_; }
 
   // `aggpayd bootstrap-admin`: the new admin's bearer token.
   std::string BootstrapAdmin();
@@ -33,6 +37,7 @@ class AggpaydProcess {
   std::string grpc_addr_;
   std::string admin_url_;
   std::string config_path_;
+  std::string sms_log_;
   std::string internal_secret_ = "e2e-internal-secret-0123456789";
   std::string secret_key_ = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
   pid_t pid_ = -1;

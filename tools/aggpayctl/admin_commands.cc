@@ -13,8 +13,7 @@ namespace v1 = aggpay::v1;
 
 void PrintStaff(const v1::Staff& s) {
   std::printf("%s  %-20s %-9s %s  %s\n", s.staff_id().c_str(), s.username().c_str(),
-              s.role().c_str(), v1::StaffStatus_Name(s.status()).c_str(),
-              s.display_name().c_str());
+              s.role().c_str(), v1::StaffStatus_Name(s.status()).c_str(), s.display_name().c_str());
 }
 
 }  // namespace
@@ -115,8 +114,8 @@ void AddAdminCommands(CLI::App& app, Ctl& ctl) {
       grpc::Status s = stub()->IssueToken(ctx.get(), r, &resp);
       if (!s.ok()) return PrintError(s);
       return Print(ctl, resp, [&] {
-        std::printf("token %s\nid %s, expires %s\n", resp.token().c_str(),
-                    resp.token_id().c_str(), TimeUtil::ToString(resp.expires_at()).c_str());
+        std::printf("token %s\nid %s, expires %s\n", resp.token().c_str(), resp.token_id().c_str(),
+                    TimeUtil::ToString(resp.expires_at()).c_str());
       });
     };
   });
@@ -180,8 +179,7 @@ void AddAdminCommands(CLI::App& app, Ctl& ctl) {
                           static_cast<long long>(resp.entries_checked()));
             } else {
               std::printf("audit log BROKEN at entry %lld: %s\n",
-                          static_cast<long long>(resp.first_broken_seq()),
-                          resp.problem().c_str());
+                          static_cast<long long>(resp.first_broken_seq()), resp.problem().c_str());
             }
           });
           return resp.ok() ? 0 : 3;

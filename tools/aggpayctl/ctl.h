@@ -37,5 +37,6 @@ void AddAdminCommands(CLI::App& app, Ctl& ctl);
 void AddFeeCommands(CLI::App& app, Ctl& ctl);
 void AddMerchantCommands(CLI::App& app, Ctl& ctl);
 void AddTerminalCommands(CLI::App& app, Ctl& ctl);
+void AddCodeCommands(CLI::App& app, Ctl& ctl);
 
 }  // namespace aggpay::ctl

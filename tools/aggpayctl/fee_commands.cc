@@ -131,24 +131,22 @@ grpc::Status ParsePayments(const FeeArgs& a,
 }
 
 void PrintPlan(const v1::FeePlan& p) {
-  std::printf("%s v%lld  %s %s  wechat=%lld alipay=%lld unionpay=%lld ppm  cap=%s min=%s  "
-              "channel_cost=%lld ppm  %s%s  from %s\n",
-              p.plan_id().c_str(), static_cast<long long>(p.version()), p.currency().c_str(),
-              p.settlement().c_str(), static_cast<long long>(p.wechat_rate_ppm()),
-              static_cast<long long>(p.alipay_rate_ppm()),
-              static_cast<long long>(p.unionpay_rate_ppm()),
-              p.has_cap() ? Decimal(p.cap()).c_str() : "none",
-              p.has_min() ? Decimal(p.min()).c_str() : "none",
-              static_cast<long long>(p.channel_cost_ppm()), p.rounding().c_str(),
-              p.requires_corporate_account() ? " corporate-account" : "",
-              TimeUtil::ToString(p.effective_from()).c_str());
+  std::printf(
+      "%s v%lld  %s %s  wechat=%lld alipay=%lld unionpay=%lld ppm  cap=%s min=%s  "
+      "channel_cost=%lld ppm  %s%s  from %s\n",
+      p.plan_id().c_str(), static_cast<long long>(p.version()), p.currency().c_str(),
+      p.settlement().c_str(), static_cast<long long>(p.wechat_rate_ppm()),
+      static_cast<long long>(p.alipay_rate_ppm()), static_cast<long long>(p.unionpay_rate_ppm()),
+      p.has_cap() ? Decimal(p.cap()).c_str() : "none",
+      p.has_min() ? Decimal(p.min()).c_str() : "none", static_cast<long long>(p.channel_cost_ppm()),
+      p.rounding().c_str(), p.requires_corporate_account() ? " corporate-account" : "",
+      TimeUtil::ToString(p.effective_from()).c_str());
 }
 
 void AddSpecOptions(CLI::App* cmd, FeeArgs& a) {
   cmd->add_option("--currency", a.currency, "ISO 4217 code (CNY, USD, EUR, JPY, ...)")->required();
   cmd->add_option("--settlement", a.settlement, "T1 or D0")->required();
-  cmd->add_option("--rate-ppm", a.rate_ppm, "rate on every channel, parts per million")
-      ->required();
+  cmd->add_option("--rate-ppm", a.rate_ppm, "rate on every channel, parts per million")->required();
   cmd->add_option("--channel-rate", a.channel_rates, "CHANNEL=PPM override (repeatable)");
   cmd->add_option("--cap", a.cap, "per-transaction cap, in major units");
   cmd->add_option("--min", a.min, "minimum fee, in major units");

@@ -10,15 +10,13 @@ namespace aggpay::ctl {
 
 namespace {
 constexpr const char* kCodeNames[] = {
-    "OK",        "CANCELLED",          "UNKNOWN",   "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-    "NOT_FOUND", "ALREADY_EXISTS",     "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION", "ABORTED",  "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
-    "UNAVAILABLE", "DATA_LOSS",        "UNAUTHENTICATED"};
+    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+    "DATA_LOSS", "UNAUTHENTICATED"};
 }  // namespace
 
-void Ctl::Connect() {
-  channel = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
-}
+void Ctl::Connect() { channel = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()); }
 
 std::unique_ptr<grpc::ClientContext> Ctl::Context() const {
   auto ctx = std::make_unique<grpc::ClientContext>();
@@ -56,12 +54,12 @@ int main(int argc, char** argv) {
   ctl.addr = addr != nullptr ? addr : "127.0.0.1:50051";
   ctl.token = token != nullptr ? token : "";
   app.add_option("--addr", ctl.addr, "gRPC address (AGGPAY_GRPC_ADDR)");
-  app.add_option("--output,-o", ctl.output, "text or json")
-      ->check(CLI::IsMember({"text", "json"}));
+  app.add_option("--output,-o", ctl.output, "text or json")->check(CLI::IsMember({"text", "json"}));
   aggpay::ctl::AddAdminCommands(app, ctl);
   aggpay::ctl::AddFeeCommands(app, ctl);
   aggpay::ctl::AddMerchantCommands(app, ctl);
   aggpay::ctl::AddTerminalCommands(app, ctl);
+  aggpay::ctl::AddCodeCommands(app, ctl);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

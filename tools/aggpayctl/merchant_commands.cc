@@ -1,6 +1,5 @@
-#include <google/protobuf/util/time_util.h>
-
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
 
 #include <cstdio>
 #include <fstream>
@@ -220,8 +219,9 @@ void AddMerchantCommands(CLI::App& app, Ctl& ctl) {
       };
     });
   }
-  auto* approve = merchant->add_subcommand("approve", "approve, obtain sub-merchant ids, assign "
-                                                      "the fee plan and activate");
+  auto* approve = merchant->add_subcommand("approve",
+                                           "approve, obtain sub-merchant ids, assign "
+                                           "the fee plan and activate");
   approve->add_option("merchant_id", a->merchant_id)->required();
   approve->add_option("--wechat-sub-mch-id", a->wechat, "entered by staff; else the channel's");
   approve->add_option("--alipay-smid", a->alipay, "entered by staff; else the channel's");
@@ -329,8 +329,9 @@ void AddMerchantCommands(CLI::App& app, Ctl& ctl) {
   });
   auto* account = merchant->add_subcommand("account", "the settlement account");
   account->require_subcommand(1);
-  auto* account_set = account->add_subcommand("set", "change it (an ACTIVE merchant goes back "
-                                                     "to review)");
+  auto* account_set = account->add_subcommand("set",
+                                              "change it (an ACTIVE merchant goes back "
+                                              "to review)");
   account_set->add_option("merchant_id", a->merchant_id)->required();
   account_set->add_option("--kind", a->account_kind, "CORPORATE or PERSONAL")->required();
   account_set->add_option("--bank", a->bank)->required();

@@ -40,12 +40,11 @@ struct TerminalArgs {
 };
 
 void PrintTerminal(const v1::Terminal& t) {
-  std::printf("%s  %-9s %-16s %s/%s  v%s  merchant %s store %s  last check-in %s\n",
-              t.terminal_sn().c_str(), t.status().c_str(), t.type().c_str(), t.vendor().c_str(),
-              t.serial().c_str(), t.client_version().c_str(), t.merchant_id().c_str(),
-              t.store_id().c_str(),
-              t.has_last_check_in_at() ? TimeUtil::ToString(t.last_check_in_at()).c_str()
-                                       : "never");
+  std::printf(
+      "%s  %-9s %-16s %s/%s  v%s  merchant %s store %s  last check-in %s\n",
+      t.terminal_sn().c_str(), t.status().c_str(), t.type().c_str(), t.vendor().c_str(),
+      t.serial().c_str(), t.client_version().c_str(), t.merchant_id().c_str(), t.store_id().c_str(),
+      t.has_last_check_in_at() ? TimeUtil::ToString(t.last_check_in_at()).c_str() : "never");
 }
 
 template <typename Response, typename Call>
@@ -230,8 +229,9 @@ void AddTerminalCommands(CLI::App& app, Ctl& ctl) {
     };
   });
 
-  auto* offline = terminal->add_subcommand("offline", "force one terminal, or all of a merchant's, "
-                                                      "offline");
+  auto* offline = terminal->add_subcommand("offline",
+                                           "force one terminal, or all of a merchant's, "
+                                           "offline");
   offline->add_option("--terminal", a->terminal_sn);
   offline->add_option("--merchant", a->merchant_id);
   offline->add_option("--reason", a->reason)->required();
@@ -250,9 +250,9 @@ void AddTerminalCommands(CLI::App& app, Ctl& ctl) {
     };
   });
   for (const char* name : {"clear", "retire"}) {
-    auto* cmd = terminal->add_subcommand(
-        name, std::string(name) == "clear" ? "let an offline terminal be activated again"
-                                           : "retire a terminal for good");
+    auto* cmd = terminal->add_subcommand(name, std::string(name) == "clear"
+                                                   ? "let an offline terminal be activated again"
+                                                   : "retire a terminal for good");
     cmd->add_option("terminal_sn", a->terminal_sn)->required();
     cmd->add_option("--reason", a->reason);
     const bool clear = std::string(name) == "clear";

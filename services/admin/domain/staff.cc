@@ -10,7 +10,7 @@ using common::InvalidField;
 
 bool IsStaffRole(absl::string_view role) {
   static constexpr std::array<absl::string_view, 5> kRoles = {"admin", "operator", "reviewer",
-                                                             "finance", "auditor"};
+                                                              "finance", "auditor"};
   for (auto r : kRoles) {
     if (r == role) return true;
   }
@@ -25,8 +25,8 @@ absl::Status ValidateNewStaff(const Staff& s) {
     return InvalidField("username", "must start with a lowercase letter");
   }
   for (char c : s.username) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-                    c == '-';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!ok) return InvalidField("username", "may contain only a-z, 0-9, '.', '_' and '-'");
   }
   if (s.display_name.size() > 128) return InvalidField("display_name", "is longer than 128 bytes");

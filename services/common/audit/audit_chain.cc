@@ -39,8 +39,8 @@ bool AuditChainVerifier::Add(const ChainedAuditEntry& e) {
     return false;
   };
   if (e.seq != next_seq_) {
-    return broken(next_seq_, absl::StrCat("entry ", next_seq_, " is missing (next present is ",
-                                          e.seq, ")"));
+    return broken(next_seq_,
+                  absl::StrCat("entry ", next_seq_, " is missing (next present is ", e.seq, ")"));
   }
   if (e.prev_hash != prev_hash_) {
     return broken(e.seq, absl::StrCat("entry ", e.seq, " does not link to entry ", e.seq - 1));

@@ -11,12 +11,12 @@ namespace aggpay::common {
 // the sequence number and hashes.
 struct AuditRecord {
   absl::Time at;
-  std::string actor;       // "staff:alice", "merchant:m_1", "anonymous"
-  std::string role;        // staff role, or the principal kind
-  std::string action;      // the full RPC name, e.g. "/aggpay.v1.AdminService/CreateStaff"
-  std::string target;      // what it acted on, as the handler named it
+  std::string actor;   // "staff:alice", "merchant:m_1", "anonymous"
+  std::string role;    // staff role, or the principal kind
+  std::string action;  // the full RPC name, e.g. "/aggpay.v1.AdminService/CreateStaff"
+  std::string target;  // what it acted on, as the handler named it
   std::string request_id;
-  std::string outcome;     // "OK" or the status code name
+  std::string outcome;  // "OK" or the status code name
   std::string details;
 };
 

@@ -19,7 +19,8 @@ absl::Status GrpcAuditSink::Append(const AuditRecord& r) {
   AddInternalCredential(ctx, internal_secret_);
   aggpay::v1::AppendAuditRequest req;
   auto* e = req.mutable_entry();
-  *e->mutable_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(r.at));
+  *e->mutable_at() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(r.at));
   e->set_actor(r.actor);
   e->set_role(r.role);
   e->set_action(r.action);

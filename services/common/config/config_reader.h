@@ -2,11 +2,11 @@
 
 #include <set>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "yaml-cpp/yaml.h"
 
@@ -24,7 +24,8 @@ class ConfigReader {
   int64_t Int(absl::string_view key, int64_t default_value, int64_t min, int64_t max);
   bool Bool(absl::string_view key, bool default_value);
   absl::Duration Duration(absl::string_view key, absl::Duration default_value);
-  std::vector<std::string> StringList(absl::string_view key, std::vector<std::string> default_value);
+  std::vector<std::string> StringList(absl::string_view key,
+                                      std::vector<std::string> default_value);
   // One of `allowed`.
   std::string Enum(absl::string_view key, absl::string_view default_value,
                    const std::vector<std::string>& allowed);

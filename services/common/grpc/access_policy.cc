@@ -63,8 +63,7 @@ absl::Status Authorize(const aggpay::v1::AccessPolicy& policy, const Principal& 
           absl::StrCat("role \"", p.role, "\" may not call this method"));
     }
   }
-  return absl::PermissionDeniedError(
-      absl::StrCat("a ", p.KindName(), " may not call this method"));
+  return absl::PermissionDeniedError(absl::StrCat("a ", p.KindName(), " may not call this method"));
 }
 
 }  // namespace aggpay::common

@@ -16,10 +16,10 @@ constexpr absl::string_view kAuditTargetKey = "x-aggpay-audit-target";
 constexpr absl::string_view kAuditDetailsKey = "x-aggpay-audit-details";
 
 constexpr absl::string_view kCodeNames[] = {
-    "OK",       "CANCELLED",          "UNKNOWN",   "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-    "NOT_FOUND", "ALREADY_EXISTS",    "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL",
-    "UNAVAILABLE", "DATA_LOSS",       "UNAUTHENTICATED"};
+    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+    "DATA_LOSS", "UNAUTHENTICATED"};
 
 absl::string_view CodeName(int code) {
   return code >= 0 && code < 17 ? kCodeNames[code] : "UNKNOWN";
@@ -33,8 +33,7 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
       : info_(info), deps_(deps), method_(info->method()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (methods->QueryInterceptionHookPoint(
-            InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       OnMetadata(methods->GetRecvInitialMetadata());
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
@@ -51,8 +50,8 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
     md->erase(Ref(kDenialKey));
     const auto get = [&](absl::string_view key) -> absl::string_view {
       auto it = md->find(Ref(key));
-      return it == md->end() ? absl::string_view() : absl::string_view(it->second.data(),
-                                                                     it->second.size());
+      return it == md->end() ? absl::string_view()
+                             : absl::string_view(it->second.data(), it->second.size());
     };
     request_id_ = std::string(get(kRequestIdKey));
     if (request_id_.empty() || request_id_.size() > 128) {
@@ -77,8 +76,7 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
                       absl::string_view authorization) {
     if (policy_ == nullptr) return absl::PermissionDeniedError("unknown method");
     if (!internal.empty()) {
-      if (deps_.internal_secret.empty() ||
-          !ConstantTimeEquals(internal, deps_.internal_secret)) {
+      if (deps_.internal_secret.empty() || !ConstantTimeEquals(internal, deps_.internal_secret)) {
         return absl::UnauthenticatedError("invalid internal credential");
       }
       if (!merchant.empty()) {

@@ -36,8 +36,7 @@ struct AuthInterceptorDeps {
 //     ignore a refusal, replaces its status with the refusal;
 //  3. writes one audit entry for every call of a mutating method, refused calls included;
 //  4. records request counts and latency per method and status code.
-class AuthInterceptorFactory final
-    : public grpc::experimental::ServerInterceptorFactoryInterface {
+class AuthInterceptorFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
   explicit AuthInterceptorFactory(AuthInterceptorDeps deps) : deps_(std::move(deps)) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(

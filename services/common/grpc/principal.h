@@ -1,9 +1,9 @@
 #pragma once
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace grpc {
 class ServerContext;
@@ -48,8 +48,8 @@ std::string CallRequestId(const grpc::ServerContext& context);
 
 // At the top of a handler: binds `principal_or` to the caller, or returns the refusal the
 // interceptor decided on.
-#define AGGPAY_AUTHORIZE(ctx)                                      \
-  auto principal_or = ::aggpay::common::CallPrincipal(*(ctx));     \
+#define AGGPAY_AUTHORIZE(ctx)                                  \
+  auto principal_or = ::aggpay::common::CallPrincipal(*(ctx)); \
   if (!principal_or.ok()) return ::aggpay::common::ToGrpcStatus(principal_or.status())
 
 // Adds the internal credential to an outgoing service-to-service call.

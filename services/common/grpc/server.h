@@ -16,9 +16,9 @@ namespace aggpay::common {
 class GrpcServer {
  public:
   // `listen` is host:port; port 0 picks a free port (see port()).
-  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(const std::string& listen,
-                                                           const std::vector<grpc::Service*>& services,
-                                                           AuthInterceptorDeps deps);
+  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
+      const std::string& listen, const std::vector<grpc::Service*>& services,
+      AuthInterceptorDeps deps);
   int port() const { return port_; }
   grpc::Server& server() { return *server_; }
   void Shutdown();

@@ -35,8 +35,8 @@ absl::StatusOr<Principal> GrpcStaffAuthenticator::Authenticate(absl::string_view
   return p;
 }
 
-CachingStaffAuthenticator::CachingStaffAuthenticator(StaffAuthenticator& inner,
-                                                     const Clock& clock, absl::Duration ttl)
+CachingStaffAuthenticator::CachingStaffAuthenticator(StaffAuthenticator& inner, const Clock& clock,
+                                                     absl::Duration ttl)
     : inner_(inner), clock_(clock), ttl_(ttl) {}
 
 absl::StatusOr<Principal> CachingStaffAuthenticator::Authenticate(absl::string_view token) {

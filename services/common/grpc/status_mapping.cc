@@ -2,8 +2,8 @@
 
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
-#include "services/common/status/field_errors.h"
 #include "services/common/log/logging.h"
+#include "services/common/status/field_errors.h"
 
 namespace aggpay::common {
 

@@ -26,8 +26,9 @@ struct ReadinessCheck {
 // and /metrics (Prometheus text).
 class AdminHttpServer {
  public:
-  static absl::StatusOr<std::unique_ptr<AdminHttpServer>> Start(
-      const std::string& host, int port, Metrics& metrics, std::vector<ReadinessCheck> checks);
+  static absl::StatusOr<std::unique_ptr<AdminHttpServer>> Start(const std::string& host, int port,
+                                                                Metrics& metrics,
+                                                                std::vector<ReadinessCheck> checks);
   ~AdminHttpServer();
   int port() const { return port_; }
   void Stop();

@@ -1,8 +1,8 @@
 #include "services/common/log/log.h"
 
 #include "absl/strings/str_cat.h"
-#include "spdlog/sinks/stdout_sinks.h"
 #include "services/common/log/logging.h"
+#include "spdlog/sinks/stdout_sinks.h"
 
 namespace aggpay::common {
 
@@ -17,9 +17,8 @@ absl::Status InitLogging(const LogOptions& options) {
   spdlog::set_level(level);
   if (options.format == "json") {
     // Messages are escaped by the call sites that log client-controlled text.
-    spdlog::set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","thread":%t,"msg":"%v"})",
-        spdlog::pattern_time_type::utc);
+    spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","thread":%t,"msg":"%v"})",
+                        spdlog::pattern_time_type::utc);
   } else if (options.format == "text") {
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%l%$ %v", spdlog::pattern_time_type::utc);
   } else {

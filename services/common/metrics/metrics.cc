@@ -9,11 +9,10 @@ namespace aggpay::common {
 namespace {
 
 constexpr std::array<absl::string_view, 17> kCodeNames = {
-    "OK",        "CANCELLED",         "UNKNOWN",           "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",   "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-    "UNIMPLEMENTED", "INTERNAL",      "UNAVAILABLE",       "DATA_LOSS",
-    "UNAUTHENTICATED"};
+    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+    "DATA_LOSS", "UNAUTHENTICATED"};
 
 }  // namespace
 
@@ -81,8 +80,8 @@ std::string Metrics::RenderPrometheus() const {
                       absl::StrFormat("%g", kBucketsSeconds[b]), "\"} ", cumulative, "\n");
     }
     cumulative += s->buckets[kBucketsSeconds.size()].load(std::memory_order_relaxed);
-    absl::StrAppend(&out, "aggpay_rpc_latency_seconds_bucket{method=\"", method,
-                    "\",le=\"+Inf\"} ", cumulative, "\n");
+    absl::StrAppend(&out, "aggpay_rpc_latency_seconds_bucket{method=\"", method, "\",le=\"+Inf\"} ",
+                    cumulative, "\n");
     absl::StrAppend(&out, "aggpay_rpc_latency_seconds_sum{method=\"", method, "\"} ",
                     absl::StrFormat("%.6f", s->sum_micros.load() / 1e6), "\n");
     absl::StrAppend(&out, "aggpay_rpc_latency_seconds_count{method=\"", method, "\"} ",

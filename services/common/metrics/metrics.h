@@ -7,8 +7,8 @@
 #include <memory>
 #include <shared_mutex>
 #include <string>
-#include "absl/strings/string_view.h"
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace aggpay::common {

@@ -113,7 +113,8 @@ absl::StatusOr<Money> Money::Parse(absl::string_view decimal, Currency currency,
   }
   const size_t dot = s.find('.');
   absl::string_view whole = s.substr(0, dot);
-  absl::string_view fraction = dot == absl::string_view::npos ? absl::string_view() : s.substr(dot + 1);
+  absl::string_view fraction =
+      dot == absl::string_view::npos ? absl::string_view() : s.substr(dot + 1);
   const auto all_digits = [](absl::string_view p) {
     return std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; });
   };
@@ -122,12 +123,12 @@ absl::StatusOr<Money> Money::Parse(absl::string_view decimal, Currency currency,
     return InvalidField(field, absl::StrCat("\"", decimal, "\" is not a decimal amount"));
   }
   if (static_cast<int>(fraction.size()) > currency.exponent()) {
-    return InvalidField(field, currency.exponent() == 0
-                                   ? absl::StrCat(currency.code(), " has no minor unit; \"",
-                                                  decimal, "\" has a fraction")
-                                   : absl::StrCat("\"", decimal, "\" has more than ",
-                                                  currency.exponent(), " decimal places for ",
-                                                  currency.code()));
+    return InvalidField(
+        field,
+        currency.exponent() == 0
+            ? absl::StrCat(currency.code(), " has no minor unit; \"", decimal, "\" has a fraction")
+            : absl::StrCat("\"", decimal, "\" has more than ", currency.exponent(),
+                           " decimal places for ", currency.code()));
   }
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   int64_t value = 0;

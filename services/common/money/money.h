@@ -4,11 +4,11 @@
 #include <cstdint>
 #include <span>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace aggpay::common {
 
@@ -18,7 +18,8 @@ class Currency {
  public:
   // Looks a code up in the table of supported currencies. INVALID_ARGUMENT naming `field`
   // for an unknown or malformed code.
-  static absl::StatusOr<Currency> Find(absl::string_view code, absl::string_view field = "currency");
+  static absl::StatusOr<Currency> Find(absl::string_view code,
+                                       absl::string_view field = "currency");
 
   absl::string_view code() const { return {code_.data(), 3}; }
   int exponent() const { return exponent_; }
@@ -28,7 +29,8 @@ class Currency {
   friend bool operator==(const Currency& a, const Currency& b) { return a.code_ == b.code_; }
 
  private:
-  constexpr Currency(std::array<char, 3> code, int8_t exponent) : code_(code), exponent_(exponent) {}
+  constexpr Currency(std::array<char, 3> code, int8_t exponent)
+      : code_(code), exponent_(exponent) {}
   friend struct CurrencyTable;
 
   std::array<char, 3> code_;
@@ -78,7 +80,8 @@ inline int64_t MulDivNonNegative(int64_t value, int64_t numerator, int64_t denom
 // An amount of money: an integer count of minor units in one currency. Never a double.
 class Money {
  public:
-  Money(int64_t amount_minor, Currency currency) : amount_minor_(amount_minor), currency_(currency) {}
+  Money(int64_t amount_minor, Currency currency)
+      : amount_minor_(amount_minor), currency_(currency) {}
 
   // From minor units and a currency code.
   static absl::StatusOr<Money> Of(int64_t amount_minor, absl::string_view currency_code);

@@ -85,7 +85,8 @@ absl::StatusOr<MigrationResult> ApplyMigrations(MysqlPool& pool, const std::stri
       sql::Statement* s;
       ~Unlock() {
         try {
-          std::unique_ptr<sql::ResultSet> r(s->executeQuery("SELECT RELEASE_LOCK('aggpay_migrate')"));
+          std::unique_ptr<sql::ResultSet> r(
+              s->executeQuery("SELECT RELEASE_LOCK('aggpay_migrate')"));
         } catch (const sql::SQLException&) {
         }
       }

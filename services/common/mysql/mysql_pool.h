@@ -1,20 +1,20 @@
 #pragma once
 
+#include <cppconn/connection.h>
+#include <cppconn/exception.h>
+
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <type_traits>
 #include <vector>
 
-#include <cppconn/connection.h>
-#include <cppconn/exception.h>
-
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace sql::mysql {

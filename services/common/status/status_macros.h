@@ -4,11 +4,11 @@
 #include "absl/status/statusor.h"
 
 // Propagates a non-OK absl::Status out of the enclosing function.
-#define RETURN_IF_ERROR(expr)                              \
-  do {                                                     \
+#define RETURN_IF_ERROR(expr)                                           \
+  do {                                                                  \
     if (::absl::Status aggpay_status_ = (expr); !aggpay_status_.ok()) { \
-      return aggpay_status_;                               \
-    }                                                      \
+      return aggpay_status_;                                            \
+    }                                                                   \
   } while (false)
 
 #define AGGPAY_CONCAT_INNER(a, b) a##b

@@ -38,9 +38,9 @@ absl::Status CheckRequestShape(const SignedRequest& r, absl::Time now, absl::Dur
   }
   const absl::Duration skew = absl::AbsDuration(now - absl::FromUnixSeconds(seconds));
   if (skew > window) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("timestamp is more than ", absl::ToInt64Seconds(window),
-                     " s away from the server's clock"));
+    return absl::UnauthenticatedError(absl::StrCat("timestamp is more than ",
+                                                   absl::ToInt64Seconds(window),
+                                                   " s away from the server's clock"));
   }
   if (!IsLowerHex(r.body_sha256, 64)) return absl::UnauthenticatedError("malformed body hash");
   if (!IsLowerHex(r.signature, 64)) {
@@ -53,8 +53,7 @@ absl::Status CheckRequestShape(const SignedRequest& r, absl::Time now, absl::Dur
 }
 
 bool SignatureMatches(const SignedRequest& r, const std::string& secret) {
-  return common::ConstantTimeEquals(common::HmacSha256Hex(secret, CanonicalString(r)),
-                                    r.signature);
+  return common::ConstantTimeEquals(common::HmacSha256Hex(secret, CanonicalString(r)), r.signature);
 }
 
 }  // namespace aggpay::merchant

@@ -24,8 +24,7 @@ std::string CanonicalString(const SignedRequest& request);
 
 // Checks the shape of every field and the timestamp window; UNAUTHENTICATED with a message for
 // the merchant otherwise. Nonces: 8 to 64 of [A-Za-z0-9_-].
-absl::Status CheckRequestShape(const SignedRequest& request, absl::Time now,
-                               absl::Duration window);
+absl::Status CheckRequestShape(const SignedRequest& request, absl::Time now, absl::Duration window);
 
 // Whether `signature` is the HMAC of the canonical string under `secret` (constant time).
 bool SignatureMatches(const SignedRequest& request, const std::string& secret);

@@ -1,6 +1,6 @@
-#include "services/admin/domain/staff.h"
-
 #include <gtest/gtest.h>
+
+#include "services/admin/domain/staff.h"
 
 namespace aggpay::admin {
 namespace {

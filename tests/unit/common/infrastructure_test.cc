@@ -100,7 +100,8 @@ TEST(AccessPolicyTest, RolesMerchantsAndInternalCallers) {
   aggpay::v1::AccessPolicy internal;
   internal.set_internal(true);
   EXPECT_EQ(Authorize(internal, staff).code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_TRUE(Authorize(internal, Principal{Principal::Kind::kService, "internal", "", "", ""}).ok());
+  EXPECT_TRUE(
+      Authorize(internal, Principal{Principal::Kind::kService, "internal", "", "", ""}).ok());
   // Admins may call every method open to any staff role, including ones services also call.
   internal.add_roles("finance");
   EXPECT_TRUE(Authorize(internal, staff).ok());

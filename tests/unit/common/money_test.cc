@@ -92,8 +92,8 @@ TEST(MulDivTest, RoundingModesAtTheHalf) {
   EXPECT_EQ(MulDiv(INT64_MAX, 2, 1, RoundingMode::kHalfUp).status().code(),
             absl::StatusCode::kOutOfRange);
   for (int64_t v : {0, 1, 49, 50, 51, 99, 12345, 999999}) {
-    for (auto mode : {RoundingMode::kHalfUp, RoundingMode::kHalfEven, RoundingMode::kDown,
-                      RoundingMode::kUp}) {
+    for (auto mode :
+         {RoundingMode::kHalfUp, RoundingMode::kHalfEven, RoundingMode::kDown, RoundingMode::kUp}) {
       EXPECT_EQ(MulDivNonNegative(v, 3800, 1000000, mode), *MulDiv(v, 3800, 1000000, mode));
     }
   }

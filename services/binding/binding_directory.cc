@@ -1,0 +1,65 @@
+#include "services/binding/binding_directory.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <fstream>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "aggpay/v1/merchant.grpc.pb.h"
+#include "aggpay/v1/terminal.grpc.pb.h"
+#include "services/common/grpc/principal.h"
+#include "services/common/grpc/status_mapping.h"
+
+namespace aggpay::binding {
+namespace {
+
+std::unique_ptr<grpc::ClientContext> Context(const std::string& secret) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  common::AddInternalCredential(*ctx, secret);
+  return ctx;
+}
+
+}  // namespace
+
+absl::StatusOr<MerchantSnapshot> GrpcBindingDirectory::Merchant(const std::string& merchant_id) {
+  auto stub = aggpay::v1::MerchantService::NewStub(merchant_);
+  aggpay::v1::MerchantRef req;
+  req.set_merchant_id(merchant_id);
+  aggpay::v1::MerchantApplication resp;
+  auto ctx = Context(internal_secret_);
+  grpc::Status s = stub->GetApplication(ctx.get(), req, &resp);
+  if (!s.ok()) return common::FromGrpcStatus(s);
+  MerchantSnapshot out{resp.merchant_id(), resp.status(), resp.spec().display_name(),
+                       resp.spec().contact_phone(), {}};
+  for (const auto& sm : resp.sub_merchants()) {
+    out.sub_merchant_ids.emplace_back(sm.channel(), sm.sub_merchant_id());
+  }
+  return out;
+}
+
+absl::StatusOr<TerminalSnapshot> GrpcBindingDirectory::Terminal(const std::string& terminal_sn) {
+  auto stub = aggpay::v1::TerminalService::NewStub(terminal_);
+  aggpay::v1::GetTerminalRequest req;
+  req.set_terminal_sn(terminal_sn);
+  aggpay::v1::Terminal resp;
+  auto ctx = Context(internal_secret_);
+  grpc::Status s = stub->GetTerminal(ctx.get(), req, &resp);
+  if (!s.ok()) return common::FromGrpcStatus(s);
+  TerminalSnapshot out{resp.terminal_sn(), resp.merchant_id(), resp.store_id(), resp.status(), {}};
+  for (const auto& c : resp.capabilities()) out.capabilities.push_back(c);
+  return out;
+}
+
+absl::Status LogFileOtpSender::Send(const std::string& phone, const std::string& message) {
+  static std::mutex mu;
+  std::lock_guard lock(mu);
+  std::ofstream out(path_, std::ios::app);
+  if (!out) return absl::UnavailableError("the SMS log cannot be written");
+  out << absl::FormatTime(absl::Now()) << " " << phone << " " << message << "\n";
+  return absl::OkStatus();
+}
+
+}  // namespace aggpay::binding

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace grpc {
+class Channel;
+}
+
+namespace aggpay::binding {
+
+struct MerchantSnapshot {
+  std::string merchant_id;
+  std::string status;
+  std::string display_name;
+  std::string contact_phone;
+  std::vector<std::pair<std::string, std::string>> sub_merchant_ids;  // channel -> id
+};
+
+struct TerminalSnapshot {
+  std::string terminal_sn;
+  std::string merchant_id;
+  std::string store_id;
+  std::string status;
+  std::vector<std::string> capabilities;
+};
+
+// What the binding service needs from the merchant and terminal services, which own them.
+class BindingDirectory {
+ public:
+  virtual ~BindingDirectory() = default;
+  virtual absl::StatusOr<MerchantSnapshot> Merchant(const std::string& merchant_id) = 0;
+  virtual absl::StatusOr<TerminalSnapshot> Terminal(const std::string& terminal_sn) = 0;
+};
+
+class GrpcBindingDirectory final : public BindingDirectory {
+ public:
+  GrpcBindingDirectory(std::shared_ptr<grpc::Channel> merchant,
+                       std::shared_ptr<grpc::Channel> terminal, std::string internal_secret)
+      : merchant_(std::move(merchant)),
+        terminal_(std::move(terminal)),
+        internal_secret_(std::move(internal_secret)) {}
+  absl::StatusOr<MerchantSnapshot> Merchant(const std::string& merchant_id) override;
+  absl::StatusOr<TerminalSnapshot> Terminal(const std::string& terminal_sn) override;
+
+ private:
+  std::shared_ptr<grpc::Channel> merchant_;
+  std::shared_ptr<grpc::Channel> terminal_;
+  std::string internal_secret_;
+};
+
+// Sends one-time passwords to a merchant's registered phone.
+class OtpSender {
+ public:
+  virtual ~OtpSender() = default;
+  virtual absl::Status Send(const std::string& phone, const std::string& message) = 0;
+};
+
+// Appends each message as a line "<time> <phone> <message>" to a file: the local stack's SMS
+// gateway, which tests read.
+class LogFileOtpSender final : public OtpSender {
+ public:
+  explicit LogFileOtpSender(std::string path) : path_(std::move(path)) {}
+  absl::Status Send(const std::string& phone, const std::string& message) override;
+
+ private:
+  std::string path_;
+};
+
+}  // namespace aggpay::binding

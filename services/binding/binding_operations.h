@@ -1,0 +1,130 @@
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/binding/binding_directory.h"
+#include "services/binding/code_repository.h"
+#include "services/binding/render/qr_render.h"
+#include "services/binding/resolve_cache.h"
+#include "services/common/clock/clock.h"
+#include "services/common/metrics/metrics.h"
+
+namespace aggpay::binding {
+
+struct BindingOptions {
+  // QR content is "<public_base_url>/c/<code_id>".
+  std::string public_base_url = "https://pay.aggpay.local";
+  // Resolves per second per client address, per instance.
+  int64_t resolve_rate_per_second = 50;
+  int64_t resolve_burst = 100;
+};
+
+struct ResetOutcome {
+  CodeRecord old_code;
+  CodeRecord new_code;
+  std::vector<std::string> terminals_holding_old_code;
+};
+
+struct Resolution {
+  ResolveOutcome outcome;
+  CodeView view;  // public: merchant details only when payable
+};
+
+// The binding service's use cases. `merchant_scope` arguments are the calling merchant (empty
+// for staff and services): a merchant only ever reaches its own codes.
+class BindingOperations {
+ public:
+  BindingOperations(CodeRepository& repo, ResolveCache& cache, BindingDirectory& directory,
+                    OtpSender& otp, common::Metrics& metrics, const common::Clock& clock,
+                    BindingOptions options)
+      : repo_(repo),
+        cache_(cache),
+        directory_(directory),
+        otp_(otp),
+        metrics_(metrics),
+        clock_(clock),
+        options_(std::move(options)) {}
+
+  absl::StatusOr<CodeRecord> IssueCode(const std::string& merchant_id, const std::string& store_id,
+                                       const std::string& terminal_sn, const std::string& kind,
+                                       std::optional<std::pair<int64_t, std::string>> amount,
+                                       absl::Duration ttl, const std::string& actor);
+  // `client` is the caller's address, for the rate limit and alerts.
+  absl::StatusOr<Resolution> Resolve(const std::string& scanned, const std::string& client);
+
+  absl::StatusOr<CodeRecord> Get(const std::string& code_id, const std::string& merchant_scope);
+  absl::StatusOr<std::vector<CodeRecord>> List(CodeFilter filter);
+  absl::StatusOr<std::string> Render(const std::string& code_id, const std::string& merchant_scope,
+                                     const RenderOptions& options);
+  absl::StatusOr<std::vector<std::pair<CodeRecord, std::string>>> Backup(
+      const std::string& merchant_id, ImageFormat format);
+
+  absl::StatusOr<CodeRecord> Unbind(const std::string& scanned, const std::string& reason,
+                                    const std::string& actor);
+  absl::StatusOr<ResetOutcome> Reset(const std::string& scanned, const std::string& reason,
+                                     const std::string& mode, absl::Duration grace,
+                                     const std::string& actor, const std::string& merchant_scope);
+  absl::StatusOr<CodeRecord> EndGrace(const std::string& code_id, const std::string& actor,
+                                      const std::string& merchant_scope);
+
+  absl::StatusOr<RequestRecord> RequestReset(const std::string& code_id,
+                                             const std::string& reason, const std::string& mode,
+                                             bool staff_review, const std::string& merchant_scope);
+  absl::StatusOr<ResetOutcome> VerifyReset(const std::string& request_id, const std::string& otp,
+                                           const std::string& merchant_scope,
+                                           const std::string& actor);
+  absl::StatusOr<std::pair<RequestRecord, std::optional<ResetOutcome>>> ReviewReset(
+      const std::string& request_id, bool approve, const std::string& actor);
+  absl::StatusOr<std::vector<RequestRecord>> ListRequests(const std::string& status,
+                                                          const std::string& merchant_id,
+                                                          int limit);
+
+  absl::StatusOr<std::pair<std::vector<AlertRecord>, int64_t>> Alerts(
+      const std::string& merchant_id, int limit);
+  absl::StatusOr<std::vector<HistoryEntry>> History(const std::string& terminal_sn,
+                                                    const std::string& code_id);
+  // The terminal's current code; records that the terminal now holds it.
+  absl::StatusOr<std::optional<CodeRecord>> TerminalCode(const std::string& terminal_sn);
+
+  // Purge hook for the cache: tombstones codes revoked while Redis was unreachable.
+  absl::Status PurgeRevokedWhileRedisWasDown(ResolveCache& cache);
+
+  std::string Url(const std::string& code_id) const;
+  CodeView ViewOf(const CodeRecord& code) const;
+
+ private:
+  absl::Time Now() const;
+  absl::Status AllowResolve(const std::string& client);
+  void RaiseAlert(const CodeView& view, const std::string& client);
+  // Invalidates the code's cached views everywhere; when Redis is unreachable, queues a purge
+  // and waits out the local cache lifetime so no instance can still serve it.
+  void Propagate(const CodeRecord& code);
+  absl::StatusOr<CodeRecord> NewCodeLike(const CodeRecord& old, absl::Time now);
+  absl::StatusOr<ResetOutcome> DoReset(const std::string& code_id, ResetReason reason,
+                                       ResetMode mode, absl::Duration grace,
+                                       const std::string& actor);
+
+  CodeRepository& repo_;
+  ResolveCache& cache_;
+  BindingDirectory& directory_;
+  OtpSender& otp_;
+  common::Metrics& metrics_;
+  const common::Clock& clock_;
+  BindingOptions options_;
+
+  struct Bucket {
+    double tokens = 0;
+    absl::Time at;
+  };
+  std::mutex limiter_mu_;
+  std::unordered_map<std::string, Bucket> buckets_;
+  std::mutex alert_mu_;
+  std::unordered_map<std::string, absl::Time> last_alert_;
+};
+
+}  // namespace aggpay::binding

@@ -1,0 +1,47 @@
+#pragma once
+
+#include "services/binding/code_repository.h"
+#include "services/common/mysql/mysql_pool.h"
+
+namespace aggpay::binding {
+
+class MysqlCodeRepository final : public CodeRepository {
+ public:
+  explicit MysqlCodeRepository(common::MysqlPool& pool) : pool_(pool) {}
+
+  absl::Status Create(const CodeRecord& code, const HistoryEntry& history) override;
+  absl::StatusOr<std::optional<CodeRecord>> Get(const std::string& code_id) override;
+  absl::StatusOr<std::vector<CodeRecord>> List(const CodeFilter& filter) override;
+  absl::StatusOr<std::optional<CodeRecord>> ActiveCodeForTerminal(
+      const std::string& terminal_sn) override;
+  absl::StatusOr<CodeChange> Change(const std::string& code_id, const ChangeDecision& decide,
+                                    absl::Time now) override;
+  absl::Status RecordDelivery(const std::string& terminal_sn, const std::string& code_id,
+                              absl::Time now) override;
+  absl::StatusOr<std::vector<std::string>> TerminalsHolding(const std::string& code_id) override;
+  absl::StatusOr<std::vector<HistoryEntry>> History(const std::string& terminal_sn,
+                                                    const std::string& code_id) override;
+  absl::Status AddAlert(const AlertRecord& alert) override;
+  absl::StatusOr<std::vector<AlertRecord>> ListAlerts(const std::string& merchant_id,
+                                                      int limit) override;
+  absl::StatusOr<int64_t> CountAlerts(const std::string& merchant_id) override;
+  absl::Status CreateRequest(const RequestRecord& request) override;
+  absl::StatusOr<std::optional<RequestRecord>> GetRequest(const std::string& id) override;
+  absl::StatusOr<RequestRecord> UpdateRequest(const std::string& id, const RequestDecision& decide,
+                                              absl::Time now) override;
+  absl::StatusOr<std::vector<RequestRecord>> ListRequests(std::optional<RequestStatus> status,
+                                                          const std::string& merchant_id,
+                                                          int limit) override;
+  absl::Status AddCachePurge(const std::string& code_id, absl::Time now) override;
+  absl::StatusOr<std::vector<std::string>> PendingCachePurges() override;
+  absl::Status DeleteCachePurges(const std::vector<std::string>& code_ids) override;
+
+ private:
+  common::MysqlPool& pool_;
+};
+
+// "wechat=1900000001;alipay=2088..." <-> pairs (ids are [A-Za-z0-9_.-], never ';' or '=').
+std::string EncodeChannelParams(const std::vector<std::pair<std::string, std::string>>& params);
+std::vector<std::pair<std::string, std::string>> DecodeChannelParams(const std::string& text);
+
+}  // namespace aggpay::binding
