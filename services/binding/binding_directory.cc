@@ -32,8 +32,11 @@ absl::StatusOr<MerchantSnapshot> GrpcBindingDirectory::Merchant(const std::strin
   auto ctx = Context(internal_secret_);
   grpc::Status s = stub->GetApplication(ctx.get(), req, &resp);
   if (!s.ok()) return common::FromGrpcStatus(s);
-  MerchantSnapshot out{resp.merchant_id(), resp.status(), resp.spec().display_name(),
-                       resp.spec().contact_phone(), {}};
+  MerchantSnapshot out{resp.merchant_id(),
+                       resp.status(),
+                       resp.spec().display_name(),
+                       resp.spec().contact_phone(),
+                       {}};
   for (const auto& sm : resp.sub_merchants()) {
     out.sub_merchant_ids.emplace_back(sm.channel(), sm.sub_merchant_id());
   }

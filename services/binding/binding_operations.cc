@@ -77,7 +77,8 @@ absl::StatusOr<CodeRecord> BindingOperations::IssueCode(
     if (t.merchant_id != merchant_id || t.store_id != store_id) {
       return InvalidField("terminal_sn", "belongs to another merchant or store");
     }
-    if (t.status == "RETIRED") return common::FailedPreconditionField("terminal_sn", "terminal is RETIRED");
+    if (t.status == "RETIRED")
+      return common::FailedPreconditionField("terminal_sn", "terminal is RETIRED");
     if (kind == CodeKind::kDynamic && !HasCapability(t, "DYNAMIC_CODE")) {
       return common::FailedPreconditionField(
           "kind", "this terminal's client version cannot show dynamic codes");
@@ -85,7 +86,8 @@ absl::StatusOr<CodeRecord> BindingOperations::IssueCode(
   }
   if (kind == CodeKind::kDynamic) {
     if (!amount) return InvalidField("amount", "a dynamic code needs an amount");
-    ASSIGN_OR_RETURN(common::Currency currency, common::Currency::Find(amount->second, "amount.currency"));
+    ASSIGN_OR_RETURN(common::Currency currency,
+                     common::Currency::Find(amount->second, "amount.currency"));
     if (amount->first <= 0) return InvalidField("amount", "must be positive");
     if (ttl == absl::ZeroDuration()) ttl = kDefaultDynamicCodeLifetime;
     RETURN_IF_ERROR(ValidateDynamicLifetime(ttl));
@@ -104,10 +106,12 @@ absl::Status BindingOperations::AllowResolve(const std::string& client) {
   std::lock_guard lock(limiter_mu_);
   const absl::Time now = clock_.Now();
   if (buckets_.size() > 100000) buckets_.clear();
-  auto [it, inserted] = buckets_.try_emplace(client, Bucket{static_cast<double>(options_.resolve_burst), now});
+  auto [it, inserted] =
+      buckets_.try_emplace(client, Bucket{static_cast<double>(options_.resolve_burst), now});
   Bucket& b = it->second;
-  b.tokens = std::min<double>(options_.resolve_burst,
-                              b.tokens + absl::ToDoubleSeconds(now - b.at) * options_.resolve_rate_per_second);
+  b.tokens =
+      std::min<double>(options_.resolve_burst, b.tokens + absl::ToDoubleSeconds(now - b.at) *
+                                                              options_.resolve_rate_per_second);
   b.at = now;
   if (b.tokens < 1) {
     return common::ResourceExhaustedRetryAfter(
@@ -219,9 +223,10 @@ absl::StatusOr<std::vector<std::pair<CodeRecord, std::string>>> BindingOperation
 void BindingOperations::Propagate(const CodeRecord& code) {
   absl::Status s = cache_.Invalidate(code.code_id, ViewOf(code));
   if (s.ok()) return;
-  spdlog::warn("code {} changed but the cache invalidation did not complete ({}); queued a purge "
-               "and waiting out the local cache lifetime",
-               code.code_id, s.message());
+  spdlog::warn(
+      "code {} changed but the cache invalidation did not complete ({}); queued a purge "
+      "and waiting out the local cache lifetime",
+      code.code_id, s.message());
   metrics_.Increment("redis_degraded_total{path=\"invalidate\"}");
   if (absl::Status q = repo_.AddCachePurge(code.code_id, Now()); !q.ok()) {
     spdlog::error("code {}: purge could not be queued: {}", code.code_id, q.message());
@@ -235,18 +240,21 @@ absl::StatusOr<CodeRecord> BindingOperations::Unbind(const std::string& scanned,
                                                      const std::string& actor) {
   ASSIGN_OR_RETURN(std::string code_id, ParseScannedCode(scanned, "scanned"));
   const absl::Time now = Now();
-  auto change = repo_.Change(code_id, [&](const CodeRecord& c) -> absl::StatusOr<CodeChange> {
-    if (c.status != CodeStatus::kActive && c.status != CodeStatus::kGrace) {
-      return common::FailedPreconditionField(
-          "scanned", absl::StrCat("the code is ", CodeStatusName(c.status)));
-    }
-    CodeChange ch{c, std::nullopt, {}};
-    ch.old_code.status = CodeStatus::kUnbound;
-    ch.old_code.valid_until.reset();
-    ch.history.push_back(
-        HistoryEntry{c.code_id, c.merchant_id, c.terminal_sn, "UNBOUND", reason, actor, now});
-    return ch;
-  }, now);
+  auto change = repo_.Change(
+      code_id,
+      [&](const CodeRecord& c) -> absl::StatusOr<CodeChange> {
+        if (c.status != CodeStatus::kActive && c.status != CodeStatus::kGrace) {
+          return common::FailedPreconditionField(
+              "scanned", absl::StrCat("the code is ", CodeStatusName(c.status)));
+        }
+        CodeChange ch{c, std::nullopt, {}};
+        ch.old_code.status = CodeStatus::kUnbound;
+        ch.old_code.valid_until.reset();
+        ch.history.push_back(
+            HistoryEntry{c.code_id, c.merchant_id, c.terminal_sn, "UNBOUND", reason, actor, now});
+        return ch;
+      },
+      now);
   if (absl::IsNotFound(change.status())) return InvalidField("scanned", "no such code");
   RETURN_IF_ERROR(change.status());
   Propagate(change->old_code);
@@ -274,42 +282,46 @@ absl::StatusOr<ResetOutcome> BindingOperations::DoReset(const std::string& code_
     }
   }
   const absl::Time now = Now();
-  auto change = repo_.Change(code_id, [&](const CodeRecord& c) -> absl::StatusOr<CodeChange> {
-    if (c.status != CodeStatus::kActive) {
-      return common::FailedPreconditionField(
-          "code", absl::StrCat("the code is ", CodeStatusName(c.status), ": only an ACTIVE code "
-                               "can be reset"));
-    }
-    if (c.kind != CodeKind::kStatic) {
-      return common::FailedPreconditionField("code", "dynamic codes expire by themselves");
-    }
-    CodeChange ch{c, std::nullopt, {}};
-    CodeRecord fresh = c;
-    fresh.code_id = NewCodeId();
-    fresh.status = CodeStatus::kActive;
-    fresh.display_name = merchant.display_name;
-    fresh.channel_params = merchant.sub_merchant_ids;
-    fresh.valid_until.reset();
-    fresh.replaced_by.clear();
-    fresh.created_at = now;
-    ch.old_code.replaced_by = fresh.code_id;
-    const std::string why = std::string(ResetReasonName(reason));
-    if (mode == ResetMode::kImmediate) {
-      ch.old_code.status = CodeStatus::kRevoked;
-      ch.old_code.valid_until.reset();
-      ch.history.push_back(
-          HistoryEntry{c.code_id, c.merchant_id, c.terminal_sn, "REVOKED", why, actor, now});
-    } else {
-      ch.old_code.status = CodeStatus::kGrace;
-      ch.old_code.valid_until = now + grace;
-      ch.history.push_back(HistoryEntry{c.code_id, c.merchant_id, c.terminal_sn, "GRACE_STARTED",
-                                        why, actor, now});
-    }
-    ch.history.push_back(
-        HistoryEntry{fresh.code_id, c.merchant_id, c.terminal_sn, "RESET", why, actor, now});
-    ch.new_code = fresh;
-    return ch;
-  }, now);
+  auto change = repo_.Change(
+      code_id,
+      [&](const CodeRecord& c) -> absl::StatusOr<CodeChange> {
+        if (c.status != CodeStatus::kActive) {
+          return common::FailedPreconditionField(
+              "code", absl::StrCat("the code is ", CodeStatusName(c.status),
+                                   ": only an ACTIVE code "
+                                   "can be reset"));
+        }
+        if (c.kind != CodeKind::kStatic) {
+          return common::FailedPreconditionField("code", "dynamic codes expire by themselves");
+        }
+        CodeChange ch{c, std::nullopt, {}};
+        CodeRecord fresh = c;
+        fresh.code_id = NewCodeId();
+        fresh.status = CodeStatus::kActive;
+        fresh.display_name = merchant.display_name;
+        fresh.channel_params = merchant.sub_merchant_ids;
+        fresh.valid_until.reset();
+        fresh.replaced_by.clear();
+        fresh.created_at = now;
+        ch.old_code.replaced_by = fresh.code_id;
+        const std::string why = std::string(ResetReasonName(reason));
+        if (mode == ResetMode::kImmediate) {
+          ch.old_code.status = CodeStatus::kRevoked;
+          ch.old_code.valid_until.reset();
+          ch.history.push_back(
+              HistoryEntry{c.code_id, c.merchant_id, c.terminal_sn, "REVOKED", why, actor, now});
+        } else {
+          ch.old_code.status = CodeStatus::kGrace;
+          ch.old_code.valid_until = now + grace;
+          ch.history.push_back(HistoryEntry{c.code_id, c.merchant_id, c.terminal_sn,
+                                            "GRACE_STARTED", why, actor, now});
+        }
+        ch.history.push_back(
+            HistoryEntry{fresh.code_id, c.merchant_id, c.terminal_sn, "RESET", why, actor, now});
+        ch.new_code = fresh;
+        return ch;
+      },
+      now);
   RETURN_IF_ERROR(change.status());
   // Before returning: no instance may resolve the old code as it was.
   Propagate(change->old_code);
@@ -318,12 +330,9 @@ absl::StatusOr<ResetOutcome> BindingOperations::DoReset(const std::string& code_
   return out;
 }
 
-absl::StatusOr<ResetOutcome> BindingOperations::Reset(const std::string& scanned,
-                                                      const std::string& reason_name,
-                                                      const std::string& mode_name,
-                                                      absl::Duration grace,
-                                                      const std::string& actor,
-                                                      const std::string& merchant_scope) {
+absl::StatusOr<ResetOutcome> BindingOperations::Reset(
+    const std::string& scanned, const std::string& reason_name, const std::string& mode_name,
+    absl::Duration grace, const std::string& actor, const std::string& merchant_scope) {
   ASSIGN_OR_RETURN(std::string code_id, ParseScannedCode(scanned));
   ASSIGN_OR_RETURN(ResetReason reason, ParseResetReason(reason_name));
   ASSIGN_OR_RETURN(ResetMode mode, ParseResetMode(mode_name));
@@ -336,18 +345,21 @@ absl::StatusOr<CodeRecord> BindingOperations::EndGrace(const std::string& code_i
                                                        const std::string& merchant_scope) {
   RETURN_IF_ERROR(Get(code_id, merchant_scope).status());
   const absl::Time now = Now();
-  auto change = repo_.Change(code_id, [&](const CodeRecord& c) -> absl::StatusOr<CodeChange> {
-    if (c.status != CodeStatus::kGrace) {
-      return common::FailedPreconditionField(
-          "code_id", absl::StrCat("the code is ", CodeStatusName(c.status), ", not in GRACE"));
-    }
-    CodeChange ch{c, std::nullopt, {}};
-    ch.old_code.status = CodeStatus::kRevoked;
-    ch.old_code.valid_until.reset();
-    ch.history.push_back(HistoryEntry{c.code_id, c.merchant_id, c.terminal_sn, "GRACE_ENDED",
-                                      "ended early", actor, now});
-    return ch;
-  }, now);
+  auto change = repo_.Change(
+      code_id,
+      [&](const CodeRecord& c) -> absl::StatusOr<CodeChange> {
+        if (c.status != CodeStatus::kGrace) {
+          return common::FailedPreconditionField(
+              "code_id", absl::StrCat("the code is ", CodeStatusName(c.status), ", not in GRACE"));
+        }
+        CodeChange ch{c, std::nullopt, {}};
+        ch.old_code.status = CodeStatus::kRevoked;
+        ch.old_code.valid_until.reset();
+        ch.history.push_back(HistoryEntry{c.code_id, c.merchant_id, c.terminal_sn, "GRACE_ENDED",
+                                          "ended early", actor, now});
+        return ch;
+      },
+      now);
   RETURN_IF_ERROR(change.status());
   Propagate(change->old_code);
   return change->old_code;
@@ -363,8 +375,8 @@ absl::StatusOr<RequestRecord> BindingOperations::RequestReset(const std::string&
   ASSIGN_OR_RETURN(ResetMode mode, ParseResetMode(mode_name));
   RETURN_IF_ERROR(CheckModeForReason(reason, mode));
   if (code.status != CodeStatus::kActive) {
-    return common::FailedPreconditionField("code_id", absl::StrCat("the code is ",
-                                                                   CodeStatusName(code.status)));
+    return common::FailedPreconditionField(
+        "code_id", absl::StrCat("the code is ", CodeStatusName(code.status)));
   }
   ASSIGN_OR_RETURN(MerchantSnapshot merchant, directory_.Merchant(code.merchant_id));
   const absl::Time now = Now();
@@ -390,8 +402,8 @@ absl::StatusOr<RequestRecord> BindingOperations::RequestReset(const std::string&
   RETURN_IF_ERROR(repo_.CreateRequest(rec));
   if (!staff_review) {
     RETURN_IF_ERROR(otp_.Send(merchant.contact_phone,
-                              absl::StrCat("[aggpay] code reset ", r.request_id, " one-time password ",
-                                           otp, " (valid 5 minutes)")));
+                              absl::StrCat("[aggpay] code reset ", r.request_id,
+                                           " one-time password ", otp, " (valid 5 minutes)")));
   }
   return rec;
 }
@@ -432,8 +444,8 @@ absl::StatusOr<ResetOutcome> BindingOperations::VerifyReset(const std::string& r
                                               kMaxOtpAttempts - check.attempts, " attempts left"));
   }
   const ResetRequest& r = updated->request;
-  ASSIGN_OR_RETURN(ResetOutcome out, DoReset(r.code_id, r.reason, r.mode, absl::ZeroDuration(),
-                                             actor));
+  ASSIGN_OR_RETURN(ResetOutcome out,
+                   DoReset(r.code_id, r.reason, r.mode, absl::ZeroDuration(), actor));
   (void)repo_.UpdateRequest(
       request_id,
       [&](const RequestRecord& current) -> absl::StatusOr<RequestRecord> {
@@ -445,8 +457,9 @@ absl::StatusOr<ResetOutcome> BindingOperations::VerifyReset(const std::string& r
   return out;
 }
 
-absl::StatusOr<std::pair<RequestRecord, std::optional<ResetOutcome>>> BindingOperations::ReviewReset(
-    const std::string& request_id, bool approve, const std::string& actor) {
+absl::StatusOr<std::pair<RequestRecord, std::optional<ResetOutcome>>>
+BindingOperations::ReviewReset(const std::string& request_id, bool approve,
+                               const std::string& actor) {
   RETURN_IF_ERROR(common::ValidateId(request_id, "request_id"));
   auto updated = repo_.UpdateRequest(
       request_id,

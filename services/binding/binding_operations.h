@@ -72,9 +72,9 @@ class BindingOperations {
   absl::StatusOr<CodeRecord> EndGrace(const std::string& code_id, const std::string& actor,
                                       const std::string& merchant_scope);
 
-  absl::StatusOr<RequestRecord> RequestReset(const std::string& code_id,
-                                             const std::string& reason, const std::string& mode,
-                                             bool staff_review, const std::string& merchant_scope);
+  absl::StatusOr<RequestRecord> RequestReset(const std::string& code_id, const std::string& reason,
+                                             const std::string& mode, bool staff_review,
+                                             const std::string& merchant_scope);
   absl::StatusOr<ResetOutcome> VerifyReset(const std::string& request_id, const std::string& otp,
                                            const std::string& merchant_scope,
                                            const std::string& actor);

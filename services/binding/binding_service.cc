@@ -71,7 +71,8 @@ grpc::Status BindingServiceImpl::IssueCode(grpc::ServerContext* ctx,
                                            v1::CollectionCode* resp) {
   AGGPAY_AUTHORIZE(ctx);
   std::optional<std::pair<int64_t, std::string>> amount;
-  if (req->has_amount()) amount = std::make_pair(req->amount().amount_minor(), req->amount().currency());
+  if (req->has_amount())
+    amount = std::make_pair(req->amount().amount_minor(), req->amount().currency());
   if (req->ttl_seconds() < 0) {
     return ToGrpcStatus(common::InvalidField("ttl_seconds", "must not be negative"));
   }
@@ -165,8 +166,7 @@ grpc::Status BindingServiceImpl::ListCodes(grpc::ServerContext* ctx,
 }
 
 grpc::Status BindingServiceImpl::RenderCode(grpc::ServerContext* ctx,
-                                            const v1::RenderCodeRequest* req,
-                                            v1::CodeImage* resp) {
+                                            const v1::RenderCodeRequest* req, v1::CodeImage* resp) {
   AGGPAY_AUTHORIZE(ctx);
   RenderOptions o;
   if (!req->format().empty()) {
@@ -243,8 +243,9 @@ grpc::Status BindingServiceImpl::ResetCode(grpc::ServerContext* ctx,
   if (req->grace_seconds() < 0) {
     return ToGrpcStatus(common::InvalidField("grace_seconds", "must not be negative"));
   }
-  auto out = ops_.Reset(req->code(), req->reason(), req->mode(), absl::Seconds(req->grace_seconds()),
-                        principal_or->Actor(), Scope(*principal_or));
+  auto out =
+      ops_.Reset(req->code(), req->reason(), req->mode(), absl::Seconds(req->grace_seconds()),
+                 principal_or->Actor(), Scope(*principal_or));
   common::SetAuditTarget(
       *ctx, out.ok() ? absl::StrCat("code:", out->old_code.code_id) : "code:?",
       absl::StrCat("reason=", req->reason(), " mode=", req->mode(),
@@ -254,8 +255,7 @@ grpc::Status BindingServiceImpl::ResetCode(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
-grpc::Status BindingServiceImpl::EndGrace(grpc::ServerContext* ctx,
-                                          const v1::EndGraceRequest* req,
+grpc::Status BindingServiceImpl::EndGrace(grpc::ServerContext* ctx, const v1::EndGraceRequest* req,
                                           v1::CollectionCode* resp) {
   common::SetAuditTarget(*ctx, absl::StrCat("code:", req->code_id()));
   AGGPAY_AUTHORIZE(ctx);
@@ -283,8 +283,8 @@ grpc::Status BindingServiceImpl::VerifyReset(grpc::ServerContext* ctx,
                                              v1::ResetCodeResponse* resp) {
   common::SetAuditTarget(*ctx, absl::StrCat("reset_request:", req->request_id()));
   AGGPAY_AUTHORIZE(ctx);
-  auto out = ops_.VerifyReset(req->request_id(), req->otp(), Scope(*principal_or),
-                              principal_or->Actor());
+  auto out =
+      ops_.VerifyReset(req->request_id(), req->otp(), Scope(*principal_or), principal_or->Actor());
   if (!out.ok()) return ToGrpcStatus(out.status());
   ToProto(*out, resp);
   return grpc::Status::OK;
@@ -306,8 +306,8 @@ grpc::Status BindingServiceImpl::ReviewReset(grpc::ServerContext* ctx,
                                              const v1::ReviewResetRequest* req,
                                              v1::ResetRequestView* resp) {
   common::SetAuditTarget(*ctx, absl::StrCat("reset_request:", req->request_id()),
-                         absl::StrCat(req->approve() ? "approve" : "reject", " reason=",
-                                      req->reason().substr(0, 200)));
+                         absl::StrCat(req->approve() ? "approve" : "reject",
+                                      " reason=", req->reason().substr(0, 200)));
   AGGPAY_AUTHORIZE(ctx);
   auto r = ops_.ReviewReset(req->request_id(), req->approve(), principal_or->Actor());
   if (!r.ok()) return ToGrpcStatus(r.status());

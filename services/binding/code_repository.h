@@ -89,8 +89,7 @@ class CodeRepository {
   virtual absl::Status RecordDelivery(const std::string& terminal_sn, const std::string& code_id,
                                       absl::Time now) = 0;
   // Terminals whose last fetched code is `code_id`.
-  virtual absl::StatusOr<std::vector<std::string>> TerminalsHolding(
-      const std::string& code_id) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> TerminalsHolding(const std::string& code_id) = 0;
   virtual absl::StatusOr<std::vector<HistoryEntry>> History(const std::string& terminal_sn,
                                                             const std::string& code_id) = 0;
 

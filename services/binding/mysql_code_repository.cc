@@ -19,7 +19,9 @@ constexpr const char* kCodeColumns =
     "code_id, kind, status, merchant_id, store_id, terminal_sn, display_name, channel_params, "
     "amount_minor, currency, valid_until, replaced_by, created_at";
 
-std::string Str(sql::ResultSet& rs, int i) { return rs.isNull(i) ? "" : std::string(rs.getString(i)); }
+std::string Str(sql::ResultSet& rs, int i) {
+  return rs.isNull(i) ? "" : std::string(rs.getString(i));
+}
 
 absl::StatusOr<CodeRecord> ReadCode(sql::ResultSet& rs) {
   CodeRecord c;
@@ -53,9 +55,9 @@ void BindNullable(sql::PreparedStatement& st, int i, const std::string& v) {
 }
 
 void InsertCode(sql::Connection& c, const CodeRecord& r, absl::Time now) {
-  std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
-      "INSERT INTO collection_codes (", kCodeColumns,
-      ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
+  std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+      absl::StrCat("INSERT INTO collection_codes (", kCodeColumns,
+                   ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
   st->setString(1, r.code_id);
   st->setString(2, std::string(CodeKindName(r.kind)));
   st->setString(3, std::string(CodeStatusName(r.status)));
@@ -103,7 +105,8 @@ void InsertHistory(sql::Connection& c, const std::vector<HistoryEntry>& entries)
   std::string sql =
       "INSERT INTO code_history (code_id, merchant_id, terminal_sn, event, reason, actor, at) "
       "VALUES ";
-  for (size_t i = 0; i < entries.size(); ++i) sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)";
+  for (size_t i = 0; i < entries.size(); ++i)
+    sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?)";
   std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(sql));
   int i = 1;
   for (const HistoryEntry& e : entries) {
@@ -174,57 +177,62 @@ absl::Status MysqlCodeRepository::Create(const CodeRecord& code, const HistoryEn
 }
 
 absl::StatusOr<std::optional<CodeRecord>> MysqlCodeRepository::Get(const std::string& code_id) {
-  return pool_.Run("get code", [&](sql::Connection& c) -> absl::StatusOr<std::optional<CodeRecord>> {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-        absl::StrCat("SELECT ", kCodeColumns, " FROM collection_codes WHERE code_id = ?")));
-    st->setString(1, code_id);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    if (!rs->next()) return std::optional<CodeRecord>();
-    auto code = ReadCode(*rs);
-    if (!code.ok()) return code.status();
-    return std::optional<CodeRecord>(*std::move(code));
-  });
+  return pool_.Run(
+      "get code", [&](sql::Connection& c) -> absl::StatusOr<std::optional<CodeRecord>> {
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+            absl::StrCat("SELECT ", kCodeColumns, " FROM collection_codes WHERE code_id = ?")));
+        st->setString(1, code_id);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        if (!rs->next()) return std::optional<CodeRecord>();
+        auto code = ReadCode(*rs);
+        if (!code.ok()) return code.status();
+        return std::optional<CodeRecord>(*std::move(code));
+      });
 }
 
 absl::StatusOr<std::vector<CodeRecord>> MysqlCodeRepository::List(const CodeFilter& f) {
-  return pool_.Run("list codes", [&](sql::Connection& c) -> absl::StatusOr<std::vector<CodeRecord>> {
-    std::string sql = absl::StrCat("SELECT ", kCodeColumns,
-                                   " FROM collection_codes WHERE merchant_id = ? AND code_id > ?");
-    if (!f.terminal_sn.empty()) sql += " AND terminal_sn = ?";
-    if (f.status) sql += " AND status = ?";
-    sql += " ORDER BY code_id LIMIT ?";
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(sql));
-    int i = 1;
-    st->setString(i++, f.merchant_id);
-    st->setString(i++, f.after_code_id);
-    if (!f.terminal_sn.empty()) st->setString(i++, f.terminal_sn);
-    if (f.status) st->setString(i++, std::string(CodeStatusName(*f.status)));
-    st->setInt(i, f.limit);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    std::vector<CodeRecord> out;
-    while (rs->next()) {
-      auto code = ReadCode(*rs);
-      if (!code.ok()) return code.status();
-      out.push_back(*std::move(code));
-    }
-    return out;
-  });
+  return pool_.Run(
+      "list codes", [&](sql::Connection& c) -> absl::StatusOr<std::vector<CodeRecord>> {
+        std::string sql =
+            absl::StrCat("SELECT ", kCodeColumns,
+                         " FROM collection_codes WHERE merchant_id = ? AND code_id > ?");
+        if (!f.terminal_sn.empty()) sql += " AND terminal_sn = ?";
+        if (f.status) sql += " AND status = ?";
+        sql += " ORDER BY code_id LIMIT ?";
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(sql));
+        int i = 1;
+        st->setString(i++, f.merchant_id);
+        st->setString(i++, f.after_code_id);
+        if (!f.terminal_sn.empty()) st->setString(i++, f.terminal_sn);
+        if (f.status) st->setString(i++, std::string(CodeStatusName(*f.status)));
+        st->setInt(i, f.limit);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        std::vector<CodeRecord> out;
+        while (rs->next()) {
+          auto code = ReadCode(*rs);
+          if (!code.ok()) return code.status();
+          out.push_back(*std::move(code));
+        }
+        return out;
+      });
 }
 
 absl::StatusOr<std::optional<CodeRecord>> MysqlCodeRepository::ActiveCodeForTerminal(
     const std::string& sn) {
-  return pool_.Run("terminal code", [&](sql::Connection& c) -> absl::StatusOr<std::optional<CodeRecord>> {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
-        "SELECT ", kCodeColumns,
-        " FROM collection_codes WHERE terminal_sn = ? AND status = 'ACTIVE' AND kind = 'STATIC' "
-        "ORDER BY created_at DESC LIMIT 1")));
-    st->setString(1, sn);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    if (!rs->next()) return std::optional<CodeRecord>();
-    auto code = ReadCode(*rs);
-    if (!code.ok()) return code.status();
-    return std::optional<CodeRecord>(*std::move(code));
-  });
+  return pool_.Run(
+      "terminal code", [&](sql::Connection& c) -> absl::StatusOr<std::optional<CodeRecord>> {
+        std::unique_ptr<sql::PreparedStatement> st(
+            c.prepareStatement(absl::StrCat("SELECT ", kCodeColumns,
+                                            " FROM collection_codes WHERE terminal_sn = ? AND "
+                                            "status = 'ACTIVE' AND kind = 'STATIC' "
+                                            "ORDER BY created_at DESC LIMIT 1")));
+        st->setString(1, sn);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        if (!rs->next()) return std::optional<CodeRecord>();
+        auto code = ReadCode(*rs);
+        if (!code.ok()) return code.status();
+        return std::optional<CodeRecord>(*std::move(code));
+      });
 }
 
 absl::StatusOr<CodeChange> MysqlCodeRepository::Change(const std::string& code_id,
@@ -263,34 +271,37 @@ absl::Status MysqlCodeRepository::RecordDelivery(const std::string& sn, const st
 
 absl::StatusOr<std::vector<std::string>> MysqlCodeRepository::TerminalsHolding(
     const std::string& code_id) {
-  return pool_.Run("terminals holding", [&](sql::Connection& c) -> absl::StatusOr<std::vector<std::string>> {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-        "SELECT terminal_sn FROM terminal_code_delivery WHERE code_id = ? ORDER BY terminal_sn"));
-    st->setString(1, code_id);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    std::vector<std::string> out;
-    while (rs->next()) out.emplace_back(rs->getString(1));
-    return out;
-  });
+  return pool_.Run("terminals holding",
+                   [&](sql::Connection& c) -> absl::StatusOr<std::vector<std::string>> {
+                     std::unique_ptr<sql::PreparedStatement> st(
+                         c.prepareStatement("SELECT terminal_sn FROM terminal_code_delivery WHERE "
+                                            "code_id = ? ORDER BY terminal_sn"));
+                     st->setString(1, code_id);
+                     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+                     std::vector<std::string> out;
+                     while (rs->next()) out.emplace_back(rs->getString(1));
+                     return out;
+                   });
 }
 
 absl::StatusOr<std::vector<HistoryEntry>> MysqlCodeRepository::History(const std::string& sn,
                                                                        const std::string& code_id) {
-  return pool_.Run("code history", [&](sql::Connection& c) -> absl::StatusOr<std::vector<HistoryEntry>> {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-        sn.empty() ? "SELECT code_id, merchant_id, terminal_sn, event, reason, actor, at FROM "
-                     "code_history WHERE code_id = ? ORDER BY entry_id LIMIT 1000"
-                   : "SELECT code_id, merchant_id, terminal_sn, event, reason, actor, at FROM "
-                     "code_history WHERE terminal_sn = ? ORDER BY entry_id LIMIT 1000"));
-    st->setString(1, sn.empty() ? code_id : sn);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    std::vector<HistoryEntry> out;
-    while (rs->next()) {
-      out.push_back(HistoryEntry{Str(*rs, 1), Str(*rs, 2), Str(*rs, 3), Str(*rs, 4), Str(*rs, 5),
-                                 Str(*rs, 6), ParseSqlTime(rs->getString(7))});
-    }
-    return out;
-  });
+  return pool_.Run(
+      "code history", [&](sql::Connection& c) -> absl::StatusOr<std::vector<HistoryEntry>> {
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+            sn.empty() ? "SELECT code_id, merchant_id, terminal_sn, event, reason, actor, at FROM "
+                         "code_history WHERE code_id = ? ORDER BY entry_id LIMIT 1000"
+                       : "SELECT code_id, merchant_id, terminal_sn, event, reason, actor, at FROM "
+                         "code_history WHERE terminal_sn = ? ORDER BY entry_id LIMIT 1000"));
+        st->setString(1, sn.empty() ? code_id : sn);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        std::vector<HistoryEntry> out;
+        while (rs->next()) {
+          out.push_back(HistoryEntry{Str(*rs, 1), Str(*rs, 2), Str(*rs, 3), Str(*rs, 4),
+                                     Str(*rs, 5), Str(*rs, 6), ParseSqlTime(rs->getString(7))});
+        }
+        return out;
+      });
 }
 
 absl::Status MysqlCodeRepository::AddAlert(const AlertRecord& a) {
@@ -310,20 +321,21 @@ absl::Status MysqlCodeRepository::AddAlert(const AlertRecord& a) {
 
 absl::StatusOr<std::vector<AlertRecord>> MysqlCodeRepository::ListAlerts(
     const std::string& merchant_id, int limit) {
-  return pool_.Run("list alerts", [&](sql::Connection& c) -> absl::StatusOr<std::vector<AlertRecord>> {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-        "SELECT alert_id, merchant_id, code_id, terminal_sn, client, at FROM code_alerts "
-        "WHERE merchant_id = ? ORDER BY alert_id DESC LIMIT ?"));
-    st->setString(1, merchant_id);
-    st->setInt(2, limit);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    std::vector<AlertRecord> out;
-    while (rs->next()) {
-      out.push_back(AlertRecord{rs->getInt64(1), Str(*rs, 2), Str(*rs, 3), Str(*rs, 4),
-                                Str(*rs, 5), ParseSqlTime(rs->getString(6))});
-    }
-    return out;
-  });
+  return pool_.Run(
+      "list alerts", [&](sql::Connection& c) -> absl::StatusOr<std::vector<AlertRecord>> {
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+            "SELECT alert_id, merchant_id, code_id, terminal_sn, client, at FROM code_alerts "
+            "WHERE merchant_id = ? ORDER BY alert_id DESC LIMIT ?"));
+        st->setString(1, merchant_id);
+        st->setInt(2, limit);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        std::vector<AlertRecord> out;
+        while (rs->next()) {
+          out.push_back(AlertRecord{rs->getInt64(1), Str(*rs, 2), Str(*rs, 3), Str(*rs, 4),
+                                    Str(*rs, 5), ParseSqlTime(rs->getString(6))});
+        }
+        return out;
+      });
 }
 
 absl::StatusOr<int64_t> MysqlCodeRepository::CountAlerts(const std::string& merchant_id) {
@@ -340,9 +352,9 @@ absl::StatusOr<int64_t> MysqlCodeRepository::CountAlerts(const std::string& merc
 absl::Status MysqlCodeRepository::CreateRequest(const RequestRecord& rec) {
   const ResetRequest& r = rec.request;
   return pool_.Run("create reset request", [&](sql::Connection& c) -> absl::Status {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
-        "INSERT INTO code_reset_requests (", kRequestColumns,
-        ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
+    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+        absl::StrCat("INSERT INTO code_reset_requests (", kRequestColumns,
+                     ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
     st->setString(1, r.request_id);
     st->setString(2, r.merchant_id);
     st->setString(3, r.code_id);
@@ -361,70 +373,73 @@ absl::Status MysqlCodeRepository::CreateRequest(const RequestRecord& rec) {
   });
 }
 
-absl::StatusOr<std::optional<RequestRecord>> MysqlCodeRepository::GetRequest(const std::string& id) {
-  return pool_.Run("get reset request",
-                   [&](sql::Connection& c) -> absl::StatusOr<std::optional<RequestRecord>> {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-        absl::StrCat("SELECT ", kRequestColumns, " FROM code_reset_requests WHERE request_id = ?")));
-    st->setString(1, id);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    if (!rs->next()) return std::optional<RequestRecord>();
-    auto r = ReadRequest(*rs);
-    if (!r.ok()) return r.status();
-    return std::optional<RequestRecord>(*std::move(r));
-  });
+absl::StatusOr<std::optional<RequestRecord>> MysqlCodeRepository::GetRequest(
+    const std::string& id) {
+  return pool_.Run(
+      "get reset request", [&](sql::Connection& c) -> absl::StatusOr<std::optional<RequestRecord>> {
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
+            "SELECT ", kRequestColumns, " FROM code_reset_requests WHERE request_id = ?")));
+        st->setString(1, id);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        if (!rs->next()) return std::optional<RequestRecord>();
+        auto r = ReadRequest(*rs);
+        if (!r.ok()) return r.status();
+        return std::optional<RequestRecord>(*std::move(r));
+      });
 }
 
 absl::StatusOr<RequestRecord> MysqlCodeRepository::UpdateRequest(const std::string& id,
                                                                  const RequestDecision& decide,
                                                                  absl::Time now) {
-  return pool_.InTransaction("update reset request",
-                             [&](sql::Connection& c) -> absl::StatusOr<RequestRecord> {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
-        "SELECT ", kRequestColumns, " FROM code_reset_requests WHERE request_id = ? FOR UPDATE")));
-    st->setString(1, id);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    if (!rs->next()) return absl::NotFoundError("reset request not found");
-    auto current = ReadRequest(*rs);
-    if (!current.ok()) return current.status();
-    auto next = decide(*current);
-    if (!next.ok()) return next.status();
-    std::unique_ptr<sql::PreparedStatement> up(c.prepareStatement(
-        "UPDATE code_reset_requests SET status = ?, attempts = ?, new_code_id = ?, "
-        "decided_by = ?, updated_at = ? WHERE request_id = ?"));
-    up->setString(1, std::string(RequestStatusName(next->request.status)));
-    up->setInt(2, next->request.attempts);
-    BindNullable(*up, 3, next->new_code_id);
-    BindNullable(*up, 4, next->decided_by);
-    up->setString(5, FormatSqlTime(now));
-    up->setString(6, id);
-    up->execute();
-    return next;
-  });
+  return pool_.InTransaction(
+      "update reset request", [&](sql::Connection& c) -> absl::StatusOr<RequestRecord> {
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+            absl::StrCat("SELECT ", kRequestColumns,
+                         " FROM code_reset_requests WHERE request_id = ? FOR UPDATE")));
+        st->setString(1, id);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        if (!rs->next()) return absl::NotFoundError("reset request not found");
+        auto current = ReadRequest(*rs);
+        if (!current.ok()) return current.status();
+        auto next = decide(*current);
+        if (!next.ok()) return next.status();
+        std::unique_ptr<sql::PreparedStatement> up(c.prepareStatement(
+            "UPDATE code_reset_requests SET status = ?, attempts = ?, new_code_id = ?, "
+            "decided_by = ?, updated_at = ? WHERE request_id = ?"));
+        up->setString(1, std::string(RequestStatusName(next->request.status)));
+        up->setInt(2, next->request.attempts);
+        BindNullable(*up, 3, next->new_code_id);
+        BindNullable(*up, 4, next->decided_by);
+        up->setString(5, FormatSqlTime(now));
+        up->setString(6, id);
+        up->execute();
+        return next;
+      });
 }
 
 absl::StatusOr<std::vector<RequestRecord>> MysqlCodeRepository::ListRequests(
     std::optional<RequestStatus> status, const std::string& merchant_id, int limit) {
-  return pool_.Run("list reset requests",
-                   [&](sql::Connection& c) -> absl::StatusOr<std::vector<RequestRecord>> {
-    std::string sql = absl::StrCat("SELECT ", kRequestColumns, " FROM code_reset_requests WHERE 1 = 1");
-    if (status) sql += " AND status = ?";
-    if (!merchant_id.empty()) sql += " AND merchant_id = ?";
-    sql += " ORDER BY created_at DESC LIMIT ?";
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(sql));
-    int i = 1;
-    if (status) st->setString(i++, std::string(RequestStatusName(*status)));
-    if (!merchant_id.empty()) st->setString(i++, merchant_id);
-    st->setInt(i, limit);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    std::vector<RequestRecord> out;
-    while (rs->next()) {
-      auto r = ReadRequest(*rs);
-      if (!r.ok()) return r.status();
-      out.push_back(*std::move(r));
-    }
-    return out;
-  });
+  return pool_.Run(
+      "list reset requests", [&](sql::Connection& c) -> absl::StatusOr<std::vector<RequestRecord>> {
+        std::string sql =
+            absl::StrCat("SELECT ", kRequestColumns, " FROM code_reset_requests WHERE 1 = 1");
+        if (status) sql += " AND status = ?";
+        if (!merchant_id.empty()) sql += " AND merchant_id = ?";
+        sql += " ORDER BY created_at DESC LIMIT ?";
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(sql));
+        int i = 1;
+        if (status) st->setString(i++, std::string(RequestStatusName(*status)));
+        if (!merchant_id.empty()) st->setString(i++, merchant_id);
+        st->setInt(i, limit);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        std::vector<RequestRecord> out;
+        while (rs->next()) {
+          auto r = ReadRequest(*rs);
+          if (!r.ok()) return r.status();
+          out.push_back(*std::move(r));
+        }
+        return out;
+      });
 }
 
 absl::Status MysqlCodeRepository::AddCachePurge(const std::string& code_id, absl::Time now) {
@@ -439,14 +454,15 @@ absl::Status MysqlCodeRepository::AddCachePurge(const std::string& code_id, absl
 }
 
 absl::StatusOr<std::vector<std::string>> MysqlCodeRepository::PendingCachePurges() {
-  return pool_.Run("pending cache purges", [&](sql::Connection& c) -> absl::StatusOr<std::vector<std::string>> {
-    std::unique_ptr<sql::Statement> st(c.createStatement());
-    std::unique_ptr<sql::ResultSet> rs(
-        st->executeQuery("SELECT code_id FROM code_cache_purges ORDER BY created_at LIMIT 10000"));
-    std::vector<std::string> out;
-    while (rs->next()) out.emplace_back(rs->getString(1));
-    return out;
-  });
+  return pool_.Run("pending cache purges",
+                   [&](sql::Connection& c) -> absl::StatusOr<std::vector<std::string>> {
+                     std::unique_ptr<sql::Statement> st(c.createStatement());
+                     std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
+                         "SELECT code_id FROM code_cache_purges ORDER BY created_at LIMIT 10000"));
+                     std::vector<std::string> out;
+                     while (rs->next()) out.emplace_back(rs->getString(1));
+                     return out;
+                   });
 }
 
 absl::Status MysqlCodeRepository::DeleteCachePurges(const std::vector<std::string>& ids) {

@@ -113,8 +113,8 @@ absl::Status ResolveCache::Invalidate(const std::string& code_id, const CodeView
     if (n >= *reached) return absl::OkStatus();
     if (absl::Now() >= deadline) {
       metrics_.Increment("code_invalidation_timeouts_total");
-      return absl::UnavailableError(absl::StrCat("only ", n, " of ", *reached,
-                                                 " instances confirmed the invalidation"));
+      return absl::UnavailableError(
+          absl::StrCat("only ", n, " of ", *reached, " instances confirmed the invalidation"));
     }
     absl::SleepFor(absl::Microseconds(500));
   }
@@ -164,8 +164,8 @@ void ResolveCache::Run() {
         }
         break;
       }
-      std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(
-          static_cast<redisReply*>(raw), freeReplyObject);
+      std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(static_cast<redisReply*>(raw),
+                                                                    freeReplyObject);
       if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) continue;
       const std::string payload(reply->element[2]->str, reply->element[2]->len);
       std::vector<std::string> parts = absl::StrSplit(payload, absl::MaxSplits(' ', 1));

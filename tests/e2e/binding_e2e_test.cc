@@ -31,8 +31,8 @@ class BindingE2eTest : public StackTest {
     buf << in.rdbuf();
     const std::string path = absl::StrCat(SharedServers().dir(), "/binding-app.json");
     std::ofstream(path) << buf.str();
-    merchant_ = new std::string(JsonString(AdminCtl("merchant apply -o json --file " + path).out,
-                                           "merchant_id"));
+    merchant_ = new std::string(
+        JsonString(AdminCtl("merchant apply -o json --file " + path).out, "merchant_id"));
     AdminCtl("merchant submit " + *merchant_);
     AdminCtl("merchant review " + *merchant_);
     AdminCtl("merchant approve " + *merchant_);
@@ -49,11 +49,11 @@ class BindingE2eTest : public StackTest {
   }
 
   // A new terminal (8.0.15: skins allowed) with a static code; returns {terminal_sn, code_id}.
-  static std::pair<std::string, std::string> TerminalWithCode(const std::string& serial,
-                                                              const std::string& version = "8.0.15") {
-    CommandResult t = AdminCtl(absl::StrCat("terminal register --merchant ", *merchant_,
-                                            " --store ", *store_, " --type POS --serial ", serial,
-                                            " --vendor sunmi --client-version ", version, " -o json"));
+  static std::pair<std::string, std::string> TerminalWithCode(
+      const std::string& serial, const std::string& version = "8.0.15") {
+    CommandResult t = AdminCtl(absl::StrCat(
+        "terminal register --merchant ", *merchant_, " --store ", *store_, " --type POS --serial ",
+        serial, " --vendor sunmi --client-version ", version, " -o json"));
     const std::string sn = JsonString(t.out, "terminal_sn");
     CommandResult c = AdminCtl(absl::StrCat("code issue --merchant ", *merchant_, " --store ",
                                             *store_, " --terminal ", sn, " -o json"));
@@ -92,8 +92,10 @@ TEST_F(BindingE2eTest, IssuedCodeResolvesOnBothInstancesWithoutPrivateData) {
   EXPECT_EQ(r.out.find("13812345678"), std::string::npos);
   EXPECT_EQ(r.out.find(*merchant_), std::string::npos) << "resolve returns nothing private";
   EXPECT_EQ(Outcome(*second_, code), "PAYABLE");
-  EXPECT_EQ(Outcome(aggpayd(), "not-a-code"), absl::StrCat("ERROR ", grpc::StatusCode::INVALID_ARGUMENT));
-  EXPECT_EQ(Outcome(aggpayd(), std::string(22, 'A')), absl::StrCat("ERROR ", grpc::StatusCode::NOT_FOUND));
+  EXPECT_EQ(Outcome(aggpayd(), "not-a-code"),
+            absl::StrCat("ERROR ", grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_EQ(Outcome(aggpayd(), std::string(22, 'A')),
+            absl::StrCat("ERROR ", grpc::StatusCode::NOT_FOUND));
 }
 
 TEST_F(BindingE2eTest, NoResolveOfTheOldCodeSucceedsAfterAnImmediateResetReturns) {
@@ -136,8 +138,9 @@ TEST_F(BindingE2eTest, NoResolveOfTheOldCodeSucceedsAfterAnImmediateResetReturns
   stop.store(true);
   for (auto& th : threads) th.join();
   ASSERT_EQ(reset.exit_code, 0) << reset.out;
-  std::printf("resolves: %d payable before the reset returned, %d replaced after, %d payable after\n",
-              payable_before.load(), replaced_after.load(), payable_after.load());
+  std::printf(
+      "resolves: %d payable before the reset returned, %d replaced after, %d payable after\n",
+      payable_before.load(), replaced_after.load(), payable_after.load());
   EXPECT_GT(payable_before.load(), 100) << "the resolvers were running before the reset";
   EXPECT_GT(replaced_after.load(), 100) << "and after it";
   EXPECT_EQ(payable_after.load(), 0) << "a resolve of the old code succeeded after the reset";
@@ -183,16 +186,17 @@ TEST_F(BindingE2eTest, ResetReachesTheTerminalAtItsNextCheckIn) {
       << reset.out;
   const std::string new_code = JsonString(reset.out.substr(reset.out.find("new_code")), "code_id");
   absl::SleepFor(absl::Seconds(1));
-  CommandResult in = Ctl("", "terminal check-in " + sn + " --key " +
-                                 JsonString(act.out, "terminal_key") +
-                                 " --client-version 8.0.15 -o json");
+  CommandResult in =
+      Ctl("", "terminal check-in " + sn + " --key " + JsonString(act.out, "terminal_key") +
+                  " --client-version 8.0.15 -o json");
   ASSERT_EQ(in.exit_code, 0) << in.out;
   EXPECT_NE(in.out.find(new_code), std::string::npos) << in.out;
 }
 
 TEST_F(BindingE2eTest, UnbindByScannedUrl) {
   auto [sn, code] = TerminalWithCode("BIND-0005");
-  ASSERT_EQ(AdminCtl("code unbind 'https://old-domain.example/c/" + code + "?src=scan' --reason "
+  ASSERT_EQ(AdminCtl("code unbind 'https://old-domain.example/c/" + code +
+                     "?src=scan' --reason "
                      "'channel change'")
                 .exit_code,
             0);
@@ -227,7 +231,8 @@ TEST_F(BindingE2eTest, RenderedPngDecodesBackToTheUrl) {
                      skinned)
                 .exit_code,
             0);
-  EXPECT_EQ(RunCommand("zbarimg --raw -q " + skinned).out, "https://pay.aggpay.local/c/" + code + "\n");
+  EXPECT_EQ(RunCommand("zbarimg --raw -q " + skinned).out,
+            "https://pay.aggpay.local/c/" + code + "\n");
   // Version 7.0 cannot show skins.
   auto [old_sn, old_code] = TerminalWithCode("BIND-0008", "7.0");
   CommandResult refused = AdminCtl("code render " + old_code + " --skin --out /dev/null");
@@ -263,9 +268,9 @@ TEST_F(BindingE2eTest, MerchantSelfServiceResetWithOneTimePassword) {
   ASSERT_EQ(list.status, 200) << list.body;
   EXPECT_NE(list.body.find(code), std::string::npos);
 
-  HttpResponse req = SignedRequest(gateway.url(), "POST",
-                                   "/v1/merchant/codes/" + code + "/reset-requests",
-                                   R"({"reason":"DEVICE_LOST","mode":"IMMEDIATE"})", k);
+  HttpResponse req =
+      SignedRequest(gateway.url(), "POST", "/v1/merchant/codes/" + code + "/reset-requests",
+                    R"({"reason":"DEVICE_LOST","mode":"IMMEDIATE"})", k);
   ASSERT_EQ(req.status, 200) << req.body;
   const std::string request_id = JsonString(req.body, "request_id");
   EXPECT_EQ(JsonString(req.body, "status"), "PENDING_OTP");
@@ -295,14 +300,15 @@ TEST_F(BindingE2eTest, MerchantSelfServiceResetWithOneTimePassword) {
 
   // Five wrong codes lock a request.
   auto [sn2, code2] = TerminalWithCode("BIND-0010");
-  HttpResponse req2 = SignedRequest(gateway.url(), "POST",
-                                    "/v1/merchant/codes/" + code2 + "/reset-requests",
-                                    R"({"reason":"DEVICE_LOST","mode":"IMMEDIATE"})", k);
+  HttpResponse req2 =
+      SignedRequest(gateway.url(), "POST", "/v1/merchant/codes/" + code2 + "/reset-requests",
+                    R"({"reason":"DEVICE_LOST","mode":"IMMEDIATE"})", k);
   const std::string id2 = JsonString(req2.body, "request_id");
   HttpResponse last;
   for (int i = 0; i < 5; ++i) {
-    last = SignedRequest(gateway.url(), "POST",
-                         "/v1/merchant/code-reset-requests/" + id2 + "/verify", R"({"otp":"12345x"})", k);
+    last =
+        SignedRequest(gateway.url(), "POST", "/v1/merchant/code-reset-requests/" + id2 + "/verify",
+                      R"({"otp":"12345x"})", k);
     if (i < 4) {
       EXPECT_EQ(last.status, 400) << last.body;
     }
@@ -312,21 +318,22 @@ TEST_F(BindingE2eTest, MerchantSelfServiceResetWithOneTimePassword) {
   EXPECT_EQ(Outcome(aggpayd(), code2), "PAYABLE");
 
   // Staff review is the fallback.
-  HttpResponse review_req = SignedRequest(
-      gateway.url(), "POST", "/v1/merchant/codes/" + code2 + "/reset-requests",
-      R"({"reason":"ACCOUNT_BANNED","mode":"IMMEDIATE","staff_review":true})", k);
+  HttpResponse review_req =
+      SignedRequest(gateway.url(), "POST", "/v1/merchant/codes/" + code2 + "/reset-requests",
+                    R"({"reason":"ACCOUNT_BANNED","mode":"IMMEDIATE","staff_review":true})", k);
   const std::string id3 = JsonString(review_req.body, "request_id");
   EXPECT_EQ(JsonString(review_req.body, "status"), "PENDING_REVIEW");
   CommandResult pending = AdminCtl("code requests --status PENDING_REVIEW -o json");
   EXPECT_NE(pending.out.find(id3), std::string::npos);
-  CommandResult approved = AdminCtl("code review " + id3 + " --approve --reason 'checked by phone' -o json");
+  CommandResult approved =
+      AdminCtl("code review " + id3 + " --approve --reason 'checked by phone' -o json");
   ASSERT_EQ(approved.exit_code, 0) << approved.out;
   EXPECT_EQ(JsonString(approved.out, "status"), "COMPLETED");
   EXPECT_EQ(Outcome(aggpayd(), code2), "REPLACED");
 
   // Another merchant's code is not found.
-  HttpResponse foreign = SignedRequest(gateway.url(), "GET",
-                                       "/v1/merchant/codes/" + std::string(22, 'B') + "/image", "", k);
+  HttpResponse foreign = SignedRequest(
+      gateway.url(), "GET", "/v1/merchant/codes/" + std::string(22, 'B') + "/image", "", k);
   EXPECT_EQ(foreign.status, 404);
   HttpResponse alerts = SignedRequest(gateway.url(), "GET", "/v1/merchant/code-alerts", "", k);
   EXPECT_EQ(alerts.status, 200) << alerts.body;
