@@ -13,23 +13,12 @@
 #include "services/common/grpc/status_mapping.h"
 
 namespace aggpay::binding {
-namespace {
-
-std::unique_ptr<grpc::ClientContext> Context(const std::string& secret) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  common::AddInternalCredential(*ctx, secret);
-  return ctx;
-}
-
-}  // namespace
-
 absl::StatusOr<MerchantSnapshot> GrpcBindingDirectory::Merchant(const std::string& merchant_id) {
   auto stub = aggpay::v1::MerchantService::NewStub(merchant_);
   aggpay::v1::MerchantRef req;
   req.set_merchant_id(merchant_id);
   aggpay::v1::MerchantApplication resp;
-  auto ctx = Context(internal_secret_);
+  auto ctx = common::InternalContext(internal_secret_);
   grpc::Status s = stub->GetApplication(ctx.get(), req, &resp);
   if (!s.ok()) return common::FromGrpcStatus(s);
   MerchantSnapshot out{resp.merchant_id(),
@@ -48,7 +37,7 @@ absl::StatusOr<TerminalSnapshot> GrpcBindingDirectory::Terminal(const std::strin
   aggpay::v1::GetTerminalRequest req;
   req.set_terminal_sn(terminal_sn);
   aggpay::v1::Terminal resp;
-  auto ctx = Context(internal_secret_);
+  auto ctx = common::InternalContext(internal_secret_);
   grpc::Status s = stub->GetTerminal(ctx.get(), req, &resp);
   if (!s.ok()) return common::FromGrpcStatus(s);
   TerminalSnapshot out{resp.terminal_sn(), resp.merchant_id(), resp.store_id(), resp.status(), {}};

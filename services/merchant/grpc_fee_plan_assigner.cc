@@ -11,14 +11,12 @@ namespace aggpay::merchant {
 absl::Status GrpcFeePlanAssigner::AssignPlan(const std::string& merchant_id,
                                              const std::string& plan_id) {
   auto stub = aggpay::v1::FeeService::NewStub(fee_);
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  common::AddInternalCredential(ctx, internal_secret_);
+  auto ctx = common::InternalContext(internal_secret_);
   aggpay::v1::AssignPlanRequest req;
   req.set_merchant_id(merchant_id);
   req.set_plan_id(plan_id);
   aggpay::v1::PlanAssignment resp;
-  return common::FromGrpcStatus(stub->AssignPlan(&ctx, req, &resp));
+  return common::FromGrpcStatus(stub->AssignPlan(ctx.get(), req, &resp));
 }
 
 }  // namespace aggpay::merchant

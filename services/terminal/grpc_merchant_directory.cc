@@ -8,23 +8,12 @@
 #include "services/terminal/merchant_directory.h"
 
 namespace aggpay::terminal {
-namespace {
-
-std::unique_ptr<grpc::ClientContext> Context(const std::string& secret) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  common::AddInternalCredential(*ctx, secret);
-  return ctx;
-}
-
-}  // namespace
-
 absl::StatusOr<MerchantInfo> GrpcMerchantDirectory::GetMerchant(const std::string& merchant_id) {
   auto stub = aggpay::v1::MerchantService::NewStub(merchant_);
   aggpay::v1::GetMerchantRequest req;
   req.set_merchant_id(merchant_id);
   aggpay::v1::Merchant resp;
-  auto ctx = Context(internal_secret_);
+  auto ctx = common::InternalContext(internal_secret_);
   grpc::Status s = stub->GetMerchant(ctx.get(), req, &resp);
   if (!s.ok()) return common::FromGrpcStatus(s);
   return MerchantInfo{resp.merchant_id(), resp.status(), resp.time_zone()};
@@ -36,7 +25,7 @@ absl::Status GrpcMerchantDirectory::CheckStore(const std::string& merchant_id,
   aggpay::v1::MerchantRef req;
   req.set_merchant_id(merchant_id);
   aggpay::v1::ListStoresResponse resp;
-  auto ctx = Context(internal_secret_);
+  auto ctx = common::InternalContext(internal_secret_);
   grpc::Status s = stub->ListStores(ctx.get(), req, &resp);
   if (!s.ok()) return common::FromGrpcStatus(s);
   for (const auto& store : resp.stores()) {
@@ -50,7 +39,7 @@ absl::StatusOr<std::string> GrpcCodeSource::CurrentCodeUrl(const std::string& te
   aggpay::v1::TerminalCodeRequest req;
   req.set_terminal_sn(terminal_sn);
   aggpay::v1::TerminalCodeResponse resp;
-  auto ctx = Context(internal_secret_);
+  auto ctx = common::InternalContext(internal_secret_);
   grpc::Status s = stub->TerminalCode(ctx.get(), req, &resp);
   if (!s.ok()) return common::FromGrpcStatus(s);
   return resp.url();

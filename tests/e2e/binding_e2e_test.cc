@@ -26,20 +26,8 @@ class BindingE2eTest : public StackTest {
   static void SetUpTestSuite() {
     StackTest::SetUpTestSuite();
     second_ = new AggpaydProcess(SharedServers(), db());
-    std::ifstream in(SourceDir() + "/docs/examples/application.json");
-    std::stringstream buf;
-    buf << in.rdbuf();
-    const std::string path = absl::StrCat(SharedServers().dir(), "/binding-app.json");
-    std::ofstream(path) << buf.str();
-    merchant_ = new std::string(
-        JsonString(AdminCtl("merchant apply -o json --file " + path).out, "merchant_id"));
-    AdminCtl("merchant submit " + *merchant_);
-    AdminCtl("merchant review " + *merchant_);
-    AdminCtl("merchant approve " + *merchant_);
-    store_ = new std::string(JsonString(
-        AdminCtl("merchant store create " + *merchant_ + " --name Front --address 'No. 1' -o json")
-            .out,
-        "store_id"));
+    merchant_ = new std::string(OnboardMerchant("BINDING_E2E"));
+    store_ = new std::string(CreateStore(*merchant_));
   }
   static void TearDownTestSuite() {
     delete second_;

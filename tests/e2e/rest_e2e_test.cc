@@ -35,23 +35,6 @@ class RestE2eTest : public StackTest {
     StackTest::TearDownTestSuite();
   }
 
-  // Applies, reviews and approves a merchant as staff do; returns its id.
-  static std::string OnboardMerchant(const std::string& code, const std::string& plan_kind) {
-    std::ifstream in(SourceDir() + "/docs/examples/application.json");
-    std::stringstream buf;
-    buf << in.rdbuf();
-    const std::string path = absl::StrCat(SharedServers().dir(), "/", code, ".json");
-    std::ofstream(path) << absl::StrReplaceAll(
-        buf.str(), {{"APPLY_20261126_0001", code}, {"BANK_AFFILIATED", plan_kind}});
-    CommandResult applied = AdminCtl("merchant apply -o json --file " + path);
-    const std::string id = JsonString(applied.out, "merchant_id");
-    EXPECT_FALSE(id.empty()) << applied.out;
-    EXPECT_EQ(AdminCtl("merchant submit " + id).exit_code, 0);
-    EXPECT_EQ(AdminCtl("merchant review " + id).exit_code, 0);
-    CommandResult approved = AdminCtl("merchant approve " + id + " -o json");
-    EXPECT_EQ(JsonString(approved.out, "status"), "ACTIVE") << approved.out;
-    return id;
-  }
   static MerchantKey CreateKey(const std::string& merchant_id) {
     CommandResult key = AdminCtl("merchant key create " + merchant_id + " -o json");
     return MerchantKey{JsonString(key.out, "key_id"), JsonString(key.out, "secret")};

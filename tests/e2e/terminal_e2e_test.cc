@@ -19,20 +19,8 @@ class TerminalE2eTest : public StackTest {
  protected:
   static void SetUpTestSuite() {
     StackTest::SetUpTestSuite();
-    std::ifstream in(SourceDir() + "/docs/examples/application.json");
-    std::stringstream buf;
-    buf << in.rdbuf();
-    const std::string path = absl::StrCat(SharedServers().dir(), "/term-app.json");
-    std::ofstream(path) << buf.str();
-    merchant_ = new std::string(
-        JsonString(AdminCtl("merchant apply -o json --file " + path).out, "merchant_id"));
-    AdminCtl("merchant submit " + *merchant_);
-    AdminCtl("merchant review " + *merchant_);
-    AdminCtl("merchant approve " + *merchant_);
-    store_ = new std::string(JsonString(
-        AdminCtl("merchant store create " + *merchant_ + " --name Front --address 'No. 1' -o json")
-            .out,
-        "store_id"));
+    merchant_ = new std::string(OnboardMerchant("TERM_E2E"));
+    store_ = new std::string(CreateStore(*merchant_));
     operator_ = new std::string(StaffToken("terry", "operator"));
   }
   static void TearDownTestSuite() {

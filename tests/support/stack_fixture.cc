@@ -1,6 +1,10 @@
 #include "tests/support/stack_fixture.h"
 
+#include <fstream>
+#include <sstream>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 
 namespace aggpay::testing {
 
@@ -33,6 +37,31 @@ std::string StackTest::StaffToken(const std::string& username, const std::string
       AdminCtl(absl::StrCat("token issue ", JsonString(created.out, "staff_id"), " -o json"));
   EXPECT_EQ(token.exit_code, 0) << token.out;
   return JsonString(token.out, "token");
+}
+
+std::string StackTest::OnboardMerchant(const std::string& business_code,
+                                       const std::string& plan_kind) {
+  std::ifstream in(SourceDir() + "/docs/examples/application.json");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const std::string path = absl::StrCat(SharedServers().dir(), "/", business_code, ".json");
+  std::ofstream(path) << absl::StrReplaceAll(
+      buf.str(), {{"APPLY_20261126_0001", business_code}, {"BANK_AFFILIATED", plan_kind}});
+  CommandResult applied = AdminCtl("merchant apply -o json --file " + path);
+  const std::string id = JsonString(applied.out, "merchant_id");
+  EXPECT_FALSE(id.empty()) << applied.out;
+  EXPECT_EQ(AdminCtl("merchant submit " + id).exit_code, 0);
+  EXPECT_EQ(AdminCtl("merchant review " + id).exit_code, 0);
+  CommandResult approved = AdminCtl("merchant approve " + id + " -o json");
+  EXPECT_EQ(JsonString(approved.out, "status"), "ACTIVE") << approved.out;
+  return id;
+}
+
+std::string StackTest::CreateStore(const std::string& merchant_id) {
+  CommandResult store = AdminCtl("merchant store create " + merchant_id +
+                                 " --name Front --address 'No. 1' -o json");
+  EXPECT_EQ(store.exit_code, 0) << store.out;
+  return JsonString(store.out, "store_id");
 }
 
 std::string JsonString(const std::string& json, const std::string& key) {

@@ -21,6 +21,13 @@ class StackTest : public ::testing::Test {
   // Creates a staff account with `role` and returns a bearer token for it.
   static std::string StaffToken(const std::string& username, const std::string& role);
 
+  // Applies (docs/examples/application.json under `business_code`), reviews and approves a
+  // merchant as staff do; returns its id.
+  static std::string OnboardMerchant(const std::string& business_code,
+                                     const std::string& plan_kind = "BANK_AFFILIATED");
+  // A store for the merchant; returns its id.
+  static std::string CreateStore(const std::string& merchant_id);
+
   static const std::string& admin_token() { return *admin_token_; }
   static AggpaydProcess& aggpayd() { return *aggpayd_; }
   static const common::MysqlOptions& db() { return *db_; }

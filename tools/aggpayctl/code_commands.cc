@@ -62,15 +62,6 @@ void PrintRequest(const v1::ResetRequestView& r) {
               r.new_code_id().c_str());
 }
 
-template <typename Response, typename Call>
-int RunCall(Ctl& ctl, Call call, void (*text)(const Response&)) {
-  Response resp;
-  auto ctx = ctl.Context();
-  grpc::Status s = call(ctx.get(), &resp);
-  if (!s.ok()) return PrintError(s);
-  return Print(ctl, resp, [&] { text(resp); });
-}
-
 }  // namespace
 
 void AddCodeCommands(CLI::App& app, Ctl& ctl) {

@@ -33,6 +33,16 @@ int Print(const Ctl& ctl, const google::protobuf::Message& message,
 int PrintError(const grpc::Status& status);
 std::string ToJson(const google::protobuf::Message& message);
 
+// Runs one RPC `call(context, &response)` with the staff token and prints the response.
+template <typename Response, typename Call>
+int RunCall(Ctl& ctl, Call call, void (*text)(const Response&)) {
+  Response resp;
+  auto ctx = ctl.Context();
+  grpc::Status s = call(ctx.get(), &resp);
+  if (!s.ok()) return PrintError(s);
+  return Print(ctl, resp, [&] { text(resp); });
+}
+
 void AddAdminCommands(CLI::App& app, Ctl& ctl);
 void AddFeeCommands(CLI::App& app, Ctl& ctl);
 void AddMerchantCommands(CLI::App& app, Ctl& ctl);

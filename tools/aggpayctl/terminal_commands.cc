@@ -47,15 +47,6 @@ void PrintTerminal(const v1::Terminal& t) {
       t.has_last_check_in_at() ? TimeUtil::ToString(t.last_check_in_at()).c_str() : "never");
 }
 
-template <typename Response, typename Call>
-int RunCall(Ctl& ctl, Call call, void (*text)(const Response&)) {
-  Response resp;
-  auto ctx = ctl.Context();
-  grpc::Status s = call(ctx.get(), &resp);
-  if (!s.ok()) return PrintError(s);
-  return Print(ctl, resp, [&] { text(resp); });
-}
-
 }  // namespace
 
 void AddTerminalCommands(CLI::App& app, Ctl& ctl) {

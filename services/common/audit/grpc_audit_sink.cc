@@ -14,9 +14,7 @@ GrpcAuditSink::GrpcAuditSink(std::shared_ptr<grpc::Channel> admin, std::string i
 
 absl::Status GrpcAuditSink::Append(const AuditRecord& r) {
   auto stub = aggpay::v1::AdminService::NewStub(admin_);
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  AddInternalCredential(ctx, internal_secret_);
+  auto ctx = InternalContext(internal_secret_);
   aggpay::v1::AppendAuditRequest req;
   auto* e = req.mutable_entry();
   *e->mutable_at() =
@@ -29,7 +27,7 @@ absl::Status GrpcAuditSink::Append(const AuditRecord& r) {
   e->set_outcome(r.outcome);
   e->set_details(r.details);
   aggpay::v1::AppendAuditResponse resp;
-  return FromGrpcStatus(stub->AppendAudit(&ctx, req, &resp));
+  return FromGrpcStatus(stub->AppendAudit(ctx.get(), req, &resp));
 }
 
 }  // namespace aggpay::common

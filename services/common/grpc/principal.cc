@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/time/clock.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/common/crypto/crypto.h"
@@ -95,6 +96,14 @@ std::string CallRequestId(const grpc::ServerContext& context) {
 
 void AddInternalCredential(grpc::ClientContext& context, const std::string& secret) {
   context.AddMetadata(std::string(kInternalKey), secret);
+}
+
+std::unique_ptr<grpc::ClientContext> InternalContext(const std::string& secret,
+                                                     absl::Duration timeout) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  AddInternalCredential(*ctx, secret);
+  return ctx;
 }
 
 }  // namespace aggpay::common

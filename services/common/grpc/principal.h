@@ -1,8 +1,10 @@
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "absl/strings/string_view.h"
 
 namespace grpc {
@@ -54,6 +56,9 @@ std::string CallRequestId(const grpc::ServerContext& context);
 
 // Adds the internal credential to an outgoing service-to-service call.
 void AddInternalCredential(grpc::ClientContext& context, const std::string& secret);
+// A client context for a call to another aggpay service: internal credential and a deadline.
+std::unique_ptr<grpc::ClientContext> InternalContext(const std::string& secret,
+                                                     absl::Duration timeout = absl::Seconds(5));
 
 }  // namespace aggpay::common
 

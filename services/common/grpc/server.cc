@@ -5,6 +5,7 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace aggpay::common {
 
@@ -28,7 +29,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
 }
 
 void GrpcServer::Shutdown() {
-  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
 }
 
 void GrpcServer::Wait() { server_->Wait(); }

@@ -14,13 +14,11 @@ GrpcStaffAuthenticator::GrpcStaffAuthenticator(std::shared_ptr<grpc::Channel> ad
 
 absl::StatusOr<Principal> GrpcStaffAuthenticator::Authenticate(absl::string_view token) {
   auto stub = aggpay::v1::AdminService::NewStub(admin_);
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
-  AddInternalCredential(ctx, internal_secret_);
+  auto ctx = InternalContext(internal_secret_, absl::Seconds(2));
   aggpay::v1::AuthenticateRequest req;
   req.set_token(std::string(token));
   aggpay::v1::Principal resp;
-  grpc::Status status = stub->Authenticate(&ctx, req, &resp);
+  grpc::Status status = stub->Authenticate(ctx.get(), req, &resp);
   if (!status.ok()) {
     if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
       return absl::UnauthenticatedError(status.error_message());

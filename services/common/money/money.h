@@ -77,7 +77,7 @@ inline int64_t MulDivNonNegative(int64_t value, int64_t numerator, int64_t denom
   return quotient;
 }
 
-// An amount of money: an integer count of minor units in one currency. Never a double.
+// An amount of money: an integer count of minor units in one currency. Never floating point.
 class Money {
  public:
   Money(int64_t amount_minor, Currency currency)
