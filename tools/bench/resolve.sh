@@ -30,7 +30,7 @@ http_listen: 127.0.0.1:$HTTP_PORT
 migrations_dir: $ROOT/sql/migrations
 mysql: {port: $MYSQL_PORT, database: bench, pool_size: 8}
 redis: {port: $REDIS_PORT}
-binding: {resolve_rate_per_second: 10000000, resolve_burst: 10000000, sms_log: $DIR/sms.log}
+binding: {resolve_rate_per_second: 1000000, resolve_burst: 1000000, sms_log: $DIR/sms.log}
 log: {level: warn}
 YAML
 "$BUILD/services/aggpayd/aggpayd" --config "$DIR/aggpayd.yaml" migrate >/dev/null
