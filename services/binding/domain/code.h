@@ -43,13 +43,13 @@ absl::string_view CodeStatusName(CodeStatus status);
 absl::StatusOr<CodeStatus> ParseCodeStatus(absl::string_view name,
                                            absl::string_view field = "status");
 
-// A code id is 128 random bits in URL-safe base64 without padding: exactly 22 characters of
-// [A-Za-z0-9_-]. It is the only secret in the QR content, so it must be unguessable.
+// A code id is 132 random bits in URL-safe base64, never starting with '-': exactly 22
+// characters of [A-Za-z0-9_-]. It is the only secret in the QR content, so it must be unguessable.
 inline constexpr size_t kCodeIdLength = 22;
 std::string NewCodeId();
 // Exactly kCodeIdLength characters of [A-Za-z0-9_-], else INVALID_ARGUMENT naming `field`.
-// Only the shape is checked: an id that NewCodeId could never produce (its last character
-// carries 2 bits) passes here and is simply not found.
+// Only the shape is checked: an id that NewCodeId could never produce (one starting with '-')
+// passes here and is simply not found.
 absl::Status ValidateCodeId(absl::string_view id, absl::string_view field = "code_id");
 
 // The QR content: `public_base_url` without its trailing slashes, then "/c/", then the id.
