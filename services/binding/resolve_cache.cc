@@ -2,6 +2,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/common/crypto/crypto.h"
@@ -109,7 +110,7 @@ absl::Status ResolveCache::Invalidate(const std::string& code_id, const CodeView
     auto acks = redis_.Get(AckKey(message_id));
     if (!acks.ok()) return acks.status();
     int64_t n = 0;
-    if (acks->has_value()) n = std::stoll(**acks);
+    if (acks->has_value() && !absl::SimpleAtoi(**acks, &n)) n = 0;
     if (n >= *reached) return absl::OkStatus();
     if (absl::Now() >= deadline) {
       metrics_.Increment("code_invalidation_timeouts_total");
@@ -166,7 +167,13 @@ void ResolveCache::Run() {
       }
       std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(static_cast<redisReply*>(raw),
                                                                     freeReplyObject);
-      if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) continue;
+      // Only ["message", channel, payload] carries an invalidation.
+      if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
+          reply->element[0]->type != REDIS_REPLY_STRING ||
+          reply->element[2]->type != REDIS_REPLY_STRING ||
+          absl::string_view(reply->element[0]->str, reply->element[0]->len) != "message") {
+        continue;
+      }
       const std::string payload(reply->element[2]->str, reply->element[2]->len);
       std::vector<std::string> parts = absl::StrSplit(payload, absl::MaxSplits(' ', 1));
       if (parts.size() != 2) continue;

@@ -70,11 +70,20 @@ TestServers::TestServers() {
   std::snprintf(tmpl.data(), tmpl.size(), "/tmp/aggpay-test-XXXXXX");
   if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl.data();
-  mysql_port_ = FreePort();
-  redis_port_ = FreePort();
-  MustRun(absl::StrCat("AGGPAY_MYSQL_PASSWORD=aggpay bash ", Script(), " start-mysql ", dir_, " ",
-                       mysql_port_));
-  StartRedis();
+  // A free port can be taken by a concurrently starting test binary: try again with others.
+  for (int attempt = 1;; ++attempt) {
+    mysql_port_ = FreePort();
+    redis_port_ = FreePort();
+    try {
+      MustRun(absl::StrCat("AGGPAY_MYSQL_PASSWORD=aggpay bash ", Script(), " start-mysql ", dir_,
+                           " ", mysql_port_));
+      StartRedis();
+      return;
+    } catch (const std::runtime_error&) {
+      RunCommand(absl::StrCat("bash ", Script(), " stop ", dir_, " >/dev/null 2>&1"));
+      if (attempt == 3) throw;
+    }
+  }
 }
 
 TestServers::~TestServers() {

@@ -33,14 +33,18 @@ start_mysql() {
     --innodb-flush-log-at-trx-commit=2 --max-connections=500 --character-set-server=utf8mb4 \
     --collation-server=utf8mb4_bin --default-time-zone=+00:00 \
     --log-error="$dir/mysql.err" >/dev/null 2>&1 &
-  for _ in $(seq 1 200); do
-    if mariadb --no-defaults -h127.0.0.1 -P"$port" -uroot -e 'SELECT 1' >/dev/null 2>&1; then
-      mariadb --no-defaults -h127.0.0.1 -P"$port" -uroot -e \
+  local pid=$!
+  # Up to a minute: on a loaded 2-core machine the first start of a fresh data directory is slow.
+  for _ in $(seq 1 600); do
+    # Ask through this instance's own socket: another server on the same port must not count.
+    if mariadb --no-defaults -S "$dir/mysql.sock" -uroot -e 'SELECT 1' >/dev/null 2>&1; then
+      mariadb --no-defaults -S "$dir/mysql.sock" -uroot -e \
         "CREATE USER IF NOT EXISTS 'aggpay'@'127.0.0.1' IDENTIFIED BY '${AGGPAY_MYSQL_PASSWORD:-aggpay}';
          CREATE USER IF NOT EXISTS 'aggpay'@'localhost' IDENTIFIED BY '${AGGPAY_MYSQL_PASSWORD:-aggpay}';
          GRANT ALL ON *.* TO 'aggpay'@'127.0.0.1'; GRANT ALL ON *.* TO 'aggpay'@'localhost';"
       return 0
     fi
+    kill -0 "$pid" 2>/dev/null || break  # it exited (port taken, bad data dir): no use waiting
     sleep 0.1
   done
   echo "mariadb did not start on port $port; see $dir/mysql.err" >&2
@@ -55,7 +59,11 @@ start_redis() {
   redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --appendonly no \
     --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null
   for _ in $(seq 1 100); do
-    redis-cli -p "$port" ping >/dev/null 2>&1 && return 0
+    # This instance, not another one on the same port: compare the process ids.
+    if [ -f "$dir/redis.pid" ] && redis-cli -p "$port" info server 2>/dev/null \
+        | grep -q "^process_id:$(cat "$dir/redis.pid")"; then
+      return 0
+    fi
     sleep 0.05
   done
   echo "redis did not start on port $port; see $dir/redis.log" >&2
