@@ -94,10 +94,10 @@ TEST_F(ResolveCacheTest, RedisOutageDistrustsCachesUntilResubscribedAndPurged) {
   const int purges_before = purges_.load();
   SharedServers().StopRedis();
   EXPECT_TRUE(WaitFor([&] { return !a_->Trusted() && !b_->Trusted(); }));
-  EXPECT_EQ(a_->Invalidate("AAAAAAAAAAAAAAAAAAAAA4", View("AAAAAAAAAAAAAAAAAAAAA4",
-                                                         CodeStatus::kRevoked))
-                .code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(
+      a_->Invalidate("AAAAAAAAAAAAAAAAAAAAA4", View("AAAAAAAAAAAAAAAAAAAAA4", CodeStatus::kRevoked))
+          .code(),
+      absl::StatusCode::kUnavailable);
   SharedServers().StartRedis();
   EXPECT_TRUE(WaitFor([&] { return a_->Trusted() && b_->Trusted(); }));
   EXPECT_GE(purges_.load(), purges_before + 2) << "each instance purged before trusting again";

@@ -58,8 +58,8 @@ std::string StackTest::OnboardMerchant(const std::string& business_code,
 }
 
 std::string StackTest::CreateStore(const std::string& merchant_id) {
-  CommandResult store = AdminCtl("merchant store create " + merchant_id +
-                                 " --name Front --address 'No. 1' -o json");
+  CommandResult store =
+      AdminCtl("merchant store create " + merchant_id + " --name Front --address 'No. 1' -o json");
   EXPECT_EQ(store.exit_code, 0) << store.out;
   return JsonString(store.out, "store_id");
 }

@@ -107,7 +107,8 @@ int main(int argc, char** argv) {
   std::sort(all.latencies_us.begin(), all.latencies_us.end());
   const auto pct = [&](double p) {
     if (all.latencies_us.empty()) return int64_t{0};
-    return all.latencies_us[static_cast<size_t>(p * static_cast<double>(all.latencies_us.size() - 1))];
+    return all
+        .latencies_us[static_cast<size_t>(p * static_cast<double>(all.latencies_us.size() - 1))];
   };
   std::printf(
       "{\"addr\":\"%s\",\"threads\":%d,\"seconds\":%d,\"calls\":%lld,\"errors\":%lld,"
