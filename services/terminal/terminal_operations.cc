@@ -302,6 +302,14 @@ absl::StatusOr<TerminalRecord> TerminalOperations::Step(const std::string& termi
   return result;
 }
 
+absl::StatusOr<TerminalRecord> TerminalOperations::Freeze(const std::string& terminal_sn) {
+  return Step(terminal_sn, TerminalAction::kFreeze);
+}
+
+absl::StatusOr<TerminalRecord> TerminalOperations::Unfreeze(const std::string& terminal_sn) {
+  return Step(terminal_sn, TerminalAction::kUnfreeze);
+}
+
 absl::StatusOr<TerminalRecord> TerminalOperations::Clear(const std::string& terminal_sn) {
   return Step(terminal_sn, TerminalAction::kClear);
 }

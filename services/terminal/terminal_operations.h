@@ -98,6 +98,8 @@ class TerminalOperations {
       const std::string& channel, const std::string& sub_mch_id, const std::string& sub_appid);
   absl::StatusOr<std::vector<std::string>> ForceOffline(const std::string& terminal_sn,
                                                         const std::string& merchant_id);
+  absl::StatusOr<TerminalRecord> Freeze(const std::string& terminal_sn);
+  absl::StatusOr<TerminalRecord> Unfreeze(const std::string& terminal_sn);
   absl::StatusOr<TerminalRecord> Clear(const std::string& terminal_sn);
   absl::StatusOr<TerminalRecord> Retire(const std::string& terminal_sn);
 

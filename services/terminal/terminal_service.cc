@@ -234,26 +234,49 @@ grpc::Status TerminalServiceImpl::ForceOffline(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
-grpc::Status TerminalServiceImpl::ClearTerminal(grpc::ServerContext* ctx,
-                                                const v1::TerminalRef* req, v1::Terminal* resp) {
+grpc::Status TerminalServiceImpl::StatusStep(grpc::ServerContext* ctx, const v1::TerminalRef* req,
+                                             TerminalAction action, v1::Terminal* resp) {
   common::SetAuditTarget(*ctx, absl::StrCat("terminal:", req->terminal_sn()),
-                         absl::StrCat("reason=", req->reason().substr(0, 200)));
+                         absl::StrCat("action=", TerminalActionName(action),
+                                      " reason=", req->reason().substr(0, 200)));
   AGGPAY_AUTHORIZE(ctx);
-  auto t = ops_.Clear(req->terminal_sn());
+  absl::StatusOr<TerminalRecord> t;
+  switch (action) {
+    case TerminalAction::kFreeze:
+      t = ops_.Freeze(req->terminal_sn());
+      break;
+    case TerminalAction::kUnfreeze:
+      t = ops_.Unfreeze(req->terminal_sn());
+      break;
+    case TerminalAction::kClear:
+      t = ops_.Clear(req->terminal_sn());
+      break;
+    default:
+      t = ops_.Retire(req->terminal_sn());
+  }
   if (!t.ok()) return ToGrpcStatus(t.status());
   ToProto(*t, ops_.CapabilitiesOf(*t), resp);
   return grpc::Status::OK;
 }
 
+grpc::Status TerminalServiceImpl::FreezeTerminal(grpc::ServerContext* ctx,
+                                                 const v1::TerminalRef* req, v1::Terminal* resp) {
+  return StatusStep(ctx, req, TerminalAction::kFreeze, resp);
+}
+
+grpc::Status TerminalServiceImpl::UnfreezeTerminal(grpc::ServerContext* ctx,
+                                                   const v1::TerminalRef* req, v1::Terminal* resp) {
+  return StatusStep(ctx, req, TerminalAction::kUnfreeze, resp);
+}
+
+grpc::Status TerminalServiceImpl::ClearTerminal(grpc::ServerContext* ctx,
+                                                const v1::TerminalRef* req, v1::Terminal* resp) {
+  return StatusStep(ctx, req, TerminalAction::kClear, resp);
+}
+
 grpc::Status TerminalServiceImpl::RetireTerminal(grpc::ServerContext* ctx,
                                                  const v1::TerminalRef* req, v1::Terminal* resp) {
-  common::SetAuditTarget(*ctx, absl::StrCat("terminal:", req->terminal_sn()),
-                         absl::StrCat("reason=", req->reason().substr(0, 200)));
-  AGGPAY_AUTHORIZE(ctx);
-  auto t = ops_.Retire(req->terminal_sn());
-  if (!t.ok()) return ToGrpcStatus(t.status());
-  ToProto(*t, ops_.CapabilitiesOf(*t), resp);
-  return grpc::Status::OK;
+  return StatusStep(ctx, req, TerminalAction::kRetire, resp);
 }
 
 }  // namespace aggpay::terminal

@@ -32,12 +32,18 @@ class TerminalServiceImpl final : public aggpay::v1::TerminalService::Service {
                                 aggpay::v1::ChannelConfig* resp) override;
   grpc::Status ForceOffline(grpc::ServerContext* ctx, const aggpay::v1::ForceOfflineRequest* req,
                             aggpay::v1::ForceOfflineResponse* resp) override;
+  grpc::Status FreezeTerminal(grpc::ServerContext* ctx, const aggpay::v1::TerminalRef* req,
+                              aggpay::v1::Terminal* resp) override;
+  grpc::Status UnfreezeTerminal(grpc::ServerContext* ctx, const aggpay::v1::TerminalRef* req,
+                                aggpay::v1::Terminal* resp) override;
   grpc::Status ClearTerminal(grpc::ServerContext* ctx, const aggpay::v1::TerminalRef* req,
                              aggpay::v1::Terminal* resp) override;
   grpc::Status RetireTerminal(grpc::ServerContext* ctx, const aggpay::v1::TerminalRef* req,
                               aggpay::v1::Terminal* resp) override;
 
  private:
+  grpc::Status StatusStep(grpc::ServerContext* ctx, const aggpay::v1::TerminalRef* req,
+                          TerminalAction action, aggpay::v1::Terminal* resp);
   grpc::Status ListPage(TerminalFilter filter, int page_size, const std::string& page_token,
                         aggpay::v1::ListTerminalsResponse* resp);
   TerminalOperations& ops_;

@@ -192,6 +192,16 @@ TEST_F(TerminalIntegrationTest, ForceOfflineEndsKeysAtOnceUntilClearedAndReactiv
   EXPECT_TRUE(ops_->CheckIn(Signed(sn1, back->key.secret)).ok());
 }
 
+TEST_F(TerminalIntegrationTest, AFrozenTerminalCannotCheckInUntilUnfrozen) {
+  auto [sn, key] = ActiveTerminal("SN-J1", "device-jjjj-0001");
+  ASSERT_EQ(ops_->Freeze(sn)->status, TerminalStatus::kFrozen);
+  EXPECT_EQ(ops_->CheckIn(Signed(sn, key)).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ops_->Freeze(sn).status().code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_EQ(ops_->Unfreeze(sn)->status, TerminalStatus::kActive);
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_TRUE(ops_->CheckIn(Signed(sn, key)).ok()) << "unfreezing resumes with the same key";
+}
+
 TEST_F(TerminalIntegrationTest, RetiredTerminalsAreFinal) {
   auto [sn, key] = ActiveTerminal("SN-F1", "device-ffff-0001");
   ASSERT_TRUE(ops_->Retire(sn).ok());
