@@ -22,6 +22,19 @@ void ToProto(const ApiKey& k, v1::ApiKey* out) {
 
 }  // namespace
 
+void ToProto(const Merchant& m, v1::Merchant* out) {
+  out->set_merchant_id(m.merchant_id);
+  out->set_display_name(m.display_name);
+  out->set_legal_name(m.legal_name);
+  out->set_kind(m.kind);
+  out->set_status(m.status);
+  out->set_home_currency(m.home_currency);
+  out->set_time_zone(m.time_zone);
+  out->set_region(m.region);
+  out->set_contact_phone(MaskPhone(m.contact_phone));
+  *out->mutable_created_at() = common::ToProtoTime(m.created_at);
+}
+
 grpc::Status MerchantServiceImpl::GetMerchant(grpc::ServerContext* ctx,
                                               const v1::GetMerchantRequest* req,
                                               v1::Merchant* resp) {
@@ -30,16 +43,7 @@ grpc::Status MerchantServiceImpl::GetMerchant(grpc::ServerContext* ctx,
   if (!id.ok()) return ToGrpcStatus(id.status());
   auto m = ops_.GetMerchant(*id);
   if (!m.ok()) return ToGrpcStatus(m.status());
-  resp->set_merchant_id(m->merchant_id);
-  resp->set_display_name(m->display_name);
-  resp->set_legal_name(m->legal_name);
-  resp->set_kind(m->kind);
-  resp->set_status(m->status);
-  resp->set_home_currency(m->home_currency);
-  resp->set_time_zone(m->time_zone);
-  resp->set_region(m->region);
-  resp->set_contact_phone(MaskPhone(m->contact_phone));
-  *resp->mutable_created_at() = common::ToProtoTime(m->created_at);
+  ToProto(*m, resp);
   return grpc::Status::OK;
 }
 

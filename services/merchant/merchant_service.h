@@ -6,6 +6,9 @@
 
 namespace aggpay::merchant {
 
+// The merchant-visible profile (phone masked), shared by the profile and search handlers.
+void ToProto(const Merchant& m, aggpay::v1::Merchant* out);
+
 // gRPC handlers of aggpay.v1.MerchantService: proto <-> domain mapping and status mapping only.
 class MerchantServiceImpl final : public aggpay::v1::MerchantService::Service {
  public:

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "services/merchant/mysql_merchant_rows.h"
 
 namespace aggpay::merchant {
 namespace {
@@ -33,25 +34,12 @@ absl::StatusOr<std::optional<Merchant>> MysqlMerchantRepository::GetMerchant(
     const std::string& merchant_id) {
   return pool_.Run(
       "get merchant", [&](sql::Connection& c) -> absl::StatusOr<std::optional<Merchant>> {
-        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-            "SELECT merchant_id, display_name, legal_name, kind, status, home_currency, time_zone, "
-            "region, contact_phone, agent_id, created_at FROM merchants WHERE merchant_id = ?"));
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
+            "SELECT ", kMerchantProfileColumns, " FROM merchants m WHERE m.merchant_id = ?")));
         st->setString(1, merchant_id);
         std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
         if (!rs->next()) return std::optional<Merchant>();
-        Merchant m;
-        m.merchant_id = rs->getString(1);
-        m.display_name = rs->getString(2);
-        m.legal_name = rs->getString(3);
-        m.kind = rs->getString(4);
-        m.status = rs->getString(5);
-        m.home_currency = rs->getString(6);
-        m.time_zone = rs->getString(7);
-        m.region = rs->getString(8);
-        m.contact_phone = rs->getString(9);
-        if (!rs->isNull(10)) m.agent_id = std::string(rs->getString(10));
-        m.created_at = ParseSqlTime(rs->getString(11));
-        return std::optional<Merchant>(std::move(m));
+        return std::optional<Merchant>(ReadMerchantRow(*rs));
       });
 }
 
@@ -113,6 +101,22 @@ absl::StatusOr<ApiKey> MysqlMerchantRepository::RevokeApiKey(const std::string& 
     rs->next();
     return ReadKey(*rs);
   });
+}
+
+Merchant ReadMerchantRow(sql::ResultSet& rs) {
+  Merchant m;
+  m.merchant_id = rs.getString(1);
+  m.display_name = rs.getString(2);
+  m.legal_name = rs.getString(3);
+  m.kind = rs.getString(4);
+  m.status = rs.getString(5);
+  m.home_currency = rs.getString(6);
+  m.time_zone = rs.getString(7);
+  m.region = rs.getString(8);
+  m.contact_phone = rs.getString(9);
+  if (!rs.isNull(10)) m.agent_id = std::string(rs.getString(10));
+  m.created_at = ParseSqlTime(rs.getString(11));
+  return m;
 }
 
 }  // namespace aggpay::merchant

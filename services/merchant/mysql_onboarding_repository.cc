@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/status/field_errors.h"
+#include "services/merchant/mysql_merchant_rows.h"
 
 namespace aggpay::merchant {
 namespace {
@@ -270,10 +271,7 @@ absl::StatusOr<std::optional<OnboardingRecord>> MysqlOnboardingRepository::Get(
 absl::StatusOr<std::vector<Merchant>> MysqlOnboardingRepository::List(const MerchantFilter& f) {
   return pool_.Run(
       "list merchants", [&](sql::Connection& c) -> absl::StatusOr<std::vector<Merchant>> {
-        std::string sql =
-            "SELECT m.merchant_id, m.display_name, m.legal_name, m.kind, m.status, "
-            "m.home_currency, "
-            "m.time_zone, m.region, m.contact_phone, m.agent_id, m.created_at FROM merchants m";
+        std::string sql = absl::StrCat("SELECT ", kMerchantProfileColumns, " FROM merchants m");
         if (!f.store_id.empty()) sql += " JOIN stores s ON s.merchant_id = m.merchant_id";
         sql += " WHERE 1 = 1";
         if (f.status) sql += " AND m.status = ?";
@@ -298,19 +296,7 @@ absl::StatusOr<std::vector<Merchant>> MysqlOnboardingRepository::List(const Merc
         std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
         std::vector<Merchant> out;
         while (rs->next()) {
-          Merchant m;
-          m.merchant_id = rs->getString(1);
-          m.display_name = rs->getString(2);
-          m.legal_name = rs->getString(3);
-          m.kind = rs->getString(4);
-          m.status = rs->getString(5);
-          m.home_currency = rs->getString(6);
-          m.time_zone = rs->getString(7);
-          m.region = rs->getString(8);
-          m.contact_phone = rs->getString(9);
-          if (!rs->isNull(10)) m.agent_id = std::string(rs->getString(10));
-          m.created_at = ParseSqlTime(rs->getString(11));
-          out.push_back(std::move(m));
+          out.push_back(ReadMerchantRow(*rs));
         }
         return out;
       });

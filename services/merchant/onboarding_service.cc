@@ -241,19 +241,7 @@ grpc::Status MerchantServiceImpl::ListMerchants(grpc::ServerContext* ctx,
   if (!merchants.ok()) return ToGrpcStatus(merchants.status());
   const bool more = static_cast<int>(merchants->size()) > *size;
   if (more) merchants->pop_back();
-  for (const Merchant& m : *merchants) {
-    auto* out = resp->add_merchants();
-    out->set_merchant_id(m.merchant_id);
-    out->set_display_name(m.display_name);
-    out->set_legal_name(m.legal_name);
-    out->set_kind(m.kind);
-    out->set_status(m.status);
-    out->set_home_currency(m.home_currency);
-    out->set_time_zone(m.time_zone);
-    out->set_region(m.region);
-    out->set_contact_phone(MaskPhone(m.contact_phone));
-    *out->mutable_created_at() = common::ToProtoTime(m.created_at);
-  }
+  for (const Merchant& m : *merchants) ToProto(m, resp->add_merchants());
   if (more) {
     const Merchant& last = merchants->back();
     resp->set_next_page_token(common::EncodePageToken(
