@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace aggpay::common {
 
@@ -13,5 +14,8 @@ struct LogOptions {
 
 // Configures spdlog's default logger on stderr. Called once, by main.
 absl::Status InitLogging(const LogOptions& options);
+
+// `text` as the inside of a JSON string: quotes, backslashes and control characters escaped.
+std::string JsonEscape(absl::string_view text);
 
 }  // namespace aggpay::common

@@ -9,6 +9,7 @@
 #include "services/common/grpc/access_policy.h"
 #include "services/common/grpc/principal.h"
 #include "services/common/grpc/status_mapping.h"
+#include "services/common/log/log.h"
 #include "services/common/status/field_errors.h"
 #include "services/common/status/status_macros.h"
 
@@ -164,6 +165,12 @@ TEST(StatusMappingTest, InternalDetailsNeverReachTheCaller) {
   EXPECT_EQ(s.error_message(), "internal error");
   EXPECT_EQ(FromGrpcStatus(grpc::Status(grpc::StatusCode::NOT_FOUND, "x")).code(),
             absl::StatusCode::kNotFound);
+}
+
+TEST(LogTest, JsonLinesEscapeMessages) {
+  EXPECT_EQ(JsonEscape(R"(say "hi" \ now)"), R"(say \"hi\" \\ now)");
+  EXPECT_EQ(JsonEscape("a\nb\tc\x01"), "a\\nb\\tc\\u0001");
+  EXPECT_EQ(JsonEscape("收款码"), "收款码");
 }
 
 absl::StatusOr<int> Half(int x) {
