@@ -20,6 +20,7 @@
 #include "services/binding/domain/reset.h"
 #include "services/common/crypto/crypto.h"
 #include "services/common/status/field_errors.h"
+#include "tests/support/status_expectations.h"
 
 namespace aggpay::binding {
 
@@ -32,22 +33,12 @@ void PrintTo(RequestStatus status, std::ostream* os) { *os << RequestStatusName(
 
 namespace {
 
+using ::aggpay::testing::ExpectFieldError;
+using ::aggpay::testing::ExpectInvalid;
+using ::aggpay::testing::MessageHas;
+
 constexpr absl::string_view kId = "AbCdEfGhIjKlMnOpQrSt_-";
 constexpr absl::string_view kOtherId = "0123456789abcdefghijkA";
-
-void ExpectFieldError(const absl::Status& status, absl::StatusCode code, const std::string& field) {
-  EXPECT_EQ(status.code(), code) << status;
-  EXPECT_EQ(common::ErrorField(status), field) << status;
-}
-
-void ExpectInvalid(const absl::Status& status, const std::string& field) {
-  ExpectFieldError(status, absl::StatusCode::kInvalidArgument, field);
-}
-
-::testing::AssertionResult MessageHas(const absl::Status& status, absl::string_view text) {
-  if (absl::StrContains(status.message(), text)) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << status.message() << "\" lacks \"" << text << "\"";
-}
 
 absl::Time At(int64_t unix_seconds) { return absl::FromUnixSeconds(unix_seconds); }
 

@@ -19,6 +19,7 @@
 #include "services/common/money/money.h"
 #include "services/common/status/field_errors.h"
 #include "services/merchant/domain/qualification.h"
+#include "tests/support/status_expectations.h"
 
 namespace aggpay::merchant {
 
@@ -27,19 +28,9 @@ void PrintTo(OnboardingAction action, std::ostream* os) { *os << OnboardingActio
 
 namespace {
 
-void ExpectFieldError(const absl::Status& status, absl::StatusCode code, const std::string& field) {
-  EXPECT_EQ(status.code(), code) << status;
-  EXPECT_EQ(common::ErrorField(status), field) << status;
-}
-
-void ExpectInvalid(const absl::Status& status, const std::string& field) {
-  ExpectFieldError(status, absl::StatusCode::kInvalidArgument, field);
-}
-
-::testing::AssertionResult MessageHas(const absl::Status& status, absl::string_view text) {
-  if (absl::StrContains(status.message(), text)) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << status.message() << "\" lacks \"" << text << "\"";
-}
+using ::aggpay::testing::ExpectFieldError;
+using ::aggpay::testing::ExpectInvalid;
+using ::aggpay::testing::MessageHas;
 
 // ---------------------------------------------------------------- the state machine
 

@@ -25,6 +25,7 @@
 #include "services/terminal/domain/client_version.h"
 #include "services/terminal/domain/terminal.h"
 #include "services/terminal/domain/terminal_key.h"
+#include "tests/support/status_expectations.h"
 
 namespace aggpay::terminal {
 
@@ -35,19 +36,9 @@ void PrintTo(const ClientVersion& version, std::ostream* os) { *os << ToString(v
 
 namespace {
 
-void ExpectFieldError(const absl::Status& status, absl::StatusCode code, const std::string& field) {
-  EXPECT_EQ(status.code(), code) << status;
-  EXPECT_EQ(common::ErrorField(status), field) << status;
-}
-
-void ExpectInvalid(const absl::Status& status, const std::string& field) {
-  ExpectFieldError(status, absl::StatusCode::kInvalidArgument, field);
-}
-
-::testing::AssertionResult MessageHas(const absl::Status& status, absl::string_view text) {
-  if (absl::StrContains(status.message(), text)) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << status.message() << "\" lacks \"" << text << "\"";
-}
+using ::aggpay::testing::ExpectFieldError;
+using ::aggpay::testing::ExpectInvalid;
+using ::aggpay::testing::MessageHas;
 
 void ExpectUnauthenticated(const absl::Status& status, absl::string_view text) {
   EXPECT_EQ(status.code(), absl::StatusCode::kUnauthenticated) << status;
