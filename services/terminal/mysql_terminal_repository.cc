@@ -117,6 +117,27 @@ void UpdateTerminal(sql::Connection& c, const TerminalRecord& t, absl::Time now)
   st->execute();
 }
 
+absl::StatusOr<std::optional<ActivationCode>> LoadActivationCode(sql::Connection& c,
+                                                                 const std::string& code_hash,
+                                                                 bool lock) {
+  std::unique_ptr<sql::PreparedStatement> q(c.prepareStatement(
+      absl::StrCat("SELECT merchant_id, store_id, terminal_sn, max_uses, uses, expires_at, revoked "
+                   "FROM terminal_activation_codes WHERE code_hash = ?",
+                   lock ? " FOR UPDATE" : "")));
+  q->setString(1, code_hash);
+  std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+  if (!rs->next()) return std::optional<ActivationCode>();
+  ActivationCode code;
+  code.merchant_id = rs->getString(1);
+  code.store_id = rs->getString(2);
+  code.terminal_sn = rs->isNull(3) ? "" : std::string(rs->getString(3));
+  code.max_uses = rs->getInt(4);
+  code.uses = rs->getInt(5);
+  code.expires_at = ParseSqlTime(rs->getString(6));
+  code.revoked = rs->getBoolean(7);
+  return std::optional<ActivationCode>(std::move(code));
+}
+
 // Supersedes every live key of the terminal and stores `key` as the newest.
 void RotateKey(sql::Connection& c, const std::string& sn, const StoredKey& key, absl::Time now) {
   std::unique_ptr<sql::PreparedStatement> old(
@@ -189,12 +210,13 @@ absl::StatusOr<std::vector<TerminalRecord>> MysqlTerminalRepository::List(const 
 }
 
 absl::Status MysqlTerminalRepository::CreateActivationCode(const ActivationCode& code,
+                                                           const std::string& code_hash,
                                                            absl::Time now) {
   return pool_.Run("create activation code", [&](sql::Connection& c) -> absl::Status {
     std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-        "INSERT INTO terminal_activation_codes (code, merchant_id, store_id, terminal_sn, "
+        "INSERT INTO terminal_activation_codes (code_hash, merchant_id, store_id, terminal_sn, "
         "max_uses, uses, expires_at, revoked, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, FALSE, ?)"));
-    st->setString(1, code.code);
+    st->setString(1, code_hash);
     st->setString(2, code.merchant_id);
     st->setString(3, code.store_id);
     if (code.terminal_sn.empty()) {
@@ -210,26 +232,24 @@ absl::Status MysqlTerminalRepository::CreateActivationCode(const ActivationCode&
   });
 }
 
-absl::StatusOr<ActivationPlan> MysqlTerminalRepository::Activate(const std::string& code_text,
+absl::StatusOr<std::optional<ActivationCode>> MysqlTerminalRepository::GetActivationCode(
+    const std::string& code_hash) {
+  return pool_.Run("get activation code", [&](sql::Connection& c) {
+    return LoadActivationCode(c, code_hash, /*lock=*/false);
+  });
+}
+
+absl::StatusOr<ActivationPlan> MysqlTerminalRepository::Activate(const std::string& code_hash,
                                                                  const ActivationDecision& decide,
                                                                  absl::Time now) {
   auto result = pool_.InTransaction(
       "activate terminal", [&](sql::Connection& c) -> absl::StatusOr<ActivationPlan> {
-        std::unique_ptr<sql::PreparedStatement> q(c.prepareStatement(
-            "SELECT code, merchant_id, store_id, terminal_sn, max_uses, uses, expires_at, revoked "
-            "FROM terminal_activation_codes WHERE code = ? FOR UPDATE"));
-        q->setString(1, code_text);
-        std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
-        if (!rs->next()) return absl::NotFoundError("activation_code: no such activation code");
-        ActivationCode code;
-        code.code = rs->getString(1);
-        code.merchant_id = rs->getString(2);
-        code.store_id = rs->getString(3);
-        code.terminal_sn = rs->isNull(4) ? "" : std::string(rs->getString(4));
-        code.max_uses = rs->getInt(5);
-        code.uses = rs->getInt(6);
-        code.expires_at = ParseSqlTime(rs->getString(7));
-        code.revoked = rs->getBoolean(8);
+        auto found = LoadActivationCode(c, code_hash, /*lock=*/true);
+        if (!found.ok()) return found.status();
+        if (!found->has_value()) {
+          return absl::NotFoundError("activation_code: no such activation code");
+        }
+        const ActivationCode& code = **found;
         std::optional<TerminalRecord> bound;
         if (!code.terminal_sn.empty()) {
           auto loaded = LoadTerminal(c, code.terminal_sn, /*lock=*/true);
@@ -245,8 +265,8 @@ absl::StatusOr<ActivationPlan> MysqlTerminalRepository::Activate(const std::stri
         }
         RotateKey(c, plan->terminal.terminal_sn, plan->key, now);
         std::unique_ptr<sql::PreparedStatement> use(c.prepareStatement(
-            "UPDATE terminal_activation_codes SET uses = uses + 1 WHERE code = ?"));
-        use->setString(1, code_text);
+            "UPDATE terminal_activation_codes SET uses = uses + 1 WHERE code_hash = ?"));
+        use->setString(1, code_hash);
         use->execute();
         return plan;
       });

@@ -12,8 +12,12 @@ class MysqlTerminalRepository final : public TerminalRepository {
   absl::Status CreateTerminal(const TerminalRecord& terminal) override;
   absl::StatusOr<std::optional<TerminalRecord>> Get(const std::string& terminal_sn) override;
   absl::StatusOr<std::vector<TerminalRecord>> List(const TerminalFilter& filter) override;
-  absl::Status CreateActivationCode(const ActivationCode& code, absl::Time now) override;
-  absl::StatusOr<ActivationPlan> Activate(const std::string& code, const ActivationDecision& decide,
+  absl::Status CreateActivationCode(const ActivationCode& code, const std::string& code_hash,
+                                    absl::Time now) override;
+  absl::StatusOr<std::optional<ActivationCode>> GetActivationCode(
+      const std::string& code_hash) override;
+  absl::StatusOr<ActivationPlan> Activate(const std::string& code_hash,
+                                          const ActivationDecision& decide,
                                           absl::Time now) override;
   absl::StatusOr<CheckInPlan> CheckIn(const std::string& terminal_sn, const CheckInDecision& decide,
                                       absl::Time now) override;

@@ -42,12 +42,21 @@ std::vector<Capability> TerminalOperations::CapabilitiesOf(const TerminalRecord&
   return options_.capabilities.CapabilitiesFor(t.type, t.version);
 }
 
-absl::StatusOr<IssuedKey> TerminalOperations::NewKey(int64_t version,
-                                                     const std::string& merchant_id,
-                                                     absl::Time now) {
-  ASSIGN_OR_RETURN(MerchantInfo merchant, merchants_.GetMerchant(merchant_id));
+absl::StatusOr<absl::TimeZone> TerminalOperations::KeyZone(const MerchantInfo& merchant) {
   absl::TimeZone zone;
-  if (!absl::LoadTimeZone(merchant.time_zone, &zone)) zone = absl::FixedTimeZone(8 * 3600);
+  if (!absl::LoadTimeZone(merchant.time_zone, &zone)) {
+    // Onboarding refuses a zone that does not load, so this is a host without that zone's
+    // data, or a row written around onboarding. Keys in a guessed zone would expire at the
+    // wrong local midnight: refuse instead.
+    spdlog::error("merchant {}: time zone \"{}\" does not load; no terminal key issued",
+                  merchant.merchant_id, merchant.time_zone);
+    return absl::InternalError("the merchant's time zone cannot be loaded");
+  }
+  return zone;
+}
+
+absl::StatusOr<IssuedKey> TerminalOperations::NewKey(int64_t version, const absl::TimeZone& zone,
+                                                     absl::Time now) {
   IssuedKey out;
   out.secret = NewTerminalKeySecret();
   out.key.version = version;
@@ -109,7 +118,7 @@ absl::StatusOr<ActivationCode> TerminalOperations::IssueActivationCode(
   code.max_uses = max_uses;
   const absl::Time now = Now();
   code.expires_at = now + ttl;
-  RETURN_IF_ERROR(repo_.CreateActivationCode(code, now));
+  RETURN_IF_ERROR(repo_.CreateActivationCode(code, common::Sha256Hex(code.code), now));
   return code;
 }
 
@@ -121,14 +130,24 @@ absl::StatusOr<ActivationOutcome> TerminalOperations::Activate(const ActivateInp
     ASSIGN_OR_RETURN(version, ParseClientVersion(in.client_version));
   }
   const absl::Time now = Now();
+  const std::string code_hash = common::Sha256Hex(in.activation_code);
+  // Everything remote first (the merchant's status and zone), then the transaction: no call
+  // out while a connection is held (docs/architecture.md).
+  ASSIGN_OR_RETURN(std::optional<ActivationCode> seen, repo_.GetActivationCode(code_hash));
+  if (!seen) return InvalidField("activation_code", "no such activation code");
+  RETURN_IF_ERROR(CheckActivationCodeUsable(*seen, now));
+  ASSIGN_OR_RETURN(MerchantInfo merchant, merchants_.GetMerchant(seen->merchant_id));
+  RETURN_IF_ERROR(CheckMerchantActive(merchant));
+  ASSIGN_OR_RETURN(absl::TimeZone zone, KeyZone(merchant));
   std::string secret;
   auto plan = repo_.Activate(
-      in.activation_code,
+      code_hash,
       [&](const ActivationCode& code,
           const std::optional<TerminalRecord>& bound) -> absl::StatusOr<ActivationPlan> {
         RETURN_IF_ERROR(CheckActivationCodeUsable(code, now));
-        ASSIGN_OR_RETURN(MerchantInfo merchant, merchants_.GetMerchant(code.merchant_id));
-        RETURN_IF_ERROR(CheckMerchantActive(merchant));
+        if (code.merchant_id != merchant.merchant_id) {
+          return absl::AbortedError("the activation code changed meanwhile; retry");
+        }
         ActivationPlan p;
         if (bound) {
           if (!in.serial.empty() && in.serial != bound->serial) {
@@ -159,7 +178,7 @@ absl::StatusOr<ActivationOutcome> TerminalOperations::Activate(const ActivateInp
         p.terminal.device_id = in.device_id;
         p.terminal.activated_at = now;
         p.terminal.last_check_in_ts = 0;
-        ASSIGN_OR_RETURN(IssuedKey key, NewKey(p.terminal.key_version + 1, code.merchant_id, now));
+        ASSIGN_OR_RETURN(IssuedKey key, NewKey(p.terminal.key_version + 1, zone, now));
         p.terminal.key_version = key.key.version;
         p.key = key.key;
         secret = key.secret;
@@ -170,6 +189,7 @@ absl::StatusOr<ActivationOutcome> TerminalOperations::Activate(const ActivateInp
     return InvalidField("activation_code", "no such activation code");
   }
   RETURN_IF_ERROR(plan.status());
+  // After commit: the binding service's current code for the terminal.
   ActivationOutcome out{plan->terminal, IssuedKey{secret, plan->key}, {}};
   ASSIGN_OR_RETURN(out.parameters, Parameters(out.terminal));
   return out;
@@ -181,6 +201,12 @@ absl::StatusOr<CheckInOutcome> TerminalOperations::CheckIn(const CheckInInput& i
   ASSIGN_OR_RETURN(int64_t signed_ts, ParseTerminalTimestamp(in.timestamp));
   const absl::Time now = Now();
   const std::string body_hash = common::Sha256Hex(in.client_version);
+  // The merchant's zone is read before the transaction: a terminal never changes merchant, so
+  // an unlocked read of the row names the right one.
+  ASSIGN_OR_RETURN(std::optional<TerminalRecord> seen, repo_.Get(in.terminal_sn));
+  if (!seen) return absl::UnauthenticatedError("unknown terminal");
+  ASSIGN_OR_RETURN(MerchantInfo merchant, merchants_.GetMerchant(seen->merchant_id));
+  ASSIGN_OR_RETURN(absl::TimeZone zone, KeyZone(merchant));
   std::string secret;
   absl::Time previous_valid_until = now + options_.key_overlap;
   std::optional<TerminalRecord> checked;
@@ -188,6 +214,9 @@ absl::StatusOr<CheckInOutcome> TerminalOperations::CheckIn(const CheckInInput& i
       in.terminal_sn,
       [&](const TerminalRecord& t,
           const std::vector<StoredKey>& keys) -> absl::StatusOr<CheckInPlan> {
+        if (t.merchant_id != seen->merchant_id) {
+          return absl::AbortedError("the terminal changed meanwhile; retry");
+        }
         RETURN_IF_ERROR(Transition(t.status, TerminalAction::kCheckIn).status());
         RETURN_IF_ERROR(CheckTimestampAdvances(signed_ts, t.last_check_in_ts));
         bool verified = false;
@@ -214,7 +243,7 @@ absl::StatusOr<CheckInOutcome> TerminalOperations::CheckIn(const CheckInInput& i
         if (!keys.empty()) {
           previous_valid_until = std::min(previous_valid_until, keys.front().expires_at);
         }
-        ASSIGN_OR_RETURN(IssuedKey key, NewKey(t.key_version + 1, t.merchant_id, now));
+        ASSIGN_OR_RETURN(IssuedKey key, NewKey(t.key_version + 1, zone, now));
         secret = key.secret;
         checked = t;
         return CheckInPlan{key.key, signed_ts, version};

@@ -67,7 +67,9 @@ struct CheckInInput {
   std::string signature;
 };
 
-// The terminal service's use cases.
+// The terminal service's use cases. Every call to the merchant directory and the code source
+// happens before a repository transaction opens or after it commits, never inside one: in one
+// process all services share one MySQL pool (docs/architecture.md).
 class TerminalOperations {
  public:
   // `codes` may be null (no binding service reachable): parameters then carry no code.
@@ -108,7 +110,10 @@ class TerminalOperations {
 
  private:
   absl::Time Now() const;
-  absl::StatusOr<IssuedKey> NewKey(int64_t version, const std::string& merchant_id, absl::Time now);
+  // INTERNAL (and an error log) when the merchant's zone does not load: never a guessed zone.
+  static absl::StatusOr<absl::TimeZone> KeyZone(const MerchantInfo& merchant);
+  // Pure: called inside the check-in and activation transactions.
+  absl::StatusOr<IssuedKey> NewKey(int64_t version, const absl::TimeZone& zone, absl::Time now);
   absl::StatusOr<TerminalRecord> Step(const std::string& terminal_sn, TerminalAction action);
 
   TerminalRepository& repo_;

@@ -86,19 +86,27 @@ class TerminalRepository {
   virtual absl::StatusOr<std::optional<TerminalRecord>> Get(const std::string& terminal_sn) = 0;
   virtual absl::StatusOr<std::vector<TerminalRecord>> List(const TerminalFilter& filter) = 0;
 
-  virtual absl::Status CreateActivationCode(const ActivationCode& code, absl::Time now) = 0;
+  // Activation codes are stored and looked up by `code_hash` (lowercase hex SHA-256 of the
+  // code), never in clear: a database dump cannot activate a device. `code.code` is not stored.
+  virtual absl::Status CreateActivationCode(const ActivationCode& code,
+                                            const std::string& code_hash, absl::Time now) = 0;
+  // The code without a lock (its `code` field empty), or nullopt.
+  virtual absl::StatusOr<std::optional<ActivationCode>> GetActivationCode(
+      const std::string& code_hash) = 0;
 
   using ActivationDecision = std::function<absl::StatusOr<ActivationPlan>(
       const ActivationCode& code, const std::optional<TerminalRecord>& bound_terminal)>;
   // NOT_FOUND when there is no such code. A device id already used by another terminal of the
-  // merchant is FAILED_PRECONDITION naming device_id.
-  virtual absl::StatusOr<ActivationPlan> Activate(const std::string& code,
+  // merchant is FAILED_PRECONDITION naming device_id. `decide` runs inside the transaction, on
+  // locked rows: it must not wait on anything remote (see docs/architecture.md).
+  virtual absl::StatusOr<ActivationPlan> Activate(const std::string& code_hash,
                                                   const ActivationDecision& decide,
                                                   absl::Time now) = 0;
 
   using CheckInDecision = std::function<absl::StatusOr<CheckInPlan>(
       const TerminalRecord& terminal, const std::vector<StoredKey>& recent_keys)>;
   // `recent_keys`: the terminal's two newest keys, newest first. NOT_FOUND for no terminal.
+  // `decide` runs inside the transaction with the terminal row locked: no remote waits.
   virtual absl::StatusOr<CheckInPlan> CheckIn(const std::string& terminal_sn,
                                               const CheckInDecision& decide, absl::Time now) = 0;
 

@@ -1,5 +1,7 @@
 // The terminal service's use cases on a real MariaDB with a fake clock: activation codes, the
 // daily key rotation across local midnight, the overlap window, replays and force offline.
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -8,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/clock/clock.h"
 #include "services/common/crypto/crypto.h"
+#include "services/common/status/status_macros.h"
 #include "services/terminal/mysql_terminal_repository.h"
 #include "services/terminal/terminal_operations.h"
 #include "tests/support/test_servers.h"
@@ -39,7 +42,8 @@ class TableMerchantDirectory final : public MerchantDirectory {
 class TerminalIntegrationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    pool_ = *common::MysqlPool::Create(SharedServers().CreateDatabase("term"));
+    db_ = SharedServers().CreateDatabase("term");
+    pool_ = *common::MysqlPool::Create(db_);
     repo_ = std::make_unique<MysqlTerminalRepository>(*pool_);
     directory_.merchants["m_1"] = MerchantInfo{"m_1", "ACTIVE", "Asia/Shanghai"};
     directory_.merchants["m_2"] = MerchantInfo{"m_2", "ACTIVE", "Asia/Shanghai"};
@@ -78,6 +82,7 @@ class TerminalIntegrationTest : public ::testing::Test {
 
   common::FakeClock clock_;
   TableMerchantDirectory directory_;
+  common::MysqlOptions db_;
   std::unique_ptr<common::MysqlPool> pool_;
   std::unique_ptr<MysqlTerminalRepository> repo_;
   std::unique_ptr<TerminalOperations> ops_;
@@ -263,6 +268,122 @@ TEST_F(TerminalIntegrationTest, SearchFiltersAndPages) {
             absl::StatusCode::kNotFound);
   EXPECT_EQ(ops_->Register("m_1", "st_1", "FAX", "SN-H9", "sunmi", "8.0").status().code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// Stands in for a remote service in the same process: every call needs a connection from the
+// one pool the terminal repository uses, as GetMerchant or TerminalCode do under
+// --services=all. Called while the repository holds that pool's only connection, the probe
+// times out and the call fails.
+class SharedPoolProbe final : public MerchantDirectory, public CodeSource {
+ public:
+  SharedPoolProbe(MerchantDirectory& inner, common::MysqlPool& pool) : inner_(inner), pool_(pool) {}
+  absl::StatusOr<MerchantInfo> GetMerchant(const std::string& merchant_id) override {
+    RETURN_IF_ERROR(Probe());
+    return inner_.GetMerchant(merchant_id);
+  }
+  absl::Status CheckStore(const std::string& merchant_id, const std::string& store_id) override {
+    RETURN_IF_ERROR(Probe());
+    return inner_.CheckStore(merchant_id, store_id);
+  }
+  absl::StatusOr<std::string> CurrentCodeUrl(const std::string&) override {
+    RETURN_IF_ERROR(Probe());
+    return std::string("https://qr.example/c/probe");
+  }
+  int calls = 0;
+
+ private:
+  absl::Status Probe() {
+    ++calls;
+    return pool_.Run("probe", [](sql::Connection& c) -> absl::Status {
+      std::unique_ptr<sql::Statement> st(c.createStatement());
+      std::unique_ptr<sql::ResultSet> rs(st->executeQuery("SELECT 1"));
+      return absl::OkStatus();
+    });
+  }
+  MerchantDirectory& inner_;
+  common::MysqlPool& pool_;
+};
+
+// Issue 10 part 2: with one connection for everything, every use case still completes: no call
+// to the merchant directory or the code source happens while the repository holds it.
+TEST_F(TerminalIntegrationTest, NoCallOutWhileHoldingTheOnlyConnection) {
+  common::MysqlOptions one = db_;
+  one.pool_size = 1;
+  one.acquire_timeout = absl::Milliseconds(500);
+  auto pool = *common::MysqlPool::Create(one);
+  MysqlTerminalRepository repo(*pool);
+  SharedPoolProbe probe(directory_, *pool);
+  TerminalOperations ops(repo, probe, &probe, *common::SecretBox::FromHexKey(std::string(64, 'd')),
+                         clock_, TerminalOptions{});
+  auto t = ops.Register("m_1", "st_1", "POS", "SN-POOL1", "sunmi", "8.0.15");
+  ASSERT_TRUE(t.ok()) << t.status();
+  auto code = ops.IssueActivationCode("m_1", "st_1", t->terminal_sn, 0, absl::ZeroDuration());
+  ASSERT_TRUE(code.ok()) << code.status();
+  auto activated = ops.Activate(ActivateInput{code->code, "device-pool-0001", "", "", "", ""});
+  ASSERT_TRUE(activated.ok()) << activated.status();
+  EXPECT_EQ(activated->parameters.collection_code_url, "https://qr.example/c/probe");
+  // A code for a new terminal of the store.
+  auto open_code = ops.IssueActivationCode("m_1", "st_1", "", 2, absl::ZeroDuration());
+  ASSERT_TRUE(open_code.ok()) << open_code.status();
+  auto created = ops.Activate(
+      ActivateInput{open_code->code, "device-pool-0002", "POS", "SN-POOL2", "sunmi", "8.0.15"});
+  ASSERT_TRUE(created.ok()) << created.status();
+  std::string key = activated->key.secret;
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(absl::Seconds(1));
+    auto in = ops.CheckIn(Signed(t->terminal_sn, key));
+    ASSERT_TRUE(in.ok()) << in.status();
+    EXPECT_EQ(in->parameters.collection_code_url, "https://qr.example/c/probe");
+    key = in->key.secret;
+  }
+  ASSERT_TRUE(ops.SetChannelConfig("", "st_1", "m_1", "wechat", "1900012345", "").status().ok());
+  ASSERT_TRUE(ops.Freeze(t->terminal_sn).ok());
+  ASSERT_TRUE(ops.Unfreeze(t->terminal_sn).ok());
+  ASSERT_TRUE(ops.ForceOffline("", "m_1").ok());
+  EXPECT_GE(probe.calls, 10);
+}
+
+// Issue 10 part 5: the table keeps the code's SHA-256, never the code; the same SHA-256 that
+// migration 0007 computes in SQL for codes issued before it.
+TEST_F(TerminalIntegrationTest, ActivationCodesAreStoredOnlyAsHashes) {
+  auto code = ops_->IssueActivationCode("m_1", "st_1", "", 3, absl::ZeroDuration());
+  ASSERT_TRUE(code.ok()) << code.status();
+  auto stored = pool_->Run("read codes", [&](sql::Connection& c) -> absl::StatusOr<std::string> {
+    std::unique_ptr<sql::Statement> st(c.createStatement());
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery(absl::StrCat(
+        "SELECT code_hash, SHA2('", code->code, "', 256) FROM terminal_activation_codes")));
+    if (!rs->next()) return absl::NotFoundError("no code row");
+    EXPECT_EQ(std::string(rs->getString(1)), std::string(rs->getString(2)));
+    return std::string(rs->getString(1));
+  });
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(*stored, common::Sha256Hex(code->code));
+  EXPECT_EQ(stored->find(code->code), std::string::npos);
+  // Redeeming still works by the typed code.
+  auto activated = ops_->Activate(
+      ActivateInput{code->code, "device-hash-0001", "POS", "SN-HASH1", "sunmi", "8.0.15"});
+  ASSERT_TRUE(activated.ok()) << activated.status();
+}
+
+// Issue 10 part 5: a merchant zone that does not load fails the key derivation loudly; the
+// terminal is not activated with keys expiring at a guessed midnight.
+TEST_F(TerminalIntegrationTest, UnloadableMerchantZoneIssuesNoKey) {
+  auto t = ops_->Register("m_1", "st_1", "POS", "SN-ZONE1", "sunmi", "8.0.15");
+  ASSERT_TRUE(t.ok());
+  auto code = ops_->IssueActivationCode("m_1", "st_1", t->terminal_sn, 0, absl::ZeroDuration());
+  ASSERT_TRUE(code.ok());
+  directory_.merchants["m_1"].time_zone = "Mars/Olympus";
+  auto activated = ops_->Activate(ActivateInput{code->code, "device-zone-0001", "", "", "", ""});
+  EXPECT_EQ(activated.status().code(), absl::StatusCode::kInternal) << activated.status();
+  EXPECT_EQ(ops_->Get(t->terminal_sn)->status, TerminalStatus::kRegistered);
+  // With the zone repaired the same code still works: nothing was used up.
+  directory_.merchants["m_1"].time_zone = "Asia/Shanghai";
+  auto retried = ops_->Activate(ActivateInput{code->code, "device-zone-0001", "", "", "", ""});
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  directory_.merchants["m_1"].time_zone = "Nowhere/Special";
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_EQ(ops_->CheckIn(Signed(t->terminal_sn, retried->key.secret)).status().code(),
+            absl::StatusCode::kInternal);
 }
 
 }  // namespace
