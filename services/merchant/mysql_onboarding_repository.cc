@@ -3,8 +3,10 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <algorithm>
 #include <memory>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/status/field_errors.h"
 #include "services/merchant/mysql_merchant_rows.h"
@@ -206,6 +208,10 @@ void AppendReview(sql::Connection& c, const std::string& merchant_id, const Revi
 absl::StatusOr<OnboardingRecord> MysqlOnboardingRepository::CreateOrReplace(
     const std::string& business_code, const std::string& new_merchant_id,
     const CreateMutation& mutation) {
+  // The mutation's own refusal (ALREADY_EXISTS for an approved business code) goes back as
+  // it is; only a duplicate key from the insert itself is a race that a retry resolves.
+  absl::Status refused;
+  bool inserted = false;
   auto saved = pool_.InTransaction(
       "create application", [&](sql::Connection& c) -> absl::StatusOr<std::string> {
         auto existing = Load(c, "business_code = ?", business_code, /*lock=*/true);
@@ -219,13 +225,18 @@ absl::StatusOr<OnboardingRecord> MysqlOnboardingRepository::CreateOrReplace(
           record.merchant_id = new_merchant_id;
         }
         auto review = mutation(existing_status, record);
-        if (!review.ok()) return review.status();
-        Save(c, record, /*insert=*/!existing_status.has_value(), review->at);
+        if (!review.ok()) {
+          refused = review.status();
+          return refused;
+        }
+        inserted = !existing_status.has_value();
+        Save(c, record, inserted, review->at);
         AppendReview(c, record.merchant_id, *review);
         return record.merchant_id;
       });
   if (!saved.ok()) {
-    if (absl::IsAlreadyExists(saved.status())) {
+    if (!refused.ok()) return refused;
+    if (inserted && absl::IsAlreadyExists(saved.status())) {
       return absl::AbortedError("a concurrent application took this business code; retry");
     }
     return saved.status();
@@ -306,23 +317,40 @@ absl::Status MysqlOnboardingRepository::SaveSubMerchantIds(const std::string& me
                                                            const std::vector<SubMerchantId>& ids,
                                                            absl::Time now) {
   if (ids.empty()) return absl::OkStatus();
-  absl::Status s = pool_.Run("save sub-merchant ids", [&](sql::Connection& c) -> absl::Status {
-    std::string sql =
-        "INSERT IGNORE INTO channel_sub_merchants (merchant_id, channel, sub_merchant_id, source, "
-        "created_at) VALUES ";
-    for (size_t k = 0; k < ids.size(); ++k) sql += k == 0 ? "(?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?)";
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(sql));
-    int i = 1;
-    for (const auto& id : ids) {
-      st->setString(i++, merchant_id);
-      st->setString(i++, id.channel);
-      st->setString(i++, id.sub_merchant_id);
-      st->setString(i++, id.source);
-      st->setString(i++, FormatSqlTime(now));
-    }
-    st->execute();
-    return absl::OkStatus();
-  });
+  // No INSERT IGNORE: it would also swallow a sub-merchant id that belongs to another
+  // merchant (uk_channel_sub_merchants) and leave this one without it. A channel already
+  // stored for this merchant keeps its id; any other duplicate is refused naming the channel.
+  std::string taken_channel;
+  absl::Status s =
+      pool_.InTransaction("save sub-merchant ids", [&](sql::Connection& c) -> absl::Status {
+        std::unique_ptr<sql::PreparedStatement> mine(c.prepareStatement(
+            "SELECT channel FROM channel_sub_merchants WHERE merchant_id = ? FOR UPDATE"));
+        mine->setString(1, merchant_id);
+        std::unique_ptr<sql::ResultSet> rs(mine->executeQuery());
+        std::vector<std::string> stored;
+        while (rs->next()) stored.emplace_back(rs->getString(1));
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+            "INSERT INTO channel_sub_merchants (merchant_id, channel, sub_merchant_id, source, "
+            "created_at) VALUES (?, ?, ?, ?, ?)"));
+        for (const auto& id : ids) {
+          if (std::find(stored.begin(), stored.end(), id.channel) != stored.end()) continue;
+          st->setString(1, merchant_id);
+          st->setString(2, id.channel);
+          st->setString(3, id.sub_merchant_id);
+          st->setString(4, id.source);
+          st->setString(5, FormatSqlTime(now));
+          taken_channel = id.channel;
+          st->execute();
+        }
+        return absl::OkStatus();
+      });
+  if (absl::IsAlreadyExists(s)) {
+    const std::string field = absl::StrCat("sub_merchant_ids.", taken_channel);
+    absl::Status taken = absl::AlreadyExistsError(
+        absl::StrCat(field, ": that sub-merchant id already belongs to another merchant"));
+    taken.SetPayload(common::kFieldPayloadKey, absl::Cord(field));
+    return taken;
+  }
   return s;
 }
 

@@ -124,9 +124,13 @@ absl::StatusOr<OnboardingRecord> OnboardingOperations::Approve(const std::string
   if (!alipay_smid.empty()) RETURN_IF_ERROR(ValidateSubMerchantId(alipay_smid, "alipay_smid"));
   ASSIGN_OR_RETURN(OnboardingRecord record, Get(merchant_id));
   if (record.status != MerchantStatus::kApproved) {
-    // IN_REVIEW -> APPROVED; any other state gets the state machine's refusal.
-    ASSIGN_OR_RETURN(record, Act(merchant_id, OnboardingAction::kApprove, actor, reason));
+    // Any state but IN_REVIEW gets the state machine's refusal before anything is written.
+    RETURN_IF_ERROR(Transition(record.status, OnboardingAction::kApprove).status());
   }
+  // Each step below is its own short transaction, and the channel adapter and the fee service
+  // are called between them, never inside one. The ids are stored before the approval, so a
+  // sub-merchant id that belongs to another merchant is refused (ALREADY_EXISTS naming
+  // sub_merchant_ids.<channel>) while the merchant is still IN_REVIEW.
   // Sub-merchant ids: the ones staff entered, else the channel adapter's.
   std::vector<SubMerchantId> ids;
   for (const auto& [channel, given] :
@@ -141,12 +145,12 @@ absl::StatusOr<OnboardingRecord> OnboardingOperations::Approve(const std::string
                                                                     record.application.legal_name));
     ids.push_back(SubMerchantId{channel, id, "SANDBOX"});
   }
-  absl::Status saved = repo_.SaveSubMerchantIds(merchant_id, ids, Now());
-  if (absl::IsAlreadyExists(saved)) {
-    return common::FailedPreconditionField(
-        "wechat_sub_mch_id", "that sub-merchant id already belongs to another merchant");
+  RETURN_IF_ERROR(repo_.SaveSubMerchantIds(merchant_id, ids, Now()));
+  if (record.status != MerchantStatus::kApproved) {
+    // IN_REVIEW -> APPROVED. From here a fee-service outage leaves the merchant APPROVED, and
+    // the same call again finishes the activation.
+    ASSIGN_OR_RETURN(record, Act(merchant_id, OnboardingAction::kApprove, actor, reason));
   }
-  RETURN_IF_ERROR(saved);
   const std::string plan_id(FeePlanIdFor(record.application.plan_kind));
   RETURN_IF_ERROR(fees_.AssignPlan(merchant_id, plan_id));
   const absl::Time now = Now();

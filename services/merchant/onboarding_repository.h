@@ -94,6 +94,8 @@ class OnboardingRepository {
   virtual absl::StatusOr<std::vector<Merchant>> List(const MerchantFilter& filter) = 0;
 
   // Keeps an id already stored for the channel (a channel issues one id per merchant).
+  // ALREADY_EXISTS naming "sub_merchant_ids.<channel>" when an id belongs to another
+  // merchant; nothing is stored then.
   virtual absl::Status SaveSubMerchantIds(const std::string& merchant_id,
                                           const std::vector<SubMerchantId>& ids,
                                           absl::Time now) = 0;

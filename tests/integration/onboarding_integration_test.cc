@@ -11,6 +11,7 @@
 #include "services/common/clock/clock.h"
 #include "services/merchant/mysql_onboarding_repository.h"
 #include "services/merchant/onboarding_operations.h"
+#include "tests/support/status_expectations.h"
 #include "tests/support/test_servers.h"
 
 namespace aggpay::merchant {
@@ -212,6 +213,48 @@ TEST_F(OnboardingIntegrationTest, SearchPagesByKeysetAndFilters) {
   by_store.store_id = store->store_id;
   ASSERT_EQ(ops_->List(by_store)->size(), 1u);
   EXPECT_EQ((*ops_->List(by_store))[0].merchant_id, store_owner[0].merchant_id);
+}
+
+// Issue 10: re-applying with an approved business code is a final answer, not "retry".
+TEST_F(OnboardingIntegrationTest, ReapplyingWithAnApprovedBusinessCodeIsAlreadyExists) {
+  auto m = *ops_->CreateApplication(App("BC_AGAIN"), "s");
+  ASSERT_TRUE(ops_->Act(m.merchant_id, OnboardingAction::kSubmit, "s", "").ok());
+  ASSERT_TRUE(ops_->Act(m.merchant_id, OnboardingAction::kStartReview, "s", "").ok());
+  ASSERT_TRUE(ops_->Approve(m.merchant_id, "", "", "s", "").ok());
+  auto again = ops_->CreateApplication(App("BC_AGAIN"), "s");
+  testing::ExpectFieldError(again.status(), absl::StatusCode::kAlreadyExists, "business_code");
+}
+
+// Issue 10: a WeChat sub_mch_id that belongs to another merchant is refused naming the field,
+// and the second merchant is neither approved nor activated without it.
+TEST_F(OnboardingIntegrationTest, SubMerchantIdOfAnotherMerchantIsRefused) {
+  auto first = *ops_->CreateApplication(App("BC_SUB_1"), "s");
+  auto second = *ops_->CreateApplication(App("BC_SUB_2"), "s");
+  for (const auto& id : {first.merchant_id, second.merchant_id}) {
+    ASSERT_TRUE(ops_->Act(id, OnboardingAction::kSubmit, "s", "").ok());
+    ASSERT_TRUE(ops_->Act(id, OnboardingAction::kStartReview, "s", "").ok());
+  }
+  ASSERT_TRUE(ops_->Approve(first.merchant_id, "1900055555", "", "s", "").ok());
+  auto refused = ops_->Approve(second.merchant_id, "1900055555", "", "s", "");
+  testing::ExpectFieldError(refused.status(), absl::StatusCode::kAlreadyExists,
+                            "sub_merchant_ids.wechat");
+  auto after = *ops_->Get(second.merchant_id);
+  EXPECT_EQ(after.status, MerchantStatus::kInReview);
+  EXPECT_TRUE(after.sub_merchants.empty());
+  EXPECT_EQ(fees_.assigned.count(second.merchant_id), 0u);
+  // With its own id the approval goes through.
+  auto fixed = ops_->Approve(second.merchant_id, "1900066666", "", "s", "");
+  ASSERT_TRUE(fixed.ok()) << fixed.status();
+  EXPECT_EQ(fixed->status, MerchantStatus::kActive);
+  EXPECT_EQ(fixed->sub_merchants.size(), 3u);
+}
+
+// Issue 10: a zone that does not load is refused at onboarding, never stored for a default.
+TEST_F(OnboardingIntegrationTest, UnloadableTimeZoneIsRefused) {
+  Application a = App("BC_ZONE");
+  a.time_zone = "Mars/Olympus";
+  testing::ExpectInvalid(ops_->CreateApplication(a, "s").status(), "time_zone");
+  EXPECT_EQ(Count("merchants"), 0);
 }
 
 }  // namespace
