@@ -24,7 +24,17 @@ std::pair<int, std::string> HttpGet(const std::string& url) {
 }
 
 AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions& db,
-                               const std::string& services, int64_t resolve_rate_per_second) {
+                               const std::string& services, int64_t resolve_rate_per_second)
+    : AggpaydProcess(servers, db,
+                     AggpaydOptions{.services = services,
+                                    .resolve_rate_per_second = resolve_rate_per_second}) {}
+
+AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions& db,
+                               const AggpaydOptions& options) {
+  const std::string& services = options.services;
+  const int64_t resolve_rate_per_second = options.resolve_rate_per_second;
+  const std::string pool_size =
+      options.mysql_pool_size > 0 ? absl::StrCat(", pool_size: ", options.mysql_pool_size) : "";
   const int grpc_port = FreePort();
   const int http_port = FreePort();
   grpc_addr_ = absl::StrCat("127.0.0.1:", grpc_port);
@@ -36,7 +46,7 @@ AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions&
                               << "http_listen: 127.0.0.1:" << http_port << "\n"
                               << "migrations_dir: " << SourceDir() << "/sql/migrations\n"
                               << "mysql: {port: " << db.port << ", database: " << db.database
-                              << "}\n"
+                              << pool_size << "}\n"
                               << "redis: {port: " << servers.redis_port() << "}\n"
                               << "binding: {sms_log: " << sms_log_
                               << ", resolve_rate_per_second: " << resolve_rate_per_second

@@ -9,6 +9,14 @@
 
 namespace aggpay::testing {
 
+// What a test may set in the instance's config; the defaults are what every test got before.
+struct AggpaydOptions {
+  std::string services = "all";
+  int64_t resolve_rate_per_second = 1000000;
+  // mysql.pool_size; 0 leaves aggpayd's default.
+  int mysql_pool_size = 0;
+};
+
 // `aggpayd serve` as a separate process against a migrated test database, as an operator runs
 // it; stopped with SIGTERM when this object dies.
 class AggpaydProcess {
@@ -17,6 +25,8 @@ class AggpaydProcess {
   // `resolve_rate_per_second` (burst the same).
   AggpaydProcess(TestServers& servers, const common::MysqlOptions& db,
                  const std::string& services = "all", int64_t resolve_rate_per_second = 1000000);
+  AggpaydProcess(TestServers& servers, const common::MysqlOptions& db,
+                 const AggpaydOptions& options);
   ~AggpaydProcess();
 
   const std::string& grpc_addr() const { return grpc_addr_; }
