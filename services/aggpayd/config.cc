@@ -42,6 +42,11 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
     ASSIGN_OR_RETURN(root, common::LoadYamlFile(path));
   }
   Config c;
+  // One request holds at most one connection of each pool at a time (nothing calls out while
+  // holding one), so a pool bounds how many requests work in MySQL or Redis at once. Sized for
+  // one process serving every service; docs/operations.md says how to size them.
+  c.mysql.pool_size = 16;
+  c.redis.pool_size = 16;
   common::ConfigReader r(root, "");
   c.grpc_listen = r.String("grpc_listen", c.grpc_listen);
   c.http_listen = r.String("http_listen", c.http_listen);
