@@ -177,18 +177,37 @@ grpc::Status AdminServiceImpl::AppendAudit(grpc::ServerContext* ctx,
                                            const aggpay::v1::AppendAuditRequest* req,
                                            aggpay::v1::AppendAuditResponse* resp) {
   AGGPAY_AUTHORIZE(ctx);
+  const auto convert = [](const aggpay::v1::AuditEntry& e) {
+    common::AuditRecord r;
+    r.at = absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(e.at()));
+    r.actor = e.actor();
+    r.role = e.role();
+    r.action = e.action();
+    r.target = e.target();
+    r.request_id = e.request_id();
+    r.outcome = e.outcome();
+    r.details = e.details();
+    r.source_key = e.source_key();
+    return r;
+  };
+  if (req->entries_size() > 0) {
+    if (req->entries_size() > 1000) {
+      return ToGrpcStatus(common::InvalidField("entries", "at most 1000 per call"));
+    }
+    std::vector<common::AuditRecord> records;
+    records.reserve(req->entries_size());
+    for (int i = 0; i < req->entries_size(); ++i) {
+      if (req->entries(i).action().empty()) {
+        return ToGrpcStatus(
+            common::InvalidField(absl::StrCat("entries[", i, "].action"), "is required"));
+      }
+      records.push_back(convert(req->entries(i)));
+    }
+    return ToGrpcStatus(audit_.AppendBatch(records));
+  }
   const auto& e = req->entry();
   if (e.action().empty()) return ToGrpcStatus(common::InvalidField("entry.action", "is required"));
-  common::AuditRecord r;
-  r.at = absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(e.at()));
-  r.actor = e.actor();
-  r.role = e.role();
-  r.action = e.action();
-  r.target = e.target();
-  r.request_id = e.request_id();
-  r.outcome = e.outcome();
-  r.details = e.details();
-  return ToGrpcStatus(audit_.Append(r));
+  return ToGrpcStatus(audit_.Append(convert(e)));
 }
 
 }  // namespace aggpay::admin

@@ -5,8 +5,10 @@
 #include <cppconn/statement.h>
 
 #include <memory>
+#include <set>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/text/utf8.h"
 
 namespace aggpay::admin {
 namespace {
@@ -35,36 +37,81 @@ ChainedAuditEntry ReadEntry(sql::ResultSet& rs) {
 }  // namespace
 
 absl::Status MysqlAuditRepository::Append(const common::AuditRecord& input) {
-  common::AuditRecord r = input;
-  // Stored at microsecond precision; hash what is stored.
-  r.at = absl::FromUnixMicros(absl::ToUnixMicros(r.at));
-  if (r.target.size() > 255) r.target.resize(255);
+  return AppendBatch({input});
+}
+
+absl::Status MysqlAuditRepository::AppendBatch(const std::vector<common::AuditRecord>& input) {
+  if (input.empty()) return absl::OkStatus();
+  std::vector<common::AuditRecord> records = input;
+  for (common::AuditRecord& r : records) {
+    // Stored at microsecond precision; hash what is stored.
+    r.at = absl::FromUnixMicros(absl::ToUnixMicros(r.at));
+    r.target = common::TruncateUtf8(r.target, 255);
+    r.actor = common::TruncateUtf8(r.actor, 128);
+    r.action = common::TruncateUtf8(r.action, 160);
+    r.request_id = common::TruncateUtf8(r.request_id, 128);
+    r.details = common::TruncateUtf8(r.details, 16000);
+  }
   return pool_.InTransaction("append audit", [&](sql::Connection& c) -> absl::Status {
     std::unique_ptr<sql::Statement> head_q(c.createStatement());
     std::unique_ptr<sql::ResultSet> head(head_q->executeQuery(
         "SELECT last_seq, last_hash FROM audit_chain_head WHERE id = 1 FOR UPDATE"));
     if (!head->next()) return absl::InternalError("audit chain head is missing");
-    const int64_t seq = head->getInt64(1) + 1;
-    const std::string prev_hash = head->getString(2);
-    const std::string hash = common::AuditEntryHash(seq, r, prev_hash);
-    std::unique_ptr<sql::PreparedStatement> ins(c.prepareStatement(absl::StrCat(
-        "INSERT INTO audit_log (", kColumns, ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
-    ins->setInt64(1, seq);
-    ins->setString(2, common::FormatSqlTime(r.at));
-    ins->setString(3, r.actor);
-    ins->setString(4, r.role);
-    ins->setString(5, r.action);
-    ins->setString(6, r.target);
-    ins->setString(7, r.request_id);
-    ins->setString(8, r.outcome);
-    ins->setString(9, r.details);
-    ins->setString(10, prev_hash);
-    ins->setString(11, hash);
+    int64_t seq = head->getInt64(1);
+    std::string prev_hash = head->getString(2);
+    // Keys already chained (a repeated outbox delivery), read under the head lock.
+    std::set<std::string> chained;
+    std::vector<std::string> keys;
+    for (const auto& r : records) {
+      if (!r.source_key.empty()) keys.push_back(r.source_key);
+    }
+    if (!keys.empty()) {
+      std::string sql = "SELECT source_key FROM audit_log WHERE source_key IN (";
+      for (size_t i = 0; i < keys.size(); ++i) sql += i == 0 ? "?" : ", ?";
+      sql += ")";
+      std::unique_ptr<sql::PreparedStatement> q(c.prepareStatement(sql));
+      for (size_t i = 0; i < keys.size(); ++i) q->setString(static_cast<int>(i + 1), keys[i]);
+      std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+      while (rs->next()) chained.insert(rs->getString(1));
+    }
+    std::string sql = absl::StrCat("INSERT INTO audit_log (", kColumns, ", source_key) VALUES ");
+    int rows = 0;
+    std::vector<const common::AuditRecord*> todo;
+    for (const auto& r : records) {
+      if (!r.source_key.empty() && !chained.insert(r.source_key).second) continue;
+      sql += rows++ == 0 ? "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                         : ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      todo.push_back(&r);
+    }
+    if (rows == 0) return absl::OkStatus();
+    std::unique_ptr<sql::PreparedStatement> ins(c.prepareStatement(sql));
+    int i = 1;
+    for (const common::AuditRecord* r : todo) {
+      ++seq;
+      const std::string hash = common::AuditEntryHash(seq, *r, prev_hash);
+      ins->setInt64(i++, seq);
+      ins->setString(i++, common::FormatSqlTime(r->at));
+      ins->setString(i++, r->actor);
+      ins->setString(i++, r->role);
+      ins->setString(i++, r->action);
+      ins->setString(i++, r->target);
+      ins->setString(i++, r->request_id);
+      ins->setString(i++, r->outcome);
+      ins->setString(i++, r->details);
+      ins->setString(i++, prev_hash);
+      ins->setString(i++, hash);
+      if (r->source_key.empty()) {
+        ins->setNull(i++, 0);
+      } else {
+        ins->setString(i++, r->source_key);
+      }
+      prev_hash = hash;
+    }
     ins->execute();
     std::unique_ptr<sql::PreparedStatement> up(
         c.prepareStatement("UPDATE audit_chain_head SET last_seq = ?, last_hash = ? WHERE id = 1"));
     up->setInt64(1, seq);
-    up->setString(2, hash);
+    up->setString(2, prev_hash);
     up->execute();
     return absl::OkStatus();
   });
@@ -100,12 +147,14 @@ absl::StatusOr<common::AuditVerifyResult> MysqlAuditRepository::Verify() {
         const int64_t head_seq = head->getInt64(1);
         const std::string head_hash = head->getString(2);
         common::AuditChainVerifier verifier;
-        std::unique_ptr<sql::PreparedStatement> page(c.prepareStatement(absl::StrCat(
-            "SELECT ", kColumns, " FROM audit_log WHERE seq > ? ORDER BY seq LIMIT 5000")));
+        std::unique_ptr<sql::PreparedStatement> page(c.prepareStatement(
+            absl::StrCat("SELECT ", kColumns,
+                         " FROM audit_log WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT 5000")));
         int64_t after = 0;
         bool more = true;
         while (more) {
           page->setInt64(1, after);
+          page->setInt64(2, head_seq);
           std::unique_ptr<sql::ResultSet> rs(page->executeQuery());
           more = false;
           while (rs->next()) {

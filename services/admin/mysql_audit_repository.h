@@ -9,6 +9,7 @@ class MysqlAuditRepository final : public AuditRepository {
  public:
   explicit MysqlAuditRepository(common::MysqlPool& pool) : pool_(pool) {}
   absl::Status Append(const common::AuditRecord& record) override;
+  absl::Status AppendBatch(const std::vector<common::AuditRecord>& records) override;
   absl::StatusOr<std::vector<common::ChainedAuditEntry>> List(const AuditFilter& filter) override;
   absl::StatusOr<common::AuditVerifyResult> Verify() override;
 

@@ -79,7 +79,18 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   common::ConfigReader auth = r.Child("auth");
   c.token_ttl = auth.Duration("token_ttl", c.token_ttl);
   c.auth_cache_ttl = auth.Duration("cache_ttl", c.auth_cache_ttl);
+  c.public_failures_per_second =
+      static_cast<double>(auth.Int("public_failures_per_second",
+                                   static_cast<int64_t>(c.public_failures_per_second), 1, 1000000));
+  c.public_failure_burst = static_cast<double>(
+      auth.Int("public_failure_burst", static_cast<int64_t>(c.public_failure_burst), 1, 1000000));
   RETURN_IF_ERROR(auth.Finish());
+
+  common::ConfigReader audit = r.Child("audit");
+  c.audit_relay.batch_delay = audit.Duration("batch_delay", c.audit_relay.batch_delay);
+  c.audit_relay.sweep_interval = audit.Duration("sweep_interval", c.audit_relay.sweep_interval);
+  c.audit_relay.sweep_age = audit.Duration("sweep_age", c.audit_relay.sweep_age);
+  RETURN_IF_ERROR(audit.Finish());
 
   common::ConfigReader api = r.Child("merchant_api");
   c.request_timestamp_window = api.Duration("timestamp_window", c.request_timestamp_window);
@@ -110,10 +121,22 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
       bind.Int("resolve_rate_per_second", c.binding_resolve_rate_per_second, 1, 1000000);
   c.binding_resolve_burst = bind.Int("resolve_burst", c.binding_resolve_burst, 1, 1000000);
   c.binding_sms_log = bind.String("sms_log", c.binding_sms_log);
+  c.binding_cache_lease = bind.Duration("cache_lease", c.binding_cache_lease);
+  c.binding_cache_poll_interval =
+      bind.Duration("cache_poll_interval", c.binding_cache_poll_interval);
   RETURN_IF_ERROR(bind.Finish());
   if (c.binding_public_base_url.rfind("https://", 0) != 0 &&
       c.binding_public_base_url.rfind("http://", 0) != 0) {
     return absl::InvalidArgumentError("binding.public_base_url: must start with https://");
+  }
+  if (c.binding_cache_lease < absl::Milliseconds(100) ||
+      c.binding_cache_lease > absl::Seconds(10)) {
+    return absl::InvalidArgumentError("binding.cache_lease: between 100ms and 10s");
+  }
+  if (c.binding_cache_poll_interval < absl::Milliseconds(10) ||
+      c.binding_cache_poll_interval * 2 > c.binding_cache_lease) {
+    return absl::InvalidArgumentError(
+        "binding.cache_poll_interval: at least 10ms and at most half of binding.cache_lease");
   }
   if (c.binding_local_cache_ttl > absl::Seconds(30)) {
     return absl::InvalidArgumentError(

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/common/audit/audit_outbox.h"
 #include "services/common/log/log.h"
 #include "services/common/mysql/mysql_pool.h"
 #include "services/common/redis/redis_client.h"
@@ -23,6 +24,10 @@ struct Config {
   common::LogOptions log;
   absl::Duration token_ttl = absl::Hours(24 * 30);
   absl::Duration auth_cache_ttl = absl::Seconds(5);
+  // Failed calls of public methods (activation, check-in, resolve) per client address.
+  double public_failures_per_second = 5;
+  double public_failure_burst = 20;
+  common::AuditRelayOptions audit_relay;
   // Where each service is reached; a service not listed is reached at grpc_listen.
   std::map<std::string, std::string> peers;
   std::string internal_secret;
@@ -43,6 +48,10 @@ struct Config {
   // Collection codes (binding service).
   std::string binding_public_base_url = "https://pay.aggpay.local";
   absl::Duration binding_local_cache_ttl = absl::Seconds(2);
+  // How long one confirmed read of the code invalidation log lets an instance trust its caches,
+  // and how often it reads the log without a notification.
+  absl::Duration binding_cache_lease = absl::Seconds(1);
+  absl::Duration binding_cache_poll_interval = absl::Milliseconds(100);
   int64_t binding_resolve_rate_per_second = 50;
   int64_t binding_resolve_burst = 100;
   // Where one-time passwords go: the local stack's SMS log (a real SMS gateway comes later).

@@ -24,6 +24,7 @@
 #include "services/binding/resolve_cache.h"
 #include "services/common/audit/grpc_audit_sink.h"
 #include "services/common/clock/clock.h"
+#include "services/common/crypto/crypto.h"
 #include "services/common/grpc/server.h"
 #include "services/common/http/admin_http.h"
 #include "services/common/log/logging.h"
@@ -31,6 +32,7 @@
 #include "services/common/redis/redis_client.h"
 #include "services/fee/fee_service.h"
 #include "services/fee/mysql_fee_plan_repository.h"
+#include "services/merchant/grpc_collection_control.h"
 #include "services/merchant/grpc_fee_plan_assigner.h"
 #include "services/merchant/merchant_service.h"
 #include "services/merchant/mysql_merchant_repository.h"
@@ -173,6 +175,7 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   std::unique_ptr<merchant::MysqlOnboardingRepository> onboarding_repo;
   std::unique_ptr<merchant::SandboxChannelOnboarding> channel_onboarding;
   std::unique_ptr<merchant::GrpcFeePlanAssigner> fee_assigner;
+  std::unique_ptr<merchant::GrpcCollectionControl> collection_control;
   std::unique_ptr<merchant::OnboardingOperations> onboarding_ops;
   std::unique_ptr<terminal::MysqlTerminalRepository> terminal_repo;
   std::unique_ptr<terminal::GrpcMerchantDirectory> merchant_directory;
@@ -220,8 +223,11 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       channel_onboarding = std::make_unique<merchant::SandboxChannelOnboarding>();
       fee_assigner = std::make_unique<merchant::GrpcFeePlanAssigner>(
           Channel(config.PeerAddress("fee")), config.internal_secret);
+      collection_control = std::make_unique<merchant::GrpcCollectionControl>(
+          Channel(config.PeerAddress("binding")), config.internal_secret);
       onboarding_ops = std::make_unique<merchant::OnboardingOperations>(
-          *onboarding_repo, *channel_onboarding, *fee_assigner, *std::move(box), clock);
+          *onboarding_repo, *channel_onboarding, *fee_assigner, *collection_control,
+          *std::move(box), clock);
       merchant_service =
           std::make_unique<merchant::MerchantServiceImpl>(*merchant_ops, *onboarding_ops);
       grpc_services.push_back(merchant_service.get());
@@ -254,10 +260,16 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
           pool_descriptors->FindServiceByName(aggpay::v1::TerminalService::service_full_name()));
     } else if (name == "binding") {
       code_repo = std::make_unique<binding::MysqlCodeRepository>(**pool);
+      if (config.secret_key_hex.size() < 32) {
+        return Fail(absl::InvalidArgumentError(
+            "AGGPAY_SECRET_KEY: required; the binding service keys one-time passwords with it"));
+      }
       binding::ResolveCacheOptions cache_options;
       cache_options.local_ttl = config.binding_local_cache_ttl;
-      resolve_cache =
-          std::make_unique<binding::ResolveCache>(*redis, metrics, clock, cache_options);
+      cache_options.lease = config.binding_cache_lease;
+      cache_options.poll_interval = config.binding_cache_poll_interval;
+      resolve_cache = std::make_unique<binding::ResolveCache>(*redis, *code_repo, metrics, clock,
+                                                              cache_options);
       binding_directory = std::make_unique<binding::GrpcBindingDirectory>(
           Channel(config.PeerAddress("merchant")), Channel(config.PeerAddress("terminal")),
           config.internal_secret);
@@ -266,11 +278,10 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       options.public_base_url = config.binding_public_base_url;
       options.resolve_rate_per_second = config.binding_resolve_rate_per_second;
       options.resolve_burst = config.binding_resolve_burst;
+      options.otp_key = common::HmacSha256Hex(config.secret_key_hex, "aggpay binding otp");
       binding_ops = std::make_unique<binding::BindingOperations>(
           *code_repo, *resolve_cache, *binding_directory, *otp_sender, metrics, clock, options);
-      resolve_cache->Start([ops = binding_ops.get()](binding::ResolveCache& cache) {
-        return ops->PurgeRevokedWhileRedisWasDown(cache);
-      });
+      resolve_cache->Start();
       binding_service = std::make_unique<binding::BindingServiceImpl>(*binding_ops);
       grpc_services.push_back(binding_service.get());
       descriptors.push_back(
@@ -280,8 +291,14 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
 
   auto policies = common::AccessPolicies::FromServices(descriptors);
   if (!policies.ok()) return Fail(policies.status());
+  // Every process drains the audit outbox (its own rows at once, anyone's left behind later).
+  common::AuditRelay audit_relay(**pool, audit_sink, metrics, config.audit_relay);
+  audit_relay.Start();
   common::AuthInterceptorDeps deps{&*policies, &staff_auth, &audit_sink,
                                    &metrics,   &clock,      config.internal_secret};
+  deps.relay = &audit_relay;
+  deps.public_failures_per_second = config.public_failures_per_second;
+  deps.public_failure_burst = config.public_failure_burst;
   auto server = common::GrpcServer::Start(config.grpc_listen, grpc_services, deps);
   if (!server.ok()) return Fail(server.status());
 
@@ -302,6 +319,7 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   sigwait(&signals, &sig);
   spdlog::info("aggpayd: signal {}, shutting down", sig);
   (*server)->Shutdown();
+  audit_relay.Stop();
   if (resolve_cache) resolve_cache->Stop();
   (*admin_http)->Stop();
   return 0;

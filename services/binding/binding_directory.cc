@@ -45,6 +45,21 @@ absl::StatusOr<TerminalSnapshot> GrpcBindingDirectory::Terminal(const std::strin
   return out;
 }
 
+absl::Status GrpcBindingDirectory::CheckStore(const std::string& merchant_id,
+                                              const std::string& store_id) {
+  auto stub = aggpay::v1::MerchantService::NewStub(merchant_);
+  aggpay::v1::MerchantRef req;
+  req.set_merchant_id(merchant_id);
+  aggpay::v1::ListStoresResponse resp;
+  auto ctx = common::InternalContext(internal_secret_);
+  grpc::Status s = stub->ListStores(ctx.get(), req, &resp);
+  if (!s.ok()) return common::FromGrpcStatus(s);
+  for (const auto& store : resp.stores()) {
+    if (store.store_id() == store_id) return absl::OkStatus();
+  }
+  return absl::NotFoundError("no such store for this merchant");
+}
+
 absl::Status LogFileOtpSender::Send(const std::string& phone, const std::string& message) {
   static std::mutex mu;
   std::lock_guard lock(mu);

@@ -35,6 +35,8 @@ class BindingDirectory {
   virtual ~BindingDirectory() = default;
   virtual absl::StatusOr<MerchantSnapshot> Merchant(const std::string& merchant_id) = 0;
   virtual absl::StatusOr<TerminalSnapshot> Terminal(const std::string& terminal_sn) = 0;
+  // OK when the store is the merchant's; NOT_FOUND otherwise.
+  virtual absl::Status CheckStore(const std::string& merchant_id, const std::string& store_id) = 0;
 };
 
 class GrpcBindingDirectory final : public BindingDirectory {
@@ -46,6 +48,7 @@ class GrpcBindingDirectory final : public BindingDirectory {
         internal_secret_(std::move(internal_secret)) {}
   absl::StatusOr<MerchantSnapshot> Merchant(const std::string& merchant_id) override;
   absl::StatusOr<TerminalSnapshot> Terminal(const std::string& terminal_sn) override;
+  absl::Status CheckStore(const std::string& merchant_id, const std::string& store_id) override;
 
  private:
   std::shared_ptr<grpc::Channel> merchant_;

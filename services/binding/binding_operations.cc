@@ -46,6 +46,7 @@ CodeView BindingOperations::ViewOf(const CodeRecord& c) const {
   v.currency = c.currency;
   v.valid_until = c.valid_until;
   v.replaced_by = c.replaced_by;
+  v.merchant_block = c.merchant_block;
   return v;
 }
 
@@ -57,9 +58,13 @@ absl::StatusOr<CodeRecord> BindingOperations::IssueCode(
   RETURN_IF_ERROR(common::ValidateId(store_id, "store_id"));
   ASSIGN_OR_RETURN(CodeKind kind, ParseCodeKind(kind_name.empty() ? "STATIC" : kind_name));
   ASSIGN_OR_RETURN(MerchantSnapshot merchant, directory_.Merchant(merchant_id));
-  if (merchant.status != "ACTIVE") {
-    return common::FailedPreconditionField(
-        "merchant_id", absl::StrCat("the merchant is ", merchant.status, ", not ACTIVE"));
+  RETURN_IF_ERROR(CheckMerchantCollects(merchant, "merchant_id"));
+  if (terminal_sn.empty()) {
+    // A store code: the store must be the merchant's own.
+    if (auto s = directory_.CheckStore(merchant_id, store_id); !s.ok()) {
+      if (absl::IsNotFound(s)) return InvalidField("store_id", "no such store for this merchant");
+      return s;
+    }
   }
   const absl::Time now = Now();
   CodeRecord c;
@@ -143,29 +148,15 @@ absl::StatusOr<Resolution> BindingOperations::Resolve(const std::string& scanned
                                                       const std::string& client) {
   ASSIGN_OR_RETURN(std::string code_id, ParseScannedCode(scanned));
   RETURN_IF_ERROR(AllowResolve(client));
-  const uint64_t epoch = cache_.Epoch();
-  std::optional<CodeView> view;
-  const bool trusted = cache_.Trusted();
-  if (trusted) view = cache_.GetLocal(code_id);
-  if (!view && trusted) {
-    auto cached = cache_.GetRedis(code_id);
-    if (cached.ok()) {
-      view = *cached;
-      if (view) cache_.PutLocal(code_id, *view, epoch);
-    } else {
-      metrics_.Increment("redis_degraded_total{path=\"resolve\"}");
-    }
-  } else if (!view) {
-    metrics_.Increment("redis_degraded_total{path=\"resolve\"}");
-  }
+  std::optional<CodeView> view = cache_.Lookup(code_id);
   if (!view) {
+    // Stamped before the read: every invalidation up to the stamp is reflected in what is read.
+    const int64_t stamp = cache_.Applied();
     ASSIGN_OR_RETURN(std::optional<CodeRecord> record, repo_.Get(code_id));
     if (!record) return NotFoundCode();
     view = ViewOf(*record);
-    if (trusted) {
-      cache_.PutRedis(code_id, *view);
-      cache_.PutLocal(code_id, *view, epoch);
-    }
+    view->stamp = stamp;
+    cache_.Store(code_id, *view);
   }
   const ResolveOutcome outcome = Evaluate(*view, clock_.Now());
   if (outcome == ResolveOutcome::kReplaced) RaiseAlert(*view, client);
@@ -220,25 +211,24 @@ absl::StatusOr<std::vector<std::pair<CodeRecord, std::string>>> BindingOperation
   return out;
 }
 
-void BindingOperations::Propagate(const CodeRecord& code) {
-  absl::Status s = cache_.Invalidate(code.code_id, ViewOf(code));
-  if (s.ok()) return;
-  spdlog::warn(
-      "code {} changed but the cache invalidation did not complete ({}); queued a purge "
-      "and waiting out the local cache lifetime",
-      code.code_id, s.message());
-  metrics_.Increment("redis_degraded_total{path=\"invalidate\"}");
-  if (absl::Status q = repo_.AddCachePurge(code.code_id, Now()); !q.ok()) {
-    spdlog::error("code {}: purge could not be queued: {}", code.code_id, q.message());
+void BindingOperations::Propagate(const CodeChange& change) {
+  cache_.AwaitPropagation(change.invalidation_seq);
+}
+
+absl::Status BindingOperations::CheckMerchantCollects(const MerchantSnapshot& merchant,
+                                                      absl::string_view field) {
+  if (merchant.status != "ACTIVE") {
+    return common::FailedPreconditionField(
+        field, absl::StrCat("the merchant is ", merchant.status, ", not ACTIVE"));
   }
-  // Instances that did not hear the invalidation drop local copies within this time.
-  absl::SleepFor(absl::Seconds(2));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<CodeRecord> BindingOperations::Unbind(const std::string& scanned,
                                                      const std::string& reason,
                                                      const std::string& actor) {
   ASSIGN_OR_RETURN(std::string code_id, ParseScannedCode(scanned, "scanned"));
+  RETURN_IF_ERROR(common::ValidateFreeText(reason, "reason", common::kMaxReasonChars));
   const absl::Time now = Now();
   auto change = repo_.Change(
       code_id,
@@ -257,7 +247,7 @@ absl::StatusOr<CodeRecord> BindingOperations::Unbind(const std::string& scanned,
       now);
   if (absl::IsNotFound(change.status())) return InvalidField("scanned", "no such code");
   RETURN_IF_ERROR(change.status());
-  Propagate(change->old_code);
+  Propagate(*change);
   return change->old_code;
 }
 
@@ -275,6 +265,8 @@ absl::StatusOr<ResetOutcome> BindingOperations::DoReset(const std::string& code_
   // The new code carries the merchant's current name and channel ids (a channel change is a
   // reason to reset). Checks of the terminal happen before anything is written.
   ASSIGN_OR_RETURN(MerchantSnapshot merchant, directory_.Merchant(current->merchant_id));
+  // A frozen or closed merchant may not get a new payable code.
+  RETURN_IF_ERROR(CheckMerchantCollects(merchant, "code"));
   if (!current->terminal_sn.empty()) {
     ASSIGN_OR_RETURN(TerminalSnapshot t, directory_.Terminal(current->terminal_sn));
     if (t.status == "RETIRED") {
@@ -324,7 +316,7 @@ absl::StatusOr<ResetOutcome> BindingOperations::DoReset(const std::string& code_
       now);
   RETURN_IF_ERROR(change.status());
   // Before returning: no instance may resolve the old code as it was.
-  Propagate(change->old_code);
+  Propagate(*change);
   ResetOutcome out{change->old_code, *change->new_code, {}};
   ASSIGN_OR_RETURN(out.terminals_holding_old_code, repo_.TerminalsHolding(code_id));
   return out;
@@ -361,7 +353,7 @@ absl::StatusOr<CodeRecord> BindingOperations::EndGrace(const std::string& code_i
       },
       now);
   RETURN_IF_ERROR(change.status());
-  Propagate(change->old_code);
+  Propagate(*change);
   return change->old_code;
 }
 
@@ -379,7 +371,23 @@ absl::StatusOr<RequestRecord> BindingOperations::RequestReset(const std::string&
         "code_id", absl::StrCat("the code is ", CodeStatusName(code.status)));
   }
   ASSIGN_OR_RETURN(MerchantSnapshot merchant, directory_.Merchant(code.merchant_id));
+  RETURN_IF_ERROR(CheckMerchantCollects(merchant, "code_id"));
   const absl::Time now = Now();
+  // Each request brings fresh guesses at a 6-digit password: bound how many a day.
+  ASSIGN_OR_RETURN(auto counts,
+                   repo_.CountRequestsSince(code_id, code.merchant_id, now - absl::Hours(24)));
+  if (counts.first >= options_.reset_requests_per_code_per_day) {
+    return common::ResourceExhaustedRetryAfter(
+        absl::StrCat("code_id: at most ", options_.reset_requests_per_code_per_day,
+                     " reset requests per code in 24 hours"),
+        absl::Hours(1));
+  }
+  if (counts.second >= options_.reset_requests_per_merchant_per_day) {
+    return common::ResourceExhaustedRetryAfter(
+        absl::StrCat("merchant: at most ", options_.reset_requests_per_merchant_per_day,
+                     " reset requests per merchant in 24 hours"),
+        absl::Hours(1));
+  }
   RequestRecord rec;
   ResetRequest& r = rec.request;
   r.request_id = absl::StrCat("rr_", common::RandomToken(12));
@@ -397,7 +405,7 @@ absl::StatusOr<RequestRecord> BindingOperations::RequestReset(const std::string&
   } else {
     r.status = RequestStatus::kPendingOtp;
     otp = NewOtp();
-    r.otp_hash = HashOtp(r.request_id, otp);
+    r.otp_hash = HashOtp(options_.otp_key, r.request_id, otp);
   }
   RETURN_IF_ERROR(repo_.CreateRequest(rec));
   if (!staff_review) {
@@ -419,41 +427,42 @@ absl::StatusOr<ResetOutcome> BindingOperations::VerifyReset(const std::string& r
   }
   const absl::Time now = Now();
   OtpCheck check{};
+  // A right password leaves the request pending: it is completed only together with a reset
+  // that succeeded, so a failed reset (frozen merchant, database down) can be retried with the
+  // same password while it is valid.
   auto updated = repo_.UpdateRequest(
       request_id,
       [&](const RequestRecord& current) -> absl::StatusOr<RequestRecord> {
-        ASSIGN_OR_RETURN(check, CheckOtp(current.request, otp, now));
+        ASSIGN_OR_RETURN(check, CheckOtp(current.request, otp, options_.otp_key, now));
         RequestRecord next = current;
-        next.request.status = check.new_status;
-        next.request.attempts = check.attempts;
-        if (check.accepted) next.decided_by = actor;
+        if (!check.accepted) {
+          next.request.status = check.new_status;
+          next.request.attempts = check.attempts;
+        }
         return next;
       },
       now);
   RETURN_IF_ERROR(updated.status());
-  switch (check.new_status) {
-    case RequestStatus::kCompleted:
-      break;
-    case RequestStatus::kExpired:
-      return common::FailedPreconditionField("otp", "one-time password expired; request a new one");
-    case RequestStatus::kLocked:
-      return common::FailedPreconditionField(
-          "otp", "too many wrong codes: the request is locked; ask for staff review");
-    default:
-      return InvalidField("otp", absl::StrCat("wrong one-time password; ",
-                                              kMaxOtpAttempts - check.attempts, " attempts left"));
-  }
+  RETURN_IF_ERROR(OtpCheckStatus(check));
   const ResetRequest& r = updated->request;
   ASSIGN_OR_RETURN(ResetOutcome out,
                    DoReset(r.code_id, r.reason, r.mode, absl::ZeroDuration(), actor));
-  (void)repo_.UpdateRequest(
+  auto completed = repo_.UpdateRequest(
       request_id,
       [&](const RequestRecord& current) -> absl::StatusOr<RequestRecord> {
         RequestRecord next = current;
+        next.request.status = RequestStatus::kCompleted;
         next.new_code_id = out.new_code.code_id;
+        next.decided_by = actor;
         return next;
       },
       Now());
+  if (!completed.ok()) {
+    // The reset itself is done and effective; only the request's bookkeeping lags. A retry finds
+    // the code no longer ACTIVE and is refused, so it cannot reset twice.
+    spdlog::error("reset request {}: code reset to {} but the request was not completed: {}",
+                  request_id, out.new_code.code_id, completed.status().message());
+  }
   return out;
 }
 
@@ -521,15 +530,19 @@ absl::StatusOr<std::optional<CodeRecord>> BindingOperations::TerminalCode(const 
   return code;
 }
 
-absl::Status BindingOperations::PurgeRevokedWhileRedisWasDown(ResolveCache& cache) {
-  ASSIGN_OR_RETURN(std::vector<std::string> ids, repo_.PendingCachePurges());
-  std::vector<std::string> done;
-  for (const std::string& id : ids) {
-    ASSIGN_OR_RETURN(std::optional<CodeRecord> code, repo_.Get(id));
-    if (code) RETURN_IF_ERROR(cache.Tombstone(id, ViewOf(*code)));
-    done.push_back(id);
+absl::StatusOr<MerchantBlockChange> BindingOperations::SetMerchantCollection(
+    const std::string& merchant_id, const std::string& status, const std::string& reason,
+    const std::string& actor) {
+  RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+  if (merchant_id.empty()) return InvalidField("merchant_id", "is required");
+  if (status != "ACTIVE" && status != "FROZEN" && status != "CLOSED") {
+    return InvalidField("status", "must be ACTIVE, FROZEN or CLOSED");
   }
-  return repo_.DeleteCachePurges(done);
+  RETURN_IF_ERROR(common::ValidateFreeText(reason, "reason", common::kMaxReasonChars));
+  ASSIGN_OR_RETURN(MerchantBlockChange change,
+                   repo_.SetMerchantBlock(merchant_id, status, reason, actor, Now()));
+  cache_.AwaitPropagation(change.invalidation_seq);
+  return change;
 }
 
 }  // namespace aggpay::binding

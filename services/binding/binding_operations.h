@@ -22,6 +22,11 @@ struct BindingOptions {
   // Resolves per second per client address, per instance.
   int64_t resolve_rate_per_second = 50;
   int64_t resolve_burst = 100;
+  // Server secret that keys the one-time-password hashes.
+  std::string otp_key;
+  // Self-service reset requests allowed per code and per merchant in any 24 hours.
+  int64_t reset_requests_per_code_per_day = 3;
+  int64_t reset_requests_per_merchant_per_day = 20;
 };
 
 struct ResetOutcome {
@@ -91,8 +96,12 @@ class BindingOperations {
   // The terminal's current code; records that the terminal now holds it.
   absl::StatusOr<std::optional<CodeRecord>> TerminalCode(const std::string& terminal_sn);
 
-  // Purge hook for the cache: tombstones codes revoked while Redis was unreachable.
-  absl::Status PurgeRevokedWhileRedisWasDown(ResolveCache& cache);
+  // The merchant service's freeze, unfreeze and close: "FROZEN", "CLOSED" or "ACTIVE". Returns
+  // once the change is effective on every instance.
+  absl::StatusOr<MerchantBlockChange> SetMerchantCollection(const std::string& merchant_id,
+                                                            const std::string& status,
+                                                            const std::string& reason,
+                                                            const std::string& actor);
 
   std::string Url(const std::string& code_id) const;
   CodeView ViewOf(const CodeRecord& code) const;
@@ -101,9 +110,10 @@ class BindingOperations {
   absl::Time Now() const;
   absl::Status AllowResolve(const std::string& client);
   void RaiseAlert(const CodeView& view, const std::string& client);
-  // Invalidates the code's cached views everywhere; when Redis is unreachable, queues a purge
-  // and waits out the local cache lifetime so no instance can still serve it.
-  void Propagate(const CodeRecord& code);
+  // Returns once no instance can serve a cached view from before the change.
+  void Propagate(const CodeChange& change);
+  // FAILED_PRECONDITION unless the merchant may collect (ACTIVE and not blocked).
+  absl::Status CheckMerchantCollects(const MerchantSnapshot& merchant, absl::string_view field);
   absl::StatusOr<CodeRecord> NewCodeLike(const CodeRecord& old, absl::Time now);
   absl::StatusOr<ResetOutcome> DoReset(const std::string& code_id, ResetReason reason,
                                        ResetMode mode, absl::Duration grace,

@@ -7,6 +7,7 @@
 #include "services/common/grpc/status_mapping.h"
 #include "services/common/money/money.h"
 #include "services/common/status/field_errors.h"
+#include "services/common/text/utf8.h"
 
 namespace aggpay::binding {
 namespace {
@@ -111,17 +112,12 @@ grpc::Status BindingServiceImpl::ResolveCode(grpc::ServerContext* ctx,
       }
       if (v.valid_until) *resp->mutable_valid_until() = common::ToProtoTime(*v.valid_until);
       break;
-    case ResolveOutcome::kReplaced:
-      resp->set_outcome("REPLACED");
-      resp->set_message("this code has been replaced");
-      break;
-    case ResolveOutcome::kExpired:
-      resp->set_outcome("EXPIRED");
-      resp->set_message("this code has expired");
-      break;
-    case ResolveOutcome::kUnbound:
-      resp->set_outcome("UNBOUND");
-      resp->set_message("this code is no longer in use");
+    case ResolveOutcome::kMerchantFrozen:
+      resp->set_merchant_display_name(v.merchant_display_name);
+      [[fallthrough]];
+    default:
+      resp->set_outcome(std::string(ResolveOutcomeName(r->outcome)));
+      resp->set_message(std::string(PayerMessage(r->outcome)));
       break;
   }
   return grpc::Status::OK;
@@ -230,7 +226,7 @@ grpc::Status BindingServiceImpl::UnbindCode(grpc::ServerContext* ctx,
   AGGPAY_AUTHORIZE(ctx);
   auto code = ops_.Unbind(req->scanned(), req->reason(), principal_or->Actor());
   common::SetAuditTarget(*ctx, code.ok() ? absl::StrCat("code:", code->code_id) : "code:?",
-                         absl::StrCat("reason=", req->reason().substr(0, 200)));
+                         absl::StrCat("reason=", common::TruncateUtf8(req->reason(), 200)));
   if (!code.ok()) return ToGrpcStatus(code.status());
   ToProto(*code, resp);
   return grpc::Status::OK;
@@ -307,7 +303,7 @@ grpc::Status BindingServiceImpl::ReviewReset(grpc::ServerContext* ctx,
                                              v1::ResetRequestView* resp) {
   common::SetAuditTarget(*ctx, absl::StrCat("reset_request:", req->request_id()),
                          absl::StrCat(req->approve() ? "approve" : "reject",
-                                      " reason=", req->reason().substr(0, 200)));
+                                      " reason=", common::TruncateUtf8(req->reason(), 200)));
   AGGPAY_AUTHORIZE(ctx);
   auto r = ops_.ReviewReset(req->request_id(), req->approve(), principal_or->Actor());
   if (!r.ok()) return ToGrpcStatus(r.status());
@@ -367,6 +363,20 @@ grpc::Status BindingServiceImpl::TerminalCode(grpc::ServerContext* ctx,
     resp->set_code_id((*code)->code_id);
     resp->set_url(ops_.Url((*code)->code_id));
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status BindingServiceImpl::SetMerchantCollection(grpc::ServerContext* ctx,
+                                                       const v1::SetMerchantCollectionRequest* req,
+                                                       v1::SetMerchantCollectionResponse* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  auto change = ops_.SetMerchantCollection(req->merchant_id(), req->status(), req->reason(),
+                                           principal_or->Actor());
+  common::SetAuditTarget(*ctx,
+                         absl::StrCat("merchant:", common::TruncateUtf8(req->merchant_id(), 64)),
+                         absl::StrCat("collection=", common::TruncateUtf8(req->status(), 16)));
+  if (!change.ok()) return ToGrpcStatus(change.status());
+  resp->set_codes_unbound(change->codes_unbound);
   return grpc::Status::OK;
 }
 

@@ -26,6 +26,9 @@ struct CodeRecord {
   std::optional<absl::Time> valid_until;
   std::string replaced_by;
   absl::Time created_at;
+  // Read, not stored with the code: "FROZEN" or "CLOSED" while the merchant's collection is
+  // blocked (merchant_collection_blocks).
+  std::string merchant_block;
 };
 
 struct HistoryEntry {
@@ -67,6 +70,14 @@ struct CodeChange {
   CodeRecord old_code;
   std::optional<CodeRecord> new_code;
   std::vector<HistoryEntry> history;
+  // Set by the repository: the invalidation-log entry written with the change.
+  int64_t invalidation_seq = 0;
+};
+
+// A merchant's collection block as the merchant service set it.
+struct MerchantBlockChange {
+  int64_t invalidation_seq = 0;
+  int64_t codes_unbound = 0;
 };
 
 // Storage of collection codes, their history, alerts and reset requests.
@@ -108,10 +119,18 @@ class CodeRepository {
   virtual absl::StatusOr<std::vector<RequestRecord>> ListRequests(
       std::optional<RequestStatus> status, const std::string& merchant_id, int limit) = 0;
 
-  // Codes revoked while Redis was unreachable.
-  virtual absl::Status AddCachePurge(const std::string& code_id, absl::Time now) = 0;
-  virtual absl::StatusOr<std::vector<std::string>> PendingCachePurges() = 0;
-  virtual absl::Status DeleteCachePurges(const std::vector<std::string>& code_ids) = 0;
+  // Reset requests created for the code, and for the merchant, since `since`.
+  virtual absl::StatusOr<std::pair<int64_t, int64_t>> CountRequestsSince(
+      const std::string& code_id, const std::string& merchant_id, absl::Time since) = 0;
+
+  // Blocks ("FROZEN", "CLOSED") or unblocks ("ACTIVE") a merchant's collection in one
+  // transaction with its invalidation-log entry. CLOSED also unbinds every ACTIVE or GRACE code
+  // of the merchant, with history.
+  virtual absl::StatusOr<MerchantBlockChange> SetMerchantBlock(const std::string& merchant_id,
+                                                               const std::string& status,
+                                                               const std::string& reason,
+                                                               const std::string& actor,
+                                                               absl::Time now) = 0;
 };
 
 }  // namespace aggpay::binding

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "services/common/text/utf8.h"
 
 namespace aggpay::binding {
 namespace {
@@ -114,11 +115,30 @@ void InsertHistory(sql::Connection& c, const std::vector<HistoryEntry>& entries)
     st->setString(i++, e.merchant_id);
     BindNullable(*st, i++, e.terminal_sn);
     st->setString(i++, e.event);
-    st->setString(i++, e.reason.substr(0, 256));
-    st->setString(i++, e.actor.substr(0, 128));
+    st->setString(i++, common::TruncateUtf8(e.reason, 256));
+    st->setString(i++, common::TruncateUtf8(e.actor, 128));
     st->setString(i++, FormatSqlTime(e.at));
   }
   st->execute();
+}
+
+// Appends one invalidation-log row inside the caller's transaction. The head row's lock orders
+// writers, so sequence numbers commit in order.
+int64_t AppendInvalidation(sql::Connection& c, const std::string& code_id,
+                           const std::string& merchant_id, absl::Time now) {
+  std::unique_ptr<sql::Statement> bump(c.createStatement());
+  bump->execute("UPDATE code_invalidation_head SET seq = LAST_INSERT_ID(seq + 1) WHERE id = 1");
+  std::unique_ptr<sql::ResultSet> rs(bump->executeQuery("SELECT LAST_INSERT_ID()"));
+  rs->next();
+  const int64_t seq = rs->getInt64(1);
+  std::unique_ptr<sql::PreparedStatement> ins(c.prepareStatement(
+      "INSERT INTO code_invalidations (seq, code_id, merchant_id, at) VALUES (?, ?, ?, ?)"));
+  ins->setInt64(1, seq);
+  BindNullable(*ins, 2, code_id);
+  BindNullable(*ins, 3, merchant_id);
+  ins->setString(4, FormatSqlTime(now));
+  ins->execute();
+  return seq;
 }
 
 constexpr const char* kRequestColumns =
@@ -179,13 +199,16 @@ absl::Status MysqlCodeRepository::Create(const CodeRecord& code, const HistoryEn
 absl::StatusOr<std::optional<CodeRecord>> MysqlCodeRepository::Get(const std::string& code_id) {
   return pool_.Run(
       "get code", [&](sql::Connection& c) -> absl::StatusOr<std::optional<CodeRecord>> {
-        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-            absl::StrCat("SELECT ", kCodeColumns, " FROM collection_codes WHERE code_id = ?")));
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
+            "SELECT ", kCodeColumns,
+            ", (SELECT b.status FROM merchant_collection_blocks b WHERE b.merchant_id = "
+            "collection_codes.merchant_id) FROM collection_codes WHERE code_id = ?")));
         st->setString(1, code_id);
         std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
         if (!rs->next()) return std::optional<CodeRecord>();
         auto code = ReadCode(*rs);
         if (!code.ok()) return code.status();
+        code->merchant_block = Str(*rs, 14);
         return std::optional<CodeRecord>(*std::move(code));
       });
 }
@@ -251,6 +274,7 @@ absl::StatusOr<CodeChange> MysqlCodeRepository::Change(const std::string& code_i
     UpdateCode(c, change->old_code, now);
     if (change->new_code) InsertCode(c, *change->new_code, now);
     InsertHistory(c, change->history);
+    change->invalidation_seq = AppendInvalidation(c, code_id, "", now);
     return change;
   });
 }
@@ -312,7 +336,7 @@ absl::Status MysqlCodeRepository::AddAlert(const AlertRecord& a) {
     st->setString(1, a.merchant_id);
     st->setString(2, a.code_id);
     BindNullable(*st, 3, a.terminal_sn);
-    st->setString(4, a.client.substr(0, 64));
+    st->setString(4, common::TruncateUtf8(a.client, 64));
     st->setString(5, FormatSqlTime(a.at));
     st->execute();
     return absl::OkStatus();
@@ -442,39 +466,116 @@ absl::StatusOr<std::vector<RequestRecord>> MysqlCodeRepository::ListRequests(
       });
 }
 
-absl::Status MysqlCodeRepository::AddCachePurge(const std::string& code_id, absl::Time now) {
-  return pool_.Run("add cache purge", [&](sql::Connection& c) -> absl::Status {
+absl::StatusOr<std::pair<int64_t, int64_t>> MysqlCodeRepository::CountRequestsSince(
+    const std::string& code_id, const std::string& merchant_id, absl::Time since) {
+  return pool_.Run("count reset requests",
+                   [&](sql::Connection& c) -> absl::StatusOr<std::pair<int64_t, int64_t>> {
+                     std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+                         "SELECT COUNT(*), COALESCE(SUM(code_id = ?), 0) FROM code_reset_requests "
+                         "WHERE merchant_id = ? AND created_at >= ?"));
+                     st->setString(1, code_id);
+                     st->setString(2, merchant_id);
+                     st->setString(3, FormatSqlTime(since));
+                     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+                     rs->next();
+                     return std::make_pair(rs->getInt64(2), rs->getInt64(1));
+                   });
+}
+
+absl::StatusOr<MerchantBlockChange> MysqlCodeRepository::SetMerchantBlock(
+    const std::string& merchant_id, const std::string& status, const std::string& reason,
+    const std::string& actor, absl::Time now) {
+  return pool_.InTransaction(
+      "set merchant block", [&](sql::Connection& c) -> absl::StatusOr<MerchantBlockChange> {
+        MerchantBlockChange out;
+        if (status == "ACTIVE") {
+          std::unique_ptr<sql::PreparedStatement> del(
+              c.prepareStatement("DELETE FROM merchant_collection_blocks WHERE merchant_id = ?"));
+          del->setString(1, merchant_id);
+          del->execute();
+        } else {
+          std::unique_ptr<sql::PreparedStatement> up(c.prepareStatement(
+              "INSERT INTO merchant_collection_blocks (merchant_id, status, reason, updated_at) "
+              "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE status = VALUES(status), "
+              "reason = VALUES(reason), updated_at = VALUES(updated_at)"));
+          up->setString(1, merchant_id);
+          up->setString(2, status);
+          up->setString(3, reason);
+          up->setString(4, FormatSqlTime(now));
+          up->execute();
+        }
+        if (status == "CLOSED") {
+          // Set-based: history for every code about to be unbound, then the codes.
+          std::unique_ptr<sql::PreparedStatement> hist(c.prepareStatement(
+              "INSERT INTO code_history (code_id, merchant_id, terminal_sn, event, reason, actor, "
+              "at) SELECT code_id, merchant_id, terminal_sn, 'UNBOUND', 'merchant closed', ?, ? "
+              "FROM collection_codes WHERE merchant_id = ? AND status IN ('ACTIVE', 'GRACE')"));
+          hist->setString(1, actor);
+          hist->setString(2, FormatSqlTime(now));
+          hist->setString(3, merchant_id);
+          hist->execute();
+          std::unique_ptr<sql::PreparedStatement> unbind(c.prepareStatement(
+              "UPDATE collection_codes SET status = 'UNBOUND', valid_until = NULL, updated_at = ? "
+              "WHERE merchant_id = ? AND status IN ('ACTIVE', 'GRACE')"));
+          unbind->setString(1, FormatSqlTime(now));
+          unbind->setString(2, merchant_id);
+          out.codes_unbound = unbind->executeUpdate();
+        }
+        out.invalidation_seq = AppendInvalidation(c, "", merchant_id, now);
+        return out;
+      });
+}
+
+absl::StatusOr<int64_t> MysqlCodeRepository::Head() {
+  return pool_.Run("invalidation head", [&](sql::Connection& c) -> absl::StatusOr<int64_t> {
+    std::unique_ptr<sql::Statement> st(c.createStatement());
+    std::unique_ptr<sql::ResultSet> rs(
+        st->executeQuery("SELECT seq FROM code_invalidation_head WHERE id = 1"));
+    if (!rs->next()) return absl::InternalError("code invalidation head is missing");
+    return rs->getInt64(1);
+  });
+}
+
+absl::StatusOr<std::vector<Invalidation>> MysqlCodeRepository::Since(int64_t after, int limit) {
+  return pool_.Run("read invalidations",
+                   [&](sql::Connection& c) -> absl::StatusOr<std::vector<Invalidation>> {
+                     std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+                         "SELECT seq, code_id, merchant_id FROM code_invalidations WHERE seq > ? "
+                         "ORDER BY seq LIMIT ?"));
+                     st->setInt64(1, after);
+                     st->setInt(2, limit);
+                     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+                     std::vector<Invalidation> out;
+                     while (rs->next()) {
+                       out.push_back(Invalidation{rs->getInt64(1), Str(*rs, 2), Str(*rs, 3)});
+                     }
+                     return out;
+                   });
+}
+
+absl::Status MysqlCodeRepository::Heartbeat(const std::string& instance, int64_t applied) {
+  return pool_.Run("cache heartbeat", [&](sql::Connection& c) -> absl::Status {
     std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-        "INSERT IGNORE INTO code_cache_purges (code_id, created_at) VALUES (?, ?)"));
-    st->setString(1, code_id);
-    st->setString(2, FormatSqlTime(now));
+        "INSERT INTO code_cache_instances (instance_id, applied_seq, seen_at) VALUES (?, ?, "
+        "NOW(6)) ON DUPLICATE KEY UPDATE applied_seq = GREATEST(applied_seq, VALUES(applied_seq)), "
+        "seen_at = NOW(6)"));
+    st->setString(1, instance);
+    st->setInt64(2, applied);
     st->execute();
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<std::vector<std::string>> MysqlCodeRepository::PendingCachePurges() {
-  return pool_.Run("pending cache purges",
-                   [&](sql::Connection& c) -> absl::StatusOr<std::vector<std::string>> {
-                     std::unique_ptr<sql::Statement> st(c.createStatement());
-                     std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
-                         "SELECT code_id FROM code_cache_purges ORDER BY created_at LIMIT 10000"));
-                     std::vector<std::string> out;
-                     while (rs->next()) out.emplace_back(rs->getString(1));
-                     return out;
-                   });
-}
-
-absl::Status MysqlCodeRepository::DeleteCachePurges(const std::vector<std::string>& ids) {
-  if (ids.empty()) return absl::OkStatus();
-  return pool_.Run("delete cache purges", [&](sql::Connection& c) -> absl::Status {
-    std::string sql = "DELETE FROM code_cache_purges WHERE code_id IN (";
-    for (size_t i = 0; i < ids.size(); ++i) sql += i == 0 ? "?" : ", ?";
-    sql += ")";
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(sql));
-    for (size_t i = 0; i < ids.size(); ++i) st->setString(static_cast<int>(i + 1), ids[i]);
-    st->execute();
-    return absl::OkStatus();
+absl::StatusOr<int64_t> MysqlCodeRepository::Behind(int64_t seq, absl::Duration within) {
+  return pool_.Run("cache instances behind", [&](sql::Connection& c) -> absl::StatusOr<int64_t> {
+    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+        "SELECT COUNT(*) FROM code_cache_instances WHERE seen_at > NOW(6) - INTERVAL ? "
+        "MICROSECOND AND applied_seq < ?"));
+    st->setInt64(1, absl::ToInt64Microseconds(within));
+    st->setInt64(2, seq);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    rs->next();
+    return rs->getInt64(1);
   });
 }
 

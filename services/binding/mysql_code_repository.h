@@ -1,11 +1,14 @@
 #pragma once
 
 #include "services/binding/code_repository.h"
+#include "services/binding/resolve_cache.h"
 #include "services/common/mysql/mysql_pool.h"
 
 namespace aggpay::binding {
 
-class MysqlCodeRepository final : public CodeRepository {
+// Codes and the invalidation log live in one schema, so a change and its log entry commit
+// together.
+class MysqlCodeRepository final : public CodeRepository, public InvalidationLog {
  public:
   explicit MysqlCodeRepository(common::MysqlPool& pool) : pool_(pool) {}
 
@@ -32,9 +35,19 @@ class MysqlCodeRepository final : public CodeRepository {
   absl::StatusOr<std::vector<RequestRecord>> ListRequests(std::optional<RequestStatus> status,
                                                           const std::string& merchant_id,
                                                           int limit) override;
-  absl::Status AddCachePurge(const std::string& code_id, absl::Time now) override;
-  absl::StatusOr<std::vector<std::string>> PendingCachePurges() override;
-  absl::Status DeleteCachePurges(const std::vector<std::string>& code_ids) override;
+  absl::StatusOr<std::pair<int64_t, int64_t>> CountRequestsSince(const std::string& code_id,
+                                                                 const std::string& merchant_id,
+                                                                 absl::Time since) override;
+  absl::StatusOr<MerchantBlockChange> SetMerchantBlock(const std::string& merchant_id,
+                                                       const std::string& status,
+                                                       const std::string& reason,
+                                                       const std::string& actor,
+                                                       absl::Time now) override;
+
+  absl::StatusOr<int64_t> Head() override;
+  absl::StatusOr<std::vector<Invalidation>> Since(int64_t after, int limit) override;
+  absl::Status Heartbeat(const std::string& instance, int64_t applied) override;
+  absl::StatusOr<int64_t> Behind(int64_t seq, absl::Duration within) override;
 
  private:
   common::MysqlPool& pool_;

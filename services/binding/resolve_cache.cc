@@ -2,42 +2,75 @@
 
 #include <hiredis/hiredis.h>
 
+#include <cerrno>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "services/common/crypto/crypto.h"
 #include "services/common/log/logging.h"
 
 namespace aggpay::binding {
 namespace {
 
-constexpr const char* kChannel = "aggpay:codes:invalidate";
+constexpr const char* kChannel = "aggpay:codes:invalidations";
+constexpr int kPageSize = 5000;
 
 std::string RedisKey(const std::string& code_id) { return absl::StrCat("aggpay:code:", code_id); }
-std::string AckKey(const std::string& message_id) {
-  return absl::StrCat("aggpay:codes:ack:", message_id);
+
+bool IsString(const redisReply* r, absl::string_view want) {
+  return r != nullptr && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) &&
+         absl::string_view(r->str, r->len) == want;
 }
 
 }  // namespace
 
-ResolveCache::ResolveCache(common::RedisClient& redis, common::Metrics& metrics,
-                           const common::Clock& clock, ResolveCacheOptions options)
+ResolveCache::ResolveCache(common::RedisClient& redis, InvalidationLog& log,
+                           common::Metrics& metrics, const common::Clock& clock,
+                           ResolveCacheOptions options)
     : redis_(redis),
+      log_(log),
       metrics_(metrics),
       clock_(clock),
       options_(options),
-      instance_id_(common::RandomToken(9)) {}
+      instance_id_(common::RandomToken(12)) {}
 
 ResolveCache::~ResolveCache() { Stop(); }
 
-void ResolveCache::Start(std::function<absl::Status(ResolveCache&)> purge) {
-  purge_ = std::move(purge);
-  thread_ = std::thread([this] { Run(); });
+void ResolveCache::Start() {
+  if (started_.exchange(true)) return;
+  poller_ = std::thread([this] { PollLoop(); });
+  listener_ = std::thread([this] { ListenLoop(); });
 }
 
 void ResolveCache::Stop() {
   stop_.store(true);
-  if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lock(wake_mu_);
+    wake_ = true;
+  }
+  wake_cv_.notify_all();
+  if (poller_.joinable()) poller_.join();
+  if (listener_.joinable()) listener_.join();
+}
+
+bool ResolveCache::Current() const {
+  const int64_t proof = proof_nanos_.load(std::memory_order_acquire);
+  if (proof == INT64_MIN) return false;
+  return absl::ToInt64Nanoseconds(clock_.Monotonic()) - proof <
+         absl::ToInt64Nanoseconds(options_.lease);
+}
+
+bool ResolveCache::Valid(const CodeView& view) const {
+  std::shared_lock lock(index_mu_);
+  if (view.stamp < floor_) return false;
+  if (auto it = code_seq_.find(view.code_id); it != code_seq_.end() && it->second > view.stamp) {
+    return false;
+  }
+  if (auto it = merchant_seq_.find(view.merchant_id);
+      it != merchant_seq_.end() && it->second > view.stamp) {
+    return false;
+  }
+  return true;
 }
 
 ResolveCache::Shard& ResolveCache::ShardFor(const std::string& code_id) {
@@ -49,145 +82,230 @@ std::optional<CodeView> ResolveCache::GetLocal(const std::string& code_id) {
   std::lock_guard lock(s.mu);
   auto it = s.entries.find(code_id);
   if (it == s.entries.end()) return std::nullopt;
-  if (clock_.Now() >= it->second.expires) {
+  if (clock_.Monotonic() >= it->second.expires) {
     s.entries.erase(it);
     return std::nullopt;
   }
   return it->second.view;
 }
 
-void ResolveCache::PutLocal(const std::string& code_id, const CodeView& view,
-                            uint64_t epoch_at_read) {
+void ResolveCache::PutLocal(const std::string& code_id, const CodeView& view) {
   Shard& s = ShardFor(code_id);
   std::lock_guard lock(s.mu);
-  // An invalidation may have arrived while the view was being read: then it may be stale.
-  if (epoch_.load(std::memory_order_acquire) != epoch_at_read || !Trusted()) return;
   if (s.entries.size() >= options_.local_capacity / kShards) s.entries.clear();
-  s.entries[code_id] = Entry{view, clock_.Now() + options_.local_ttl};
+  s.entries[code_id] = Entry{view, clock_.Monotonic() + options_.local_ttl};
 }
 
 void ResolveCache::DropLocal(const std::string& code_id) {
   Shard& s = ShardFor(code_id);
   std::lock_guard lock(s.mu);
-  epoch_.fetch_add(1, std::memory_order_acq_rel);
   s.entries.erase(code_id);
 }
 
 void ResolveCache::ClearLocal() {
   for (Shard& s : shards_) {
     std::lock_guard lock(s.mu);
-    epoch_.fetch_add(1, std::memory_order_acq_rel);
     s.entries.clear();
   }
 }
 
-absl::StatusOr<std::optional<CodeView>> ResolveCache::GetRedis(const std::string& code_id) {
+std::optional<CodeView> ResolveCache::Lookup(const std::string& code_id) {
+  if (!Current()) {
+    metrics_.Increment("code_cache_bypassed_total");
+    return std::nullopt;
+  }
+  if (auto local = GetLocal(code_id); local && Valid(*local)) return local;
   auto raw = redis_.Get(RedisKey(code_id));
-  if (!raw.ok()) return raw.status();
-  if (!raw->has_value()) return std::optional<CodeView>();
+  if (!raw.ok()) {
+    metrics_.Increment("redis_degraded_total{path=\"resolve\"}");
+    return std::nullopt;
+  }
+  if (!raw->has_value()) return std::nullopt;
   auto view = ParseCodeView(**raw);
-  if (!view.ok()) return std::optional<CodeView>();  // unreadable: treat as a miss
-  return std::optional<CodeView>(*std::move(view));
+  if (!view.ok() || view->code_id != code_id) return std::nullopt;  // unreadable: a miss
+  if (!Valid(*view)) {
+    metrics_.Increment("code_cache_stale_total");
+    return std::nullopt;
+  }
+  PutLocal(code_id, *view);
+  return *std::move(view);
 }
 
-void ResolveCache::PutRedis(const std::string& code_id, const CodeView& view) {
-  // NX: never overwrite a tombstone written by a revoke that committed after this read.
-  (void)redis_.SetIfAbsent(RedisKey(code_id), SerializeCodeView(view), options_.redis_ttl);
+void ResolveCache::Store(const std::string& code_id, const CodeView& view) {
+  // Plain SET: the stamp, not write order, decides which view may be served, so overwriting a
+  // newer entry with an older one costs a MySQL read at worst.
+  if (!redis_.Set(RedisKey(code_id), SerializeCodeView(view), options_.redis_ttl).ok()) {
+    metrics_.Increment("redis_degraded_total{path=\"resolve_store\"}");
+  }
+  if (Valid(view)) PutLocal(code_id, view);
 }
 
-absl::Status ResolveCache::Tombstone(const std::string& code_id, const CodeView& view) {
-  return redis_.Set(RedisKey(code_id), SerializeCodeView(view), options_.tombstone_ttl);
-}
-
-absl::Status ResolveCache::Invalidate(const std::string& code_id, const CodeView& view) {
-  DropLocal(code_id);
-  if (absl::Status s = Tombstone(code_id, view); !s.ok()) return s;
-  const std::string message_id = common::RandomToken(12);
-  auto reached = redis_.Publish(kChannel, absl::StrCat(message_id, " ", code_id));
-  if (!reached.ok()) return reached.status();
-  const absl::Time deadline = absl::Now() + options_.ack_timeout;
+absl::Status ResolveCache::Refresh() {
+  std::lock_guard refresh(refresh_mu_);
+  // The proof starts before the log is read: a change committed after this moment may be missed
+  // by this read, and the lease is counted from here.
+  const int64_t began = absl::ToInt64Nanoseconds(clock_.Monotonic());
+  int64_t applied = applied_.load(std::memory_order_acquire);
+  if (proof_nanos_.load(std::memory_order_acquire) == INT64_MIN && applied == 0) {
+    // First read: views cached before this process started cannot be checked against the log.
+    auto head = log_.Head();
+    if (!head.ok()) return head.status();
+    std::unique_lock lock(index_mu_);
+    floor_ = *head;
+    applied = *head;
+  }
   for (;;) {
-    auto acks = redis_.Get(AckKey(message_id));
-    if (!acks.ok()) return acks.status();
-    int64_t n = 0;
-    if (acks->has_value() && !absl::SimpleAtoi(**acks, &n)) n = 0;
-    if (n >= *reached) return absl::OkStatus();
-    if (absl::Now() >= deadline) {
-      metrics_.Increment("code_invalidation_timeouts_total");
-      return absl::UnavailableError(
-          absl::StrCat("only ", n, " of ", *reached, " instances confirmed the invalidation"));
+    auto rows = log_.Since(applied, kPageSize);
+    if (!rows.ok()) return rows.status();
+    if (!rows->empty()) {
+      std::unique_lock lock(index_mu_);
+      for (const Invalidation& inv : *rows) {
+        if (!inv.code_id.empty()) code_seq_[inv.code_id] = inv.seq;
+        if (!inv.merchant_id.empty()) merchant_seq_[inv.merchant_id] = inv.seq;
+      }
+      applied = rows->back().seq;
+      if (code_seq_.size() + merchant_seq_.size() > options_.max_tracked) {
+        code_seq_.clear();
+        merchant_seq_.clear();
+        floor_ = applied;
+        metrics_.Increment("code_cache_index_resets_total");
+      }
     }
-    absl::SleepFor(absl::Microseconds(500));
+    for (const Invalidation& inv : *rows) {
+      if (!inv.code_id.empty()) DropLocal(inv.code_id);
+    }
+    if (static_cast<int>(rows->size()) < kPageSize) break;
+  }
+  applied_.store(applied, std::memory_order_release);
+  // Recorded before the proof is adopted, so that a revoke reading the instance table never
+  // misses an instance that trusts its caches.
+  if (absl::Status s = log_.Heartbeat(instance_id_, applied); !s.ok()) return s;
+  int64_t prev = proof_nanos_.load(std::memory_order_acquire);
+  while (prev < began && !proof_nanos_.compare_exchange_weak(prev, began)) {
+  }
+  return absl::OkStatus();
+}
+
+void ResolveCache::AwaitPropagation(int64_t seq) {
+  if (absl::Status s = Refresh(); !s.ok()) {
+    spdlog::warn("code cache: own refresh after an invalidation failed: {}", s.message());
+  }
+  if (!redis_.Publish(kChannel, std::to_string(seq)).ok()) {
+    metrics_.Increment("redis_degraded_total{path=\"invalidate_publish\"}");
+  }
+  // An instance that has not confirmed `seq` stops trusting its caches at most `lease` after its
+  // last confirmed read began; that read is recorded before it is trusted, so after 2 × lease
+  // (allowing for the database clock) every lagging instance has stopped.
+  const absl::Duration within = 2 * options_.lease;
+  const absl::Duration deadline = clock_.Monotonic() + within + options_.poll_interval;
+  absl::Duration pause = absl::Microseconds(500);
+  for (;;) {
+    auto behind = log_.Behind(seq, within);
+    if (behind.ok() && *behind == 0) return;
+    if (clock_.Monotonic() >= deadline) {
+      metrics_.Increment("code_invalidation_waited_out_total");
+      spdlog::warn("code invalidation {}: {} instance(s) did not confirm; waited out their leases",
+                   seq,
+                   behind.ok() ? std::to_string(*behind) : std::string(behind.status().message()));
+      return;
+    }
+    absl::SleepFor(pause);
+    pause = std::min(pause * 2, absl::Milliseconds(20));
   }
 }
 
-void ResolveCache::Run() {
+void ResolveCache::PollLoop() {
+  bool failing = false;
+  while (!stop_.load()) {
+    absl::Status s = Refresh();
+    if (!s.ok()) {
+      metrics_.Increment("code_invalidation_log_errors_total");
+      if (!failing) spdlog::warn("code cache: cannot read the invalidation log ({})", s.message());
+      failing = true;
+    } else if (failing) {
+      spdlog::info("code cache: invalidation log readable again");
+      failing = false;
+    }
+    std::unique_lock lock(wake_mu_);
+    wake_cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.poll_interval),
+                      [&] { return wake_ || stop_.load(); });
+    wake_ = false;
+  }
+}
+
+void ResolveCache::ListenLoop() {
   const auto& o = redis_.options();
+  const auto pause = [&] {
+    for (int i = 0; i < 10 && !stop_.load(); ++i) absl::SleepFor(absl::Milliseconds(50));
+  };
   while (!stop_.load()) {
     std::unique_ptr<redisContext, decltype(&redisFree)> ctx(
         redisConnectWithTimeout(o.host.c_str(), o.port, absl::ToTimeval(o.connect_timeout)),
         redisFree);
     if (!ctx || ctx->err) {
-      trusted_.store(false);
-      absl::SleepFor(absl::Milliseconds(200));
+      pause();
       continue;
     }
+    redisSetTimeout(ctx.get(), absl::ToTimeval(o.connect_timeout));
     if (!o.password.empty()) {
       auto* r = static_cast<redisReply*>(redisCommand(ctx.get(), "AUTH %s", o.password.c_str()));
+      const bool ok = r != nullptr && r->type != REDIS_REPLY_ERROR;
       if (r) freeReplyObject(r);
-    }
-    auto* sub = static_cast<redisReply*>(redisCommand(ctx.get(), "SUBSCRIBE %s", kChannel));
-    if (sub == nullptr) {
-      trusted_.store(false);
-      absl::SleepFor(absl::Milliseconds(200));
-      continue;
-    }
-    freeReplyObject(sub);
-    // Messages published while this instance was not subscribed are lost: start from nothing.
-    ClearLocal();
-    if (purge_) {
-      if (absl::Status s = purge_(*this); !s.ok()) {
-        spdlog::warn("code cache purge failed ({}); caches stay bypassed", s.message());
-        absl::SleepFor(absl::Milliseconds(200));
+      if (!ok) {
+        spdlog::warn("code invalidation listener: redis AUTH refused");
+        pause();
         continue;
       }
     }
-    trusted_.store(true);
-    redisSetTimeout(ctx.get(), absl::ToTimeval(absl::Milliseconds(200)));
+    auto* sub = static_cast<redisReply*>(redisCommand(ctx.get(), "SUBSCRIBE %s", kChannel));
+    // Only ["subscribe", channel, count] is a subscription; an error (-NOPERM, -NOAUTH) is not.
+    const bool subscribed = sub != nullptr && sub->type == REDIS_REPLY_ARRAY &&
+                            sub->elements == 3 && IsString(sub->element[0], "subscribe");
+    if (sub) freeReplyObject(sub);
+    if (!subscribed) {
+      metrics_.Increment("code_invalidation_subscribe_errors_total");
+      spdlog::warn("code invalidation listener: SUBSCRIBE refused; relying on polling");
+      pause();
+      continue;
+    }
+    // Anything missed while not subscribed is in the log: read it now.
+    {
+      std::lock_guard lock(wake_mu_);
+      wake_ = true;
+    }
+    wake_cv_.notify_one();
+    // A silent socket (half-open after a failover) is found by PING: no reply within 3 reads of
+    // 1 s each and the connection is replaced.
+    redisSetTimeout(ctx.get(), absl::ToTimeval(absl::Seconds(1)));
+    int silent = 0;
     while (!stop_.load()) {
       void* raw = nullptr;
       if (redisGetReply(ctx.get(), &raw) != REDIS_OK) {
         if (ctx->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-          // A read timeout: the connection is still fine. Clear the error and keep reading.
           ctx->err = 0;
           ctx->errstr[0] = '\0';
+          if (++silent >= 3) break;
+          redisAppendCommand(ctx.get(), "PING");
           continue;
         }
         break;
       }
+      silent = 0;
       std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply(static_cast<redisReply*>(raw),
                                                                     freeReplyObject);
-      // Only ["message", channel, payload] carries an invalidation.
-      if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
-          reply->element[0]->type != REDIS_REPLY_STRING ||
-          reply->element[2]->type != REDIS_REPLY_STRING ||
-          absl::string_view(reply->element[0]->str, reply->element[0]->len) != "message") {
-        continue;
+      if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 3 &&
+          IsString(reply->element[0], "message")) {
+        {
+          std::lock_guard lock(wake_mu_);
+          wake_ = true;
+        }
+        wake_cv_.notify_one();
       }
-      const std::string payload(reply->element[2]->str, reply->element[2]->len);
-      std::vector<std::string> parts = absl::StrSplit(payload, absl::MaxSplits(' ', 1));
-      if (parts.size() != 2) continue;
-      DropLocal(parts[1]);
-      auto n = redis_.Command({"INCR", AckKey(parts[0])});
-      (void)redis_.Command({"PEXPIRE", AckKey(parts[0]), "60000"});
-      if (!n.ok()) break;
     }
     if (!stop_.load()) {
-      spdlog::warn("code invalidation subscription lost; caches bypassed until it is back");
       metrics_.Increment("code_invalidation_disconnects_total");
+      spdlog::warn("code invalidation listener lost its subscription; relying on polling");
     }
-    trusted_.store(false);
-    ClearLocal();
   }
 }
 

@@ -33,4 +33,14 @@ class FeePlanAssigner {
   virtual absl::Status AssignPlan(const std::string& merchant_id, const std::string& plan_id) = 0;
 };
 
+// Blocks or unblocks collection on a merchant's codes: the binding service owns the codes. OK
+// only once the change is effective everywhere.
+class CollectionControl {
+ public:
+  virtual ~CollectionControl() = default;
+  // `status`: "FROZEN", "CLOSED" (codes unbound for good) or "ACTIVE".
+  virtual absl::Status SetCollection(const std::string& merchant_id, const std::string& status,
+                                     const std::string& reason) = 0;
+};
+
 }  // namespace aggpay::merchant

@@ -257,6 +257,15 @@ absl::StatusOr<OnboardingRecord> MysqlOnboardingRepository::Update(const std::st
     if (!review.ok()) return review.status();
     Save(c, record, /*insert=*/false, review->at);
     AppendReview(c, record.merchant_id, *review);
+    if (record.status == MerchantStatus::kClosed) {
+      // A closed merchant's API keys die with it, in the same transaction.
+      std::unique_ptr<sql::PreparedStatement> keys(
+          c.prepareStatement("UPDATE merchant_api_keys SET status = 'REVOKED', revoked_at = ? "
+                             "WHERE merchant_id = ? AND revoked_at IS NULL"));
+      keys->setString(1, common::FormatSqlTime(review->at));
+      keys->setString(2, record.merchant_id);
+      keys->execute();
+    }
     return absl::OkStatus();
   });
   if (!saved.ok()) {

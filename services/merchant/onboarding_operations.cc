@@ -101,15 +101,47 @@ absl::StatusOr<OnboardingRecord> OnboardingOperations::Act(const std::string& me
       action == OnboardingAction::kClose) {
     RETURN_IF_ERROR(ValidateDecisionReason(reason));
   }
+  const bool blocks = action == OnboardingAction::kFreeze || action == OnboardingAction::kClose;
+  if (blocks || action == OnboardingAction::kUnfreeze) {
+    ASSIGN_OR_RETURN(OnboardingRecord current, Get(merchant_id));
+    if (action == OnboardingAction::kUnfreeze && current.status == MerchantStatus::kActive) {
+      // A retry after an unfreeze whose unblock did not get through.
+      RETURN_IF_ERROR(collection_.SetCollection(merchant_id, "ACTIVE", reason));
+      return current;
+    }
+    // The state machine's refusal comes before any service is called.
+    RETURN_IF_ERROR(Transition(current.status, action).status());
+    if (blocks) {
+      // A freeze is a revocation of collection: effective on every code before it is recorded.
+      // Should recording fail after this, the merchant stays blocked (safe) and a retry finishes.
+      absl::Status blocked = collection_.SetCollection(
+          merchant_id, action == OnboardingAction::kClose ? "CLOSED" : "FROZEN", reason);
+      if (!blocked.ok()) {
+        return absl::UnavailableError(absl::StrCat("collection could not be blocked (",
+                                                   blocked.message(),
+                                                   "); the merchant is unchanged, retry"));
+      }
+    }
+  }
   const absl::Time now = Now();
-  return repo_.Update(merchant_id, [&](OnboardingRecord& record) -> absl::StatusOr<ReviewEntry> {
-    ASSIGN_OR_RETURN(MerchantStatus to, Transition(record.status, action));
-    const MerchantStatus from = record.status;
-    record.status = to;
-    if (action == OnboardingAction::kReject) record.reject_reason = reason;
-    if (action == OnboardingAction::kSubmit) record.reject_reason.clear();
-    return ReviewEntry{action, from, to, actor, reason, now};
-  });
+  ASSIGN_OR_RETURN(
+      OnboardingRecord updated,
+      repo_.Update(merchant_id, [&](OnboardingRecord& record) -> absl::StatusOr<ReviewEntry> {
+        ASSIGN_OR_RETURN(MerchantStatus to, Transition(record.status, action));
+        const MerchantStatus from = record.status;
+        record.status = to;
+        if (action == OnboardingAction::kReject) record.reject_reason = reason;
+        if (action == OnboardingAction::kSubmit) record.reject_reason.clear();
+        return ReviewEntry{action, from, to, actor, reason, now};
+      }));
+  if (action == OnboardingAction::kUnfreeze) {
+    if (absl::Status s = collection_.SetCollection(merchant_id, "ACTIVE", reason); !s.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat("the merchant is ACTIVE but its codes are still blocked (", s.message(),
+                       "); retry the unfreeze"));
+    }
+  }
+  return updated;
 }
 
 absl::StatusOr<OnboardingRecord> OnboardingOperations::Approve(const std::string& merchant_id,

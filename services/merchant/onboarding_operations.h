@@ -16,15 +16,23 @@ namespace aggpay::merchant {
 class OnboardingOperations {
  public:
   OnboardingOperations(OnboardingRepository& repo, ChannelOnboarding& channels,
-                       FeePlanAssigner& fees, common::SecretBox box, const common::Clock& clock)
-      : repo_(repo), channels_(channels), fees_(fees), box_(std::move(box)), clock_(clock) {}
+                       FeePlanAssigner& fees, CollectionControl& collection, common::SecretBox box,
+                       const common::Clock& clock)
+      : repo_(repo),
+        channels_(channels),
+        fees_(fees),
+        collection_(collection),
+        box_(std::move(box)),
+        clock_(clock) {}
 
   absl::StatusOr<OnboardingRecord> CreateApplication(Application application,
                                                      const std::string& actor);
   absl::StatusOr<OnboardingRecord> UpdateApplication(const std::string& merchant_id,
                                                      Application application,
                                                      const std::string& actor);
-  // Submit, start review, reject, freeze, unfreeze, close: one state-machine step.
+  // Submit, start review, reject, freeze, unfreeze, close: one state-machine step. Freeze and
+  // close block collection on every code first (nothing changes if that fails); unfreeze
+  // unblocks after the step, and repeated on an ACTIVE merchant it only unblocks again.
   absl::StatusOr<OnboardingRecord> Act(const std::string& merchant_id, OnboardingAction action,
                                        const std::string& actor, const std::string& reason);
   // Approve (IN_REVIEW) or finish a half-done activation (APPROVED); see the proto.
@@ -52,6 +60,7 @@ class OnboardingOperations {
   OnboardingRepository& repo_;
   ChannelOnboarding& channels_;
   FeePlanAssigner& fees_;
+  CollectionControl& collection_;
   common::SecretBox box_;
   const common::Clock& clock_;
 };

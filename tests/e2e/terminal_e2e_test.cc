@@ -99,12 +99,19 @@ TEST_F(TerminalE2eTest, RegisterActivateCheckInTwiceForceOfflineKeyRefused) {
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.out.find("FAILED_PRECONDITION: status"), std::string::npos) << refused.out;
 
+  // Refused public calls are counted, and sampled into the chain (one per address per minute)
+  // rather than chained one by one.
+  const auto metrics = HttpGet(aggpayd().admin_url() + "/metrics");
+  EXPECT_NE(metrics.second.find("audit_public_failures_total"), std::string::npos);
   CommandResult audit = AdminCtl(
       "audit list --limit 500 --action "
       "/aggpay.v1.TerminalService/CheckIn -o json");
-  EXPECT_NE(audit.out.find("\"outcome\":\"UNAUTHENTICATED\""), std::string::npos) << audit.out;
-  EXPECT_NE(audit.out.find("\"outcome\":\"FAILED_PRECONDITION\""), std::string::npos);
   EXPECT_NE(audit.out.find(absl::StrCat("\"target\":\"terminal:", sn, "\"")), std::string::npos);
+  // The forged check-in is the first refused one from this address: sampled. The refused one
+  // after it (same minute) is only counted.
+  EXPECT_NE(audit.out.find("\"outcome\":\"UNAUTHENTICATED\""), std::string::npos) << audit.out;
+  EXPECT_NE(audit.out.find("sampled: failed public calls from"), std::string::npos);
+  EXPECT_EQ(audit.out.find("\"outcome\":\"FAILED_PRECONDITION\""), std::string::npos);
   CommandResult activations = AdminCtl(
       "audit list --limit 500 --action "
       "/aggpay.v1.TerminalService/Activate -o json");

@@ -145,7 +145,8 @@ TEST_F(AdminIntegrationTest, VerifyCatchesDeletedRows) {
   MysqlAuditRepository audit(*pool);
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(
-        audit.Append(common::AuditRecord{clock_.Now(), "a", "r", "x", "t", "q", "OK", ""}).ok());
+        audit.Append(common::AuditRecord{clock_.Now(), "a", "r", "x", "t", "q", "OK", "", ""})
+            .ok());
   }
   SharedServers().Sql(options.database, "DELETE FROM audit_log WHERE seq = 3");
   auto newest = audit.Verify();
@@ -166,6 +167,7 @@ TEST_F(AdminIntegrationTest, ConcurrentAppendsKeepOneUnbrokenChain) {
                               absl::StrCat(i),
                               "q",
                               "OK",
+                              "",
                               ""};
         absl::Status s = audit_->Append(r);
         for (int retry = 0; !s.ok() && absl::IsAborted(s) && retry < 5; ++retry) {

@@ -31,6 +31,18 @@ class RecordingFeeAssigner final : public FeePlanAssigner {
   std::map<std::string, std::string> assigned;
 };
 
+// Records what the binding service would have been told.
+struct FakeCollection final : CollectionControl {
+  absl::Status SetCollection(const std::string& merchant_id, const std::string& status,
+                             const std::string&) override {
+    if (fail) return absl::UnavailableError("binding down");
+    calls.emplace_back(merchant_id, status);
+    return absl::OkStatus();
+  }
+  bool fail = false;
+  std::vector<std::pair<std::string, std::string>> calls;
+};
+
 class OnboardingIntegrationTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -38,7 +50,8 @@ class OnboardingIntegrationTest : public ::testing::Test {
     pool_ = *common::MysqlPool::Create(options_);
     repo_ = std::make_unique<MysqlOnboardingRepository>(*pool_);
     ops_ = std::make_unique<OnboardingOperations>(
-        *repo_, channels_, fees_, *common::SecretBox::FromHexKey(std::string(64, 'c')), clock_);
+        *repo_, channels_, fees_, collection_, *common::SecretBox::FromHexKey(std::string(64, 'c')),
+        clock_);
   }
 
   static Application App(const std::string& code) {
@@ -74,6 +87,7 @@ class OnboardingIntegrationTest : public ::testing::Test {
   common::MysqlOptions options_;
   std::unique_ptr<common::MysqlPool> pool_;
   std::unique_ptr<MysqlOnboardingRepository> repo_;
+  FakeCollection collection_;
   std::unique_ptr<OnboardingOperations> ops_;
 };
 

@@ -75,7 +75,7 @@ absl::Status NotACode(absl::string_view field) {
 
 // ---- CodeView encoding -------------------------------------------------------------------------
 
-constexpr absl::string_view kViewMagic = "CV1";
+constexpr absl::string_view kViewMagic = "CV2";
 constexpr size_t kMaxLengthDigits = 10;
 
 void PutField(std::string* out, absl::string_view value) {
@@ -309,6 +309,8 @@ std::string SerializeCodeView(const CodeView& v) {
   PutField(&out, v.currency);
   PutField(&out, v.valid_until ? EncodeTime(*v.valid_until) : std::string());
   PutField(&out, v.replaced_by);
+  PutField(&out, v.merchant_block);
+  PutField(&out, std::to_string(v.stamp));
   return out;
 }
 
@@ -359,6 +361,8 @@ absl::StatusOr<CodeView> ParseCodeView(absl::string_view encoded) {
     v.valid_until = t;
   }
   if (!next_string(&v.replaced_by)) return Malformed("replaced_by");
+  if (!next_string(&v.merchant_block)) return Malformed("merchant_block");
+  if (!in.Next(&f) || !ParseCanonicalInt64(f, &v.stamp) || v.stamp < 0) return Malformed("stamp");
   if (!in.AtEnd()) return Malformed("trailing bytes");
   return v;
 }
@@ -373,11 +377,31 @@ absl::string_view ResolveOutcomeName(ResolveOutcome outcome) {
       return "EXPIRED";
     case ResolveOutcome::kUnbound:
       return "UNBOUND";
+    case ResolveOutcome::kMerchantFrozen:
+      return "MERCHANT_FROZEN";
   }
   return "UNKNOWN";
 }
 
-ResolveOutcome Evaluate(const CodeView& view, absl::Time now) {
+absl::string_view PayerMessage(ResolveOutcome outcome) {
+  switch (outcome) {
+    case ResolveOutcome::kPayable:
+      return "";
+    case ResolveOutcome::kReplaced:
+      return "this code has been replaced";
+    case ResolveOutcome::kExpired:
+      return "this code has expired";
+    case ResolveOutcome::kUnbound:
+      return "this code is no longer in use";
+    case ResolveOutcome::kMerchantFrozen:
+      return "this merchant cannot accept payments at the moment";
+  }
+  return "this code cannot be paid";
+}
+
+namespace {
+
+ResolveOutcome EvaluateCode(const CodeView& view, absl::Time now) {
   switch (view.status) {
     case CodeStatus::kActive:
       if (view.kind == CodeKind::kDynamic && view.valid_until && now >= *view.valid_until) {
@@ -398,12 +422,25 @@ ResolveOutcome Evaluate(const CodeView& view, absl::Time now) {
   return ResolveOutcome::kReplaced;
 }
 
+}  // namespace
+
+ResolveOutcome Evaluate(const CodeView& view, absl::Time now) {
+  const ResolveOutcome outcome = EvaluateCode(view, now);
+  if (outcome == ResolveOutcome::kPayable && !view.merchant_block.empty()) {
+    return ResolveOutcome::kMerchantFrozen;
+  }
+  return outcome;
+}
+
 CodeView PublicView(const CodeView& view, ResolveOutcome outcome) {
   if (outcome == ResolveOutcome::kPayable) return view;
   CodeView out;
   out.code_id = view.code_id;
   out.kind = view.kind;
   out.status = view.status;
+  if (outcome == ResolveOutcome::kMerchantFrozen) {
+    out.merchant_display_name = view.merchant_display_name;
+  }
   return out;
 }
 

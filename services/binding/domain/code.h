@@ -88,11 +88,17 @@ struct CodeView {
   // GRACE: the end of the grace period. A dynamic code: its expiry. Otherwise unset.
   std::optional<absl::Time> valid_until;
   std::string replaced_by;  // the id of the code that replaced this one, if any
+  // "FROZEN" or "CLOSED" while the merchant's collection is blocked; empty otherwise.
+  std::string merchant_block;
+  // The invalidation-log sequence number that this view is known to reflect: every code change
+  // and merchant block with a sequence number up to it had committed before the view was read.
+  // Caches use it to tell a current view from a stale one (resolve_cache.h).
+  int64_t stamp = 0;
 
   friend bool operator==(const CodeView&, const CodeView&) = default;
 };
 
-// A compact, versioned encoding for the Redis and in-process caches: "CV1" then every field as
+// A compact, versioned encoding for the Redis and in-process caches: "CV2" then every field as
 // "<decimal length>:<bytes>", so any byte may appear in a field. Times keep nanoseconds.
 std::string SerializeCodeView(const CodeView& view);
 // The inverse. Anything else (another version, a bad length, an unknown kind or status, a bad
@@ -100,16 +106,17 @@ std::string SerializeCodeView(const CodeView& view);
 absl::StatusOr<CodeView> ParseCodeView(absl::string_view encoded);
 
 // What a scan of the code leads to.
-enum class ResolveOutcome : uint8_t { kPayable, kReplaced, kExpired, kUnbound };
-inline constexpr std::array<ResolveOutcome, 4> kAllResolveOutcomes = {
+enum class ResolveOutcome : uint8_t { kPayable, kReplaced, kExpired, kUnbound, kMerchantFrozen };
+inline constexpr std::array<ResolveOutcome, 5> kAllResolveOutcomes = {
     ResolveOutcome::kPayable, ResolveOutcome::kReplaced, ResolveOutcome::kExpired,
-    ResolveOutcome::kUnbound};
+    ResolveOutcome::kUnbound, ResolveOutcome::kMerchantFrozen};
 
-// "PAYABLE", "REPLACED", "EXPIRED", "UNBOUND": for the API, logs and metrics.
+// "PAYABLE", "REPLACED", "EXPIRED", "UNBOUND", "MERCHANT_FROZEN": for the API, logs and metrics.
 absl::string_view ResolveOutcomeName(ResolveOutcome outcome);
 
 // The outcome of scanning `view` at `now`. Deadlines are exclusive: at valid_until the code is
-// already no longer payable.
+// already no longer payable. A blocked merchant (merchant_block set) makes every code that would
+// otherwise be payable MERCHANT_FROZEN: a freeze is a revocation of collection.
 //   ACTIVE   payable; a DYNAMIC code with valid_until <= now is expired (a static code has no
 //            expiry, so valid_until is not consulted)
 //   GRACE    payable while now < valid_until; afterwards, or without a deadline, replaced
@@ -120,8 +127,12 @@ absl::string_view ResolveOutcomeName(ResolveOutcome outcome);
 // replaced": the caller counts it and raises an alert to the merchant.
 ResolveOutcome Evaluate(const CodeView& view, absl::Time now);
 
+// What a payer-facing page shows for a non-payable outcome ("" for PAYABLE).
+absl::string_view PayerMessage(ResolveOutcome outcome);
+
 // What may be shown to whoever scanned the code. Payable: the view as it is. Otherwise only
-// code_id, kind and status: merchant, store, terminal, channel parameters, amount, deadline and
+// code_id, kind and status (and, for MERCHANT_FROZEN, the merchant's display name, so the payer
+// knows whose shop it is): merchant id, store, terminal, channel parameters, amount, deadline and
 // the replacing code's id are cleared, so that a scan of an old (perhaps stolen) code neither
 // pays nor points anyone anywhere.
 CodeView PublicView(const CodeView& view, ResolveOutcome outcome);

@@ -159,18 +159,20 @@ std::string NewOtp() {
   return std::string(kOtpDigits - otp.size(), '0') + otp;
 }
 
-std::string HashOtp(absl::string_view request_id, absl::string_view otp) {
-  return common::HmacSha256Hex(request_id, otp);
+std::string HashOtp(absl::string_view key, absl::string_view request_id, absl::string_view otp) {
+  return common::HmacSha256Hex(key, absl::StrCat(request_id, ":", otp));
 }
 
-absl::StatusOr<OtpCheck> CheckOtp(const ResetRequest& r, absl::string_view otp, absl::Time now) {
+absl::StatusOr<OtpCheck> CheckOtp(const ResetRequest& r, absl::string_view otp,
+                                  absl::string_view key, absl::Time now) {
   if (r.status != RequestStatus::kPendingOtp) {
     return common::FailedPreconditionField(
         "request_id", absl::StrCat("the request is ", RequestStatusName(r.status)));
   }
   if (now >= r.otp_expires_at) return OtpCheck{RequestStatus::kExpired, r.attempts, false};
   if (r.attempts >= kMaxOtpAttempts) return OtpCheck{RequestStatus::kLocked, r.attempts, false};
-  if (IsWellFormedOtp(otp) && common::ConstantTimeEquals(HashOtp(r.request_id, otp), r.otp_hash)) {
+  if (IsWellFormedOtp(otp) &&
+      common::ConstantTimeEquals(HashOtp(key, r.request_id, otp), r.otp_hash)) {
     return OtpCheck{RequestStatus::kCompleted, r.attempts, true};
   }
   const int attempts = r.attempts + 1;

@@ -102,7 +102,7 @@ struct ResetRequest {
   ResetReason reason = ResetReason::kDeviceLost;
   ResetMode mode = ResetMode::kImmediate;
   RequestStatus status = RequestStatus::kPendingOtp;
-  std::string otp_hash;  // HashOtp(request_id, otp); the password itself is never stored
+  std::string otp_hash;  // HashOtp(key, request_id, otp); the password itself is never stored
   absl::Time otp_expires_at;
   int attempts = 0;  // wrong passwords so far
   absl::Time created_at;
@@ -116,7 +116,9 @@ inline constexpr size_t kOtpDigits = 6;
 std::string NewOtp();
 // Lowercase hex HMAC-SHA256 of `otp` keyed by `request_id`: a leaked hash of one request says
 // nothing about another's password, and the same password hashes differently per request.
-std::string HashOtp(absl::string_view request_id, absl::string_view otp);
+// HMAC-SHA256 under a server secret `key` (never the public request id alone) of the request id
+// and the password: a copy of the table without the key cannot be ground down offline.
+std::string HashOtp(absl::string_view key, absl::string_view request_id, absl::string_view otp);
 
 struct OtpCheck {
   RequestStatus new_status;
@@ -143,7 +145,8 @@ struct OtpCheck {
 // something else) is locked without looking at the password: {LOCKED, attempts, false}.
 //
 // OtpCheckStatus(check) gives exactly those answers. The hashes are compared in constant time.
-absl::StatusOr<OtpCheck> CheckOtp(const ResetRequest& r, absl::string_view otp, absl::Time now);
+absl::StatusOr<OtpCheck> CheckOtp(const ResetRequest& r, absl::string_view otp,
+                                  absl::string_view key, absl::Time now);
 
 // The answer for a persisted OtpCheck: OK when accepted, else the status described above
 // (field "otp" for each of them).

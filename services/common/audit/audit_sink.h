@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -18,6 +19,9 @@ struct AuditRecord {
   std::string request_id;
   std::string outcome;  // "OK" or the status code name
   std::string details;
+  // Set for an entry delivered from the audit outbox ("outbox:<id>"): the chain holds at most one
+  // entry per key, so a repeated delivery is not chained twice.
+  std::string source_key;
 };
 
 // Where audited actions go. Append blocks until the entry is durable.
@@ -25,6 +29,9 @@ class AuditSink {
  public:
   virtual ~AuditSink() = default;
   virtual absl::Status Append(const AuditRecord& record) = 0;
+  // All of `records` in order, atomically; records whose source_key is already chained are
+  // skipped.
+  virtual absl::Status AppendBatch(const std::vector<AuditRecord>& records) = 0;
 };
 
 }  // namespace aggpay::common

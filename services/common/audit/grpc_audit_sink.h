@@ -16,6 +16,7 @@ class GrpcAuditSink final : public AuditSink {
  public:
   GrpcAuditSink(std::shared_ptr<grpc::Channel> admin, std::string internal_secret);
   absl::Status Append(const AuditRecord& record) override;
+  absl::Status AppendBatch(const std::vector<AuditRecord>& records) override;
 
  private:
   std::shared_ptr<grpc::Channel> admin_;

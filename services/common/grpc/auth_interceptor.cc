@@ -3,9 +3,12 @@
 #include <grpcpp/server_context.h>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/crypto/crypto.h"
 #include "services/common/log/logging.h"
+#include "services/common/status/field_errors.h"
+#include "services/common/text/utf8.h"
 
 namespace aggpay::common {
 namespace {
@@ -27,10 +30,21 @@ absl::string_view CodeName(int code) {
 
 grpc::string_ref Ref(absl::string_view s) { return grpc::string_ref(s.data(), s.size()); }
 
+// "ipv4:10.0.0.1:5555" -> "10.0.0.1", "ipv6:[::1]:5555" -> "[::1]".
+std::string PeerAddress(const std::string& peer) {
+  std::string out = peer;
+  const size_t colon = out.find(':');
+  if (colon != std::string::npos) out = out.substr(colon + 1);
+  const size_t port = out.rfind(':');
+  if (port != std::string::npos) out = out.substr(0, port);
+  return out;
+}
+
 class AuthInterceptor final : public grpc::experimental::Interceptor {
  public:
-  AuthInterceptor(grpc::experimental::ServerRpcInfo* info, const AuthInterceptorDeps& deps)
-      : info_(info), deps_(deps), method_(info->method()) {}
+  AuthInterceptor(grpc::experimental::ServerRpcInfo* info, const AuthInterceptorDeps& deps,
+                  PublicFailureLimiter& public_failures)
+      : info_(info), deps_(deps), public_failures_(public_failures), method_(info->method()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
@@ -48,6 +62,7 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
     // Nothing a client sends under these names is trusted.
     md->erase(Ref(kPrincipalKey));
     md->erase(Ref(kDenialKey));
+    md->erase(Ref(kAuditCallKey));
     const auto get = [&](absl::string_view key) -> absl::string_view {
       auto it = md->find(Ref(key));
       return it == md->end() ? absl::string_view()
@@ -62,9 +77,18 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
 
     policy_ = deps_.policies->Find(method_);
     absl::Status verdict = Decide(get(kInternalKey), get(kMerchantKey), get("authorization"));
+    if (verdict.ok() && IsPublicCall()) {
+      address_ = PeerAddress(info_->server_context()->peer());
+      if (!public_failures_.Allowed(address_)) {
+        deps_.metrics->Increment("public_calls_refused_total");
+        verdict = ResourceExhaustedRetryAfter("too many failed requests from this address",
+                                              absl::Seconds(1));
+      }
+    }
     if (verdict.ok()) {
       encoded_principal_ = EncodePrincipal(principal_);
       md->emplace(Ref(kPrincipalKey), Ref(encoded_principal_));
+      if (policy_->mutating()) md->emplace(Ref(kAuditCallKey), Ref(method_));
     } else {
       denial_ = verdict;
       encoded_denial_ = absl::StrCat(static_cast<int>(verdict.code()), ":", verdict.message());
@@ -118,6 +142,11 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
       details = it->second;
       trailers->erase(it);
     }
+    int64_t outbox_id = 0;
+    if (auto it = trailers->find(std::string(kAuditOutboxKey)); it != trailers->end()) {
+      if (!absl::SimpleAtoi(it->second, &outbox_id)) outbox_id = 0;
+      trailers->erase(it);
+    }
     const int code = static_cast<int>(status.error_code());
     if (policy_ != nullptr && policy_->mutating()) {
       AuditRecord record;
@@ -125,20 +154,48 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
       record.actor = principal_.Actor();
       record.role = principal_.is_staff() ? principal_.role : std::string(principal_.KindName());
       record.action = method_;
-      record.target = target;
+      record.target = TruncateUtf8(target, 255);
       record.request_id = request_id_;
       record.outcome = std::string(CodeName(code));
-      record.details = details;
-      if (absl::Status s = deps_.audit->Append(record); !s.ok()) {
-        spdlog::error("audit append failed for {} {}: {}", method_, request_id_, s.ToString());
-        deps_.metrics->Increment("audit_append_failures_total");
+      record.details = TruncateUtf8(details, 2000);
+      if (outbox_id != 0 && deps_.relay != nullptr) {
+        // A change committed with its outbox row: the relay chains it exactly once.
+        deps_.relay->Deliver(outbox_id, std::move(record));
+      } else if (code != 0 && IsPublicCall()) {
+        // Failed public calls are counted and sampled, so no one can flood the chain.
+        deps_.metrics->Increment("audit_public_failures_total");
+        if (public_failures_.RecordFailure(address_, method_)) {
+          record.details = TruncateUtf8(
+              absl::StrCat("sampled: failed public calls from ", address_, "; ", record.details),
+              2000);
+          AppendDirect(record);
+        }
+      } else {
+        AppendDirect(record);
       }
+    } else if (code != 0 && IsPublicCall()) {
+      deps_.metrics->Increment("public_call_failures_total");
+      public_failures_.RecordFailure(address_, method_);
     }
     deps_.metrics->RecordRpc(method_, code, deps_.clock->Now() - started_);
   }
 
+  bool IsPublicCall() const {
+    return policy_ != nullptr && policy_->public_() &&
+           principal_.kind == Principal::Kind::kAnonymous;
+  }
+
+  void AppendDirect(const AuditRecord& record) {
+    if (absl::Status s = deps_.audit->Append(record); !s.ok()) {
+      spdlog::error("audit append failed for {} {}: {}", method_, request_id_, s.ToString());
+      deps_.metrics->Increment("audit_append_failures_total");
+    }
+  }
+
   grpc::experimental::ServerRpcInfo* info_;
   const AuthInterceptorDeps& deps_;
+  PublicFailureLimiter& public_failures_;
+  std::string address_;
   std::string method_;
   const aggpay::v1::AccessPolicy* policy_ = nullptr;
   absl::Time started_;
@@ -159,9 +216,36 @@ void SetAuditTarget(grpc::ServerContext& context, absl::string_view target,
   }
 }
 
+PublicFailureLimiter::Bucket& PublicFailureLimiter::Refill(const std::string& address) {
+  const absl::Time now = clock_.Now();
+  if (buckets_.size() > 100000) buckets_.clear();
+  auto [it, inserted] = buckets_.try_emplace(address, Bucket{burst_, now});
+  Bucket& b = it->second;
+  b.tokens = std::min(burst_, b.tokens + absl::ToDoubleSeconds(now - b.at) * per_second_);
+  b.at = now;
+  return b;
+}
+
+bool PublicFailureLimiter::Allowed(const std::string& address) {
+  std::lock_guard lock(mu_);
+  return Refill(address).tokens >= 1;
+}
+
+bool PublicFailureLimiter::RecordFailure(const std::string& address, const std::string& method) {
+  std::lock_guard lock(mu_);
+  Bucket& b = Refill(address);
+  b.tokens = std::max(0.0, b.tokens - 1);
+  if (last_sample_.size() > 100000) last_sample_.clear();
+  const absl::Time now = clock_.Now();
+  auto [it, inserted] = last_sample_.try_emplace(absl::StrCat(address, " ", method), now);
+  if (!inserted && now - it->second < absl::Minutes(1)) return false;
+  it->second = now;
+  return true;
+}
+
 grpc::experimental::Interceptor* AuthInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new AuthInterceptor(info, deps_);
+  return new AuthInterceptor(info, deps_, public_failures_);
 }
 
 }  // namespace aggpay::common

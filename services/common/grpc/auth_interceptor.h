@@ -2,8 +2,11 @@
 
 #include <grpcpp/support/server_interceptor.h>
 
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
+#include "services/common/audit/audit_outbox.h"
 #include "services/common/audit/audit_sink.h"
 #include "services/common/clock/clock.h"
 #include "services/common/grpc/access_policy.h"
@@ -27,6 +30,36 @@ struct AuthInterceptorDeps {
   Metrics* metrics;
   const Clock* clock;
   std::string internal_secret;
+  // Delivers the entries of committed mutations from the audit outbox; null: direct appends.
+  AuditRelay* relay = nullptr;
+  // Failed calls of public methods allowed per client address (per second, and burst).
+  double public_failures_per_second = 5;
+  double public_failure_burst = 20;
+};
+
+// Per-address budget of failed public calls, and one sampled audit entry per address per minute.
+class PublicFailureLimiter {
+ public:
+  PublicFailureLimiter(const Clock& clock, double per_second, double burst)
+      : clock_(clock), per_second_(per_second), burst_(burst) {}
+  // Whether `address` may make another public call (its failure budget is not exhausted).
+  bool Allowed(const std::string& address);
+  // Records a failed public call of `method`; true when this one should be sampled into the audit
+  // log (the first per address and method in each minute).
+  bool RecordFailure(const std::string& address, const std::string& method);
+
+ private:
+  struct Bucket {
+    double tokens;
+    absl::Time at;
+  };
+  Bucket& Refill(const std::string& address);
+  const Clock& clock_;
+  double per_second_;
+  double burst_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_;
+  std::unordered_map<std::string, absl::Time> last_sample_;  // "<address> <method>"
 };
 
 // Runs around every RPC of a server:
@@ -34,16 +67,23 @@ struct AuthInterceptorDeps {
 //     gateway-authenticated merchant id) and checks it against the method's access policy;
 //  2. hands the verdict to the handler in metadata (see CallPrincipal) and, should a handler
 //     ignore a refusal, replaces its status with the refusal;
-//  3. writes one audit entry for every call of a mutating method, refused calls included;
+//  3. writes one audit entry for every call of a mutating method, refused calls included: a call
+//     that committed a change through its outbox row (delivered by the relay), any other
+//     directly; failed calls of public methods are counted, limited per address and sampled
+//     (one entry per address per minute) rather than chained one by one;
 //  4. records request counts and latency per method and status code.
 class AuthInterceptorFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit AuthInterceptorFactory(AuthInterceptorDeps deps) : deps_(std::move(deps)) {}
+  explicit AuthInterceptorFactory(AuthInterceptorDeps deps)
+      : deps_(std::move(deps)),
+        public_failures_(*deps_.clock, deps_.public_failures_per_second,
+                         deps_.public_failure_burst) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override;
 
  private:
   AuthInterceptorDeps deps_;
+  PublicFailureLimiter public_failures_;
 };
 
 }  // namespace aggpay::common

@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "services/common/crypto/crypto.h"
+#include "services/common/mysql/mysql_pool.h"
 
 namespace aggpay::common {
 namespace {
@@ -100,6 +101,7 @@ void AddInternalCredential(grpc::ClientContext& context, const std::string& secr
 
 std::unique_ptr<grpc::ClientContext> InternalContext(const std::string& secret,
                                                      absl::Duration timeout) {
+  if (ConnectionsHeldByThisThread() > 0) NoteOutboundCallWhileHoldingDatabase("to a service");
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   AddInternalCredential(*ctx, secret);

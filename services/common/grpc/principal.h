@@ -6,6 +6,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "services/common/audit/audit_outbox.h"
 
 namespace grpc {
 class ServerContext;
@@ -49,10 +50,12 @@ absl::StatusOr<Principal> CallPrincipal(const grpc::ServerContext& context);
 std::string CallRequestId(const grpc::ServerContext& context);
 
 // At the top of a handler: binds `principal_or` to the caller, or returns the refusal the
-// interceptor decided on.
-#define AGGPAY_AUTHORIZE(ctx)                                  \
-  auto principal_or = ::aggpay::common::CallPrincipal(*(ctx)); \
-  if (!principal_or.ok()) return ::aggpay::common::ToGrpcStatus(principal_or.status())
+// interceptor decided on; for a mutating RPC, opens the call's audit scope, so that the first
+// transaction the handler commits carries its audit outbox row (audit_outbox.h).
+#define AGGPAY_AUTHORIZE(ctx)                                                           \
+  auto principal_or = ::aggpay::common::CallPrincipal(*(ctx));                          \
+  if (!principal_or.ok()) return ::aggpay::common::ToGrpcStatus(principal_or.status()); \
+  ::aggpay::common::AuditScope aggpay_audit_scope(*(ctx))
 
 // Adds the internal credential to an outgoing service-to-service call.
 void AddInternalCredential(grpc::ClientContext& context, const std::string& secret);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "services/common/mysql/mysql_pool.h"
 
 namespace aggpay::common {
 namespace {
@@ -60,6 +61,12 @@ void Metrics::Increment(absl::string_view series, int64_t by) {
 std::string Metrics::RenderPrometheus() const {
   std::shared_lock lock(mu_);
   std::string out;
+  out +=
+      "# HELP aggpay_outbound_calls_holding_database_total Service calls made while holding a "
+      "database connection (must stay 0).\n";
+  out += "# TYPE aggpay_outbound_calls_holding_database_total counter\n";
+  out += absl::StrCat("aggpay_outbound_calls_holding_database_total ",
+                      OutboundCallsHoldingDatabase(), "\n");
   out += "# HELP aggpay_rpc_requests_total gRPC requests handled, by method and status code.\n";
   out += "# TYPE aggpay_rpc_requests_total counter\n";
   for (const auto& [method, s] : rpcs_) {

@@ -4,10 +4,50 @@
 #include <cppconn/statement.h>
 #include <mysql_driver.h>
 
+#include <atomic>
+
 #include "absl/strings/str_cat.h"
 #include "services/common/log/logging.h"
 
 namespace aggpay::common {
+namespace {
+
+thread_local int t_connections_held = 0;
+thread_local TransactionHook* t_transaction_hook = nullptr;
+std::atomic<int64_t> g_calls_holding_database{0};
+
+}  // namespace
+
+int ConnectionsHeldByThisThread() { return t_connections_held; }
+
+ScopedTransactionHook::ScopedTransactionHook(TransactionHook* hook)
+    : previous_(t_transaction_hook) {
+  t_transaction_hook = hook;
+}
+
+ScopedTransactionHook::~ScopedTransactionHook() { t_transaction_hook = previous_; }
+
+TransactionHook* CurrentTransactionHook() { return t_transaction_hook; }
+
+void NoteOutboundCallWhileHoldingDatabase(absl::string_view what) {
+  g_calls_holding_database.fetch_add(1, std::memory_order_relaxed);
+  spdlog::error("outbound call {} made while holding a database connection", what);
+}
+
+int64_t OutboundCallsHoldingDatabase() {
+  return g_calls_holding_database.load(std::memory_order_relaxed);
+}
+
+absl::Status UnexpectedException(absl::string_view what) {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    spdlog::error("mysql {}: unexpected exception: {}", what, e.what());
+  } catch (...) {
+    spdlog::error("mysql {}: unexpected non-standard exception", what);
+  }
+  return absl::InternalError(absl::StrCat(what, ": internal error"));
+}
 
 bool IsConnectionError(int code) {
   // CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR, CR_SERVER_GONE_ERROR, CR_SERVER_LOST,
@@ -122,8 +162,16 @@ void MysqlPool::Release(std::unique_ptr<sql::Connection> conn, bool broken) {
   cv_.notify_one();
 }
 
+MysqlPool::Lease::Lease(MysqlPool* pool, std::unique_ptr<sql::Connection> conn)
+    : pool_(pool), conn_(std::move(conn)) {
+  ++t_connections_held;
+}
+
 MysqlPool::Lease::~Lease() {
-  if (pool_ != nullptr && conn_ != nullptr) pool_->Release(std::move(conn_), broken_);
+  if (pool_ != nullptr && conn_ != nullptr) {
+    --t_connections_held;
+    pool_->Release(std::move(conn_), broken_);
+  }
 }
 
 absl::Status MysqlPool::Ping() {

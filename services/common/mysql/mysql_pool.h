@@ -39,7 +39,39 @@ struct MysqlOptions {
 // lost or refused connection -> UNAVAILABLE, lock wait / deadlock -> ABORTED, anything else
 // INTERNAL. The SQL state and driver message go to the log, never to the caller.
 absl::Status MapSqlException(const sql::SQLException& e, absl::string_view what);
+// INTERNAL for an exception that is not the driver's, logged with what was running.
+absl::Status UnexpectedException(absl::string_view what);
 bool IsConnectionError(int mysql_error_code);
+
+// How many pooled connections the calling thread holds. The rule "never call out while holding
+// the database" is checked with it: every outbound service call asks (see InternalContext).
+int ConnectionsHeldByThisThread();
+// Records an outbound call made while this thread held a connection: logged as an error and
+// counted in aggpay_outbound_calls_holding_database_total. Tests assert the count stays 0.
+void NoteOutboundCallWhileHoldingDatabase(absl::string_view what);
+int64_t OutboundCallsHoldingDatabase();
+
+// Work that must commit with every transaction a thread runs while the hook is installed (the
+// audit outbox row of the RPC being served). BeforeCommit runs inside the transaction, just
+// before COMMIT; an error rolls the whole transaction back.
+class TransactionHook {
+ public:
+  virtual ~TransactionHook() = default;
+  virtual absl::Status BeforeCommit(sql::Connection& conn) = 0;
+};
+
+// Installs `hook` for the calling thread's transactions while it lives (not nestable).
+class ScopedTransactionHook {
+ public:
+  explicit ScopedTransactionHook(TransactionHook* hook);
+  ~ScopedTransactionHook();
+  ScopedTransactionHook(const ScopedTransactionHook&) = delete;
+  ScopedTransactionHook& operator=(const ScopedTransactionHook&) = delete;
+
+ private:
+  TransactionHook* previous_;
+};
+TransactionHook* CurrentTransactionHook();
 
 // A fixed-size pool of Connector/C++ connections. Thread-safe. Connections are opened lazily
 // and replaced after a connection error, so a MySQL restart heals without a process restart.
@@ -47,10 +79,9 @@ class MysqlPool {
  public:
   class Lease {
    public:
-    Lease(MysqlPool* pool, std::unique_ptr<sql::Connection> conn)
-        : pool_(pool), conn_(std::move(conn)) {}
+    Lease(MysqlPool* pool, std::unique_ptr<sql::Connection> conn);
     Lease(Lease&&) noexcept = default;
-    Lease& operator=(Lease&&) noexcept = default;
+    Lease& operator=(Lease&&) = delete;
     ~Lease();
     sql::Connection& operator*() { return *conn_; }
     sql::Connection* operator->() { return conn_.get(); }
@@ -106,9 +137,10 @@ auto MysqlPool::Run(absl::string_view what, Fn&& fn)
   } catch (const sql::SQLException& e) {
     if (IsConnectionError(e.getErrorCode())) lease->MarkBroken();
     return MapSqlException(e, what);
-  } catch (const std::exception& e) {
+  } catch (...) {
+    // Whatever a callback threw, the connection's state is unknown: never reuse it.
     lease->MarkBroken();
-    return MapSqlException(sql::SQLException(e.what()), what);
+    return UnexpectedException(what);
   }
 }
 
@@ -122,6 +154,13 @@ auto MysqlPool::InTransaction(absl::string_view what, Fn&& fn)
     conn.setAutoCommit(false);
     auto result = fn(conn);
     if (result.ok()) {
+      if (TransactionHook* hook = CurrentTransactionHook()) {
+        if (absl::Status h = hook->BeforeCommit(conn); !h.ok()) {
+          conn.rollback();
+          conn.setAutoCommit(true);
+          return h;
+        }
+      }
       conn.commit();
     } else {
       conn.rollback();
@@ -137,6 +176,15 @@ auto MysqlPool::InTransaction(absl::string_view what, Fn&& fn)
     }
     if (IsConnectionError(e.getErrorCode())) lease->MarkBroken();
     return MapSqlException(e, what);
+  } catch (...) {
+    // Not a driver error (std::bad_alloc, a callback's own exception): the transaction must not
+    // go back to the pool half-done. Roll back if the connection still answers, and drop it.
+    try {
+      conn.rollback();
+    } catch (...) {
+    }
+    lease->MarkBroken();
+    return UnexpectedException(what);
   }
 }
 

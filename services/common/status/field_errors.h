@@ -13,6 +13,12 @@ inline constexpr absl::string_view kFieldPayloadKey = "aggpay.field";
 absl::Status InvalidField(absl::string_view field, absl::string_view message);
 absl::Status FailedPreconditionField(absl::string_view field, absl::string_view message);
 
+// Free text from a caller (a reason, a note): at most `max_chars` characters of valid UTF-8 and no
+// control characters other than none; else INVALID_ARGUMENT naming `field`. Checked before
+// anything is stored, so an oversized field is refused rather than cut.
+inline constexpr size_t kMaxReasonChars = 200;
+absl::Status ValidateFreeText(absl::string_view text, absl::string_view field, size_t max_chars);
+
 // The field named by a status, or empty.
 std::string ErrorField(const absl::Status& status);
 

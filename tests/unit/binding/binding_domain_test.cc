@@ -277,6 +277,8 @@ CodeView FullView() {
   v.currency = "CNY";
   v.valid_until = absl::FromUnixNanos(1700000000123456789);
   v.replaced_by = std::string(kOtherId);
+  v.merchant_block = "FROZEN";
+  v.stamp = 42;
   return v;
 }
 
@@ -340,14 +342,14 @@ void ExpectMalformed(absl::string_view encoded) {
 
 // An encoding from raw fields, to write malformed ones.
 std::string Encode(const std::vector<std::string>& fields) {
-  std::string out = "CV1";
+  std::string out = "CV2";
   for (const std::string& f : fields) absl::StrAppend(&out, f.size(), ":", f);
   return out;
 }
 
 std::vector<std::string> GoodFields() {
   return {std::string(kId), "STATIC", "ACTIVE", "m", "Shop", "s", "sn", "1",
-          "WECHAT",         "190",    "",       "",  "",     ""};
+          "WECHAT",         "190",    "",       "",  "",     "",  "",   "0"};
 }
 
 TEST(CodeViewTest, EncodeHelperMatchesSerialize) {
@@ -361,8 +363,9 @@ TEST(CodeViewTest, RefusesMalformed) {
   for (size_t n = 0; n < good.size(); ++n) ExpectMalformed(good.substr(0, n));
   ExpectMalformed(good + "x");
   ExpectMalformed(good + "0:");
-  ExpectMalformed(absl::StrCat("CV2", good.substr(3)));
-  ExpectMalformed(absl::StrCat("cv1", good.substr(3)));
+  ExpectMalformed(absl::StrCat("CV1", good.substr(3)));  // the previous version
+  ExpectMalformed(absl::StrCat("CV3", good.substr(3)));
+  ExpectMalformed(absl::StrCat("cv2", good.substr(3)));
   ExpectMalformed("garbage");
 
   const auto with = [](size_t index, std::string value) {
@@ -384,13 +387,16 @@ TEST(CodeViewTest, RefusesMalformed) {
                            "1.00000000x", "inf", "+1.000000000"}) {
     ExpectMalformed(with(12, time));
   }
+  for (const char* stamp : {"", "-1", "01", "x", "+1", "9223372036854775808"}) {
+    ExpectMalformed(with(15, stamp));
+  }
 
   const std::string fields = Encode(GoodFields()).substr(3);
-  ExpectMalformed(absl::StrCat("CV1", "022:", fields.substr(3)));  // leading zero in a length
-  ExpectMalformed(absl::StrCat("CV1", "99999999999:", fields));    // too many length digits
-  ExpectMalformed(absl::StrCat("CV1", "4000000000:", fields));     // longer than the rest
-  ExpectMalformed(absl::StrCat("CV1", ":", fields));               // no length
-  ExpectMalformed(absl::StrCat("CV1", "2x:", fields));
+  ExpectMalformed(absl::StrCat("CV2", "022:", fields.substr(3)));  // leading zero in a length
+  ExpectMalformed(absl::StrCat("CV2", "99999999999:", fields));    // too many length digits
+  ExpectMalformed(absl::StrCat("CV2", "4000000000:", fields));     // longer than the rest
+  ExpectMalformed(absl::StrCat("CV2", ":", fields));               // no length
+  ExpectMalformed(absl::StrCat("CV2", "2x:", fields));
   // Far more channel pairs than the remaining bytes could hold: refused before anything is built.
   ExpectMalformed(with(7, "1000000000000"));
 }
@@ -398,10 +404,36 @@ TEST(CodeViewTest, RefusesMalformed) {
 // ---- Evaluate and PublicView
 // ---------------------------------------------------------------------
 
+TEST(EvaluateTest, ABlockedMerchantsPayableCodesAreMerchantFrozen) {
+  const absl::Time now = absl::FromUnixSeconds(1767225600);
+  CodeView v;
+  v.code_id = std::string(kId);
+  v.merchant_id = "m_1";
+  v.merchant_display_name = "Tea House";
+  v.store_id = "s_1";
+  v.channel_params = {{"WECHAT", "1900000109"}};
+  v.merchant_block = "FROZEN";
+  EXPECT_EQ(Evaluate(v, now), ResolveOutcome::kMerchantFrozen);
+  const CodeView shown = PublicView(v, ResolveOutcome::kMerchantFrozen);
+  EXPECT_EQ(shown.merchant_display_name, "Tea House");
+  EXPECT_TRUE(shown.merchant_id.empty());
+  EXPECT_TRUE(shown.store_id.empty());
+  EXPECT_TRUE(shown.channel_params.empty());
+  EXPECT_EQ(PayerMessage(ResolveOutcome::kMerchantFrozen),
+            "this merchant cannot accept payments at the moment");
+  // What is not payable anyway keeps its own outcome.
+  v.status = CodeStatus::kRevoked;
+  EXPECT_EQ(Evaluate(v, now), ResolveOutcome::kReplaced);
+  v.status = CodeStatus::kActive;
+  v.merchant_block.clear();
+  EXPECT_EQ(Evaluate(v, now), ResolveOutcome::kPayable);
+}
+
 CodeView ViewWith(CodeKind kind, CodeStatus status, std::optional<absl::Time> valid_until) {
   CodeView v = FullView();
   v.kind = kind;
   v.status = status;
+  v.merchant_block.clear();  // a merchant that collects
   v.valid_until = valid_until;
   return v;
 }
@@ -611,14 +643,19 @@ TEST(OtpTest, SixUniformDigits) {
   EXPECT_GT(distinct.size(), 19500u);
 }
 
-TEST(OtpTest, HashIsKeyedByTheRequest) {
-  const std::string h = HashOtp("rr_1", "123456");
-  EXPECT_EQ(h, common::HmacSha256Hex("rr_1", "123456"));
+constexpr absl::string_view kOtpKey = "server-otp-key-for-tests";
+
+TEST(OtpTest, HashIsKeyedByTheServerSecretAndTheRequest) {
+  const std::string h = HashOtp(kOtpKey, "rr_1", "123456");
+  EXPECT_EQ(h, common::HmacSha256Hex(kOtpKey, "rr_1:123456"));
+  // Keyed by the server secret, not by the public request id.
+  EXPECT_NE(h, common::HmacSha256Hex("rr_1", "123456"));
+  EXPECT_NE(h, HashOtp("another-key", "rr_1", "123456"));
   EXPECT_EQ(h.size(), 64u);
   for (char c : h) EXPECT_TRUE((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) << h;
-  EXPECT_EQ(h, HashOtp("rr_1", "123456"));
-  EXPECT_NE(h, HashOtp("rr_2", "123456"));
-  EXPECT_NE(h, HashOtp("rr_1", "123457"));
+  EXPECT_EQ(h, HashOtp(kOtpKey, "rr_1", "123456"));
+  EXPECT_NE(h, HashOtp(kOtpKey, "rr_2", "123456"));
+  EXPECT_NE(h, HashOtp(kOtpKey, "rr_1", "123457"));
 }
 
 TEST(OtpTest, InitialStatus) {
@@ -636,7 +673,7 @@ ResetRequest PendingRequest(absl::Time created) {
   r.reason = ResetReason::kDeviceLost;
   r.mode = ResetMode::kImmediate;
   r.status = InitialRequestStatus(false);
-  r.otp_hash = HashOtp(r.request_id, kOtp);
+  r.otp_hash = HashOtp(kOtpKey, r.request_id, kOtp);
   r.created_at = created;
   r.otp_expires_at = created + kOtpLifetime;
   return r;
@@ -644,7 +681,7 @@ ResetRequest PendingRequest(absl::Time created) {
 
 // Checks and persists what the caller would persist.
 OtpCheck Try(ResetRequest* r, absl::string_view otp, absl::Time now) {
-  absl::StatusOr<OtpCheck> check = CheckOtp(*r, otp, now);
+  absl::StatusOr<OtpCheck> check = CheckOtp(*r, otp, kOtpKey, now);
   EXPECT_TRUE(check.ok()) << check.status();
   if (!check.ok()) return OtpCheck{r->status, r->attempts, false};
   r->status = check->new_status;
@@ -695,7 +732,7 @@ TEST(CheckOtpTest, FiveWrongLock) {
   EXPECT_TRUE(MessageHas(s, "too many wrong codes: the request is locked; ask for staff review"));
 
   // Locked is final: even the right password is refused.
-  absl::StatusOr<OtpCheck> after = CheckOtp(r, kOtp, t0);
+  absl::StatusOr<OtpCheck> after = CheckOtp(r, kOtp, kOtpKey, t0);
   ExpectFieldError(after.status(), absl::StatusCode::kFailedPrecondition, "request_id");
   EXPECT_TRUE(MessageHas(after.status(), "the request is LOCKED"));
 }
@@ -704,7 +741,7 @@ TEST(CheckOtpTest, ExhaustedAttemptsLockEvenWhenStillPending) {
   const absl::Time t0 = At(1700000000);
   ResetRequest r = PendingRequest(t0);
   r.attempts = kMaxOtpAttempts;
-  absl::StatusOr<OtpCheck> c = CheckOtp(r, kOtp, t0);
+  absl::StatusOr<OtpCheck> c = CheckOtp(r, kOtp, kOtpKey, t0);
   ASSERT_TRUE(c.ok());
   EXPECT_FALSE(c->accepted);
   EXPECT_EQ(c->new_status, RequestStatus::kLocked);
@@ -717,7 +754,7 @@ TEST(CheckOtpTest, ExpiresAtExactlyFiveMinutes) {
   r.attempts = 2;
   EXPECT_EQ(kOtpLifetime, absl::Minutes(5));
 
-  absl::StatusOr<OtpCheck> at = CheckOtp(r, kOtp, t0 + absl::Minutes(5));
+  absl::StatusOr<OtpCheck> at = CheckOtp(r, kOtp, kOtpKey, t0 + absl::Minutes(5));
   ASSERT_TRUE(at.ok());
   EXPECT_FALSE(at->accepted);
   EXPECT_EQ(at->new_status, RequestStatus::kExpired);
@@ -726,13 +763,13 @@ TEST(CheckOtpTest, ExpiresAtExactlyFiveMinutes) {
   ExpectFieldError(s, absl::StatusCode::kFailedPrecondition, "otp");
   EXPECT_TRUE(MessageHas(s, "one-time password expired"));
 
-  absl::StatusOr<OtpCheck> wrong_late = CheckOtp(r, "111111", t0 + absl::Hours(1));
+  absl::StatusOr<OtpCheck> wrong_late = CheckOtp(r, "111111", kOtpKey, t0 + absl::Hours(1));
   ASSERT_TRUE(wrong_late.ok());
   EXPECT_EQ(wrong_late->new_status, RequestStatus::kExpired);
   EXPECT_EQ(wrong_late->attempts, 2);
 
   absl::StatusOr<OtpCheck> just_before =
-      CheckOtp(r, kOtp, t0 + absl::Minutes(5) - absl::Nanoseconds(1));
+      CheckOtp(r, kOtp, kOtpKey, t0 + absl::Minutes(5) - absl::Nanoseconds(1));
   ASSERT_TRUE(just_before.ok());
   EXPECT_TRUE(just_before->accepted);
   EXPECT_EQ(just_before->new_status, RequestStatus::kCompleted);
@@ -760,7 +797,7 @@ TEST(CheckOtpTest, MalformedCountsAsWrong) {
 TEST(CheckOtpTest, HashOfAnotherRequestDoesNotMatch) {
   const absl::Time t0 = At(1700000000);
   ResetRequest r = PendingRequest(t0);
-  r.otp_hash = HashOtp("rr_other", kOtp);
+  r.otp_hash = HashOtp(kOtpKey, "rr_other", kOtp);
   const OtpCheck c = Try(&r, kOtp, t0);
   EXPECT_FALSE(c.accepted);
   EXPECT_EQ(c.attempts, 1);
@@ -772,7 +809,7 @@ TEST(CheckOtpTest, OnlyPendingOtpIsChecked) {
     if (status == RequestStatus::kPendingOtp) continue;
     ResetRequest r = PendingRequest(t0);
     r.status = status;
-    absl::StatusOr<OtpCheck> c = CheckOtp(r, kOtp, t0);
+    absl::StatusOr<OtpCheck> c = CheckOtp(r, kOtp, kOtpKey, t0);
     ExpectFieldError(c.status(), absl::StatusCode::kFailedPrecondition, "request_id");
     EXPECT_TRUE(MessageHas(c.status(), absl::StrCat("the request is ", RequestStatusName(status))));
   }

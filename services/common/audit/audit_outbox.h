@@ -1,0 +1,102 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "services/common/audit/audit_sink.h"
+#include "services/common/metrics/metrics.h"
+#include "services/common/mysql/mysql_pool.h"
+
+namespace grpc {
+class ServerContext;
+}
+
+namespace aggpay::common {
+
+// The transactional audit outbox: every committed mutation has its audit entry, eventually and
+// exactly once.
+//
+//  - The auth interceptor marks each call of a mutating RPC; AGGPAY_AUTHORIZE opens an AuditScope
+//    for it on the handler's thread. The first transaction that thread commits while serving the
+//    call also inserts one audit_outbox row (actor, action, request id) before COMMIT: the change
+//    and the record of it commit together or not at all.
+//  - When the call ends the interceptor hands the row id, with the final target, details and
+//    outcome, to the AuditRelay, which appends batches to the chain (AdminService.AppendAudit)
+//    and deletes the delivered rows.
+//  - Rows that no relay delivered (the process died, the admin service was down) are swept from
+//    the table by any instance's relay after a while and appended from what the row holds.
+//  - Each entry carries "outbox:<id>" as its source key and the chain refuses a second entry with
+//    the same key, so a delivery repeated after a crash between append and delete, or by two
+//    relays at once, is chained once.
+// A call that commits nothing (refused, failed, read-only) is appended directly by the
+// interceptor, as before; losing one of those is tolerated and counted.
+class AuditScope final : public TransactionHook {
+ public:
+  // Active only when the interceptor marked the call as mutating.
+  explicit AuditScope(grpc::ServerContext& context);
+  ~AuditScope() override;
+  AuditScope(const AuditScope&) = delete;
+  AuditScope& operator=(const AuditScope&) = delete;
+
+  absl::Status BeforeCommit(sql::Connection& conn) override;
+
+ private:
+  grpc::ServerContext& context_;
+  bool active_ = false;
+  AuditRecord record_;
+  int64_t outbox_id_ = 0;
+  ScopedTransactionHook install_;
+};
+
+// Metadata the interceptor uses to mark a mutating call (request) and the handler to report an
+// outbox row (trailers); never sent to or accepted from clients.
+inline constexpr absl::string_view kAuditCallKey = "x-aggpay-audit-call";
+inline constexpr absl::string_view kAuditOutboxKey = "x-aggpay-audit-outbox";
+
+struct AuditRelayOptions {
+  // How long the relay gathers entries into one batch.
+  absl::Duration batch_delay = absl::Milliseconds(5);
+  int batch_size = 500;
+  // How often rows left in the table are looked for, and how old they must be.
+  absl::Duration sweep_interval = absl::Seconds(2);
+  absl::Duration sweep_age = absl::Seconds(5);
+};
+
+class AuditRelay {
+ public:
+  AuditRelay(MysqlPool& pool, AuditSink& sink, Metrics& metrics, AuditRelayOptions options);
+  ~AuditRelay();
+  AuditRelay(const AuditRelay&) = delete;
+  AuditRelay& operator=(const AuditRelay&) = delete;
+
+  void Start();
+  void Stop();
+  // Queues the entry of outbox row `id`; never blocks on the database or the admin service.
+  void Deliver(int64_t id, AuditRecord record);
+  // Appends rows older than sweep_age that are still in the table; returns how many.
+  absl::StatusOr<int64_t> Sweep();
+
+ private:
+  absl::Status Send(std::vector<std::pair<int64_t, AuditRecord>> batch);
+  void Run();
+
+  MysqlPool& pool_;
+  AuditSink& sink_;
+  Metrics& metrics_;
+  AuditRelayOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::pair<int64_t, AuditRecord>> queue_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace aggpay::common

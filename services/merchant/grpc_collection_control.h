@@ -1,0 +1,27 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "services/merchant/channel_onboarding.h"
+
+namespace grpc {
+class Channel;
+}
+
+namespace aggpay::merchant {
+
+// BindingService.SetMerchantCollection over gRPC with the internal credential.
+class GrpcCollectionControl final : public CollectionControl {
+ public:
+  GrpcCollectionControl(std::shared_ptr<grpc::Channel> binding, std::string internal_secret)
+      : binding_(std::move(binding)), internal_secret_(std::move(internal_secret)) {}
+  absl::Status SetCollection(const std::string& merchant_id, const std::string& status,
+                             const std::string& reason) override;
+
+ private:
+  std::shared_ptr<grpc::Channel> binding_;
+  std::string internal_secret_;
+};
+
+}  // namespace aggpay::merchant
