@@ -6,6 +6,7 @@
 #include "services/common/grpc/proto_mapping.h"
 #include "services/common/grpc/status_mapping.h"
 #include "services/common/status/field_errors.h"
+#include "services/common/text/utf8.h"
 
 namespace aggpay::terminal {
 namespace {
@@ -93,7 +94,7 @@ grpc::Status TerminalServiceImpl::Activate(grpc::ServerContext* ctx, const v1::A
                                          req->serial(), req->vendor(), req->client_version()});
   common::SetAuditTarget(
       *ctx, absl::StrCat("activation_code:", MaskCode(req->activation_code())),
-      absl::StrCat("device_id=", req->device_id().substr(0, 64),
+      absl::StrCat("device_id=", common::TruncateUtf8(req->device_id(), 64),
                    out.ok() ? absl::StrCat(" terminal_sn=", out->terminal.terminal_sn) : ""));
   if (!out.ok()) return ToGrpcStatus(out.status());
   resp->set_terminal_sn(out->terminal.terminal_sn);
@@ -106,7 +107,8 @@ grpc::Status TerminalServiceImpl::Activate(grpc::ServerContext* ctx, const v1::A
 
 grpc::Status TerminalServiceImpl::CheckIn(grpc::ServerContext* ctx, const v1::CheckInRequest* req,
                                           v1::CheckInResponse* resp) {
-  common::SetAuditTarget(*ctx, absl::StrCat("terminal:", req->terminal_sn().substr(0, 64)));
+  common::SetAuditTarget(*ctx,
+                         absl::StrCat("terminal:", common::TruncateUtf8(req->terminal_sn(), 64)));
   AGGPAY_AUTHORIZE(ctx);
   auto out = ops_.CheckIn(CheckInInput{req->terminal_sn(), req->client_version(), req->timestamp(),
                                        req->nonce(), req->signature()});
@@ -222,11 +224,16 @@ grpc::Status TerminalServiceImpl::ForceOffline(grpc::ServerContext* ctx,
                                                const v1::ForceOfflineRequest* req,
                                                v1::ForceOfflineResponse* resp) {
   AGGPAY_AUTHORIZE(ctx);
+  if (auto bad = common::ValidateFreeText(req->reason(), "reason", common::kMaxReasonChars);
+      !bad.ok()) {
+    common::SetAuditTarget(*ctx, "terminal:", "reason refused");
+    return ToGrpcStatus(bad);
+  }
   auto sns = ops_.ForceOffline(req->terminal_sn(), req->merchant_id());
   common::SetAuditTarget(*ctx,
                          req->terminal_sn().empty() ? absl::StrCat("merchant:", req->merchant_id())
                                                     : absl::StrCat("terminal:", req->terminal_sn()),
-                         absl::StrCat("reason=", req->reason().substr(0, 200),
+                         absl::StrCat("reason=", common::TruncateUtf8(req->reason(), 200),
                                       sns.ok() ? absl::StrCat(" terminals=", sns->size()) : ""));
   if (!sns.ok()) return ToGrpcStatus(sns.status());
   resp->set_terminals_offline(static_cast<int64_t>(sns->size()));
@@ -238,7 +245,7 @@ grpc::Status TerminalServiceImpl::StatusStep(grpc::ServerContext* ctx, const v1:
                                              TerminalAction action, v1::Terminal* resp) {
   common::SetAuditTarget(*ctx, absl::StrCat("terminal:", req->terminal_sn()),
                          absl::StrCat("action=", TerminalActionName(action),
-                                      " reason=", req->reason().substr(0, 200)));
+                                      " reason=", common::TruncateUtf8(req->reason(), 200)));
   AGGPAY_AUTHORIZE(ctx);
   absl::StatusOr<TerminalRecord> t;
   switch (action) {

@@ -27,7 +27,9 @@ AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions&
                                const std::string& services, int64_t resolve_rate_per_second)
     : AggpaydProcess(servers, db,
                      AggpaydOptions{.services = services,
-                                    .resolve_rate_per_second = resolve_rate_per_second}) {}
+                                    .resolve_rate_per_second = resolve_rate_per_second,
+                                    .mysql_pool_size = 0,
+                                    .extra_config = ""}) {}
 
 AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions& db,
                                const AggpaydOptions& options) {
@@ -51,7 +53,8 @@ AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions&
                               << "binding: {sms_log: " << sms_log_
                               << ", resolve_rate_per_second: " << resolve_rate_per_second
                               << ", resolve_burst: " << resolve_rate_per_second << "}\n"
-                              << "log: {level: warn}\n";
+                              << "log: {level: warn}\n"
+                              << options.extra_config << "\n";
   const std::string binary = absl::StrCat(BuildDir(), "/services/aggpayd/aggpayd");
   const std::string log = absl::StrCat(config_path_, ".log");
   pid_ = fork();
@@ -88,6 +91,14 @@ AggpaydProcess::~AggpaydProcess() {
     kill(pid_, SIGKILL);
     waitpid(pid_, &status, 0);
   }
+}
+
+void AggpaydProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
 }
 
 std::string AggpaydProcess::AggpaydCommand() const {

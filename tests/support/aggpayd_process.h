@@ -15,6 +15,8 @@ struct AggpaydOptions {
   int64_t resolve_rate_per_second = 1000000;
   // mysql.pool_size; 0 leaves aggpayd's default.
   int mysql_pool_size = 0;
+  // More top-level YAML, e.g. "audit: {batch_delay: 60s}".
+  std::string extra_config;
 };
 
 // `aggpayd serve` as a separate process against a migrated test database, as an operator runs
@@ -35,6 +37,10 @@ class AggpaydProcess {
   const std::string& internal_secret() const { return internal_secret_; }
   // Where one-time passwords to merchants' phones are written.
   const std::string& sms_log() const { return sms_log_; }
+
+  // SIGKILL, as a crash or an OOM kill would end it.
+  void Kill();
+  pid_t pid() const { return pid_; }
 
   // `aggpayd bootstrap-admin`: the new admin's bearer token.
   std::string BootstrapAdmin();
