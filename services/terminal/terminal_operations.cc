@@ -42,6 +42,21 @@ std::vector<Capability> TerminalOperations::CapabilitiesOf(const TerminalRecord&
   return options_.capabilities.CapabilitiesFor(t.type, t.version);
 }
 
+absl::StatusOr<absl::TimeZone> TerminalOperations::CheckInZone(const std::string& merchant_id) {
+  const absl::Time now = clock_.Now();
+  {
+    std::lock_guard lock(zones_mu_);
+    auto it = zones_.find(merchant_id);
+    if (it != zones_.end() && now < it->second.second) return it->second.first;
+  }
+  ASSIGN_OR_RETURN(MerchantInfo merchant, merchants_.GetMerchant(merchant_id));
+  ASSIGN_OR_RETURN(absl::TimeZone zone, KeyZone(merchant));
+  std::lock_guard lock(zones_mu_);
+  if (zones_.size() > 100000) zones_.clear();
+  zones_[merchant_id] = {zone, now + kZoneCacheLifetime};
+  return zone;
+}
+
 absl::StatusOr<absl::TimeZone> TerminalOperations::KeyZone(const MerchantInfo& merchant) {
   absl::TimeZone zone;
   if (!absl::LoadTimeZone(merchant.time_zone, &zone)) {
@@ -205,8 +220,7 @@ absl::StatusOr<CheckInOutcome> TerminalOperations::CheckIn(const CheckInInput& i
   // an unlocked read of the row names the right one.
   ASSIGN_OR_RETURN(std::optional<TerminalRecord> seen, repo_.Get(in.terminal_sn));
   if (!seen) return absl::UnauthenticatedError("unknown terminal");
-  ASSIGN_OR_RETURN(MerchantInfo merchant, merchants_.GetMerchant(seen->merchant_id));
-  ASSIGN_OR_RETURN(absl::TimeZone zone, KeyZone(merchant));
+  ASSIGN_OR_RETURN(absl::TimeZone zone, CheckInZone(seen->merchant_id));
   std::string secret;
   absl::Time previous_valid_until = now + options_.key_overlap;
   std::optional<TerminalRecord> checked;

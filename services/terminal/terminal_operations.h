@@ -1,6 +1,9 @@
 #pragma once
 
+#include <mutex>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -112,6 +115,10 @@ class TerminalOperations {
   absl::Time Now() const;
   // INTERNAL (and an error log) when the merchant's zone does not load: never a guessed zone.
   static absl::StatusOr<absl::TimeZone> KeyZone(const MerchantInfo& merchant);
+  // The merchant's key zone for a check-in, from a short in-process cache: a merchant's zone is
+  // fixed at onboarding, and a morning storm of one store's terminals needs it once, not once
+  // per terminal. Activation reads the merchant fresh (it checks the status too).
+  absl::StatusOr<absl::TimeZone> CheckInZone(const std::string& merchant_id);
   // Pure: called inside the check-in and activation transactions.
   absl::StatusOr<IssuedKey> NewKey(int64_t version, const absl::TimeZone& zone, absl::Time now);
   absl::StatusOr<TerminalRecord> Step(const std::string& terminal_sn, TerminalAction action);
@@ -122,6 +129,10 @@ class TerminalOperations {
   common::SecretBox box_;
   const common::Clock& clock_;
   TerminalOptions options_;
+
+  static constexpr absl::Duration kZoneCacheLifetime = absl::Minutes(5);
+  std::mutex zones_mu_;
+  std::unordered_map<std::string, std::pair<absl::TimeZone, absl::Time>> zones_;
 };
 
 }  // namespace aggpay::terminal
