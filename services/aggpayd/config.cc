@@ -11,8 +11,8 @@
 namespace aggpay::aggpayd {
 
 const std::vector<std::string>& KnownServices() {
-  static const std::vector<std::string> kServices = {"admin", "fee", "merchant", "terminal",
-                                                     "binding"};
+  static const std::vector<std::string> kServices = {"admin",    "fee",     "merchant",
+                                                     "terminal", "binding", "payment"};
   return kServices;
 }
 
@@ -141,6 +141,37 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   if (c.binding_local_cache_ttl > absl::Seconds(30)) {
     return absl::InvalidArgumentError(
         "binding.local_cache_ttl: at most 30s (it bounds how long a revoked code can live)");
+  }
+
+  common::ConfigReader pay = r.Child("payment");
+  c.payment.close_after = pay.Duration("close_after", c.payment.close_after);
+  c.payment.max_amount_minor =
+      pay.Int("max_amount_minor", c.payment.max_amount_minor, 1, 100000000000000);
+  c.payment.requery_first = pay.Duration("requery_first", c.payment.requery_first);
+  c.payment.requery_max = pay.Duration("requery_max", c.payment.requery_max);
+  c.payment.job_interval = pay.Duration("job_interval", c.payment.job_interval);
+  c.payment.notification_workers =
+      static_cast<int>(pay.Int("notification_workers", c.payment.notification_workers, 1, 64));
+  c.payment.notification_timeout =
+      pay.Duration("notification_timeout", c.payment.notification_timeout);
+  c.payment.notification_schedule_percent =
+      pay.Int("notification_schedule_percent", c.payment.notification_schedule_percent, 1, 100);
+  {
+    common::ConfigReader sb = pay.Child("sandbox");
+    auto& chaos = c.sandbox.chaos;
+    chaos.slow_ppm = sb.Int("slow_ppm", chaos.slow_ppm, 0, 1000000);
+    chaos.slow_delay = sb.Duration("slow_delay", chaos.slow_delay);
+    chaos.unknown_ppm = sb.Int("unknown_ppm", chaos.unknown_ppm, 0, 1000000);
+    chaos.failure_ppm = sb.Int("failure_ppm", chaos.failure_ppm, 0, 1000000);
+    chaos.lost_callback_ppm = sb.Int("lost_callback_ppm", chaos.lost_callback_ppm, 0, 1000000);
+    chaos.seed = static_cast<uint64_t>(sb.Int("seed", 0, 0, INT64_MAX));
+    RETURN_IF_ERROR(sb.Finish());
+  }
+  RETURN_IF_ERROR(pay.Finish());
+  if (c.payment.close_after < absl::Seconds(1) || c.payment.requery_first <= absl::ZeroDuration() ||
+      c.payment.requery_max < c.payment.requery_first) {
+    return absl::InvalidArgumentError(
+        "payment: close_after at least 1s, requery_first positive and at most requery_max");
   }
 
   // Every service of the platform, hosted by this build or not yet: one config file serves

@@ -10,6 +10,8 @@
 #include "services/common/log/log.h"
 #include "services/common/mysql/mysql_pool.h"
 #include "services/common/redis/redis_client.h"
+#include "services/payment/channel/sandbox_channel.h"
+#include "services/payment/payment_operations.h"
 
 namespace aggpay::aggpayd {
 
@@ -28,6 +30,8 @@ struct Config {
   double public_failures_per_second = 5;
   double public_failure_burst = 20;
   common::AuditRelayOptions audit_relay;
+  payment::PaymentOptions payment;
+  payment::SandboxOptions sandbox;
   // Where each service is reached; a service not listed is reached at grpc_listen.
   std::map<std::string, std::string> peers;
   std::string internal_secret;

@@ -38,6 +38,8 @@
 #include "services/merchant/mysql_merchant_repository.h"
 #include "services/merchant/mysql_onboarding_repository.h"
 #include "services/merchant/redis_request_guard.h"
+#include "services/payment/mysql_payment_repository.h"
+#include "services/payment/payment_service.h"
 #include "services/terminal/merchant_directory.h"
 #include "services/terminal/mysql_terminal_repository.h"
 #include "services/terminal/terminal_service.h"
@@ -188,6 +190,12 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   std::unique_ptr<binding::LogFileOtpSender> otp_sender;
   std::unique_ptr<binding::BindingOperations> binding_ops;
   std::unique_ptr<binding::BindingServiceImpl> binding_service;
+  std::unique_ptr<payment::MysqlPaymentRepository> payment_repo;
+  std::unique_ptr<payment::GrpcPaymentDirectory> payment_directory;
+  std::unique_ptr<payment::AllowAllRisk> risk_gate;
+  std::unique_ptr<payment::SandboxChannel> sandbox;
+  std::unique_ptr<payment::PaymentOperations> payment_ops;
+  std::unique_ptr<payment::PaymentServiceImpl> payment_service;
   const auto* pool_descriptors = google::protobuf::DescriptorPool::generated_pool();
   for (const auto& name : *services) {
     if (name == "admin") {
@@ -286,6 +294,46 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       grpc_services.push_back(binding_service.get());
       descriptors.push_back(
           pool_descriptors->FindServiceByName(aggpay::v1::BindingService::service_full_name()));
+    } else if (name == "payment") {
+      auto box = common::SecretBox::FromHexKey(config.secret_key_hex);
+      if (!box.ok()) {
+        return Fail(absl::InvalidArgumentError(
+            absl::StrCat("AGGPAY_SECRET_KEY: ", box.status().message(),
+                         "; the payment service seals webhook secrets with it")));
+      }
+      payment_repo = std::make_unique<payment::MysqlPaymentRepository>(**pool);
+      payment_directory = std::make_unique<payment::GrpcPaymentDirectory>(
+          Channel(config.PeerAddress("binding")), Channel(config.PeerAddress("merchant")),
+          Channel(config.PeerAddress("fee")), config.internal_secret);
+      risk_gate = std::make_unique<payment::AllowAllRisk>();
+      payment::SandboxOptions sandbox_options = config.sandbox;
+      sandbox_options.callback_secret =
+          common::HmacSha256Hex(config.secret_key_hex, "aggpay sandbox callback");
+      auto callback_channel = Channel(config.PeerAddress("payment"));
+      sandbox = std::make_unique<payment::SandboxChannel>(
+          **pool, clock, metrics, sandbox_options,
+          [callback_channel](const payment::SignedCallback& cb) {
+            auto stub = aggpay::v1::PaymentService::NewStub(callback_channel);
+            grpc::ClientContext ctx;
+            ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+            aggpay::v1::ChannelCallbackRequest req;
+            req.set_channel("sandbox");
+            req.set_body(cb.body);
+            req.set_timestamp(cb.timestamp);
+            req.set_nonce(cb.nonce);
+            req.set_signature(cb.signature);
+            aggpay::v1::ChannelCallbackResponse resp;
+            grpc::Status s = stub->ChannelCallback(&ctx, req, &resp);
+            if (!s.ok()) spdlog::warn("sandbox callback not accepted: {}", s.error_message());
+          });
+      payment_ops = std::make_unique<payment::PaymentOperations>(
+          *payment_repo, *payment_directory, *risk_gate, *sandbox, sandbox.get(), *std::move(box),
+          metrics, clock, config.payment);
+      payment_ops->Start();
+      payment_service = std::make_unique<payment::PaymentServiceImpl>(*payment_ops);
+      grpc_services.push_back(payment_service.get());
+      descriptors.push_back(
+          pool_descriptors->FindServiceByName(aggpay::v1::PaymentService::service_full_name()));
     }
   }
 
@@ -319,6 +367,7 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   sigwait(&signals, &sig);
   spdlog::info("aggpayd: signal {}, shutting down", sig);
   (*server)->Shutdown();
+  if (payment_ops) payment_ops->Stop();
   audit_relay.Stop();
   if (resolve_cache) resolve_cache->Stop();
   (*admin_http)->Stop();

@@ -22,6 +22,34 @@ bool HasCapability(const TerminalSnapshot& t, absl::string_view capability) {
 
 absl::Status NotFoundCode() { return absl::NotFoundError("code not found"); }
 
+// The binding service's own record of a freeze or close (merchant_collection_blocks) is set before
+// the merchant service records the new status, and stays if that recording fails: a blocked
+// merchant is not ACTIVE whatever the directory says.
+absl::Status CheckNotBlocked(const CodeRecord& code, absl::string_view field) {
+  if (code.merchant_block.empty()) return absl::OkStatus();
+  return common::FailedPreconditionField(
+      field, absl::StrCat("the merchant is ", code.merchant_block, ", not ACTIVE"));
+}
+
+// `counts`: reset requests in the last 24 hours for the code and for the merchant, this one
+// included.
+absl::Status CheckResetRequestLimits(const BindingOptions& options,
+                                     std::pair<int64_t, int64_t> counts) {
+  if (counts.first > options.reset_requests_per_code_per_day) {
+    return common::ResourceExhaustedRetryAfter(
+        absl::StrCat("code_id: at most ", options.reset_requests_per_code_per_day,
+                     " reset requests per code in 24 hours"),
+        absl::Hours(1));
+  }
+  if (counts.second > options.reset_requests_per_merchant_per_day) {
+    return common::ResourceExhaustedRetryAfter(
+        absl::StrCat("merchant: at most ", options.reset_requests_per_merchant_per_day,
+                     " reset requests per merchant in 24 hours"),
+        absl::Hours(1));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Time BindingOperations::Now() const {
@@ -267,6 +295,7 @@ absl::StatusOr<ResetOutcome> BindingOperations::DoReset(const std::string& code_
   ASSIGN_OR_RETURN(MerchantSnapshot merchant, directory_.Merchant(current->merchant_id));
   // A frozen or closed merchant may not get a new payable code.
   RETURN_IF_ERROR(CheckMerchantCollects(merchant, "code"));
+  RETURN_IF_ERROR(CheckNotBlocked(*current, "code"));
   if (!current->terminal_sn.empty()) {
     ASSIGN_OR_RETURN(TerminalSnapshot t, directory_.Terminal(current->terminal_sn));
     if (t.status == "RETIRED") {
@@ -372,22 +401,12 @@ absl::StatusOr<RequestRecord> BindingOperations::RequestReset(const std::string&
   }
   ASSIGN_OR_RETURN(MerchantSnapshot merchant, directory_.Merchant(code.merchant_id));
   RETURN_IF_ERROR(CheckMerchantCollects(merchant, "code_id"));
+  RETURN_IF_ERROR(CheckNotBlocked(code, "code_id"));
   const absl::Time now = Now();
+  const absl::Time window_start = now - absl::Hours(24);
   // Each request brings fresh guesses at a 6-digit password: bound how many a day.
-  ASSIGN_OR_RETURN(auto counts,
-                   repo_.CountRequestsSince(code_id, code.merchant_id, now - absl::Hours(24)));
-  if (counts.first >= options_.reset_requests_per_code_per_day) {
-    return common::ResourceExhaustedRetryAfter(
-        absl::StrCat("code_id: at most ", options_.reset_requests_per_code_per_day,
-                     " reset requests per code in 24 hours"),
-        absl::Hours(1));
-  }
-  if (counts.second >= options_.reset_requests_per_merchant_per_day) {
-    return common::ResourceExhaustedRetryAfter(
-        absl::StrCat("merchant: at most ", options_.reset_requests_per_merchant_per_day,
-                     " reset requests per merchant in 24 hours"),
-        absl::Hours(1));
-  }
+  ASSIGN_OR_RETURN(auto counts, repo_.CountRequestsSince(code_id, code.merchant_id, window_start));
+  RETURN_IF_ERROR(CheckResetRequestLimits(options_, {counts.first + 1, counts.second + 1}));
   RequestRecord rec;
   ResetRequest& r = rec.request;
   r.request_id = absl::StrCat("rr_", common::RandomToken(12));
@@ -408,6 +427,27 @@ absl::StatusOr<RequestRecord> BindingOperations::RequestReset(const std::string&
     r.otp_hash = HashOtp(options_.otp_key, r.request_id, otp);
   }
   RETURN_IF_ERROR(repo_.CreateRequest(rec));
+  // The count above and the insert are separate statements, so requests made at the same time
+  // (on any instance) can all pass the count. Counted again now that this one is stored, a
+  // request over the limit backs out before any password is sent: however many race, at most the
+  // limit stay usable (a close race may refuse them all, erring on the safe side).
+  ASSIGN_OR_RETURN(counts, repo_.CountRequestsSince(code_id, code.merchant_id, window_start));
+  if (absl::Status over = CheckResetRequestLimits(options_, counts); !over.ok()) {
+    auto backed_out = repo_.UpdateRequest(
+        r.request_id,
+        [&](const RequestRecord& current) -> absl::StatusOr<RequestRecord> {
+          RequestRecord next = current;
+          next.request.status = RequestStatus::kRejected;
+          next.decided_by = "reset request limit";
+          return next;
+        },
+        Now());
+    if (!backed_out.ok()) {
+      spdlog::error("reset request {} over the limit could not be rejected: {}", r.request_id,
+                    backed_out.status().message());
+    }
+    return over;
+  }
   if (!staff_review) {
     RETURN_IF_ERROR(otp_.Send(merchant.contact_phone,
                               absl::StrCat("[aggpay] code reset ", r.request_id,

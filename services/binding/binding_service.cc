@@ -100,6 +100,9 @@ grpc::Status BindingServiceImpl::ResolveCode(grpc::ServerContext* ctx,
   switch (r->outcome) {
     case ResolveOutcome::kPayable:
       resp->set_outcome("PAYABLE");
+      if (principal_or->kind == common::Principal::Kind::kService) {
+        resp->set_merchant_id(r->view.merchant_id);
+      }
       resp->set_merchant_display_name(v.merchant_display_name);
       resp->set_store_id(v.store_id);
       resp->set_terminal_sn(v.terminal_sn);

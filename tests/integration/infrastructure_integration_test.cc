@@ -3,12 +3,16 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
+#include <grpcpp/client_context.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/grpc/principal.h"
 #include "services/common/mysql/migrator.h"
 #include "services/common/mysql/mysql_pool.h"
 #include "services/common/redis/redis_client.h"
@@ -72,6 +76,225 @@ TEST(MysqlPoolTest, TransactionRollsBackOnError) {
   });
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(CountRows(**pool, "SELECT COUNT(*) FROM staff"), 0);
+}
+
+void InsertStaff(sql::Connection& c, const std::string& id) {
+  std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+      "INSERT INTO staff VALUES (?, ?, 'x', 'operator', 'ACTIVE', NOW(6), NOW(6))"));
+  st->setString(1, id);
+  st->setString(2, absl::StrCat("user-", id));
+  st->execute();
+}
+
+// A callback's own exception (not the driver's) in the middle of a transaction: INTERNAL, the
+// write before it rolled back, and the connection, left with autocommit off, never handed out
+// again. With one connection, a reused one would carry the half-done transaction into the next.
+TEST(MysqlPoolTest, TransactionThatThrowsAForeignExceptionRollsBackAndDropsItsConnection) {
+  auto options = SharedServers().CreateDatabase("pool");
+  options.pool_size = 1;
+  auto pool = MysqlPool::Create(options);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  auto observer = MysqlPool::Create(options);
+  ASSERT_TRUE(observer.ok()) << observer.status();
+
+  absl::Status s = (*pool)->InTransaction("throwing", [](sql::Connection& c) -> absl::Status {
+    InsertStaff(c, "doomed");
+    throw std::runtime_error("callback bug: secret detail");
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal) << s;
+  EXPECT_EQ(s.message().find("secret detail"), absl::string_view::npos) << s;
+  EXPECT_EQ(ConnectionsHeldByThisThread(), 0);
+  EXPECT_EQ(CountRows(**pool, "SELECT COUNT(*) FROM staff"), 0);
+
+  absl::Status next = (*pool)->InTransaction("next", [](sql::Connection& c) -> absl::Status {
+    InsertStaff(c, "kept");
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(next.ok()) << next;
+  // Seen from another connection: the next transaction really committed, and only it.
+  EXPECT_EQ(CountRows(**observer, "SELECT COUNT(*) FROM staff"), 1);
+  EXPECT_EQ(CountRows(**observer, "SELECT COUNT(*) FROM staff WHERE staff_id = 'kept'"), 1);
+  // The pool's one connection is in autocommit mode again: a plain write is durable at once.
+  ASSERT_TRUE((*pool)
+                  ->Run("plain insert",
+                        [](sql::Connection& c) -> absl::Status {
+                          InsertStaff(c, "plain");
+                          return absl::OkStatus();
+                        })
+                  .ok());
+  EXPECT_EQ(CountRows(**observer, "SELECT COUNT(*) FROM staff"), 2);
+}
+
+TEST(MysqlPoolTest, RunThatThrowsAForeignExceptionIsInternalAndDropsItsConnection) {
+  auto options = SharedServers().CreateDatabase("pool");
+  options.pool_size = 1;
+  auto pool = MysqlPool::Create(options);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  auto observer = MysqlPool::Create(options);
+  ASSERT_TRUE(observer.ok()) << observer.status();
+
+  // The callback leaves its connection inside an open transaction, then throws.
+  absl::Status s = (*pool)->Run("throwing run", [](sql::Connection& c) -> absl::Status {
+    c.setAutoCommit(false);
+    InsertStaff(c, "doomed");
+    throw std::runtime_error("not a driver error");
+  });
+  // Not UNAVAILABLE: nothing is wrong with the database.
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal) << s;
+  EXPECT_EQ(ConnectionsHeldByThisThread(), 0);
+  // The dropped connection's open transaction died with it; the next caller gets a fresh one.
+  EXPECT_EQ(CountRows(**pool, "SELECT COUNT(*) FROM staff"), 0);
+  ASSERT_TRUE((*pool)
+                  ->Run("insert",
+                        [](sql::Connection& c) -> absl::Status {
+                          InsertStaff(c, "kept");
+                          return absl::OkStatus();
+                        })
+                  .ok());
+  EXPECT_EQ(CountRows(**observer, "SELECT COUNT(*) FROM staff"), 1);
+
+  // Something that is not even a std::exception is contained too.
+  absl::Status odd = (*pool)->Run("odd throw", [](sql::Connection&) -> absl::Status { throw 42; });
+  EXPECT_EQ(odd.code(), absl::StatusCode::kInternal) << odd;
+  absl::Status odd_tx = (*pool)->InTransaction("odd throw", [](sql::Connection& c) -> absl::Status {
+    InsertStaff(c, "odd");
+    throw 42;
+  });
+  EXPECT_EQ(odd_tx.code(), absl::StatusCode::kInternal) << odd_tx;
+  EXPECT_EQ(CountRows(**observer, "SELECT COUNT(*) FROM staff"), 1);
+  EXPECT_TRUE((*pool)->Ping().ok());
+}
+
+TEST(MysqlPoolTest, ConnectionsHeldCountsThisThreadsLeases) {
+  auto options = SharedServers().CreateDatabase("pool");
+  options.pool_size = 2;
+  auto pool = MysqlPool::Create(options);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  EXPECT_EQ(ConnectionsHeldByThisThread(), 0);
+  int inside = -1;
+  int nested = -1;
+  int other_thread = -1;
+  ASSERT_TRUE((*pool)
+                  ->Run("outer",
+                        [&](sql::Connection&) -> absl::Status {
+                          inside = ConnectionsHeldByThisThread();
+                          std::thread([&] { other_thread = ConnectionsHeldByThisThread(); }).join();
+                          return (*pool)->InTransaction("inner",
+                                                        [&](sql::Connection&) -> absl::Status {
+                                                          nested = ConnectionsHeldByThisThread();
+                                                          return absl::OkStatus();
+                                                        });
+                        })
+                  .ok());
+  EXPECT_EQ(inside, 1);
+  EXPECT_EQ(nested, 2);
+  EXPECT_EQ(other_thread, 0);
+  EXPECT_EQ(ConnectionsHeldByThisThread(), 0);
+
+  // Leases taken directly count until they are released, failed callbacks included.
+  {
+    auto lease = (*pool)->Acquire();
+    ASSERT_TRUE(lease.ok());
+    EXPECT_EQ(ConnectionsHeldByThisThread(), 1);
+  }
+  EXPECT_EQ(ConnectionsHeldByThisThread(), 0);
+  EXPECT_FALSE(
+      (*pool)
+          ->Run("fails", [](sql::Connection&) -> absl::Status { return absl::InternalError("no"); })
+          .ok());
+  EXPECT_EQ(ConnectionsHeldByThisThread(), 0);
+}
+
+TEST(MysqlPoolTest, AnOutboundCallPreparedWhileHoldingAConnectionIsCounted) {
+  auto pool = MysqlPool::Create(SharedServers().CreateDatabase("pool"));
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  const int64_t before = OutboundCallsHoldingDatabase();
+  EXPECT_NE(InternalContext("internal-secret"), nullptr);
+  EXPECT_EQ(OutboundCallsHoldingDatabase(), before) << "no connection held: not counted";
+
+  ASSERT_TRUE((*pool)
+                  ->Run("calls out",
+                        [](sql::Connection&) -> absl::Status {
+                          auto ctx = InternalContext("internal-secret");
+                          return ctx != nullptr ? absl::OkStatus() : absl::InternalError("null");
+                        })
+                  .ok());
+  EXPECT_EQ(OutboundCallsHoldingDatabase(), before + 1);
+
+  ASSERT_TRUE((*pool)
+                  ->InTransaction("calls out in a transaction",
+                                  [](sql::Connection&) -> absl::Status {
+                                    InternalContext("internal-secret", absl::Seconds(1));
+                                    return absl::OkStatus();
+                                  })
+                  .ok());
+  EXPECT_EQ(OutboundCallsHoldingDatabase(), before + 2);
+
+  InternalContext("internal-secret");
+  EXPECT_EQ(OutboundCallsHoldingDatabase(), before + 2) << "released: not counted";
+}
+
+// Records its calls; inserts its own row inside the transaction, then answers `result`.
+class RecordingHook final : public TransactionHook {
+ public:
+  explicit RecordingHook(absl::Status result) : result_(std::move(result)) {}
+  absl::Status BeforeCommit(sql::Connection& conn) override {
+    ++calls;
+    InsertStaff(conn, absl::StrCat("hook-", calls));
+    return result_;
+  }
+  int calls = 0;
+
+ private:
+  absl::Status result_;
+};
+
+TEST(MysqlPoolTest, AFailingTransactionHookRollsTheTransactionBack) {
+  auto options = SharedServers().CreateDatabase("pool");
+  options.pool_size = 1;
+  auto pool = MysqlPool::Create(options);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  const auto insert = [&](const std::string& id) {
+    return (*pool)->InTransaction("insert", [&](sql::Connection& c) -> absl::Status {
+      InsertStaff(c, id);
+      return absl::OkStatus();
+    });
+  };
+
+  RecordingHook failing(absl::UnavailableError("outbox down"));
+  {
+    ScopedTransactionHook install(&failing);
+    EXPECT_EQ(CurrentTransactionHook(), &failing);
+    absl::Status s = insert("a");
+    EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+    EXPECT_EQ(failing.calls, 1);
+  }
+  EXPECT_EQ(CurrentTransactionHook(), nullptr);
+  EXPECT_EQ(CountRows(**pool, "SELECT COUNT(*) FROM staff"), 0)
+      << "neither the change nor the hook's row committed";
+
+  // The one connection went back in autocommit mode: the next transaction, without a hook,
+  // commits exactly its own row.
+  ASSERT_TRUE(insert("b").ok());
+  EXPECT_EQ(failing.calls, 1);
+  EXPECT_EQ(CountRows(**pool, "SELECT COUNT(*) FROM staff"), 1);
+
+  RecordingHook passing(absl::OkStatus());
+  {
+    ScopedTransactionHook install(&passing);
+    ASSERT_TRUE(insert("c").ok());
+    // A transaction that fails by itself never reaches its hook.
+    absl::Status refused =
+        (*pool)->InTransaction("refused", [](sql::Connection& c) -> absl::Status {
+          InsertStaff(c, "d");
+          return absl::FailedPreconditionError("no");
+        });
+    EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  }
+  EXPECT_EQ(passing.calls, 1);
+  EXPECT_EQ(CountRows(**pool, "SELECT COUNT(*) FROM staff WHERE staff_id IN ('c', 'hook-1')"), 2)
+      << "the change and the hook's row committed together";
+  EXPECT_EQ(CountRows(**pool, "SELECT COUNT(*) FROM staff"), 3);
 }
 
 TEST(MysqlPoolTest, ExhaustedPoolAnswersUnavailableAfterTheAcquireTimeout) {

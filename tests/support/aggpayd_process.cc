@@ -29,7 +29,8 @@ AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions&
                      AggpaydOptions{.services = services,
                                     .resolve_rate_per_second = resolve_rate_per_second,
                                     .mysql_pool_size = 0,
-                                    .extra_config = ""}) {}
+                                    .extra_config = "",
+                                    .payment_config = AggpaydOptions().payment_config}) {}
 
 AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions& db,
                                const AggpaydOptions& options) {
@@ -54,6 +55,7 @@ AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions&
                               << ", resolve_rate_per_second: " << resolve_rate_per_second
                               << ", resolve_burst: " << resolve_rate_per_second << "}\n"
                               << "log: {level: warn}\n"
+                              << "payment: " << options.payment_config << "\n"
                               << options.extra_config << "\n";
   const std::string binary = absl::StrCat(BuildDir(), "/services/aggpayd/aggpayd");
   const std::string log = absl::StrCat(config_path_, ".log");

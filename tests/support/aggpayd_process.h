@@ -17,6 +17,11 @@ struct AggpaydOptions {
   int mysql_pool_size = 0;
   // More top-level YAML, e.g. "audit: {batch_delay: 60s}".
   std::string extra_config;
+  // The payment section: jobs that tests can wait for (re-queries within a second, the
+  // notification schedule at a hundredth).
+  std::string payment_config =
+      "{requery_first: 300ms, requery_max: 2s, job_interval: 100ms, "
+      "notification_schedule_percent: 1}";
 };
 
 // `aggpayd serve` as a separate process against a migrated test database, as an operator runs

@@ -48,5 +48,6 @@ void AddFeeCommands(CLI::App& app, Ctl& ctl);
 void AddMerchantCommands(CLI::App& app, Ctl& ctl);
 void AddTerminalCommands(CLI::App& app, Ctl& ctl);
 void AddCodeCommands(CLI::App& app, Ctl& ctl);
+void AddPaymentCommands(CLI::App& app, Ctl& ctl);
 
 }  // namespace aggpay::ctl

@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   aggpay::ctl::AddMerchantCommands(app, ctl);
   aggpay::ctl::AddTerminalCommands(app, ctl);
   aggpay::ctl::AddCodeCommands(app, ctl);
+  aggpay::ctl::AddPaymentCommands(app, ctl);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,52 @@
+#pragma once
+
+#include "services/common/mysql/mysql_pool.h"
+#include "services/payment/payment_repository.h"
+
+namespace aggpay::payment {
+
+class MysqlPaymentRepository final : public PaymentRepository {
+ public:
+  explicit MysqlPaymentRepository(common::MysqlPool& pool) : pool_(pool) {}
+
+  absl::Status Insert(const PaymentRecord& payment) override;
+  absl::StatusOr<std::optional<PaymentRecord>> Get(const std::string& payment_id) override;
+  absl::StatusOr<std::optional<PaymentRecord>> GetByOutTradeNo(
+      const std::string& merchant_id, const std::string& out_trade_no) override;
+  absl::StatusOr<std::optional<PaymentRecord>> GetByClientRequest(
+      const std::string& merchant_id, const std::string& client_request_id) override;
+  absl::StatusOr<std::vector<PaymentRecord>> List(const PaymentFilter& filter) override;
+  absl::StatusOr<PaymentChange> Change(const std::string& payment_id, const PaymentDecision& decide,
+                                       absl::Time now) override;
+  absl::StatusOr<RefundChange> BeginRefund(const std::string& payment_id,
+                                           const RefundDecision& decide, absl::Time now) override;
+  absl::StatusOr<RefundChange> FinishRefund(const std::string& refund_id,
+                                            const RefundOutcomeDecision& decide,
+                                            absl::Time now) override;
+  absl::StatusOr<std::optional<RefundRecord>> GetRefund(const std::string& refund_id) override;
+  absl::StatusOr<std::optional<RefundRecord>> GetRefundByOutRefundNo(
+      const std::string& merchant_id, const std::string& out_refund_no) override;
+  absl::StatusOr<std::vector<PaymentRecord>> ClaimDue(const std::string& owner,
+                                                      absl::Duration lease, int limit,
+                                                      absl::Time now) override;
+  absl::Status Release(const std::string& payment_id, std::optional<absl::Time> next,
+                       int attempts) override;
+  absl::StatusOr<std::vector<RefundRecord>> DueRefunds(int limit, absl::Time now) override;
+  absl::Status SetWebhook(const Webhook& webhook, absl::Time now) override;
+  absl::StatusOr<std::optional<Webhook>> GetWebhook(const std::string& merchant_id) override;
+  absl::StatusOr<std::vector<NotificationRecord>> ClaimNotifications(
+      int limit, const std::vector<std::string>& busy, absl::Duration lease,
+      absl::Time now) override;
+  absl::Status RecordAttempt(int64_t id, int http_status, const std::string& error, bool delivered,
+                             std::optional<absl::Time> next, absl::Time now) override;
+  absl::StatusOr<std::vector<NotificationRecord>> ListNotifications(const std::string& merchant_id,
+                                                                    const std::string& ref_id,
+                                                                    int limit) override;
+  absl::StatusOr<NotificationRecord> Resend(int64_t id, absl::Time now) override;
+  absl::StatusOr<LedgerReport> CheckLedger() override;
+
+ private:
+  common::MysqlPool& pool_;
+};
+
+}  // namespace aggpay::payment

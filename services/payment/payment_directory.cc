@@ -1,0 +1,78 @@
+#include "services/payment/payment_directory.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include "aggpay/v1/binding.grpc.pb.h"
+#include "aggpay/v1/fee.grpc.pb.h"
+#include "aggpay/v1/merchant.grpc.pb.h"
+#include "services/common/grpc/principal.h"
+#include "services/common/grpc/status_mapping.h"
+
+namespace aggpay::payment {
+
+absl::StatusOr<ResolvedCode> GrpcPaymentDirectory::Resolve(const std::string& code) {
+  auto stub = aggpay::v1::BindingService::NewStub(binding_);
+  auto ctx = common::InternalContext(internal_secret_);
+  aggpay::v1::ResolveCodeRequest req;
+  req.set_code(code);
+  aggpay::v1::ResolvedCode resp;
+  grpc::Status s = stub->ResolveCode(ctx.get(), req, &resp);
+  if (!s.ok()) return common::FromGrpcStatus(s);
+  ResolvedCode out;
+  out.outcome = resp.outcome();
+  out.message = resp.message();
+  out.code_id = resp.code_id();
+  out.kind = resp.kind();
+  out.merchant_id = resp.merchant_id();
+  out.store_id = resp.store_id();
+  out.terminal_sn = resp.terminal_sn();
+  for (const auto& [k, v] : resp.channel_sub_mch_ids()) out.sub_mch_ids[k] = v;
+  if (resp.has_amount()) {
+    out.amount_minor = resp.amount().amount_minor();
+    out.currency = resp.amount().currency();
+  }
+  return out;
+}
+
+absl::StatusOr<MerchantFacts> GrpcPaymentDirectory::Merchant(const std::string& merchant_id) {
+  auto stub = aggpay::v1::MerchantService::NewStub(merchant_);
+  auto ctx = common::InternalContext(internal_secret_);
+  aggpay::v1::GetMerchantRequest req;
+  req.set_merchant_id(merchant_id);
+  aggpay::v1::Merchant resp;
+  grpc::Status s = stub->GetMerchant(ctx.get(), req, &resp);
+  if (!s.ok()) return common::FromGrpcStatus(s);
+  return MerchantFacts{resp.merchant_id(), resp.status(), resp.home_currency(), resp.time_zone()};
+}
+
+absl::StatusOr<FeeQuote> GrpcPaymentDirectory::Quote(const std::string& merchant_id,
+                                                     const std::string& wallet,
+                                                     const common::Money& amount) {
+  auto stub = aggpay::v1::FeeService::NewStub(fee_);
+  auto ctx = common::InternalContext(internal_secret_);
+  aggpay::v1::QuoteRequest req;
+  req.set_merchant_id(merchant_id);
+  req.set_channel(wallet);
+  req.mutable_amount()->set_currency(std::string(amount.currency().code()));
+  req.mutable_amount()->set_amount_minor(amount.amount_minor());
+  aggpay::v1::QuoteResponse resp;
+  grpc::Status s = stub->Quote(ctx.get(), req, &resp);
+  if (!s.ok()) return common::FromGrpcStatus(s);
+  return FeeQuote{resp.fee().amount_minor(), resp.plan_id(), resp.plan_version()};
+}
+
+absl::StatusOr<std::map<std::string, std::string>> GrpcPaymentDirectory::SubMerchantIds(
+    const std::string& merchant_id) {
+  auto stub = aggpay::v1::MerchantService::NewStub(merchant_);
+  auto ctx = common::InternalContext(internal_secret_);
+  aggpay::v1::MerchantRef req;
+  req.set_merchant_id(merchant_id);
+  aggpay::v1::MerchantApplication resp;
+  grpc::Status s = stub->GetApplication(ctx.get(), req, &resp);
+  if (!s.ok()) return common::FromGrpcStatus(s);
+  std::map<std::string, std::string> out;
+  for (const auto& sm : resp.sub_merchants()) out[sm.channel()] = sm.sub_merchant_id();
+  return out;
+}
+
+}  // namespace aggpay::payment

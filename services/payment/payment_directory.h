@@ -1,0 +1,104 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "services/common/money/money.h"
+
+namespace grpc {
+class Channel;
+}
+
+namespace aggpay::payment {
+
+// A code as the binding service resolves it for the payment service.
+struct ResolvedCode {
+  std::string outcome;  // PAYABLE, MERCHANT_FROZEN, REPLACED, EXPIRED, UNBOUND
+  std::string message;
+  std::string code_id;
+  std::string kind;  // STATIC, DYNAMIC
+  std::string merchant_id;
+  std::string store_id;
+  std::string terminal_sn;
+  std::map<std::string, std::string> sub_mch_ids;  // wallet -> sub-merchant id
+  std::optional<int64_t> amount_minor;             // dynamic codes
+  std::string currency;
+};
+
+struct MerchantFacts {
+  std::string merchant_id;
+  std::string status;
+  std::string home_currency;
+  std::string time_zone;
+};
+
+struct FeeQuote {
+  int64_t fee_minor = 0;
+  std::string plan_id;
+  int64_t plan_version = 0;
+};
+
+// What the payment service asks of the services that own codes, merchants and fee plans: one
+// round trip each per payment, never inside a transaction.
+class PaymentDirectory {
+ public:
+  virtual ~PaymentDirectory() = default;
+  virtual absl::StatusOr<ResolvedCode> Resolve(const std::string& code) = 0;
+  virtual absl::StatusOr<MerchantFacts> Merchant(const std::string& merchant_id) = 0;
+  virtual absl::StatusOr<FeeQuote> Quote(const std::string& merchant_id, const std::string& wallet,
+                                         const common::Money& amount) = 0;
+  // The merchant's sub-merchant ids per wallet (merchant API payments, which have no code).
+  virtual absl::StatusOr<std::map<std::string, std::string>> SubMerchantIds(
+      const std::string& merchant_id) = 0;
+};
+
+// Risk control's verdict on a payment about to be created. Until the risk service exists this
+// lets everything through; the interface is where it plugs in.
+struct RiskInput {
+  std::string merchant_id;
+  std::string terminal_sn;
+  std::string payer_ip;
+  std::string device_id;
+  common::Money amount;
+};
+
+class RiskGate {
+ public:
+  virtual ~RiskGate() = default;
+  // FAILED_PRECONDITION (or PERMISSION_DENIED) to refuse.
+  virtual absl::Status Evaluate(const RiskInput& input) = 0;
+};
+
+class AllowAllRisk final : public RiskGate {
+ public:
+  absl::Status Evaluate(const RiskInput&) override { return absl::OkStatus(); }
+};
+
+class GrpcPaymentDirectory final : public PaymentDirectory {
+ public:
+  GrpcPaymentDirectory(std::shared_ptr<grpc::Channel> binding,
+                       std::shared_ptr<grpc::Channel> merchant, std::shared_ptr<grpc::Channel> fee,
+                       std::string internal_secret)
+      : binding_(std::move(binding)),
+        merchant_(std::move(merchant)),
+        fee_(std::move(fee)),
+        internal_secret_(std::move(internal_secret)) {}
+  absl::StatusOr<ResolvedCode> Resolve(const std::string& code) override;
+  absl::StatusOr<MerchantFacts> Merchant(const std::string& merchant_id) override;
+  absl::StatusOr<FeeQuote> Quote(const std::string& merchant_id, const std::string& wallet,
+                                 const common::Money& amount) override;
+  absl::StatusOr<std::map<std::string, std::string>> SubMerchantIds(
+      const std::string& merchant_id) override;
+
+ private:
+  std::shared_ptr<grpc::Channel> binding_;
+  std::shared_ptr<grpc::Channel> merchant_;
+  std::shared_ptr<grpc::Channel> fee_;
+  std::string internal_secret_;
+};
+
+}  // namespace aggpay::payment

@@ -1,0 +1,745 @@
+#include "services/payment/payment_operations.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "services/common/grpc/proto_mapping.h"
+#include "services/common/log/logging.h"
+#include "services/common/status/field_errors.h"
+#include "services/common/status/status_macros.h"
+#include "services/fee/domain/refund.h"
+#include "services/payment/domain/notification.h"
+
+namespace aggpay::payment {
+namespace {
+
+using common::FailedPreconditionField;
+using common::InvalidField;
+
+std::string JsonEscape(absl::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          absl::StrAppendFormat(&out, "\\u%04x", c);
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string Rfc3339(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone());
+}
+
+std::string PaymentNoticeBody(const PaymentRecord& p) {
+  return absl::StrCat("{\"event\":\"payment.succeeded\",\"payment_id\":\"", p.payment_id,
+                      "\",\"merchant_id\":\"", JsonEscape(p.merchant_id), "\",\"out_trade_no\":\"",
+                      JsonEscape(p.out_trade_no), "\",\"status\":\"", PaymentStatusName(p.status),
+                      "\",\"amount\":{\"currency\":\"", p.currency,
+                      "\",\"amount_minor\":", p.amount_minor, "},\"fee\":{\"currency\":\"",
+                      p.currency, "\",\"amount_minor\":", p.fee_minor, "},\"wallet\":\"",
+                      WalletName(p.wallet), "\",\"business_date\":\"", p.business_date,
+                      "\",\"paid_at\":\"", p.paid_at ? Rfc3339(*p.paid_at) : "", "\"}");
+}
+
+std::string RefundNoticeBody(const RefundRecord& r) {
+  return absl::StrCat(
+      "{\"event\":\"refund.succeeded\",\"refund_id\":\"", r.refund_id, "\",\"payment_id\":\"",
+      r.payment_id, "\",\"merchant_id\":\"", JsonEscape(r.merchant_id), "\",\"out_refund_no\":\"",
+      JsonEscape(r.out_refund_no), "\",\"amount\":{\"currency\":\"", r.currency,
+      "\",\"amount_minor\":", r.amount_minor, "},\"fee_returned\":{\"currency\":\"", r.currency,
+      "\",\"amount_minor\":", r.fee_return_minor, "},\"succeeded_at\":\"",
+      r.succeeded_at ? Rfc3339(*r.succeeded_at) : "", "\"}");
+}
+
+absl::StatusOr<common::Money> MoneyOf(int64_t minor, const std::string& currency,
+                                      absl::string_view field) {
+  ASSIGN_OR_RETURN(common::Currency c,
+                   common::Currency::Find(currency, absl::StrCat(field, ".currency")));
+  return common::Money(minor, c);
+}
+
+PaymentEvent EventOf(ChannelOutcome o) {
+  switch (o) {
+    case ChannelOutcome::kAccepted:
+      return PaymentEvent::kAccepted;
+    case ChannelOutcome::kPaid:
+      return PaymentEvent::kPaid;
+    case ChannelOutcome::kFailed:
+      return PaymentEvent::kFailed;
+    case ChannelOutcome::kClosed:
+      return PaymentEvent::kClosed;
+    default:
+      return PaymentEvent::kUndecided;
+  }
+}
+
+// "https://host/path" or "http://127.0.0.1:8080/path" -> scheme+host+port, path.
+bool SplitUrl(const std::string& url, std::string* origin, std::string* path) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return false;
+  const size_t slash = url.find('/', scheme + 3);
+  *origin = url.substr(0, slash);
+  *path = slash == std::string::npos ? "/" : url.substr(slash);
+  return origin->size() > scheme + 3;
+}
+
+}  // namespace
+
+PaymentOperations::PaymentOperations(PaymentRepository& repo, PaymentDirectory& directory,
+                                     RiskGate& risk, PaymentChannel& channel,
+                                     SandboxChannel* sandbox, common::SecretBox box,
+                                     common::Metrics& metrics, const common::Clock& clock,
+                                     PaymentOptions options)
+    : repo_(repo),
+      directory_(directory),
+      risk_(risk),
+      channel_(channel),
+      sandbox_(sandbox),
+      box_(std::move(box)),
+      metrics_(metrics),
+      clock_(clock),
+      options_(options),
+      instance_id_(common::RandomToken(12)) {}
+
+PaymentOperations::~PaymentOperations() { Stop(); }
+
+absl::Time PaymentOperations::Now() const {
+  return absl::FromUnixMicros(absl::ToUnixMicros(clock_.Now()));
+}
+
+std::string PaymentOperations::NewId(absl::string_view prefix) const {
+  // Time-ordered: 12 hex digits of milliseconds, then randomness; keyset pages sort by it.
+  return absl::StrCat(prefix, absl::StrFormat("%012x", absl::ToUnixMillis(clock_.Now())),
+                      common::RandomToken(9).substr(0, 12));
+}
+
+absl::Duration PaymentOperations::Backoff(int attempts) const {
+  absl::Duration d = options_.requery_first;
+  for (int i = 0; i < attempts && d < options_.requery_max; ++i) d *= 2;
+  return std::min(d, options_.requery_max);
+}
+
+absl::StatusOr<PaymentRecord> PaymentOperations::CreateCodePayment(const CodePaymentInput& in) {
+  ASSIGN_OR_RETURN(Wallet wallet, ParseWallet(in.wallet));
+  ASSIGN_OR_RETURN(common::Money amount, MoneyOf(in.amount_minor, in.currency, "amount"));
+  RETURN_IF_ERROR(ValidatePaymentAmount(amount, options_.max_amount_minor));
+  if (!in.client_request_id.empty()) {
+    RETURN_IF_ERROR(ValidateOrderNo(in.client_request_id, "client_request_id"));
+  }
+  RETURN_IF_ERROR(common::ValidateFreeText(in.device_id, "device_id", 128));
+  RETURN_IF_ERROR(common::ValidateFreeText(in.payer_ip, "payer_ip", 64));
+  // Reads first: the code, the merchant, risk and the fee; nothing is written until all agree.
+  ASSIGN_OR_RETURN(ResolvedCode code, directory_.Resolve(in.code));
+  if (code.outcome != "PAYABLE") {
+    return FailedPreconditionField(
+        "code", code.message.empty() ? absl::StrCat("the code is ", code.outcome) : code.message);
+  }
+  if (code.merchant_id.empty()) return absl::InternalError("resolved code without a merchant");
+  const OrderFingerprint fingerprint{amount.amount_minor(), std::string(amount.currency().code()),
+                                     std::string(WalletName(wallet))};
+  if (!in.client_request_id.empty()) {
+    ASSIGN_OR_RETURN(auto existing,
+                     repo_.GetByClientRequest(code.merchant_id, in.client_request_id));
+    if (existing) {
+      RETURN_IF_ERROR(CheckSameOrder(
+          {existing->amount_minor, existing->currency, std::string(WalletName(existing->wallet))},
+          fingerprint, "client_request_id"));
+      return *existing;
+    }
+  }
+  if (code.amount_minor) {
+    if (*code.amount_minor != amount.amount_minor() || code.currency != amount.currency().code()) {
+      return InvalidField("amount", "a dynamic code is paid with its own amount");
+    }
+  }
+  ASSIGN_OR_RETURN(MerchantFacts merchant, directory_.Merchant(code.merchant_id));
+  if (merchant.status != "ACTIVE") {
+    return FailedPreconditionField("code", absl::StrCat("the merchant is ", merchant.status));
+  }
+  if (merchant.home_currency != amount.currency().code()) {
+    return InvalidField("amount.currency",
+                        absl::StrCat("this merchant collects in ", merchant.home_currency));
+  }
+  auto sub = code.sub_mch_ids.find(std::string(SubMerchantKey(wallet)));
+  if (sub == code.sub_mch_ids.end() || sub->second.empty()) {
+    return FailedPreconditionField("wallet", "this merchant does not accept this wallet");
+  }
+  RETURN_IF_ERROR(risk_.Evaluate(
+      RiskInput{code.merchant_id, code.terminal_sn, in.payer_ip, in.device_id, amount}));
+  ASSIGN_OR_RETURN(FeeQuote quote,
+                   directory_.Quote(code.merchant_id, std::string(WalletName(wallet)), amount));
+
+  const absl::Time now = Now();
+  PaymentRecord p;
+  p.payment_id = NewId("py");
+  p.merchant_id = code.merchant_id;
+  p.store_id = code.store_id;
+  p.terminal_sn = code.terminal_sn;
+  p.code_id = code.code_id;
+  p.flow = code.kind == "DYNAMIC" ? Flow::kDynamicCode : Flow::kStaticCode;
+  p.wallet = wallet;
+  p.channel = std::string(channel_.name());
+  p.sub_mch_id = sub->second;
+  p.out_trade_no = p.payment_id;
+  p.client_request_id = in.client_request_id;
+  p.description = "collection code payment";
+  p.amount_minor = amount.amount_minor();
+  p.currency = std::string(amount.currency().code());
+  p.fee_minor = quote.fee_minor;
+  p.plan_id = quote.plan_id;
+  p.plan_version = quote.plan_version;
+  p.payer_ip = in.payer_ip;
+  p.device_id = in.device_id;
+  p.merchant_zone = merchant.time_zone;
+  p.created_at = now;
+  p.updated_at = now;
+  p.expires_at = now + options_.close_after;
+  // Should this process die before the channel answers, the re-query job picks it up.
+  p.next_query_at = now + options_.requery_first;
+  ChannelOrder order{p.payment_id,  wallet,       p.flow, p.sub_mch_id, p.terminal_sn, amount,
+                     p.description, p.expires_at, ""};
+  absl::Status inserted = repo_.Insert(p);
+  if (absl::IsAlreadyExists(inserted) && !in.client_request_id.empty()) {
+    // A concurrent retry won the race: answer with its payment.
+    ASSIGN_OR_RETURN(auto existing,
+                     repo_.GetByClientRequest(code.merchant_id, in.client_request_id));
+    if (!existing) return inserted;
+    RETURN_IF_ERROR(CheckSameOrder(
+        {existing->amount_minor, existing->currency, std::string(WalletName(existing->wallet))},
+        fingerprint, "client_request_id"));
+    return *existing;
+  }
+  RETURN_IF_ERROR(inserted);
+  metrics_.Increment("payments_created_total{flow=\"code\"}");
+  return Open(std::move(p), order);
+}
+
+absl::StatusOr<PaymentRecord> PaymentOperations::CreateMerchantPayment(
+    const MerchantPaymentInput& in) {
+  RETURN_IF_ERROR(common::ValidateId(in.merchant_id, "merchant_id"));
+  if (in.merchant_id.empty()) return InvalidField("merchant_id", "is required");
+  RETURN_IF_ERROR(ValidateOrderNo(in.out_trade_no, "out_trade_no"));
+  ASSIGN_OR_RETURN(Wallet wallet, ParseWallet(in.wallet));
+  ASSIGN_OR_RETURN(common::Money amount, MoneyOf(in.amount_minor, in.currency, "amount"));
+  RETURN_IF_ERROR(ValidatePaymentAmount(amount, options_.max_amount_minor));
+  RETURN_IF_ERROR(common::ValidateFreeText(in.description, "description", 127));
+  const OrderFingerprint fingerprint{amount.amount_minor(), std::string(amount.currency().code()),
+                                     std::string(WalletName(wallet))};
+  ASSIGN_OR_RETURN(auto existing, repo_.GetByOutTradeNo(in.merchant_id, in.out_trade_no));
+  if (existing) {
+    RETURN_IF_ERROR(CheckSameOrder(
+        {existing->amount_minor, existing->currency, std::string(WalletName(existing->wallet))},
+        fingerprint, "out_trade_no"));
+    return *existing;
+  }
+  ASSIGN_OR_RETURN(MerchantFacts merchant, directory_.Merchant(in.merchant_id));
+  if (merchant.status != "ACTIVE") {
+    return FailedPreconditionField("merchant_id",
+                                   absl::StrCat("the merchant is ", merchant.status));
+  }
+  if (merchant.home_currency != amount.currency().code()) {
+    return InvalidField("amount.currency",
+                        absl::StrCat("this merchant collects in ", merchant.home_currency));
+  }
+  ASSIGN_OR_RETURN(auto subs, directory_.SubMerchantIds(in.merchant_id));
+  auto sub = subs.find(std::string(SubMerchantKey(wallet)));
+  if (sub == subs.end() || sub->second.empty()) {
+    return FailedPreconditionField("wallet", "this merchant does not accept this wallet");
+  }
+  RETURN_IF_ERROR(risk_.Evaluate(RiskInput{in.merchant_id, "", "", "", amount}));
+  ASSIGN_OR_RETURN(FeeQuote quote,
+                   directory_.Quote(in.merchant_id, std::string(WalletName(wallet)), amount));
+  const absl::Time now = Now();
+  PaymentRecord p;
+  p.payment_id = NewId("py");
+  p.merchant_id = in.merchant_id;
+  p.store_id = in.store_id;
+  p.flow = Flow::kNative;
+  p.wallet = wallet;
+  p.channel = std::string(channel_.name());
+  p.sub_mch_id = sub->second;
+  p.out_trade_no = in.out_trade_no;
+  p.description = in.description;
+  p.amount_minor = amount.amount_minor();
+  p.currency = std::string(amount.currency().code());
+  p.fee_minor = quote.fee_minor;
+  p.plan_id = quote.plan_id;
+  p.plan_version = quote.plan_version;
+  p.merchant_zone = merchant.time_zone;
+  p.created_at = now;
+  p.updated_at = now;
+  p.expires_at = now + options_.close_after;
+  p.next_query_at = now + options_.requery_first;
+  ChannelOrder order{p.payment_id,  wallet,       p.flow, p.sub_mch_id, "", amount,
+                     p.description, p.expires_at, ""};
+  absl::Status inserted = repo_.Insert(p);
+  if (absl::IsAlreadyExists(inserted)) {
+    ASSIGN_OR_RETURN(auto raced, repo_.GetByOutTradeNo(in.merchant_id, in.out_trade_no));
+    if (!raced) return inserted;
+    RETURN_IF_ERROR(CheckSameOrder(
+        {raced->amount_minor, raced->currency, std::string(WalletName(raced->wallet))}, fingerprint,
+        "out_trade_no"));
+    return *raced;
+  }
+  RETURN_IF_ERROR(inserted);
+  metrics_.Increment("payments_created_total{flow=\"native\"}");
+  return Open(std::move(p), order);
+}
+
+absl::StatusOr<PaymentRecord> PaymentOperations::Open(PaymentRecord record,
+                                                      const ChannelOrder& order) {
+  // After commit, with no connection held: the channel may be slow.
+  ChannelAnswer answer = channel_.Precreate(order);
+  if (answer.outcome == ChannelOutcome::kNotFound) answer.outcome = ChannelOutcome::kUnknown;
+  auto applied = Apply(record.payment_id, answer);
+  if (!applied.ok()) {
+    // The payment is stored; the re-query job will settle it. Answer with what is stored.
+    spdlog::warn("payment {}: channel answer not applied: {}", record.payment_id,
+                 applied.status().message());
+    return record;
+  }
+  return applied;
+}
+
+absl::StatusOr<PaymentRecord> PaymentOperations::Apply(const std::string& payment_id,
+                                                       const ChannelAnswer& answer) {
+  const absl::Time now = Now();
+  const PaymentEvent event = EventOf(answer.outcome);
+  ASSIGN_OR_RETURN(
+      PaymentChange change,
+      repo_.Change(
+          payment_id,
+          [&](const PaymentRecord& current) -> absl::StatusOr<PaymentChange> {
+            PaymentChange ch{current, "payment", {}, std::nullopt};
+            auto t = Transition(current.status, event);
+            if (!t.ok()) {
+              // A final payment hears something else (a late or duplicate answer): keep it, and
+              // leave the difference to reconciliation.
+              if (current.status == PaymentStatus::kClosed && event == PaymentEvent::kPaid) {
+                metrics_.Increment("payments_paid_after_close_total");
+                spdlog::error("payment {}: the channel reports it paid after it was closed",
+                              current.payment_id);
+              }
+              return ch;
+            }
+            if (!t->changed) return ch;
+            PaymentRecord& p = ch.payment;
+            p.status = t->to;
+            if (!answer.channel_txn_id.empty()) p.channel_txn_id = answer.channel_txn_id;
+            if (!answer.pay_url.empty()) p.pay_url = answer.pay_url;
+            if (IsFinal(p.status)) p.next_query_at.reset();
+            if (p.status == PaymentStatus::kSuccess) {
+              const absl::Time paid =
+                  answer.paid_at == absl::InfinitePast() || answer.paid_at == absl::Time()
+                      ? now
+                      : answer.paid_at;
+              p.paid_at = paid;
+              absl::TimeZone zone;
+              if (!absl::LoadTimeZone(p.merchant_zone, &zone)) {
+                return absl::InternalError("the merchant's time zone cannot be loaded");
+              }
+              p.business_date = BusinessDate(paid, zone);
+              ASSIGN_OR_RETURN(common::Money amount, MoneyOf(p.amount_minor, p.currency, "amount"));
+              ASSIGN_OR_RETURN(common::Money fee, MoneyOf(p.fee_minor, p.currency, "fee"));
+              ch.postings = CapturePostings(p.merchant_id, WalletName(p.wallet), amount, fee);
+              RETURN_IF_ERROR(CheckPostings(ch.postings));
+              ch.notification = NotificationDraft{p.merchant_id, "payment.succeeded", p.payment_id,
+                                                  PaymentNoticeBody(p)};
+            }
+            return ch;
+          },
+          now));
+  if (change.payment.status == PaymentStatus::kSuccess && !change.postings.empty()) {
+    metrics_.Increment("payments_succeeded_total");
+    wake_cv_.notify_all();  // a notification is waiting
+  }
+  return change.payment;
+}
+
+absl::StatusOr<PaymentRecord> PaymentOperations::Get(const std::string& payment_id,
+                                                     const std::string& merchant_scope) {
+  RETURN_IF_ERROR(common::ValidateId(payment_id, "payment_id"));
+  ASSIGN_OR_RETURN(auto p, repo_.Get(payment_id));
+  if (!p || (!merchant_scope.empty() && p->merchant_id != merchant_scope)) {
+    return absl::NotFoundError("payment not found");
+  }
+  return *p;
+}
+
+absl::StatusOr<std::vector<PaymentRecord>> PaymentOperations::List(PaymentFilter filter) {
+  RETURN_IF_ERROR(common::ValidateId(filter.merchant_id, "merchant_id"));
+  if (filter.merchant_id.empty()) return InvalidField("merchant_id", "is required");
+  if (!filter.business_date.empty()) {
+    ASSIGN_OR_RETURN(filter.business_date, ParseBusinessDate(filter.business_date));
+  }
+  return repo_.List(filter);
+}
+
+absl::StatusOr<RefundRecord> PaymentOperations::Refund(const RefundInput& in,
+                                                       const std::string& merchant_scope) {
+  RETURN_IF_ERROR(ValidateOrderNo(in.out_refund_no, "out_refund_no"));
+  RETURN_IF_ERROR(common::ValidateFreeText(in.reason, "reason", common::kMaxReasonChars));
+  ASSIGN_OR_RETURN(PaymentRecord payment, Get(in.payment_id, merchant_scope));
+  ASSIGN_OR_RETURN(common::Money amount, MoneyOf(in.amount_minor, in.currency, "amount"));
+  ASSIGN_OR_RETURN(auto existing,
+                   repo_.GetRefundByOutRefundNo(payment.merchant_id, in.out_refund_no));
+  if (existing) {
+    if (existing->payment_id != payment.payment_id) {
+      return common::InvalidField("out_refund_no", "already used for another payment");
+    }
+    RETURN_IF_ERROR(CheckSameOrder(
+        {existing->amount_minor, existing->currency, ""},
+        {amount.amount_minor(), std::string(amount.currency().code()), ""}, "out_refund_no"));
+    return *existing;
+  }
+  const absl::Time now = Now();
+  const std::string refund_id = NewId("rf");
+  auto begun = repo_.BeginRefund(
+      payment.payment_id,
+      [&](const PaymentRecord& p) -> absl::StatusOr<RefundChange> {
+        ASSIGN_OR_RETURN(common::Money paid, MoneyOf(p.amount_minor, p.currency, "amount"));
+        ASSIGN_OR_RETURN(common::Money refunded, MoneyOf(p.refunded_minor, p.currency, "amount"));
+        RETURN_IF_ERROR(CheckRefund(
+            RefundContext{p.status, paid, refunded, p.refund_count, p.paid_at.value_or(now)},
+            amount, now));
+        ASSIGN_OR_RETURN(common::Money fee, MoneyOf(p.fee_minor, p.currency, "fee"));
+        ASSIGN_OR_RETURN(common::Money returned, MoneyOf(p.fee_returned_minor, p.currency, "fee"));
+        ASSIGN_OR_RETURN(common::Money fee_return,
+                         fee::FeeToReturn({paid, fee, refunded, returned, amount}));
+        RefundChange ch;
+        ch.payment = p;
+        ch.payment.refunded_minor += amount.amount_minor();
+        ch.payment.fee_returned_minor += fee_return.amount_minor();
+        ch.payment.refund_count += 1;
+        RefundRecord& r = ch.refund;
+        r.refund_id = refund_id;
+        r.payment_id = p.payment_id;
+        r.merchant_id = p.merchant_id;
+        r.out_refund_no = in.out_refund_no;
+        r.amount_minor = amount.amount_minor();
+        r.currency = p.currency;
+        r.fee_return_minor = fee_return.amount_minor();
+        r.status = RefundStatus::kProcessing;
+        r.reason = in.reason;
+        r.created_at = now;
+        r.next_query_at = now + options_.requery_first;  // picked up should this process die
+        return ch;
+      },
+      now);
+  if (absl::IsAlreadyExists(begun.status())) {
+    ASSIGN_OR_RETURN(auto raced,
+                     repo_.GetRefundByOutRefundNo(payment.merchant_id, in.out_refund_no));
+    if (raced) return *raced;
+  }
+  RETURN_IF_ERROR(begun.status());
+  ChannelRefundRequest req{refund_id, payment.payment_id, amount,
+                           *MoneyOf(payment.amount_minor, payment.currency, "amount")};
+  return FinishRefund(refund_id, channel_.Refund(req));
+}
+
+absl::StatusOr<RefundRecord> PaymentOperations::FinishRefund(const std::string& refund_id,
+                                                             const RefundAnswer& answer) {
+  const absl::Time now = Now();
+  ASSIGN_OR_RETURN(
+      RefundChange change,
+      repo_.FinishRefund(
+          refund_id,
+          [&](const PaymentRecord& p, const RefundRecord& r) -> absl::StatusOr<RefundChange> {
+            RefundChange ch{r, p, {}, std::nullopt};
+            if (r.status == RefundStatus::kSuccess || r.status == RefundStatus::kFailed) {
+              return ch;  // already decided
+            }
+            switch (answer.outcome) {
+              case RefundOutcome::kSucceeded: {
+                ch.refund.status = RefundStatus::kSuccess;
+                ch.refund.channel_refund_id = answer.channel_refund_id;
+                ch.refund.succeeded_at = now;
+                ch.refund.next_query_at.reset();
+                ASSIGN_OR_RETURN(common::Money amount,
+                                 MoneyOf(r.amount_minor, r.currency, "amount"));
+                ASSIGN_OR_RETURN(common::Money fee_return,
+                                 MoneyOf(r.fee_return_minor, r.currency, "fee"));
+                ch.postings =
+                    RefundPostings(p.merchant_id, WalletName(p.wallet), amount, fee_return);
+                RETURN_IF_ERROR(CheckPostings(ch.postings));
+                ch.notification = NotificationDraft{p.merchant_id, "refund.succeeded", r.refund_id,
+                                                    RefundNoticeBody(ch.refund)};
+                break;
+              }
+              case RefundOutcome::kFailed:
+              case RefundOutcome::kNotFound:
+                // Nothing moved: the reservation is released.
+                ch.refund.status = RefundStatus::kFailed;
+                ch.refund.next_query_at.reset();
+                ch.payment.refunded_minor -= r.amount_minor;
+                ch.payment.fee_returned_minor -= r.fee_return_minor;
+                ch.payment.refund_count -= 1;
+                break;
+              default:
+                ch.refund.status = RefundStatus::kUnknown;
+                ch.refund.next_query_at = now + options_.requery_first;
+            }
+            return ch;
+          },
+          now));
+  if (change.refund.status == RefundStatus::kSuccess) wake_cv_.notify_all();
+  return change.refund;
+}
+
+absl::StatusOr<PaymentRecord> PaymentOperations::HandleCallback(const std::string& channel,
+                                                                const SignedCallback& callback) {
+  if (channel != channel_.name()) return InvalidField("channel", "unknown channel");
+  ASSIGN_OR_RETURN(CallbackNotice notice, channel_.VerifyCallback(callback));
+  ASSIGN_OR_RETURN(auto stored, repo_.Get(notice.payment_id));
+  if (!stored) return absl::NotFoundError("payment not found");
+  if (notice.outcome == ChannelOutcome::kPaid &&
+      (notice.amount_minor != stored->amount_minor || notice.currency != stored->currency)) {
+    metrics_.Increment("payment_callback_mismatches_total");
+    return FailedPreconditionField("body", "the notice's amount differs from the payment's");
+  }
+  ChannelAnswer answer{notice.outcome, notice.channel_txn_id, "", notice.paid_at, ""};
+  return Apply(notice.payment_id, answer);
+}
+
+absl::StatusOr<PaymentRecord> PaymentOperations::SandboxPay(const std::string& payment_id,
+                                                            bool decline) {
+  if (sandbox_ == nullptr) return absl::FailedPreconditionError("the sandbox channel is off");
+  RETURN_IF_ERROR(common::ValidateId(payment_id, "payment_id"));
+  if (absl::Status s = sandbox_->Pay(payment_id, decline); !s.ok()) {
+    if (absl::IsNotFound(s)) return absl::NotFoundError("payment not found at the sandbox");
+    return s;
+  }
+  return Get(payment_id, "");
+}
+
+absl::StatusOr<std::string> PaymentOperations::SandboxBill(const std::string& date) {
+  if (sandbox_ == nullptr) return absl::FailedPreconditionError("the sandbox channel is off");
+  ASSIGN_OR_RETURN(std::string d, ParseBusinessDate(date, "date"));
+  return sandbox_->Bill(d);
+}
+
+absl::StatusOr<std::pair<Webhook, std::string>> PaymentOperations::ConfigureWebhook(
+    const std::string& merchant_id, const std::string& notify_url) {
+  RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+  if (merchant_id.empty()) return InvalidField("merchant_id", "is required");
+  const bool local = absl::StartsWith(notify_url, "http://127.0.0.1") ||
+                     absl::StartsWith(notify_url, "http://localhost") ||
+                     absl::StartsWith(notify_url, "http://[::1]");
+  std::string origin, path;
+  if ((!absl::StartsWith(notify_url, "https://") && !local) || notify_url.size() > 512 ||
+      !SplitUrl(notify_url, &origin, &path)) {
+    return InvalidField("notify_url", "must be an https:// URL (http:// only to loopback)");
+  }
+  ASSIGN_OR_RETURN(MerchantFacts merchant, directory_.Merchant(merchant_id));
+  (void)merchant;
+  const std::string secret = common::RandomToken(32);
+  ASSIGN_OR_RETURN(std::string sealed, box_.Seal(secret));
+  Webhook w{merchant_id, notify_url, sealed};
+  RETURN_IF_ERROR(repo_.SetWebhook(w, Now()));
+  return std::make_pair(w, secret);
+}
+
+absl::StatusOr<std::vector<NotificationRecord>> PaymentOperations::ListNotifications(
+    const std::string& merchant_id, const std::string& ref_id, int limit) {
+  RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+  if (merchant_id.empty()) return InvalidField("merchant_id", "is required");
+  return repo_.ListNotifications(merchant_id, ref_id, std::clamp(limit <= 0 ? 50 : limit, 1, 500));
+}
+
+absl::StatusOr<NotificationRecord> PaymentOperations::ResendNotification(int64_t id) {
+  if (id <= 0) return InvalidField("notification_id", "must be positive");
+  ASSIGN_OR_RETURN(NotificationRecord n, repo_.Resend(id, Now()));
+  wake_cv_.notify_all();
+  return n;
+}
+
+absl::StatusOr<LedgerReport> PaymentOperations::CheckLedger() { return repo_.CheckLedger(); }
+
+int PaymentOperations::RunDueQueries() {
+  const absl::Time now = Now();
+  auto due = repo_.ClaimDue(instance_id_, absl::Seconds(30), 100, now);
+  if (!due.ok()) {
+    spdlog::warn("payment re-query: cannot claim: {}", due.status().message());
+    return 0;
+  }
+  for (const PaymentRecord& p : *due) {
+    if (IsFinal(p.status)) {
+      (void)repo_.Release(p.payment_id, std::nullopt, p.query_attempts);
+      continue;
+    }
+    ChannelAnswer a = channel_.Query(p.payment_id);
+    metrics_.Increment("payment_requeries_total");
+    if (a.outcome == ChannelOutcome::kNotFound && p.status == PaymentStatus::kCreated &&
+        now < p.expires_at) {
+      // The order never reached the channel (the process died before precreate): open it now.
+      a = channel_.Precreate(ChannelOrder{
+          p.payment_id, p.wallet, p.flow, p.sub_mch_id, p.terminal_sn,
+          *MoneyOf(p.amount_minor, p.currency, "amount"), p.description, p.expires_at, ""});
+    }
+    if ((a.outcome == ChannelOutcome::kAccepted || a.outcome == ChannelOutcome::kNotFound) &&
+        now >= p.expires_at) {
+      // Unpaid past the timeout: close it at the channel first (it may have been paid at the
+      // last moment, and then it is paid).
+      ChannelAnswer closed = channel_.Close(p.payment_id);
+      a = closed.outcome == ChannelOutcome::kNotFound
+              ? ChannelAnswer{ChannelOutcome::kClosed, "", "", {}, ""}
+              : closed;
+    }
+    if (a.outcome == ChannelOutcome::kNotFound) a.outcome = ChannelOutcome::kUnknown;
+    auto applied = Apply(p.payment_id, a);
+    const bool final = applied.ok() && IsFinal(applied->status);
+    if (final)
+      metrics_.Increment(absl::StrCat("payments_resolved_by_query_total{status=\"",
+                                      PaymentStatusName(applied->status), "\"}"));
+    const int attempts = p.query_attempts + 1;
+    std::optional<absl::Time> next;
+    if (!final)
+      next =
+          std::min(now + Backoff(attempts), std::max(p.expires_at, now + options_.requery_first));
+    (void)repo_.Release(p.payment_id, next, attempts);
+  }
+  return static_cast<int>(due->size());
+}
+
+int PaymentOperations::RunDueRefunds() {
+  auto due = repo_.DueRefunds(100, Now());
+  if (!due.ok()) return 0;
+  for (const RefundRecord& r : *due) {
+    RefundAnswer a = channel_.QueryRefund(r.refund_id);
+    if (a.outcome == RefundOutcome::kNotFound && r.status == RefundStatus::kProcessing) {
+      // The refund never reached the channel: send it now (the channel dedups by refund id).
+      auto p = repo_.Get(r.payment_id);
+      if (!p.ok() || !*p) continue;
+      a = channel_.Refund(ChannelRefundRequest{
+          r.refund_id, r.payment_id, *MoneyOf(r.amount_minor, r.currency, "amount"),
+          *MoneyOf((*p)->amount_minor, (*p)->currency, "amount")});
+    }
+    (void)FinishRefund(r.refund_id, a);
+  }
+  return static_cast<int>(due->size());
+}
+
+void PaymentOperations::Start() {
+  threads_.emplace_back([this] { JobLoop(); });
+  for (int i = 0; i < std::max(1, options_.notification_workers); ++i) {
+    threads_.emplace_back([this] { NotificationLoop(); });
+  }
+}
+
+void PaymentOperations::Stop() {
+  stop_.store(true);
+  wake_cv_.notify_all();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+void PaymentOperations::JobLoop() {
+  while (!stop_.load()) {
+    RunDueQueries();
+    RunDueRefunds();
+    std::unique_lock lock(wake_mu_);
+    wake_cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.job_interval),
+                      [&] { return stop_.load(); });
+  }
+}
+
+void PaymentOperations::NotificationLoop() {
+  while (!stop_.load()) {
+    std::vector<std::string> busy;
+    {
+      std::lock_guard lock(busy_mu_);
+      for (const auto& [m, n] : in_flight_) {
+        if (n > 0) busy.push_back(m);
+      }
+    }
+    auto claimed = repo_.ClaimNotifications(1, busy, options_.notification_timeout * 3, Now());
+    if (claimed.ok() && !claimed->empty()) {
+      const NotificationRecord& n = claimed->front();
+      {
+        std::lock_guard lock(busy_mu_);
+        ++in_flight_[n.merchant_id];
+      }
+      Deliver(n);
+      {
+        std::lock_guard lock(busy_mu_);
+        if (--in_flight_[n.merchant_id] <= 0) in_flight_.erase(n.merchant_id);
+      }
+      continue;
+    }
+    std::unique_lock lock(wake_mu_);
+    wake_cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.job_interval),
+                      [&] { return stop_.load(); });
+  }
+}
+
+void PaymentOperations::Deliver(const NotificationRecord& n) {
+  const absl::Time now = Now();
+  int http_status = 0;
+  std::string error;
+  auto hook = repo_.GetWebhook(n.merchant_id);
+  if (!hook.ok()) {
+    error = std::string(hook.status().message());
+  } else if (!*hook) {
+    error = "no notify_url configured";
+  } else {
+    auto secret = box_.Open((*hook)->secret_sealed);
+    std::string origin, path;
+    if (!secret.ok() || !SplitUrl((*hook)->notify_url, &origin, &path)) {
+      error = "webhook unusable";
+    } else {
+      const std::string ts = std::to_string(absl::ToUnixSeconds(clock_.Now()));
+      const std::string nonce = common::RandomToken(12);
+      httplib::Client client(origin);
+      client.set_connection_timeout(absl::ToChronoSeconds(options_.notification_timeout));
+      client.set_read_timeout(absl::ToChronoSeconds(options_.notification_timeout));
+      client.set_write_timeout(absl::ToChronoSeconds(options_.notification_timeout));
+      httplib::Headers headers = {
+          {"Aggpay-Timestamp", ts},
+          {"Aggpay-Nonce", nonce},
+          {"Aggpay-Signature", SignNotification(*secret, ts, nonce, n.body)},
+          {"Aggpay-Event", n.event}};
+      auto res = client.Post(path, headers, n.body, "application/json");
+      if (res) {
+        http_status = res->status;
+      } else {
+        error = httplib::to_string(res.error());
+      }
+    }
+  }
+  const bool delivered = Delivered(http_status);
+  std::optional<absl::Time> next;
+  if (!delivered) {
+    if (auto delay = RetryDelayAfter(n.attempts + 1)) {
+      next = now + *delay * options_.notification_schedule_percent / 100;
+    }
+  }
+  metrics_.Increment(delivered ? "notifications_delivered_total" : "notification_failures_total");
+  if (absl::Status s =
+          repo_.RecordAttempt(n.notification_id, http_status, error, delivered, next, Now());
+      !s.ok()) {
+    spdlog::warn("notification {}: attempt not recorded: {}", n.notification_id, s.message());
+  }
+}
+
+}  // namespace aggpay::payment

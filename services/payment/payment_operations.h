@@ -1,0 +1,143 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/common/clock/clock.h"
+#include "services/common/crypto/crypto.h"
+#include "services/common/metrics/metrics.h"
+#include "services/payment/channel/channel.h"
+#include "services/payment/channel/sandbox_channel.h"
+#include "services/payment/payment_directory.h"
+#include "services/payment/payment_repository.h"
+
+namespace aggpay::payment {
+
+struct PaymentOptions {
+  // Unpaid orders close after this.
+  absl::Duration close_after = absl::Minutes(15);
+  // The largest single payment, in minor units of any currency.
+  int64_t max_amount_minor = 5000000;  // 50,000.00 CNY
+  // The first re-query of a payment the channel has not decided, then doubling up to the max.
+  absl::Duration requery_first = absl::Seconds(5);
+  absl::Duration requery_max = absl::Minutes(1);
+  // How often the background jobs look for work.
+  absl::Duration job_interval = absl::Milliseconds(500);
+  // Notification delivery: workers, and the HTTP timeout of one attempt.
+  int notification_workers = 4;
+  absl::Duration notification_timeout = absl::Seconds(5);
+  // WeChat's retry schedule is followed as is at 100; tests and demos shrink it (1: a hundredth).
+  int64_t notification_schedule_percent = 100;
+};
+
+// Input of the public static-code flow.
+struct CodePaymentInput {
+  std::string code;
+  int64_t amount_minor = 0;
+  std::string currency;
+  std::string wallet;
+  std::string payer_ip;
+  std::string device_id;
+  std::string client_request_id;
+};
+
+struct MerchantPaymentInput {
+  std::string merchant_id;
+  std::string out_trade_no;
+  int64_t amount_minor = 0;
+  std::string currency;
+  std::string wallet;
+  std::string store_id;
+  std::string description;
+};
+
+struct RefundInput {
+  std::string payment_id;
+  int64_t amount_minor = 0;
+  std::string currency;
+  std::string out_refund_no;
+  std::string reason;
+};
+
+// The payment service's use cases. Remote parties (the code, merchant and fee owners; the
+// channel; merchants' endpoints) are always called with no database connection held: reads
+// first, then one short transaction on the locked payment row, then calls after commit.
+class PaymentOperations {
+ public:
+  PaymentOperations(PaymentRepository& repo, PaymentDirectory& directory, RiskGate& risk,
+                    PaymentChannel& channel, SandboxChannel* sandbox, common::SecretBox box,
+                    common::Metrics& metrics, const common::Clock& clock, PaymentOptions options);
+  ~PaymentOperations();
+
+  absl::StatusOr<PaymentRecord> CreateCodePayment(const CodePaymentInput& in);
+  absl::StatusOr<PaymentRecord> CreateMerchantPayment(const MerchantPaymentInput& in);
+  // `merchant_scope`: the calling merchant (empty for staff): another merchant's is NOT_FOUND.
+  absl::StatusOr<PaymentRecord> Get(const std::string& payment_id,
+                                    const std::string& merchant_scope);
+  absl::StatusOr<std::vector<PaymentRecord>> List(PaymentFilter filter);
+  absl::StatusOr<RefundRecord> Refund(const RefundInput& in, const std::string& merchant_scope);
+
+  // A channel's signed notice. UNAUTHENTICATED for a bad signature; idempotent.
+  absl::StatusOr<PaymentRecord> HandleCallback(const std::string& channel,
+                                               const SignedCallback& callback);
+  absl::StatusOr<PaymentRecord> SandboxPay(const std::string& payment_id, bool decline);
+  absl::StatusOr<std::string> SandboxBill(const std::string& date);
+
+  // A new notify URL and signing secret (returned once).
+  absl::StatusOr<std::pair<Webhook, std::string>> ConfigureWebhook(const std::string& merchant_id,
+                                                                   const std::string& notify_url);
+  absl::StatusOr<std::vector<NotificationRecord>> ListNotifications(const std::string& merchant_id,
+                                                                    const std::string& ref_id,
+                                                                    int limit);
+  absl::StatusOr<NotificationRecord> ResendNotification(int64_t id);
+  absl::StatusOr<LedgerReport> CheckLedger();
+
+  // The background work: re-query undecided payments and refunds, close expired orders, and
+  // deliver notifications. Safe with several instances (lease rows).
+  void Start();
+  void Stop();
+  // One pass of the re-query job (tests call it directly); how many payments it looked at.
+  int RunDueQueries();
+  int RunDueRefunds();
+
+ private:
+  absl::Time Now() const;
+  std::string NewId(absl::string_view prefix) const;
+  absl::StatusOr<PaymentRecord> Open(PaymentRecord record, const ChannelOrder& order);
+  // Applies what the channel said about a payment, in one transaction.
+  absl::StatusOr<PaymentRecord> Apply(const std::string& payment_id, const ChannelAnswer& answer);
+  absl::StatusOr<RefundRecord> FinishRefund(const std::string& refund_id,
+                                            const RefundAnswer& answer);
+  absl::Duration Backoff(int attempts) const;
+  void JobLoop();
+  void NotificationLoop();
+  void Deliver(const NotificationRecord& n);
+
+  PaymentRepository& repo_;
+  PaymentDirectory& directory_;
+  RiskGate& risk_;
+  PaymentChannel& channel_;
+  SandboxChannel* sandbox_;
+  common::SecretBox box_;
+  common::Metrics& metrics_;
+  const common::Clock& clock_;
+  PaymentOptions options_;
+  std::string instance_id_;
+
+  std::atomic<bool> stop_{false};
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  std::vector<std::thread> threads_;
+  std::mutex busy_mu_;
+  std::map<std::string, int> in_flight_;  // merchant -> deliveries in flight
+};
+
+}  // namespace aggpay::payment
