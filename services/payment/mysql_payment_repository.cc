@@ -703,6 +703,33 @@ absl::StatusOr<LedgerReport> MysqlPaymentRepository::CheckLedger() {
                                                Str(*rs, 2) == "SUCCESS" ? "is missing" : "exists"));
       }
     }
+    {
+      // Every successful refund has its ledger transaction, and no other refund does.
+      std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
+          "SELECT r.refund_id, r.status FROM refunds r LEFT JOIN ledger_transactions t ON "
+          "t.kind = 'refund' AND t.ref_id = r.refund_id WHERE (r.status = 'SUCCESS') <> "
+          "(t.txn_id IS NOT NULL) LIMIT 100"));
+      while (rs->next()) {
+        report.problems.push_back(absl::StrCat("refund ", Str(*rs, 1), " is ", Str(*rs, 2),
+                                               " but its ledger transaction ",
+                                               Str(*rs, 2) == "SUCCESS" ? "is missing" : "exists"));
+      }
+    }
+    {
+      // A payment's refunded totals are what its refunds hold (all but the failed ones).
+      std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
+          "SELECT p.payment_id, p.refunded_minor, COALESCE(SUM(r.amount_minor), 0), "
+          "p.fee_returned_minor, COALESCE(SUM(r.fee_return_minor), 0) FROM payments p LEFT JOIN "
+          "refunds r ON r.payment_id = p.payment_id AND r.status <> 'FAILED' GROUP BY "
+          "p.payment_id, p.refunded_minor, p.fee_returned_minor HAVING p.refunded_minor <> "
+          "COALESCE(SUM(r.amount_minor), 0) OR p.fee_returned_minor <> "
+          "COALESCE(SUM(r.fee_return_minor), 0) LIMIT 100"));
+      while (rs->next()) {
+        report.problems.push_back(absl::StrCat(
+            "payment ", Str(*rs, 1), " says refunded ", rs->getInt64(2), " (fee ", rs->getInt64(4),
+            "), its refunds hold ", rs->getInt64(3), " (fee ", rs->getInt64(5), ")"));
+      }
+    }
     return report;
   });
 }
