@@ -1,6 +1,7 @@
 // loadgen: drives one aggpayd with closed-loop gRPC clients and prints throughput and latency.
 //   loadgen --addr 127.0.0.1:50051 --rpc resolve --code CODE_ID --seconds 10 --threads 16
 //   loadgen --addr 127.0.0.1:50051 --rpc checkin --activation-code CODE --terminals 64
+//   loadgen --addr 127.0.0.1:50051 --rpc pay --code CODE_ID --seconds 10 --threads 32
 //     (activates that many new terminals with a multi-use code, then each thread checks its
 //     terminal in again and again, as a store's morning storm does; see tools/bench/checkin.sh)
 //   loadgen --echo-server --addr 127.0.0.1:50999   (the baseline: a bare gRPC server answering
@@ -17,7 +18,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "aggpay/v1/binding.grpc.pb.h"
+#include "aggpay/v1/payment.grpc.pb.h"
 #include "aggpay/v1/terminal.grpc.pb.h"
 #include "services/common/crypto/crypto.h"
 #include "services/terminal/domain/terminal_key.h"
@@ -57,7 +60,7 @@ int main(int argc, char** argv) {
   std::string rpc = "resolve";
   std::string activation_code;
   int terminals = 64;
-  app.add_option("--rpc", rpc)->check(CLI::IsMember({"resolve", "checkin"}));
+  app.add_option("--rpc", rpc)->check(CLI::IsMember({"resolve", "checkin", "pay"}));
   app.add_option("--activation-code", activation_code, "checkin: a code with enough uses");
   app.add_option("--terminals", terminals, "checkin: terminals, one per thread")
       ->check(CLI::Range(1, 512));
@@ -155,6 +158,35 @@ int main(int argc, char** argv) {
             }
           } else {
             d.key = resp.terminal_key();
+          }
+          r.latencies_us.push_back(
+              std::chrono::duration_cast<std::chrono::microseconds>(end - start).count());
+          if (end >= deadline) break;
+        }
+        return;
+      }
+      if (rpc == "pay") {
+        // The payer's flow: resolve + risk + fee + the durable insert + the channel's precreate.
+        auto payments = aggpay::v1::PaymentService::NewStub(channel);
+        const std::string run = aggpay::common::RandomToken(6);
+        int64_t n = 0;
+        while (!stop.load(std::memory_order_relaxed)) {
+          aggpay::v1::CreateCodePaymentRequest req;
+          req.set_code(code);
+          req.mutable_amount()->set_currency("CNY");
+          req.mutable_amount()->set_amount_minor(100 + n % 50000);
+          req.set_wallet("wechat");
+          req.set_payer_ip("127.0.0.1");
+          req.set_client_request_id(absl::StrCat("lg", run, t, "-", n++));
+          const auto start = std::chrono::steady_clock::now();
+          grpc::ClientContext ctx;
+          aggpay::v1::Payment resp;
+          grpc::Status s = payments->CreateCodePayment(&ctx, req, &resp);
+          const auto end = std::chrono::steady_clock::now();
+          ++r.calls;
+          if (!s.ok()) {
+            if (r.errors++ == 0) std::fprintf(stderr, "pay: %d %s\n", s.error_code(),
+                                              s.error_message().c_str());
           }
           r.latencies_us.push_back(
               std::chrono::duration_cast<std::chrono::microseconds>(end - start).count());
