@@ -187,7 +187,12 @@ func (a *authenticator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	info.merchantID = merchantID
+	a.forward(w, r, body)
+}
 
+// forward hands the request to grpc-gateway with only passedHeaders and the given body.
+func (a *authenticator) forward(w http.ResponseWriter, r *http.Request, body []byte) {
+	info := requestInfoFrom(r.Context())
 	clean := make(http.Header, len(passedHeaders))
 	for _, k := range passedHeaders {
 		if v := r.Header.Values(k); len(v) > 0 {

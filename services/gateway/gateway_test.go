@@ -330,17 +330,24 @@ type fixture struct {
 }
 
 func startFakes(t *testing.T) (string, *recorder) {
+	addr, rec, _ := startFakesWithPayments(t)
+	return addr, rec
+}
+
+func startFakesWithPayments(t *testing.T) (string, *recorder, *fakePayments) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := &recorder{}
+	payments := &fakePayments{rec: rec}
 	srv := grpc.NewServer()
 	aggpayv1.RegisterMerchantServiceServer(srv, &fakeMerchants{rec: rec})
 	aggpayv1.RegisterFeeServiceServer(srv, &fakeFees{rec: rec})
+	aggpayv1.RegisterPaymentServiceServer(srv, payments)
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(srv.Stop)
-	return ln.Addr().String(), rec
+	return ln.Addr().String(), rec, payments
 }
 
 func startGateway(t *testing.T, grpcAddr string) string {

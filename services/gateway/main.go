@@ -39,6 +39,9 @@ type config struct {
 	upstreamTimeout time.Duration
 	shutdownTimeout time.Duration
 	secret          string
+	publicRate      float64
+	publicBurst     float64
+	trustedProxies  string
 }
 
 // addr is the address of one service: its own flag when given, --grpc-addr otherwise.
@@ -77,6 +80,13 @@ func run(args []string) int {
 		"deadline of each forwarded call")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 15*time.Second,
 		"how long SIGTERM waits for requests in flight")
+	fs.Float64Var(&cfg.publicRate, "public-rate", 2,
+		"requests per second each client address may make to the public (unsigned) routes")
+	fs.Float64Var(&cfg.publicBurst, "public-burst", 10,
+		"burst of requests a client address may make to the public routes")
+	fs.StringVar(&cfg.trustedProxies, "trusted-proxy", "",
+		"comma-separated addresses or CIDRs of proxies in front of the gateway whose "+
+			"X-Forwarded-For is believed (default: none; the client is the TCP peer)")
 	finish := fs.String("finish-openapi", "",
 		"build step: merge the *.swagger.json under this directory, print the served document, exit")
 	fs.SetOutput(os.Stderr)
@@ -113,6 +123,14 @@ func run(args []string) int {
 	if len(cfg.secret) < minSecretLen {
 		log.Printf("aggpay-gateway: AGGPAY_INTERNAL_SECRET is %d characters long; it must have "+
 			"at least %d", len(cfg.secret), minSecretLen)
+		return 2
+	}
+	if !(cfg.publicRate > 0) || !(cfg.publicBurst >= 1) {
+		log.Printf("aggpay-gateway: --public-rate must be > 0 and --public-burst >= 1")
+		return 2
+	}
+	if _, err := parseTrustedProxies(cfg.trustedProxies); err != nil {
+		log.Printf("aggpay-gateway: --trusted-proxy: %v", err)
 		return 2
 	}
 	if cfg.openAPIPath == "" {
@@ -187,17 +205,36 @@ func defaultOpenAPIPath() string {
 	return filepath.Join(filepath.Dir(exe), "openapi.json")
 }
 
-// newGateway wires the HTTP side: /healthz and /openapi.json open, everything else signed and
-// handed to grpc-gateway. Connections to the services live until ctx ends.
+// newGateway wires the HTTP side: /healthz and /openapi.json open, the public routes unsigned
+// and rate-limited per address, everything else signed, all handed to grpc-gateway.
+// Connections to the services live until ctx ends.
 func newGateway(ctx context.Context, cfg *config, openAPI []byte) (http.Handler, error) {
+	var files []string
+	for _, s := range restServices {
+		files = append(files, s.file)
+	}
+	if err := checkPublicRoutes(files); err != nil {
+		return nil, err
+	}
+	proxies, err := parseTrustedProxies(cfg.trustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("--trusted-proxy: %v", err)
+	}
+	rate, burst := cfg.publicRate, cfg.publicBurst
+	if rate <= 0 {
+		rate = 2
+	}
+	if burst < 1 {
+		burst = 10
+	}
 	runtime.DefaultContextTimeout = cfg.upstreamTimeout
 	mux := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard,
-			&runtime.JSONPb{OrigName: true, EmitDefaults: true}),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, jsonMarshaler),
 		runtime.WithIncomingHeaderMatcher(incomingHeaderMatcher),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeaderMatcher),
 		runtime.WithMetadata(internalMetadata(cfg.secret)),
 		runtime.WithProtoErrorHandler(protoErrorHandler),
+		runtime.WithForwardResponseOption(publicResponseFilter),
 	)
 	dial := []grpc.DialOption{grpc.WithInsecure()}
 	for _, s := range restServices {
@@ -220,23 +257,77 @@ func newGateway(ctx context.Context, cfg *config, openAPI []byte) (http.Handler,
 		timeout:   cfg.authTimeout,
 		next:      mux,
 	}
-	return accessLog(routes(auth, openAPI)), nil
+	public := &publicHandler{
+		limiter: newAddressLimiter(rate, burst),
+		proxies: proxies,
+		next:    mux,
+	}
+	return accessLog(routes(auth, public, openAPI)), nil
 }
 
-// routes serves the two open endpoints and sends everything else through auth.
-func routes(signed http.Handler, openAPI []byte) http.Handler {
+// routes serves the two open endpoints and the public routes, refuses a path that is not in
+// canonical form, and sends everything else through the signature check.
+func routes(signed http.Handler, public *publicHandler, openAPI []byte) http.Handler {
 	health := serveBytes("application/json", []byte("{\"status\":\"ok\"}\n"))
 	doc := serveBytes("application/json", openAPI)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/healthz":
+		if msg := nonCanonicalPath(r); msg != "" {
+			newAPIError(codes.InvalidArgument, msg).write(w)
+			return
+		}
+		switch p := r.URL.Path; {
+		case p == "/healthz":
 			health(w, r)
-		case "/openapi.json":
+		case p == "/openapi.json":
 			doc(w, r)
+		case strings.HasPrefix(p, publicPrefix):
+			route := findPublicRoute(r.Method, p)
+			if route == nil {
+				var allow []string
+				for _, pr := range publicRoutes {
+					if pr.path == p {
+						allow = append(allow, pr.method)
+					}
+				}
+				if len(allow) > 0 {
+					methodNotAllowed(w, r, strings.Join(allow, ", "))
+					return
+				}
+				newAPIError(codes.NotFound, fmt.Sprintf("no route for %s %s", r.Method, p)).
+					write(w)
+				return
+			}
+			public.ServeHTTP(w, r, route)
 		default:
 			signed.ServeHTTP(w, r)
 		}
 	})
+}
+
+// nonCanonicalPath explains why the request path is refused, or is "" for a canonical one:
+// no empty, "." or ".." segment (whether sent plainly or percent-encoded), no encoded "/" or
+// "\\", nothing that a proxy in front or behind could read as another path.
+func nonCanonicalPath(r *http.Request) string {
+	p := r.URL.Path
+	if !strings.HasPrefix(p, "/") {
+		return "the request path must start with /"
+	}
+	if p == "/" {
+		return ""
+	}
+	for _, seg := range strings.Split(p[1:], "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return "the request path is not canonical: no empty, \".\" or \"..\" segments"
+		}
+	}
+	if strings.ContainsAny(p, "\\\x00") {
+		return "the request path has a character that is not allowed"
+	}
+	raw := strings.ToLower(r.URL.EscapedPath())
+	if strings.Contains(raw, "%2f") || strings.Contains(raw, "%5c") {
+		return "the request path has an encoded / or \\"
+	}
+	return ""
 }
 
 func methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {

@@ -22,6 +22,8 @@ const (
 type requestInfo struct {
 	requestID  string
 	merchantID string
+	// The public route being served (no merchant, no internal credential), or nil.
+	public *publicRoute
 }
 
 type requestInfoKey struct{}
@@ -80,12 +82,12 @@ func incomingHeaderMatcher(key string) (string, bool) {
 func outgoingHeaderMatcher(string) (string, bool) { return "", false }
 
 // internalMetadata returns the grpc-gateway metadata annotator: the internal credential and the
-// merchant the authenticator established. A request that somehow reached grpc-gateway without a
-// merchant gets neither, so the services treat it as anonymous.
+// merchant the authenticator established. A public route's request, or one that somehow reached
+// grpc-gateway without a merchant, gets neither, so the services treat it as anonymous.
 func internalMetadata(secret string) func(context.Context, *http.Request) metadata.MD {
 	return func(_ context.Context, r *http.Request) metadata.MD {
 		info := requestInfoFrom(r.Context())
-		if info.merchantID == "" {
+		if info.merchantID == "" || info.public != nil {
 			return metadata.MD{}
 		}
 		return metadata.Pairs(internalKey, secret, merchantKey, info.merchantID)

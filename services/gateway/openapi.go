@@ -13,7 +13,8 @@ import (
 
 const openAPIDescription = `The aggpay merchant API: REST/JSON over the aggpay gRPC services.
 
-Every request is signed (see the AggpayHmac security scheme and docs/api.md). Field names are the
+Every request is signed (see the AggpayHmac security scheme and docs/api.md), except the payers'
+routes under /v1/public/, which are unsigned and rate-limited per client address. Field names are the
 proto names (amount_minor). int64 fields are JSON strings ("12345"), as in proto3's JSON mapping.
 Every error has one shape: {"error":{"code":"INVALID_ARGUMENT","http_status":400,"message":"...",
 "field":"amount"}}; field appears when the service named the request field at fault.`
@@ -117,7 +118,7 @@ func finishOpenAPI(files ...[]byte) ([]byte, error) {
 		"description": "An error (every error has this shape). 429 comes with Retry-After.",
 		"schema":      map[string]interface{}{"$ref": "#/definitions/aggpayError"},
 	}
-	for _, item := range paths {
+	for path, item := range paths {
 		ops, ok := item.(map[string]interface{})
 		if !ok {
 			continue
@@ -126,6 +127,10 @@ func finishOpenAPI(files ...[]byte) ([]byte, error) {
 			o, ok := op.(map[string]interface{})
 			if !ok {
 				continue
+			}
+			if strings.HasPrefix(path, publicPrefix) {
+				// The payers' routes: unsigned, rate-limited per client address.
+				o["security"] = []interface{}{}
 			}
 			responses, _ := o["responses"].(map[string]interface{})
 			if responses == nil {

@@ -1,5 +1,6 @@
 // The merchant REST API through the real grpc-gateway: signed requests, every refusal, tenant
-// isolation, rate limits, the error shape, and a table of every route the gateway exposes.
+// isolation, rate limits, the error shape, payments (the payers' unsigned public route and the
+// merchants' signed ones), and a table of every route the gateway exposes.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -7,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
@@ -45,6 +47,58 @@ class RestE2eTest : public StackTest {
     return SignedRequest(gateway_->url(), method, path, body, key ? *key : *alice_key_, options);
   }
   static std::string ErrorCode(const HttpResponse& r) { return JsonString(r.body, "code"); }
+
+  static std::string IssueCode(const std::string& merchant_id, const std::string& store_id) {
+    return JsonString(
+        AdminCtl("code issue --merchant " + merchant_id + " --store " + store_id + " -o json").out,
+        "code_id");
+  }
+  // The amount_minor of the Money that follows "key" in a JSON text, -1 when absent.
+  // The amount_minor of the Money that follows "key" in a JSON text (a string in the gateway's
+  // JSON, a number in aggpayctl's), -1 when absent.
+  static int64_t Minor(const std::string& json, const std::string& key) {
+    const size_t at = json.find(absl::StrCat("\"", key, "\":{"));
+    if (at == std::string::npos) return -1;
+    const std::string needle = "\"amount_minor\":";
+    size_t start = json.find(needle, at);
+    if (start == std::string::npos) return -1;
+    start += needle.size();
+    if (json[start] == '"') ++start;
+    const size_t end = json.find_first_of("\",}", start);
+    int64_t v = -1;
+    if (!absl::SimpleAtoi(json.substr(start, end - start), &v)) return -1;
+    return v;
+  }
+  // Pays a payment in the sandbox wallet and waits until it is SUCCESS.
+  static void PayInSandbox(const std::string& payment_id) {
+    ASSERT_EQ(AdminCtl("sandbox pay " + payment_id).exit_code, 0);
+    std::string got;
+    for (int i = 0; i < 100; ++i) {
+      got = AdminCtl("payment get " + payment_id + " -o json").out;
+      if (JsonString(got, "status") == "SUCCESS") return;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    FAIL() << "payment " << payment_id << " never succeeded: " << got;
+  }
+  static std::string Query(const std::string& sql) {
+    CommandResult r = RunCommand(absl::StrCat("mariadb --no-defaults -N -B -h127.0.0.1 -P",
+                                              SharedServers().mysql_port(), " -uroot ",
+                                              db().database, " -e \"", sql, "\" 2>&1"));
+    std::string out = r.out;
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return out;
+  }
+  static std::string Today() {
+    absl::TimeZone sh;
+    absl::LoadTimeZone("Asia/Shanghai", &sh);
+    return absl::FormatTime("%Y-%m-%d", absl::Now(), sh);
+  }
+  static std::string CodePaymentBody(const std::string& code, const std::string& request_id) {
+    return absl::StrCat(R"({"code":")", code,
+                        R"(","amount":{"currency":"CNY","amount_minor":"1234"},"wallet":"wechat",)",
+                        R"("payer_ip":"6.6.6.6","device_id":"dev-1","client_request_id":")",
+                        request_id, R"("})");
+  }
 
   static GatewayProcess* gateway_;
   static std::string* alice_;
@@ -192,17 +246,36 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
   MerchantKey key = CreateKey(id);
   const std::string store = JsonString(
       AdminCtl("merchant store create " + id + " --name S --address A -o json").out, "store_id");
-  const std::string code = JsonString(
-      AdminCtl("code issue --merchant " + id + " --store " + store + " -o json").out, "code_id");
+  const std::string code = IssueCode(id, store);
   ASSERT_EQ(code.size(), 22u);
+  const std::string pay_code = IssueCode(id, store);
+  HttpResponse paid = Signed(
+      "POST", "/v1/merchant/payments",
+      R"({"out_trade_no":"ROUTES-1","amount":{"currency":"CNY","amount_minor":"5000"},"wallet":"wechat"})",
+      &key);
+  ASSERT_EQ(paid.status, 200) << paid.body;
+  const std::string payment = JsonString(paid.body, "payment_id");
+  PayInSandbox(payment);
   struct Route {
     std::string method;
     std::string path;
     std::string body;
     int status;
     std::string openapi_path;  // the templated path, when it differs
+    bool is_public = false;    // served without a signature
   };
+  // Payments first: the settlement-account change below sends the merchant back to review.
   const std::vector<Route> routes = {
+      {"POST", "/v1/public/payments", CodePaymentBody(pay_code, "ROUTES-REQ"), 200, "", true},
+      {"POST", "/v1/merchant/payments",
+       R"({"out_trade_no":"ROUTES-2","amount":{"currency":"CNY","amount_minor":"100"},"wallet":"alipay"})",
+       200, ""},
+      {"GET", "/v1/merchant/payments/" + payment, "", 200, "/v1/merchant/payments/{payment_id}"},
+      {"GET", "/v1/merchant/payments?status=SUCCESS", "", 200, "/v1/merchant/payments"},
+      {"POST", "/v1/merchant/payments/" + payment + "/refunds",
+       R"({"amount":{"currency":"CNY","amount_minor":"100"},"out_refund_no":"ROUTES-RF"})", 200,
+       "/v1/merchant/payments/{payment_id}/refunds"},
+      {"PUT", "/v1/merchant/webhook", R"({"notify_url":"http://127.0.0.1:9/notify"})", 200, ""},
       {"GET", "/v1/merchant/codes", "", 200, ""},
       {"GET", "/v1/merchant/codes/" + code + "/image?format=svg&size_px=300", "", 200,
        "/v1/merchant/codes/{code_id}/image"},
@@ -234,8 +307,10 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
       EXPECT_EQ(ErrorCode(resp), "NOT_FOUND") << r.path;
     }
     EXPECT_EQ(resp.status, r.status) << r.method << " " << r.path << ": " << resp.body;
-    // Unsigned, every route is refused.
-    EXPECT_EQ(PlainRequest(gateway_->url(), r.method, r.path, r.body).status, 401) << r.path;
+    // Unsigned, every route but the payers' public ones is refused.
+    EXPECT_EQ(PlainRequest(gateway_->url(), r.method, r.path, r.body).status,
+              r.is_public ? r.status : 401)
+        << r.path;
     covered.insert(absl::StrCat(r.method, " ", r.path));
   }
   HttpResponse quote =
@@ -280,6 +355,181 @@ TEST_F(RestE2eTest, RateLimitAnswers429WithRetryAfter) {
   EXPECT_GE(std::stoi(limited.headers["Retry-After"]), 1);
   // Another key is not affected.
   EXPECT_EQ(Signed("GET", "/v1/merchant", "", alice_key_).status, 200);
+}
+
+// The payer's flow (the cashier page): unsigned, under /v1/public/, the payer's address taken
+// from the connection, the merchant's business kept out of the answer.
+TEST_F(RestE2eTest, PayerCreatesACodePaymentWithoutASignature) {
+  const std::string id = OnboardMerchant("REST_PAYER", "BANK_AFFILIATED");
+  const std::string code = IssueCode(id, CreateStore(id));
+  ASSERT_EQ(code.size(), 22u);
+  // The client claims another address in the body and in X-Forwarded-For: neither is believed.
+  HttpResponse r =
+      PlainRequest(gateway_->url(), "POST", "/v1/public/payments",
+                   CodePaymentBody(code, "PAYER-REQ-1"), {{"X-Forwarded-For", "9.9.9.9"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string payment = JsonString(r.body, "payment_id");
+  ASSERT_FALSE(payment.empty()) << r.body;
+  EXPECT_EQ(JsonString(r.body, "status"), "PAYING");
+  EXPECT_NE(JsonString(r.body, "pay_url"), "") << r.body;
+  EXPECT_EQ(Minor(r.body, "amount"), 1234) << r.body;
+  EXPECT_EQ(JsonString(r.body, "wallet"), "wechat");
+  // Not the payer's business: the merchant, its fee and plan.
+  EXPECT_EQ(r.body.find(id), std::string::npos) << r.body;
+  EXPECT_EQ(JsonString(r.body, "plan_id"), "") << r.body;
+  EXPECT_EQ(r.body.find("\"fee\":{"), std::string::npos) << r.body;
+
+  // Staff see the whole payment, with the address the gateway saw.
+  const std::string got = AdminCtl("payment get " + payment + " -o json").out;
+  EXPECT_EQ(JsonString(got, "merchant_id"), id) << got;
+  EXPECT_EQ(JsonString(got, "status"), "PAYING") << got;
+  EXPECT_EQ(JsonString(got, "plan_id"), "bank-standard") << got;
+  EXPECT_EQ(Query("SELECT payer_ip FROM payments WHERE payment_id = '" + payment + "'"),
+            "127.0.0.1");
+
+  // The same client request id returns the same payment; another amount is refused.
+  HttpResponse again = PlainRequest(gateway_->url(), "POST", "/v1/public/payments",
+                                    CodePaymentBody(code, "PAYER-REQ-1"));
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(JsonString(again.body, "payment_id"), payment);
+  // No such code: the service's answer in the gateway's error shape.
+  HttpResponse unknown = PlainRequest(gateway_->url(), "POST", "/v1/public/payments",
+                                      CodePaymentBody(std::string(22, 'z'), "PAYER-REQ-2"));
+  EXPECT_GE(unknown.status, 400) << unknown.body;
+  EXPECT_LT(unknown.status, 500) << unknown.body;
+  EXPECT_EQ(ErrorCode(unknown), "NOT_FOUND") << unknown.body;
+  EXPECT_NE(unknown.body.find("\"http_status\":404"), std::string::npos) << unknown.body;
+}
+
+TEST_F(RestE2eTest, PublicPathTricksReachNothing) {
+  for (const char* path : {"/v1/public/../merchant/payments", "/v1/public/%2e%2e/merchant/payments",
+                           "/v1/public//payments", "/v1/public/./payments", "/v1/public%2Fpayments",
+                           "/v1/merchant/../public/payments"}) {
+    HttpResponse r = PlainRequest(gateway_->url(), "POST", path, "{}");
+    EXPECT_EQ(r.status, 400) << path << " " << r.body;
+    EXPECT_EQ(ErrorCode(r), "INVALID_ARGUMENT") << path;
+  }
+  HttpResponse get = PlainRequest(gateway_->url(), "GET", "/v1/public/payments", "");
+  EXPECT_EQ(get.status, 405) << get.body;
+  HttpResponse other = PlainRequest(gateway_->url(), "GET", "/v1/public/merchant/payments", "");
+  EXPECT_EQ(other.status, 404) << other.body;
+  // The merchant routes stay signed.
+  HttpResponse list = PlainRequest(gateway_->url(), "GET", "/v1/merchant/payments", "");
+  EXPECT_EQ(list.status, 401) << list.body;
+}
+
+TEST_F(RestE2eTest, MerchantPaymentsOverSignedRest) {
+  const std::string id = OnboardMerchant("REST_PAY_M", "BANK_AFFILIATED");
+  MerchantKey key = CreateKey(id);
+  const std::string order =
+      R"({"out_trade_no":"ORDER-1","amount":{"currency":"CNY","amount_minor":"10000"},"wallet":"alipay","description":"Tea"})";
+  HttpResponse created = Signed("POST", "/v1/merchant/payments", order, &key);
+  ASSERT_EQ(created.status, 200) << created.body;
+  const std::string payment = JsonString(created.body, "payment_id");
+  ASSERT_FALSE(payment.empty());
+  EXPECT_EQ(JsonString(created.body, "merchant_id"), id);
+  EXPECT_EQ(JsonString(created.body, "out_trade_no"), "ORDER-1");
+  EXPECT_EQ(JsonString(created.body, "status"), "PAYING");
+  EXPECT_NE(JsonString(created.body, "pay_url"), "");
+  EXPECT_EQ(Minor(created.body, "amount"), 10000);
+
+  // The same order again is the same payment; the same out_trade_no with another amount is not.
+  HttpResponse again = Signed("POST", "/v1/merchant/payments", order, &key);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(JsonString(again.body, "payment_id"), payment);
+  HttpResponse changed = Signed(
+      "POST", "/v1/merchant/payments",
+      R"({"out_trade_no":"ORDER-1","amount":{"currency":"CNY","amount_minor":"9999"},"wallet":"alipay"})",
+      &key);
+  EXPECT_EQ(changed.status, 409) << changed.body;
+  EXPECT_EQ(ErrorCode(changed), "ALREADY_EXISTS");
+  EXPECT_EQ(JsonString(changed.body, "field"), "amount") << changed.body;
+
+  // The owner sees it; another merchant does not, whatever the id.
+  HttpResponse own = Signed("GET", "/v1/merchant/payments/" + payment, "", &key);
+  ASSERT_EQ(own.status, 200) << own.body;
+  EXPECT_EQ(JsonString(own.body, "payment_id"), payment);
+  EXPECT_EQ(JsonString(own.body, "out_trade_no"), "ORDER-1");
+  HttpResponse theirs = Signed("GET", "/v1/merchant/payments/" + payment, "", bob_key_);
+  EXPECT_EQ(theirs.status, 404) << theirs.body;
+  EXPECT_EQ(ErrorCode(theirs), "NOT_FOUND");
+
+  // Paid, it is listed under today's business date and SUCCESS; the unpaid one under PAYING.
+  PayInSandbox(payment);
+  HttpResponse unpaid = Signed(
+      "POST", "/v1/merchant/payments",
+      R"({"out_trade_no":"ORDER-2","amount":{"currency":"CNY","amount_minor":"500"},"wallet":"wechat"})",
+      &key);
+  ASSERT_EQ(unpaid.status, 200) << unpaid.body;
+  const std::string unpaid_id = JsonString(unpaid.body, "payment_id");
+  HttpResponse succeeded =
+      Signed("GET", "/v1/merchant/payments?business_date=" + Today() + "&status=SUCCESS", "", &key);
+  ASSERT_EQ(succeeded.status, 200) << succeeded.body;
+  EXPECT_NE(succeeded.body.find(payment), std::string::npos) << succeeded.body;
+  EXPECT_EQ(succeeded.body.find(unpaid_id), std::string::npos) << succeeded.body;
+  EXPECT_NE(succeeded.body.find("\"business_date\":\"" + Today() + "\""), std::string::npos);
+  HttpResponse paying = Signed("GET", "/v1/merchant/payments?status=PAYING", "", &key);
+  ASSERT_EQ(paying.status, 200) << paying.body;
+  EXPECT_NE(paying.body.find(unpaid_id), std::string::npos) << paying.body;
+  EXPECT_EQ(paying.body.find(payment), std::string::npos) << paying.body;
+  HttpResponse other_day =
+      Signed("GET", "/v1/merchant/payments?business_date=2000-01-01", "", &key);
+  ASSERT_EQ(other_day.status, 200) << other_day.body;
+  EXPECT_EQ(other_day.body.find(payment), std::string::npos) << other_day.body;
+  HttpResponse bobs = Signed("GET", "/v1/merchant/payments", "", bob_key_);
+  EXPECT_EQ(bobs.body.find(payment), std::string::npos) << bobs.body;
+
+  // A refund of 40.00 of the 100.00 returns its share of the fee.
+  const std::string fee_got = AdminCtl("payment get " + payment + " -o json").out;
+  const int64_t fee = Minor(fee_got, "fee");
+  ASSERT_GT(fee, 0) << fee_got;
+  const std::string refund =
+      R"({"amount":{"currency":"CNY","amount_minor":"4000"},"out_refund_no":"RF-1","reason":"returned"})";
+  HttpResponse theirs_refund =
+      Signed("POST", "/v1/merchant/payments/" + payment + "/refunds", refund, bob_key_);
+  EXPECT_EQ(theirs_refund.status, 404) << theirs_refund.body;
+  HttpResponse refunded =
+      Signed("POST", "/v1/merchant/payments/" + payment + "/refunds", refund, &key);
+  ASSERT_EQ(refunded.status, 200) << refunded.body;
+  EXPECT_EQ(JsonString(refunded.body, "payment_id"), payment);
+  EXPECT_EQ(JsonString(refunded.body, "out_refund_no"), "RF-1");
+  EXPECT_EQ(Minor(refunded.body, "amount"), 4000);
+  const int64_t returned = Minor(refunded.body, "fee_returned");
+  EXPECT_GE(returned, fee * 4000 / 10000) << refunded.body;
+  EXPECT_LE(returned, (fee * 4000 + 9999) / 10000) << refunded.body;
+  // More than what is left is refused.
+  HttpResponse over =
+      Signed("POST", "/v1/merchant/payments/" + payment + "/refunds",
+             R"({"amount":{"currency":"CNY","amount_minor":"6001"},"out_refund_no":"RF-2"})", &key);
+  EXPECT_GE(over.status, 400) << over.body;
+  EXPECT_LT(over.status, 500) << over.body;
+  EXPECT_EQ(JsonString(over.body, "field"), "amount") << over.body;
+}
+
+TEST_F(RestE2eTest, WebhookSecretIsShownOnce) {
+  const std::string id = OnboardMerchant("REST_HOOK", "INDEPENDENT");
+  MerchantKey key = CreateKey(id);
+  HttpResponse first =
+      Signed("PUT", "/v1/merchant/webhook", R"({"notify_url":"http://127.0.0.1:9/notify"})", &key);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(JsonString(first.body, "merchant_id"), id);
+  EXPECT_EQ(JsonString(first.body, "notify_url"), "http://127.0.0.1:9/notify");
+  const std::string secret = JsonString(first.body, "secret");
+  EXPECT_GE(secret.size(), 16u) << first.body;
+  // Configuring again issues a new secret; the old one is never shown again.
+  HttpResponse second = Signed("PUT", "/v1/merchant/webhook",
+                               R"({"notify_url":"https://shop.example/notify"})", &key);
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_NE(JsonString(second.body, "secret"), secret);
+  EXPECT_EQ(second.body.find(secret), std::string::npos);
+  HttpResponse plain =
+      Signed("PUT", "/v1/merchant/webhook", R"({"notify_url":"http://shop.example/notify"})", &key);
+  EXPECT_EQ(plain.status, 400) << plain.body;
+  EXPECT_EQ(JsonString(plain.body, "field"), "notify_url");
+  HttpResponse other = Signed(
+      "PUT", "/v1/merchant/webhook",
+      R"({"merchant_id":")" + *bob_ + R"(","notify_url":"https://evil.example/notify"})", &key);
+  EXPECT_EQ(other.status, 404) << other.body;
 }
 
 TEST_F(RestE2eTest, UnknownRouteAndOpenApi) {
