@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "services/common/grpc/proto_mapping.h"
+#include "services/common/log/log.h"
 #include "services/common/log/logging.h"
 #include "services/common/status/field_errors.h"
 #include "services/common/status/status_macros.h"
@@ -21,53 +22,29 @@ namespace {
 using common::FailedPreconditionField;
 using common::InvalidField;
 
-std::string JsonEscape(absl::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppendFormat(&out, "\\u%04x", c);
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
-
 std::string Rfc3339(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone());
 }
 
 std::string PaymentNoticeBody(const PaymentRecord& p) {
-  return absl::StrCat("{\"event\":\"payment.succeeded\",\"payment_id\":\"", p.payment_id,
-                      "\",\"merchant_id\":\"", JsonEscape(p.merchant_id), "\",\"out_trade_no\":\"",
-                      JsonEscape(p.out_trade_no), "\",\"status\":\"", PaymentStatusName(p.status),
-                      "\",\"amount\":{\"currency\":\"", p.currency,
-                      "\",\"amount_minor\":", p.amount_minor, "},\"fee\":{\"currency\":\"",
-                      p.currency, "\",\"amount_minor\":", p.fee_minor, "},\"wallet\":\"",
-                      WalletName(p.wallet), "\",\"business_date\":\"", p.business_date,
-                      "\",\"paid_at\":\"", p.paid_at ? Rfc3339(*p.paid_at) : "", "\"}");
+  return absl::StrCat(
+      "{\"event\":\"payment.succeeded\",\"payment_id\":\"", p.payment_id, "\",\"merchant_id\":\"",
+      common::JsonEscape(p.merchant_id), "\",\"out_trade_no\":\"",
+      common::JsonEscape(p.out_trade_no), "\",\"status\":\"", PaymentStatusName(p.status),
+      "\",\"amount\":{\"currency\":\"", p.currency, "\",\"amount_minor\":", p.amount_minor,
+      "},\"fee\":{\"currency\":\"", p.currency, "\",\"amount_minor\":", p.fee_minor,
+      "},\"wallet\":\"", WalletName(p.wallet), "\",\"business_date\":\"", p.business_date,
+      "\",\"paid_at\":\"", p.paid_at ? Rfc3339(*p.paid_at) : "", "\"}");
 }
 
 std::string RefundNoticeBody(const RefundRecord& r) {
   return absl::StrCat(
       "{\"event\":\"refund.succeeded\",\"refund_id\":\"", r.refund_id, "\",\"payment_id\":\"",
-      r.payment_id, "\",\"merchant_id\":\"", JsonEscape(r.merchant_id), "\",\"out_refund_no\":\"",
-      JsonEscape(r.out_refund_no), "\",\"amount\":{\"currency\":\"", r.currency,
-      "\",\"amount_minor\":", r.amount_minor, "},\"fee_returned\":{\"currency\":\"", r.currency,
-      "\",\"amount_minor\":", r.fee_return_minor, "},\"succeeded_at\":\"",
-      r.succeeded_at ? Rfc3339(*r.succeeded_at) : "", "\"}");
+      r.payment_id, "\",\"merchant_id\":\"", common::JsonEscape(r.merchant_id),
+      "\",\"out_refund_no\":\"", common::JsonEscape(r.out_refund_no),
+      "\",\"amount\":{\"currency\":\"", r.currency, "\",\"amount_minor\":", r.amount_minor,
+      "},\"fee_returned\":{\"currency\":\"", r.currency, "\",\"amount_minor\":", r.fee_return_minor,
+      "},\"succeeded_at\":\"", r.succeeded_at ? Rfc3339(*r.succeeded_at) : "", "\"}");
 }
 
 absl::StatusOr<common::Money> MoneyOf(int64_t minor, const std::string& currency,

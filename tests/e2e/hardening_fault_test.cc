@@ -88,16 +88,6 @@ class HardeningFaultTest : public StackTest {
     return pid;
   }
 
-  // One value from the test database.
-  static std::string Query(const std::string& sql) {
-    CommandResult r = RunCommand(absl::StrCat("mariadb --no-defaults -N -B -h127.0.0.1 -P",
-                                              SharedServers().mysql_port(), " -uroot ",
-                                              db().database, " -e \"", sql, "\" 2>&1"));
-    std::string out = r.out;
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    return out;
-  }
-
   static AggpaydProcess* second_;
   static std::string* merchant_;
   static std::string* store_;

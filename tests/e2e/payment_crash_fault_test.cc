@@ -18,17 +18,7 @@ namespace {
 
 namespace v1 = aggpay::v1;
 
-class PaymentCrashTest : public StackTest {
- protected:
-  static std::string Query(const std::string& sql) {
-    CommandResult r = RunCommand(absl::StrCat("mariadb --no-defaults -N -B -h127.0.0.1 -P",
-                                              SharedServers().mysql_port(), " -uroot ",
-                                              db().database, " -e \"", sql, "\" 2>&1"));
-    std::string out = r.out;
-    while (!out.empty() && out.back() == '\n') out.pop_back();
-    return out;
-  }
-};
+class PaymentCrashTest : public StackTest {};
 
 // One client's work against `addr` until `stop`: scan, pay, refund in parts.
 void Traffic(const std::string& addr, const std::string& token, const std::string& code, int seed,

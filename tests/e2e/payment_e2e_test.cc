@@ -69,15 +69,6 @@ class PaymentE2eTest : public StackTest {
     return got;
   }
 
-  static std::string Query(const std::string& sql) {
-    CommandResult r = RunCommand(absl::StrCat("mariadb --no-defaults -N -B -h127.0.0.1 -P",
-                                              SharedServers().mysql_port(), " -uroot ",
-                                              db().database, " -e \"", sql, "\" 2>&1"));
-    std::string out = r.out;
-    while (!out.empty() && out.back() == '\n') out.pop_back();
-    return out;
-  }
-
   static std::string Today() {
     absl::TimeZone sh;
     absl::LoadTimeZone("Asia/Shanghai", &sh);

@@ -36,6 +36,15 @@ CommandResult StackTest::Ctl(const std::string& token, const std::string& args) 
   return aggpayd_->Ctl(token, args);
 }
 
+std::string StackTest::Query(const std::string& query) {
+  CommandResult r = RunCommand(absl::StrCat("mariadb --no-defaults -N -B -h127.0.0.1 -P",
+                                            SharedServers().mysql_port(), " -uroot ", db_->database,
+                                            " -e \"", query, "\" 2>&1"));
+  std::string out = r.out;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
 std::string StackTest::StaffToken(const std::string& username, const std::string& role) {
   CommandResult created =
       AdminCtl(absl::StrCat("staff create ", username, " --role ", role, " -o json"));

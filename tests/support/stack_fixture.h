@@ -28,6 +28,9 @@ class StackTest : public ::testing::Test {
   // A store for the merchant; returns its id.
   static std::string CreateStore(const std::string& merchant_id);
 
+  // The result of `query` on the suite's database (tab-separated, one line per row, no header).
+  static std::string Query(const std::string& query);
+
   static const std::string& admin_token() { return *admin_token_; }
   static AggpaydProcess& aggpayd() { return *aggpayd_; }
   static const common::MysqlOptions& db() { return *db_; }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "aggpay/v1/common.pb.h"
 #include "google/protobuf/message.h"
 
 namespace aggpay::ctl {
@@ -42,6 +43,13 @@ int RunCall(Ctl& ctl, Call call, void (*text)(const Response&)) {
   if (!s.ok()) return PrintError(s);
   return Print(ctl, resp, [&] { text(resp); });
 }
+
+// A decimal amount in major units ("12.34"), checked against the currency's exponent: too many
+// decimals is INVALID_ARGUMENT naming `field`, never rounded.
+grpc::Status ParseAmount(const std::string& text, const std::string& currency,
+                         const std::string& field, aggpay::v1::Money* out);
+// "12.34 CNY".
+std::string Decimal(const aggpay::v1::Money& m);
 
 void AddAdminCommands(CLI::App& app, Ctl& ctl);
 void AddFeeCommands(CLI::App& app, Ctl& ctl);

@@ -53,23 +53,6 @@ grpc::Status Invalid(const std::string& message) {
   return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message);
 }
 
-// A decimal amount in major units, checked against the currency's exponent.
-grpc::Status ParseAmount(const std::string& text, const std::string& currency,
-                         const std::string& field, v1::Money* out) {
-  auto cur = common::Currency::Find(currency, "currency");
-  if (!cur.ok()) return Invalid(std::string(cur.status().message()));
-  auto money = common::Money::Parse(text, *cur, field);
-  if (!money.ok()) return Invalid(std::string(money.status().message()));
-  out->set_currency(std::string(cur->code()));
-  out->set_amount_minor(money->amount_minor());
-  return grpc::Status::OK;
-}
-
-std::string Decimal(const v1::Money& m) {
-  auto money = common::Money::Of(m.amount_minor(), m.currency());
-  return money.ok() ? money->ToString() : absl::StrCat(m.amount_minor(), " ", m.currency());
-}
-
 grpc::Status ParseTime(const std::string& text, const std::string& field,
                        google::protobuf::Timestamp* out) {
   if (!TimeUtil::FromString(text, out)) {

@@ -10,6 +10,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/money/money.h"
 #include "tools/aggpayctl/ctl.h"
 
 namespace aggpay::ctl {
@@ -147,6 +148,24 @@ std::string ToJson(const google::protobuf::Message& message) {
   std::string out;
   AppendMessage(message, &out);
   return out;
+}
+
+grpc::Status ParseAmount(const std::string& text, const std::string& currency,
+                         const std::string& field, aggpay::v1::Money* out) {
+  auto cur = common::Currency::Find(currency, "currency");
+  if (!cur.ok())
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(cur.status().message()));
+  auto money = common::Money::Parse(text, *cur, field);
+  if (!money.ok())
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(money.status().message()));
+  out->set_currency(std::string(cur->code()));
+  out->set_amount_minor(money->amount_minor());
+  return grpc::Status::OK;
+}
+
+std::string Decimal(const aggpay::v1::Money& m) {
+  auto money = common::Money::Of(m.amount_minor(), m.currency());
+  return money.ok() ? money->ToString() : absl::StrCat(m.amount_minor(), " ", m.currency());
 }
 
 }  // namespace aggpay::ctl

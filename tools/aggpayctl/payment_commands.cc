@@ -35,26 +35,6 @@ struct PaymentArgs {
   bool decline = false;
 };
 
-grpc::Status ParseMoney(const std::string& text, const std::string& currency,
-                        const std::string& field, v1::Money* out) {
-  auto cur = common::Currency::Find(currency, "currency");
-  if (!cur.ok()) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(cur.status().message()));
-  }
-  auto money = common::Money::Parse(text, *cur, field);
-  if (!money.ok()) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(money.status().message()));
-  }
-  out->set_currency(std::string(cur->code()));
-  out->set_amount_minor(money->amount_minor());
-  return grpc::Status::OK;
-}
-
-std::string Decimal(const v1::Money& m) {
-  auto money = common::Money::Of(m.amount_minor(), m.currency());
-  return money.ok() ? money->ToString() : absl::StrCat(m.amount_minor(), " ", m.currency());
-}
-
 void PrintPayment(const v1::Payment& p) {
   std::printf("%s  %s  %s  %s  fee %s  %s v%lld  %s  %s%s%s\n", p.payment_id().c_str(),
               p.status().c_str(), Decimal(p.amount()).c_str(), p.wallet().c_str(),
@@ -93,7 +73,7 @@ void AddPaymentCommands(CLI::App& app, Ctl& ctl) {
     ctl.run = [&ctl, a, stub] {
       v1::CreateCodePaymentRequest req;
       req.set_code(a->code);
-      if (auto s = ParseMoney(a->amount, a->currency, "amount", req.mutable_amount()); !s.ok()) {
+      if (auto s = ParseAmount(a->amount, a->currency, "amount", req.mutable_amount()); !s.ok()) {
         return PrintError(s);
       }
       req.set_wallet(a->wallet);
@@ -188,7 +168,7 @@ void AddPaymentCommands(CLI::App& app, Ctl& ctl) {
     ctl.run = [&ctl, a, stub] {
       v1::RefundPaymentRequest req;
       req.set_payment_id(a->payment_id);
-      if (auto s = ParseMoney(a->amount, a->currency, "amount", req.mutable_amount()); !s.ok()) {
+      if (auto s = ParseAmount(a->amount, a->currency, "amount", req.mutable_amount()); !s.ok()) {
         return PrintError(s);
       }
       req.set_out_refund_no(a->out_refund_no);
