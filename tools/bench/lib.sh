@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Shared by the benchmark scripts: one throw-away stack in a temporary directory (loopback only)
+# with an onboarded merchant and a store.
+#   bench_stack POOL NAME   starts MariaDB, Redis and aggpayd (every service, mysql.pool_size
+#                           POOL), onboards merchant NAME; sets DIR, GRPC_PORT, HTTP_PORT, CTL,
+#                           M (merchant id) and S (store id) and stops everything at exit.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${AGGPAY_BUILD_DIR:-$ROOT/build}
+# shellcheck source=../lib/servers.sh
+source "$ROOT/tools/lib/servers.sh"
+
+bench_stack() {
+  local pool=$1 name=$2
+  DIR=$(mktemp -d /tmp/aggpay-bench-XXXXXX)
+  PIDS=()
+  trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; stop_all "$DIR"; rm -rf "$DIR"' EXIT
+  export AGGPAY_MYSQL_PASSWORD=aggpay AGGPAY_INTERNAL_SECRET=bench-internal-secret-0123
+  AGGPAY_SECRET_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  export AGGPAY_SECRET_KEY
+  local mysql_port redis_port
+  mysql_port=$(free_port); redis_port=$(free_port); GRPC_PORT=$(free_port); HTTP_PORT=$(free_port)
+  start_mysql "$DIR" "$mysql_port"
+  start_redis "$DIR" "$redis_port"
+  cat >"$DIR/aggpayd.yaml" <<YAML
+grpc_listen: 127.0.0.1:$GRPC_PORT
+http_listen: 127.0.0.1:$HTTP_PORT
+migrations_dir: $ROOT/sql/migrations
+mysql: {port: $mysql_port, database: bench, pool_size: $pool}
+redis: {port: $redis_port}
+binding: {resolve_rate_per_second: 1000000, resolve_burst: 1000000, sms_log: $DIR/sms.log}
+auth: {public_failures_per_second: 1000000, public_failure_burst: 1000000}
+log: {level: warn}
+YAML
+  "$BUILD/services/aggpayd/aggpayd" --config "$DIR/aggpayd.yaml" migrate >/dev/null
+  "$BUILD/services/aggpayd/aggpayd" --config "$DIR/aggpayd.yaml" serve >"$DIR/aggpayd.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null && break; sleep 0.1; done
+  export AGGPAY_GRPC_ADDR=127.0.0.1:$GRPC_PORT
+  AGGPAY_STAFF_TOKEN=$("$BUILD/services/aggpayd/aggpayd" --config "$DIR/aggpayd.yaml" bootstrap-admin --output json | jq -r .token)
+  export AGGPAY_STAFF_TOKEN
+  CTL="$BUILD/tools/aggpayctl/aggpayctl"
+  sed "s/APPLY_20261126_0001/$name/" "$ROOT/docs/examples/application.json" >"$DIR/app.json"
+  M=$($CTL merchant apply --file "$DIR/app.json" -o json | jq -r .merchant_id)
+  $CTL merchant submit "$M" >/dev/null; $CTL merchant review "$M" >/dev/null; $CTL merchant approve "$M" >/dev/null
+  S=$($CTL merchant store create "$M" --name S --address A -o json | jq -r .store_id)
+}
