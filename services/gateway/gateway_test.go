@@ -102,7 +102,8 @@ func TestPathAndQueryIsTheRequestTargetAsSent(t *testing.T) {
 func TestHeaderMatchers(t *testing.T) {
 	for _, h := range []string{"Authorization", "X-Aggpay-Internal", "X-Aggpay-Merchant-Id",
 		"Grpc-Metadata-X-Aggpay-Internal", "Grpc-Metadata-X-Aggpay-Merchant-Id", "Cookie",
-		"X-Forwarded-For", "User-Agent", "Grpc-Timeout"} {
+		"X-Forwarded-For", "User-Agent", "Grpc-Timeout", "X-Aggpay-Client-Address",
+		"Grpc-Metadata-X-Aggpay-Client-Address-Sig"} {
 		if k, ok := incomingHeaderMatcher(h); ok {
 			t.Errorf("%s forwarded as %s", h, k)
 		}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
 	"net/textproto"
@@ -15,6 +17,10 @@ const (
 	internalKey  = "x-aggpay-internal"
 	merchantKey  = "x-aggpay-merchant-id"
 	requestIDKey = "x-request-id"
+	// On a public route: the client's address and the gateway's HMAC over it (auth_interceptor.cc),
+	// so that the services' limits on failed public calls count per payer, not per gateway.
+	clientAddressKey    = "x-aggpay-client-address"
+	clientAddressSigKey = "x-aggpay-client-address-sig"
 )
 
 // requestInfo travels in the request's context from the access log, which creates it, to the
@@ -22,8 +28,10 @@ const (
 type requestInfo struct {
 	requestID  string
 	merchantID string
-	// The public route being served (no merchant, no internal credential), or nil.
-	public *publicRoute
+	// The public route being served (no merchant, no internal credential), or nil, and the
+	// client's address as the gateway established it.
+	public   *publicRoute
+	clientIP string
 }
 
 type requestInfoKey struct{}
@@ -82,14 +90,30 @@ func incomingHeaderMatcher(key string) (string, bool) {
 func outgoingHeaderMatcher(string) (string, bool) { return "", false }
 
 // internalMetadata returns the grpc-gateway metadata annotator: the internal credential and the
-// merchant the authenticator established. A public route's request, or one that somehow reached
-// grpc-gateway without a merchant, gets neither, so the services treat it as anonymous.
+// merchant the authenticator established. A public route's request gets neither, only the
+// client's address with the gateway's proof of it; one that somehow reached grpc-gateway without
+// a merchant gets nothing. The services treat both as anonymous.
 func internalMetadata(secret string) func(context.Context, *http.Request) metadata.MD {
 	return func(_ context.Context, r *http.Request) metadata.MD {
 		info := requestInfoFrom(r.Context())
-		if info.merchantID == "" || info.public != nil {
+		if info.public != nil {
+			if info.clientIP == "" {
+				return metadata.MD{}
+			}
+			return metadata.Pairs(clientAddressKey, info.clientIP,
+				clientAddressSigKey, clientAddressSig(secret, info.clientIP))
+		}
+		if info.merchantID == "" {
 			return metadata.MD{}
 		}
 		return metadata.Pairs(internalKey, secret, merchantKey, info.merchantID)
 	}
+}
+
+// clientAddressSig is the gateway's proof of a client address: hex HMAC-SHA256 under the internal
+// secret of "client-address\n" ADDRESS.
+func clientAddressSig(secret, address string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("client-address\n" + address))
+	return hex.EncodeToString(m.Sum(nil))
 }

@@ -172,6 +172,7 @@ func (p *publicHandler) ServeHTTP(w http.ResponseWriter, r *http.Request, route 
 		return
 	}
 	info.public = route
+	info.clientIP = clientIP
 	info.merchantID = ""
 	a := &authenticator{next: p.next}
 	a.forward(w, r, body)

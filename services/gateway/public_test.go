@@ -106,11 +106,13 @@ func TestPublicRouteIsServedUnsignedAndAnonymous(t *testing.T) {
 	// Spoofed identity headers, a forwarded-for claim and even a valid merchant signature: none
 	// of them is forwarded or consulted.
 	r := send(t, "POST", f.url, "/v1/public/payments", codeBody, testKeyID, map[string]string{
-		"X-Forwarded-For":                    "8.8.8.8",
-		"X-Real-Ip":                          "8.8.4.4",
-		"X-Aggpay-Internal":                  testSecret,
-		"X-Aggpay-Merchant-Id":               "m_victim",
-		"Grpc-Metadata-X-Aggpay-Merchant-Id": "m_victim",
+		"X-Forwarded-For":                       "8.8.8.8",
+		"X-Real-Ip":                             "8.8.4.4",
+		"X-Aggpay-Internal":                     testSecret,
+		"X-Aggpay-Merchant-Id":                  "m_victim",
+		"Grpc-Metadata-X-Aggpay-Merchant-Id":    "m_victim",
+		"X-Aggpay-Client-Address":               "8.8.8.8",
+		"Grpc-Metadata-X-Aggpay-Client-Address": "8.8.8.8",
 	}, nil, nil)
 	if r.status != 200 {
 		t.Fatalf("public route: %d %s", r.status, r.body)
@@ -130,6 +132,14 @@ func TestPublicRouteIsServedUnsignedAndAnonymous(t *testing.T) {
 	}
 	if v := strings.Join(call.md.Get("x-forwarded-for"), ","); strings.Contains(v, "8.8.8.8") {
 		t.Errorf("the client's X-Forwarded-For forwarded: %q", v)
+	}
+	// The client's address with the gateway's proof of it, for the services' per-payer limits.
+	if v := call.md.Get(clientAddressKey); len(v) != 1 || v[0] != "127.0.0.1" {
+		t.Errorf("client address %v", v)
+	}
+	if v := call.md.Get(clientAddressSigKey); len(v) != 1 ||
+		v[0] != clientAddressSig(testSecret, "127.0.0.1") {
+		t.Errorf("client address proof %v", v)
 	}
 	req := f.payments.lastCode()
 	if req.PayerIp != "127.0.0.1" {
@@ -290,6 +300,9 @@ func TestTrustedProxyEndToEnd(t *testing.T) {
 	}
 	if got := f.payments.lastCode().PayerIp; got != "198.51.100.9" {
 		t.Errorf("payer_ip %q behind a trusted proxy", got)
+	}
+	if call, _ := f.rec.last("CreateCodePayment"); strings.Join(call.md.Get(clientAddressKey), ",") != "198.51.100.9" {
+		t.Errorf("client address %v behind a trusted proxy", call.md.Get(clientAddressKey))
 	}
 	// grpc-gateway names the TCP peer in x-forwarded-for; the client's own claims never pass.
 	call, _ := f.rec.last("CreateCodePayment")

@@ -418,6 +418,37 @@ TEST_F(RestE2eTest, PublicPathTricksReachNothing) {
   EXPECT_EQ(list.status, 401) << list.body;
 }
 
+// The services limit failed public calls per payer, with the address the gateway vouches for,
+// not per gateway: a payer who keeps sending unknown codes is stopped, and another payer behind
+// the same gateway still pays.
+TEST_F(RestE2eTest, FailedPublicCallsAreLimitedPerPayerNotPerGateway) {
+  GatewayProcess proxied(aggpayd(), {"--trusted-proxy", "127.0.0.1", "--public-rate", "1000",
+                                     "--public-burst", "1000"});
+  const std::string id = OnboardMerchant("REST_PAYER_LIMIT", "BANK_AFFILIATED");
+  const std::string code = IssueCode(id, CreateStore(id));
+  HttpResponse limited;
+  int failures = 0;
+  for (int i = 0; i < 300 && limited.status != 429; ++i) {
+    HttpResponse r = PlainRequest(proxied.url(), "POST", "/v1/public/payments",
+                                  CodePaymentBody(std::string(22, 'z'), absl::StrCat("BAD-", i)),
+                                  {{"X-Forwarded-For", "203.0.113.66"}});
+    if (r.status == 404) ++failures;
+    if (r.status == 429) limited = r;
+  }
+  ASSERT_EQ(limited.status, 429) << "no 429 after " << failures << " failures";
+  EXPECT_GE(failures, 20);  // the default burst of failed public calls
+  EXPECT_EQ(ErrorCode(limited), "RESOURCE_EXHAUSTED");
+  EXPECT_NE(limited.body.find("too many failed requests"), std::string::npos) << limited.body;
+  EXPECT_TRUE(limited.headers.count("Retry-After")) << limited.body;
+  HttpResponse other =
+      PlainRequest(proxied.url(), "POST", "/v1/public/payments", CodePaymentBody(code, "LIMIT-OK"),
+                   {{"X-Forwarded-For", "203.0.113.77"}});
+  ASSERT_EQ(other.status, 200) << other.body;
+  const std::string payment = JsonString(other.body, "payment_id");
+  EXPECT_EQ(Query("SELECT payer_ip FROM payments WHERE payment_id = '" + payment + "'"),
+            "203.0.113.77");
+}
+
 TEST_F(RestE2eTest, MerchantPaymentsOverSignedRest) {
   const std::string id = OnboardMerchant("REST_PAY_M", "BANK_AFFILIATED");
   MerchantKey key = CreateKey(id);

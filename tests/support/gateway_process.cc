@@ -14,18 +14,24 @@
 
 namespace aggpay::testing {
 
-GatewayProcess::GatewayProcess(const AggpaydProcess& aggpayd) {
+GatewayProcess::GatewayProcess(const AggpaydProcess& aggpayd,
+                               const std::vector<std::string>& extra_args) {
   const int port = FreePort();
   url_ = absl::StrCat("http://127.0.0.1:", port);
   const std::string binary = absl::StrCat(BuildDir(), "/services/gateway/aggpay-gateway");
   const std::string listen = absl::StrCat("127.0.0.1:", port);
   const std::string log = absl::StrCat(aggpayd.config_path(), ".gateway.log");
+  // Built before fork: the child only execs.
+  const std::string grpc_addr = aggpayd.grpc_addr();
+  std::vector<const char*> argv = {binary.c_str(), "--listen", listen.c_str(), "--grpc-addr",
+                                   grpc_addr.c_str()};
+  for (const std::string& a : extra_args) argv.push_back(a.c_str());
+  argv.push_back(nullptr);
   pid_ = fork();
   if (pid_ == 0) {
     setenv("AGGPAY_INTERNAL_SECRET", aggpayd.internal_secret().c_str(), 1);
     freopen(log.c_str(), "a", stderr);
-    execl(binary.c_str(), binary.c_str(), "--listen", listen.c_str(), "--grpc-addr",
-          aggpayd.grpc_addr().c_str(), static_cast<char*>(nullptr));
+    execv(binary.c_str(), const_cast<char* const*>(argv.data()));
     _exit(127);
   }
   for (int i = 0; i < 200; ++i) {

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "tests/support/aggpayd_process.h"
 
@@ -12,7 +13,9 @@ namespace aggpay::testing {
 // The REST gateway (aggpay-gateway) as a process in front of an aggpayd.
 class GatewayProcess {
  public:
-  explicit GatewayProcess(const AggpaydProcess& aggpayd);
+  // `extra_args` are more flags for aggpay-gateway ("--public-rate", "100").
+  explicit GatewayProcess(const AggpaydProcess& aggpayd,
+                          const std::vector<std::string>& extra_args = {});
   ~GatewayProcess();
   const std::string& url() const { return url_; }
 

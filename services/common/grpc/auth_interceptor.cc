@@ -17,6 +17,12 @@ using grpc::experimental::InterceptionHookPoints;
 
 constexpr absl::string_view kAuditTargetKey = "x-aggpay-audit-target";
 constexpr absl::string_view kAuditDetailsKey = "x-aggpay-audit-details";
+// The payer's address on a public call that the gateway forwards, and the gateway's proof that it
+// set it: hex HMAC-SHA256, under the internal secret, of "client-address\n" ADDRESS. The caller
+// stays anonymous (no internal credential is sent); only the public-call limits count against
+// that address instead of the gateway's own, which every payer shares.
+constexpr absl::string_view kClientAddressKey = "x-aggpay-client-address";
+constexpr absl::string_view kClientAddressSigKey = "x-aggpay-client-address-sig";
 
 constexpr absl::string_view kCodeNames[] = {
     "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
@@ -78,7 +84,8 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
     policy_ = deps_.policies->Find(method_);
     absl::Status verdict = Decide(get(kInternalKey), get(kMerchantKey), get("authorization"));
     if (verdict.ok() && IsPublicCall()) {
-      address_ = PeerAddress(info_->server_context()->peer());
+      address_ = VouchedAddress(get(kClientAddressKey), get(kClientAddressSigKey));
+      if (address_.empty()) address_ = PeerAddress(info_->server_context()->peer());
       if (!public_failures_.Allowed(address_)) {
         deps_.metrics->Increment("public_calls_refused_total");
         verdict = ResourceExhaustedRetryAfter("too many failed requests from this address",
@@ -94,6 +101,17 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
       encoded_denial_ = absl::StrCat(static_cast<int>(verdict.code()), ":", verdict.message());
       md->emplace(Ref(kDenialKey), Ref(encoded_denial_));
     }
+  }
+
+  // The client address the gateway vouches for, or "" when there is none or its proof is wrong.
+  std::string VouchedAddress(absl::string_view address, absl::string_view sig) const {
+    if (address.empty() || address.size() > 64 || sig.empty() || deps_.internal_secret.empty()) {
+      return "";
+    }
+    const std::string want =
+        HmacSha256Hex(deps_.internal_secret, absl::StrCat("client-address\n", address));
+    if (!ConstantTimeEquals(sig, want)) return "";
+    return std::string(address);
   }
 
   absl::Status Decide(absl::string_view internal, absl::string_view merchant,
