@@ -304,7 +304,8 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       payment_repo = std::make_unique<payment::MysqlPaymentRepository>(**pool);
       payment_directory = std::make_unique<payment::GrpcPaymentDirectory>(
           Channel(config.PeerAddress("binding")), Channel(config.PeerAddress("merchant")),
-          Channel(config.PeerAddress("fee")), config.internal_secret);
+          Channel(config.PeerAddress("fee")), Channel(config.PeerAddress("terminal")),
+          config.internal_secret);
       risk_gate = std::make_unique<payment::AllowAllRisk>();
       payment::SandboxOptions sandbox_options = config.sandbox;
       sandbox_options.callback_secret =

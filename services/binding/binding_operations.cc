@@ -386,6 +386,17 @@ absl::StatusOr<CodeRecord> BindingOperations::EndGrace(const std::string& code_i
   return change->old_code;
 }
 
+absl::StatusOr<std::optional<std::string>> BindingOperations::CodePaid(const std::string& code_id,
+                                                                       const std::string& actor) {
+  RETURN_IF_ERROR(ValidateCodeId(code_id));
+  ASSIGN_OR_RETURN(std::optional<std::string> old, repo_.GraceCodeReplacedBy(code_id));
+  if (!old) return std::optional<std::string>();
+  auto ended = EndGrace(*old, actor, "");
+  // Another payment may have ended it a moment ago: that is the same outcome.
+  if (!ended.ok() && !absl::IsFailedPrecondition(ended.status())) return ended.status();
+  return old;
+}
+
 absl::StatusOr<RequestRecord> BindingOperations::RequestReset(const std::string& code_id,
                                                               const std::string& reason_name,
                                                               const std::string& mode_name,

@@ -76,6 +76,10 @@ class BindingOperations {
                                      const std::string& actor, const std::string& merchant_scope);
   absl::StatusOr<CodeRecord> EndGrace(const std::string& code_id, const std::string& actor,
                                       const std::string& merchant_scope);
+  // A payment succeeded on `code_id`: ends the grace of the code it replaced, if one is still in
+  // GRACE. Returns the code whose grace ended, if any.
+  absl::StatusOr<std::optional<std::string>> CodePaid(const std::string& code_id,
+                                                      const std::string& actor);
 
   absl::StatusOr<RequestRecord> RequestReset(const std::string& code_id, const std::string& reason,
                                              const std::string& mode, bool staff_review,

@@ -383,4 +383,15 @@ grpc::Status BindingServiceImpl::SetMerchantCollection(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status BindingServiceImpl::CodePaid(grpc::ServerContext* ctx, const v1::CodePaidRequest* req,
+                                          v1::CodePaidResponse* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  auto ended = ops_.CodePaid(req->code_id(), principal_or->Actor());
+  common::SetAuditTarget(*ctx, absl::StrCat("code:", common::TruncateUtf8(req->code_id(), 32)),
+                         ended.ok() && *ended ? absl::StrCat("grace_ended=", **ended) : "");
+  if (!ended.ok()) return ToGrpcStatus(ended.status());
+  if (*ended) resp->set_grace_ended_code_id(**ended);
+  return grpc::Status::OK;
+}
+
 }  // namespace aggpay::binding

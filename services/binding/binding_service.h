@@ -43,6 +43,8 @@ class BindingServiceImpl final : public aggpay::v1::BindingService::Service {
                            aggpay::v1::CodeHistoryResponse* resp) override;
   grpc::Status TerminalCode(grpc::ServerContext* ctx, const aggpay::v1::TerminalCodeRequest* req,
                             aggpay::v1::TerminalCodeResponse* resp) override;
+  grpc::Status CodePaid(grpc::ServerContext* ctx, const aggpay::v1::CodePaidRequest* req,
+                        aggpay::v1::CodePaidResponse* resp) override;
   grpc::Status SetMerchantCollection(grpc::ServerContext* ctx,
                                      const aggpay::v1::SetMerchantCollectionRequest* req,
                                      aggpay::v1::SetMerchantCollectionResponse* resp) override;

@@ -119,6 +119,10 @@ class CodeRepository {
   virtual absl::StatusOr<std::vector<RequestRecord>> ListRequests(
       std::optional<RequestStatus> status, const std::string& merchant_id, int limit) = 0;
 
+  // The code in GRACE that `code_id` replaced, if any.
+  virtual absl::StatusOr<std::optional<std::string>> GraceCodeReplacedBy(
+      const std::string& code_id) = 0;
+
   // Reset requests created for the code, and for the merchant, since `since`.
   virtual absl::StatusOr<std::pair<int64_t, int64_t>> CountRequestsSince(
       const std::string& code_id, const std::string& merchant_id, absl::Time since) = 0;

@@ -466,6 +466,20 @@ absl::StatusOr<std::vector<RequestRecord>> MysqlCodeRepository::ListRequests(
       });
 }
 
+absl::StatusOr<std::optional<std::string>> MysqlCodeRepository::GraceCodeReplacedBy(
+    const std::string& code_id) {
+  return pool_.Run("grace code replaced by",
+                   [&](sql::Connection& c) -> absl::StatusOr<std::optional<std::string>> {
+                     std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+                         "SELECT code_id FROM collection_codes WHERE replaced_by = ? AND "
+                         "status = 'GRACE' LIMIT 1"));
+                     st->setString(1, code_id);
+                     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+                     if (!rs->next()) return std::optional<std::string>();
+                     return std::optional<std::string>(rs->getString(1));
+                   });
+}
+
 absl::StatusOr<std::pair<int64_t, int64_t>> MysqlCodeRepository::CountRequestsSince(
     const std::string& code_id, const std::string& merchant_id, absl::Time since) {
   return pool_.Run("count reset requests",

@@ -35,6 +35,8 @@ class MysqlCodeRepository final : public CodeRepository, public InvalidationLog 
   absl::StatusOr<std::vector<RequestRecord>> ListRequests(std::optional<RequestStatus> status,
                                                           const std::string& merchant_id,
                                                           int limit) override;
+  absl::StatusOr<std::optional<std::string>> GraceCodeReplacedBy(
+      const std::string& code_id) override;
   absl::StatusOr<std::pair<int64_t, int64_t>> CountRequestsSince(const std::string& code_id,
                                                                  const std::string& merchant_id,
                                                                  absl::Time since) override;

@@ -5,6 +5,7 @@
 #include "aggpay/v1/binding.grpc.pb.h"
 #include "aggpay/v1/fee.grpc.pb.h"
 #include "aggpay/v1/merchant.grpc.pb.h"
+#include "aggpay/v1/terminal.grpc.pb.h"
 #include "services/common/grpc/principal.h"
 #include "services/common/grpc/status_mapping.h"
 
@@ -73,6 +74,33 @@ absl::StatusOr<std::map<std::string, std::string>> GrpcPaymentDirectory::SubMerc
   std::map<std::string, std::string> out;
   for (const auto& sm : resp.sub_merchants()) out[sm.channel()] = sm.sub_merchant_id();
   return out;
+}
+
+absl::StatusOr<VerifiedTerminal> GrpcPaymentDirectory::VerifyTerminal(
+    const std::string& terminal_sn, const std::string& method, const std::string& timestamp,
+    const std::string& nonce, const std::string& body_sha256, const std::string& signature) {
+  auto stub = aggpay::v1::TerminalService::NewStub(terminal_);
+  auto ctx = common::InternalContext(internal_secret_);
+  aggpay::v1::VerifyTerminalRequestRequest req;
+  req.set_terminal_sn(terminal_sn);
+  req.set_method(method);
+  req.set_timestamp(timestamp);
+  req.set_nonce(nonce);
+  req.set_body_sha256(body_sha256);
+  req.set_signature(signature);
+  aggpay::v1::Terminal resp;
+  grpc::Status s = stub->VerifyTerminalRequest(ctx.get(), req, &resp);
+  if (!s.ok()) return common::FromGrpcStatus(s);
+  return VerifiedTerminal{resp.terminal_sn(), resp.merchant_id(), resp.store_id()};
+}
+
+absl::Status GrpcPaymentDirectory::CodePaid(const std::string& code_id) {
+  auto stub = aggpay::v1::BindingService::NewStub(binding_);
+  auto ctx = common::InternalContext(internal_secret_);
+  aggpay::v1::CodePaidRequest req;
+  req.set_code_id(code_id);
+  aggpay::v1::CodePaidResponse resp;
+  return common::FromGrpcStatus(stub->CodePaid(ctx.get(), req, &resp));
 }
 
 }  // namespace aggpay::payment

@@ -36,6 +36,12 @@ struct MerchantFacts {
   std::string time_zone;
 };
 
+struct VerifiedTerminal {
+  std::string terminal_sn;
+  std::string merchant_id;
+  std::string store_id;
+};
+
 struct FeeQuote {
   int64_t fee_minor = 0;
   std::string plan_id;
@@ -54,6 +60,12 @@ class PaymentDirectory {
   // The merchant's sub-merchant ids per wallet (merchant API payments, which have no code).
   virtual absl::StatusOr<std::map<std::string, std::string>> SubMerchantIds(
       const std::string& merchant_id) = 0;
+  // The terminal service's check of a terminal's signed request.
+  virtual absl::StatusOr<VerifiedTerminal> VerifyTerminal(
+      const std::string& terminal_sn, const std::string& method, const std::string& timestamp,
+      const std::string& nonce, const std::string& body_sha256, const std::string& signature) = 0;
+  // The first payment on `code_id` ends the grace of the code it replaced, if any.
+  virtual absl::Status CodePaid(const std::string& code_id) = 0;
 };
 
 // Risk control's verdict on a payment about to be created. Until the risk service exists this
@@ -82,10 +94,11 @@ class GrpcPaymentDirectory final : public PaymentDirectory {
  public:
   GrpcPaymentDirectory(std::shared_ptr<grpc::Channel> binding,
                        std::shared_ptr<grpc::Channel> merchant, std::shared_ptr<grpc::Channel> fee,
-                       std::string internal_secret)
+                       std::shared_ptr<grpc::Channel> terminal, std::string internal_secret)
       : binding_(std::move(binding)),
         merchant_(std::move(merchant)),
         fee_(std::move(fee)),
+        terminal_(std::move(terminal)),
         internal_secret_(std::move(internal_secret)) {}
   absl::StatusOr<ResolvedCode> Resolve(const std::string& code) override;
   absl::StatusOr<MerchantFacts> Merchant(const std::string& merchant_id) override;
@@ -93,11 +106,19 @@ class GrpcPaymentDirectory final : public PaymentDirectory {
                                  const common::Money& amount) override;
   absl::StatusOr<std::map<std::string, std::string>> SubMerchantIds(
       const std::string& merchant_id) override;
+  absl::StatusOr<VerifiedTerminal> VerifyTerminal(const std::string& terminal_sn,
+                                                  const std::string& method,
+                                                  const std::string& timestamp,
+                                                  const std::string& nonce,
+                                                  const std::string& body_sha256,
+                                                  const std::string& signature) override;
+  absl::Status CodePaid(const std::string& code_id) override;
 
  private:
   std::shared_ptr<grpc::Channel> binding_;
   std::shared_ptr<grpc::Channel> merchant_;
   std::shared_ptr<grpc::Channel> fee_;
+  std::shared_ptr<grpc::Channel> terminal_;
   std::string internal_secret_;
 };
 

@@ -282,6 +282,103 @@ absl::StatusOr<PaymentRecord> PaymentOperations::CreateMerchantPayment(
   return Open(std::move(p), order);
 }
 
+absl::StatusOr<PaymentRecord> PaymentOperations::CreateTerminalPayment(
+    const TerminalPaymentInput& in) {
+  const bool barcode = in.kind == "BARCODE";
+  if (!barcode && in.kind != "PRECREATE") {
+    return InvalidField("kind", "must be PRECREATE or BARCODE");
+  }
+  RETURN_IF_ERROR(ValidateOrderNo(in.out_trade_no, "out_trade_no"));
+  ASSIGN_OR_RETURN(Wallet wallet, ParseWallet(in.wallet));
+  ASSIGN_OR_RETURN(common::Money amount, MoneyOf(in.amount_minor, in.currency, "amount"));
+  RETURN_IF_ERROR(ValidatePaymentAmount(amount, options_.max_amount_minor));
+  if (barcode) {
+    if (in.auth_code.size() < 10 || in.auth_code.size() > 32 ||
+        !std::all_of(in.auth_code.begin(), in.auth_code.end(),
+                     [](char c) { return c >= '0' && c <= '9'; })) {
+      return InvalidField("auth_code", "must be the 10 to 32 digits of the payer's barcode");
+    }
+  } else if (!in.auth_code.empty()) {
+    return InvalidField("auth_code", "only a BARCODE payment carries one");
+  }
+  // The terminal service holds the keys: it checks the signature and the terminal's status.
+  const std::string body_hash = common::Sha256Hex(
+      TerminalPaymentBody(in.kind, in.out_trade_no, amount.amount_minor(), amount.currency().code(),
+                          WalletName(wallet), in.auth_code));
+  ASSIGN_OR_RETURN(VerifiedTerminal terminal,
+                   directory_.VerifyTerminal(in.terminal_sn, std::string(kTerminalPaymentMethod),
+                                             in.timestamp, in.nonce, body_hash, in.signature));
+  const OrderFingerprint fingerprint{amount.amount_minor(), std::string(amount.currency().code()),
+                                     std::string(WalletName(wallet))};
+  ASSIGN_OR_RETURN(auto existing, repo_.GetByOutTradeNo(terminal.merchant_id, in.out_trade_no));
+  if (existing) {
+    RETURN_IF_ERROR(CheckSameOrder(
+        {existing->amount_minor, existing->currency, std::string(WalletName(existing->wallet))},
+        fingerprint, "out_trade_no"));
+    return *existing;
+  }
+  ASSIGN_OR_RETURN(MerchantFacts merchant, directory_.Merchant(terminal.merchant_id));
+  if (merchant.status != "ACTIVE") {
+    return FailedPreconditionField("terminal_sn",
+                                   absl::StrCat("the merchant is ", merchant.status));
+  }
+  if (merchant.home_currency != amount.currency().code()) {
+    return InvalidField("amount.currency",
+                        absl::StrCat("this merchant collects in ", merchant.home_currency));
+  }
+  ASSIGN_OR_RETURN(auto subs, directory_.SubMerchantIds(terminal.merchant_id));
+  auto sub = subs.find(std::string(SubMerchantKey(wallet)));
+  if (sub == subs.end() || sub->second.empty()) {
+    return FailedPreconditionField("wallet", "this merchant does not accept this wallet");
+  }
+  RETURN_IF_ERROR(
+      risk_.Evaluate(RiskInput{terminal.merchant_id, terminal.terminal_sn, "", "", amount}));
+  ASSIGN_OR_RETURN(FeeQuote quote,
+                   directory_.Quote(terminal.merchant_id, std::string(WalletName(wallet)), amount));
+  const absl::Time now = Now();
+  PaymentRecord p;
+  p.payment_id = NewId("py");
+  p.merchant_id = terminal.merchant_id;
+  p.store_id = terminal.store_id;
+  p.terminal_sn = terminal.terminal_sn;
+  p.flow = barcode ? Flow::kBarcode : Flow::kDynamicCode;
+  p.wallet = wallet;
+  p.channel = std::string(channel_.name());
+  p.sub_mch_id = sub->second;
+  p.out_trade_no = in.out_trade_no;
+  p.description = barcode ? "terminal barcode payment" : "terminal dynamic code";
+  p.amount_minor = amount.amount_minor();
+  p.currency = std::string(amount.currency().code());
+  p.fee_minor = quote.fee_minor;
+  p.plan_id = quote.plan_id;
+  p.plan_version = quote.plan_version;
+  p.merchant_zone = merchant.time_zone;
+  p.created_at = now;
+  p.updated_at = now;
+  p.expires_at = now + options_.close_after;
+  p.next_query_at = now + options_.requery_first;
+  ChannelOrder order{p.payment_id, wallet,        p.flow,       p.sub_mch_id, p.terminal_sn,
+                     amount,       p.description, p.expires_at, in.auth_code};
+  absl::Status inserted = repo_.Insert(p);
+  if (absl::IsAlreadyExists(inserted)) {
+    ASSIGN_OR_RETURN(auto raced, repo_.GetByOutTradeNo(terminal.merchant_id, in.out_trade_no));
+    if (!raced) return inserted;
+    RETURN_IF_ERROR(CheckSameOrder(
+        {raced->amount_minor, raced->currency, std::string(WalletName(raced->wallet))}, fingerprint,
+        "out_trade_no"));
+    return *raced;
+  }
+  RETURN_IF_ERROR(inserted);
+  metrics_.Increment(barcode ? "payments_created_total{flow=\"barcode\"}"
+                             : "payments_created_total{flow=\"dynamic_code\"}");
+  if (!barcode) return Open(std::move(p), order);
+  ChannelAnswer answer = channel_.BarcodePay(order);
+  if (answer.outcome == ChannelOutcome::kNotFound) answer.outcome = ChannelOutcome::kUnknown;
+  auto applied = Apply(p.payment_id, answer);
+  if (!applied.ok()) return p;
+  return applied;
+}
+
 absl::StatusOr<PaymentRecord> PaymentOperations::Open(PaymentRecord record,
                                                       const ChannelOrder& order) {
   // After commit, with no connection held: the channel may be slow.
@@ -348,6 +445,15 @@ absl::StatusOr<PaymentRecord> PaymentOperations::Apply(const std::string& paymen
   if (change.payment.status == PaymentStatus::kSuccess && !change.postings.empty()) {
     metrics_.Increment("payments_succeeded_total");
     wake_cv_.notify_all();  // a notification is waiting
+    if (!change.payment.code_id.empty()) {
+      // The first payment on a code that replaced another in GRACEFUL mode ends that grace.
+      // Best effort after commit: a grace that is not ended here still ends at its deadline.
+      if (absl::Status s = directory_.CodePaid(change.payment.code_id); !s.ok()) {
+        metrics_.Increment("payment_code_paid_failures_total");
+        spdlog::warn("payment {}: code {} paid not reported: {}", payment_id,
+                     change.payment.code_id, s.message());
+      }
+    }
   }
   return change.payment;
 }

@@ -59,6 +59,19 @@ struct MerchantPaymentInput {
   std::string description;
 };
 
+struct TerminalPaymentInput {
+  std::string terminal_sn;
+  std::string kind;  // PRECREATE or BARCODE
+  std::string out_trade_no;
+  int64_t amount_minor = 0;
+  std::string currency;
+  std::string wallet;
+  std::string auth_code;
+  std::string timestamp;
+  std::string nonce;
+  std::string signature;
+};
+
 struct RefundInput {
   std::string payment_id;
   int64_t amount_minor = 0;
@@ -79,6 +92,8 @@ class PaymentOperations {
 
   absl::StatusOr<PaymentRecord> CreateCodePayment(const CodePaymentInput& in);
   absl::StatusOr<PaymentRecord> CreateMerchantPayment(const MerchantPaymentInput& in);
+  // A terminal's signed order: PRECREATE (a dynamic code to show) or BARCODE (charged at once).
+  absl::StatusOr<PaymentRecord> CreateTerminalPayment(const TerminalPaymentInput& in);
   // `merchant_scope`: the calling merchant (empty for staff): another merchant's is NOT_FOUND.
   absl::StatusOr<PaymentRecord> Get(const std::string& payment_id,
                                     const std::string& merchant_scope);

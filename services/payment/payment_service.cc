@@ -118,6 +118,29 @@ grpc::Status PaymentServiceImpl::CreateMerchantPayment(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status PaymentServiceImpl::CreateTerminalPayment(grpc::ServerContext* ctx,
+                                                       const v1::CreateTerminalPaymentRequest* req,
+                                                       v1::Payment* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  TerminalPaymentInput in{req->terminal_sn(),
+                          req->kind(),
+                          req->out_trade_no(),
+                          req->amount().amount_minor(),
+                          req->amount().currency(),
+                          req->wallet(),
+                          req->auth_code(),
+                          req->timestamp(),
+                          req->nonce(),
+                          req->signature()};
+  auto p = ops_.CreateTerminalPayment(in);
+  common::SetAuditTarget(
+      *ctx, absl::StrCat("terminal:", common::TruncateUtf8(req->terminal_sn(), 32)),
+      p.ok() ? absl::StrCat("payment_id=", p->payment_id, " kind=", req->kind()) : std::string());
+  if (!p.ok()) return ToGrpcStatus(p.status());
+  ToProto(*p, resp);
+  return grpc::Status::OK;
+}
+
 grpc::Status PaymentServiceImpl::GetPayment(grpc::ServerContext* ctx,
                                             const v1::GetPaymentRequest* req, v1::Payment* resp) {
   AGGPAY_AUTHORIZE(ctx);

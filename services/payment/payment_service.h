@@ -16,6 +16,9 @@ class PaymentServiceImpl final : public aggpay::v1::PaymentService::Service {
   grpc::Status CreateMerchantPayment(grpc::ServerContext* ctx,
                                      const aggpay::v1::CreateMerchantPaymentRequest* req,
                                      aggpay::v1::Payment* resp) override;
+  grpc::Status CreateTerminalPayment(grpc::ServerContext* ctx,
+                                     const aggpay::v1::CreateTerminalPaymentRequest* req,
+                                     aggpay::v1::Payment* resp) override;
   grpc::Status GetPayment(grpc::ServerContext* ctx, const aggpay::v1::GetPaymentRequest* req,
                           aggpay::v1::Payment* resp) override;
   grpc::Status ListPayments(grpc::ServerContext* ctx, const aggpay::v1::ListPaymentsRequest* req,

@@ -157,6 +157,26 @@ void RotateKey(sql::Connection& c, const std::string& sn, const StoredKey& key, 
   ins->execute();
 }
 
+// The terminal's two newest keys, newest first.
+std::vector<StoredKey> LoadRecentKeys(sql::Connection& c, const std::string& sn) {
+  std::unique_ptr<sql::PreparedStatement> q(c.prepareStatement(
+      "SELECT version, secret_sealed, issued_at, expires_at, superseded_at FROM terminal_keys "
+      "WHERE terminal_sn = ? ORDER BY version DESC LIMIT 2"));
+  q->setString(1, sn);
+  std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+  std::vector<StoredKey> keys;
+  while (rs->next()) {
+    StoredKey k;
+    k.version = rs->getInt64(1);
+    k.secret_sealed = rs->getString(2);
+    k.issued_at = ParseSqlTime(rs->getString(3));
+    k.expires_at = ParseSqlTime(rs->getString(4));
+    if (!rs->isNull(5)) k.superseded_at = ParseSqlTime(rs->getString(5));
+    keys.push_back(std::move(k));
+  }
+  return keys;
+}
+
 }  // namespace
 
 absl::Status MysqlTerminalRepository::CreateTerminal(const TerminalRecord& t) {
@@ -279,6 +299,13 @@ absl::StatusOr<ActivationPlan> MysqlTerminalRepository::Activate(const std::stri
   return result;
 }
 
+absl::StatusOr<std::vector<StoredKey>> MysqlTerminalRepository::RecentKeys(const std::string& sn) {
+  return pool_.Run("terminal keys",
+                   [&](sql::Connection& c) -> absl::StatusOr<std::vector<StoredKey>> {
+                     return LoadRecentKeys(c, sn);
+                   });
+}
+
 absl::StatusOr<CheckInPlan> MysqlTerminalRepository::CheckIn(const std::string& sn,
                                                              const CheckInDecision& decide,
                                                              absl::Time now) {
@@ -287,21 +314,7 @@ absl::StatusOr<CheckInPlan> MysqlTerminalRepository::CheckIn(const std::string& 
     if (!loaded.ok()) return loaded.status();
     if (!loaded->has_value()) return absl::NotFoundError("terminal not found");
     TerminalRecord t = **loaded;
-    std::unique_ptr<sql::PreparedStatement> q(c.prepareStatement(
-        "SELECT version, secret_sealed, issued_at, expires_at, superseded_at FROM terminal_keys "
-        "WHERE terminal_sn = ? ORDER BY version DESC LIMIT 2"));
-    q->setString(1, sn);
-    std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
-    std::vector<StoredKey> keys;
-    while (rs->next()) {
-      StoredKey k;
-      k.version = rs->getInt64(1);
-      k.secret_sealed = rs->getString(2);
-      k.issued_at = ParseSqlTime(rs->getString(3));
-      k.expires_at = ParseSqlTime(rs->getString(4));
-      if (!rs->isNull(5)) k.superseded_at = ParseSqlTime(rs->getString(5));
-      keys.push_back(std::move(k));
-    }
+    std::vector<StoredKey> keys = LoadRecentKeys(c, sn);
     auto plan = decide(t, keys);
     if (!plan.ok()) return plan.status();
     RotateKey(c, sn, plan->new_key, now);

@@ -210,6 +210,33 @@ absl::StatusOr<ActivationOutcome> TerminalOperations::Activate(const ActivateInp
   return out;
 }
 
+absl::StatusOr<TerminalRecord> TerminalOperations::VerifyRequest(
+    const std::string& sn, const std::string& method, const std::string& timestamp,
+    const std::string& nonce, const std::string& body_sha256, const std::string& signature) {
+  RETURN_IF_ERROR(common::ValidateId(sn, "terminal_sn"));
+  if (method.empty() || method.size() > 64) return common::InvalidField("method", "is required");
+  ASSIGN_OR_RETURN(std::optional<TerminalRecord> t, repo_.Get(sn));
+  if (!t) return absl::UnauthenticatedError("unknown terminal");
+  if (t->status != TerminalStatus::kActive) {
+    return common::FailedPreconditionField(
+        "terminal_sn", absl::StrCat("the terminal is ", TerminalStatusName(t->status)));
+  }
+  ASSIGN_OR_RETURN(std::vector<StoredKey> keys, repo_.RecentKeys(sn));
+  const absl::Time now = Now();
+  for (const StoredKey& k : keys) {
+    TerminalKey key{k.version, "", k.issued_at, k.expires_at, k.superseded_at};
+    if (!CheckKeyUsable(key, now, options_.key_overlap).ok()) continue;
+    auto opened = box_.Open(k.secret_sealed);
+    if (!opened.ok()) continue;
+    if (VerifyTerminalSignature(*opened, signature, method, sn, timestamp, nonce, body_sha256, now,
+                                options_.timestamp_window)
+            .ok()) {
+      return *t;
+    }
+  }
+  return absl::UnauthenticatedError("signature does not match a valid terminal key");
+}
+
 absl::StatusOr<CheckInOutcome> TerminalOperations::CheckIn(const CheckInInput& in) {
   RETURN_IF_ERROR(common::ValidateId(in.terminal_sn, "terminal_sn"));
   ASSIGN_OR_RETURN(ClientVersion version, ParseClientVersion(in.client_version));

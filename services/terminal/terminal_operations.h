@@ -108,6 +108,14 @@ class TerminalOperations {
   absl::StatusOr<TerminalRecord> Clear(const std::string& terminal_sn);
   absl::StatusOr<TerminalRecord> Retire(const std::string& terminal_sn);
 
+  // A terminal's signed request to another service (a payment): the signature under a usable
+  // key (the current one, or the previous within its overlap), a timestamp inside the window.
+  // UNAUTHENTICATED otherwise; FAILED_PRECONDITION naming terminal_sn unless ACTIVE. Replays
+  // within the window are the caller's to stop (payments are idempotent by out_trade_no).
+  absl::StatusOr<TerminalRecord> VerifyRequest(
+      const std::string& terminal_sn, const std::string& method, const std::string& timestamp,
+      const std::string& nonce, const std::string& body_sha256, const std::string& signature);
+
   std::vector<Capability> CapabilitiesOf(const TerminalRecord& t) const;
   absl::StatusOr<TerminalParameters> Parameters(const TerminalRecord& t);
 

@@ -110,6 +110,9 @@ class TerminalRepository {
   virtual absl::StatusOr<CheckInPlan> CheckIn(const std::string& terminal_sn,
                                               const CheckInDecision& decide, absl::Time now) = 0;
 
+  // The terminal's two newest keys, newest first, without a lock.
+  virtual absl::StatusOr<std::vector<StoredKey>> RecentKeys(const std::string& terminal_sn) = 0;
+
   // Sets the terminals (one, or all of a merchant) OFFLINE and ends their keys now, in one
   // statement each. Returns the terminals changed.
   virtual absl::StatusOr<std::vector<std::string>> ForceOffline(const std::string& terminal_sn,

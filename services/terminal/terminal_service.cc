@@ -286,4 +286,15 @@ grpc::Status TerminalServiceImpl::RetireTerminal(grpc::ServerContext* ctx,
   return StatusStep(ctx, req, TerminalAction::kRetire, resp);
 }
 
+grpc::Status TerminalServiceImpl::VerifyTerminalRequest(grpc::ServerContext* ctx,
+                                                        const v1::VerifyTerminalRequestRequest* req,
+                                                        v1::Terminal* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  auto t = ops_.VerifyRequest(req->terminal_sn(), req->method(), req->timestamp(), req->nonce(),
+                              req->body_sha256(), req->signature());
+  if (!t.ok()) return ToGrpcStatus(t.status());
+  ToProto(*t, ops_.CapabilitiesOf(*t), resp);
+  return grpc::Status::OK;
+}
+
 }  // namespace aggpay::terminal

@@ -18,6 +18,9 @@ class TerminalServiceImpl final : public aggpay::v1::TerminalService::Service {
                                    aggpay::v1::ActivationCode* resp) override;
   grpc::Status Activate(grpc::ServerContext* ctx, const aggpay::v1::ActivateRequest* req,
                         aggpay::v1::ActivateResponse* resp) override;
+  grpc::Status VerifyTerminalRequest(grpc::ServerContext* ctx,
+                                     const aggpay::v1::VerifyTerminalRequestRequest* req,
+                                     aggpay::v1::Terminal* resp) override;
   grpc::Status CheckIn(grpc::ServerContext* ctx, const aggpay::v1::CheckInRequest* req,
                        aggpay::v1::CheckInResponse* resp) override;
   grpc::Status GetTerminal(grpc::ServerContext* ctx, const aggpay::v1::GetTerminalRequest* req,

@@ -16,6 +16,8 @@
 #include "absl/strings/str_cat.h"
 #include "aggpay/v1/payment.grpc.pb.h"
 #include "services/common/crypto/crypto.h"
+#include "services/payment/domain/payment.h"
+#include "services/terminal/domain/terminal_key.h"
 #include "tests/support/stack_fixture.h"
 
 namespace aggpay::testing {
@@ -23,8 +25,28 @@ namespace {
 
 namespace v1 = aggpay::v1;
 
+// A device: registered, activated, its key in hand.
+struct Device {
+  std::string sn;
+  std::string key;
+};
+
 class PaymentE2eTest : public StackTest {
  protected:
+  static Device ActivateTerminal(const std::string& merchant, const std::string& store,
+                                 const std::string& serial) {
+    CommandResult reg = AdminCtl(absl::StrCat("terminal register --merchant ", merchant,
+                                              " --store ", store, " --type POS --serial ", serial,
+                                              " --vendor sunmi --client-version 8.0.15 -o json"));
+    const std::string sn = JsonString(reg.out, "terminal_sn");
+    CommandResult code = AdminCtl(absl::StrCat("terminal code --merchant ", merchant, " --store ",
+                                               store, " --terminal ", sn, " -o json"));
+    CommandResult act = Ctl("", "terminal activate --code " + JsonString(code.out, "code") +
+                                    " --device-id dev-" + serial + " -o json");
+    EXPECT_EQ(act.exit_code, 0) << act.out;
+    return Device{sn, JsonString(act.out, "terminal_key")};
+  }
+
   static void SetUpTestSuite() {
     StackTest::SetUpTestSuite();
     merchant_ = new std::string(OnboardMerchant("PAYMENT_E2E"));
@@ -294,6 +316,112 @@ TEST_F(PaymentE2eTest, AnEndpointThatFailsFourTimesGetsTheNotificationOnTheFifth
   EXPECT_NE(body.find("\"payment.succeeded\""), std::string::npos) << body;
   EXPECT_EQ(signature,
             common::HmacSha256Hex(secret, absl::StrCat(ts, "\n", nonce, "\n", body, "\n")));
+}
+
+grpc::Status TerminalPay(const std::string& addr, const Device& d, const std::string& kind,
+                         const std::string& out_trade_no, int64_t amount_minor,
+                         const std::string& auth_code, v1::Payment* out,
+                         const std::string& key_override = "") {
+  auto stub =
+      v1::PaymentService::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
+  v1::CreateTerminalPaymentRequest req;
+  req.set_terminal_sn(d.sn);
+  req.set_kind(kind);
+  req.set_out_trade_no(out_trade_no);
+  req.mutable_amount()->set_currency("CNY");
+  req.mutable_amount()->set_amount_minor(amount_minor);
+  req.set_wallet("wechat");
+  req.set_auth_code(auth_code);
+  req.set_timestamp(std::to_string(absl::ToUnixSeconds(absl::Now())));
+  req.set_nonce(common::RandomToken(12));
+  const std::string body = common::Sha256Hex(
+      payment::TerminalPaymentBody(kind, out_trade_no, amount_minor, "CNY", "wechat", auth_code));
+  req.set_signature(terminal::SignTerminalRequest(key_override.empty() ? d.key : key_override,
+                                                  payment::kTerminalPaymentMethod, d.sn,
+                                                  req.timestamp(), req.nonce(), body));
+  grpc::ClientContext ctx;
+  return stub->CreateTerminalPayment(&ctx, req, out);
+}
+
+TEST_F(PaymentE2eTest, ATerminalShowsADynamicCodeAndChargesABarcode) {
+  const Device d = ActivateTerminal(*merchant_, *store_, "PAY-POS-1");
+  ASSERT_FALSE(d.key.empty());
+  v1::Payment shown;
+  grpc::Status s =
+      TerminalPay(aggpayd().grpc_addr(), d, "PRECREATE", "T-ORDER-1", 2500, "", &shown);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(shown.status(), "PAYING");
+  EXPECT_EQ(shown.flow(), "DYNAMIC_CODE");
+  EXPECT_FALSE(shown.pay_url().empty());
+  EXPECT_EQ(shown.terminal_sn(), d.sn);
+  // The same order again: the first payment; with another amount: refused naming it.
+  v1::Payment again;
+  ASSERT_TRUE(
+      TerminalPay(aggpayd().grpc_addr(), d, "PRECREATE", "T-ORDER-1", 2500, "", &again).ok());
+  EXPECT_EQ(again.payment_id(), shown.payment_id());
+  v1::Payment other;
+  s = TerminalPay(aggpayd().grpc_addr(), d, "PRECREATE", "T-ORDER-1", 2600, "", &other);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS) << s.error_message();
+
+  v1::Payment charged;
+  s = TerminalPay(aggpayd().grpc_addr(), d, "BARCODE", "T-ORDER-2", 1888, "134567890123456789",
+                  &charged);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(charged.status(), "SUCCESS");
+  EXPECT_EQ(charged.flow(), "BARCODE");
+  EXPECT_EQ(charged.fee().amount_minor(), 7);  // 0.38% of 18.88 = 7.17 fen -> 7
+  v1::Payment declined;
+  s = TerminalPay(aggpayd().grpc_addr(), d, "BARCODE", "T-ORDER-3", 1888, "004567890123456789",
+                  &declined);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(declined.status(), "FAILED");
+
+  // A forged signature writes nothing.
+  const std::string before = Query("SELECT COUNT(*) FROM payments");
+  v1::Payment forged;
+  s = TerminalPay(aggpayd().grpc_addr(), d, "PRECREATE", "T-ORDER-4", 100, "", &forged,
+                  std::string(43, 'A'));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << s.error_message();
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM payments"), before);
+}
+
+TEST_F(PaymentE2eTest, AFrozenOrOfflineTerminalIsRefused) {
+  const Device d = ActivateTerminal(*merchant_, *store_, "PAY-POS-2");
+  ASSERT_EQ(AdminCtl("terminal freeze " + d.sn + " --reason 'risk check'").exit_code, 0);
+  v1::Payment p;
+  grpc::Status s = TerminalPay(aggpayd().grpc_addr(), d, "PRECREATE", "T-FROZEN-1", 100, "", &p);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_NE(s.error_message().find("FROZEN"), std::string::npos) << s.error_message();
+  ASSERT_EQ(AdminCtl("terminal unfreeze " + d.sn + " --reason 'cleared'").exit_code, 0);
+  ASSERT_TRUE(TerminalPay(aggpayd().grpc_addr(), d, "PRECREATE", "T-FROZEN-2", 100, "", &p).ok());
+  ASSERT_EQ(AdminCtl("terminal offline --terminal " + d.sn + " --reason 'lost'").exit_code, 0);
+  s = TerminalPay(aggpayd().grpc_addr(), d, "PRECREATE", "T-FROZEN-3", 100, "", &p);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM payments WHERE out_trade_no LIKE 'T-FROZEN-%'"), "1");
+}
+
+TEST_F(PaymentE2eTest, TheFirstPaymentOnANewCodeEndsTheOldCodesGrace) {
+  CommandResult c = AdminCtl(
+      absl::StrCat("code issue --merchant ", *merchant_, " --store ", *store_, " -o json"));
+  const std::string old_code = JsonString(c.out, "code_id");
+  CommandResult reset =
+      AdminCtl("code reset " + old_code + " --reason DAMAGED --mode GRACEFUL -o json");
+  ASSERT_EQ(reset.exit_code, 0) << reset.out;
+  const size_t at = reset.out.find("\"new_code\"");
+  ASSERT_NE(at, std::string::npos) << reset.out;
+  const std::string new_code = JsonString(reset.out.substr(at), "code_id");
+  EXPECT_EQ(JsonString(Ctl("", "code resolve " + old_code + " -o json").out, "outcome"), "PAYABLE")
+      << "in grace";
+  CommandResult paid = AdminCtl("sandbox scan " + new_code + " --amount 3.00 -o json");
+  ASSERT_EQ(paid.exit_code, 0) << paid.out;
+  ASSERT_EQ(AdminCtl("sandbox pay " + JsonString(paid.out, "payment_id")).exit_code, 0);
+  std::string outcome;
+  for (int i = 0; i < 50; ++i) {
+    outcome = JsonString(Ctl("", "code resolve " + old_code + " -o json").out, "outcome");
+    if (outcome == "REPLACED") break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(outcome, "REPLACED");
 }
 
 TEST_F(PaymentE2eTest, TheStatementListsTheDayAndTheLedgerIsClean) {

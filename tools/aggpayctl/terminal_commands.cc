@@ -240,22 +240,30 @@ void AddTerminalCommands(CLI::App& app, Ctl& ctl) {
           });
     };
   });
-  for (const char* name : {"clear", "retire"}) {
-    auto* cmd = terminal->add_subcommand(name, std::string(name) == "clear"
-                                                   ? "let an offline terminal be activated again"
-                                                   : "retire a terminal for good");
+  struct Step {
+    const char* name;
+    const char* help;
+  };
+  for (const Step& step : {Step{"clear", "let an offline terminal be activated again"},
+                           Step{"retire", "retire a terminal for good"},
+                           Step{"freeze", "stop a terminal without taking its keys (risk)"},
+                           Step{"unfreeze", "resume a frozen terminal as it was"}}) {
+    auto* cmd = terminal->add_subcommand(step.name, step.help);
     cmd->add_option("terminal_sn", a->terminal_sn)->required();
     cmd->add_option("--reason", a->reason);
-    const bool clear = std::string(name) == "clear";
-    cmd->callback([&ctl, stub, a, clear] {
-      ctl.run = [&ctl, stub, a, clear] {
+    const std::string name = step.name;
+    cmd->callback([&ctl, stub, a, name] {
+      ctl.run = [&ctl, stub, a, name] {
         v1::TerminalRef r;
         r.set_terminal_sn(a->terminal_sn);
         r.set_reason(a->reason);
         return RunCall<v1::Terminal>(
             ctl,
             [&](auto* c, auto* out) {
-              return clear ? stub()->ClearTerminal(c, r, out) : stub()->RetireTerminal(c, r, out);
+              if (name == "clear") return stub()->ClearTerminal(c, r, out);
+              if (name == "retire") return stub()->RetireTerminal(c, r, out);
+              if (name == "freeze") return stub()->FreezeTerminal(c, r, out);
+              return stub()->UnfreezeTerminal(c, r, out);
             },
             PrintTerminal);
       };

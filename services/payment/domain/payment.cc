@@ -248,4 +248,11 @@ absl::Status CheckSameOrder(const OrderFingerprint& first, const OrderFingerprin
   return absl::OkStatus();
 }
 
+std::string TerminalPaymentBody(absl::string_view kind, absl::string_view out_trade_no,
+                                int64_t amount_minor, absl::string_view currency,
+                                absl::string_view wallet, absl::string_view auth_code) {
+  return absl::StrCat(kind, "\n", out_trade_no, "\n", amount_minor, "\n", currency, "\n", wallet,
+                      "\n", auth_code, "\n");
+}
+
 }  // namespace aggpay::payment

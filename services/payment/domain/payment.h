@@ -108,4 +108,12 @@ struct OrderFingerprint {
 absl::Status CheckSameOrder(const OrderFingerprint& first, const OrderFingerprint& retry,
                             absl::string_view key_field);
 
+// What a terminal signs for CreateTerminalPayment (its SHA-256 is the body hash of the
+// terminal canonical string): "<kind>\n<out_trade_no>\n<amount_minor>\n<currency>\n<wallet>\n
+// <auth_code>\n" (one line each, auth_code empty for PRECREATE).
+inline constexpr absl::string_view kTerminalPaymentMethod = "CreateTerminalPayment";
+std::string TerminalPaymentBody(absl::string_view kind, absl::string_view out_trade_no,
+                                int64_t amount_minor, absl::string_view currency,
+                                absl::string_view wallet, absl::string_view auth_code);
+
 }  // namespace aggpay::payment
