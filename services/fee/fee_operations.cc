@@ -113,6 +113,28 @@ absl::StatusOr<std::pair<PlanAssignment, FeePlan>> FeeOperations::MerchantPlan(
   return std::make_pair(*a, *plan);
 }
 
+absl::StatusOr<std::pair<PlanAssignment, FeePlan>> FeeOperations::CurrentMerchantPlan(
+    const std::string& merchant_id) {
+  RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+  // Read before anything else: a change committed after this read moves the generation, so a
+  // copy stamped with it is never trusted past that change.
+  ASSIGN_OR_RETURN(int64_t generation, repo_.Generation());
+  const absl::Time now = Now();
+  {
+    std::lock_guard lock(cache_mu_);
+    auto it = cache_.find(merchant_id);
+    if (it != cache_.end() && it->second.generation == generation && now < it->second.valid_until) {
+      return std::make_pair(it->second.assignment, it->second.plan);
+    }
+  }
+  ASSIGN_OR_RETURN(auto current, MerchantPlan(merchant_id, now));
+  ASSIGN_OR_RETURN(absl::Time next, repo_.NextChangeAfter(merchant_id, current.first.plan_id, now));
+  std::lock_guard lock(cache_mu_);
+  if (cache_.size() > 100000) cache_.clear();
+  cache_.insert_or_assign(merchant_id, CachedPlan{current.first, current.second, generation, next});
+  return current;
+}
+
 absl::StatusOr<QuoteResult> FeeOperations::QuoteFee(const std::string& plan_id,
                                                     const std::string& merchant_id, Channel channel,
                                                     const common::Money& amount,
@@ -124,7 +146,8 @@ absl::StatusOr<QuoteResult> FeeOperations::QuoteFee(const std::string& plan_id,
   if (!plan_id.empty()) {
     ASSIGN_OR_RETURN(plan, GetPlan(plan_id, 0, at));
   } else if (!merchant_id.empty()) {
-    ASSIGN_OR_RETURN(auto assigned, MerchantPlan(merchant_id, at));
+    ASSIGN_OR_RETURN(auto assigned,
+                     at ? MerchantPlan(merchant_id, at) : CurrentMerchantPlan(merchant_id));
     plan = assigned.second;
   } else {
     return InvalidField("plan_id", "name a plan_id or a merchant_id");

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -74,8 +76,23 @@ class FeeOperations {
 
  private:
   absl::Time Now() const;
+  // The merchant's plan now: from the in-process copy while the fee generation is unchanged
+  // and no dated change has come into effect since it was read (one small read instead of two
+  // per quote), else from the repository.
+  absl::StatusOr<std::pair<PlanAssignment, FeePlan>> CurrentMerchantPlan(
+      const std::string& merchant_id);
+
   FeePlanRepository& repo_;
   const common::Clock& clock_;
+
+  struct CachedPlan {
+    PlanAssignment assignment;
+    FeePlan plan;
+    int64_t generation = 0;
+    absl::Time valid_until;  // the next dated change of the plan or the assignment
+  };
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, CachedPlan> cache_;
 };
 
 }  // namespace aggpay::fee

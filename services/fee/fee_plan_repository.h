@@ -47,6 +47,14 @@ class FeePlanRepository {
   virtual absl::StatusOr<std::optional<PlanAssignment>> GetAssignment(
       const std::string& merchant_id, absl::Time at) = 0;
 
+  // Bumped in the transaction of every plan creation, new version and assignment: a cache of
+  // plans and assignments is current while it is unchanged.
+  virtual absl::StatusOr<int64_t> Generation() = 0;
+  // The earliest effective_from after `at` among the plan's versions and the merchant's
+  // assignments (InfiniteFuture when none): until then, what is effective at `at` stays so.
+  virtual absl::StatusOr<absl::Time> NextChangeAfter(const std::string& merchant_id,
+                                                     const std::string& plan_id, absl::Time at) = 0;
+
   virtual absl::StatusOr<AgentCost> SetAgentCost(const std::string& agent_id, int64_t cost_ppm,
                                                  absl::Time now) = 0;
   // The costs of the named agents, in one query; absent agents are missing from the result.

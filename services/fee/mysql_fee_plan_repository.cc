@@ -74,6 +74,12 @@ constexpr const char* kInsertVersion =
     "max_amount_minor, requires_corporate_account, effective_from, created_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
+// Every change of plans or assignments moves the generation, in its own transaction.
+void BumpGeneration(sql::Connection& c) {
+  std::unique_ptr<sql::Statement> st(c.createStatement());
+  st->execute("UPDATE fee_generation SET generation = generation + 1 WHERE id = 1");
+}
+
 }  // namespace
 
 absl::Status MysqlFeePlanRepository::CreatePlan(const FeePlan& plan, absl::Time now) {
@@ -86,6 +92,7 @@ absl::Status MysqlFeePlanRepository::CreatePlan(const FeePlan& plan, absl::Time 
     std::unique_ptr<sql::PreparedStatement> ins(c.prepareStatement(kInsertVersion));
     BindVersion(*ins, plan, 1, now);
     ins->execute();
+    BumpGeneration(c);
     return absl::OkStatus();
   });
   if (absl::IsAlreadyExists(s)) {
@@ -115,6 +122,7 @@ absl::StatusOr<FeePlan> MysqlFeePlanRepository::AddVersion(const FeePlan& plan, 
         std::unique_ptr<sql::PreparedStatement> ins(c.prepareStatement(kInsertVersion));
         BindVersion(*ins, stored, stored.version, now);
         ins->execute();
+        BumpGeneration(c);
         return stored;
       });
 }
@@ -187,7 +195,39 @@ absl::Status MysqlFeePlanRepository::Assign(const PlanAssignment& a, absl::Time 
     st->setString(3, a.plan_id);
     st->setString(4, FormatSqlTime(now));
     st->execute();
+    BumpGeneration(c);
     return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<int64_t> MysqlFeePlanRepository::Generation() {
+  return pool_.Run("fee generation", [&](sql::Connection& c) -> absl::StatusOr<int64_t> {
+    std::unique_ptr<sql::Statement> st(c.createStatement());
+    std::unique_ptr<sql::ResultSet> rs(
+        st->executeQuery("SELECT generation FROM fee_generation WHERE id = 1"));
+    if (!rs->next()) return absl::InternalError("fee generation row is missing");
+    return rs->getInt64(1);
+  });
+}
+
+absl::StatusOr<absl::Time> MysqlFeePlanRepository::NextChangeAfter(const std::string& merchant_id,
+                                                                   const std::string& plan_id,
+                                                                   absl::Time at) {
+  return pool_.Run("next fee change", [&](sql::Connection& c) -> absl::StatusOr<absl::Time> {
+    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+        "SELECT LEAST(COALESCE((SELECT MIN(effective_from) FROM fee_plan_versions WHERE plan_id = "
+        "? AND effective_from > ?), '9999-12-31 23:59:59.999999'), COALESCE((SELECT "
+        "MIN(effective_from) FROM merchant_fee_plans WHERE merchant_id = ? AND effective_from > "
+        "?), '9999-12-31 23:59:59.999999'))"));
+    st->setString(1, plan_id);
+    st->setString(2, FormatSqlTime(at));
+    st->setString(3, merchant_id);
+    st->setString(4, FormatSqlTime(at));
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    rs->next();
+    const std::string next = rs->getString(1);
+    if (next.rfind("9999-12-31", 0) == 0) return absl::InfiniteFuture();
+    return ParseSqlTime(next);
   });
 }
 

@@ -20,6 +20,9 @@ class MysqlFeePlanRepository final : public FeePlanRepository {
   absl::Status Assign(const PlanAssignment& assignment, absl::Time now) override;
   absl::StatusOr<std::optional<PlanAssignment>> GetAssignment(const std::string& merchant_id,
                                                               absl::Time at) override;
+  absl::StatusOr<int64_t> Generation() override;
+  absl::StatusOr<absl::Time> NextChangeAfter(const std::string& merchant_id,
+                                             const std::string& plan_id, absl::Time at) override;
   absl::StatusOr<AgentCost> SetAgentCost(const std::string& agent_id, int64_t cost_ppm,
                                          absl::Time now) override;
   absl::StatusOr<std::vector<AgentCost>> GetAgentCosts(

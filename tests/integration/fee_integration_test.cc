@@ -167,5 +167,36 @@ TEST_F(FeeIntegrationTest, CompareNamesTheBadPayment) {
   EXPECT_NE(usd.status().message().find("payments[0].amount.currency"), absl::string_view::npos);
 }
 
+// Merchant quotes come from an in-process copy of the plan: a change on any instance (the
+// generation moves) and a dated version coming into effect (no change at all) both show at once.
+TEST_F(FeeIntegrationTest, CachedMerchantPlansFollowEveryChangeAndEveryDatedVersion) {
+  ASSERT_TRUE(ops_->CreatePlan(Plan("cached", 5000), false).ok());
+  ASSERT_TRUE(ops_->AssignPlan("m_cache", "cached", std::nullopt).ok());
+  const auto quote = [&] {
+    auto q = ops_->QuoteFee("", "m_cache", Channel::kWechat, Cny(10'000), std::nullopt);
+    EXPECT_TRUE(q.ok()) << q.status();
+    return q.ok() ? std::make_pair(q->plan_version, q->quote.fee.amount_minor())
+                  : std::make_pair(int64_t{-1}, int64_t{-1});
+  };
+  EXPECT_EQ(quote(), std::make_pair(int64_t{1}, int64_t{50}));  // 0.5% of 100.00
+  EXPECT_EQ(quote(), std::make_pair(int64_t{1}, int64_t{50}));  // from the copy
+  // A change through another instance's repository: the generation moves.
+  FeeOperations other(*repo_, clock_);
+  ASSERT_TRUE(other.UpdatePlan(Plan("cached", 3000), false).ok());
+  EXPECT_EQ(quote(), std::make_pair(int64_t{2}, int64_t{30}));
+  // A version dated an hour ahead: not yet, then at once when its hour comes.
+  FeePlan later = Plan("cached", 1000);
+  later.effective_from = clock_.Now() + absl::Hours(1);
+  ASSERT_TRUE(other.UpdatePlan(later, true).ok());
+  EXPECT_EQ(quote(), std::make_pair(int64_t{2}, int64_t{30}));
+  clock_.Advance(absl::Hours(1));
+  EXPECT_EQ(quote(), std::make_pair(int64_t{3}, int64_t{10}));
+  // A reassignment to another plan shows as well.
+  ASSERT_TRUE(other.AssignPlan("m_cache", "independent-standard", std::nullopt).ok());
+  auto q = ops_->QuoteFee("", "m_cache", Channel::kWechat, Cny(10'000), std::nullopt);
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->plan_id, "independent-standard");
+}
+
 }  // namespace
 }  // namespace aggpay::fee
