@@ -424,6 +424,45 @@ TEST_F(PaymentE2eTest, TheFirstPaymentOnANewCodeEndsTheOldCodesGrace) {
   EXPECT_EQ(outcome, "REPLACED");
 }
 
+TEST_F(PaymentE2eTest, AnUnpaidOrderClosesAfterItsTimeoutAndCannotBePaidThen) {
+  AggpaydOptions quick;
+  quick.payment_config =
+      "{close_after: 1s, requery_first: 200ms, requery_max: 500ms, job_interval: 100ms, "
+      "notification_schedule_percent: 1}";
+  AggpaydProcess instance(SharedServers(), db(), quick);
+  const std::string id = JsonString(Scan(instance, "--amount 4.00"), "payment_id");
+  EXPECT_EQ(JsonString(WaitForStatus(id, "CLOSED"), "status"), "CLOSED");
+  CommandResult late = AdminCtl("sandbox pay " + id);
+  EXPECT_NE(late.exit_code, 0);
+  EXPECT_NE(late.out.find("FAILED_PRECONDITION"), std::string::npos) << late.out;
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM ledger_transactions WHERE ref_id = '" + id + "'"), "0");
+}
+
+TEST_F(PaymentE2eTest, TheFiftyFirstRefundIsRefused) {
+  const std::string id = JsonString(Scan(aggpayd(), "--amount 1.00"), "payment_id");
+  ASSERT_EQ(AdminCtl("sandbox pay " + id).exit_code, 0);
+  WaitForStatus(id, "SUCCESS");
+  auto stub = v1::PaymentService::NewStub(
+      grpc::CreateChannel(aggpayd().grpc_addr(), grpc::InsecureChannelCredentials()));
+  const auto refund = [&](int n) {
+    v1::RefundPaymentRequest req;
+    req.set_payment_id(id);
+    req.mutable_amount()->set_currency("CNY");
+    req.mutable_amount()->set_amount_minor(1);
+    req.set_out_refund_no(absl::StrCat("R50-", n));
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + admin_token());
+    v1::Refund r;
+    return stub->RefundPayment(&ctx, req, &r);
+  };
+  for (int n = 1; n <= 50; ++n) ASSERT_TRUE(refund(n).ok()) << n;
+  grpc::Status s = refund(51);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_NE(s.error_message().find("50"), std::string::npos) << s.error_message();
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM refunds WHERE payment_id = '" + id + "'"), "50");
+  EXPECT_EQ(Minor(AdminCtl("payment get " + id + " -o json").out, "refunded"), 50);
+}
+
 TEST_F(PaymentE2eTest, TheStatementListsTheDayAndTheLedgerIsClean) {
   const std::string id = JsonString(Scan(aggpayd(), "--amount 1.00"), "payment_id");
   ASSERT_EQ(AdminCtl("sandbox pay " + id).exit_code, 0);
