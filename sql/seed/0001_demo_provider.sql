@@ -18,3 +18,12 @@ VALUES
 INSERT IGNORE INTO merchant_fee_plans (merchant_id, effective_from, plan_id, assigned_at) VALUES
   ('m_demo_noodles', '2026-01-05 02:00:00', 'bank-standard', '2026-01-05 02:00:00'),
   ('m_demo_fruit', '2026-02-10 03:00:00', 'independent-standard', '2026-02-10 03:00:00');
+
+-- Sub-merchant numbers at each wallet, as approval would have stored them: without them a
+-- merchant cannot collect on that wallet.
+INSERT IGNORE INTO channel_sub_merchants (merchant_id, channel, sub_merchant_id, source, created_at)
+VALUES
+  ('m_demo_noodles', 'wechat', '1900000101', 'STAFF', '2026-01-05 02:00:00'),
+  ('m_demo_noodles', 'alipay', '2088000000000101', 'STAFF', '2026-01-05 02:00:00'),
+  ('m_demo_fruit', 'wechat', '1900000102', 'STAFF', '2026-02-10 03:00:00'),
+  ('m_demo_fruit', 'alipay', '2088000000000102', 'STAFF', '2026-02-10 03:00:00');
