@@ -244,11 +244,11 @@ absl::StatusOr<std::optional<CodeRecord>> MysqlCodeRepository::ActiveCodeForTerm
     const std::string& sn) {
   return pool_.Run(
       "terminal code", [&](sql::Connection& c) -> absl::StatusOr<std::optional<CodeRecord>> {
-        std::unique_ptr<sql::PreparedStatement> st(
-            c.prepareStatement(absl::StrCat("SELECT ", kCodeColumns,
-                                            " FROM collection_codes WHERE terminal_sn = ? AND "
-                                            "status = 'ACTIVE' AND kind = 'STATIC' "
-                                            "ORDER BY created_at DESC LIMIT 1")));
+        sql::PreparedStatement* st =
+            &common::Prepare(c, absl::StrCat("SELECT ", kCodeColumns,
+                                             " FROM collection_codes WHERE terminal_sn = ? AND "
+                                             "status = 'ACTIVE' AND kind = 'STATIC' "
+                                             "ORDER BY created_at DESC LIMIT 1"));
         st->setString(1, sn);
         std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
         if (!rs->next()) return std::optional<CodeRecord>();
@@ -282,9 +282,10 @@ absl::StatusOr<CodeChange> MysqlCodeRepository::Change(const std::string& code_i
 absl::Status MysqlCodeRepository::RecordDelivery(const std::string& sn, const std::string& code_id,
                                                  absl::Time now) {
   return pool_.Run("record delivery", [&](sql::Connection& c) -> absl::Status {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+    sql::PreparedStatement* st = &common::Prepare(
+        c,
         "INSERT INTO terminal_code_delivery (terminal_sn, code_id, delivered_at) VALUES (?, ?, ?) "
-        "ON DUPLICATE KEY UPDATE code_id = VALUES(code_id), delivered_at = VALUES(delivered_at)"));
+        "ON DUPLICATE KEY UPDATE code_id = VALUES(code_id), delivered_at = VALUES(delivered_at)");
     st->setString(1, sn);
     st->setString(2, code_id);
     st->setString(3, FormatSqlTime(now));

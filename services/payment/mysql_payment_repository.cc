@@ -120,8 +120,9 @@ absl::StatusOr<std::optional<PaymentRecord>> LoadPayment(sql::Connection& c,
                                                          const std::string& where,
                                                          const std::vector<std::string>& args,
                                                          bool lock) {
-  std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
-      "SELECT ", kPaymentColumns, " FROM payments WHERE ", where, lock ? " FOR UPDATE" : "")));
+  sql::PreparedStatement* st =
+      &common::Prepare(c, absl::StrCat("SELECT ", kPaymentColumns, " FROM payments WHERE ", where,
+                                       lock ? " FOR UPDATE" : ""));
   for (size_t i = 0; i < args.size(); ++i) st->setString(static_cast<int>(i + 1), args[i]);
   std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
   if (!rs->next()) return std::optional<PaymentRecord>();
@@ -131,10 +132,11 @@ absl::StatusOr<std::optional<PaymentRecord>> LoadPayment(sql::Connection& c,
 }
 
 void UpdatePayment(sql::Connection& c, const PaymentRecord& p, absl::Time now) {
-  std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+  sql::PreparedStatement* st = &common::Prepare(
+      c,
       "UPDATE payments SET status = ?, channel_txn_id = ?, pay_url = ?, refunded_minor = ?, "
       "fee_returned_minor = ?, refund_count = ?, business_date = ?, paid_at = ?, "
-      "next_query_at = ?, query_attempts = ?, updated_at = ? WHERE payment_id = ?"));
+      "next_query_at = ?, query_attempts = ?, updated_at = ? WHERE payment_id = ?");
   st->setString(1, std::string(PaymentStatusName(p.status)));
   BindNullable(*st, 2, p.channel_txn_id);
   st->setString(3, p.pay_url);
@@ -154,8 +156,8 @@ void UpdatePayment(sql::Connection& c, const PaymentRecord& p, absl::Time now) {
 void PostLedger(sql::Connection& c, const std::string& kind, const std::string& ref_id,
                 const std::vector<Posting>& postings, absl::Time now) {
   if (postings.empty()) return;
-  std::unique_ptr<sql::PreparedStatement> txn(c.prepareStatement(
-      "INSERT INTO ledger_transactions (kind, ref_id, created_at) VALUES (?, ?, ?)"));
+  sql::PreparedStatement* txn = &common::Prepare(
+      c, "INSERT INTO ledger_transactions (kind, ref_id, created_at) VALUES (?, ?, ?)");
   txn->setString(1, kind);
   txn->setString(2, ref_id);
   txn->setString(3, FormatSqlTime(now));
@@ -166,9 +168,9 @@ void PostLedger(sql::Connection& c, const std::string& kind, const std::string& 
     sql += i == 0 ? "(@txn, ?, ?, ?, ?)" : ", (@txn, ?, ?, ?, ?)";
   // The entries' own AUTO_INCREMENT would move LAST_INSERT_ID() after the first row: the
   // transaction id is captured once.
-  std::unique_ptr<sql::Statement> var(c.createStatement());
-  var->execute("SET @txn = LAST_INSERT_ID()");
-  std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(sql));
+  common::Prepare(c, "SET @txn = LAST_INSERT_ID()").execute();
+  // One text per number of postings (a handful): cached like the others.
+  sql::PreparedStatement* st = &common::Prepare(c, sql);
   int i = 1;
   for (const Posting& p : postings) {
     st->setString(i++, p.debit_account);
@@ -184,10 +186,11 @@ void PostLedger(sql::Connection& c, const std::string& kind, const std::string& 
 }
 
 void InsertNotification(sql::Connection& c, const NotificationDraft& n, absl::Time now) {
-  std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+  sql::PreparedStatement* st = &common::Prepare(
+      c,
       "INSERT IGNORE INTO notifications (merchant_id, event, ref_id, body, status, attempts, "
       "last_http_status, last_error, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'PENDING', "
-      "0, 0, '', ?, ?)"));
+      "0, 0, '', ?, ?)");
   st->setString(1, n.merchant_id);
   st->setString(2, n.event);
   st->setString(3, n.ref_id);
@@ -199,9 +202,9 @@ void InsertNotification(sql::Connection& c, const NotificationDraft& n, absl::Ti
 
 void UpsertRefund(sql::Connection& c, const RefundRecord& r, bool insert, absl::Time now) {
   if (insert) {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-        absl::StrCat("INSERT INTO refunds (", kRefundColumns,
-                     ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")));
+    sql::PreparedStatement* st = &common::Prepare(
+        c, absl::StrCat("INSERT INTO refunds (", kRefundColumns,
+                        ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     st->setString(1, r.refund_id);
     st->setString(2, r.payment_id);
     st->setString(3, r.merchant_id);
@@ -219,9 +222,10 @@ void UpsertRefund(sql::Connection& c, const RefundRecord& r, bool insert, absl::
     st->execute();
     return;
   }
-  std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+  sql::PreparedStatement* st = &common::Prepare(
+      c,
       "UPDATE refunds SET status = ?, channel_refund_id = ?, fee_return_minor = ?, "
-      "succeeded_at = ?, next_query_at = ?, updated_at = ? WHERE refund_id = ?"));
+      "succeeded_at = ?, next_query_at = ?, updated_at = ? WHERE refund_id = ?");
   st->setString(1, std::string(RefundStatusName(r.status)));
   BindNullable(*st, 2, r.channel_refund_id);
   st->setInt64(3, r.fee_return_minor);
@@ -257,10 +261,11 @@ constexpr const char* kNotificationColumns =
 
 absl::Status MysqlPaymentRepository::Insert(const PaymentRecord& p) {
   absl::Status s = pool_.InTransaction("create payment", [&](sql::Connection& c) -> absl::Status {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
-        "INSERT INTO payments (", kPaymentColumns,
-        ", lease_owner, lease_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)")));
+    sql::PreparedStatement* st = &common::Prepare(
+        c, absl::StrCat("INSERT INTO payments (", kPaymentColumns,
+                        ", lease_owner, lease_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                        "?, ?, ?, ?, ?, "
+                        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)"));
     int i = 1;
     st->setString(i++, p.payment_id);
     st->setString(i++, p.merchant_id);
@@ -330,7 +335,7 @@ absl::StatusOr<std::vector<PaymentRecord>> MysqlPaymentRepository::List(const Pa
         if (f.status) sql += " AND status = ?";
         if (!f.before_payment_id.empty()) sql += " AND payment_id < ?";
         sql += " ORDER BY payment_id DESC LIMIT ?";
-        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(sql));
+        sql::PreparedStatement* st = &common::Prepare(c, sql);
         int i = 1;
         st->setString(i++, f.merchant_id);
         if (!f.business_date.empty()) st->setString(i++, f.business_date);
@@ -532,8 +537,8 @@ absl::StatusOr<std::optional<Webhook>> MysqlPaymentRepository::GetWebhook(
     const std::string& merchant_id) {
   return pool_.Run(
       "get webhook", [&](sql::Connection& c) -> absl::StatusOr<std::optional<Webhook>> {
-        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-            "SELECT notify_url, secret_sealed FROM merchant_webhooks WHERE merchant_id = ?"));
+        sql::PreparedStatement* st = &common::Prepare(
+            c, "SELECT notify_url, secret_sealed FROM merchant_webhooks WHERE merchant_id = ?");
         st->setString(1, merchant_id);
         std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
         if (!rs->next()) return std::optional<Webhook>();
@@ -583,10 +588,11 @@ absl::Status MysqlPaymentRepository::RecordAttempt(int64_t id, int http_status,
                                                    const std::string& error, bool delivered,
                                                    std::optional<absl::Time> next, absl::Time now) {
   return pool_.Run("record notification attempt", [&](sql::Connection& c) -> absl::Status {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+    sql::PreparedStatement* st = &common::Prepare(
+        c,
         "UPDATE notifications SET attempts = attempts + 1, last_http_status = ?, last_error = ?, "
         "status = ?, next_attempt_at = ?, delivered_at = ?, lease_until = NULL WHERE "
-        "notification_id = ?"));
+        "notification_id = ?");
     st->setInt(1, http_status);
     st->setString(2, common::TruncateUtf8(error, 255));
     st->setString(3, delivered ? "DELIVERED" : (next ? "PENDING" : "GAVE_UP"));

@@ -45,8 +45,9 @@ absl::StatusOr<TerminalRecord> ReadTerminal(sql::ResultSet& rs) {
 
 absl::StatusOr<std::optional<TerminalRecord>> LoadTerminal(sql::Connection& c,
                                                            const std::string& sn, bool lock) {
-  std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
-      "SELECT ", kColumns, " FROM terminals WHERE terminal_sn = ?", lock ? " FOR UPDATE" : "")));
+  sql::PreparedStatement* st =
+      &common::Prepare(c, absl::StrCat("SELECT ", kColumns, " FROM terminals WHERE terminal_sn = ?",
+                                       lock ? " FOR UPDATE" : ""));
   st->setString(1, sn);
   std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
   if (!rs->next()) return std::optional<TerminalRecord>();
@@ -88,10 +89,11 @@ void InsertTerminal(sql::Connection& c, const TerminalRecord& t, absl::Time now)
 }
 
 void UpdateTerminal(sql::Connection& c, const TerminalRecord& t, absl::Time now) {
-  std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+  sql::PreparedStatement* st = &common::Prepare(
+      c,
       "UPDATE terminals SET status = ?, device_id = ?, key_version = ?, last_check_in_ts = ?, "
       "last_check_in_at = ?, activated_at = ?, client_version = ?, version_rank = ?, "
-      "updated_at = ? WHERE terminal_sn = ?"));
+      "updated_at = ? WHERE terminal_sn = ?");
   st->setString(1, std::string(TerminalStatusName(t.status)));
   if (t.device_id) {
     st->setString(2, *t.device_id);
@@ -140,15 +142,17 @@ absl::StatusOr<std::optional<ActivationCode>> LoadActivationCode(sql::Connection
 
 // Supersedes every live key of the terminal and stores `key` as the newest.
 void RotateKey(sql::Connection& c, const std::string& sn, const StoredKey& key, absl::Time now) {
-  std::unique_ptr<sql::PreparedStatement> old(
-      c.prepareStatement("UPDATE terminal_keys SET superseded_at = ? WHERE terminal_sn = ? AND "
-                         "superseded_at IS NULL"));
+  sql::PreparedStatement* old =
+      &common::Prepare(c,
+                       "UPDATE terminal_keys SET superseded_at = ? WHERE terminal_sn = ? AND "
+                       "superseded_at IS NULL");
   old->setString(1, FormatSqlTime(now));
   old->setString(2, sn);
   old->execute();
-  std::unique_ptr<sql::PreparedStatement> ins(c.prepareStatement(
+  sql::PreparedStatement* ins = &common::Prepare(
+      c,
       "INSERT INTO terminal_keys (terminal_sn, version, secret_sealed, issued_at, expires_at) "
-      "VALUES (?, ?, ?, ?, ?)"));
+      "VALUES (?, ?, ?, ?, ?)");
   ins->setString(1, sn);
   ins->setInt64(2, key.version);
   ins->setString(3, key.secret_sealed);
@@ -159,9 +163,10 @@ void RotateKey(sql::Connection& c, const std::string& sn, const StoredKey& key, 
 
 // The terminal's two newest keys, newest first.
 std::vector<StoredKey> LoadRecentKeys(sql::Connection& c, const std::string& sn) {
-  std::unique_ptr<sql::PreparedStatement> q(c.prepareStatement(
+  sql::PreparedStatement* q = &common::Prepare(
+      c,
       "SELECT version, secret_sealed, issued_at, expires_at, superseded_at FROM terminal_keys "
-      "WHERE terminal_sn = ? ORDER BY version DESC LIMIT 2"));
+      "WHERE terminal_sn = ? ORDER BY version DESC LIMIT 2");
   q->setString(1, sn);
   std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
   std::vector<StoredKey> keys;

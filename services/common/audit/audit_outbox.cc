@@ -46,9 +46,10 @@ AuditScope::~AuditScope() {
 
 absl::Status AuditScope::BeforeCommit(sql::Connection& conn) {
   if (!active_ || outbox_id_ != 0) return absl::OkStatus();
-  std::unique_ptr<sql::PreparedStatement> st(conn.prepareStatement(
+  sql::PreparedStatement* st = &common::Prepare(
+      conn,
       "INSERT INTO audit_outbox (at, actor, role, action, target, request_id, details, "
-      "created_at) VALUES (NOW(6), ?, ?, ?, '', ?, '', NOW(6))"));
+      "created_at) VALUES (NOW(6), ?, ?, ?, '', ?, '', NOW(6))");
   st->setString(1, TruncateUtf8(record_.actor, 128));
   st->setString(2, TruncateUtf8(record_.role, 32));
   st->setString(3, TruncateUtf8(record_.action, 160));

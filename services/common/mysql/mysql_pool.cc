@@ -5,6 +5,8 @@
 #include <mysql_driver.h>
 
 #include <atomic>
+#include <mutex>
+#include <unordered_map>
 
 #include "absl/strings/str_cat.h"
 #include "services/common/log/logging.h"
@@ -13,12 +15,53 @@ namespace aggpay::common {
 namespace {
 
 thread_local int t_connections_held = 0;
+
+// Statements kept per open connection (see Prepare); entries go when the connection does.
+struct StatementCaches {
+  std::mutex mu;
+  std::unordered_map<const sql::Connection*,
+                     std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>>>
+      by_connection;
+};
+StatementCaches& Caches() {
+  static StatementCaches* caches = new StatementCaches();
+  return *caches;
+}
+void ForgetStatements(const sql::Connection* conn) {
+  StatementCaches& c = Caches();
+  std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> dropped;
+  {
+    std::lock_guard lock(c.mu);
+    auto it = c.by_connection.find(conn);
+    if (it == c.by_connection.end()) return;
+    dropped = std::move(it->second);
+    c.by_connection.erase(it);
+  }
+  try {
+    dropped.clear();  // closes them while the connection still exists
+  } catch (...) {
+  }
+}
 thread_local TransactionHook* t_transaction_hook = nullptr;
 std::atomic<int64_t> g_calls_holding_database{0};
 
 }  // namespace
 
 int ConnectionsHeldByThisThread() { return t_connections_held; }
+
+sql::PreparedStatement& Prepare(sql::Connection& conn, const std::string& sql) {
+  StatementCaches& c = Caches();
+  std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>>* mine = nullptr;
+  {
+    std::lock_guard lock(c.mu);
+    mine = &c.by_connection[&conn];
+  }
+  // Only the thread holding the connection touches its statements.
+  auto it = mine->find(sql);
+  if (it != mine->end()) return *it->second;
+  std::unique_ptr<sql::PreparedStatement> st(conn.prepareStatement(sql));
+  return *mine->emplace(sql, std::move(st)).first->second;
+}
 
 ScopedTransactionHook::ScopedTransactionHook(TransactionHook* hook)
     : previous_(t_transaction_hook) {
@@ -85,7 +128,9 @@ absl::Status MapSqlException(const sql::SQLException& e, absl::string_view what)
 MysqlPool::MysqlPool(MysqlOptions options)
     : options_(std::move(options)), driver_(sql::mysql::get_mysql_driver_instance()) {}
 
-MysqlPool::~MysqlPool() = default;
+MysqlPool::~MysqlPool() {
+  for (const auto& conn : idle_) ForgetStatements(conn.get());
+}
 
 absl::StatusOr<std::unique_ptr<MysqlPool>> MysqlPool::Create(const MysqlOptions& options) {
   std::unique_ptr<MysqlPool> pool(new MysqlPool(options));
@@ -153,6 +198,10 @@ absl::StatusOr<MysqlPool::Lease> MysqlPool::Acquire() {
 }
 
 void MysqlPool::Release(std::unique_ptr<sql::Connection> conn, bool broken) {
+  if (broken && conn != nullptr) {
+    ForgetStatements(conn.get());
+    conn.reset();
+  }
   std::lock_guard lock(mu_);
   if (broken || conn == nullptr) {
     --open_;

@@ -2,6 +2,7 @@
 
 #include <cppconn/connection.h>
 #include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
 
 #include <condition_variable>
 #include <cstdint>
@@ -187,6 +188,13 @@ auto MysqlPool::InTransaction(absl::string_view what, Fn&& fn)
     return UnexpectedException(what);
   }
 }
+
+// The prepared statement for `sql` on `conn`, prepared on first use and kept with the connection
+// until it closes: one round trip per execution instead of prepare, execute and close. Only for
+// a fixed set of statement texts (the hot paths): the cache is not bounded. Parameters must be
+// set anew before each execution, and a result set must be finished before the same text is
+// executed again on the connection.
+sql::PreparedStatement& Prepare(sql::Connection& conn, const std::string& sql);
 
 // Helpers for reading and binding DATETIME(6) columns as UTC absl::Time.
 std::string FormatSqlTime(absl::Time t);

@@ -79,10 +79,11 @@ ChannelAnswer SandboxChannel::Open(const ChannelOrder& order, bool paid_at_once)
   const std::string txn = absl::StrCat("sbx", common::RandomToken(12));
   const absl::Time now = clock_.Now();
   absl::Status s = pool_.Run("sandbox open order", [&](sql::Connection& c) -> absl::Status {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+    sql::PreparedStatement* st = &common::Prepare(
+        c,
         "INSERT INTO sandbox_orders (channel_txn_id, out_trade_no, wallet, sub_mch_id, device, "
         "trade_type, amount_minor, currency, description, status, created_at, paid_at) VALUES "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     st->setString(1, txn);
     st->setString(2, order.payment_id);
     st->setString(3, std::string(WalletName(order.wallet)));
@@ -125,21 +126,24 @@ ChannelAnswer SandboxChannel::BarcodePay(const ChannelOrder& order) {
 
 ChannelAnswer SandboxChannel::Query(const std::string& payment_id) {
   MaybeSlow();
-  auto answer = pool_.Run("sandbox query", [&](sql::Connection& c) -> absl::StatusOr<ChannelAnswer> {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-        "SELECT channel_txn_id, status, paid_at FROM sandbox_orders WHERE out_trade_no = ?"));
-    st->setString(1, payment_id);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    if (!rs->next()) return ChannelAnswer{ChannelOutcome::kNotFound, "", "", {}, "ORDERNOTEXIST"};
-    ChannelAnswer a;
-    a.channel_txn_id = rs->getString(1);
-    a.outcome = OutcomeOf(rs->getString(2));
-    if (!rs->isNull(3)) a.paid_at = ParseSqlTime(rs->getString(3));
-    a.pay_url = absl::StrCat(options_.pay_base_url, a.channel_txn_id);
-    return a;
-  });
+  auto answer =
+      pool_.Run("sandbox query", [&](sql::Connection& c) -> absl::StatusOr<ChannelAnswer> {
+        sql::PreparedStatement* st = &common::Prepare(
+            c, "SELECT channel_txn_id, status, paid_at FROM sandbox_orders WHERE out_trade_no = ?");
+        st->setString(1, payment_id);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        if (!rs->next())
+          return ChannelAnswer{ChannelOutcome::kNotFound, "", "", {}, "ORDERNOTEXIST"};
+        ChannelAnswer a;
+        a.channel_txn_id = rs->getString(1);
+        a.outcome = OutcomeOf(rs->getString(2));
+        if (!rs->isNull(3)) a.paid_at = ParseSqlTime(rs->getString(3));
+        a.pay_url = absl::StrCat(options_.pay_base_url, a.channel_txn_id);
+        return a;
+      });
   if (!answer.ok()) {
-    return ChannelAnswer{ChannelOutcome::kUnknown, "", "", {}, std::string(answer.status().message())};
+    return ChannelAnswer{
+        ChannelOutcome::kUnknown, "", "", {}, std::string(answer.status().message())};
   }
   return *answer;
 }
@@ -305,16 +309,17 @@ RefundAnswer SandboxChannel::Refund(const ChannelRefundRequest& r) {
 }
 
 RefundAnswer SandboxChannel::QueryRefund(const std::string& refund_id) {
-  auto a = pool_.Run("sandbox query refund", [&](sql::Connection& c) -> absl::StatusOr<RefundAnswer> {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-        "SELECT channel_refund_id, status FROM sandbox_refunds WHERE out_refund_no = ?"));
-    st->setString(1, refund_id);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    if (!rs->next()) return RefundAnswer{RefundOutcome::kNotFound, "", "REFUNDNOTEXIST"};
-    return RefundAnswer{rs->getString(2) == "SUCCESS" ? RefundOutcome::kSucceeded
-                                                      : RefundOutcome::kProcessing,
-                        rs->getString(1), ""};
-  });
+  auto a =
+      pool_.Run("sandbox query refund", [&](sql::Connection& c) -> absl::StatusOr<RefundAnswer> {
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+            "SELECT channel_refund_id, status FROM sandbox_refunds WHERE out_refund_no = ?"));
+        st->setString(1, refund_id);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        if (!rs->next()) return RefundAnswer{RefundOutcome::kNotFound, "", "REFUNDNOTEXIST"};
+        return RefundAnswer{
+            rs->getString(2) == "SUCCESS" ? RefundOutcome::kSucceeded : RefundOutcome::kProcessing,
+            rs->getString(1), ""};
+      });
   if (!a.ok()) return RefundAnswer{RefundOutcome::kUnknown, "", std::string(a.status().message())};
   return *a;
 }
@@ -328,71 +333,77 @@ absl::StatusOr<std::string> SandboxChannel::Bill(const std::string& date) {
   if (!absl::ParseCivilTime(date, &day)) return absl::InvalidArgumentError("date: not YYYY-MM-DD");
   const absl::Time from = absl::FromCivil(day, shanghai);
   const absl::Time to = absl::FromCivil(day + 1, shanghai);
-  const auto fee = [&](int64_t amount_minor) { return amount_minor * options_.cost_rate_ppm / 1000; };
-  const std::string rate = absl::StrCat(options_.cost_rate_ppm / 10000, ".",
-                                        absl::StrFormat("%02d", options_.cost_rate_ppm % 10000 / 100), "%");
-  auto lines = pool_.Run("sandbox bill", [&](sql::Connection& c) -> absl::StatusOr<std::vector<BillLine>> {
-    std::vector<BillLine> out;
-    std::unique_ptr<sql::PreparedStatement> paid(c.prepareStatement(
-        "SELECT channel_txn_id, out_trade_no, wallet, sub_mch_id, device, trade_type, amount_minor, "
-        "currency, description, paid_at FROM sandbox_orders WHERE paid_at >= ? AND paid_at < ? "
-        "AND status IN ('SUCCESS', 'REFUND') ORDER BY paid_at, channel_txn_id"));
-    paid->setString(1, FormatSqlTime(from));
-    paid->setString(2, FormatSqlTime(to));
-    std::unique_ptr<sql::ResultSet> rs(paid->executeQuery());
-    while (rs->next()) {
-      BillLine l;
-      l.at = ParseSqlTime(rs->getString(10));
-      l.app_id = options_.app_id;
-      l.mch_id = options_.mch_id;
-      l.sub_mch_id = rs->getString(4);
-      l.device = rs->getString(5);
-      l.channel_txn_id = rs->getString(1);
-      l.out_trade_no = rs->getString(2);
-      l.payer = "sandbox-payer";
-      l.trade_type = rs->getString(6);
-      l.trade_state = "SUCCESS";
-      l.currency = rs->getString(8);
-      l.amount_minor = rs->getInt64(7);
-      l.product = rs->getString(9);
-      l.fee_milli_minor = fee(l.amount_minor);
-      l.rate = rate;
-      out.push_back(std::move(l));
-    }
-    std::unique_ptr<sql::PreparedStatement> refunds(c.prepareStatement(
-        "SELECT r.channel_refund_id, r.out_refund_no, r.amount_minor, r.created_at, "
-        "o.channel_txn_id, o.out_trade_no, o.sub_mch_id, o.device, o.trade_type, o.amount_minor, "
-        "o.currency, o.description FROM sandbox_refunds r JOIN sandbox_orders o ON "
-        "o.channel_txn_id = r.channel_txn_id WHERE r.created_at >= ? AND r.created_at < ? AND "
-        "r.status = 'SUCCESS' ORDER BY r.created_at, r.channel_refund_id"));
-    refunds->setString(1, FormatSqlTime(from));
-    refunds->setString(2, FormatSqlTime(to));
-    std::unique_ptr<sql::ResultSet> rr(refunds->executeQuery());
-    while (rr->next()) {
-      BillLine l;
-      l.at = ParseSqlTime(rr->getString(4));
-      l.app_id = options_.app_id;
-      l.mch_id = options_.mch_id;
-      l.sub_mch_id = rr->getString(7);
-      l.device = rr->getString(8);
-      l.channel_txn_id = rr->getString(5);
-      l.out_trade_no = rr->getString(6);
-      l.payer = "sandbox-payer";
-      l.trade_type = rr->getString(9);
-      l.trade_state = "REFUND";
-      l.currency = rr->getString(11);
-      l.amount_minor = rr->getInt64(10);
-      l.channel_refund_id = rr->getString(1);
-      l.out_refund_no = rr->getString(2);
-      l.refund_minor = rr->getInt64(3);
-      l.refund_state = "SUCCESS";
-      l.product = rr->getString(12);
-      l.fee_milli_minor = -fee(l.refund_minor);
-      l.rate = rate;
-      out.push_back(std::move(l));
-    }
-    return out;
-  });
+  const auto fee = [&](int64_t amount_minor) {
+    return amount_minor * options_.cost_rate_ppm / 1000;
+  };
+  const std::string rate =
+      absl::StrCat(options_.cost_rate_ppm / 10000, ".",
+                   absl::StrFormat("%02d", options_.cost_rate_ppm % 10000 / 100), "%");
+  auto lines =
+      pool_.Run("sandbox bill", [&](sql::Connection& c) -> absl::StatusOr<std::vector<BillLine>> {
+        std::vector<BillLine> out;
+        std::unique_ptr<sql::PreparedStatement> paid(c.prepareStatement(
+            "SELECT channel_txn_id, out_trade_no, wallet, sub_mch_id, device, trade_type, "
+            "amount_minor, "
+            "currency, description, paid_at FROM sandbox_orders WHERE paid_at >= ? AND paid_at < ? "
+            "AND status IN ('SUCCESS', 'REFUND') ORDER BY paid_at, channel_txn_id"));
+        paid->setString(1, FormatSqlTime(from));
+        paid->setString(2, FormatSqlTime(to));
+        std::unique_ptr<sql::ResultSet> rs(paid->executeQuery());
+        while (rs->next()) {
+          BillLine l;
+          l.at = ParseSqlTime(rs->getString(10));
+          l.app_id = options_.app_id;
+          l.mch_id = options_.mch_id;
+          l.sub_mch_id = rs->getString(4);
+          l.device = rs->getString(5);
+          l.channel_txn_id = rs->getString(1);
+          l.out_trade_no = rs->getString(2);
+          l.payer = "sandbox-payer";
+          l.trade_type = rs->getString(6);
+          l.trade_state = "SUCCESS";
+          l.currency = rs->getString(8);
+          l.amount_minor = rs->getInt64(7);
+          l.product = rs->getString(9);
+          l.fee_milli_minor = fee(l.amount_minor);
+          l.rate = rate;
+          out.push_back(std::move(l));
+        }
+        std::unique_ptr<sql::PreparedStatement> refunds(c.prepareStatement(
+            "SELECT r.channel_refund_id, r.out_refund_no, r.amount_minor, r.created_at, "
+            "o.channel_txn_id, o.out_trade_no, o.sub_mch_id, o.device, o.trade_type, "
+            "o.amount_minor, "
+            "o.currency, o.description FROM sandbox_refunds r JOIN sandbox_orders o ON "
+            "o.channel_txn_id = r.channel_txn_id WHERE r.created_at >= ? AND r.created_at < ? AND "
+            "r.status = 'SUCCESS' ORDER BY r.created_at, r.channel_refund_id"));
+        refunds->setString(1, FormatSqlTime(from));
+        refunds->setString(2, FormatSqlTime(to));
+        std::unique_ptr<sql::ResultSet> rr(refunds->executeQuery());
+        while (rr->next()) {
+          BillLine l;
+          l.at = ParseSqlTime(rr->getString(4));
+          l.app_id = options_.app_id;
+          l.mch_id = options_.mch_id;
+          l.sub_mch_id = rr->getString(7);
+          l.device = rr->getString(8);
+          l.channel_txn_id = rr->getString(5);
+          l.out_trade_no = rr->getString(6);
+          l.payer = "sandbox-payer";
+          l.trade_type = rr->getString(9);
+          l.trade_state = "REFUND";
+          l.currency = rr->getString(11);
+          l.amount_minor = rr->getInt64(10);
+          l.channel_refund_id = rr->getString(1);
+          l.out_refund_no = rr->getString(2);
+          l.refund_minor = rr->getInt64(3);
+          l.refund_state = "SUCCESS";
+          l.product = rr->getString(12);
+          l.fee_milli_minor = -fee(l.refund_minor);
+          l.rate = rate;
+          out.push_back(std::move(l));
+        }
+        return out;
+      });
   if (!lines.ok()) return lines.status();
   return FormatDownloadBill(*lines);
 }
