@@ -142,6 +142,16 @@ void ResolveCache::Store(const std::string& code_id, const CodeView& view) {
 
 absl::Status ResolveCache::Refresh() {
   std::lock_guard refresh(refresh_mu_);
+  // A revoke waits only for instances heard from recently. An instance whose last heartbeat is
+  // old (just started, or cut off from MySQL for a while) says it is alive *before* it reads the
+  // log, so that no revoke committed after this read can overlook it while it adopts the read.
+  if (absl::ToInt64Nanoseconds(clock_.Monotonic()) - last_heartbeat_nanos_ >
+      absl::ToInt64Nanoseconds(options_.lease) / 2) {
+    if (absl::Status s = log_.Heartbeat(instance_id_, applied_.load(std::memory_order_acquire));
+        !s.ok()) {
+      return s;
+    }
+  }
   // The proof starts before the log is read: a change committed after this moment may be missed
   // by this read, and the lease is counted from here.
   const int64_t began = absl::ToInt64Nanoseconds(clock_.Monotonic());
@@ -180,6 +190,7 @@ absl::Status ResolveCache::Refresh() {
   // Recorded before the proof is adopted, so that a revoke reading the instance table never
   // misses an instance that trusts its caches.
   if (absl::Status s = log_.Heartbeat(instance_id_, applied); !s.ok()) return s;
+  last_heartbeat_nanos_ = absl::ToInt64Nanoseconds(clock_.Monotonic());
   int64_t prev = proof_nanos_.load(std::memory_order_acquire);
   while (prev < began && !proof_nanos_.compare_exchange_weak(prev, began)) {
   }

@@ -140,7 +140,8 @@ class ResolveCache {
   std::atomic<bool> stop_{false};
   std::atomic<bool> started_{false};
 
-  std::mutex refresh_mu_;  // one read of the log at a time
+  std::mutex refresh_mu_;                         // one read of the log at a time
+  int64_t last_heartbeat_nanos_ = INT64_MIN / 2;  // monotonic; under refresh_mu_
   mutable std::shared_mutex index_mu_;
   int64_t floor_ = 0;  // views stamped below this cannot be checked: a miss
   std::unordered_map<std::string, int64_t> code_seq_;

@@ -263,9 +263,9 @@ absl::Status MysqlPaymentRepository::Insert(const PaymentRecord& p) {
   absl::Status s = pool_.InTransaction("create payment", [&](sql::Connection& c) -> absl::Status {
     sql::PreparedStatement* st = &common::Prepare(
         c, absl::StrCat("INSERT INTO payments (", kPaymentColumns,
-                        ", lease_owner, lease_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                        "?, ?, ?, ?, ?, "
-                        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)"));
+                        ", dynamic_code_id, lease_owner, lease_until) VALUES (?, ?, ?, ?, ?, ?, "
+                        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                        "?, ?, ?, ?, NULL, NULL)"));
     int i = 1;
     st->setString(i++, p.payment_id);
     st->setString(i++, p.merchant_id);
@@ -300,6 +300,7 @@ absl::Status MysqlPaymentRepository::Insert(const PaymentRecord& p) {
     st->setString(i++, FormatSqlTime(p.expires_at));
     BindTime(*st, i++, p.next_query_at);
     st->setInt(i++, p.query_attempts);
+    BindNullable(*st, i++, p.flow == Flow::kDynamicCode ? p.code_id : std::string());
     st->execute();
     return absl::OkStatus();
   });
@@ -323,6 +324,13 @@ absl::StatusOr<std::optional<PaymentRecord>> MysqlPaymentRepository::GetByClient
     const std::string& merchant_id, const std::string& id) {
   return pool_.Run("get payment by client request", [&](sql::Connection& c) {
     return LoadPayment(c, "merchant_id = ? AND client_request_id = ?", {merchant_id, id}, false);
+  });
+}
+
+absl::StatusOr<std::optional<PaymentRecord>> MysqlPaymentRepository::GetByDynamicCode(
+    const std::string& code_id) {
+  return pool_.Run("get payment by dynamic code", [&](sql::Connection& c) {
+    return LoadPayment(c, "dynamic_code_id = ?", {code_id}, false);
   });
 }
 
@@ -481,6 +489,7 @@ absl::StatusOr<std::vector<PaymentRecord>> MysqlPaymentRepository::ClaimDue(
 }
 
 absl::Status MysqlPaymentRepository::Release(const std::string& payment_id,
+                                             const std::string& owner,
                                              std::optional<absl::Time> next, int attempts) {
   return pool_.Run("release payment", [&](sql::Connection& c) -> absl::Status {
     // Only a payment still waiting keeps a next query time: a final one may have been settled
@@ -488,10 +497,11 @@ absl::Status MysqlPaymentRepository::Release(const std::string& payment_id,
     std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
         "UPDATE payments SET lease_owner = NULL, lease_until = NULL, query_attempts = ?, "
         "next_query_at = IF(status IN ('SUCCESS', 'FAILED', 'CLOSED'), NULL, ?) "
-        "WHERE payment_id = ?"));
+        "WHERE payment_id = ? AND lease_owner = ?"));
     st->setInt(1, attempts);
     BindTime(*st, 2, next);
     st->setString(3, payment_id);
+    st->setString(4, owner);
     st->execute();
     return absl::OkStatus();
   });
@@ -707,6 +717,19 @@ absl::StatusOr<LedgerReport> MysqlPaymentRepository::CheckLedger() {
         report.problems.push_back(absl::StrCat("payment ", Str(*rs, 1), " is ", Str(*rs, 2),
                                                " but its ledger transaction ",
                                                Str(*rs, 2) == "SUCCESS" ? "is missing" : "exists"));
+      }
+    }
+    {
+      // And from the ledger's side: every transaction records an existing payment or refund.
+      std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
+          "SELECT t.txn_id, t.kind, t.ref_id FROM ledger_transactions t LEFT JOIN payments p ON "
+          "t.kind = 'payment' AND p.payment_id = t.ref_id LEFT JOIN refunds r ON t.kind = "
+          "'refund' AND r.refund_id = t.ref_id WHERE p.payment_id IS NULL AND r.refund_id IS "
+          "NULL LIMIT 100"));
+      while (rs->next()) {
+        report.problems.push_back(absl::StrCat("ledger transaction ", rs->getInt64(1), " (",
+                                               Str(*rs, 2), " ", Str(*rs, 3),
+                                               ") records nothing that exists"));
       }
     }
     {

@@ -15,6 +15,8 @@ class MysqlPaymentRepository final : public PaymentRepository {
       const std::string& merchant_id, const std::string& out_trade_no) override;
   absl::StatusOr<std::optional<PaymentRecord>> GetByClientRequest(
       const std::string& merchant_id, const std::string& client_request_id) override;
+  absl::StatusOr<std::optional<PaymentRecord>> GetByDynamicCode(
+      const std::string& code_id) override;
   absl::StatusOr<std::vector<PaymentRecord>> List(const PaymentFilter& filter) override;
   absl::StatusOr<PaymentChange> Change(const std::string& payment_id, const PaymentDecision& decide,
                                        absl::Time now) override;
@@ -29,8 +31,8 @@ class MysqlPaymentRepository final : public PaymentRepository {
   absl::StatusOr<std::vector<PaymentRecord>> ClaimDue(const std::string& owner,
                                                       absl::Duration lease, int limit,
                                                       absl::Time now) override;
-  absl::Status Release(const std::string& payment_id, std::optional<absl::Time> next,
-                       int attempts) override;
+  absl::Status Release(const std::string& payment_id, const std::string& owner,
+                       std::optional<absl::Time> next, int attempts) override;
   absl::StatusOr<std::vector<RefundRecord>> DueRefunds(int limit, absl::Time now) override;
   absl::Status SetWebhook(const Webhook& webhook, absl::Time now) override;
   absl::StatusOr<std::optional<Webhook>> GetWebhook(const std::string& merchant_id) override;

@@ -79,6 +79,33 @@ bool SplitUrl(const std::string& url, std::string* origin, std::string* path) {
   return origin->size() > scheme + 3;
 }
 
+// https:// to a named host or a public address; http:// only to this machine's loopback (a
+// local receiver). Private, link-local and loopback addresses over https are refused so that a
+// merchant cannot aim the platform's POSTs at its internal network.
+bool AcceptableNotifyOrigin(const std::string& origin) {
+  const bool https = absl::StartsWith(origin, "https://");
+  const bool http = absl::StartsWith(origin, "http://");
+  if (!https && !http) return false;
+  std::string host = origin.substr(https ? 8 : 7);
+  if (host.empty() || host.find('@') != std::string::npos) return false;
+  if (host[0] == '[') {
+    host = host.substr(0, host.find(']') + 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  const bool loopback = host == "127.0.0.1" || host == "localhost" || host == "[::1]";
+  if (http) return loopback;
+  if (loopback || absl::StartsWith(host, "10.") || absl::StartsWith(host, "192.168.") ||
+      absl::StartsWith(host, "169.254.") || absl::StartsWith(host, "127.") ||
+      absl::StartsWith(host, "0.") || absl::StartsWith(host, "[")) {
+    return false;
+  }
+  for (int b = 16; b <= 31; ++b) {
+    if (absl::StartsWith(host, absl::StrCat("172.", b, "."))) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 PaymentOperations::PaymentOperations(PaymentRepository& repo, PaymentDirectory& directory,
@@ -148,6 +175,16 @@ absl::StatusOr<PaymentRecord> PaymentOperations::CreateCodePayment(const CodePay
       return InvalidField("amount", "a dynamic code is paid with its own amount");
     }
   }
+  if (code.kind == "DYNAMIC") {
+    // One order, one payment: a second scan answers with the first.
+    ASSIGN_OR_RETURN(auto first, repo_.GetByDynamicCode(code.code_id));
+    if (first) {
+      RETURN_IF_ERROR(CheckSameOrder(
+          {first->amount_minor, first->currency, std::string(WalletName(first->wallet))},
+          fingerprint, "code"));
+      return *first;
+    }
+  }
   ASSIGN_OR_RETURN(MerchantFacts merchant, directory_.Merchant(code.merchant_id));
   if (merchant.status != "ACTIVE") {
     return FailedPreconditionField("code", absl::StrCat("the merchant is ", merchant.status));
@@ -195,6 +232,15 @@ absl::StatusOr<PaymentRecord> PaymentOperations::CreateCodePayment(const CodePay
   ChannelOrder order{p.payment_id,  wallet,       p.flow, p.sub_mch_id, p.terminal_sn, amount,
                      p.description, p.expires_at, ""};
   absl::Status inserted = repo_.Insert(p);
+  if (absl::IsAlreadyExists(inserted) && code.kind == "DYNAMIC") {
+    ASSIGN_OR_RETURN(auto first, repo_.GetByDynamicCode(code.code_id));
+    if (first) {
+      RETURN_IF_ERROR(CheckSameOrder(
+          {first->amount_minor, first->currency, std::string(WalletName(first->wallet))},
+          fingerprint, "code"));
+      return *first;
+    }
+  }
   if (absl::IsAlreadyExists(inserted) && !in.client_request_id.empty()) {
     // A concurrent retry won the race: answer with its payment.
     ASSIGN_OR_RETURN(auto existing,
@@ -416,6 +462,19 @@ absl::StatusOr<PaymentRecord> PaymentOperations::Apply(const std::string& paymen
               return ch;
             }
             if (!t->changed) return ch;
+            if (event == PaymentEvent::kPaid && answer.amount_minor != 0 &&
+                (answer.amount_minor != current.amount_minor ||
+                 answer.currency != current.currency)) {
+              // The channel says paid, but not this amount: never capture it; reconciliation and
+              // staff decide.
+              metrics_.Increment("payment_amount_mismatches_total");
+              spdlog::error("payment {}: the channel reports {} {} paid, the order is {} {}",
+                            current.payment_id, answer.amount_minor, answer.currency,
+                            current.amount_minor, current.currency);
+              ch.payment.status = PaymentStatus::kUnknown;
+              ch.payment.next_query_at.reset();
+              return ch;
+            }
             PaymentRecord& p = ch.payment;
             p.status = t->to;
             if (!answer.channel_txn_id.empty()) p.channel_txn_id = answer.channel_txn_id;
@@ -531,12 +590,33 @@ absl::StatusOr<RefundRecord> PaymentOperations::Refund(const RefundInput& in,
   if (absl::IsAlreadyExists(begun.status())) {
     ASSIGN_OR_RETURN(auto raced,
                      repo_.GetRefundByOutRefundNo(payment.merchant_id, in.out_refund_no));
-    if (raced) return *raced;
+    if (raced) {
+      if (raced->payment_id != payment.payment_id) {
+        return common::InvalidField("out_refund_no", "already used for another payment");
+      }
+      RETURN_IF_ERROR(CheckSameOrder(
+          {raced->amount_minor, raced->currency, ""},
+          {amount.amount_minor(), std::string(amount.currency().code()), ""}, "out_refund_no"));
+      return *raced;
+    }
   }
   RETURN_IF_ERROR(begun.status());
   ChannelRefundRequest req{refund_id, payment.payment_id, amount,
                            *MoneyOf(payment.amount_minor, payment.currency, "amount")};
-  return FinishRefund(refund_id, channel_.Refund(req));
+  return FinishRefund(refund_id, ConfirmRefund(refund_id, channel_.Refund(req)));
+}
+
+RefundAnswer PaymentOperations::ConfirmRefund(const std::string& refund_id,
+                                              const RefundAnswer& submitted) {
+  // A refusal from a submission is only believed once a query of the same refund number finds
+  // nothing: another submission of it (a re-query job, a retry) may have gone through.
+  if (submitted.outcome != RefundOutcome::kFailed &&
+      submitted.outcome != RefundOutcome::kNotFound) {
+    return submitted;
+  }
+  RefundAnswer queried = channel_.QueryRefund(refund_id);
+  if (queried.outcome == RefundOutcome::kNotFound) return submitted;
+  return queried;
 }
 
 absl::StatusOr<RefundRecord> PaymentOperations::FinishRefund(const std::string& refund_id,
@@ -599,7 +679,8 @@ absl::StatusOr<PaymentRecord> PaymentOperations::HandleCallback(const std::strin
     metrics_.Increment("payment_callback_mismatches_total");
     return FailedPreconditionField("body", "the notice's amount differs from the payment's");
   }
-  ChannelAnswer answer{notice.outcome, notice.channel_txn_id, "", notice.paid_at, ""};
+  ChannelAnswer answer{notice.outcome,      notice.channel_txn_id, "", notice.paid_at, "",
+                       notice.amount_minor, notice.currency};
   return Apply(notice.payment_id, answer);
 }
 
@@ -624,13 +705,11 @@ absl::StatusOr<std::pair<Webhook, std::string>> PaymentOperations::ConfigureWebh
     const std::string& merchant_id, const std::string& notify_url) {
   RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
   if (merchant_id.empty()) return InvalidField("merchant_id", "is required");
-  const bool local = absl::StartsWith(notify_url, "http://127.0.0.1") ||
-                     absl::StartsWith(notify_url, "http://localhost") ||
-                     absl::StartsWith(notify_url, "http://[::1]");
   std::string origin, path;
-  if ((!absl::StartsWith(notify_url, "https://") && !local) || notify_url.size() > 512 ||
-      !SplitUrl(notify_url, &origin, &path)) {
-    return InvalidField("notify_url", "must be an https:// URL (http:// only to loopback)");
+  if (notify_url.size() > 512 || !SplitUrl(notify_url, &origin, &path) ||
+      !AcceptableNotifyOrigin(origin)) {
+    return InvalidField("notify_url",
+                        "must be an https:// URL to a public host (http:// only to loopback)");
   }
   ASSIGN_OR_RETURN(MerchantFacts merchant, directory_.Merchant(merchant_id));
   (void)merchant;
@@ -659,20 +738,24 @@ absl::StatusOr<LedgerReport> PaymentOperations::CheckLedger() { return repo_.Che
 
 int PaymentOperations::RunDueQueries() {
   const absl::Time now = Now();
-  auto due = repo_.ClaimDue(instance_id_, absl::Seconds(30), 100, now);
+  // Small batches under a long lease: a batch is done well before its lease ends.
+  auto due = repo_.ClaimDue(instance_id_, absl::Seconds(60), 20, now);
   if (!due.ok()) {
     spdlog::warn("payment re-query: cannot claim: {}", due.status().message());
     return 0;
   }
   for (const PaymentRecord& p : *due) {
     if (IsFinal(p.status)) {
-      (void)repo_.Release(p.payment_id, std::nullopt, p.query_attempts);
+      (void)repo_.Release(p.payment_id, instance_id_, std::nullopt, p.query_attempts);
       continue;
     }
     ChannelAnswer a = channel_.Query(p.payment_id);
     metrics_.Increment("payment_requeries_total");
-    if (a.outcome == ChannelOutcome::kNotFound && p.status == PaymentStatus::kCreated &&
-        now < p.expires_at) {
+    if (a.outcome == ChannelOutcome::kNotFound && p.flow == Flow::kBarcode) {
+      // The payer's barcode is not stored: the charge cannot be repeated. Close the order.
+      a = ChannelAnswer{ChannelOutcome::kClosed, "", "", {}, "barcode charge never sent", 0, ""};
+    } else if (a.outcome == ChannelOutcome::kNotFound && p.status == PaymentStatus::kCreated &&
+               now < p.expires_at) {
       // The order never reached the channel (the process died before precreate): open it now.
       a = channel_.Precreate(ChannelOrder{
           p.payment_id, p.wallet, p.flow, p.sub_mch_id, p.terminal_sn,
@@ -684,7 +767,7 @@ int PaymentOperations::RunDueQueries() {
       // last moment, and then it is paid).
       ChannelAnswer closed = channel_.Close(p.payment_id);
       a = closed.outcome == ChannelOutcome::kNotFound
-              ? ChannelAnswer{ChannelOutcome::kClosed, "", "", {}, ""}
+              ? ChannelAnswer{ChannelOutcome::kClosed, "", "", {}, "", 0, ""}
               : closed;
     }
     if (a.outcome == ChannelOutcome::kNotFound) a.outcome = ChannelOutcome::kUnknown;
@@ -698,7 +781,7 @@ int PaymentOperations::RunDueQueries() {
     if (!final)
       next =
           std::min(now + Backoff(attempts), std::max(p.expires_at, now + options_.requery_first));
-    (void)repo_.Release(p.payment_id, next, attempts);
+    (void)repo_.Release(p.payment_id, instance_id_, next, attempts);
   }
   return static_cast<int>(due->size());
 }
@@ -712,9 +795,12 @@ int PaymentOperations::RunDueRefunds() {
       // The refund never reached the channel: send it now (the channel dedups by refund id).
       auto p = repo_.Get(r.payment_id);
       if (!p.ok() || !*p) continue;
-      a = channel_.Refund(ChannelRefundRequest{
-          r.refund_id, r.payment_id, *MoneyOf(r.amount_minor, r.currency, "amount"),
-          *MoneyOf((*p)->amount_minor, (*p)->currency, "amount")});
+      a = ConfirmRefund(r.refund_id, channel_.Refund(ChannelRefundRequest{
+                                         r.refund_id, r.payment_id,
+                                         *MoneyOf(r.amount_minor, r.currency, "amount"),
+                                         *MoneyOf((*p)->amount_minor, (*p)->currency, "amount")}));
+    } else if (a.outcome == RefundOutcome::kNotFound) {
+      a.outcome = RefundOutcome::kUnknown;  // an UNKNOWN refund not (yet) seen: ask again later
     }
     (void)FinishRefund(r.refund_id, a);
   }

@@ -131,6 +131,7 @@ class PaymentOperations {
   absl::StatusOr<PaymentRecord> Apply(const std::string& payment_id, const ChannelAnswer& answer);
   absl::StatusOr<RefundRecord> FinishRefund(const std::string& refund_id,
                                             const RefundAnswer& answer);
+  RefundAnswer ConfirmRefund(const std::string& refund_id, const RefundAnswer& submitted);
   absl::Duration Backoff(int attempts) const;
   void JobLoop();
   void NotificationLoop();

@@ -139,6 +139,9 @@ class PaymentRepository {
       const std::string& merchant_id, const std::string& out_trade_no) = 0;
   virtual absl::StatusOr<std::optional<PaymentRecord>> GetByClientRequest(
       const std::string& merchant_id, const std::string& client_request_id) = 0;
+  // The payment of a dynamic code (there is at most one).
+  virtual absl::StatusOr<std::optional<PaymentRecord>> GetByDynamicCode(
+      const std::string& code_id) = 0;
   virtual absl::StatusOr<std::vector<PaymentRecord>> List(const PaymentFilter& filter) = 0;
 
   using PaymentDecision = std::function<absl::StatusOr<PaymentChange>(const PaymentRecord&)>;
@@ -166,8 +169,8 @@ class PaymentRepository {
   virtual absl::StatusOr<std::vector<PaymentRecord>> ClaimDue(const std::string& owner,
                                                               absl::Duration lease, int limit,
                                                               absl::Time now) = 0;
-  virtual absl::Status Release(const std::string& payment_id, std::optional<absl::Time> next,
-                               int attempts) = 0;
+  virtual absl::Status Release(const std::string& payment_id, const std::string& owner,
+                               std::optional<absl::Time> next, int attempts) = 0;
   virtual absl::StatusOr<std::vector<RefundRecord>> DueRefunds(int limit, absl::Time now) = 0;
 
   virtual absl::Status SetWebhook(const Webhook& webhook, absl::Time now) = 0;

@@ -33,11 +33,11 @@ class CheckInStormTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     db_ = new common::MysqlOptions(SharedServers().CreateDatabase("storm"));
-    aggpayd_ =
-        new AggpaydProcess(SharedServers(), *db_,
-                           AggpaydOptions{.mysql_pool_size = 4,
-                                          .extra_config = "",
-                                          .payment_config = AggpaydOptions().payment_config});
+    aggpayd_ = new AggpaydProcess(SharedServers(), *db_,
+                                  AggpaydOptions{.mysql_pool_size = 4,
+                                                 .extra_config = "",
+                                                 .payment_config = AggpaydOptions().payment_config,
+                                                 .audit_config = AggpaydOptions().audit_config});
     token_ = new std::string(aggpayd_->BootstrapAdmin());
   }
   static void TearDownTestSuite() {

@@ -194,7 +194,7 @@ TEST_F(HardeningFaultTest, AFrozenMerchantCannotCollectAndAClosedOneLosesCodesAn
 TEST_F(HardeningFaultTest, ACommittedChangeGetsItsAuditEntryOnceEvenIfTheProcessDiesFirst) {
   // An instance whose relay holds entries for a minute: killed before it delivers any.
   AggpaydOptions slow;
-  slow.extra_config = "audit: {batch_delay: 60s, sweep_interval: 60s}";
+  slow.audit_config = "{batch_delay: 60s, sweep_interval: 60s}";
   auto doomed = std::make_unique<AggpaydProcess>(SharedServers(), db(), slow);
   CommandResult t =
       AdminCtl(absl::StrCat("terminal register --merchant ", *merchant_, " --store ", *store_,

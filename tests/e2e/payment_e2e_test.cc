@@ -463,6 +463,24 @@ TEST_F(PaymentE2eTest, TheFiftyFirstRefundIsRefused) {
   EXPECT_EQ(Minor(AdminCtl("payment get " + id + " -o json").out, "refunded"), 50);
 }
 
+TEST_F(PaymentE2eTest, ADynamicCodeIsPaidOnce) {
+  const Device d = ActivateTerminal(*merchant_, *store_, "PAY-POS-3");
+  CommandResult c =
+      AdminCtl(absl::StrCat("code issue --merchant ", *merchant_, " --store ", *store_,
+                            " --terminal ", d.sn, " --kind DYNAMIC --amount-minor 680 -o json"));
+  ASSERT_EQ(c.exit_code, 0) << c.out;
+  const std::string code = JsonString(c.out, "code_id");
+  CommandResult first = AdminCtl("sandbox scan " + code + " --amount 6.80 -o json");
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  CommandResult second = AdminCtl("sandbox scan " + code + " --amount 6.80 -o json");
+  ASSERT_EQ(second.exit_code, 0) << second.out;
+  EXPECT_EQ(JsonString(second.out, "payment_id"), JsonString(first.out, "payment_id"))
+      << "a second scan of one order answers with its payment";
+  CommandResult other = AdminCtl("sandbox scan " + code + " --amount 6.80 --wallet alipay");
+  EXPECT_NE(other.out.find("ALREADY_EXISTS"), std::string::npos) << other.out;
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM payments WHERE code_id = '" + code + "'"), "1");
+}
+
 TEST_F(PaymentE2eTest, TheStatementListsTheDayAndTheLedgerIsClean) {
   const std::string id = JsonString(Scan(aggpayd(), "--amount 1.00"), "payment_id");
   ASSERT_EQ(AdminCtl("sandbox pay " + id).exit_code, 0);

@@ -30,7 +30,8 @@ AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions&
                                     .resolve_rate_per_second = resolve_rate_per_second,
                                     .mysql_pool_size = 0,
                                     .extra_config = "",
-                                    .payment_config = AggpaydOptions().payment_config}) {}
+                                    .payment_config = AggpaydOptions().payment_config,
+                                    .audit_config = AggpaydOptions().audit_config}) {}
 
 AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions& db,
                                const AggpaydOptions& options) {
@@ -56,6 +57,7 @@ AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions&
                               << ", resolve_burst: " << resolve_rate_per_second << "}\n"
                               << "log: {level: warn}\n"
                               << "payment: " << options.payment_config << "\n"
+                              << "audit: " << options.audit_config << "\n"
                               << options.extra_config << "\n";
   const std::string binary = absl::StrCat(BuildDir(), "/services/aggpayd/aggpayd");
   const std::string log = absl::StrCat(config_path_, ".log");

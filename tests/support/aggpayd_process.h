@@ -22,6 +22,9 @@ struct AggpaydOptions {
   std::string payment_config =
       "{requery_first: 300ms, requery_max: 2s, job_interval: 100ms, "
       "notification_schedule_percent: 1}";
+  // The audit section: the outbox sweep looks for rows left by a killed instance after 5 s (in
+  // production 60 s, longer than any call).
+  std::string audit_config = "{sweep_age: 5s, sweep_interval: 1s}";
 };
 
 // `aggpayd serve` as a separate process against a migrated test database, as an operator runs

@@ -62,6 +62,12 @@ absl::Status AuditScope::BeforeCommit(sql::Connection& conn) {
   return absl::OkStatus();
 }
 
+void AuditScope::AfterRollback() {
+  // The row inserted before a COMMIT that failed is gone with it: the next transaction writes
+  // it again.
+  outbox_id_ = 0;
+}
+
 AuditRelay::AuditRelay(MysqlPool& pool, AuditSink& sink, Metrics& metrics,
                        AuditRelayOptions options)
     : pool_(pool), sink_(sink), metrics_(metrics), options_(options) {}

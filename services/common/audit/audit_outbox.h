@@ -47,6 +47,7 @@ class AuditScope final : public TransactionHook {
   AuditScope& operator=(const AuditScope&) = delete;
 
   absl::Status BeforeCommit(sql::Connection& conn) override;
+  void AfterRollback() override;
 
  private:
   grpc::ServerContext& context_;
@@ -67,7 +68,9 @@ struct AuditRelayOptions {
   int batch_size = 500;
   // How often rows left in the table are looked for, and how old they must be.
   absl::Duration sweep_interval = absl::Seconds(2);
-  absl::Duration sweep_age = absl::Seconds(5);
+  // Longer than any call's deadline: a call still running must deliver its own entry, with its
+  // final target and outcome.
+  absl::Duration sweep_age = absl::Seconds(60);
 };
 
 class AuditRelay {

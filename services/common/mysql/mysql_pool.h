@@ -59,6 +59,8 @@ class TransactionHook {
  public:
   virtual ~TransactionHook() = default;
   virtual absl::Status BeforeCommit(sql::Connection& conn) = 0;
+  // The transaction rolled back after BeforeCommit ran (its COMMIT failed).
+  virtual void AfterRollback() {}
 };
 
 // Installs `hook` for the calling thread's transactions while it lives (not nestable).
@@ -155,14 +157,21 @@ auto MysqlPool::InTransaction(absl::string_view what, Fn&& fn)
     conn.setAutoCommit(false);
     auto result = fn(conn);
     if (result.ok()) {
-      if (TransactionHook* hook = CurrentTransactionHook()) {
+      TransactionHook* hook = CurrentTransactionHook();
+      if (hook != nullptr) {
         if (absl::Status h = hook->BeforeCommit(conn); !h.ok()) {
           conn.rollback();
           conn.setAutoCommit(true);
+          hook->AfterRollback();
           return h;
         }
       }
-      conn.commit();
+      try {
+        conn.commit();
+      } catch (...) {
+        if (hook != nullptr) hook->AfterRollback();
+        throw;
+      }
     } else {
       conn.rollback();
     }

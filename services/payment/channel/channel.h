@@ -41,6 +41,9 @@ struct ChannelAnswer {
   std::string pay_url;  // what the wallet needs (code_url / prepay id); precreate only
   absl::Time paid_at;
   std::string message;  // the channel's reason, for logs and the payer
+  // What the channel says was paid (0 when it did not say): checked against the order.
+  int64_t amount_minor = 0;
+  std::string currency;
 };
 
 struct ChannelRefundRequest {

@@ -73,8 +73,13 @@ ChannelAnswer SandboxChannel::Open(const ChannelOrder& order, bool paid_at_once)
   MaybeSlow();
   if (Roll(options_.chaos.failure_ppm)) {
     metrics_.Increment("sandbox_chaos_total{kind=\"failure\"}");
-    return ChannelAnswer{ChannelOutcome::kFailed, "", "", absl::InfinitePast(),
-                         "SYSTEMERROR: the sandbox refused the order"};
+    return ChannelAnswer{ChannelOutcome::kFailed,
+                         "",
+                         "",
+                         absl::InfinitePast(),
+                         "SYSTEMERROR: the sandbox refused the order",
+                         0,
+                         ""};
   }
   const std::string txn = absl::StrCat("sbx", common::RandomToken(12));
   const absl::Time now = clock_.Now();
@@ -104,14 +109,20 @@ ChannelAnswer SandboxChannel::Open(const ChannelOrder& order, bool paid_at_once)
     return absl::OkStatus();
   });
   if (absl::IsAlreadyExists(s)) return Query(order.payment_id);  // a repeated precreate
-  if (!s.ok()) return ChannelAnswer{ChannelOutcome::kUnknown, "", "", {}, std::string(s.message())};
+  if (!s.ok())
+    return ChannelAnswer{ChannelOutcome::kUnknown, "", "", {}, std::string(s.message()), 0, ""};
   if (Roll(options_.chaos.unknown_ppm)) {
     // The order exists, but the answer is lost: only a query can tell.
     metrics_.Increment("sandbox_chaos_total{kind=\"unknown\"}");
-    return ChannelAnswer{ChannelOutcome::kUnknown, "", "", {}, "sandbox: answer lost"};
+    return ChannelAnswer{ChannelOutcome::kUnknown, "", "", {}, "sandbox: answer lost", 0, ""};
   }
-  return ChannelAnswer{paid_at_once ? ChannelOutcome::kPaid : ChannelOutcome::kAccepted, txn,
-                       paid_at_once ? "" : absl::StrCat(options_.pay_base_url, txn), now, ""};
+  return ChannelAnswer{paid_at_once ? ChannelOutcome::kPaid : ChannelOutcome::kAccepted,
+                       txn,
+                       paid_at_once ? "" : absl::StrCat(options_.pay_base_url, txn),
+                       now,
+                       "",
+                       0,
+                       ""};
 }
 
 ChannelAnswer SandboxChannel::Precreate(const ChannelOrder& order) { return Open(order, false); }
@@ -119,7 +130,7 @@ ChannelAnswer SandboxChannel::Precreate(const ChannelOrder& order) { return Open
 ChannelAnswer SandboxChannel::BarcodePay(const ChannelOrder& order) {
   // A barcode starting "00" is declined by the payer's wallet; anything else pays at once.
   if (absl::StartsWith(order.auth_code, "00")) {
-    return ChannelAnswer{ChannelOutcome::kFailed, "", "", {}, "AUTHCODEEXPIRE"};
+    return ChannelAnswer{ChannelOutcome::kFailed, "", "", {}, "AUTHCODEEXPIRE", 0, ""};
   }
   return Open(order, true);
 }
@@ -133,7 +144,7 @@ ChannelAnswer SandboxChannel::Query(const std::string& payment_id) {
         st->setString(1, payment_id);
         std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
         if (!rs->next())
-          return ChannelAnswer{ChannelOutcome::kNotFound, "", "", {}, "ORDERNOTEXIST"};
+          return ChannelAnswer{ChannelOutcome::kNotFound, "", "", {}, "ORDERNOTEXIST", 0, ""};
         ChannelAnswer a;
         a.channel_txn_id = rs->getString(1);
         a.outcome = OutcomeOf(rs->getString(2));
@@ -143,7 +154,7 @@ ChannelAnswer SandboxChannel::Query(const std::string& payment_id) {
       });
   if (!answer.ok()) {
     return ChannelAnswer{
-        ChannelOutcome::kUnknown, "", "", {}, std::string(answer.status().message())};
+        ChannelOutcome::kUnknown, "", "", {}, std::string(answer.status().message()), 0, ""};
   }
   return *answer;
 }
@@ -156,7 +167,8 @@ ChannelAnswer SandboxChannel::Close(const std::string& payment_id) {
     st->setString(1, payment_id);
     return st->executeUpdate();
   });
-  if (!closed.ok()) return ChannelAnswer{ChannelOutcome::kUnknown, "", "", {}, "sandbox: db"};
+  if (!closed.ok())
+    return ChannelAnswer{ChannelOutcome::kUnknown, "", "", {}, "sandbox: db", 0, ""};
   return Query(payment_id);  // CLOSED, or what it already was (paid at the last moment)
 }
 
@@ -270,6 +282,10 @@ absl::StatusOr<CallbackNotice> SandboxChannel::VerifyCallback(const SignedCallba
 
 RefundAnswer SandboxChannel::Refund(const ChannelRefundRequest& r) {
   MaybeSlow();
+  // A refund number seen before answers what happened to it, like a real channel.
+  if (RefundAnswer seen = QueryRefund(r.refund_id); seen.outcome != RefundOutcome::kNotFound) {
+    return seen;
+  }
   if (Roll(options_.chaos.failure_ppm)) {
     metrics_.Increment("sandbox_chaos_total{kind=\"failure\"}");
     return RefundAnswer{RefundOutcome::kFailed, "", "SYSTEMERROR: the sandbox refused the refund"};
