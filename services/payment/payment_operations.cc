@@ -142,6 +142,33 @@ absl::Duration PaymentOperations::Backoff(int attempts) const {
   return std::min(d, options_.requery_max);
 }
 
+absl::StatusOr<PaymentOperations::Collection> PaymentOperations::CheckCollection(
+    const std::string& merchant_id, Wallet wallet, const common::Money& amount,
+    absl::string_view status_field, const std::map<std::string, std::string>* sub_mch_ids,
+    const RiskInput& risk) {
+  ASSIGN_OR_RETURN(MerchantFacts merchant, directory_.Merchant(merchant_id));
+  if (merchant.status != "ACTIVE") {
+    return FailedPreconditionField(status_field, absl::StrCat("the merchant is ", merchant.status));
+  }
+  if (merchant.home_currency != amount.currency().code()) {
+    return InvalidField("amount.currency",
+                        absl::StrCat("this merchant collects in ", merchant.home_currency));
+  }
+  std::map<std::string, std::string> fetched;
+  if (sub_mch_ids == nullptr) {
+    ASSIGN_OR_RETURN(fetched, directory_.SubMerchantIds(merchant_id));
+    sub_mch_ids = &fetched;
+  }
+  auto sub = sub_mch_ids->find(std::string(SubMerchantKey(wallet)));
+  if (sub == sub_mch_ids->end() || sub->second.empty()) {
+    return FailedPreconditionField("wallet", "this merchant does not accept this wallet");
+  }
+  RETURN_IF_ERROR(risk_.Evaluate(risk));
+  ASSIGN_OR_RETURN(FeeQuote quote,
+                   directory_.Quote(merchant_id, std::string(WalletName(wallet)), amount));
+  return Collection{std::move(merchant), sub->second, quote};
+}
+
 absl::StatusOr<PaymentRecord> PaymentOperations::CreateCodePayment(const CodePaymentInput& in) {
   ASSIGN_OR_RETURN(Wallet wallet, ParseWallet(in.wallet));
   ASSIGN_OR_RETURN(common::Money amount, MoneyOf(in.amount_minor, in.currency, "amount"));
@@ -185,22 +212,12 @@ absl::StatusOr<PaymentRecord> PaymentOperations::CreateCodePayment(const CodePay
       return *first;
     }
   }
-  ASSIGN_OR_RETURN(MerchantFacts merchant, directory_.Merchant(code.merchant_id));
-  if (merchant.status != "ACTIVE") {
-    return FailedPreconditionField("code", absl::StrCat("the merchant is ", merchant.status));
-  }
-  if (merchant.home_currency != amount.currency().code()) {
-    return InvalidField("amount.currency",
-                        absl::StrCat("this merchant collects in ", merchant.home_currency));
-  }
-  auto sub = code.sub_mch_ids.find(std::string(SubMerchantKey(wallet)));
-  if (sub == code.sub_mch_ids.end() || sub->second.empty()) {
-    return FailedPreconditionField("wallet", "this merchant does not accept this wallet");
-  }
-  RETURN_IF_ERROR(risk_.Evaluate(
-      RiskInput{code.merchant_id, code.terminal_sn, in.payer_ip, in.device_id, amount}));
-  ASSIGN_OR_RETURN(FeeQuote quote,
-                   directory_.Quote(code.merchant_id, std::string(WalletName(wallet)), amount));
+  ASSIGN_OR_RETURN(Collection ok,
+                   CheckCollection(code.merchant_id, wallet, amount, "code", &code.sub_mch_ids,
+                                   RiskInput{code.merchant_id, code.terminal_sn, in.payer_ip,
+                                             in.device_id, amount}));
+  const MerchantFacts& merchant = ok.merchant;
+  const FeeQuote& quote = ok.quote;
 
   const absl::Time now = Now();
   PaymentRecord p;
@@ -212,7 +229,7 @@ absl::StatusOr<PaymentRecord> PaymentOperations::CreateCodePayment(const CodePay
   p.flow = code.kind == "DYNAMIC" ? Flow::kDynamicCode : Flow::kStaticCode;
   p.wallet = wallet;
   p.channel = std::string(channel_.name());
-  p.sub_mch_id = sub->second;
+  p.sub_mch_id = ok.sub_mch_id;
   p.out_trade_no = p.payment_id;
   p.client_request_id = in.client_request_id;
   p.description = "collection code payment";
@@ -274,23 +291,11 @@ absl::StatusOr<PaymentRecord> PaymentOperations::CreateMerchantPayment(
         fingerprint, "out_trade_no"));
     return *existing;
   }
-  ASSIGN_OR_RETURN(MerchantFacts merchant, directory_.Merchant(in.merchant_id));
-  if (merchant.status != "ACTIVE") {
-    return FailedPreconditionField("merchant_id",
-                                   absl::StrCat("the merchant is ", merchant.status));
-  }
-  if (merchant.home_currency != amount.currency().code()) {
-    return InvalidField("amount.currency",
-                        absl::StrCat("this merchant collects in ", merchant.home_currency));
-  }
-  ASSIGN_OR_RETURN(auto subs, directory_.SubMerchantIds(in.merchant_id));
-  auto sub = subs.find(std::string(SubMerchantKey(wallet)));
-  if (sub == subs.end() || sub->second.empty()) {
-    return FailedPreconditionField("wallet", "this merchant does not accept this wallet");
-  }
-  RETURN_IF_ERROR(risk_.Evaluate(RiskInput{in.merchant_id, "", "", "", amount}));
-  ASSIGN_OR_RETURN(FeeQuote quote,
-                   directory_.Quote(in.merchant_id, std::string(WalletName(wallet)), amount));
+  ASSIGN_OR_RETURN(Collection ok,
+                   CheckCollection(in.merchant_id, wallet, amount, "merchant_id", nullptr,
+                                   RiskInput{in.merchant_id, "", "", "", amount}));
+  const MerchantFacts& merchant = ok.merchant;
+  const FeeQuote& quote = ok.quote;
   const absl::Time now = Now();
   PaymentRecord p;
   p.payment_id = NewId("py");
@@ -299,7 +304,7 @@ absl::StatusOr<PaymentRecord> PaymentOperations::CreateMerchantPayment(
   p.flow = Flow::kNative;
   p.wallet = wallet;
   p.channel = std::string(channel_.name());
-  p.sub_mch_id = sub->second;
+  p.sub_mch_id = ok.sub_mch_id;
   p.out_trade_no = in.out_trade_no;
   p.description = in.description;
   p.amount_minor = amount.amount_minor();
@@ -363,24 +368,12 @@ absl::StatusOr<PaymentRecord> PaymentOperations::CreateTerminalPayment(
         fingerprint, "out_trade_no"));
     return *existing;
   }
-  ASSIGN_OR_RETURN(MerchantFacts merchant, directory_.Merchant(terminal.merchant_id));
-  if (merchant.status != "ACTIVE") {
-    return FailedPreconditionField("terminal_sn",
-                                   absl::StrCat("the merchant is ", merchant.status));
-  }
-  if (merchant.home_currency != amount.currency().code()) {
-    return InvalidField("amount.currency",
-                        absl::StrCat("this merchant collects in ", merchant.home_currency));
-  }
-  ASSIGN_OR_RETURN(auto subs, directory_.SubMerchantIds(terminal.merchant_id));
-  auto sub = subs.find(std::string(SubMerchantKey(wallet)));
-  if (sub == subs.end() || sub->second.empty()) {
-    return FailedPreconditionField("wallet", "this merchant does not accept this wallet");
-  }
-  RETURN_IF_ERROR(
-      risk_.Evaluate(RiskInput{terminal.merchant_id, terminal.terminal_sn, "", "", amount}));
-  ASSIGN_OR_RETURN(FeeQuote quote,
-                   directory_.Quote(terminal.merchant_id, std::string(WalletName(wallet)), amount));
+  ASSIGN_OR_RETURN(
+      Collection ok,
+      CheckCollection(terminal.merchant_id, wallet, amount, "terminal_sn", nullptr,
+                      RiskInput{terminal.merchant_id, terminal.terminal_sn, "", "", amount}));
+  const MerchantFacts& merchant = ok.merchant;
+  const FeeQuote& quote = ok.quote;
   const absl::Time now = Now();
   PaymentRecord p;
   p.payment_id = NewId("py");
@@ -390,7 +383,7 @@ absl::StatusOr<PaymentRecord> PaymentOperations::CreateTerminalPayment(
   p.flow = barcode ? Flow::kBarcode : Flow::kDynamicCode;
   p.wallet = wallet;
   p.channel = std::string(channel_.name());
-  p.sub_mch_id = sub->second;
+  p.sub_mch_id = ok.sub_mch_id;
   p.out_trade_no = in.out_trade_no;
   p.description = barcode ? "terminal barcode payment" : "terminal dynamic code";
   p.amount_minor = amount.amount_minor();

@@ -124,6 +124,20 @@ class PaymentOperations {
   int RunDueRefunds();
 
  private:
+  // What every creation checks before it writes: the merchant collects (ACTIVE, in this
+  // currency, on this wallet), risk lets it through, and the fee it is quoted.
+  struct Collection {
+    MerchantFacts merchant;
+    std::string sub_mch_id;
+    FeeQuote quote;
+  };
+  // `sub_mch_ids`: the code's, or nullptr to ask the merchant service. `status_field` names the
+  // field a merchant that is not ACTIVE is refused on.
+  absl::StatusOr<Collection> CheckCollection(const std::string& merchant_id, Wallet wallet,
+                                             const common::Money& amount,
+                                             absl::string_view status_field,
+                                             const std::map<std::string, std::string>* sub_mch_ids,
+                                             const RiskInput& risk);
   absl::Time Now() const;
   std::string NewId(absl::string_view prefix) const;
   absl::StatusOr<PaymentRecord> Open(PaymentRecord record, const ChannelOrder& order);
