@@ -103,4 +103,19 @@ absl::Status GrpcPaymentDirectory::CodePaid(const std::string& code_id) {
   return common::FromGrpcStatus(stub->CodePaid(ctx.get(), req, &resp));
 }
 
+absl::Status GrpcPaymentDirectory::CheckStore(const std::string& merchant_id,
+                                              const std::string& store_id) {
+  auto stub = aggpay::v1::MerchantService::NewStub(merchant_);
+  auto ctx = common::InternalContext(internal_secret_);
+  aggpay::v1::MerchantRef req;
+  req.set_merchant_id(merchant_id);
+  aggpay::v1::ListStoresResponse resp;
+  grpc::Status s = stub->ListStores(ctx.get(), req, &resp);
+  if (!s.ok()) return common::FromGrpcStatus(s);
+  for (const auto& store : resp.stores()) {
+    if (store.store_id() == store_id) return absl::OkStatus();
+  }
+  return absl::NotFoundError("no such store for this merchant");
+}
+
 }  // namespace aggpay::payment

@@ -66,6 +66,8 @@ class PaymentDirectory {
       const std::string& nonce, const std::string& body_sha256, const std::string& signature) = 0;
   // The first payment on `code_id` ends the grace of the code it replaced, if any.
   virtual absl::Status CodePaid(const std::string& code_id) = 0;
+  // OK when the store is the merchant's, NOT_FOUND otherwise.
+  virtual absl::Status CheckStore(const std::string& merchant_id, const std::string& store_id) = 0;
 };
 
 // Risk control's verdict on a payment about to be created. Until the risk service exists this
@@ -113,6 +115,7 @@ class GrpcPaymentDirectory final : public PaymentDirectory {
                                                   const std::string& body_sha256,
                                                   const std::string& signature) override;
   absl::Status CodePaid(const std::string& code_id) override;
+  absl::Status CheckStore(const std::string& merchant_id, const std::string& store_id) override;
 
  private:
   std::shared_ptr<grpc::Channel> binding_;

@@ -282,6 +282,14 @@ absl::StatusOr<PaymentRecord> PaymentOperations::CreateMerchantPayment(
   ASSIGN_OR_RETURN(common::Money amount, MoneyOf(in.amount_minor, in.currency, "amount"));
   RETURN_IF_ERROR(ValidatePaymentAmount(amount, options_.max_amount_minor));
   RETURN_IF_ERROR(common::ValidateFreeText(in.description, "description", 127));
+  if (!in.store_id.empty()) {
+    RETURN_IF_ERROR(common::ValidateId(in.store_id, "store_id"));
+    // Tagged to a store, it must be the merchant's own.
+    if (absl::Status st = directory_.CheckStore(in.merchant_id, in.store_id); !st.ok()) {
+      if (absl::IsNotFound(st)) return InvalidField("store_id", "no such store for this merchant");
+      return st;
+    }
+  }
   const OrderFingerprint fingerprint{amount.amount_minor(), std::string(amount.currency().code()),
                                      std::string(WalletName(wallet))};
   ASSIGN_OR_RETURN(auto existing, repo_.GetByOutTradeNo(in.merchant_id, in.out_trade_no));

@@ -476,6 +476,20 @@ TEST_F(RestE2eTest, MerchantPaymentsOverSignedRest) {
   EXPECT_EQ(ErrorCode(changed), "ALREADY_EXISTS");
   EXPECT_EQ(JsonString(changed.body, "field"), "amount") << changed.body;
 
+  // A store of another merchant is refused, naming the field.
+  const std::string bob_store = JsonString(
+      AdminCtl("merchant store create " + *bob_ + " --name Bob2 --address B -o json").out,
+      "store_id");
+  ASSERT_FALSE(bob_store.empty());
+  HttpResponse foreign = Signed(
+      "POST", "/v1/merchant/payments",
+      absl::StrCat(
+          R"({"out_trade_no":"ORDER-STORE","amount":{"currency":"CNY","amount_minor":"100"},"wallet":"alipay","store_id":")",
+          bob_store, R"("})"),
+      &key);
+  EXPECT_EQ(foreign.status, 400) << foreign.body;
+  EXPECT_EQ(JsonString(foreign.body, "field"), "store_id") << foreign.body;
+
   // The owner sees it; another merchant does not, whatever the id.
   HttpResponse own = Signed("GET", "/v1/merchant/payments/" + payment, "", &key);
   ASSERT_EQ(own.status, 200) << own.body;
