@@ -247,7 +247,11 @@ void ResolveCache::PollLoop() {
 void ResolveCache::ListenLoop() {
   const auto& o = redis_.options();
   const auto pause = [&] {
-    for (int i = 0; i < 10 && !stop_.load(); ++i) absl::SleepFor(absl::Milliseconds(50));
+    // Redis's own reconnect back-off, in slices so that Stop is not held up.
+    const absl::Time until = absl::Now() + o.reconnect_backoff;
+    while (!stop_.load() && absl::Now() < until) {
+      absl::SleepFor(std::min(absl::Milliseconds(50), o.reconnect_backoff));
+    }
   };
   while (!stop_.load()) {
     std::unique_ptr<redisContext, decltype(&redisFree)> ctx(

@@ -131,6 +131,18 @@ absl::StatusOr<std::optional<PaymentRecord>> LoadPayment(sql::Connection& c,
   return std::optional<PaymentRecord>(*std::move(p));
 }
 
+absl::StatusOr<std::optional<RefundRecord>> LoadRefund(sql::Connection& c, const std::string& where,
+                                                       const std::vector<std::string>& args) {
+  std::unique_ptr<sql::PreparedStatement> st(
+      c.prepareStatement(absl::StrCat("SELECT ", kRefundColumns, " FROM refunds WHERE ", where)));
+  for (size_t i = 0; i < args.size(); ++i) st->setString(static_cast<int>(i + 1), args[i]);
+  std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+  if (!rs->next()) return std::optional<RefundRecord>();
+  auto r = ReadRefund(*rs);
+  if (!r.ok()) return r.status();
+  return std::optional<RefundRecord>(*std::move(r));
+}
+
 void UpdatePayment(sql::Connection& c, const PaymentRecord& p, absl::Time now) {
   sql::PreparedStatement* st = &common::Prepare(
       c,
@@ -428,34 +440,15 @@ absl::StatusOr<RefundChange> MysqlPaymentRepository::FinishRefund(
 
 absl::StatusOr<std::optional<RefundRecord>> MysqlPaymentRepository::GetRefund(
     const std::string& refund_id) {
-  return pool_.Run(
-      "get refund", [&](sql::Connection& c) -> absl::StatusOr<std::optional<RefundRecord>> {
-        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-            absl::StrCat("SELECT ", kRefundColumns, " FROM refunds WHERE refund_id = ?")));
-        st->setString(1, refund_id);
-        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-        if (!rs->next()) return std::optional<RefundRecord>();
-        auto r = ReadRefund(*rs);
-        if (!r.ok()) return r.status();
-        return std::optional<RefundRecord>(*std::move(r));
-      });
+  return pool_.Run("get refund",
+                   [&](sql::Connection& c) { return LoadRefund(c, "refund_id = ?", {refund_id}); });
 }
 
 absl::StatusOr<std::optional<RefundRecord>> MysqlPaymentRepository::GetRefundByOutRefundNo(
     const std::string& merchant_id, const std::string& no) {
-  return pool_.Run("get refund by out_refund_no",
-                   [&](sql::Connection& c) -> absl::StatusOr<std::optional<RefundRecord>> {
-                     std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
-                         "SELECT ", kRefundColumns,
-                         " FROM refunds WHERE merchant_id = ? AND out_refund_no = ?")));
-                     st->setString(1, merchant_id);
-                     st->setString(2, no);
-                     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-                     if (!rs->next()) return std::optional<RefundRecord>();
-                     auto r = ReadRefund(*rs);
-                     if (!r.ok()) return r.status();
-                     return std::optional<RefundRecord>(*std::move(r));
-                   });
+  return pool_.Run("get refund by out_refund_no", [&](sql::Connection& c) {
+    return LoadRefund(c, "merchant_id = ? AND out_refund_no = ?", {merchant_id, no});
+  });
 }
 
 absl::StatusOr<std::vector<PaymentRecord>> MysqlPaymentRepository::ClaimDue(

@@ -54,6 +54,10 @@ absl::StatusOr<common::Money> MoneyOf(int64_t minor, const std::string& currency
   return common::Money(minor, c);
 }
 
+OrderFingerprint FingerprintOf(const PaymentRecord& p) {
+  return {p.amount_minor, p.currency, std::string(WalletName(p.wallet))};
+}
+
 PaymentEvent EventOf(ChannelOutcome o) {
   switch (o) {
     case ChannelOutcome::kAccepted:
@@ -142,6 +146,30 @@ absl::Duration PaymentOperations::Backoff(int attempts) const {
   return std::min(d, options_.requery_max);
 }
 
+PaymentRecord PaymentOperations::NewPayment(Wallet wallet, const common::Money& amount,
+                                            const Collection& ok) const {
+  const absl::Time now = Now();
+  PaymentRecord p;
+  p.payment_id = NewId("py");
+  p.merchant_id = ok.merchant_id;
+  p.wallet = wallet;
+  p.channel = std::string(channel_.name());
+  p.sub_mch_id = ok.sub_mch_id;
+  p.amount_minor = amount.amount_minor();
+  p.currency = std::string(amount.currency().code());
+  // Fixed at this moment: the fee and the plan version it came from.
+  p.fee_minor = ok.quote.fee_minor;
+  p.plan_id = ok.quote.plan_id;
+  p.plan_version = ok.quote.plan_version;
+  p.merchant_zone = ok.merchant.time_zone;
+  p.created_at = now;
+  p.updated_at = now;
+  p.expires_at = now + options_.close_after;
+  // Should this process die before the channel answers, the re-query job picks it up.
+  p.next_query_at = now + options_.requery_first;
+  return p;
+}
+
 absl::StatusOr<PaymentOperations::Collection> PaymentOperations::CheckCollection(
     const std::string& merchant_id, Wallet wallet, const common::Money& amount,
     absl::string_view status_field, const std::map<std::string, std::string>* sub_mch_ids,
@@ -166,7 +194,7 @@ absl::StatusOr<PaymentOperations::Collection> PaymentOperations::CheckCollection
   RETURN_IF_ERROR(risk_.Evaluate(risk));
   ASSIGN_OR_RETURN(FeeQuote quote,
                    directory_.Quote(merchant_id, std::string(WalletName(wallet)), amount));
-  return Collection{std::move(merchant), sub->second, quote};
+  return Collection{merchant_id, std::move(merchant), sub->second, quote};
 }
 
 absl::StatusOr<PaymentRecord> PaymentOperations::CreateCodePayment(const CodePaymentInput& in) {
@@ -191,9 +219,7 @@ absl::StatusOr<PaymentRecord> PaymentOperations::CreateCodePayment(const CodePay
     ASSIGN_OR_RETURN(auto existing,
                      repo_.GetByClientRequest(code.merchant_id, in.client_request_id));
     if (existing) {
-      RETURN_IF_ERROR(CheckSameOrder(
-          {existing->amount_minor, existing->currency, std::string(WalletName(existing->wallet))},
-          fingerprint, "client_request_id"));
+      RETURN_IF_ERROR(CheckSameOrder(FingerprintOf(*existing), fingerprint, "client_request_id"));
       return *existing;
     }
   }
@@ -206,9 +232,7 @@ absl::StatusOr<PaymentRecord> PaymentOperations::CreateCodePayment(const CodePay
     // One order, one payment: a second scan answers with the first.
     ASSIGN_OR_RETURN(auto first, repo_.GetByDynamicCode(code.code_id));
     if (first) {
-      RETURN_IF_ERROR(CheckSameOrder(
-          {first->amount_minor, first->currency, std::string(WalletName(first->wallet))},
-          fingerprint, "code"));
+      RETURN_IF_ERROR(CheckSameOrder(FingerprintOf(*first), fingerprint, "code"));
       return *first;
     }
   }
@@ -216,45 +240,24 @@ absl::StatusOr<PaymentRecord> PaymentOperations::CreateCodePayment(const CodePay
                    CheckCollection(code.merchant_id, wallet, amount, "code", &code.sub_mch_ids,
                                    RiskInput{code.merchant_id, code.terminal_sn, in.payer_ip,
                                              in.device_id, amount}));
-  const MerchantFacts& merchant = ok.merchant;
-  const FeeQuote& quote = ok.quote;
 
-  const absl::Time now = Now();
-  PaymentRecord p;
-  p.payment_id = NewId("py");
-  p.merchant_id = code.merchant_id;
+  PaymentRecord p = NewPayment(wallet, amount, ok);
   p.store_id = code.store_id;
   p.terminal_sn = code.terminal_sn;
   p.code_id = code.code_id;
   p.flow = code.kind == "DYNAMIC" ? Flow::kDynamicCode : Flow::kStaticCode;
-  p.wallet = wallet;
-  p.channel = std::string(channel_.name());
-  p.sub_mch_id = ok.sub_mch_id;
   p.out_trade_no = p.payment_id;
   p.client_request_id = in.client_request_id;
   p.description = "collection code payment";
-  p.amount_minor = amount.amount_minor();
-  p.currency = std::string(amount.currency().code());
-  p.fee_minor = quote.fee_minor;
-  p.plan_id = quote.plan_id;
-  p.plan_version = quote.plan_version;
   p.payer_ip = in.payer_ip;
   p.device_id = in.device_id;
-  p.merchant_zone = merchant.time_zone;
-  p.created_at = now;
-  p.updated_at = now;
-  p.expires_at = now + options_.close_after;
-  // Should this process die before the channel answers, the re-query job picks it up.
-  p.next_query_at = now + options_.requery_first;
   ChannelOrder order{p.payment_id,  wallet,       p.flow, p.sub_mch_id, p.terminal_sn, amount,
                      p.description, p.expires_at, ""};
   absl::Status inserted = repo_.Insert(p);
   if (absl::IsAlreadyExists(inserted) && code.kind == "DYNAMIC") {
     ASSIGN_OR_RETURN(auto first, repo_.GetByDynamicCode(code.code_id));
     if (first) {
-      RETURN_IF_ERROR(CheckSameOrder(
-          {first->amount_minor, first->currency, std::string(WalletName(first->wallet))},
-          fingerprint, "code"));
+      RETURN_IF_ERROR(CheckSameOrder(FingerprintOf(*first), fingerprint, "code"));
       return *first;
     }
   }
@@ -263,9 +266,7 @@ absl::StatusOr<PaymentRecord> PaymentOperations::CreateCodePayment(const CodePay
     ASSIGN_OR_RETURN(auto existing,
                      repo_.GetByClientRequest(code.merchant_id, in.client_request_id));
     if (!existing) return inserted;
-    RETURN_IF_ERROR(CheckSameOrder(
-        {existing->amount_minor, existing->currency, std::string(WalletName(existing->wallet))},
-        fingerprint, "client_request_id"));
+    RETURN_IF_ERROR(CheckSameOrder(FingerprintOf(*existing), fingerprint, "client_request_id"));
     return *existing;
   }
   RETURN_IF_ERROR(inserted);
@@ -294,46 +295,24 @@ absl::StatusOr<PaymentRecord> PaymentOperations::CreateMerchantPayment(
                                      std::string(WalletName(wallet))};
   ASSIGN_OR_RETURN(auto existing, repo_.GetByOutTradeNo(in.merchant_id, in.out_trade_no));
   if (existing) {
-    RETURN_IF_ERROR(CheckSameOrder(
-        {existing->amount_minor, existing->currency, std::string(WalletName(existing->wallet))},
-        fingerprint, "out_trade_no"));
+    RETURN_IF_ERROR(CheckSameOrder(FingerprintOf(*existing), fingerprint, "out_trade_no"));
     return *existing;
   }
   ASSIGN_OR_RETURN(Collection ok,
                    CheckCollection(in.merchant_id, wallet, amount, "merchant_id", nullptr,
                                    RiskInput{in.merchant_id, "", "", "", amount}));
-  const MerchantFacts& merchant = ok.merchant;
-  const FeeQuote& quote = ok.quote;
-  const absl::Time now = Now();
-  PaymentRecord p;
-  p.payment_id = NewId("py");
-  p.merchant_id = in.merchant_id;
+  PaymentRecord p = NewPayment(wallet, amount, ok);
   p.store_id = in.store_id;
   p.flow = Flow::kNative;
-  p.wallet = wallet;
-  p.channel = std::string(channel_.name());
-  p.sub_mch_id = ok.sub_mch_id;
   p.out_trade_no = in.out_trade_no;
   p.description = in.description;
-  p.amount_minor = amount.amount_minor();
-  p.currency = std::string(amount.currency().code());
-  p.fee_minor = quote.fee_minor;
-  p.plan_id = quote.plan_id;
-  p.plan_version = quote.plan_version;
-  p.merchant_zone = merchant.time_zone;
-  p.created_at = now;
-  p.updated_at = now;
-  p.expires_at = now + options_.close_after;
-  p.next_query_at = now + options_.requery_first;
   ChannelOrder order{p.payment_id,  wallet,       p.flow, p.sub_mch_id, "", amount,
                      p.description, p.expires_at, ""};
   absl::Status inserted = repo_.Insert(p);
   if (absl::IsAlreadyExists(inserted)) {
     ASSIGN_OR_RETURN(auto raced, repo_.GetByOutTradeNo(in.merchant_id, in.out_trade_no));
     if (!raced) return inserted;
-    RETURN_IF_ERROR(CheckSameOrder(
-        {raced->amount_minor, raced->currency, std::string(WalletName(raced->wallet))}, fingerprint,
-        "out_trade_no"));
+    RETURN_IF_ERROR(CheckSameOrder(FingerprintOf(*raced), fingerprint, "out_trade_no"));
     return *raced;
   }
   RETURN_IF_ERROR(inserted);
@@ -371,48 +350,26 @@ absl::StatusOr<PaymentRecord> PaymentOperations::CreateTerminalPayment(
                                      std::string(WalletName(wallet))};
   ASSIGN_OR_RETURN(auto existing, repo_.GetByOutTradeNo(terminal.merchant_id, in.out_trade_no));
   if (existing) {
-    RETURN_IF_ERROR(CheckSameOrder(
-        {existing->amount_minor, existing->currency, std::string(WalletName(existing->wallet))},
-        fingerprint, "out_trade_no"));
+    RETURN_IF_ERROR(CheckSameOrder(FingerprintOf(*existing), fingerprint, "out_trade_no"));
     return *existing;
   }
   ASSIGN_OR_RETURN(
       Collection ok,
       CheckCollection(terminal.merchant_id, wallet, amount, "terminal_sn", nullptr,
                       RiskInput{terminal.merchant_id, terminal.terminal_sn, "", "", amount}));
-  const MerchantFacts& merchant = ok.merchant;
-  const FeeQuote& quote = ok.quote;
-  const absl::Time now = Now();
-  PaymentRecord p;
-  p.payment_id = NewId("py");
-  p.merchant_id = terminal.merchant_id;
+  PaymentRecord p = NewPayment(wallet, amount, ok);
   p.store_id = terminal.store_id;
   p.terminal_sn = terminal.terminal_sn;
   p.flow = barcode ? Flow::kBarcode : Flow::kDynamicCode;
-  p.wallet = wallet;
-  p.channel = std::string(channel_.name());
-  p.sub_mch_id = ok.sub_mch_id;
   p.out_trade_no = in.out_trade_no;
   p.description = barcode ? "terminal barcode payment" : "terminal dynamic code";
-  p.amount_minor = amount.amount_minor();
-  p.currency = std::string(amount.currency().code());
-  p.fee_minor = quote.fee_minor;
-  p.plan_id = quote.plan_id;
-  p.plan_version = quote.plan_version;
-  p.merchant_zone = merchant.time_zone;
-  p.created_at = now;
-  p.updated_at = now;
-  p.expires_at = now + options_.close_after;
-  p.next_query_at = now + options_.requery_first;
   ChannelOrder order{p.payment_id, wallet,        p.flow,       p.sub_mch_id, p.terminal_sn,
                      amount,       p.description, p.expires_at, in.auth_code};
   absl::Status inserted = repo_.Insert(p);
   if (absl::IsAlreadyExists(inserted)) {
     ASSIGN_OR_RETURN(auto raced, repo_.GetByOutTradeNo(terminal.merchant_id, in.out_trade_no));
     if (!raced) return inserted;
-    RETURN_IF_ERROR(CheckSameOrder(
-        {raced->amount_minor, raced->currency, std::string(WalletName(raced->wallet))}, fingerprint,
-        "out_trade_no"));
+    RETURN_IF_ERROR(CheckSameOrder(FingerprintOf(*raced), fingerprint, "out_trade_no"));
     return *raced;
   }
   RETURN_IF_ERROR(inserted);

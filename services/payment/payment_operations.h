@@ -127,6 +127,7 @@ class PaymentOperations {
   // What every creation checks before it writes: the merchant collects (ACTIVE, in this
   // currency, on this wallet), risk lets it through, and the fee it is quoted.
   struct Collection {
+    std::string merchant_id;
     MerchantFacts merchant;
     std::string sub_mch_id;
     FeeQuote quote;
@@ -138,6 +139,8 @@ class PaymentOperations {
                                              absl::string_view status_field,
                                              const std::map<std::string, std::string>* sub_mch_ids,
                                              const RiskInput& risk);
+  // A payment of `amount` on `wallet` with what CheckCollection found, CREATED now.
+  PaymentRecord NewPayment(Wallet wallet, const common::Money& amount, const Collection& ok) const;
   absl::Time Now() const;
   std::string NewId(absl::string_view prefix) const;
   absl::StatusOr<PaymentRecord> Open(PaymentRecord record, const ChannelOrder& order);

@@ -185,8 +185,8 @@ int main(int argc, char** argv) {
           const auto end = std::chrono::steady_clock::now();
           ++r.calls;
           if (!s.ok()) {
-            if (r.errors++ == 0) std::fprintf(stderr, "pay: %d %s\n", s.error_code(),
-                                              s.error_message().c_str());
+            if (r.errors++ == 0)
+              std::fprintf(stderr, "pay: %d %s\n", s.error_code(), s.error_message().c_str());
           }
           r.latencies_us.push_back(
               std::chrono::duration_cast<std::chrono::microseconds>(end - start).count());

@@ -17,12 +17,12 @@ namespace aggpay::payment {
 // How often the sandbox misbehaves, so that tests and the local stack can exercise every path.
 // Rates are in parts per million (0 never, 1000000 always).
 struct SandboxChaos {
-  int64_t slow_ppm = 0;            // answers after `slow_delay`
+  int64_t slow_ppm = 0;  // answers after `slow_delay`
   absl::Duration slow_delay = absl::Seconds(2);
-  int64_t unknown_ppm = 0;         // precreate and refund answer "unknown" (the order exists)
-  int64_t failure_ppm = 0;         // precreate and refund refused outright
-  int64_t lost_callback_ppm = 0;   // the paid callback is never sent
-  uint64_t seed = 0;               // 0: random
+  int64_t unknown_ppm = 0;        // precreate and refund answer "unknown" (the order exists)
+  int64_t failure_ppm = 0;        // precreate and refund refused outright
+  int64_t lost_callback_ppm = 0;  // the paid callback is never sent
+  uint64_t seed = 0;              // 0: random
 };
 
 struct SandboxOptions {
@@ -31,7 +31,7 @@ struct SandboxOptions {
   std::string callback_secret;
   std::string mch_id = "1900000001";  // the provider's merchant number at the channel
   std::string app_id = "wxsandbox000000001";
-  int64_t cost_rate_ppm = 2000;       // the channel's cost shown in the statement (0.20%)
+  int64_t cost_rate_ppm = 2000;  // the channel's cost shown in the statement (0.20%)
   std::string pay_base_url = "https://sandbox.aggpay.local/pay/";
 };
 
