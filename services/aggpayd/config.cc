@@ -11,8 +11,8 @@
 namespace aggpay::aggpayd {
 
 const std::vector<std::string>& KnownServices() {
-  static const std::vector<std::string> kServices = {"admin",    "fee",     "merchant",
-                                                     "terminal", "binding", "payment"};
+  static const std::vector<std::string> kServices = {"admin",   "fee",     "merchant", "terminal",
+                                                     "binding", "payment", "risk"};
   return kServices;
 }
 
@@ -156,6 +156,8 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
       pay.Duration("notification_timeout", c.payment.notification_timeout);
   c.payment.notification_schedule_percent =
       pay.Int("notification_schedule_percent", c.payment.notification_schedule_percent, 1, 100);
+  // Only for development without a risk service: every payment is then allowed unchecked.
+  c.payment_risk_control = pay.Bool("risk_control", c.payment_risk_control);
   {
     common::ConfigReader sb = pay.Child("sandbox");
     auto& chaos = c.sandbox.chaos;
@@ -172,6 +174,21 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
       c.payment.requery_max < c.payment.requery_first) {
     return absl::InvalidArgumentError(
         "payment: close_after at least 1s, requery_first positive and at most requery_max");
+  }
+
+  common::ConfigReader risk = r.Child("risk");
+  c.risk.reload_interval = risk.Duration("reload_interval", c.risk.reload_interval);
+  c.risk.flush_interval = risk.Duration("flush_interval", c.risk.flush_interval);
+  c.risk.relay_interval = risk.Duration("relay_interval", c.risk.relay_interval);
+  c.risk.action_retry = risk.Duration("action_retry", c.risk.action_retry);
+  c.risk.history_ttl = risk.Duration("history_ttl", c.risk.history_ttl);
+  c.risk.thresholds_ttl = risk.Duration("thresholds_ttl", c.risk.thresholds_ttl);
+  RETURN_IF_ERROR(risk.Finish());
+  if (c.risk.reload_interval <= absl::ZeroDuration() ||
+      c.risk.reload_interval > absl::Seconds(60) || c.risk.flush_interval <= absl::ZeroDuration() ||
+      c.risk.relay_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "risk: reload_interval (at most 60s), flush_interval and relay_interval must be positive");
   }
 
   // Every service of the platform, hosted by this build or not yet: one config file serves

@@ -12,6 +12,7 @@
 #include "services/common/redis/redis_client.h"
 #include "services/payment/channel/sandbox_channel.h"
 #include "services/payment/payment_operations.h"
+#include "services/risk/risk_operations.h"
 
 namespace aggpay::aggpayd {
 
@@ -32,6 +33,8 @@ struct Config {
   common::AuditRelayOptions audit_relay;
   payment::PaymentOptions payment;
   payment::SandboxOptions sandbox;
+  bool payment_risk_control = true;
+  risk::RiskOptions risk;
   // Where each service is reached; a service not listed is reached at grpc_listen.
   std::map<std::string, std::string> peers;
   std::string internal_secret;

@@ -40,6 +40,8 @@
 #include "services/merchant/redis_request_guard.h"
 #include "services/payment/mysql_payment_repository.h"
 #include "services/payment/payment_service.h"
+#include "services/risk/mysql_risk_repository.h"
+#include "services/risk/risk_service.h"
 #include "services/terminal/merchant_directory.h"
 #include "services/terminal/mysql_terminal_repository.h"
 #include "services/terminal/terminal_service.h"
@@ -192,7 +194,12 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   std::unique_ptr<binding::BindingServiceImpl> binding_service;
   std::unique_ptr<payment::MysqlPaymentRepository> payment_repo;
   std::unique_ptr<payment::GrpcPaymentDirectory> payment_directory;
-  std::unique_ptr<payment::AllowAllRisk> risk_gate;
+  std::unique_ptr<payment::RiskGate> risk_gate;
+  std::unique_ptr<risk::MysqlRiskRepository> risk_repo;
+  std::unique_ptr<risk::RedisRiskCounters> risk_counters;
+  std::unique_ptr<risk::GrpcRiskEffects> risk_effects;
+  std::unique_ptr<risk::RiskOperations> risk_ops;
+  std::unique_ptr<risk::RiskServiceImpl> risk_service;
   std::unique_ptr<payment::SandboxChannel> sandbox;
   std::unique_ptr<payment::PaymentOperations> payment_ops;
   std::unique_ptr<payment::PaymentServiceImpl> payment_service;
@@ -306,7 +313,13 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
           Channel(config.PeerAddress("binding")), Channel(config.PeerAddress("merchant")),
           Channel(config.PeerAddress("fee")), Channel(config.PeerAddress("terminal")),
           config.internal_secret);
-      risk_gate = std::make_unique<payment::AllowAllRisk>();
+      if (config.payment_risk_control) {
+        risk_gate = std::make_unique<payment::GrpcRiskGate>(Channel(config.PeerAddress("risk")),
+                                                            config.internal_secret);
+      } else {
+        spdlog::warn("payment.risk_control is off: payments are taken without risk control");
+        risk_gate = std::make_unique<payment::AllowAllRisk>();
+      }
       payment::SandboxOptions sandbox_options = config.sandbox;
       sandbox_options.callback_secret =
           common::HmacSha256Hex(config.secret_key_hex, "aggpay sandbox callback");
@@ -335,6 +348,19 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       grpc_services.push_back(payment_service.get());
       descriptors.push_back(
           pool_descriptors->FindServiceByName(aggpay::v1::PaymentService::service_full_name()));
+    } else if (name == "risk") {
+      risk_repo = std::make_unique<risk::MysqlRiskRepository>(**pool);
+      risk_counters = std::make_unique<risk::RedisRiskCounters>(*redis);
+      risk_effects = std::make_unique<risk::GrpcRiskEffects>(
+          Channel(config.PeerAddress("merchant")), Channel(config.PeerAddress("terminal")),
+          Channel(config.PeerAddress("payment")), config.internal_secret);
+      risk_ops = std::make_unique<risk::RiskOperations>(*risk_repo, *risk_counters, *risk_effects,
+                                                        metrics, clock, config.risk);
+      if (absl::Status s = risk_ops->Start(); !s.ok()) return Fail(s);
+      risk_service = std::make_unique<risk::RiskServiceImpl>(*risk_ops);
+      grpc_services.push_back(risk_service.get());
+      descriptors.push_back(
+          pool_descriptors->FindServiceByName(aggpay::v1::RiskService::service_full_name()));
     }
   }
 
@@ -369,6 +395,7 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   spdlog::info("aggpayd: signal {}, shutting down", sig);
   (*server)->Shutdown();
   if (payment_ops) payment_ops->Stop();
+  if (risk_ops) risk_ops->Stop();
   audit_relay.Stop();
   if (resolve_cache) resolve_cache->Stop();
   (*admin_http)->Stop();

@@ -21,7 +21,7 @@ constexpr const char* kPaymentColumns =
     "out_trade_no, client_request_id, description, amount_minor, currency, fee_minor, plan_id, "
     "plan_version, status, channel_txn_id, pay_url, refunded_minor, fee_returned_minor, "
     "refund_count, payer_ip, device_id, merchant_zone, business_date, created_at, updated_at, "
-    "paid_at, expires_at, next_query_at, query_attempts";
+    "paid_at, expires_at, next_query_at, query_attempts, risk_decision, risk_event_id";
 
 constexpr const char* kRefundColumns =
     "refund_id, payment_id, merchant_id, out_refund_no, amount_minor, currency, fee_return_minor, "
@@ -93,6 +93,8 @@ absl::StatusOr<PaymentRecord> ReadPayment(sql::ResultSet& rs) {
   p.expires_at = ParseSqlTime(rs.getString(31));
   p.next_query_at = OptTime(rs, 32);
   p.query_attempts = rs.getInt(33);
+  p.risk_decision = Str(rs, 34);
+  p.risk_event_id = rs.isNull(35) ? 0 : rs.getInt64(35);
   return p;
 }
 
@@ -277,7 +279,7 @@ absl::Status MysqlPaymentRepository::Insert(const PaymentRecord& p) {
         c, absl::StrCat("INSERT INTO payments (", kPaymentColumns,
                         ", dynamic_code_id, lease_owner, lease_until) VALUES (?, ?, ?, ?, ?, ?, "
                         "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                        "?, ?, ?, ?, NULL, NULL)"));
+                        "?, ?, ?, ?, ?, ?, NULL, NULL)"));
     int i = 1;
     st->setString(i++, p.payment_id);
     st->setString(i++, p.merchant_id);
@@ -312,6 +314,12 @@ absl::Status MysqlPaymentRepository::Insert(const PaymentRecord& p) {
     st->setString(i++, FormatSqlTime(p.expires_at));
     BindTime(*st, i++, p.next_query_at);
     st->setInt(i++, p.query_attempts);
+    st->setString(i++, p.risk_decision.empty() ? "ALLOW" : p.risk_decision);
+    if (p.risk_event_id > 0) {
+      st->setInt64(i++, p.risk_event_id);
+    } else {
+      st->setNull(i++, 0);
+    }
     BindNullable(*st, i++, p.flow == Flow::kDynamicCode ? p.code_id : std::string());
     st->execute();
     return absl::OkStatus();
@@ -642,6 +650,26 @@ absl::StatusOr<NotificationRecord> MysqlPaymentRepository::Resend(int64_t id, ab
         std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
         rs->next();
         return ReadNotification(*rs);
+      });
+}
+
+absl::StatusOr<NotificationRecord> MysqlPaymentRepository::Enqueue(const NotificationDraft& n,
+                                                                   absl::Time now) {
+  return pool_.InTransaction(
+      "enqueue notification", [&](sql::Connection& c) -> absl::StatusOr<NotificationRecord> {
+        InsertNotification(c, n, now);
+        std::unique_ptr<sql::PreparedStatement> st(
+            c.prepareStatement(absl::StrCat("SELECT ", kNotificationColumns,
+                                            " FROM notifications WHERE event = ? AND ref_id = ?")));
+        st->setString(1, n.event);
+        st->setString(2, n.ref_id);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        if (!rs->next()) return absl::InternalError("notification not stored");
+        NotificationRecord stored = ReadNotification(*rs);
+        if (stored.merchant_id != n.merchant_id) {
+          return absl::AlreadyExistsError("ref_id: taken by another merchant's notification");
+        }
+        return stored;
       });
 }
 

@@ -45,6 +45,7 @@ class MysqlPaymentRepository final : public PaymentRepository {
                                                                     const std::string& ref_id,
                                                                     int limit) override;
   absl::StatusOr<NotificationRecord> Resend(int64_t id, absl::Time now) override;
+  absl::StatusOr<NotificationRecord> Enqueue(const NotificationDraft& n, absl::Time now) override;
   absl::StatusOr<LedgerReport> CheckLedger() override;
 
  private:

@@ -5,9 +5,11 @@
 #include "aggpay/v1/binding.grpc.pb.h"
 #include "aggpay/v1/fee.grpc.pb.h"
 #include "aggpay/v1/merchant.grpc.pb.h"
+#include "aggpay/v1/risk.grpc.pb.h"
 #include "aggpay/v1/terminal.grpc.pb.h"
 #include "services/common/grpc/principal.h"
 #include "services/common/grpc/status_mapping.h"
+#include "services/common/status/field_errors.h"
 
 namespace aggpay::payment {
 
@@ -43,7 +45,8 @@ absl::StatusOr<MerchantFacts> GrpcPaymentDirectory::Merchant(const std::string& 
   aggpay::v1::Merchant resp;
   grpc::Status s = stub->GetMerchant(ctx.get(), req, &resp);
   if (!s.ok()) return common::FromGrpcStatus(s);
-  return MerchantFacts{resp.merchant_id(), resp.status(), resp.home_currency(), resp.time_zone()};
+  return MerchantFacts{resp.merchant_id(), resp.status(), resp.home_currency(), resp.time_zone(),
+                       resp.region()};
 }
 
 absl::StatusOr<FeeQuote> GrpcPaymentDirectory::Quote(const std::string& merchant_id,
@@ -116,6 +119,30 @@ absl::Status GrpcPaymentDirectory::CheckStore(const std::string& merchant_id,
     if (store.store_id() == store_id) return absl::OkStatus();
   }
   return absl::NotFoundError("no such store for this merchant");
+}
+
+absl::StatusOr<RiskVerdict> GrpcRiskGate::Evaluate(const RiskInput& input,
+                                                   const MerchantFacts& merchant) {
+  auto stub = aggpay::v1::RiskService::NewStub(risk_);
+  auto ctx = common::InternalContext(internal_secret_, absl::Seconds(5));
+  aggpay::v1::EvaluateRequest req;
+  req.set_merchant_id(input.merchant_id);
+  req.set_time_zone(merchant.time_zone);
+  req.set_region(merchant.region);
+  req.mutable_amount()->set_currency(std::string(input.amount.currency().code()));
+  req.mutable_amount()->set_amount_minor(input.amount.amount_minor());
+  req.set_terminal_sn(input.terminal_sn);
+  req.set_payer_ip(input.payer_ip);
+  req.set_device_id(input.device_id);
+  req.set_attempt_id(input.attempt_id);
+  aggpay::v1::EvaluateResponse resp;
+  grpc::Status s = stub->Evaluate(ctx.get(), req, &resp);
+  // Without an answer from risk control no payment is taken: the caller may retry.
+  if (!s.ok()) return common::FromGrpcStatus(s);
+  if (resp.decision() == "BLOCK" || resp.decision() == "FREEZE") {
+    return common::FailedPreconditionField("risk", resp.message());
+  }
+  return RiskVerdict{resp.decision(), resp.event_id()};
 }
 
 }  // namespace aggpay::payment

@@ -34,6 +34,7 @@ struct MerchantFacts {
   std::string status;
   std::string home_currency;
   std::string time_zone;
+  std::string region;
 };
 
 struct VerifiedTerminal {
@@ -78,18 +79,43 @@ struct RiskInput {
   std::string payer_ip;
   std::string device_id;
   common::Money amount;
+  // The attempt's own key (idempotency key or order number): a retry is counted once.
+  std::string attempt_id;
+};
+
+// Proceed, flagged or not; a refusal is an error status instead.
+struct RiskVerdict {
+  std::string decision = "ALLOW";  // ALLOW or REVIEW
+  int64_t event_id = 0;
 };
 
 class RiskGate {
  public:
   virtual ~RiskGate() = default;
-  // FAILED_PRECONDITION (or PERMISSION_DENIED) to refuse.
-  virtual absl::Status Evaluate(const RiskInput& input) = 0;
+  // FAILED_PRECONDITION naming "risk" for BLOCK and FREEZE; the verdict otherwise.
+  virtual absl::StatusOr<RiskVerdict> Evaluate(const RiskInput& input,
+                                               const MerchantFacts& merchant) = 0;
 };
 
+// For tests and tools that take payments without risk control.
 class AllowAllRisk final : public RiskGate {
  public:
-  absl::Status Evaluate(const RiskInput&) override { return absl::OkStatus(); }
+  absl::StatusOr<RiskVerdict> Evaluate(const RiskInput&, const MerchantFacts&) override {
+    return RiskVerdict{};
+  }
+};
+
+// The risk service, over gRPC (RiskService.Evaluate).
+class GrpcRiskGate final : public RiskGate {
+ public:
+  GrpcRiskGate(std::shared_ptr<grpc::Channel> risk, std::string internal_secret)
+      : risk_(std::move(risk)), internal_secret_(std::move(internal_secret)) {}
+  absl::StatusOr<RiskVerdict> Evaluate(const RiskInput& input,
+                                       const MerchantFacts& merchant) override;
+
+ private:
+  std::shared_ptr<grpc::Channel> risk_;
+  std::string internal_secret_;
 };
 
 class GrpcPaymentDirectory final : public PaymentDirectory {

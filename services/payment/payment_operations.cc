@@ -162,6 +162,8 @@ PaymentRecord PaymentOperations::NewPayment(Wallet wallet, const common::Money& 
   p.plan_id = ok.quote.plan_id;
   p.plan_version = ok.quote.plan_version;
   p.merchant_zone = ok.merchant.time_zone;
+  p.risk_decision = ok.risk.decision;
+  p.risk_event_id = ok.risk.event_id;
   p.created_at = now;
   p.updated_at = now;
   p.expires_at = now + options_.close_after;
@@ -191,10 +193,10 @@ absl::StatusOr<PaymentOperations::Collection> PaymentOperations::CheckCollection
   if (sub == sub_mch_ids->end() || sub->second.empty()) {
     return FailedPreconditionField("wallet", "this merchant does not accept this wallet");
   }
-  RETURN_IF_ERROR(risk_.Evaluate(risk));
+  ASSIGN_OR_RETURN(RiskVerdict verdict, risk_.Evaluate(risk, merchant));
   ASSIGN_OR_RETURN(FeeQuote quote,
                    directory_.Quote(merchant_id, std::string(WalletName(wallet)), amount));
-  return Collection{merchant_id, std::move(merchant), sub->second, quote};
+  return Collection{merchant_id, std::move(merchant), sub->second, quote, verdict};
 }
 
 absl::StatusOr<PaymentRecord> PaymentOperations::CreateCodePayment(const CodePaymentInput& in) {
@@ -239,7 +241,7 @@ absl::StatusOr<PaymentRecord> PaymentOperations::CreateCodePayment(const CodePay
   ASSIGN_OR_RETURN(Collection ok,
                    CheckCollection(code.merchant_id, wallet, amount, "code", &code.sub_mch_ids,
                                    RiskInput{code.merchant_id, code.terminal_sn, in.payer_ip,
-                                             in.device_id, amount}));
+                                             in.device_id, amount, in.client_request_id}));
 
   PaymentRecord p = NewPayment(wallet, amount, ok);
   p.store_id = code.store_id;
@@ -300,7 +302,7 @@ absl::StatusOr<PaymentRecord> PaymentOperations::CreateMerchantPayment(
   }
   ASSIGN_OR_RETURN(Collection ok,
                    CheckCollection(in.merchant_id, wallet, amount, "merchant_id", nullptr,
-                                   RiskInput{in.merchant_id, "", "", "", amount}));
+                                   RiskInput{in.merchant_id, "", "", "", amount, in.out_trade_no}));
   PaymentRecord p = NewPayment(wallet, amount, ok);
   p.store_id = in.store_id;
   p.flow = Flow::kNative;
@@ -356,7 +358,8 @@ absl::StatusOr<PaymentRecord> PaymentOperations::CreateTerminalPayment(
   ASSIGN_OR_RETURN(
       Collection ok,
       CheckCollection(terminal.merchant_id, wallet, amount, "terminal_sn", nullptr,
-                      RiskInput{terminal.merchant_id, terminal.terminal_sn, "", "", amount}));
+                      RiskInput{terminal.merchant_id, terminal.terminal_sn, "", "", amount,
+                                absl::StrCat(terminal.terminal_sn, ":", in.out_trade_no)}));
   PaymentRecord p = NewPayment(wallet, amount, ok);
   p.store_id = terminal.store_id;
   p.terminal_sn = terminal.terminal_sn;
@@ -688,6 +691,20 @@ absl::StatusOr<std::vector<NotificationRecord>> PaymentOperations::ListNotificat
 absl::StatusOr<NotificationRecord> PaymentOperations::ResendNotification(int64_t id) {
   if (id <= 0) return InvalidField("notification_id", "must be positive");
   ASSIGN_OR_RETURN(NotificationRecord n, repo_.Resend(id, Now()));
+  wake_cv_.notify_all();
+  return n;
+}
+
+absl::StatusOr<NotificationRecord> PaymentOperations::EnqueueNotification(
+    const NotificationDraft& draft) {
+  RETURN_IF_ERROR(common::ValidateId(draft.merchant_id, "merchant_id"));
+  if (draft.event != "risk.alert") {
+    return InvalidField("event", "other services may send risk.alert only");
+  }
+  if (draft.ref_id.size() != 26) return InvalidField("ref_id", "26 characters");
+  RETURN_IF_ERROR(common::ValidateFreeText(draft.body, "body", 16 * 1024));
+  if (draft.body.empty()) return InvalidField("body", "required");
+  ASSIGN_OR_RETURN(NotificationRecord n, repo_.Enqueue(draft, Now()));
   wake_cv_.notify_all();
   return n;
 }

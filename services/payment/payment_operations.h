@@ -113,6 +113,8 @@ class PaymentOperations {
                                                                     const std::string& ref_id,
                                                                     int limit);
   absl::StatusOr<NotificationRecord> ResendNotification(int64_t id);
+  // Another service's notification (risk.alert), delivered like the payment service's own.
+  absl::StatusOr<NotificationRecord> EnqueueNotification(const NotificationDraft& draft);
   absl::StatusOr<LedgerReport> CheckLedger();
 
   // The background work: re-query undecided payments and refunds, close expired orders, and
@@ -131,6 +133,7 @@ class PaymentOperations {
     MerchantFacts merchant;
     std::string sub_mch_id;
     FeeQuote quote;
+    RiskVerdict risk;
   };
   // `sub_mch_ids`: the code's, or nullptr to ask the merchant service. `status_field` names the
   // field a merchant that is not ACTIVE is refused on.

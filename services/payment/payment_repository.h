@@ -41,6 +41,9 @@ struct PaymentRecord {
   std::string payer_ip;
   std::string device_id;
   std::string merchant_zone;
+  // Risk control's answer when the payment was created: ALLOW or REVIEW (flagged).
+  std::string risk_decision = "ALLOW";
+  int64_t risk_event_id = 0;
   std::string business_date;  // empty until paid
   absl::Time created_at;
   absl::Time updated_at;
@@ -186,6 +189,9 @@ class PaymentRepository {
   virtual absl::StatusOr<std::vector<NotificationRecord>> ListNotifications(
       const std::string& merchant_id, const std::string& ref_id, int limit) = 0;
   virtual absl::StatusOr<NotificationRecord> Resend(int64_t id, absl::Time now) = 0;
+  // Another service's notification: stored once per (event, ref_id); the stored one returned.
+  virtual absl::StatusOr<NotificationRecord> Enqueue(const NotificationDraft& n,
+                                                     absl::Time now) = 0;
 
   virtual absl::StatusOr<LedgerReport> CheckLedger() = 0;
 };

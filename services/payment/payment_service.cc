@@ -46,6 +46,8 @@ void ToProto(const PaymentRecord& p, v1::Payment* out) {
   *out->mutable_created_at() = common::ToProtoTime(p.created_at);
   if (p.paid_at) *out->mutable_paid_at() = common::ToProtoTime(*p.paid_at);
   *out->mutable_expires_at() = common::ToProtoTime(p.expires_at);
+  out->set_risk_decision(p.risk_decision);
+  out->set_risk_event_id(p.risk_event_id);
 }
 
 void ToProto(const RefundRecord& r, v1::Refund* out) {
@@ -267,6 +269,21 @@ grpc::Status PaymentServiceImpl::ResendNotification(grpc::ServerContext* ctx,
   AGGPAY_AUTHORIZE(ctx);
   auto n = ops_.ResendNotification(req->notification_id());
   common::SetAuditTarget(*ctx, absl::StrCat("notification:", req->notification_id()));
+  if (!n.ok()) return ToGrpcStatus(n.status());
+  ToProto(*n, resp);
+  return grpc::Status::OK;
+}
+
+grpc::Status PaymentServiceImpl::EnqueueNotification(grpc::ServerContext* ctx,
+                                                     const v1::EnqueueNotificationRequest* req,
+                                                     v1::Notification* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  auto n = ops_.EnqueueNotification(
+      NotificationDraft{req->merchant_id(), req->event(), req->ref_id(), req->body()});
+  common::SetAuditTarget(*ctx,
+                         absl::StrCat("merchant:", common::TruncateUtf8(req->merchant_id(), 64)),
+                         absl::StrCat("event=", common::TruncateUtf8(req->event(), 24),
+                                      " ref_id=", common::TruncateUtf8(req->ref_id(), 26)));
   if (!n.ok()) return ToGrpcStatus(n.status());
   ToProto(*n, resp);
   return grpc::Status::OK;

@@ -41,6 +41,9 @@ class PaymentServiceImpl final : public aggpay::v1::PaymentService::Service {
   grpc::Status ResendNotification(grpc::ServerContext* ctx,
                                   const aggpay::v1::ResendNotificationRequest* req,
                                   aggpay::v1::Notification* resp) override;
+  grpc::Status EnqueueNotification(grpc::ServerContext* ctx,
+                                   const aggpay::v1::EnqueueNotificationRequest* req,
+                                   aggpay::v1::Notification* resp) override;
   grpc::Status CheckLedger(grpc::ServerContext* ctx, const aggpay::v1::CheckLedgerRequest* req,
                            aggpay::v1::CheckLedgerResponse* resp) override;
 

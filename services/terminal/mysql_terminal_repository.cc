@@ -333,9 +333,19 @@ absl::StatusOr<CheckInPlan> MysqlTerminalRepository::CheckIn(const std::string& 
 }
 
 absl::StatusOr<std::vector<std::string>> MysqlTerminalRepository::ForceOffline(
-    const std::string& sn, const std::string& merchant_id, absl::Time now) {
+    const std::string& sn, const std::string& merchant_id, absl::Time now,
+    const std::string& hold_reason) {
   return pool_.InTransaction(
       "force offline", [&](sql::Connection& c) -> absl::StatusOr<std::vector<std::string>> {
+        if (!hold_reason.empty() && !merchant_id.empty()) {
+          std::unique_ptr<sql::PreparedStatement> hold(c.prepareStatement(
+              "INSERT IGNORE INTO terminal_merchant_holds (merchant_id, reason, held_at) "
+              "VALUES (?, ?, ?)"));
+          hold->setString(1, merchant_id);
+          hold->setString(2, hold_reason);
+          hold->setString(3, FormatSqlTime(now));
+          hold->execute();
+        }
         const char* scope = sn.empty() ? "merchant_id = ?" : "terminal_sn = ?";
         const std::string& key = sn.empty() ? merchant_id : sn;
         std::unique_ptr<sql::PreparedStatement> q(c.prepareStatement(absl::StrCat(
@@ -432,6 +442,25 @@ absl::StatusOr<std::vector<ChannelConfigRecord>> MysqlTerminalRepository::Channe
         }
         return out;
       });
+}
+
+absl::StatusOr<bool> MysqlTerminalRepository::ReleaseHold(const std::string& merchant_id) {
+  return pool_.Run("release hold", [&](sql::Connection& c) -> absl::StatusOr<bool> {
+    std::unique_ptr<sql::PreparedStatement> st(
+        c.prepareStatement("DELETE FROM terminal_merchant_holds WHERE merchant_id = ?"));
+    st->setString(1, merchant_id);
+    return st->executeUpdate() == 1;
+  });
+}
+
+absl::StatusOr<bool> MysqlTerminalRepository::IsHeld(const std::string& merchant_id) {
+  return pool_.Run("terminal hold", [&](sql::Connection& c) -> absl::StatusOr<bool> {
+    std::unique_ptr<sql::PreparedStatement> st(
+        c.prepareStatement("SELECT 1 FROM terminal_merchant_holds WHERE merchant_id = ?"));
+    st->setString(1, merchant_id);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    return rs->next();
+  });
 }
 
 }  // namespace aggpay::terminal

@@ -24,7 +24,10 @@ class MysqlTerminalRepository final : public TerminalRepository {
   absl::StatusOr<std::vector<StoredKey>> RecentKeys(const std::string& terminal_sn) override;
   absl::StatusOr<std::vector<std::string>> ForceOffline(const std::string& terminal_sn,
                                                         const std::string& merchant_id,
-                                                        absl::Time now) override;
+                                                        absl::Time now,
+                                                        const std::string& hold_reason) override;
+  absl::StatusOr<bool> ReleaseHold(const std::string& merchant_id) override;
+  absl::StatusOr<bool> IsHeld(const std::string& merchant_id) override;
   absl::StatusOr<TerminalRecord> UpdateStatus(const std::string& terminal_sn,
                                               const StatusDecision& decide,
                                               absl::Time now) override;

@@ -115,6 +115,7 @@ absl::StatusOr<ActivationCode> TerminalOperations::IssueActivationCode(
   if (max_uses == 0) max_uses = 1;
   if (ttl == absl::ZeroDuration()) ttl = kDefaultActivationCodeLifetime;
   RETURN_IF_ERROR(ValidateActivationCodeOptions(max_uses, ttl));
+  RETURN_IF_ERROR(CheckNotHeld(merchant_id));
   RETURN_IF_ERROR(merchants_.CheckStore(merchant_id, store_id));
   if (!terminal_sn.empty()) {
     ASSIGN_OR_RETURN(TerminalRecord t, Get(terminal_sn));
@@ -347,7 +348,11 @@ absl::StatusOr<ChannelConfigRecord> TerminalOperations::SetChannelConfig(
 }
 
 absl::StatusOr<std::vector<std::string>> TerminalOperations::ForceOffline(
-    const std::string& terminal_sn, const std::string& merchant_id) {
+    const std::string& terminal_sn, const std::string& merchant_id,
+    const std::string& hold_reason) {
+  if (!hold_reason.empty() && merchant_id.empty()) {
+    return InvalidField("hold", "a hold is of a merchant: give merchant_id");
+  }
   if (terminal_sn.empty() == merchant_id.empty()) {
     return InvalidField("terminal_sn", "give exactly one of terminal_sn and merchant_id");
   }
@@ -357,7 +362,23 @@ absl::StatusOr<std::vector<std::string>> TerminalOperations::ForceOffline(
   } else {
     RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
   }
-  return repo_.ForceOffline(terminal_sn, merchant_id, Now());
+  return repo_.ForceOffline(terminal_sn, merchant_id, Now(), hold_reason);
+}
+
+absl::StatusOr<bool> TerminalOperations::ReleaseHold(const std::string& merchant_id) {
+  RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+  return repo_.ReleaseHold(merchant_id);
+}
+
+absl::Status TerminalOperations::CheckNotHeld(const std::string& merchant_id) {
+  ASSIGN_OR_RETURN(bool held, repo_.IsHeld(merchant_id));
+  if (held) {
+    return common::FailedPreconditionField(
+        "merchant_id",
+        "the merchant's terminals are held by risk control until its security "
+        "check passes");
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<TerminalRecord> TerminalOperations::Step(const std::string& terminal_sn,
@@ -381,6 +402,9 @@ absl::StatusOr<TerminalRecord> TerminalOperations::Unfreeze(const std::string& t
 }
 
 absl::StatusOr<TerminalRecord> TerminalOperations::Clear(const std::string& terminal_sn) {
+  RETURN_IF_ERROR(common::ValidateId(terminal_sn, "terminal_sn"));
+  ASSIGN_OR_RETURN(TerminalRecord t, Get(terminal_sn));
+  RETURN_IF_ERROR(CheckNotHeld(t.merchant_id));
   return Step(terminal_sn, TerminalAction::kClear);
 }
 

@@ -101,8 +101,12 @@ class TerminalOperations {
   absl::StatusOr<ChannelConfigRecord> SetChannelConfig(
       const std::string& terminal_sn, const std::string& store_id, const std::string& merchant_id,
       const std::string& channel, const std::string& sub_mch_id, const std::string& sub_appid);
+  // `hold_reason` (merchant only): no terminal of the merchant may be cleared or get an
+  // activation code until ReleaseHold (risk control's device freeze).
   absl::StatusOr<std::vector<std::string>> ForceOffline(const std::string& terminal_sn,
-                                                        const std::string& merchant_id);
+                                                        const std::string& merchant_id,
+                                                        const std::string& hold_reason = "");
+  absl::StatusOr<bool> ReleaseHold(const std::string& merchant_id);
   absl::StatusOr<TerminalRecord> Freeze(const std::string& terminal_sn);
   absl::StatusOr<TerminalRecord> Unfreeze(const std::string& terminal_sn);
   absl::StatusOr<TerminalRecord> Clear(const std::string& terminal_sn);
@@ -121,6 +125,7 @@ class TerminalOperations {
 
  private:
   absl::Time Now() const;
+  absl::Status CheckNotHeld(const std::string& merchant_id);
   // INTERNAL (and an error log) when the merchant's zone does not load: never a guessed zone.
   static absl::StatusOr<absl::TimeZone> KeyZone(const MerchantInfo& merchant);
   // The merchant's key zone for a check-in, from a short in-process cache: a merchant's zone is

@@ -115,9 +115,15 @@ class TerminalRepository {
 
   // Sets the terminals (one, or all of a merchant) OFFLINE and ends their keys now, in one
   // statement each. Returns the terminals changed.
+  // A non-empty `hold_reason` (with merchant_id) also holds the merchant, in the same
+  // transaction.
   virtual absl::StatusOr<std::vector<std::string>> ForceOffline(const std::string& terminal_sn,
                                                                 const std::string& merchant_id,
-                                                                absl::Time now) = 0;
+                                                                absl::Time now,
+                                                                const std::string& hold_reason) = 0;
+  // Ends a hold: false when there was none.
+  virtual absl::StatusOr<bool> ReleaseHold(const std::string& merchant_id) = 0;
+  virtual absl::StatusOr<bool> IsHeld(const std::string& merchant_id) = 0;
 
   using StatusDecision = std::function<absl::StatusOr<TerminalStatus>(const TerminalRecord&)>;
   // Locks the terminal, asks `decide` for its next status and stores it.

@@ -229,7 +229,10 @@ grpc::Status TerminalServiceImpl::ForceOffline(grpc::ServerContext* ctx,
     common::SetAuditTarget(*ctx, "terminal:", "reason refused");
     return ToGrpcStatus(bad);
   }
-  auto sns = ops_.ForceOffline(req->terminal_sn(), req->merchant_id());
+  auto sns = ops_.ForceOffline(
+      req->terminal_sn(), req->merchant_id(),
+      req->hold() ? (req->reason().empty() ? std::string("risk control hold") : req->reason())
+                  : std::string());
   common::SetAuditTarget(*ctx,
                          req->terminal_sn().empty() ? absl::StrCat("merchant:", req->merchant_id())
                                                     : absl::StrCat("terminal:", req->terminal_sn()),
@@ -238,6 +241,19 @@ grpc::Status TerminalServiceImpl::ForceOffline(grpc::ServerContext* ctx,
   if (!sns.ok()) return ToGrpcStatus(sns.status());
   resp->set_terminals_offline(static_cast<int64_t>(sns->size()));
   for (const auto& sn : *sns) resp->add_terminal_sns(sn);
+  return grpc::Status::OK;
+}
+
+grpc::Status TerminalServiceImpl::ReleaseMerchantHold(grpc::ServerContext* ctx,
+                                                      const v1::ReleaseMerchantHoldRequest* req,
+                                                      v1::ReleaseMerchantHoldResponse* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  auto released = ops_.ReleaseHold(req->merchant_id());
+  common::SetAuditTarget(*ctx,
+                         absl::StrCat("merchant:", common::TruncateUtf8(req->merchant_id(), 64)),
+                         absl::StrCat("reason=", common::TruncateUtf8(req->reason(), 200)));
+  if (!released.ok()) return ToGrpcStatus(released.status());
+  resp->set_released(*released);
   return grpc::Status::OK;
 }
 

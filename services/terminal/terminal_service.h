@@ -33,6 +33,9 @@ class TerminalServiceImpl final : public aggpay::v1::TerminalService::Service {
   grpc::Status SetChannelConfig(grpc::ServerContext* ctx,
                                 const aggpay::v1::SetChannelConfigRequest* req,
                                 aggpay::v1::ChannelConfig* resp) override;
+  grpc::Status ReleaseMerchantHold(grpc::ServerContext* ctx,
+                                   const aggpay::v1::ReleaseMerchantHoldRequest* req,
+                                   aggpay::v1::ReleaseMerchantHoldResponse* resp) override;
   grpc::Status ForceOffline(grpc::ServerContext* ctx, const aggpay::v1::ForceOfflineRequest* req,
                             aggpay::v1::ForceOfflineResponse* resp) override;
   grpc::Status FreezeTerminal(grpc::ServerContext* ctx, const aggpay::v1::TerminalRef* req,

@@ -38,9 +38,8 @@ std::vector<AlertDraft> CrossedThresholds(const AlertThresholds& t, const AlertF
                     {"currency", f.currency}}});
   }
   if (t.new_region && f.region_is_new && !f.payer_region.empty()) {
-    out.push_back({"NEW_REGION",
-                   absl::StrCat("region:", f.payer_region),
-                   {{"region", f.payer_region}}});
+    out.push_back(
+        {"NEW_REGION", absl::StrCat("region:", f.payer_region), {{"region", f.payer_region}}});
   }
   return out;
 }

@@ -79,8 +79,7 @@ absl::StatusOr<RegionRange> ParseCidr(absl::string_view text, absl::string_view 
   if (parts[1].empty() || parts[1].size() > 3 ||
       parts[1].find_first_not_of("0123456789") != absl::string_view::npos ||
       !absl::SimpleAtoi(parts[1], &prefix) || prefix < 0 || prefix > max) {
-    return InvalidField(field,
-                        absl::StrCat("\"", text, "\": the prefix must be 0 to ", max));
+    return InvalidField(field, absl::StrCat("\"", text, "\": the prefix must be 0 to ", max));
   }
   int bits = ip->v4 ? 96 + prefix : prefix;
   RegionRange r;
@@ -106,8 +105,8 @@ absl::StatusOr<std::vector<RegionRange>> ParseRegionCsv(absl::string_view csv) {
     std::vector<absl::string_view> cols = absl::StrSplit(trimmed, ',');
     std::string where = absl::StrCat("csv line ", line_no);
     if (cols.size() != 2) {
-      return InvalidField("csv", absl::StrCat(where, ": want \"cidr,region\", got ", cols.size(),
-                                              " column(s)"));
+      return InvalidField(
+          "csv", absl::StrCat(where, ": want \"cidr,region\", got ", cols.size(), " column(s)"));
     }
     auto range = ParseCidr(absl::StripAsciiWhitespace(cols[0]), "cidr");
     if (!range.ok()) {
@@ -130,9 +129,9 @@ absl::StatusOr<std::vector<RegionRange>> ParseRegionCsv(absl::string_view csv) {
       const auto& [later, earlier] = rows[i].second > rows[i - 1].second
                                          ? std::pair(rows[i], rows[i - 1])
                                          : std::pair(rows[i - 1], rows[i]);
-      return InvalidField("csv", absl::StrCat("csv line ", later.second, ": ", later.first.cidr,
-                                              " overlaps ", earlier.first.cidr, " of line ",
-                                              earlier.second));
+      return InvalidField(
+          "csv", absl::StrCat("csv line ", later.second, ": ", later.first.cidr, " overlaps ",
+                              earlier.first.cidr, " of line ", earlier.second));
     }
     out.push_back(rows[i].first);
   }
@@ -156,8 +155,7 @@ std::optional<std::string> RegionTable::Lookup(const IpAddress& ip) const {
 
 std::string SubnetOf(const IpAddress& ip, int prefix_v4) {
   int bits = ip.v4 ? 96 + prefix_v4 : 48;
-  return absl::StrCat(FormatIp(Mask(ip.bytes, bits, false), ip.v4), "/",
-                      ip.v4 ? prefix_v4 : 48);
+  return absl::StrCat(FormatIp(Mask(ip.bytes, bits, false), ip.v4), "/", ip.v4 ? prefix_v4 : 48);
 }
 
 }  // namespace aggpay::risk

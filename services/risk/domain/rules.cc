@@ -59,8 +59,8 @@ absl::StatusOr<int64_t> RatioParam(const Params& p, absl::string_view key, int64
   }
   int64_t v = whole * 10000 + frac;
   if (v < min || v > max) {
-    return InvalidField(Field(key), absl::StrCat("must be between ", min / 10000.0, " and ",
-                                                 max / 10000.0));
+    return InvalidField(Field(key),
+                        absl::StrCat("must be between ", min / 10000.0, " and ", max / 10000.0));
   }
   return v;
 }
@@ -90,8 +90,8 @@ constexpr int64_t kMaxWindowSeconds = 7 * 24 * 3600;
 class AmountSurge final : public Rule {
  public:
   static absl::StatusOr<std::unique_ptr<Rule>> Make(RuleConfig c) {
-    RETURN_IF_ERROR(OnlyKnown(c.params, {"history_days", "min_history_days", "min_today_minor",
-                                         "multiplier"}));
+    RETURN_IF_ERROR(
+        OnlyKnown(c.params, {"history_days", "min_history_days", "min_today_minor", "multiplier"}));
     RETURN_IF_ERROR(ActionIn(c, {Action::kFreeze, Action::kBlock, Action::kReview}));
     auto r = std::unique_ptr<AmountSurge>(new AmountSurge(c));
     ASSIGN_OR_RETURN(r->history_days_, IntParam(c.params, "history_days", 1, 366));
@@ -137,9 +137,8 @@ class AmountSurge final : public Rule {
 class NightSmall final : public Rule {
  public:
   static absl::StatusOr<std::unique_ptr<Rule>> Make(RuleConfig c) {
-    RETURN_IF_ERROR(
-        OnlyKnown(c.params, {"count", "end_hour", "max_amount_minor", "start_hour",
-                             "window_seconds"}));
+    RETURN_IF_ERROR(OnlyKnown(
+        c.params, {"count", "end_hour", "max_amount_minor", "start_hour", "window_seconds"}));
     RETURN_IF_ERROR(ActionIn(c, {Action::kFreeze, Action::kBlock, Action::kReview}));
     auto r = std::unique_ptr<NightSmall>(new NightSmall(c));
     ASSIGN_OR_RETURN(r->count_, IntParam(c.params, "count", 1, 1000000));
@@ -186,8 +185,8 @@ class NightSmall final : public Rule {
 class ForeignIp final : public Rule {
  public:
   static absl::StatusOr<std::unique_ptr<Rule>> Make(RuleConfig c) {
-    RETURN_IF_ERROR(OnlyKnown(c.params,
-                              {"min_payments", "share_percent", "subnet_prefix", "window_seconds"}));
+    RETURN_IF_ERROR(
+        OnlyKnown(c.params, {"min_payments", "share_percent", "subnet_prefix", "window_seconds"}));
     RETURN_IF_ERROR(ActionIn(c, {Action::kReview, Action::kFreeze, Action::kBlock}));
     auto r = std::unique_ptr<ForeignIp>(new ForeignIp(c));
     ASSIGN_OR_RETURN(r->min_payments_, IntParam(c.params, "min_payments", 1, 1000000));
@@ -207,10 +206,9 @@ class ForeignIp final : public Rule {
     if (c.ip_total < min_payments_) return std::nullopt;
     auto most = [&](int64_t n) { return n * 100 > share_percent_ * c.ip_total; };
     bool foreign = !f.payer_region.empty() && f.payer_region != f.merchant_region;
-    std::map<std::string, std::string> ev = {
-        {"window_payments", absl::StrCat(c.ip_total)},
-        {"share_percent", absl::StrCat(share_percent_)},
-        {"merchant_region", f.merchant_region}};
+    std::map<std::string, std::string> ev = {{"window_payments", absl::StrCat(c.ip_total)},
+                                             {"share_percent", absl::StrCat(share_percent_)},
+                                             {"merchant_region", f.merchant_region}};
     if (foreign && most(c.ip_region)) {
       ev["region"] = f.payer_region;
       ev["region_payments"] = absl::StrCat(c.ip_region);
@@ -412,7 +410,8 @@ Verdict RuleSet::Judge(const PaymentFacts& facts, const std::optional<Counters>&
       Hit h;
       h.rule_id = c.rule_id;
       h.action = c.fail_mode == FailMode::kClosed ? Action::kBlock : Action::kReview;
-      h.evidence = {{"counters", "unavailable"}, {"fail_mode", std::string(FailModeName(c.fail_mode))}};
+      h.evidence = {{"counters", "unavailable"},
+                    {"fail_mode", std::string(FailModeName(c.fail_mode))}};
       v.hits.push_back(std::move(h));
       continue;
     }

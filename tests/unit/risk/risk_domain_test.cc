@@ -77,8 +77,7 @@ TEST(AmountSurge, NeedsSevenDaysOfHistory) {
   Counters c;
   c.today_minor = 10000000;
   // First day 6 days ago: 6 days of history.
-  EXPECT_EQ(set.Judge(f, c, History{absl::CivilDay(2026, 11, 25), 600}).decision,
-            Decision::kAllow);
+  EXPECT_EQ(set.Judge(f, c, History{absl::CivilDay(2026, 11, 25), 600}).decision, Decision::kAllow);
   EXPECT_EQ(set.Judge(f, c, History{absl::CivilDay(2026, 11, 24), 700}).decision,
             Decision::kFreeze);
   EXPECT_EQ(set.Judge(f, c, History{}).decision, Decision::kAllow);
@@ -274,7 +273,7 @@ TEST(FailModes, FreezeBeatsBlockBeatsReview) {
   f.device_id = "d";
   Counters c;
   c.ip_total = 10;
-  c.ip_region = 10;                       // REVIEW
+  c.ip_region = 10;                      // REVIEW
   c.device_merchants = {"a", "b", "c"};  // BLOCK + force offline
   EXPECT_EQ(set->Judge(f, c, {}).decision, Decision::kBlock);
   c.night_count = 20;  // FREEZE
@@ -341,7 +340,8 @@ TEST(Regions, MalformedLinesAreRefusedWithTheirNumber) {
   auto msg = [](const char* csv) { return std::string(ParseRegionCsv(csv).status().message()); };
   EXPECT_TRUE(absl::StrContains(msg("10.0.0.0/8,CN\n10.0.0.300/32,US\n"), "csv line 2"));
   EXPECT_TRUE(absl::StrContains(msg("10.0.0.0/33,CN\n"), "csv line 1"));
-  EXPECT_TRUE(absl::StrContains(msg("# c\n10.0.0.1/8,CN\n"), "csv line 2: cidr: \"10.0.0.1/8\" has host"));
+  EXPECT_TRUE(
+      absl::StrContains(msg("# c\n10.0.0.1/8,CN\n"), "csv line 2: cidr: \"10.0.0.1/8\" has host"));
   EXPECT_TRUE(absl::StrContains(msg("10.0.0.0/8\n"), "csv line 1"));
   EXPECT_TRUE(absl::StrContains(msg("10.0.0.0/8,C N\n"), "csv line 1"));
   EXPECT_TRUE(absl::StrContains(msg("10.0.0.0/8,CN\n1.0.0.0/8,US\n10.1.0.0/16,JP\n"),
