@@ -116,4 +116,27 @@ absl::StatusOr<CounterAnswer> RedisRiskCounters::Apply(const CounterRequest& r) 
   return answer;
 }
 
+absl::Status RedisRiskCounters::Reset(const std::string& merchant_id) {
+  const std::string prefix = absl::StrCat("risk:{", merchant_id, "}:");
+  const std::string keep = absl::StrCat(prefix, "regions");
+  std::string cursor = "0";
+  do {
+    auto reply = redis_.Command({"SCAN", cursor, "MATCH", prefix + "*", "COUNT", "1000"});
+    if (!reply.ok()) return reply.status();
+    if (reply->type != common::RedisReply::Type::kArray || reply->elements.size() != 2) {
+      return absl::UnavailableError("risk counters: unexpected SCAN reply");
+    }
+    cursor = reply->elements[0].str;
+    std::vector<absl::string_view> del = {"DEL"};
+    for (const auto& k : reply->elements[1].elements) {
+      if (k.str != keep) del.push_back(k.str);
+    }
+    if (del.size() > 1) {
+      auto d = redis_.Command(del);
+      if (!d.ok()) return d.status();
+    }
+  } while (cursor != "0");
+  return absl::OkStatus();
+}
+
 }  // namespace aggpay::risk

@@ -37,6 +37,9 @@ class RiskCounters {
   virtual ~RiskCounters() = default;
   // UNAVAILABLE when Redis cannot answer: each rule then fails by its mode.
   virtual absl::StatusOr<CounterAnswer> Apply(const CounterRequest& request) = 0;
+  // Forgets the merchant's counts (not the regions it has seen): after an approved appeal the
+  // payments a reviewer cleared do not freeze the merchant again.
+  virtual absl::Status Reset(const std::string& merchant_id) = 0;
 };
 
 // Keys: risk:{merchant}:... per merchant (one hash slot with the braces) and risk:dev:... per
@@ -45,6 +48,7 @@ class RedisRiskCounters final : public RiskCounters {
  public:
   explicit RedisRiskCounters(common::RedisClient& redis) : redis_(redis) {}
   absl::StatusOr<CounterAnswer> Apply(const CounterRequest& request) override;
+  absl::Status Reset(const std::string& merchant_id) override;
 
  private:
   common::RedisClient& redis_;

@@ -512,6 +512,14 @@ absl::StatusOr<AppealRecord> RiskOperations::ReviewAppeal(int64_t appeal_id,
   if (note.empty()) return InvalidField("note", "say what the review found");
   ASSIGN_OR_RETURN(AppealRecord a,
                    repo_.ReviewAppeal(appeal_id, verdict == "APPROVE", note, actor, clock_.Now()));
+  if (a.status == "APPROVED") {
+    // Before collection resumes: the burst the reviewer cleared must not freeze it again.
+    if (absl::Status s = counters_.Reset(a.merchant_id); !s.ok()) {
+      metrics_.Increment("aggpay_risk_counter_resets_failed_total");
+      spdlog::warn("risk: counters of {} not reset after appeal {}: {}", a.merchant_id, appeal_id,
+                   std::string(s.message()));
+    }
+  }
   RunActions(a.merchant_id);
   return a;
 }

@@ -96,8 +96,8 @@ class RestE2eTest : public StackTest {
   static std::string CodePaymentBody(const std::string& code, const std::string& request_id) {
     return absl::StrCat(R"({"code":")", code,
                         R"(","amount":{"currency":"CNY","amount_minor":"1234"},"wallet":"wechat",)",
-                        R"("payer_ip":"6.6.6.6","device_id":"dev-1","client_request_id":")",
-                        request_id, R"("})");
+                        R"("payer_ip":"6.6.6.6","device_id":"dev-)", code.substr(0, 12),
+                        R"(","client_request_id":")", request_id, R"("})");
   }
 
   static GatewayProcess* gateway_;
@@ -278,7 +278,7 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
       {"PUT", "/v1/merchant/webhook", R"({"notify_url":"http://127.0.0.1:9/notify"})", 200, ""},
       {"GET", "/v1/merchant/risk/freezes", "", 200, ""},
       // Not frozen: nothing to appeal against.
-      {"POST", "/v1/merchant/risk/appeals", R"({"statement":"our sales were real"})", 400, ""},
+      {"POST", "/v1/merchant/risk/appeals", R"({"statement":"our sales were real"})", 412, ""},
       {"GET", "/v1/merchant/risk/appeals", "", 200, ""},
       {"PUT", "/v1/merchant/risk/thresholds",
        R"({"single_payment_over":{"currency":"CNY","amount_minor":"100000"},"new_region":true})",

@@ -56,13 +56,16 @@ std::string StackTest::StaffToken(const std::string& username, const std::string
 }
 
 std::string StackTest::OnboardMerchant(const std::string& business_code,
-                                       const std::string& plan_kind) {
+                                       const std::string& plan_kind, const std::string& time_zone) {
   std::ifstream in(SourceDir() + "/docs/examples/application.json");
   std::stringstream buf;
   buf << in.rdbuf();
   const std::string path = absl::StrCat(SharedServers().dir(), "/", business_code, ".json");
   std::ofstream(path) << absl::StrReplaceAll(
-      buf.str(), {{"APPLY_20261126_0001", business_code}, {"BANK_AFFILIATED", plan_kind}});
+      buf.str(), {{"APPLY_20261126_0001", business_code},
+                  {"BANK_AFFILIATED", plan_kind},
+                  {"\"Asia/Shanghai\"",
+                   absl::StrCat("\"", time_zone.empty() ? "Asia/Shanghai" : time_zone, "\"")}});
   CommandResult applied = AdminCtl("merchant apply -o json --file " + path);
   const std::string id = JsonString(applied.out, "merchant_id");
   EXPECT_FALSE(id.empty()) << applied.out;

@@ -22,9 +22,10 @@ class StackTest : public ::testing::Test {
   static std::string StaffToken(const std::string& username, const std::string& role);
 
   // Applies (docs/examples/application.json under `business_code`), reviews and approves a
-  // merchant as staff do; returns its id.
+  // merchant as staff do; returns its id. `time_zone`, when given, replaces Asia/Shanghai.
   static std::string OnboardMerchant(const std::string& business_code,
-                                     const std::string& plan_kind = "BANK_AFFILIATED");
+                                     const std::string& plan_kind = "BANK_AFFILIATED",
+                                     const std::string& time_zone = "");
   // A store for the merchant; returns its id.
   static std::string CreateStore(const std::string& merchant_id);
 

@@ -96,12 +96,18 @@ absl::StatusOr<RegionRange> ParseCidr(absl::string_view text, absl::string_view 
 absl::StatusOr<std::vector<RegionRange>> ParseRegionCsv(absl::string_view csv) {
   std::vector<std::pair<RegionRange, int>> rows;
   int line_no = 0;
+  bool seen_data = false;
   for (absl::string_view line : absl::StrSplit(csv, '\n')) {
     ++line_no;
     line = absl::StripSuffix(line, "\r");
     absl::string_view trimmed = absl::StripAsciiWhitespace(line);
     if (trimmed.empty() || trimmed[0] == '#') continue;
-    if (line_no == 1 && absl::AsciiStrToLower(trimmed) == "cidr,region") continue;
+    // The header, when there is one, is the first line that is not a comment.
+    if (!seen_data && absl::AsciiStrToLower(trimmed) == "cidr,region") {
+      seen_data = true;
+      continue;
+    }
+    seen_data = true;
     std::vector<absl::string_view> cols = absl::StrSplit(trimmed, ',');
     std::string where = absl::StrCat("csv line ", line_no);
     if (cols.size() != 2) {

@@ -36,8 +36,9 @@ struct RegionRange {
 absl::StatusOr<RegionRange> ParseCidr(absl::string_view text, absl::string_view field);
 
 // The provider's CSV: one "cidr,region" per line; blank lines, lines starting with '#' and a
-// first line "cidr,region" are skipped. Region: 1-32 of [A-Za-z0-9_-]. Any malformed line, or a
-// range overlapping another, refuses the whole file: INVALID_ARGUMENT "csv line N: ...".
+// header "cidr,region" before the first range are skipped. Region: 1-32 of [A-Za-z0-9_-]. Any
+// malformed line, or a range overlapping another, refuses the whole file: INVALID_ARGUMENT "csv
+// line N: ...".
 absl::StatusOr<std::vector<RegionRange>> ParseRegionCsv(absl::string_view csv);
 
 // Longest ranges first would only matter with overlaps, which the import refuses; lookups are a
