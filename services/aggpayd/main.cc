@@ -180,6 +180,7 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   std::unique_ptr<merchant::SandboxChannelOnboarding> channel_onboarding;
   std::unique_ptr<merchant::GrpcFeePlanAssigner> fee_assigner;
   std::unique_ptr<merchant::GrpcCollectionControl> collection_control;
+  std::unique_ptr<merchant::GrpcRiskHolds> risk_holds;
   std::unique_ptr<merchant::OnboardingOperations> onboarding_ops;
   std::unique_ptr<terminal::MysqlTerminalRepository> terminal_repo;
   std::unique_ptr<terminal::GrpcMerchantDirectory> merchant_directory;
@@ -243,6 +244,9 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       onboarding_ops = std::make_unique<merchant::OnboardingOperations>(
           *onboarding_repo, *channel_onboarding, *fee_assigner, *collection_control,
           *std::move(box), clock);
+      risk_holds = std::make_unique<merchant::GrpcRiskHolds>(Channel(config.PeerAddress("risk")),
+                                                             config.internal_secret);
+      onboarding_ops->set_risk_holds(risk_holds.get());
       merchant_service =
           std::make_unique<merchant::MerchantServiceImpl>(*merchant_ops, *onboarding_ops);
       grpc_services.push_back(merchant_service.get());

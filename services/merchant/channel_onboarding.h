@@ -43,4 +43,12 @@ class CollectionControl {
                                      const std::string& reason) = 0;
 };
 
+// Whether risk control holds a transaction freeze on the merchant: then only an approved appeal
+// (risk, calling as a service) may unfreeze it, never a staff unfreeze here.
+class RiskHolds {
+ public:
+  virtual ~RiskHolds() = default;
+  virtual absl::StatusOr<bool> TransactionFrozen(const std::string& merchant_id) = 0;
+};
+
 }  // namespace aggpay::merchant

@@ -24,4 +24,16 @@ class GrpcCollectionControl final : public CollectionControl {
   std::string internal_secret_;
 };
 
+// RiskService.ListFreezes over gRPC with the internal credential.
+class GrpcRiskHolds final : public RiskHolds {
+ public:
+  GrpcRiskHolds(std::shared_ptr<grpc::Channel> risk, std::string internal_secret)
+      : risk_(std::move(risk)), internal_secret_(std::move(internal_secret)) {}
+  absl::StatusOr<bool> TransactionFrozen(const std::string& merchant_id) override;
+
+ private:
+  std::shared_ptr<grpc::Channel> risk_;
+  std::string internal_secret_;
+};
+
 }  // namespace aggpay::merchant

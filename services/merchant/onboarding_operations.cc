@@ -1,5 +1,6 @@
 #include "services/merchant/onboarding_operations.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/grpc/proto_mapping.h"
 #include "services/common/status/field_errors.h"
@@ -111,6 +112,16 @@ absl::StatusOr<OnboardingRecord> OnboardingOperations::Act(const std::string& me
     }
     // The state machine's refusal comes before any service is called.
     RETURN_IF_ERROR(Transition(current.status, action).status());
+    if (action == OnboardingAction::kUnfreeze && risk_holds_ != nullptr &&
+        !absl::StartsWith(actor, "service:")) {
+      ASSIGN_OR_RETURN(bool held, risk_holds_->TransactionFrozen(merchant_id));
+      if (held) {
+        return common::FailedPreconditionField(
+            "merchant_id",
+            "frozen by risk control: it is lifted by approving the merchant's appeal "
+            "(aggpayctl risk appeals, aggpayctl risk review)");
+      }
+    }
     if (blocks) {
       // A freeze is a revocation of collection: effective on every code before it is recorded.
       // Should recording fail after this, the merchant stays blocked (safe) and a retry finishes.

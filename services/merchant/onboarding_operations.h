@@ -15,6 +15,9 @@ namespace aggpay::merchant {
 // adapter and the fee service.
 class OnboardingOperations {
  public:
+  // Staff unfreezes then check risk control's holds (nullptr: no risk service).
+  void set_risk_holds(RiskHolds* holds) { risk_holds_ = holds; }
+
   OnboardingOperations(OnboardingRepository& repo, ChannelOnboarding& channels,
                        FeePlanAssigner& fees, CollectionControl& collection, common::SecretBox box,
                        const common::Clock& clock)
@@ -61,6 +64,7 @@ class OnboardingOperations {
   ChannelOnboarding& channels_;
   FeePlanAssigner& fees_;
   CollectionControl& collection_;
+  RiskHolds* risk_holds_ = nullptr;
   common::SecretBox box_;
   const common::Clock& clock_;
 };

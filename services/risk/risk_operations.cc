@@ -410,7 +410,6 @@ absl::StatusOr<std::vector<StoredRule>> RiskOperations::ListRules() {
 absl::StatusOr<StoredRule> RiskOperations::UpdateRule(const RuleChange& change,
                                                       const std::string& actor) {
   RETURN_IF_ERROR(common::ValidateFreeText(change.reason, "reason", common::kMaxReasonChars));
-  if (change.reason.empty()) return InvalidField("reason", "say why the rule changes");
   if (change.params.empty() && change.action.empty() && change.fail_mode.empty() &&
       change.enabled.empty()) {
     return InvalidField("params", "nothing to change");

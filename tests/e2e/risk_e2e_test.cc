@@ -115,6 +115,12 @@ TEST_F(RiskE2eTest, ANightBurstFreezesTheMerchantUntilItsAppealIsApproved) {
   EXPECT_TRUE(absl::StrContains(events.out, "\"night_small_payments\":\"20\"")) << events.out;
   EXPECT_TRUE(absl::StrContains(events.out, "\"decision\":\"FREEZE\"")) << events.out;
 
+  // Staff cannot lift risk's freeze around the review.
+  CommandResult bypass = AdminCtl("merchant unfreeze " + merchant + " --reason 'looks fine'");
+  EXPECT_NE(bypass.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(bypass.out, "appeal")) << bypass.out;
+  EXPECT_EQ(Query("SELECT status FROM merchants WHERE merchant_id = '" + merchant + "'"), "FROZEN");
+
   // The merchant appeals over REST with its evidence; staff review it.
   const std::string sha(64, 'b');
   HttpResponse appeal = SignedRequest(

@@ -145,7 +145,7 @@ void AddRiskCommands(CLI::App& app, Ctl& ctl) {
   set->add_option("--fail-mode", a->fail_mode, "OPEN or CLOSED");
   set->add_flag("--enable", a->enable);
   set->add_flag("--disable", a->disable);
-  set->add_option("--reason", a->reason, "why")->required();
+  set->add_option("--reason", a->reason, "why (kept with the version)");
   set->callback([&ctl, a, stub] {
     ctl.run = [&ctl, a, stub] {
       v1::UpdateRuleRequest req;

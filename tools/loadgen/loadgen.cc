@@ -176,7 +176,9 @@ int main(int argc, char** argv) {
           req.mutable_amount()->set_currency("CNY");
           req.mutable_amount()->set_amount_minor(100 + n % 50000);
           req.set_wallet("wechat");
-          req.set_payer_ip("127.0.0.1");
+          // Payers from many networks, as in a real shop: one address would be a concentrated
+          // /24 to risk control, and every payment would be flagged.
+          req.set_payer_ip(absl::StrCat("10.", (n >> 8) % 256, ".", n % 256, ".", 1 + t % 250));
           req.set_client_request_id(absl::StrCat("lg", run, t, "-", n++));
           const auto start = std::chrono::steady_clock::now();
           grpc::ClientContext ctx;
