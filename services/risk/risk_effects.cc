@@ -25,6 +25,16 @@ absl::Status NothingLeftIsOk(absl::Status s) {
 
 absl::Status GrpcRiskEffects::FreezeCollection(const std::string& merchant_id,
                                                const std::string& reason) {
+  return MerchantStep(true, merchant_id, reason);
+}
+
+absl::Status GrpcRiskEffects::UnfreezeCollection(const std::string& merchant_id,
+                                                 const std::string& reason) {
+  return MerchantStep(false, merchant_id, reason);
+}
+
+absl::Status GrpcRiskEffects::MerchantStep(bool freeze, const std::string& merchant_id,
+                                           const std::string& reason) {
   auto stub = v1::MerchantService::NewStub(merchant_);
   // A freeze waits for every binding instance to stop serving the merchant's codes.
   auto ctx = common::InternalContext(internal_secret_, absl::Seconds(10));
@@ -32,18 +42,9 @@ absl::Status GrpcRiskEffects::FreezeCollection(const std::string& merchant_id,
   req.set_merchant_id(merchant_id);
   req.set_reason(reason);
   v1::MerchantApplication resp;
-  return NothingLeftIsOk(common::FromGrpcStatus(stub->FreezeMerchant(ctx.get(), req, &resp)));
-}
-
-absl::Status GrpcRiskEffects::UnfreezeCollection(const std::string& merchant_id,
-                                                 const std::string& reason) {
-  auto stub = v1::MerchantService::NewStub(merchant_);
-  auto ctx = common::InternalContext(internal_secret_, absl::Seconds(10));
-  v1::ReasonRequest req;
-  req.set_merchant_id(merchant_id);
-  req.set_reason(reason);
-  v1::MerchantApplication resp;
-  return NothingLeftIsOk(common::FromGrpcStatus(stub->UnfreezeMerchant(ctx.get(), req, &resp)));
+  grpc::Status s = freeze ? stub->FreezeMerchant(ctx.get(), req, &resp)
+                          : stub->UnfreezeMerchant(ctx.get(), req, &resp);
+  return NothingLeftIsOk(common::FromGrpcStatus(s));
 }
 
 absl::Status GrpcRiskEffects::ForceTerminalsOffline(const std::string& merchant_id,

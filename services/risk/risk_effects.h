@@ -49,6 +49,7 @@ class GrpcRiskEffects final : public RiskEffects {
                       const std::string& body) override;
 
  private:
+  absl::Status MerchantStep(bool freeze, const std::string& merchant_id, const std::string& reason);
   std::shared_ptr<grpc::Channel> merchant_;
   std::shared_ptr<grpc::Channel> terminal_;
   std::shared_ptr<grpc::Channel> payment_;

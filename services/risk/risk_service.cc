@@ -87,6 +87,16 @@ void ToProto(const AlertThresholds& t, v1::AlertThresholds* out) {
   out->set_new_region(t.new_region);
 }
 
+// A freeze made or lifted: audited on the merchant, answered as the freeze.
+grpc::Status FreezeReply(grpc::ServerContext& ctx, const std::string& merchant_id,
+                         const absl::StatusOr<FreezeRecord>& f, v1::RiskFreeze* resp) {
+  common::SetAuditTarget(ctx, absl::StrCat("merchant:", common::TruncateUtf8(merchant_id, 64)),
+                         f.ok() ? absl::StrCat("freeze_id=", f->freeze_id) : std::string());
+  if (!f.ok()) return ToGrpcStatus(f.status());
+  ToProto(*f, resp);
+  return grpc::Status::OK;
+}
+
 }  // namespace
 
 grpc::Status RiskServiceImpl::Evaluate(grpc::ServerContext* ctx, const v1::EvaluateRequest* req,
@@ -195,13 +205,8 @@ grpc::Status RiskServiceImpl::FreezeMerchant(grpc::ServerContext* ctx,
                                              const v1::RiskFreezeRequest* req,
                                              v1::RiskFreeze* resp) {
   AGGPAY_AUTHORIZE(ctx);
-  auto f = ops_.Freeze(req->merchant_id(), req->reason(), principal_or->Actor());
-  common::SetAuditTarget(*ctx,
-                         absl::StrCat("merchant:", common::TruncateUtf8(req->merchant_id(), 64)),
-                         f.ok() ? absl::StrCat("freeze_id=", f->freeze_id) : std::string());
-  if (!f.ok()) return ToGrpcStatus(f.status());
-  ToProto(*f, resp);
-  return grpc::Status::OK;
+  return FreezeReply(*ctx, req->merchant_id(),
+                     ops_.Freeze(req->merchant_id(), req->reason(), principal_or->Actor()), resp);
 }
 
 grpc::Status RiskServiceImpl::ListFreezes(grpc::ServerContext* ctx,
@@ -272,13 +277,9 @@ grpc::Status RiskServiceImpl::PassSecurityCheck(grpc::ServerContext* ctx,
                                                 const v1::PassSecurityCheckRequest* req,
                                                 v1::RiskFreeze* resp) {
   AGGPAY_AUTHORIZE(ctx);
-  auto f = ops_.PassSecurityCheck(req->merchant_id(), req->note(), principal_or->Actor());
-  common::SetAuditTarget(*ctx,
-                         absl::StrCat("merchant:", common::TruncateUtf8(req->merchant_id(), 64)),
-                         f.ok() ? absl::StrCat("freeze_id=", f->freeze_id) : std::string());
-  if (!f.ok()) return ToGrpcStatus(f.status());
-  ToProto(*f, resp);
-  return grpc::Status::OK;
+  return FreezeReply(*ctx, req->merchant_id(),
+                     ops_.PassSecurityCheck(req->merchant_id(), req->note(), principal_or->Actor()),
+                     resp);
 }
 
 grpc::Status RiskServiceImpl::GetThresholds(grpc::ServerContext* ctx,

@@ -25,28 +25,8 @@ namespace {
 
 namespace v1 = aggpay::v1;
 
-// A device: registered, activated, its key in hand.
-struct Device {
-  std::string sn;
-  std::string key;
-};
-
 class PaymentE2eTest : public StackTest {
  protected:
-  static Device ActivateTerminal(const std::string& merchant, const std::string& store,
-                                 const std::string& serial) {
-    CommandResult reg = AdminCtl(absl::StrCat("terminal register --merchant ", merchant,
-                                              " --store ", store, " --type POS --serial ", serial,
-                                              " --vendor sunmi --client-version 8.0.15 -o json"));
-    const std::string sn = JsonString(reg.out, "terminal_sn");
-    CommandResult code = AdminCtl(absl::StrCat("terminal code --merchant ", merchant, " --store ",
-                                               store, " --terminal ", sn, " -o json"));
-    CommandResult act = Ctl("", "terminal activate --code " + JsonString(code.out, "code") +
-                                    " --device-id dev-" + serial + " -o json");
-    EXPECT_EQ(act.exit_code, 0) << act.out;
-    return Device{sn, JsonString(act.out, "terminal_key")};
-  }
-
   static void SetUpTestSuite() {
     StackTest::SetUpTestSuite();
     merchant_ = new std::string(OnboardMerchant("PAYMENT_E2E"));
@@ -318,9 +298,9 @@ TEST_F(PaymentE2eTest, AnEndpointThatFailsFourTimesGetsTheNotificationOnTheFifth
             common::HmacSha256Hex(secret, absl::StrCat(ts, "\n", nonce, "\n", body, "\n")));
 }
 
-grpc::Status TerminalPay(const std::string& addr, const Device& d, const std::string& kind,
-                         const std::string& out_trade_no, int64_t amount_minor,
-                         const std::string& auth_code, v1::Payment* out,
+grpc::Status TerminalPay(const std::string& addr, const ActivatedTerminal& d,
+                         const std::string& kind, const std::string& out_trade_no,
+                         int64_t amount_minor, const std::string& auth_code, v1::Payment* out,
                          const std::string& key_override = "") {
   auto stub =
       v1::PaymentService::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
@@ -344,7 +324,7 @@ grpc::Status TerminalPay(const std::string& addr, const Device& d, const std::st
 }
 
 TEST_F(PaymentE2eTest, ATerminalShowsADynamicCodeAndChargesABarcode) {
-  const Device d = ActivateTerminal(*merchant_, *store_, "PAY-POS-1");
+  const ActivatedTerminal d = ActivateTerminal(*merchant_, *store_, "PAY-POS-1");
   ASSERT_FALSE(d.key.empty());
   v1::Payment shown;
   grpc::Status s =
@@ -386,7 +366,7 @@ TEST_F(PaymentE2eTest, ATerminalShowsADynamicCodeAndChargesABarcode) {
 }
 
 TEST_F(PaymentE2eTest, AFrozenOrOfflineTerminalIsRefused) {
-  const Device d = ActivateTerminal(*merchant_, *store_, "PAY-POS-2");
+  const ActivatedTerminal d = ActivateTerminal(*merchant_, *store_, "PAY-POS-2");
   ASSERT_EQ(AdminCtl("terminal freeze " + d.sn + " --reason 'risk check'").exit_code, 0);
   v1::Payment p;
   grpc::Status s = TerminalPay(aggpayd().grpc_addr(), d, "PRECREATE", "T-FROZEN-1", 100, "", &p);
@@ -464,7 +444,7 @@ TEST_F(PaymentE2eTest, TheFiftyFirstRefundIsRefused) {
 }
 
 TEST_F(PaymentE2eTest, ADynamicCodeIsPaidOnce) {
-  const Device d = ActivateTerminal(*merchant_, *store_, "PAY-POS-3");
+  const ActivatedTerminal d = ActivateTerminal(*merchant_, *store_, "PAY-POS-3");
   CommandResult c =
       AdminCtl(absl::StrCat("code issue --merchant ", *merchant_, " --store ", *store_,
                             " --terminal ", d.sn, " --kind DYNAMIC --amount-minor 680 -o json"));

@@ -59,20 +59,6 @@ class RiskE2eTest : public StackTest {
     return AdminCtl("sandbox scan " + code + " " + args + " -o json");
   }
 
-  static std::string ActivateTerminal(const std::string& merchant, const std::string& store,
-                                      const std::string& serial) {
-    CommandResult reg = AdminCtl(absl::StrCat("terminal register --merchant ", merchant,
-                                              " --store ", store, " --type POS --serial ", serial,
-                                              " --vendor sunmi --client-version 8.0.15 -o json"));
-    const std::string sn = JsonString(reg.out, "terminal_sn");
-    CommandResult code = AdminCtl(absl::StrCat("terminal code --merchant ", merchant, " --store ",
-                                               store, " --terminal ", sn, " -o json"));
-    CommandResult act = Ctl("", "terminal activate --code " + JsonString(code.out, "code") +
-                                    " --device-id dev-" + serial + " -o json");
-    EXPECT_EQ(act.exit_code, 0) << act.out;
-    return sn;
-  }
-
   static MerchantKey CreateKey(const std::string& merchant_id) {
     CommandResult key = AdminCtl("merchant key create " + merchant_id + " -o json");
     return MerchantKey{JsonString(key.out, "key_id"), JsonString(key.out, "secret")};
@@ -159,7 +145,7 @@ TEST_F(RiskE2eTest, OneDeviceOnThreeMerchantsForcesTheirTerminalsOfflineUntilThe
     merchants.push_back(OnboardMerchant(absl::StrCat("RISK_HOP_", i)));
     const std::string store = CreateStore(merchants.back());
     codes.push_back(IssueCode(merchants.back(), store));
-    terminals.push_back(ActivateTerminal(merchants.back(), store, absl::StrCat("HOP", i)));
+    terminals.push_back(ActivateTerminal(merchants.back(), store, absl::StrCat("HOP", i)).sn);
   }
   for (int i = 0; i < 2; ++i) {
     CommandResult r = Scan(codes[i], absl::StrCat("--amount 20.00 --device-id hopper-1 "

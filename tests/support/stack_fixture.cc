@@ -76,6 +76,20 @@ std::string StackTest::OnboardMerchant(const std::string& business_code,
   return id;
 }
 
+ActivatedTerminal StackTest::ActivateTerminal(const std::string& merchant, const std::string& store,
+                                              const std::string& serial) {
+  CommandResult reg = AdminCtl(absl::StrCat("terminal register --merchant ", merchant, " --store ",
+                                            store, " --type POS --serial ", serial,
+                                            " --vendor sunmi --client-version 8.0.15 -o json"));
+  const std::string sn = JsonString(reg.out, "terminal_sn");
+  CommandResult code = AdminCtl(absl::StrCat("terminal code --merchant ", merchant, " --store ",
+                                             store, " --terminal ", sn, " -o json"));
+  CommandResult act = Ctl("", "terminal activate --code " + JsonString(code.out, "code") +
+                                  " --device-id dev-" + serial + " -o json");
+  EXPECT_EQ(act.exit_code, 0) << act.out;
+  return ActivatedTerminal{sn, JsonString(act.out, "terminal_key")};
+}
+
 std::string StackTest::CreateStore(const std::string& merchant_id) {
   CommandResult store =
       AdminCtl("merchant store create " + merchant_id + " --name Front --address 'No. 1' -o json");

@@ -11,6 +11,12 @@ namespace aggpay::testing {
 
 // One aggpayd (all services) per test suite, with a bootstrap admin, driven like staff drive
 // it: through aggpayctl.
+// A terminal registered and activated, its key in hand.
+struct ActivatedTerminal {
+  std::string sn;
+  std::string key;
+};
+
 class StackTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite();
@@ -26,6 +32,9 @@ class StackTest : public ::testing::Test {
   static std::string OnboardMerchant(const std::string& business_code,
                                      const std::string& plan_kind = "BANK_AFFILIATED",
                                      const std::string& time_zone = "");
+  // Registers a POS terminal at the store and activates it as the device would.
+  static ActivatedTerminal ActivateTerminal(const std::string& merchant, const std::string& store,
+                                            const std::string& serial);
   // A store for the merchant; returns its id.
   static std::string CreateStore(const std::string& merchant_id);
 
