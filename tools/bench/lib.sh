@@ -4,6 +4,7 @@
 #   bench_stack POOL NAME   starts MariaDB, Redis and aggpayd (every service, mysql.pool_size
 #                           POOL), onboards merchant NAME; sets DIR, GRPC_PORT, HTTP_PORT, CTL,
 #                           M (merchant id) and S (store id) and stops everything at exit.
+#                           AGGPAY_BENCH_EXTRA_YAML: more config lines (a comparison's switch).
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${AGGPAY_BUILD_DIR:-$ROOT/build}
 # shellcheck source=../lib/servers.sh
@@ -30,6 +31,7 @@ redis: {port: $redis_port}
 binding: {resolve_rate_per_second: 1000000, resolve_burst: 1000000, sms_log: $DIR/sms.log}
 auth: {public_failures_per_second: 1000000, public_failure_burst: 1000000}
 log: {level: warn}
+${AGGPAY_BENCH_EXTRA_YAML:-}
 YAML
   "$BUILD/services/aggpayd/aggpayd" --config "$DIR/aggpayd.yaml" migrate >/dev/null
   "$BUILD/services/aggpayd/aggpayd" --config "$DIR/aggpayd.yaml" serve >"$DIR/aggpayd.log" 2>&1 &
