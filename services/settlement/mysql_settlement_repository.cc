@@ -116,12 +116,9 @@ std::optional<Batch> FindBatch(sql::Connection& c, const std::string& run_key) {
 }
 
 // Serializes runs of one key: the row lock is held until this transaction ends, and goes with
-// the connection if the process dies.
+// the connection if the process dies. The row must exist (EnsureLockRow, committed first:
+// two transactions inserting the same new row would deadlock instead of queueing).
 void LockKey(sql::Connection& c, const std::string& key) {
-  sql::PreparedStatement& ins =
-      common::Prepare(c, "INSERT IGNORE INTO settlement_locks (lock_key) VALUES (?)");
-  ins.setString(1, key);
-  ins.execute();
   sql::PreparedStatement& lock =
       common::Prepare(c, "SELECT lock_key FROM settlement_locks WHERE lock_key = ? FOR UPDATE");
   lock.setString(1, key);
@@ -261,6 +258,16 @@ void LoadFrozen(sql::Connection& c, const std::set<std::string>& frozen) {
 
 }  // namespace
 
+absl::Status MysqlSettlementRepository::EnsureLockRow(const std::string& key) {
+  return pool_.Run("settlement lock row", [&](sql::Connection& c) -> absl::Status {
+    sql::PreparedStatement& ins =
+        common::Prepare(c, "INSERT IGNORE INTO settlement_locks (lock_key) VALUES (?)");
+    ins.setString(1, key);
+    ins.execute();
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<BusinessCalendar> MysqlSettlementRepository::LoadCalendar(const std::string& name) {
   return pool_.Run("load calendar", [&](sql::Connection& c) -> absl::StatusOr<BusinessCalendar> {
     std::vector<CalendarDay> days;
@@ -324,6 +331,18 @@ absl::StatusOr<std::set<int>> MysqlSettlementRepository::ImportCalendar(
 }
 
 absl::StatusOr<RunOutcome> MysqlSettlementRepository::Run(const RunSpec& spec) {
+  if (absl::Status s = EnsureLockRow(spec.cycle == "D0" ? "D0" : spec.run_key); !s.ok()) return s;
+  auto result = RunInTransaction(spec);
+  if (spec.cycle == "D0" && absl::IsNotFound(result.status())) {
+    RunOutcome none;
+    none.already_done = true;
+    none.batch.cycle = "D0";
+    return none;
+  }
+  return result;
+}
+
+absl::StatusOr<RunOutcome> MysqlSettlementRepository::RunInTransaction(const RunSpec& spec) {
   return pool_.InTransaction("settlement run", [&](sql::Connection& c) -> absl::StatusOr<RunOutcome> {
     // Read committed: the run reads what committed before it took its lock, and the grouping
     // read of the day's payments takes no row locks (payments keep flowing).
@@ -395,8 +414,8 @@ absl::StatusOr<RunOutcome> MysqlSettlementRepository::Run(const RunSpec& spec) {
                     plans, ")", ShardFilter(run.shard, "merchant_id"),
                     " GROUP BY merchant_id, currency")
               : absl::StrCat(
-                    "SELECT merchant_id, currency, COUNT(*), SUM(amount_minor), SUM(fee_minor), "
-                    "0, 0, 0 FROM payments FORCE INDEX (idx_payments_paid) WHERE paid_at >= ? "
+                    "SELECT merchant_id, currency, COUNT(*) AS n, SUM(amount_minor) AS gross, "
+                    "SUM(fee_minor) AS fees, 0 AS rn, 0 AS refunds, 0 AS fee_returns FROM payments FORCE INDEX (idx_payments_paid) WHERE paid_at >= ? "
                     "AND paid_at < ? AND status = 'SUCCESS' AND plan_id IN (",
                     plans, ")", ShardFilter(run.shard, "merchant_id"),
                     " GROUP BY merchant_id, currency");
@@ -442,6 +461,15 @@ absl::StatusOr<RunOutcome> MysqlSettlementRepository::Run(const RunSpec& spec) {
       st->setString(i++, run.cycle);
       st->execute();
     }
+    if (run.cycle == "D0") {
+      std::unique_ptr<sql::ResultSet> rs(Query(
+          c, "SELECT (SELECT COUNT(*) FROM settlement_lines WHERE batch_id = @batch) + (SELECT "
+             "COUNT(*) FROM settlement_lines WHERE released_by_batch = @batch)"));
+      rs->next();
+      // Nothing in the window: roll back, so no empty batch is kept and the next run looks at
+      // the same interval again (and at anything committed late into it).
+      if (rs->getInt64(1) == 0) return absl::NotFoundError("D0 window is empty");
+    }
     InsertPayouts(c);
     common::Prepare(c,
                     "DELETE c FROM settlement_carry c JOIN settlement_lines l ON l.batch_id = "
@@ -476,6 +504,7 @@ absl::StatusOr<RunOutcome> MysqlSettlementRepository::ReleaseHeld(const std::str
                                                                   const std::string& business_date,
                                                                   const std::string& payout_date,
                                                                   absl::Time now) {
+  if (absl::Status s = EnsureLockRow(absl::StrCat("release:", merchant_id)); !s.ok()) return s;
   return pool_.InTransaction("release held", [&](sql::Connection& c) -> absl::StatusOr<RunOutcome> {
     Exec(c, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
     LockKey(c, absl::StrCat("release:", merchant_id));

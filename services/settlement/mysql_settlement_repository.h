@@ -37,6 +37,9 @@ class MysqlSettlementRepository final : public SettlementRepository {
       const std::string& channel, const std::string& date) override;
 
  private:
+  absl::Status EnsureLockRow(const std::string& key);
+  absl::StatusOr<RunOutcome> RunInTransaction(const RunSpec& spec);
+
   common::MysqlPool& pool_;
 };
 
