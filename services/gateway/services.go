@@ -26,4 +26,5 @@ var restServices = []restService{
 	{"terminal", "aggpay/v1/terminal.proto", aggpayv1.RegisterTerminalServiceHandlerFromEndpoint},
 	{"binding", "aggpay/v1/binding.proto", aggpayv1.RegisterBindingServiceHandlerFromEndpoint},
 	{"payment", "aggpay/v1/payment.proto", aggpayv1.RegisterPaymentServiceHandlerFromEndpoint},
+	{"settlement", "aggpay/v1/settlement.proto", aggpayv1.RegisterSettlementServiceHandlerFromEndpoint},
 }

@@ -57,5 +57,6 @@ void AddMerchantCommands(CLI::App& app, Ctl& ctl);
 void AddTerminalCommands(CLI::App& app, Ctl& ctl);
 void AddCodeCommands(CLI::App& app, Ctl& ctl);
 void AddPaymentCommands(CLI::App& app, Ctl& ctl);
+void AddSettlementCommands(CLI::App& app, Ctl& ctl);
 
 }  // namespace aggpay::ctl
