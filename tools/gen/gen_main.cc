@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   double refund_ratio = 0.05;
   uint64_t seed = 1;
   std::string prefix = "gm";
+  std::string plans = "both";
   aggpay::common::MysqlOptions mysql;
   app.add_option("--date", date, "YYYY-MM-DD")->required();
   app.add_option("--payments", payments)->required();
@@ -24,6 +25,8 @@ int main(int argc, char** argv) {
   app.add_option("--refund-ratio", refund_ratio, "share of payments refunded (0..1)");
   app.add_option("--seed", seed);
   app.add_option("--merchant-prefix", prefix);
+  app.add_option("--plans", plans, "both (even merchants T+1, odd D0) or t1 (all T+1)")
+      ->check(CLI::IsMember({"both", "t1"}));
   app.add_option("--mysql-host", mysql.host);
   app.add_option("--mysql-port", mysql.port);
   app.add_option("--mysql-user", mysql.user);
@@ -47,6 +50,7 @@ int main(int argc, char** argv) {
   o.refund_ppm = static_cast<int64_t>(refund_ratio * 1000000 + 0.5);
   o.seed = seed;
   o.merchant_prefix = prefix;
+  o.both_plans = plans == "both";
   if (!absl::LoadTimeZone("Asia/Shanghai", &o.zone)) {
     std::fprintf(stderr, "aggpay-gen: Asia/Shanghai does not load\n");
     return 1;
@@ -57,6 +61,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   const absl::Time start = absl::Now();
+  o.progress = [start](const char* phase) {
+    std::fprintf(stderr, "aggpay-gen: %s done at %.1f s\n", phase,
+                 absl::ToDoubleSeconds(absl::Now() - start));
+  };
   auto r = aggpay::gen::Generate(**pool, o);
   if (!r.ok()) {
     std::fprintf(stderr, "aggpay-gen: %s\n", std::string(r.status().message()).c_str());

@@ -100,7 +100,7 @@ absl::StatusOr<GenResult> Generate(common::MysqlPool& pool, const GenOptions& o)
                      o.rows_per_insert);
       for (int64_t m = 0; m < o.merchants; ++m) {
         const std::string id = absl::StrCat(o.merchant_prefix, m);
-        const bool t1 = m % 2 == 0;
+        const bool t1 = !o.both_plans || m % 2 == 0;
         merchants.Add(absl::StrCat(Q(id), ",", Q(absl::StrCat("Shop ", m)), ",",
                                    Q(absl::StrCat("Generated merchant ", m)), ",",
                                    Q("SMALL_BUSINESS"), ",'ACTIVE','CNY','Asia/Shanghai',",
@@ -131,7 +131,7 @@ absl::StatusOr<GenResult> Generate(common::MysqlPool& pool, const GenOptions& o)
                Mix(static_cast<uint64_t>(k) + 1));
       const int64_t m = r.Below(o.merchants);
       const std::string merchant = absl::StrCat(o.merchant_prefix, m);
-      const fee::FeePlan& plan = m % 2 == 0 ? bank : independent;
+      const fee::FeePlan& plan = !o.both_plans || m % 2 == 0 ? bank : independent;
       const int w = static_cast<int>(r.Below(3));
       // Mostly small tickets; 1% large ones that reach the bank plan's cap.
       const int64_t amount = r.Below(100) == 0 ? 100000 + r.Below(2000000) : 1 + r.Below(30000);
@@ -176,6 +176,7 @@ absl::StatusOr<GenResult> Generate(common::MysqlPool& pool, const GenOptions& o)
     }
     payments.Flush();
     refunds.Flush();
+    if (o.progress) o.progress("payments and refunds");
     // The ledger, as the payment service would have posted it (services/payment/domain/ledger.h):
     // capture channel <- merchant, fee merchant <- fee; refund merchant <- channel, fee return
     // fee <- merchant. Set-based over this run's id range.
@@ -183,52 +184,48 @@ absl::StatusOr<GenResult> Generate(common::MysqlPool& pool, const GenOptions& o)
     const std::string pto = Q(absl::StrCat("G", id_prefix, "z"));
     const std::string rfrom = Q(absl::StrCat("H", id_prefix));
     const std::string rto = Q(absl::StrCat("H", id_prefix, "z"));
+    const std::string in_payments = absl::StrCat(" AND t.ref_id > ", pfrom, " AND t.ref_id < ", pto);
+    const std::string in_refunds = absl::StrCat(" AND t.ref_id > ", rfrom, " AND t.ref_id < ", rto);
+    const std::string entries =
+        "INSERT INTO ledger_entries (txn_id, account, currency, amount_minor, posting_kind) ";
     Exec(c, absl::StrCat("INSERT INTO ledger_transactions (kind, ref_id, created_at) SELECT "
                          "'payment', payment_id, paid_at FROM payments WHERE payment_id > ",
                          pfrom, " AND payment_id < ", pto));
-    Exec(c, absl::StrCat(
-                "INSERT INTO ledger_entries (txn_id, account, currency, amount_minor, "
-                "posting_kind) SELECT t.txn_id, CONCAT('channel:', p.wallet, ':', p.currency), "
-                "p.currency, p.amount_minor, 'capture' FROM ledger_transactions t JOIN payments p "
-                "ON p.payment_id = t.ref_id WHERE t.kind = 'payment' AND t.ref_id > ",
-                pfrom, " AND t.ref_id < ", pto,
-                " UNION ALL SELECT t.txn_id, CONCAT('merchant:', p.merchant_id, ':', p.currency), "
-                "p.currency, -p.amount_minor, 'capture' FROM ledger_transactions t JOIN payments "
-                "p ON p.payment_id = t.ref_id WHERE t.kind = 'payment' AND t.ref_id > ",
-                pfrom, " AND t.ref_id < ", pto,
-                " UNION ALL SELECT t.txn_id, CONCAT('merchant:', p.merchant_id, ':', p.currency), "
-                "p.currency, p.fee_minor, 'fee' FROM ledger_transactions t JOIN payments p ON "
-                "p.payment_id = t.ref_id WHERE t.kind = 'payment' AND p.fee_minor > 0 AND "
-                "t.ref_id > ",
-                pfrom, " AND t.ref_id < ", pto,
-                " UNION ALL SELECT t.txn_id, CONCAT('fee:', p.currency), p.currency, "
-                "-p.fee_minor, 'fee' FROM ledger_transactions t JOIN payments p ON p.payment_id = "
-                "t.ref_id WHERE t.kind = 'payment' AND p.fee_minor > 0 AND t.ref_id > ",
-                pfrom, " AND t.ref_id < ", pto));
+    const std::string from_payments =
+        " FROM ledger_transactions t JOIN payments p ON p.payment_id = t.ref_id WHERE t.kind = "
+        "'payment'";
+    // One statement per entry column: no UNION, so nothing is materialized on the way.
+    for (const std::string& select : {
+             std::string("SELECT t.txn_id, CONCAT('channel:', p.wallet, ':', p.currency), "
+                         "p.currency, p.amount_minor, 'capture'") + from_payments,
+             std::string("SELECT t.txn_id, CONCAT('merchant:', p.merchant_id, ':', p.currency), "
+                         "p.currency, -p.amount_minor, 'capture'") + from_payments,
+             std::string("SELECT t.txn_id, CONCAT('merchant:', p.merchant_id, ':', p.currency), "
+                         "p.currency, p.fee_minor, 'fee'") + from_payments + " AND p.fee_minor > 0",
+             std::string("SELECT t.txn_id, CONCAT('fee:', p.currency), p.currency, -p.fee_minor, "
+                         "'fee'") + from_payments + " AND p.fee_minor > 0"}) {
+      Exec(c, absl::StrCat(entries, select, in_payments));
+    }
     Exec(c, absl::StrCat("INSERT INTO ledger_transactions (kind, ref_id, created_at) SELECT "
                          "'refund', refund_id, succeeded_at FROM refunds WHERE refund_id > ",
                          rfrom, " AND refund_id < ", rto));
-    Exec(c, absl::StrCat(
-                "INSERT INTO ledger_entries (txn_id, account, currency, amount_minor, "
-                "posting_kind) SELECT t.txn_id, CONCAT('merchant:', r.merchant_id, ':', "
-                "r.currency), r.currency, r.amount_minor, 'refund' FROM ledger_transactions t "
-                "JOIN refunds r ON r.refund_id = t.ref_id WHERE t.kind = 'refund' AND t.ref_id > ",
-                rfrom, " AND t.ref_id < ", rto,
-                " UNION ALL SELECT t.txn_id, CONCAT('channel:', p.wallet, ':', r.currency), "
-                "r.currency, -r.amount_minor, 'refund' FROM ledger_transactions t JOIN refunds r "
-                "ON r.refund_id = t.ref_id JOIN payments p ON p.payment_id = r.payment_id WHERE "
-                "t.kind = 'refund' AND t.ref_id > ",
-                rfrom, " AND t.ref_id < ", rto,
-                " UNION ALL SELECT t.txn_id, CONCAT('fee:', r.currency), r.currency, "
-                "r.fee_return_minor, 'fee_return' FROM ledger_transactions t JOIN refunds r ON "
-                "r.refund_id = t.ref_id WHERE t.kind = 'refund' AND r.fee_return_minor > 0 AND "
-                "t.ref_id > ",
-                rfrom, " AND t.ref_id < ", rto,
-                " UNION ALL SELECT t.txn_id, CONCAT('merchant:', r.merchant_id, ':', "
-                "r.currency), r.currency, -r.fee_return_minor, 'fee_return' FROM "
-                "ledger_transactions t JOIN refunds r ON r.refund_id = t.ref_id WHERE t.kind = "
-                "'refund' AND r.fee_return_minor > 0 AND t.ref_id > ",
-                rfrom, " AND t.ref_id < ", rto));
+    const std::string from_refunds =
+        " FROM ledger_transactions t JOIN refunds r ON r.refund_id = t.ref_id JOIN payments p ON "
+        "p.payment_id = r.payment_id WHERE t.kind = 'refund'";
+    for (const std::string& select : {
+             std::string("SELECT t.txn_id, CONCAT('merchant:', r.merchant_id, ':', r.currency), "
+                         "r.currency, r.amount_minor, 'refund'") + from_refunds,
+             std::string("SELECT t.txn_id, CONCAT('channel:', p.wallet, ':', r.currency), "
+                         "r.currency, -r.amount_minor, 'refund'") + from_refunds,
+             std::string("SELECT t.txn_id, CONCAT('fee:', r.currency), r.currency, "
+                         "r.fee_return_minor, 'fee_return'") + from_refunds +
+                 " AND r.fee_return_minor > 0",
+             std::string("SELECT t.txn_id, CONCAT('merchant:', r.merchant_id, ':', r.currency), "
+                         "r.currency, -r.fee_return_minor, 'fee_return'") + from_refunds +
+                 " AND r.fee_return_minor > 0"}) {
+      Exec(c, absl::StrCat(entries, select, in_refunds));
+    }
+    if (o.progress) o.progress("ledger postings");
     Exec(c, "SET SESSION unique_checks = 1");
     return result;
   });

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,9 +27,13 @@ struct GenOptions {
   // Merchant ids are "<prefix><n>": the same prefix and n on every date, so several days share
   // merchants. Even n are on the bank-affiliated plan (T+1), odd n on the independent one (D0).
   std::string merchant_prefix = "gm";
+  // False: every merchant on the bank-affiliated plan (the T+1 benchmark).
+  bool both_plans = true;
   absl::TimeZone zone;  // the merchants' zone (Asia/Shanghai)
   int rows_per_insert = 2000;
   bool keep_rows = false;  // return every payment and refund (tests)
+  // Called as each phase ends ("payments", "ledger"), for progress output.
+  std::function<void(const char* phase)> progress;
 };
 
 struct GenPayment {
