@@ -11,8 +11,8 @@
 namespace aggpay::aggpayd {
 
 const std::vector<std::string>& KnownServices() {
-  static const std::vector<std::string> kServices = {
-      "admin", "fee", "merchant", "terminal", "binding", "payment", "settlement"};
+  static const std::vector<std::string> kServices = {"admin",   "fee",     "merchant",  "terminal",
+                                                     "binding", "payment", "settlement"};
   return kServices;
 }
 

@@ -424,8 +424,8 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
                                                                  config.settlement_d0_interval);
       }
       grpc_services.push_back(settlement_service.get());
-      descriptors.push_back(pool_descriptors->FindServiceByName(
-          aggpay::v1::SettlementService::service_full_name()));
+      descriptors.push_back(
+          pool_descriptors->FindServiceByName(aggpay::v1::SettlementService::service_full_name()));
     }
   }
 
@@ -493,7 +493,8 @@ int main(int argc, char** argv) {
   bootstrap->add_option("--username", username, "admin username");
   bootstrap->add_option("--output", output, "text or json")->check(CLI::IsMember({"text", "json"}));
 
-  auto* settle = app.add_subcommand("settle", "settle one T+1 business date (shard) or one D0 cycle");
+  auto* settle =
+      app.add_subcommand("settle", "settle one T+1 business date (shard) or one D0 cycle");
   std::string settle_date;
   std::string settle_cycle = "T1";
   std::string settle_shard;
@@ -505,11 +506,12 @@ int main(int argc, char** argv) {
   settle->add_option("--output", settle_output, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
 
-  auto* import_calendar =
-      app.add_subcommand("import-calendar", "load a business calendar CSV (holidays, make-up days)");
+  auto* import_calendar = app.add_subcommand(
+      "import-calendar", "load a business calendar CSV (holidays, make-up days)");
   std::string calendar_name;
   std::string calendar_file;
-  import_calendar->add_option("--calendar", calendar_name, "calendar name (default: settlement.calendar)");
+  import_calendar->add_option("--calendar", calendar_name,
+                              "calendar name (default: settlement.calendar)");
   import_calendar->add_option("--file", calendar_file, "CSV: date,kind,name")->required();
 
   CLI11_PARSE(app, argc, argv);

@@ -27,9 +27,9 @@ absl::CivilDay SettlementOperations::Today() const {
 absl::StatusOr<std::string> SettlementOperations::WritePayoutFile(const Batch& batch) {
   if (options_.output_dir.empty() || batch.batch_id == 0) return std::string();
   ASSIGN_OR_RETURN(std::vector<Payout> payouts, repo_.Payouts(batch.batch_id));
-  const std::string name = absl::StrReplaceAll(
-      absl::StrCat("payouts-", batch.batch_id, "-", batch.run_key, ".csv"),
-      {{":", "_"}, {"/", "of"}, {" ", "T"}});
+  const std::string name =
+      absl::StrReplaceAll(absl::StrCat("payouts-", batch.batch_id, "-", batch.run_key, ".csv"),
+                          {{":", "_"}, {"/", "of"}, {" ", "T"}});
   std::error_code ec;
   std::filesystem::create_directories(options_.output_dir, ec);
   const std::string path = absl::StrCat(options_.output_dir, "/", name);
@@ -51,8 +51,8 @@ absl::StatusOr<RunReport> SettlementOperations::Finish(RunOutcome outcome) {
   if (outcome.already_done && b.batch_id == 0) {
     report.message = b.cycle == "D0" ? "D0: nothing new since the last run" : "nothing to do";
   } else if (outcome.already_done) {
-    report.message = absl::StrCat(b.run_key, " was already settled in batch ", b.batch_id,
-                                  ": nothing changed");
+    report.message =
+        absl::StrCat(b.run_key, " was already settled in batch ", b.batch_id, ": nothing changed");
   } else {
     report.message = absl::StrCat(b.run_key, " settled in batch ", b.batch_id, ": ", b.line_count,
                                   " lines, ", b.payout_count, " payouts");
@@ -113,7 +113,8 @@ absl::StatusOr<RunReport> SettlementOperations::Release(const std::string& merch
   ASSIGN_OR_RETURN(std::set<std::string> frozen, directory_.FrozenMerchants());
   if (frozen.contains(merchant_id)) {
     return common::FailedPreconditionField(
-        "merchant_id", "the merchant is frozen: its held settlement is paid once the freeze is lifted");
+        "merchant_id",
+        "the merchant is frozen: its held settlement is paid once the freeze is lifted");
   }
   const absl::CivilDay today = Today();
   ASSIGN_OR_RETURN(BusinessCalendar calendar, repo_.LoadCalendar(options_.calendar));
@@ -180,7 +181,8 @@ absl::StatusOr<StoredReconciliation> SettlementOperations::Reconcile(const std::
   if (bill_csv.empty()) return common::InvalidField("bill_csv", "is empty");
   auto bill = payment::ParseDownloadBill(bill_csv);
   if (!bill.ok()) {
-    return common::InvalidField("bill_csv", absl::StrCat("malformed bill: ", bill.status().message()));
+    return common::InvalidField("bill_csv",
+                                absl::StrCat("malformed bill: ", bill.status().message()));
   }
   for (size_t i = 0; i < bill->size(); ++i) {
     const absl::CivilDay at = absl::ToCivilDay((*bill)[i].at, options_.zone);
@@ -195,11 +197,12 @@ absl::StatusOr<StoredReconciliation> SettlementOperations::Reconcile(const std::
   stored.date = date;
   stored.bill_sha256 = common::Sha256Hex(bill_csv);
   stored.created_at = clock_.Now();
-  ASSIGN_OR_RETURN(std::vector<StoredReconciliation> earlier, repo_.ListReconciliations(channel, date));
+  ASSIGN_OR_RETURN(std::vector<StoredReconciliation> earlier,
+                   repo_.ListReconciliations(channel, date));
   if (!earlier.empty()) {
     return absl::AlreadyExistsError(absl::StrCat(
         earlier.front().bill_sha256 == stored.bill_sha256 ? "duplicate bill: this bill"
-                                                           : "a bill for this channel and date",
+                                                          : "a bill for this channel and date",
         " was already reconciled (reconciliation ", earlier.front().reconciliation_id, ")"));
   }
   std::vector<std::pair<bool, std::string>> ids;

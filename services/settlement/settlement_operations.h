@@ -49,8 +49,8 @@ class SettlementOperations {
 
   absl::StatusOr<std::vector<Batch>> ListBatches(const std::string& date, int limit);
   absl::StatusOr<std::vector<Line>> ListLines(const std::string& date,
-                                              const std::string& merchant_id,
-                                              int64_t after_line_id, int limit);
+                                              const std::string& merchant_id, int64_t after_line_id,
+                                              int limit);
   absl::StatusOr<std::vector<Line>> ReleasedLines(int64_t batch_id);
   // NOT_FOUND when the merchant has nothing settled on that date.
   absl::StatusOr<std::string> Statement(const std::string& merchant_id, const std::string& date);
@@ -59,8 +59,8 @@ class SettlementOperations {
   absl::StatusOr<StoredReconciliation> Reconcile(const std::string& channel,
                                                  const std::string& date,
                                                  const std::string& bill_csv);
-  absl::StatusOr<std::vector<StoredReconciliation>> ListReconciliations(
-      const std::string& channel, const std::string& date);
+  absl::StatusOr<std::vector<StoredReconciliation>> ListReconciliations(const std::string& channel,
+                                                                        const std::string& date);
 
   const SettlementOptions& options() const { return options_; }
 

@@ -31,7 +31,6 @@ struct Batch {
   std::vector<std::pair<std::string, int64_t>> payout_totals;  // per currency
 };
 
-
 // What one run settles. Payments are taken by business date (T1) or by the time they
 // succeeded, in [window_from, window_to) (D0); refunds always by the time they succeeded, in
 // the window. Only payments charged under one of `plan_ids` count.
@@ -54,7 +53,6 @@ struct RunOutcome {
   bool already_done = false;  // the run key had committed before: nothing was changed
   Batch batch;
 };
-
 
 struct StoredReconciliation {
   int64_t reconciliation_id = 0;

@@ -173,9 +173,9 @@ grpc::Status SettlementServiceImpl::Reconcile(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
-grpc::Status SettlementServiceImpl::ListReconciliations(
-    grpc::ServerContext* ctx, const v1::ListReconciliationsRequest* req,
-    v1::ListReconciliationsResponse* resp) {
+grpc::Status SettlementServiceImpl::ListReconciliations(grpc::ServerContext* ctx,
+                                                        const v1::ListReconciliationsRequest* req,
+                                                        v1::ListReconciliationsResponse* resp) {
   AGGPAY_AUTHORIZE(ctx);
   auto list = ops_.ListReconciliations(req->channel(), req->date());
   if (!list.ok()) return ToGrpcStatus(list.status());

@@ -32,12 +32,12 @@ TEST_F(SettlementE2eTest, SettleReleaseStatementAndReconcileThroughTheCommandLin
   EXPECT_NE(cal.out.find("\"calendar\":\"CN\""), std::string::npos) << cal.out;
 
   // Thursday 26 November 2026: paid out on Friday the 27th.
-  CommandResult gen = RunCommand(absl::StrCat(
-      "AGGPAY_MYSQL_PASSWORD=", db().password, " ", BuildDir(),
-      "/tools/gen/aggpay-gen --mysql-port ", db().port, " --mysql-user ", db().user,
-      " --mysql-database ", db().database,
-      " --date 2026-11-26 --payments 3000 --merchants 20 --refund-ratio 0.1 --seed 4"
-      " --merchant-prefix e2e 2>&1"));
+  CommandResult gen = RunCommand(
+      absl::StrCat("AGGPAY_MYSQL_PASSWORD=", db().password, " ", BuildDir(),
+                   "/tools/gen/aggpay-gen --mysql-port ", db().port, " --mysql-user ", db().user,
+                   " --mysql-database ", db().database,
+                   " --date 2026-11-26 --payments 3000 --merchants 20 --refund-ratio 0.1 --seed 4"
+                   " --merchant-prefix e2e 2>&1"));
   ASSERT_EQ(gen.exit_code, 0) << gen.out;
 
   // Bad input stores nothing.
@@ -77,8 +77,8 @@ TEST_F(SettlementE2eTest, SettleReleaseStatementAndReconcileThroughTheCommandLin
         std::string("\"carried_in\":"), std::string("\"net\":")}) {
     EXPECT_NE(lines.out.find(want), std::string::npos) << want << " in " << lines.out;
   }
-  const std::string net = Query(
-      "SELECT net_minor FROM settlement_lines WHERE merchant_id = 'e2e0'");
+  const std::string net =
+      Query("SELECT net_minor FROM settlement_lines WHERE merchant_id = 'e2e0'");
   EXPECT_EQ(Query("SELECT amount_minor FROM payout_instructions p JOIN settlement_lines l ON "
                   "l.line_id = p.line_id WHERE l.merchant_id = 'e2e0'"),
             net);

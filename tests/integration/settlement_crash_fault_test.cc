@@ -67,8 +67,7 @@ TEST(SettlementCrashFault, KilledAtRandomPointsThenRerunPaysEachLineOnce) {
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   }
   std::map<absl::CivilDay, std::set<std::string>> frozen_on;
-  std::map<absl::CivilDay, std::string> payout = {{days[0], "2026-06-22"},
-                                                  {days[1], "2026-06-22"}};
+  std::map<absl::CivilDay, std::string> payout = {{days[0], "2026-06-22"}, {days[1], "2026-06-22"}};
   for (absl::CivilDay d : days) frozen_on[d] = {"gm2", "gm8", "gm100"};
   ExpectLinesEqual(OracleT1(data, days, frozen_on, payout), db.Lines(days));
   EXPECT_EQ(db.Count("SELECT COUNT(*) FROM settlement_batches"), 2);

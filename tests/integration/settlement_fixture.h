@@ -66,8 +66,7 @@ struct SettlementDb {
     options.zone = Shanghai();
     options.output_dir = SharedServers().dir() + "/payouts-" + mysql.database;
     ops = std::make_unique<settlement::SettlementOperations>(*repo, directory, clock, options);
-    auto imported = ops->ImportCalendar(
-        "CN", ReadFile(SourceDir() + "/sql/calendars/CN-2026.csv"));
+    auto imported = ops->ImportCalendar("CN", ReadFile(SourceDir() + "/sql/calendars/CN-2026.csv"));
     EXPECT_TRUE(imported.ok()) << imported.status();
   }
   // The clock at 10:00 Beijing time on `day`.

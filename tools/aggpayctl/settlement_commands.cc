@@ -1,6 +1,4 @@
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "aggpay/v1/settlement.grpc.pb.h"
@@ -23,11 +21,11 @@ void PrintLine(const v1::SettlementLine& l) {
   std::printf(
       "%s  %s  %s %s  gross %lld  refunds %lld  fees %lld  fee returns %lld  carried in %lld  "
       "net %lld  %s  payout %s%s\n",
-      l.business_date().c_str(), l.cycle().c_str(), l.merchant_id().c_str(),
-      l.currency().c_str(), static_cast<long long>(l.gross()),
-      static_cast<long long>(l.refunds()), static_cast<long long>(l.fees()),
-      static_cast<long long>(l.fee_returns()), static_cast<long long>(l.carried_in()),
-      static_cast<long long>(l.net()), l.status().c_str(), l.payout_date().c_str(),
+      l.business_date().c_str(), l.cycle().c_str(), l.merchant_id().c_str(), l.currency().c_str(),
+      static_cast<long long>(l.gross()), static_cast<long long>(l.refunds()),
+      static_cast<long long>(l.fees()), static_cast<long long>(l.fee_returns()),
+      static_cast<long long>(l.carried_in()), static_cast<long long>(l.net()), l.status().c_str(),
+      l.payout_date().c_str(),
       l.released_by_batch() != 0
           ? (" (released by batch " + std::to_string(l.released_by_batch()) + ")").c_str()
           : "");
@@ -49,19 +47,6 @@ void PrintReconciliation(const v1::Reconciliation& r) {
                 i.our_status().c_str(), static_cast<long long>(i.channel_amount()),
                 i.channel_status().c_str(), i.detail().c_str());
   }
-}
-
-bool ReadAll(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
-
-int FileError(const std::string& path) {
-  return PrintError(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "--file: cannot read " + path));
 }
 
 }  // namespace
@@ -185,62 +170,63 @@ void AddSettlementCommands(CLI::App& app, Ctl& ctl) {
   import->callback([&ctl, a, stub] {
     ctl.run = [&ctl, a, stub] {
       v1::ImportCalendarRequest req;
-      req.set_calendar(a->calendar);
-      if (!ReadAll(a->file, req.mutable_csv())) return FileError(a->file);
-      auto s = stub();
-      return RunCall<v1::ImportCalendarResponse>(
-          ctl,
-          [&](grpc::ClientContext* c, v1::ImportCalendarResponse* r) {
-            return s->ImportCalendar(c, req, r);
-          },
-          [](const v1::ImportCalendarResponse& r) {
-            std::printf("calendar %s: %lld days imported\n", r.calendar().c_str(),
-                        static_cast<long long>(r.days()));
-          });
-    };
-  });
+  req.set_calendar(a->calendar);
+  if (auto st = ReadFileArg(a->file, req.mutable_csv()); !st.ok()) return PrintError(st);
+  auto s = stub();
+  return RunCall<v1::ImportCalendarResponse>(
+      ctl,
+      [&](grpc::ClientContext* c, v1::ImportCalendarResponse* r) {
+        return s->ImportCalendar(c, req, r);
+      },
+      [](const v1::ImportCalendarResponse& r) {
+        std::printf("calendar %s: %lld days imported\n", r.calendar().c_str(),
+                    static_cast<long long>(r.days()));
+      });
+};
+}  // namespace aggpay::ctl
+);
 
-  auto* reconcile =
-      app.add_subcommand("reconcile", "match a channel's daily bill against the platform's records");
-  reconcile->add_option("--channel", a->channel, "sandbox");
-  reconcile->add_option("--date", a->date, "the bill's date YYYY-MM-DD");
-  reconcile->add_option("--file", a->file, "the bill (WeChat downloadbill CSV)");
-  auto* list = reconcile->add_subcommand("list", "stored reconciliations");
-  list->callback([&ctl, a, stub] {
-    ctl.run = [&ctl, a, stub] {
-      v1::ListReconciliationsRequest req;
-      req.set_channel(a->channel);
-      req.set_date(a->date);
-      auto s = stub();
-      return RunCall<v1::ListReconciliationsResponse>(
-          ctl,
-          [&](grpc::ClientContext* c, v1::ListReconciliationsResponse* r) {
-            return s->ListReconciliations(c, req, r);
-          },
-          [](const v1::ListReconciliationsResponse& r) {
-            for (const auto& x : r.reconciliations()) PrintReconciliation(x);
-          });
-    };
-  });
-  reconcile->callback([&ctl, a, stub, reconcile, list] {
-    if (list->parsed()) return;
-    ctl.run = [&ctl, a, stub] {
-      if (a->date.empty() || a->file.empty()) {
-        return PrintError(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                       "--date and --file are required"));
-      }
-      v1::ReconcileRequest req;
-      req.set_channel(a->channel);
-      req.set_date(a->date);
-      if (!ReadAll(a->file, req.mutable_bill_csv())) return FileError(a->file);
-      v1::Reconciliation resp;
-      auto ctx = ctl.Context();
-      grpc::Status st = stub()->Reconcile(ctx.get(), req, &resp);
-      if (!st.ok()) return PrintError(st);
-      Print(ctl, resp, [&] { PrintReconciliation(resp); });
-      return resp.result() == "CLEAN" ? 0 : 3;
-    };
-  });
+auto* reconcile =
+    app.add_subcommand("reconcile", "match a channel's daily bill against the platform's records");
+reconcile->add_option("--channel", a->channel, "sandbox");
+reconcile->add_option("--date", a->date, "the bill's date YYYY-MM-DD");
+reconcile->add_option("--file", a->file, "the bill (WeChat downloadbill CSV)");
+auto* list = reconcile->add_subcommand("list", "stored reconciliations");
+list->callback([&ctl, a, stub] {
+  ctl.run = [&ctl, a, stub] {
+    v1::ListReconciliationsRequest req;
+    req.set_channel(a->channel);
+    req.set_date(a->date);
+    auto s = stub();
+    return RunCall<v1::ListReconciliationsResponse>(
+        ctl,
+        [&](grpc::ClientContext* c, v1::ListReconciliationsResponse* r) {
+          return s->ListReconciliations(c, req, r);
+        },
+        [](const v1::ListReconciliationsResponse& r) {
+          for (const auto& x : r.reconciliations()) PrintReconciliation(x);
+        });
+  };
+});
+reconcile->callback([&ctl, a, stub, reconcile, list] {
+  if (list->parsed()) return;
+  ctl.run = [&ctl, a, stub] {
+    if (a->date.empty() || a->file.empty()) {
+      return PrintError(
+          grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "--date and --file are required"));
+    }
+    v1::ReconcileRequest req;
+    req.set_channel(a->channel);
+    req.set_date(a->date);
+    if (auto st = ReadFileArg(a->file, req.mutable_bill_csv()); !st.ok()) return PrintError(st);
+    v1::Reconciliation resp;
+    auto ctx = ctl.Context();
+    grpc::Status st = stub()->Reconcile(ctx.get(), req, &resp);
+    if (!st.ok()) return PrintError(st);
+    Print(ctl, resp, [&] { PrintReconciliation(resp); });
+    return resp.result() == "CLEAN" ? 0 : 3;
+  };
+});
 }
 
 }  // namespace aggpay::ctl

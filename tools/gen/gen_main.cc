@@ -70,9 +70,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "aggpay-gen: %s\n", std::string(r.status().message()).c_str());
     return 1;
   }
-  std::printf("generated %s: %lld merchants, %lld payments, %lld refunds in %.1f s\n",
-              date.c_str(), static_cast<long long>(r->merchants),
-              static_cast<long long>(r->payments), static_cast<long long>(r->refunds),
-              absl::ToDoubleSeconds(absl::Now() - start));
+  std::printf("generated %s: %lld merchants, %lld payments, %lld refunds in %.1f s\n", date.c_str(),
+              static_cast<long long>(r->merchants), static_cast<long long>(r->payments),
+              static_cast<long long>(r->refunds), absl::ToDoubleSeconds(absl::Now() - start));
   return 0;
 }

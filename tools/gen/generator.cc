@@ -45,7 +45,8 @@ void Exec(sql::Connection& c, const std::string& statement) {
 // generated here (ids, numbers, fixed words): no outside text reaches the SQL.
 class Inserter {
  public:
-  Inserter(sql::Connection& c, std::string head, int rows) : c_(c), head_(std::move(head)), max_(rows) {}
+  Inserter(sql::Connection& c, std::string head, int rows)
+      : c_(c), head_(std::move(head)), max_(rows) {}
   void Add(const std::string& values) {
     absl::StrAppend(&sql_, n_ == 0 ? head_ : ",", "(", values, ")");
     if (++n_ >= max_) Flush();
@@ -78,8 +79,8 @@ absl::StatusOr<GenResult> Generate(common::MysqlPool& pool, const GenOptions& o)
   const fee::FeePlan bank = fee::BankStandardPlan();
   const fee::FeePlan independent = fee::IndependentStandardPlan();
   const common::Currency cny = bank.currency;
-  const std::string date = absl::StrFormat("%04d-%02d-%02d", o.date.year(), o.date.month(),
-                                           o.date.day());
+  const std::string date =
+      absl::StrFormat("%04d-%02d-%02d", o.date.year(), o.date.month(), o.date.day());
   const int64_t yyyymmdd = o.date.year() * 10000 + o.date.month() * 100 + o.date.day();
   // Ids: 26 characters, unique per (seed, date, index); the prefix bounds this run's rows.
   const std::string id_prefix = absl::StrFormat("%04x%08d", o.seed & 0xffff, yyyymmdd);
@@ -101,11 +102,10 @@ absl::StatusOr<GenResult> Generate(common::MysqlPool& pool, const GenOptions& o)
       for (int64_t m = 0; m < o.merchants; ++m) {
         const std::string id = absl::StrCat(o.merchant_prefix, m);
         const bool t1 = !o.both_plans || m % 2 == 0;
-        merchants.Add(absl::StrCat(Q(id), ",", Q(absl::StrCat("Shop ", m)), ",",
-                                   Q(absl::StrCat("Generated merchant ", m)), ",",
-                                   Q("SMALL_BUSINESS"), ",'ACTIVE','CNY','Asia/Shanghai',",
-                                   Q("CN-31"), ",", Q("13800000000"), ",NULL,",
-                                   Q("2026-01-01 00:00:00"), ",", Q("2026-01-01 00:00:00")));
+        merchants.Add(absl::StrCat(
+            Q(id), ",", Q(absl::StrCat("Shop ", m)), ",", Q(absl::StrCat("Generated merchant ", m)),
+            ",", Q("SMALL_BUSINESS"), ",'ACTIVE','CNY','Asia/Shanghai',", Q("CN-31"), ",",
+            Q("13800000000"), ",NULL,", Q("2026-01-01 00:00:00"), ",", Q("2026-01-01 00:00:00")));
         plans.Add(absl::StrCat(Q(id), ",'2026-01-01 00:00:00',", Q(t1 ? bank.id : independent.id),
                                ",'2026-01-01 00:00:00'"));
       }
@@ -184,7 +184,8 @@ absl::StatusOr<GenResult> Generate(common::MysqlPool& pool, const GenOptions& o)
     const std::string pto = Q(absl::StrCat("G", id_prefix, "z"));
     const std::string rfrom = Q(absl::StrCat("H", id_prefix));
     const std::string rto = Q(absl::StrCat("H", id_prefix, "z"));
-    const std::string in_payments = absl::StrCat(" AND t.ref_id > ", pfrom, " AND t.ref_id < ", pto);
+    const std::string in_payments =
+        absl::StrCat(" AND t.ref_id > ", pfrom, " AND t.ref_id < ", pto);
     const std::string in_refunds = absl::StrCat(" AND t.ref_id > ", rfrom, " AND t.ref_id < ", rto);
     const std::string entries =
         "INSERT INTO ledger_entries (txn_id, account, currency, amount_minor, posting_kind) ";
@@ -195,15 +196,19 @@ absl::StatusOr<GenResult> Generate(common::MysqlPool& pool, const GenOptions& o)
         " FROM ledger_transactions t JOIN payments p ON p.payment_id = t.ref_id WHERE t.kind = "
         "'payment'";
     // One statement per entry column: no UNION, so nothing is materialized on the way.
-    for (const std::string& select : {
-             std::string("SELECT t.txn_id, CONCAT('channel:', p.wallet, ':', p.currency), "
-                         "p.currency, p.amount_minor, 'capture'") + from_payments,
-             std::string("SELECT t.txn_id, CONCAT('merchant:', p.merchant_id, ':', p.currency), "
-                         "p.currency, -p.amount_minor, 'capture'") + from_payments,
-             std::string("SELECT t.txn_id, CONCAT('merchant:', p.merchant_id, ':', p.currency), "
-                         "p.currency, p.fee_minor, 'fee'") + from_payments + " AND p.fee_minor > 0",
-             std::string("SELECT t.txn_id, CONCAT('fee:', p.currency), p.currency, -p.fee_minor, "
-                         "'fee'") + from_payments + " AND p.fee_minor > 0"}) {
+    for (const std::string& select :
+         {std::string("SELECT t.txn_id, CONCAT('channel:', p.wallet, ':', p.currency), "
+                      "p.currency, p.amount_minor, 'capture'") +
+              from_payments,
+          std::string("SELECT t.txn_id, CONCAT('merchant:', p.merchant_id, ':', p.currency), "
+                      "p.currency, -p.amount_minor, 'capture'") +
+              from_payments,
+          std::string("SELECT t.txn_id, CONCAT('merchant:', p.merchant_id, ':', p.currency), "
+                      "p.currency, p.fee_minor, 'fee'") +
+              from_payments + " AND p.fee_minor > 0",
+          std::string("SELECT t.txn_id, CONCAT('fee:', p.currency), p.currency, -p.fee_minor, "
+                      "'fee'") +
+              from_payments + " AND p.fee_minor > 0"}) {
       Exec(c, absl::StrCat(entries, select, in_payments));
     }
     Exec(c, absl::StrCat("INSERT INTO ledger_transactions (kind, ref_id, created_at) SELECT "
@@ -212,17 +217,19 @@ absl::StatusOr<GenResult> Generate(common::MysqlPool& pool, const GenOptions& o)
     const std::string from_refunds =
         " FROM ledger_transactions t JOIN refunds r ON r.refund_id = t.ref_id JOIN payments p ON "
         "p.payment_id = r.payment_id WHERE t.kind = 'refund'";
-    for (const std::string& select : {
-             std::string("SELECT t.txn_id, CONCAT('merchant:', r.merchant_id, ':', r.currency), "
-                         "r.currency, r.amount_minor, 'refund'") + from_refunds,
-             std::string("SELECT t.txn_id, CONCAT('channel:', p.wallet, ':', r.currency), "
-                         "r.currency, -r.amount_minor, 'refund'") + from_refunds,
-             std::string("SELECT t.txn_id, CONCAT('fee:', r.currency), r.currency, "
-                         "r.fee_return_minor, 'fee_return'") + from_refunds +
-                 " AND r.fee_return_minor > 0",
-             std::string("SELECT t.txn_id, CONCAT('merchant:', r.merchant_id, ':', r.currency), "
-                         "r.currency, -r.fee_return_minor, 'fee_return'") + from_refunds +
-                 " AND r.fee_return_minor > 0"}) {
+    for (const std::string& select :
+         {std::string("SELECT t.txn_id, CONCAT('merchant:', r.merchant_id, ':', r.currency), "
+                      "r.currency, r.amount_minor, 'refund'") +
+              from_refunds,
+          std::string("SELECT t.txn_id, CONCAT('channel:', p.wallet, ':', r.currency), "
+                      "r.currency, -r.amount_minor, 'refund'") +
+              from_refunds,
+          std::string("SELECT t.txn_id, CONCAT('fee:', r.currency), r.currency, "
+                      "r.fee_return_minor, 'fee_return'") +
+              from_refunds + " AND r.fee_return_minor > 0",
+          std::string("SELECT t.txn_id, CONCAT('merchant:', r.merchant_id, ':', r.currency), "
+                      "r.currency, -r.fee_return_minor, 'fee_return'") +
+              from_refunds + " AND r.fee_return_minor > 0"}) {
       Exec(c, absl::StrCat(entries, select, in_refunds));
     }
     if (o.progress) o.progress("ledger postings");

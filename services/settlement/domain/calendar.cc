@@ -24,8 +24,8 @@ absl::string_view DayKindName(DayKind kind) {
 
 absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view text, absl::string_view field) {
   absl::CivilDay day;
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-' ||
-      !absl::ParseCivilTime(text, &day) || FormatDate(day) != text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !absl::ParseCivilTime(text, &day) ||
+      FormatDate(day) != text) {
     return common::InvalidField(field, "must be a date YYYY-MM-DD");
   }
   return day;
@@ -45,7 +45,8 @@ absl::StatusOr<std::vector<CalendarDay>> ParseCalendarCsv(absl::string_view csv)
     if (line.empty() || line[0] == '#' || line == "date,kind,name") continue;
     const std::string where = absl::StrCat("csv line ", line_no);
     std::vector<absl::string_view> f = absl::StrSplit(line, absl::MaxSplits(',', 2));
-    if (f.size() < 2) return common::InvalidField("csv", absl::StrCat(where, ": want date,kind,name"));
+    if (f.size() < 2)
+      return common::InvalidField("csv", absl::StrCat(where, ": want date,kind,name"));
     auto day = ParseDate(absl::StripAsciiWhitespace(f[0]), "csv");
     if (!day.ok()) return common::InvalidField("csv", absl::StrCat(where, ": bad date"));
     CalendarDay d{*day, DayKind::kHoliday, f.size() > 2 ? std::string(f[2]) : ""};
@@ -61,7 +62,8 @@ absl::StatusOr<std::vector<CalendarDay>> ParseCalendarCsv(absl::string_view csv)
     } else {
       return common::InvalidField("csv", absl::StrCat(where, ": kind must be HOLIDAY or WORKDAY"));
     }
-    if (d.name.size() > 64) return common::InvalidField("csv", absl::StrCat(where, ": name too long"));
+    if (d.name.size() > 64)
+      return common::InvalidField("csv", absl::StrCat(where, ": name too long"));
     if (!seen.insert(*day).second) {
       return common::InvalidField("csv", absl::StrCat(where, ": ", FormatDate(*day), " twice"));
     }

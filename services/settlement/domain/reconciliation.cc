@@ -56,7 +56,7 @@ ReconResult Reconcile(const std::vector<payment::BillLine>& bill,
     on_bill[{refund, id}] = true;
     r.channel_fee_milli += line.fee_milli_minor;
     ReconItem item{ItemKind::kMissingOurs, refund, id, channel_ref, 0, channel_amount, "",
-                   channel_status, ""};
+                   channel_status,         ""};
     auto it = index.find({refund, id});
     if (it == index.end()) {
       item.detail = "on the bill, unknown to the platform";
@@ -67,8 +67,8 @@ ReconResult Reconcile(const std::vector<payment::BillLine>& bill,
     const OurRecord& o = *it->second;
     item.our_amount = o.amount_minor;
     item.our_status = o.status;
-    const int64_t our_fee = ExpectedFeeMilli(refund ? -o.amount_minor : o.amount_minor,
-                                             cost_rate_ppm);
+    const int64_t our_fee =
+        ExpectedFeeMilli(refund ? -o.amount_minor : o.amount_minor, cost_rate_ppm);
     r.our_fee_milli += our_fee;
     if (o.status != "SUCCESS") {
       item.kind = ItemKind::kStatusDiffers;
@@ -79,8 +79,8 @@ ReconResult Reconcile(const std::vector<payment::BillLine>& bill,
                                  ", the platform ", o.amount_minor, " ", o.currency);
     } else if (std::llabs(line.fee_milli_minor - our_fee) >= 1000) {
       item.kind = ItemKind::kFeeDiffers;
-      item.detail = absl::StrCat("channel fee ", line.fee_milli_minor, " milli-minor, expected ",
-                                 our_fee);
+      item.detail =
+          absl::StrCat("channel fee ", line.fee_milli_minor, " milli-minor, expected ", our_fee);
     } else {
       ++r.matched;
       continue;
@@ -91,8 +91,8 @@ ReconResult Reconcile(const std::vector<payment::BillLine>& bill,
   for (const OurRecord& o : ours) {
     if (!o.in_day || o.status != "SUCCESS" || on_bill.contains({o.is_refund, o.id})) continue;
     ++r.missing_channel;
-    r.items.push_back(ReconItem{ItemKind::kMissingChannel, o.is_refund, o.id, "", o.amount_minor,
-                                0, o.status, "", "succeeded that day, not on the bill"});
+    r.items.push_back(ReconItem{ItemKind::kMissingChannel, o.is_refund, o.id, "", o.amount_minor, 0,
+                                o.status, "", "succeeded that day, not on the bill"});
   }
   r.fee_totals_agree = FeeTotalsAgree(r.channel_fee_milli, r.our_fee_milli);
   return r;

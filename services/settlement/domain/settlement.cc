@@ -59,8 +59,9 @@ LineStatus DecideStatus(int64_t net, bool frozen) {
 }
 
 std::string FormatPayoutFile(absl::string_view batch_ref, const std::vector<Payout>& payouts) {
-  std::string out = absl::StrCat("# aggpay payout instructions, batch ", batch_ref, "\n",
-                                 "payout_id,line_id,merchant_id,currency,amount_minor,payout_date\n");
+  std::string out =
+      absl::StrCat("# aggpay payout instructions, batch ", batch_ref, "\n",
+                   "payout_id,line_id,merchant_id,currency,amount_minor,payout_date\n");
   std::map<std::string, std::pair<int64_t, int64_t>> totals;
   for (const Payout& p : payouts) {
     absl::StrAppend(&out, p.payout_id, ",", p.line_id, ",", p.merchant_id, ",", p.currency, ",",
@@ -78,19 +79,18 @@ std::string FormatPayoutFile(absl::string_view batch_ref, const std::vector<Payo
 
 std::string FormatStatement(absl::string_view merchant_id, absl::string_view date,
                             const StatementData& data, absl::TimeZone zone) {
-  std::string out = absl::StrCat("# aggpay settlement statement,merchant ", merchant_id, ",date ",
-                                 date, "\n",
-                                 "LINE,cycle,currency,payments,gross_minor,refund_count,"
-                                 "refunds_minor,fees_minor,fee_returns_minor,carried_in_minor,"
-                                 "net_minor,status,payout_date\n");
+  std::string out =
+      absl::StrCat("# aggpay settlement statement,merchant ", merchant_id, ",date ", date, "\n",
+                   "LINE,cycle,currency,payments,gross_minor,refund_count,"
+                   "refunds_minor,fees_minor,fee_returns_minor,carried_in_minor,"
+                   "net_minor,status,payout_date\n");
   for (const Line& l : data.lines) {
-    absl::StrAppend(&out, "LINE,", l.cycle, ",", l.currency, ",", l.payments, ",",
-                    l.amounts.gross, ",", l.refund_count, ",", l.amounts.refunds, ",",
-                    l.amounts.fees, ",", l.amounts.fee_returns, ",", l.amounts.carried_in, ",",
-                    l.net, ",", l.status, ",", l.payout_date, "\n");
+    absl::StrAppend(&out, "LINE,", l.cycle, ",", l.currency, ",", l.payments, ",", l.amounts.gross,
+                    ",", l.refund_count, ",", l.amounts.refunds, ",", l.amounts.fees, ",",
+                    l.amounts.fee_returns, ",", l.amounts.carried_in, ",", l.net, ",", l.status,
+                    ",", l.payout_date, "\n");
   }
-  absl::StrAppend(&out,
-                  "TYPE,id,payment_id,out_no,time,currency,amount_minor,fee_minor\n");
+  absl::StrAppend(&out, "TYPE,id,payment_id,out_no,time,currency,amount_minor,fee_minor\n");
   for (const StatementData::Row& r : data.rows) {
     absl::StrAppend(&out, r.is_refund ? "REFUND," : "PAYMENT,", r.id, ",", r.payment_id, ",",
                     r.out_no, ",", absl::FormatTime("%Y-%m-%d %H:%M:%S", r.at, zone), ",",

@@ -83,10 +83,10 @@ TEST(Line, StatusRule) {
 }
 
 TEST(PayoutFile, CountAndSumPerCurrency) {
-  const std::string f = FormatPayoutFile(
-      "7 T1:2026-03-02:1/1", {{1, 10, "m1", "CNY", 1234, "2026-03-03"},
-                              {2, 11, "m2", "CNY", 66, "2026-03-03"},
-                              {3, 12, "m3", "USD", 5, "2026-03-03"}});
+  const std::string f =
+      FormatPayoutFile("7 T1:2026-03-02:1/1", {{1, 10, "m1", "CNY", 1234, "2026-03-03"},
+                                               {2, 11, "m2", "CNY", 66, "2026-03-03"},
+                                               {3, 12, "m3", "USD", 5, "2026-03-03"}});
   EXPECT_NE(f.find("1,10,m1,CNY,1234,2026-03-03\n"), std::string::npos) << f;
   EXPECT_NE(f.find("CHECKSUM,CNY,2,1300\n"), std::string::npos) << f;
   EXPECT_NE(f.find("CHECKSUM,USD,1,5\n"), std::string::npos) << f;
