@@ -195,35 +195,33 @@ void PostLedger(sql::Connection& c, absl::Time now) {
   txn.setString(1, FormatSqlTime(now));
   txn.execute();
   common::Prepare(c, "SET @txn = LAST_INSERT_ID()").execute();
+  // One pass over the batch's lines, each joined to the eight entries a line can make (and
+  // one over the lines it released): no repeated scans of the lines per posting kind.
   const int entries =
       common::Prepare(
           c,
           "INSERT INTO ledger_entries (txn_id, account, currency, amount_minor, posting_kind) "
-          "SELECT @txn, CONCAT('merchant:', merchant_id, ':', currency), currency, "
-          "-carried_in_minor, 'carry_in' FROM settlement_lines WHERE batch_id = @batch AND "
-          "carried_in_minor < 0 "
-          "UNION ALL SELECT @txn, CONCAT('carry:', merchant_id, ':', currency), currency, "
-          "carried_in_minor, 'carry_in' FROM settlement_lines WHERE batch_id = @batch AND "
-          "carried_in_minor < 0 "
-          "UNION ALL SELECT @txn, CONCAT('merchant:', merchant_id, ':', currency), currency, "
-          "net_minor, 'payout' FROM settlement_lines WHERE batch_id = @batch AND status = 'PAID' "
-          "AND net_minor > 0 "
-          "UNION ALL SELECT @txn, CONCAT('payout:', currency), currency, -net_minor, 'payout' "
-          "FROM settlement_lines WHERE batch_id = @batch AND status = 'PAID' AND net_minor > 0 "
-          "UNION ALL SELECT @txn, CONCAT('merchant:', merchant_id, ':', currency), currency, "
-          "net_minor, 'hold' FROM settlement_lines WHERE batch_id = @batch AND status = 'HELD' "
-          "UNION ALL SELECT @txn, CONCAT('held:', merchant_id, ':', currency), currency, "
-          "-net_minor, 'hold' FROM settlement_lines WHERE batch_id = @batch AND status = 'HELD' "
-          "UNION ALL SELECT @txn, CONCAT('carry:', merchant_id, ':', currency), currency, "
-          "-net_minor, 'carry' FROM settlement_lines WHERE batch_id = @batch AND status = "
-          "'CARRIED' "
-          "UNION ALL SELECT @txn, CONCAT('merchant:', merchant_id, ':', currency), currency, "
-          "net_minor, 'carry' FROM settlement_lines WHERE batch_id = @batch AND status = "
-          "'CARRIED' "
-          "UNION ALL SELECT @txn, CONCAT('held:', merchant_id, ':', currency), currency, "
-          "net_minor, 'release' FROM settlement_lines WHERE released_by_batch = @batch "
-          "UNION ALL SELECT @txn, CONCAT('payout:', currency), currency, -net_minor, 'release' "
-          "FROM settlement_lines WHERE released_by_batch = @batch")
+          "SELECT @txn, CASE k.n WHEN 2 THEN CONCAT('carry:', l.merchant_id, ':', l.currency) "
+          "WHEN 4 THEN CONCAT('payout:', l.currency) WHEN 6 THEN CONCAT('held:', l.merchant_id, "
+          "':', l.currency) WHEN 7 THEN CONCAT('carry:', l.merchant_id, ':', l.currency) ELSE "
+          "CONCAT('merchant:', l.merchant_id, ':', l.currency) END, l.currency, CASE k.n WHEN 1 "
+          "THEN -l.carried_in_minor WHEN 2 THEN l.carried_in_minor WHEN 3 THEN l.net_minor WHEN 4 "
+          "THEN -l.net_minor WHEN 5 THEN l.net_minor WHEN 6 THEN -l.net_minor WHEN 7 THEN "
+          "-l.net_minor ELSE l.net_minor END, CASE WHEN k.n <= 2 THEN 'carry_in' WHEN k.n <= 4 "
+          "THEN 'payout' WHEN k.n <= 6 THEN 'hold' ELSE 'carry' END FROM settlement_lines l JOIN "
+          "(SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL "
+          "SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8) k WHERE l.batch_id "
+          "= @batch AND ((k.n <= 2 AND l.carried_in_minor < 0) OR (k.n IN (3, 4) AND l.status = "
+          "'PAID' AND l.net_minor > 0) OR (k.n IN (5, 6) AND l.status = 'HELD') OR (k.n >= 7 AND "
+          "l.status = 'CARRIED')) ORDER BY l.line_id, k.n")
+          .executeUpdate() +
+      common::Prepare(
+          c,
+          "INSERT INTO ledger_entries (txn_id, account, currency, amount_minor, posting_kind) "
+          "SELECT @txn, IF(k.n = 1, CONCAT('held:', l.merchant_id, ':', l.currency), "
+          "CONCAT('payout:', l.currency)), l.currency, IF(k.n = 1, l.net_minor, -l.net_minor), "
+          "'release' FROM settlement_lines l JOIN (SELECT 1 AS n UNION ALL SELECT 2) k WHERE "
+          "l.released_by_batch = @batch ORDER BY l.line_id, k.n")
           .executeUpdate();
   // A transaction needs entries (`ledger check`): a batch that moved nothing has none. Still
   // uncommitted, so this is not an update of the append-only ledger.
