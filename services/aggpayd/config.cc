@@ -11,8 +11,8 @@
 namespace aggpay::aggpayd {
 
 const std::vector<std::string>& KnownServices() {
-  static const std::vector<std::string> kServices = {"admin",   "fee",     "merchant", "terminal",
-                                                     "binding", "payment", "risk"};
+  static const std::vector<std::string> kServices = {
+      "admin", "fee", "merchant", "terminal", "binding", "payment", "risk", "settlement"};
   return kServices;
 }
 
@@ -189,6 +189,27 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
       c.risk.relay_interval <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         "risk: reload_interval (at most 60s), flush_interval and relay_interval must be positive");
+  }
+
+  common::ConfigReader settle = r.Child("settlement");
+  c.settlement.calendar = settle.String("calendar", c.settlement.calendar);
+  c.settlement_zone = settle.String("zone", c.settlement_zone);
+  c.settlement.d0_lag = settle.Duration("d0_lag", c.settlement.d0_lag);
+  c.settlement_d0_schedule = settle.Bool("d0_schedule", c.settlement_d0_schedule);
+  c.settlement_d0_interval = settle.Duration("d0_interval", c.settlement_d0_interval);
+  c.settlement.output_dir = settle.String("output_dir", c.settlement.output_dir);
+  c.settlement.channel_cost_ppm["sandbox"] =
+      settle.Int("sandbox_cost_ppm", c.sandbox.cost_rate_ppm, 0, 1000000);
+  RETURN_IF_ERROR(settle.Finish());
+  if (!absl::LoadTimeZone(c.settlement_zone, &c.settlement.zone)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("settlement.zone: unknown time zone \"", c.settlement_zone, "\""));
+  }
+  if (c.settlement.d0_lag < absl::ZeroDuration() || c.settlement.d0_lag > absl::Hours(1)) {
+    return absl::InvalidArgumentError("settlement.d0_lag: between 0s and 1h");
+  }
+  if (c.settlement_d0_interval < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("settlement.d0_interval: at least 1s");
   }
 
   // Every service of the platform, hosted by this build or not yet: one config file serves

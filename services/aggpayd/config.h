@@ -13,6 +13,7 @@
 #include "services/payment/channel/sandbox_channel.h"
 #include "services/payment/payment_operations.h"
 #include "services/risk/risk_operations.h"
+#include "services/settlement/settlement_operations.h"
 
 namespace aggpay::aggpayd {
 
@@ -64,6 +65,12 @@ struct Config {
   // Where one-time passwords go: the local stack's SMS log (a real SMS gateway comes later).
   std::string binding_sms_log = "aggpay-sms.log";
   std::string migrations_dir = "sql/migrations";
+  // Settlement: calendar, zone, D0 lag, payout file directory, channel cost rates.
+  settlement::SettlementOptions settlement;
+  std::string settlement_zone = "Asia/Shanghai";
+  // `aggpayd serve` runs the D0 cycle every d0_interval when d0_schedule is on.
+  bool settlement_d0_schedule = false;
+  absl::Duration settlement_d0_interval = absl::Minutes(3);
 
   std::string PeerAddress(const std::string& service) const;
 };

@@ -42,6 +42,9 @@
 #include "services/payment/payment_service.h"
 #include "services/risk/mysql_risk_repository.h"
 #include "services/risk/risk_service.h"
+#include "services/settlement/mysql_settlement_repository.h"
+#include "services/settlement/settlement_scheduler.h"
+#include "services/settlement/settlement_service.h"
 #include "services/terminal/merchant_directory.h"
 #include "services/terminal/mysql_terminal_repository.h"
 #include "services/terminal/terminal_service.h"
@@ -130,6 +133,74 @@ int BootstrapAdmin(const Config& config, const std::string& username, bool json)
   return 0;
 }
 
+// `aggpayd settle`: one T+1 shard of a business date, or one D0 cycle, then exit (a CronJob or
+// an Indexed Job pod). Exit 0 when settled or already settled, 1 on error.
+int Settle(const Config& config, const std::string& date, const std::string& cycle,
+           const std::string& shard, bool json) {
+  auto pool = common::MysqlPool::Create(config.mysql);
+  if (!pool.ok()) return Fail(pool.status());
+  common::SystemClock clock;
+  settlement::MysqlSettlementRepository repo(**pool);
+  settlement::GrpcSettlementDirectory directory(Channel(config.PeerAddress("fee")),
+                                                Channel(config.PeerAddress("merchant")),
+                                                config.internal_secret);
+  settlement::SettlementOperations ops(repo, directory, clock, config.settlement);
+  absl::StatusOr<settlement::RunReport> report;
+  if (cycle == "D0") {
+    if (!date.empty() || !shard.empty()) {
+      return Fail(absl::InvalidArgumentError("--cycle D0 takes neither --date nor --shard"));
+    }
+    report = ops.RunD0();
+  } else {
+    if (date.empty()) return Fail(absl::InvalidArgumentError("--date: required for T1"));
+    report = ops.RunT1(date, shard);
+  }
+  if (!report.ok()) {
+    if (absl::IsAborted(report.status())) {
+      return Fail(absl::AbortedError(
+          "another run of this batch held its lock too long; nothing was settled, run again"));
+    }
+    return Fail(report.status());
+  }
+  const settlement::Batch& b = report->outcome.batch;
+  if (json) {
+    std::printf(
+        "{\"batch_id\":%lld,\"run_key\":\"%s\",\"already_done\":%s,\"lines\":%lld,"
+        "\"payouts\":%lld,\"payout_file\":\"%s\",\"message\":\"%s\"}\n",
+        static_cast<long long>(b.batch_id), b.run_key.c_str(),
+        report->outcome.already_done ? "true" : "false", static_cast<long long>(b.line_count),
+        static_cast<long long>(b.payout_count), report->payout_file.c_str(),
+        report->message.c_str());
+  } else {
+    std::printf("%s\n", report->message.c_str());
+    if (!report->payout_file.empty()) std::printf("payout file %s\n", report->payout_file.c_str());
+  }
+  return 0;
+}
+
+// `aggpayd import-calendar`: loads a calendar CSV straight into the database (the local stack
+// and Jobs; staff use `aggpayctl settlement calendar import`).
+int ImportCalendar(const Config& config, const std::string& calendar, const std::string& file) {
+  std::FILE* f = std::fopen(file.c_str(), "rb");
+  if (f == nullptr) return Fail(absl::NotFoundError(absl::StrCat("--file: cannot open ", file)));
+  std::string csv;
+  char buf[4096];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) csv.append(buf, n);
+  std::fclose(f);
+  auto pool = common::MysqlPool::Create(config.mysql);
+  if (!pool.ok()) return Fail(pool.status());
+  common::SystemClock clock;
+  auto days = settlement::ParseCalendarCsv(csv);
+  if (!days.ok()) return Fail(days.status());
+  settlement::MysqlSettlementRepository repo(**pool);
+  const std::string name = calendar.empty() ? config.settlement.calendar : calendar;
+  auto years = repo.ImportCalendar(name, *days, clock.Now());
+  if (!years.ok()) return Fail(years.status());
+  std::printf("calendar %s: %zu days imported for %zu year(s)\n", name.c_str(), days->size(),
+              years->size());
+  return 0;
+}
+
 int Serve(const Config& config, const std::vector<std::string>& requested) {
   auto services = ResolveServices(requested);
   if (!services.ok()) return Fail(services.status());
@@ -204,6 +275,11 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   std::unique_ptr<payment::SandboxChannel> sandbox;
   std::unique_ptr<payment::PaymentOperations> payment_ops;
   std::unique_ptr<payment::PaymentServiceImpl> payment_service;
+  std::unique_ptr<settlement::MysqlSettlementRepository> settlement_repo;
+  std::unique_ptr<settlement::GrpcSettlementDirectory> settlement_directory;
+  std::unique_ptr<settlement::SettlementOperations> settlement_ops;
+  std::unique_ptr<settlement::SettlementServiceImpl> settlement_service;
+  std::unique_ptr<settlement::D0Scheduler> d0_scheduler;
   const auto* pool_descriptors = google::protobuf::DescriptorPool::generated_pool();
   for (const auto& name : *services) {
     if (name == "admin") {
@@ -365,6 +441,21 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       grpc_services.push_back(risk_service.get());
       descriptors.push_back(
           pool_descriptors->FindServiceByName(aggpay::v1::RiskService::service_full_name()));
+    } else if (name == "settlement") {
+      settlement_repo = std::make_unique<settlement::MysqlSettlementRepository>(**pool);
+      settlement_directory = std::make_unique<settlement::GrpcSettlementDirectory>(
+          Channel(config.PeerAddress("fee")), Channel(config.PeerAddress("merchant")),
+          config.internal_secret);
+      settlement_ops = std::make_unique<settlement::SettlementOperations>(
+          *settlement_repo, *settlement_directory, clock, config.settlement);
+      settlement_service = std::make_unique<settlement::SettlementServiceImpl>(*settlement_ops);
+      if (config.settlement_d0_schedule) {
+        d0_scheduler = std::make_unique<settlement::D0Scheduler>(*settlement_ops,
+                                                                 config.settlement_d0_interval);
+      }
+      grpc_services.push_back(settlement_service.get());
+      descriptors.push_back(
+          pool_descriptors->FindServiceByName(aggpay::v1::SettlementService::service_full_name()));
     }
   }
 
@@ -393,10 +484,13 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   for (const auto& s : *services) absl::StrAppend(&hosted, hosted.empty() ? "" : ",", s);
   spdlog::info("aggpayd serving [{}] on gRPC {} and HTTP {}", hosted, config.grpc_listen,
                config.http_listen);
+  // After the server is up: the D0 run asks the fee and merchant services, possibly this process.
+  if (d0_scheduler) d0_scheduler->Start();
 
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("aggpayd: signal {}, shutting down", sig);
+  if (d0_scheduler) d0_scheduler->Stop();
   (*server)->Shutdown();
   if (payment_ops) payment_ops->Stop();
   if (risk_ops) risk_ops->Stop();
@@ -430,6 +524,27 @@ int main(int argc, char** argv) {
   bootstrap->add_option("--username", username, "admin username");
   bootstrap->add_option("--output", output, "text or json")->check(CLI::IsMember({"text", "json"}));
 
+  auto* settle =
+      app.add_subcommand("settle", "settle one T+1 business date (shard) or one D0 cycle");
+  std::string settle_date;
+  std::string settle_cycle = "T1";
+  std::string settle_shard;
+  std::string settle_output = "text";
+  settle->add_option("--date", settle_date, "T1: the business date YYYY-MM-DD");
+  settle->add_option("--cycle", settle_cycle, "T1 (default) or D0")
+      ->check(CLI::IsMember({"T1", "D0"}));
+  settle->add_option("--shard", settle_shard, "i/n: this process settles shard i of n");
+  settle->add_option("--output", settle_output, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+
+  auto* import_calendar = app.add_subcommand(
+      "import-calendar", "load a business calendar CSV (holidays, make-up days)");
+  std::string calendar_name;
+  std::string calendar_file;
+  import_calendar->add_option("--calendar", calendar_name,
+                              "calendar name (default: settlement.calendar)");
+  import_calendar->add_option("--file", calendar_file, "CSV: date,kind,name")->required();
+
   CLI11_PARSE(app, argc, argv);
 
   auto config = LoadConfig(config_path);
@@ -445,5 +560,9 @@ int main(int argc, char** argv) {
   if (*serve) return Serve(*config, absl::StrSplit(services_flag, ',', absl::SkipEmpty()));
   if (*migrate) return Migrate(*config);
   if (*bootstrap) return BootstrapAdmin(*config, username, output == "json");
+  if (*settle) {
+    return Settle(*config, settle_date, settle_cycle, settle_shard, settle_output == "json");
+  }
+  if (*import_calendar) return ImportCalendar(*config, calendar_name, calendar_file);
   return 1;
 }

@@ -27,4 +27,5 @@ var restServices = []restService{
 	{"binding", "aggpay/v1/binding.proto", aggpayv1.RegisterBindingServiceHandlerFromEndpoint},
 	{"payment", "aggpay/v1/payment.proto", aggpayv1.RegisterPaymentServiceHandlerFromEndpoint},
 	{"risk", "aggpay/v1/risk.proto", aggpayv1.RegisterRiskServiceHandlerFromEndpoint},
+	{"settlement", "aggpay/v1/settlement.proto", aggpayv1.RegisterSettlementServiceHandlerFromEndpoint},
 }

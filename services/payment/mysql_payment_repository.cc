@@ -708,20 +708,25 @@ absl::StatusOr<LedgerReport> MysqlPaymentRepository::CheckLedger() {
       }
     }
     {
-      // Each merchant account's balance equals what its payments and refunds say it should be:
-      // captured - fees - refunded + fees returned (a liability: credits, so negative).
+      // Each merchant account's balance equals what its payments and refunds say it should be,
+      // less what settlement has taken out of it: captured - fees - refunded + fees returned -
+      // each settlement line's day (a liability: credits, so negative).
       std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
-          "SELECT b.merchant_id, b.currency, b.expected, COALESCE(l.balance, 0) FROM ("
+          "SELECT b.merchant_id, b.currency, b.expected - COALESCE(s.settled, 0), "
+          "COALESCE(l.balance, 0) FROM ("
           "  SELECT p.merchant_id, p.currency, SUM(p.amount_minor - p.fee_minor) - "
           "    COALESCE(SUM(r.refunded - r.returned), 0) AS expected FROM payments p LEFT JOIN ("
           "      SELECT payment_id, SUM(amount_minor) AS refunded, SUM(fee_return_minor) AS "
           "      returned FROM refunds WHERE status = 'SUCCESS' GROUP BY payment_id) r ON "
           "      r.payment_id = p.payment_id WHERE p.status = 'SUCCESS' GROUP BY p.merchant_id, "
           "      p.currency) b LEFT JOIN ("
+          "  SELECT merchant_id, currency, SUM(gross_minor - refunds_minor - fees_minor + "
+          "    fee_returns_minor) AS settled FROM settlement_lines GROUP BY merchant_id, currency"
+          "  ) s ON s.merchant_id = b.merchant_id AND s.currency = b.currency LEFT JOIN ("
           "  SELECT account, currency, -SUM(amount_minor) AS balance FROM ledger_entries WHERE "
           "  account LIKE 'merchant:%' GROUP BY account, currency) l ON l.account = "
           "  CONCAT('merchant:', b.merchant_id, ':', b.currency) AND l.currency = b.currency "
-          "WHERE COALESCE(l.balance, 0) <> b.expected LIMIT 100"));
+          "WHERE COALESCE(l.balance, 0) <> b.expected - COALESCE(s.settled, 0) LIMIT 100"));
       while (rs->next()) {
         report.problems.push_back(absl::StrCat("merchant ", Str(*rs, 1), " ", Str(*rs, 2),
                                                ": payments say ", rs->getInt64(3),
@@ -741,12 +746,14 @@ absl::StatusOr<LedgerReport> MysqlPaymentRepository::CheckLedger() {
       }
     }
     {
-      // And from the ledger's side: every transaction records an existing payment or refund.
+      // And from the ledger's side: every transaction records an existing payment, refund or
+      // settlement batch.
       std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
           "SELECT t.txn_id, t.kind, t.ref_id FROM ledger_transactions t LEFT JOIN payments p ON "
           "t.kind = 'payment' AND p.payment_id = t.ref_id LEFT JOIN refunds r ON t.kind = "
-          "'refund' AND r.refund_id = t.ref_id WHERE p.payment_id IS NULL AND r.refund_id IS "
-          "NULL LIMIT 100"));
+          "'refund' AND r.refund_id = t.ref_id LEFT JOIN settlement_batches b ON t.kind = "
+          "'settlement' AND b.batch_id = t.ref_id WHERE p.payment_id IS NULL AND "
+          "r.refund_id IS NULL AND b.batch_id IS NULL LIMIT 100"));
       while (rs->next()) {
         report.problems.push_back(absl::StrCat("ledger transaction ", rs->getInt64(1), " (",
                                                Str(*rs, 2), " ", Str(*rs, 3),

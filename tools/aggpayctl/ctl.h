@@ -48,6 +48,8 @@ int RunCall(Ctl& ctl, Call call, void (*text)(const Response&)) {
 // decimals is INVALID_ARGUMENT naming `field`, never rounded.
 grpc::Status ParseAmount(const std::string& text, const std::string& currency,
                          const std::string& field, aggpay::v1::Money* out);
+// The whole file named by --file: INVALID_ARGUMENT "file: cannot read PATH" otherwise.
+grpc::Status ReadFileArg(const std::string& path, std::string* out);
 // "12.34 CNY".
 std::string Decimal(const aggpay::v1::Money& m);
 
@@ -58,5 +60,6 @@ void AddTerminalCommands(CLI::App& app, Ctl& ctl);
 void AddCodeCommands(CLI::App& app, Ctl& ctl);
 void AddPaymentCommands(CLI::App& app, Ctl& ctl);
 void AddRiskCommands(CLI::App& app, Ctl& ctl);
+void AddSettlementCommands(CLI::App& app, Ctl& ctl);
 
 }  // namespace aggpay::ctl

@@ -6,6 +6,8 @@
 #include <google/protobuf/reflection.h>
 #include <google/protobuf/util/time_util.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "absl/strings/escaping.h"
@@ -160,6 +162,15 @@ grpc::Status ParseAmount(const std::string& text, const std::string& currency,
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(money.status().message()));
   out->set_currency(std::string(cur->code()));
   out->set_amount_minor(money->amount_minor());
+  return grpc::Status::OK;
+}
+
+grpc::Status ReadFileArg(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "file: cannot read " + path);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  *out = buf.str();
   return grpc::Status::OK;
 }
 

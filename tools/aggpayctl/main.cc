@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   aggpay::ctl::AddCodeCommands(app, ctl);
   aggpay::ctl::AddPaymentCommands(app, ctl);
   aggpay::ctl::AddRiskCommands(app, ctl);
+  aggpay::ctl::AddSettlementCommands(app, ctl);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -37,11 +37,9 @@ struct MerchantArgs {
 
 // An application spec from a JSON file (proto field names), e.g. docs/examples/application.json.
 grpc::Status ReadSpec(const std::string& path, v1::ApplicationSpec* spec) {
-  std::ifstream in(path);
-  if (!in) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "file: cannot read " + path);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  auto s = google::protobuf::util::JsonStringToMessage(buf.str(), spec);
+  std::string text;
+  if (grpc::Status read = ReadFileArg(path, &text); !read.ok()) return read;
+  auto s = google::protobuf::util::JsonStringToMessage(text, spec);
   if (!s.ok()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "file: not an application spec: " + std::string(s.message()));

@@ -1,0 +1,61 @@
+#include "services/settlement/settlement_directory.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <utility>
+
+#include "aggpay/v1/fee.grpc.pb.h"
+#include "aggpay/v1/merchant.grpc.pb.h"
+#include "services/common/grpc/principal.h"
+#include "services/common/grpc/status_mapping.h"
+
+namespace aggpay::settlement {
+
+GrpcSettlementDirectory::GrpcSettlementDirectory(std::shared_ptr<grpc::Channel> fee,
+                                                 std::shared_ptr<grpc::Channel> merchant,
+                                                 std::string internal_secret)
+    : fee_(std::move(fee)),
+      merchant_(std::move(merchant)),
+      internal_secret_(std::move(internal_secret)) {}
+
+absl::StatusOr<std::vector<std::string>> GrpcSettlementDirectory::PlanIds(
+    const std::string& cycle) {
+  auto stub = aggpay::v1::FeeService::NewStub(fee_);
+  std::vector<std::string> out;
+  std::string token;
+  do {
+    auto ctx = common::InternalContext(internal_secret_);
+    aggpay::v1::ListPlansRequest req;
+    req.set_page_size(100);
+    req.set_page_token(token);
+    aggpay::v1::ListPlansResponse resp;
+    grpc::Status s = stub->ListPlans(ctx.get(), req, &resp);
+    if (!s.ok()) return common::FromGrpcStatus(s);
+    for (const auto& p : resp.plans()) {
+      if (p.settlement() == cycle) out.push_back(p.plan_id());
+    }
+    token = resp.next_page_token();
+  } while (!token.empty());
+  return out;
+}
+
+absl::StatusOr<std::set<std::string>> GrpcSettlementDirectory::FrozenMerchants() {
+  auto stub = aggpay::v1::MerchantService::NewStub(merchant_);
+  std::set<std::string> out;
+  std::string token;
+  do {
+    auto ctx = common::InternalContext(internal_secret_);
+    aggpay::v1::ListMerchantsRequest req;
+    req.set_status("FROZEN");
+    req.set_page_size(100);
+    req.set_page_token(token);
+    aggpay::v1::ListMerchantsResponse resp;
+    grpc::Status s = stub->ListMerchants(ctx.get(), req, &resp);
+    if (!s.ok()) return common::FromGrpcStatus(s);
+    for (const auto& m : resp.merchants()) out.insert(m.merchant_id());
+    token = resp.next_page_token();
+  } while (!token.empty());
+  return out;
+}
+
+}  // namespace aggpay::settlement

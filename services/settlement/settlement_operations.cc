@@ -1,0 +1,233 @@
+#include "services/settlement/settlement_operations.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "services/common/crypto/crypto.h"
+#include "services/common/grpc/proto_mapping.h"
+#include "services/common/status/field_errors.h"
+#include "services/common/status/status_macros.h"
+#include "services/payment/domain/bill.h"
+
+namespace aggpay::settlement {
+
+SettlementOperations::SettlementOperations(SettlementRepository& repo,
+                                           SettlementDirectory& directory,
+                                           const common::Clock& clock, SettlementOptions options)
+    : repo_(repo), directory_(directory), clock_(clock), options_(std::move(options)) {}
+
+absl::CivilDay SettlementOperations::Today() const {
+  return absl::ToCivilDay(clock_.Now(), options_.zone);
+}
+
+absl::StatusOr<std::string> SettlementOperations::WritePayoutFile(const Batch& batch) {
+  if (options_.output_dir.empty() || batch.batch_id == 0) return std::string();
+  ASSIGN_OR_RETURN(std::vector<Payout> payouts, repo_.Payouts(batch.batch_id));
+  const std::string name =
+      absl::StrReplaceAll(absl::StrCat("payouts-", batch.batch_id, "-", batch.run_key, ".csv"),
+                          {{":", "_"}, {"/", "of"}, {" ", "T"}});
+  std::error_code ec;
+  std::filesystem::create_directories(options_.output_dir, ec);
+  const std::string path = absl::StrCat(options_.output_dir, "/", name);
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << FormatPayoutFile(absl::StrCat(batch.batch_id, " ", batch.run_key), payouts);
+    out.flush();
+    if (!out) return absl::InternalError(absl::StrCat("cannot write ", tmp));
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot rename ", tmp, ": ", ec.message()));
+  return path;
+}
+
+absl::StatusOr<RunReport> SettlementOperations::Finish(RunOutcome outcome) {
+  RunReport report;
+  const Batch& b = outcome.batch;
+  if (outcome.already_done && b.batch_id == 0) {
+    report.message = b.cycle == "D0" ? "D0: nothing new since the last run" : "nothing to do";
+  } else if (outcome.already_done) {
+    report.message =
+        absl::StrCat(b.run_key, " was already settled in batch ", b.batch_id, ": nothing changed");
+  } else {
+    report.message = absl::StrCat(b.run_key, " settled in batch ", b.batch_id, ": ", b.line_count,
+                                  " lines, ", b.payout_count, " payouts");
+  }
+  // A finished batch's file is (re)written from the database: a crash after commit and before
+  // the file leaves nothing lost, the rerun writes it.
+  ASSIGN_OR_RETURN(report.payout_file, WritePayoutFile(b));
+  report.outcome = std::move(outcome);
+  return report;
+}
+
+absl::StatusOr<RunReport> SettlementOperations::RunT1(const std::string& date,
+                                                      const std::string& shard_text) {
+  ASSIGN_OR_RETURN(absl::CivilDay day, ParseDate(date, "date"));
+  ASSIGN_OR_RETURN(Shard shard, ParseShard(shard_text.empty() ? "1/1" : shard_text));
+  RETURN_IF_ERROR(CheckClosedDate(day, Today()));
+  ASSIGN_OR_RETURN(BusinessCalendar calendar, repo_.LoadCalendar(options_.calendar));
+  RETURN_IF_ERROR(calendar.IsBusinessDay(day).status());
+  ASSIGN_OR_RETURN(absl::CivilDay payout, calendar.NextBusinessDay(day));
+  RunSpec spec;
+  spec.cycle = "T1";
+  spec.run_key = absl::StrCat("T1:", date, ":", shard.Name());
+  spec.period = date;
+  spec.business_date = date;
+  spec.by_business_date = true;
+  const DayWindow window = LocalDayWindow(day, options_.zone);
+  spec.window_from = window.from;
+  spec.window_to = window.to;
+  spec.payout_date = FormatDate(payout);
+  spec.shard = shard;
+  ASSIGN_OR_RETURN(spec.plan_ids, directory_.PlanIds("T1"));
+  ASSIGN_OR_RETURN(spec.frozen, directory_.FrozenMerchants());
+  spec.now = clock_.Now();
+  ASSIGN_OR_RETURN(RunOutcome outcome, repo_.Run(spec));
+  return Finish(std::move(outcome));
+}
+
+absl::StatusOr<RunReport> SettlementOperations::RunD0() {
+  RunSpec spec;
+  spec.cycle = "D0";
+  spec.by_business_date = false;
+  spec.now = clock_.Now();
+  spec.window_to = absl::FromUnixMicros(absl::ToUnixMicros(spec.now - options_.d0_lag));
+  // The first D0 run takes everything before its cut-off; later ones start where the last
+  // committed run ended (read under the D0 lock).
+  spec.window_from = absl::UnixEpoch();
+  const std::string today = FormatDate(absl::ToCivilDay(spec.window_to, options_.zone));
+  spec.business_date = today;
+  spec.payout_date = today;
+  ASSIGN_OR_RETURN(spec.plan_ids, directory_.PlanIds("D0"));
+  ASSIGN_OR_RETURN(spec.frozen, directory_.FrozenMerchants());
+  ASSIGN_OR_RETURN(RunOutcome outcome, repo_.Run(spec));
+  return Finish(std::move(outcome));
+}
+
+absl::StatusOr<RunReport> SettlementOperations::Release(const std::string& merchant_id) {
+  RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+  ASSIGN_OR_RETURN(std::set<std::string> frozen, directory_.FrozenMerchants());
+  if (frozen.contains(merchant_id)) {
+    return common::FailedPreconditionField(
+        "merchant_id",
+        "the merchant is frozen: its held settlement is paid once the freeze is lifted");
+  }
+  const absl::CivilDay today = Today();
+  ASSIGN_OR_RETURN(BusinessCalendar calendar, repo_.LoadCalendar(options_.calendar));
+  ASSIGN_OR_RETURN(absl::CivilDay payout, calendar.NextBusinessDay(today));
+  ASSIGN_OR_RETURN(RunOutcome outcome, repo_.ReleaseHeld(merchant_id, FormatDate(today),
+                                                         FormatDate(payout), clock_.Now()));
+  if (outcome.already_done) {
+    RunReport report;
+    report.message = absl::StrCat(merchant_id, " has nothing held");
+    report.outcome = std::move(outcome);
+    return report;
+  }
+  return Finish(std::move(outcome));
+}
+
+absl::StatusOr<std::vector<Batch>> SettlementOperations::ListBatches(const std::string& date,
+                                                                     int limit) {
+  if (!date.empty()) RETURN_IF_ERROR(ParseDate(date, "date").status());
+  return repo_.ListBatches(date, limit);
+}
+
+absl::StatusOr<std::vector<Line>> SettlementOperations::ListLines(const std::string& date,
+                                                                  const std::string& merchant_id,
+                                                                  int64_t after_line_id,
+                                                                  int limit) {
+  RETURN_IF_ERROR(ParseDate(date, "date").status());
+  if (!merchant_id.empty()) RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+  return repo_.ListLines(date, merchant_id, after_line_id, limit);
+}
+
+absl::StatusOr<std::vector<Line>> SettlementOperations::ReleasedLines(int64_t batch_id) {
+  return repo_.ReleasedLines(batch_id);
+}
+
+absl::StatusOr<std::string> SettlementOperations::Statement(const std::string& merchant_id,
+                                                            const std::string& date) {
+  RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+  ASSIGN_OR_RETURN(absl::CivilDay day, ParseDate(date, "date"));
+  const DayWindow window = LocalDayWindow(day, options_.zone);
+  ASSIGN_OR_RETURN(StatementData data, repo_.Statement(merchant_id, date, window.from, window.to));
+  if (data.lines.empty()) {
+    return absl::NotFoundError(absl::StrCat("no settlement for ", merchant_id, " on ", date));
+  }
+  return FormatStatement(merchant_id, date, data, options_.zone);
+}
+
+absl::StatusOr<std::pair<int64_t, std::set<int>>> SettlementOperations::ImportCalendar(
+    const std::string& calendar, const std::string& csv) {
+  const std::string name = calendar.empty() ? options_.calendar : calendar;
+  RETURN_IF_ERROR(common::ValidateId(name, "calendar"));
+  ASSIGN_OR_RETURN(std::vector<CalendarDay> days, ParseCalendarCsv(csv));
+  ASSIGN_OR_RETURN(std::set<int> years, repo_.ImportCalendar(name, days, clock_.Now()));
+  return std::make_pair(static_cast<int64_t>(days.size()), std::move(years));
+}
+
+absl::StatusOr<StoredReconciliation> SettlementOperations::Reconcile(const std::string& channel,
+                                                                     const std::string& date,
+                                                                     const std::string& bill_csv) {
+  auto ppm = options_.channel_cost_ppm.find(channel);
+  if (ppm == options_.channel_cost_ppm.end()) {
+    return common::InvalidField("channel", absl::StrCat("unknown channel \"", channel, "\""));
+  }
+  ASSIGN_OR_RETURN(absl::CivilDay day, ParseDate(date, "date"));
+  if (bill_csv.empty()) return common::InvalidField("bill_csv", "is empty");
+  auto bill = payment::ParseDownloadBill(bill_csv);
+  if (!bill.ok()) {
+    return common::InvalidField("bill_csv",
+                                absl::StrCat("malformed bill: ", bill.status().message()));
+  }
+  for (size_t i = 0; i < bill->size(); ++i) {
+    const absl::CivilDay at = absl::ToCivilDay((*bill)[i].at, options_.zone);
+    if (at != day) {
+      return common::InvalidField(
+          "bill_csv", absl::StrCat("the bill is for another date: row ", i + 1, " is on ",
+                                   FormatDate(at), ", not ", date));
+    }
+  }
+  StoredReconciliation stored;
+  stored.channel = channel;
+  stored.date = date;
+  stored.bill_sha256 = common::Sha256Hex(bill_csv);
+  stored.created_at = clock_.Now();
+  ASSIGN_OR_RETURN(std::vector<StoredReconciliation> earlier,
+                   repo_.ListReconciliations(channel, date));
+  if (!earlier.empty()) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        earlier.front().bill_sha256 == stored.bill_sha256 ? "duplicate bill: this bill"
+                                                          : "a bill for this channel and date",
+        " was already reconciled (reconciliation ", earlier.front().reconciliation_id, ")"));
+  }
+  std::vector<std::pair<bool, std::string>> ids;
+  ids.reserve(bill->size());
+  for (const payment::BillLine& l : *bill) {
+    const bool refund = l.trade_state == "REFUND";
+    ids.emplace_back(refund, refund ? l.out_refund_no : l.out_trade_no);
+  }
+  const DayWindow window = LocalDayWindow(day, options_.zone);
+  ASSIGN_OR_RETURN(std::vector<OurRecord> ours,
+                   repo_.OurRecords(channel, window.from, window.to, ids));
+  stored.result = settlement::Reconcile(*bill, ours, ppm->second);
+  auto id = repo_.SaveReconciliation(stored);
+  if (absl::IsAlreadyExists(id.status())) {
+    return absl::AlreadyExistsError("duplicate bill: this bill was already reconciled");
+  }
+  if (!id.ok()) return id.status();
+  stored.reconciliation_id = *id;
+  return stored;
+}
+
+absl::StatusOr<std::vector<StoredReconciliation>> SettlementOperations::ListReconciliations(
+    const std::string& channel, const std::string& date) {
+  if (!date.empty()) RETURN_IF_ERROR(ParseDate(date, "date").status());
+  return repo_.ListReconciliations(channel, date);
+}
+
+}  // namespace aggpay::settlement

@@ -1,0 +1,151 @@
+// Settlement end to end, as an operator and staff run it: the calendar imported with aggpayctl,
+// a generated business day, `aggpayd settle` (T+1, its rerun, bad input, D0), the lines,
+// batches and statement through aggpayctl, a clean ledger, and the sandbox's own bill of the
+// day reconciled clean (then refused as a duplicate).
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "tests/support/stack_fixture.h"
+
+namespace aggpay::testing {
+namespace {
+
+class SettlementE2eTest : public StackTest {
+ protected:
+  static CommandResult Settle(const std::string& args) {
+    return RunCommand(absl::StrCat(aggpayd().AggpaydCommand(), " settle ", args, " 2>&1"));
+  }
+  static std::string Today() {
+    absl::TimeZone sh;
+    absl::LoadTimeZone("Asia/Shanghai", &sh);
+    return absl::FormatTime("%Y-%m-%d", absl::Now(), sh);
+  }
+};
+
+TEST_F(SettlementE2eTest, SettleReleaseStatementAndReconcileThroughTheCommandLine) {
+  CommandResult cal = AdminCtl("settlement calendar import --file " + SourceDir() +
+                               "/sql/calendars/CN-2026.csv -o json");
+  ASSERT_EQ(cal.exit_code, 0) << cal.out;
+  EXPECT_NE(cal.out.find("\"calendar\":\"CN\""), std::string::npos) << cal.out;
+
+  // Thursday 26 November 2026: paid out on Friday the 27th.
+  CommandResult gen = RunCommand(
+      absl::StrCat("AGGPAY_MYSQL_PASSWORD=", db().password, " ", BuildDir(),
+                   "/tools/gen/aggpay-gen --mysql-port ", db().port, " --mysql-user ", db().user,
+                   " --mysql-database ", db().database,
+                   " --date 2026-11-26 --payments 3000 --merchants 20 --refund-ratio 0.1 --seed 4"
+                   " --merchant-prefix e2e 2>&1"));
+  ASSERT_EQ(gen.exit_code, 0) << gen.out;
+
+  // Bad input stores nothing.
+  CommandResult shard = Settle("--date 2026-11-26 --shard 3/2");
+  EXPECT_NE(shard.exit_code, 0);
+  EXPECT_NE(shard.out.find("--shard"), std::string::npos) << shard.out;
+  CommandResult future = Settle("--date 2030-01-01");
+  EXPECT_NE(future.exit_code, 0);
+  EXPECT_NE(future.out.find("future"), std::string::npos) << future.out;
+  CommandResult open = Settle("--date " + Today());
+  EXPECT_NE(open.exit_code, 0);
+  EXPECT_NE(open.out.find("still open"), std::string::npos) << open.out;
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM settlement_batches"), "0");
+
+  CommandResult run = Settle("--date 2026-11-26 --output json");
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find("\"already_done\":false"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("\"lines\":10"), std::string::npos) << run.out;  // the even merchants
+  CommandResult rerun = Settle("--date 2026-11-26");
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.out;
+  EXPECT_NE(rerun.out.find("already settled"), std::string::npos) << rerun.out;
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM settlement_lines"), "10");
+
+  CommandResult lines = AdminCtl("settlement lines --date 2026-11-26 --merchant e2e0 -o json");
+  ASSERT_EQ(lines.exit_code, 0) << lines.out;
+  const std::string gross = Query(
+      "SELECT SUM(amount_minor) FROM payments WHERE merchant_id = 'e2e0' AND business_date = "
+      "'2026-11-26'");
+  const std::string fees = Query(
+      "SELECT SUM(fee_minor) FROM payments WHERE merchant_id = 'e2e0' AND business_date = "
+      "'2026-11-26'");
+  for (const std::string& want :
+       {std::string("\"merchant_id\":\"e2e0\""), std::string("\"currency\":\"CNY\""),
+        absl::StrCat("\"gross\":", gross), absl::StrCat("\"fees\":", fees),
+        std::string("\"payout_date\":\"2026-11-27\""), std::string("\"status\":\"PAID\""),
+        std::string("\"refunds\":"), std::string("\"fee_returns\":"),
+        std::string("\"carried_in\":"), std::string("\"net\":")}) {
+    EXPECT_NE(lines.out.find(want), std::string::npos) << want << " in " << lines.out;
+  }
+  const std::string net =
+      Query("SELECT net_minor FROM settlement_lines WHERE merchant_id = 'e2e0'");
+  EXPECT_EQ(Query("SELECT amount_minor FROM payout_instructions p JOIN settlement_lines l ON "
+                  "l.line_id = p.line_id WHERE l.merchant_id = 'e2e0'"),
+            net);
+  CommandResult batches = AdminCtl("settlement batches --date 2026-11-26 -o json");
+  EXPECT_NE(batches.out.find("\"cycle\":\"T1\""), std::string::npos) << batches.out;
+  CommandResult statement = AdminCtl("settlement statement --merchant e2e0 --date 2026-11-26");
+  ASSERT_EQ(statement.exit_code, 0) << statement.out;
+  EXPECT_NE(statement.out.find(absl::StrCat("LINE,T1,CNY,")), std::string::npos) << statement.out;
+  EXPECT_NE(statement.out.find("PAYMENT,G"), std::string::npos);
+  CommandResult release = AdminCtl("settlement release --merchant e2e0");
+  EXPECT_EQ(release.exit_code, 0) << release.out;
+  EXPECT_NE(release.out.find("nothing held"), std::string::npos) << release.out;
+
+  // D0: the odd merchants' day, in the first D0 window.
+  CommandResult d0 = Settle("--cycle D0 --output json");
+  ASSERT_EQ(d0.exit_code, 0) << d0.out;
+  EXPECT_NE(d0.out.find("\"lines\":10"), std::string::npos) << d0.out;
+  EXPECT_EQ(Query("SELECT SUM(gross_minor) FROM settlement_lines WHERE cycle = 'D0'"),
+            Query("SELECT SUM(amount_minor) FROM payments WHERE plan_id = "
+                  "'independent-standard' AND merchant_id LIKE 'e2e%'"));
+
+  // Real sandbox payments of today and a refund: the sandbox's bill reconciles clean.
+  const std::string merchant = OnboardMerchant("SETTLE_E2E");
+  const std::string store = CreateStore(merchant);
+  const std::string code = JsonString(
+      AdminCtl("code issue --merchant " + merchant + " --store " + store + " -o json").out,
+      "code_id");
+  std::vector<std::string> paid;
+  for (const char* amount : {"12.34", "100.00", "0.75"}) {
+    CommandResult scan = AdminCtl("sandbox scan " + code + " --amount " + amount + " -o json");
+    ASSERT_EQ(scan.exit_code, 0) << scan.out;
+    paid.push_back(JsonString(scan.out, "payment_id"));
+    ASSERT_EQ(AdminCtl("sandbox pay " + paid.back()).exit_code, 0);
+  }
+  for (int i = 0; i < 100 && Query("SELECT COUNT(*) FROM payments WHERE merchant_id = '" +
+                                   merchant + "' AND status = 'SUCCESS'") != "3";
+       ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  CommandResult refund =
+      AdminCtl("payment refund " + paid[1] + " --amount 40.00 --out-refund-no SETTLE-RF1 -o json");
+  ASSERT_EQ(refund.exit_code, 0) << refund.out;
+  for (int i = 0; i < 100 && Query("SELECT status FROM refunds WHERE out_refund_no = "
+                                   "'SETTLE-RF1'") != "SUCCESS";
+       ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  const std::string bill_path = SharedServers().dir() + "/settle-e2e-bill.csv";
+  CommandResult bill = AdminCtl("sandbox bill --date " + Today());
+  ASSERT_EQ(bill.exit_code, 0) << bill.out;
+  std::ofstream(bill_path, std::ios::binary) << bill.out;
+  CommandResult recon = AdminCtl("reconcile --channel sandbox --date " + Today() + " --file " +
+                                 bill_path + " -o json");
+  EXPECT_EQ(recon.exit_code, 0) << recon.out;
+  EXPECT_NE(recon.out.find("\"result\":\"CLEAN\""), std::string::npos) << recon.out;
+  EXPECT_NE(recon.out.find("\"matched\":4"), std::string::npos) << recon.out;
+  CommandResult dup = AdminCtl("reconcile --channel sandbox --date " + Today() + " --file " +
+                               bill_path + " -o json");
+  EXPECT_NE(dup.exit_code, 0);
+  EXPECT_NE(dup.out.find("ALREADY_EXISTS"), std::string::npos) << dup.out;
+  CommandResult list = AdminCtl("reconcile list --channel sandbox -o json");
+  EXPECT_NE(list.out.find("\"result\":\"CLEAN\""), std::string::npos) << list.out;
+
+  CommandResult ledger = AdminCtl("ledger check -o json");
+  EXPECT_EQ(ledger.exit_code, 0) << ledger.out;
+  EXPECT_NE(ledger.out.find("\"ok\":true"), std::string::npos) << ledger.out;
+}
+
+}  // namespace
+}  // namespace aggpay::testing

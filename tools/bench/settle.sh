@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The T+1 settlement of one business day against the best bare GROUP BY over the same rows, in
+# one run on one throw-away stack (docs/performance.md). Not part of CI: 10M rows take minutes
+# to generate.
+#   tools/bench/settle.sh [PAYMENTS] [MERCHANTS]     default 10000000 100000
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+PAYMENTS=${1:-10000000}
+MERCHANTS=${2:-100000}
+DATE=2026-11-26
+
+bench_stack 4 SETTLE_BENCH
+SQL=(mariadb --no-defaults -S "$DIR/mysql.sock" -uroot bench)
+# The benchmark's server: a buffer pool that holds the day's covering index, a redo log that
+# does not checkpoint every few seconds while 10M rows go in (both dynamic in MariaDB 10.11).
+"${SQL[@]}" -e "SET GLOBAL innodb_buffer_pool_size = 4294967296" || true
+"${SQL[@]}" -e "SET GLOBAL innodb_log_file_size = 2147483648" 2>/dev/null || true
+"$BUILD/services/aggpayd/aggpayd" --config "$DIR/aggpayd.yaml" import-calendar \
+  --file "$ROOT/sql/calendars/CN-2026.csv" >/dev/null
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+
+t0=$(now)
+"$BUILD/tools/gen/aggpay-gen" --mysql-port "$(grep -o 'port: [0-9]*' "$DIR/aggpayd.yaml" | head -1 | cut -d' ' -f2)" \
+  --mysql-user aggpay --mysql-database bench --date "$DATE" --payments "$PAYMENTS" \
+  --merchants "$MERCHANTS" --refund-ratio 0.05 --seed 1 --plans t1
+t1=$(now)
+echo "generate: $(secs "$t0" "$t1") s"
+"${SQL[@]}" -e "ANALYZE TABLE payments, refunds" >/dev/null
+
+GROUP="SELECT merchant_id, currency, COUNT(*), SUM(amount_minor), SUM(fee_minor) FROM payments"
+WHERE="WHERE business_date = '$DATE' AND status = 'SUCCESS' GROUP BY merchant_id, currency"
+bare() {  # best of 3, the rows discarded by the client
+  local best=999999 s e d
+  for _ in 1 2 3; do
+    s=$(now); "${SQL[@]}" -N -e "$GROUP $1 $WHERE" >/dev/null; e=$(now)
+    d=$(secs "$s" "$e"); best=$(awk -v a="$best" -v b="$d" 'BEGIN { print (b < a ? b : a) }')
+  done
+  echo "$best"
+}
+covering=$(bare "FORCE INDEX (idx_payments_settle)")
+scan=$(bare "IGNORE INDEX (idx_payments_settle, idx_payments_merchant_date)")
+echo "bare GROUP BY, covering index: best of 3 $covering s"
+echo "bare GROUP BY, full scan:      best of 3 $scan s"
+best=$(awk -v a="$covering" -v b="$scan" 'BEGIN { print (a < b ? a : b) }')
+
+s=$(now)
+"$BUILD/services/aggpayd/aggpayd" --config "$DIR/aggpayd.yaml" settle --date "$DATE" --output json
+e=$(now)
+settle=$(secs "$s" "$e")
+echo "aggpayd settle --date $DATE (lines, payouts, ledger postings, payout file): $settle s"
+"${SQL[@]}" -N -e "SELECT COUNT(*), SUM(status = 'PAID'), SUM(status = 'CARRIED'), SUM(net_minor) FROM settlement_lines" |
+  awk '{ printf "lines %s (PAID %s, CARRIED %s), net %s fen\n", $1, $2, $3, $4 }'
+"${SQL[@]}" -N -e "SELECT COUNT(*) FROM ledger_entries e JOIN ledger_transactions t ON t.txn_id = e.txn_id WHERE t.kind = 'settlement'" |
+  awk '{ printf "settlement ledger entries %s\n", $1 }'
+awk -v s="$settle" -v b="$best" 'BEGIN { printf "ratio settle / best bare GROUP BY: %.2f (goal <= 2.0); end to end %.2f s (goal <= 10)\n", s / b, s }'
