@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <set>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "services/common/text/utf8.h"
@@ -733,14 +734,18 @@ absl::StatusOr<LedgerReport> MysqlPaymentRepository::CheckLedger() {
                                                ", the ledger says ", rs->getInt64(4)));
       }
     }
-    {
-      // Every successful payment has its ledger transaction, and nothing else does.
-      std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
-          "SELECT p.payment_id, p.status FROM payments p LEFT JOIN ledger_transactions t ON "
-          "t.kind = 'payment' AND t.ref_id = p.payment_id WHERE (p.status = 'SUCCESS') <> "
-          "(t.txn_id IS NOT NULL) LIMIT 100"));
+    // Every successful payment and refund has its ledger transaction, and no other one does.
+    for (const auto& [kind, table, id] :
+         {std::tuple{"payment", "payments", "payment_id"}, {"refund", "refunds", "refund_id"}}) {
+      std::unique_ptr<sql::ResultSet> rs(
+          st->executeQuery(absl::StrCat("SELECT x.", id, ", x.status FROM ", table,
+                                        " x LEFT JOIN ledger_transactions t ON "
+                                        "t.kind = '",
+                                        kind, "' AND t.ref_id = x.", id,
+                                        " WHERE (x.status = 'SUCCESS') <> "
+                                        "(t.txn_id IS NOT NULL) LIMIT 100")));
       while (rs->next()) {
-        report.problems.push_back(absl::StrCat("payment ", Str(*rs, 1), " is ", Str(*rs, 2),
+        report.problems.push_back(absl::StrCat(kind, " ", Str(*rs, 1), " is ", Str(*rs, 2),
                                                " but its ledger transaction ",
                                                Str(*rs, 2) == "SUCCESS" ? "is missing" : "exists"));
       }
@@ -758,18 +763,6 @@ absl::StatusOr<LedgerReport> MysqlPaymentRepository::CheckLedger() {
         report.problems.push_back(absl::StrCat("ledger transaction ", rs->getInt64(1), " (",
                                                Str(*rs, 2), " ", Str(*rs, 3),
                                                ") records nothing that exists"));
-      }
-    }
-    {
-      // Every successful refund has its ledger transaction, and no other refund does.
-      std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
-          "SELECT r.refund_id, r.status FROM refunds r LEFT JOIN ledger_transactions t ON "
-          "t.kind = 'refund' AND t.ref_id = r.refund_id WHERE (r.status = 'SUCCESS') <> "
-          "(t.txn_id IS NOT NULL) LIMIT 100"));
-      while (rs->next()) {
-        report.problems.push_back(absl::StrCat("refund ", Str(*rs, 1), " is ", Str(*rs, 2),
-                                               " but its ledger transaction ",
-                                               Str(*rs, 2) == "SUCCESS" ? "is missing" : "exists"));
       }
     }
     {

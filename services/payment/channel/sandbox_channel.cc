@@ -358,64 +358,55 @@ absl::StatusOr<std::string> SandboxChannel::Bill(const std::string& date) {
   auto lines =
       pool_.Run("sandbox bill", [&](sql::Connection& c) -> absl::StatusOr<std::vector<BillLine>> {
         std::vector<BillLine> out;
+        // The order's columns, from `first`: channel_txn_id, out_trade_no, sub_mch_id, device,
+        // trade_type, amount_minor, currency, description.
+        auto order_line = [&](sql::ResultSet& rs, int first, const char* state) {
+          BillLine l;
+          l.app_id = options_.app_id;
+          l.mch_id = options_.mch_id;
+          l.channel_txn_id = rs.getString(first);
+          l.out_trade_no = rs.getString(first + 1);
+          l.sub_mch_id = rs.getString(first + 2);
+          l.device = rs.getString(first + 3);
+          l.trade_type = rs.getString(first + 4);
+          l.amount_minor = rs.getInt64(first + 5);
+          l.currency = rs.getString(first + 6);
+          l.product = rs.getString(first + 7);
+          l.payer = "sandbox-payer";
+          l.trade_state = state;
+          l.rate = rate;
+          return l;
+        };
         std::unique_ptr<sql::PreparedStatement> paid(c.prepareStatement(
-            "SELECT channel_txn_id, out_trade_no, wallet, sub_mch_id, device, trade_type, "
-            "amount_minor, "
+            "SELECT channel_txn_id, out_trade_no, sub_mch_id, device, trade_type, amount_minor, "
             "currency, description, paid_at FROM sandbox_orders WHERE paid_at >= ? AND paid_at < ? "
             "AND status IN ('SUCCESS', 'REFUND') ORDER BY paid_at, channel_txn_id"));
         paid->setString(1, FormatSqlTime(from));
         paid->setString(2, FormatSqlTime(to));
         std::unique_ptr<sql::ResultSet> rs(paid->executeQuery());
         while (rs->next()) {
-          BillLine l;
-          l.at = ParseSqlTime(rs->getString(10));
-          l.app_id = options_.app_id;
-          l.mch_id = options_.mch_id;
-          l.sub_mch_id = rs->getString(4);
-          l.device = rs->getString(5);
-          l.channel_txn_id = rs->getString(1);
-          l.out_trade_no = rs->getString(2);
-          l.payer = "sandbox-payer";
-          l.trade_type = rs->getString(6);
-          l.trade_state = "SUCCESS";
-          l.currency = rs->getString(8);
-          l.amount_minor = rs->getInt64(7);
-          l.product = rs->getString(9);
+          BillLine l = order_line(*rs, 1, "SUCCESS");
+          l.at = ParseSqlTime(rs->getString(9));
           l.fee_milli_minor = fee(l.amount_minor);
-          l.rate = rate;
           out.push_back(std::move(l));
         }
         std::unique_ptr<sql::PreparedStatement> refunds(c.prepareStatement(
             "SELECT r.channel_refund_id, r.out_refund_no, r.amount_minor, r.created_at, "
             "o.channel_txn_id, o.out_trade_no, o.sub_mch_id, o.device, o.trade_type, "
-            "o.amount_minor, "
-            "o.currency, o.description FROM sandbox_refunds r JOIN sandbox_orders o ON "
-            "o.channel_txn_id = r.channel_txn_id WHERE r.created_at >= ? AND r.created_at < ? AND "
-            "r.status = 'SUCCESS' ORDER BY r.created_at, r.channel_refund_id"));
+            "o.amount_minor, o.currency, o.description FROM sandbox_refunds r JOIN sandbox_orders "
+            "o ON o.channel_txn_id = r.channel_txn_id WHERE r.created_at >= ? AND r.created_at < "
+            "? AND r.status = 'SUCCESS' ORDER BY r.created_at, r.channel_refund_id"));
         refunds->setString(1, FormatSqlTime(from));
         refunds->setString(2, FormatSqlTime(to));
         std::unique_ptr<sql::ResultSet> rr(refunds->executeQuery());
         while (rr->next()) {
-          BillLine l;
+          BillLine l = order_line(*rr, 5, "REFUND");
           l.at = ParseSqlTime(rr->getString(4));
-          l.app_id = options_.app_id;
-          l.mch_id = options_.mch_id;
-          l.sub_mch_id = rr->getString(7);
-          l.device = rr->getString(8);
-          l.channel_txn_id = rr->getString(5);
-          l.out_trade_no = rr->getString(6);
-          l.payer = "sandbox-payer";
-          l.trade_type = rr->getString(9);
-          l.trade_state = "REFUND";
-          l.currency = rr->getString(11);
-          l.amount_minor = rr->getInt64(10);
           l.channel_refund_id = rr->getString(1);
           l.out_refund_no = rr->getString(2);
           l.refund_minor = rr->getInt64(3);
           l.refund_state = "SUCCESS";
-          l.product = rr->getString(12);
           l.fee_milli_minor = -fee(l.refund_minor);
-          l.rate = rate;
           out.push_back(std::move(l));
         }
         return out;
