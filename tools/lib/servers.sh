@@ -27,7 +27,10 @@ start_mysql() {
       --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 \
       || { cat "$dir/install.log" >&2; return 1; }
   fi
-  "$(mysql_bin)" --no-defaults --datadir="$dir/data" --port="$port" --bind-address=127.0.0.1 \
+  # Its own temporary directory: internal temporary tables never meet another process's /tmp.
+  mkdir -p "$dir/tmp"
+  "$(mysql_bin)" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --port="$port" \
+    --bind-address=127.0.0.1 \
     --socket="$dir/mysql.sock" --pid-file="$dir/mysql.pid" --user="$(id -un)" \
     --skip-name-resolve --innodb-buffer-pool-size=256M --innodb-log-file-size=64M \
     --innodb-flush-log-at-trx-commit=2 --max-connections=500 --character-set-server=utf8mb4 \
