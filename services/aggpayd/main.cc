@@ -141,9 +141,9 @@ int Settle(const Config& config, const std::string& date, const std::string& cyc
   if (!pool.ok()) return Fail(pool.status());
   common::SystemClock clock;
   settlement::MysqlSettlementRepository repo(**pool);
-  settlement::GrpcSettlementDirectory directory(Channel(config.PeerAddress("fee")),
-                                                Channel(config.PeerAddress("merchant")),
-                                                config.internal_secret);
+  settlement::GrpcSettlementDirectory directory(
+      Channel(config.PeerAddress("fee")), Channel(config.PeerAddress("merchant")),
+      Channel(config.PeerAddress("payment")), config.internal_secret);
   settlement::SettlementOperations ops(repo, directory, clock, config.settlement);
   absl::StatusOr<settlement::RunReport> report;
   if (cycle == "D0") {
@@ -445,7 +445,7 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       settlement_repo = std::make_unique<settlement::MysqlSettlementRepository>(**pool);
       settlement_directory = std::make_unique<settlement::GrpcSettlementDirectory>(
           Channel(config.PeerAddress("fee")), Channel(config.PeerAddress("merchant")),
-          config.internal_secret);
+          Channel(config.PeerAddress("payment")), config.internal_secret);
       settlement_ops = std::make_unique<settlement::SettlementOperations>(
           *settlement_repo, *settlement_directory, clock, config.settlement);
       settlement_service = std::make_unique<settlement::SettlementServiceImpl>(*settlement_ops);

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "services/common/text/utf8.h"
 
 namespace aggpay::payment {
@@ -22,11 +23,11 @@ constexpr const char* kPaymentColumns =
     "out_trade_no, client_request_id, description, amount_minor, currency, fee_minor, plan_id, "
     "plan_version, status, channel_txn_id, pay_url, refunded_minor, fee_returned_minor, "
     "refund_count, payer_ip, device_id, merchant_zone, business_date, created_at, updated_at, "
-    "paid_at, expires_at, next_query_at, query_attempts, risk_decision, risk_event_id";
+    "paid_at, expires_at, next_query_at, query_attempts, risk_decision, risk_event_id, recorded_at";
 
 constexpr const char* kRefundColumns =
     "refund_id, payment_id, merchant_id, out_refund_no, amount_minor, currency, fee_return_minor, "
-    "status, channel_refund_id, reason, created_at, succeeded_at, next_query_at";
+    "status, channel_refund_id, reason, created_at, succeeded_at, next_query_at, business_date";
 
 std::string Str(sql::ResultSet& rs, int i) {
   return rs.isNull(i) ? "" : std::string(rs.getString(i));
@@ -96,6 +97,7 @@ absl::StatusOr<PaymentRecord> ReadPayment(sql::ResultSet& rs) {
   p.query_attempts = rs.getInt(33);
   p.risk_decision = Str(rs, 34);
   p.risk_event_id = rs.isNull(35) ? 0 : rs.getInt64(35);
+  p.recorded_at = OptTime(rs, 36);
   return p;
 }
 
@@ -116,6 +118,7 @@ absl::StatusOr<RefundRecord> ReadRefund(sql::ResultSet& rs) {
   r.created_at = ParseSqlTime(rs.getString(11));
   r.succeeded_at = OptTime(rs, 12);
   r.next_query_at = OptTime(rs, 13);
+  r.business_date = Str(rs, 14);
   return r;
 }
 
@@ -151,7 +154,8 @@ void UpdatePayment(sql::Connection& c, const PaymentRecord& p, absl::Time now) {
       c,
       "UPDATE payments SET status = ?, channel_txn_id = ?, pay_url = ?, refunded_minor = ?, "
       "fee_returned_minor = ?, refund_count = ?, business_date = ?, paid_at = ?, "
-      "next_query_at = ?, query_attempts = ?, updated_at = ? WHERE payment_id = ?");
+      "next_query_at = ?, query_attempts = ?, updated_at = ?, recorded_at = ? WHERE payment_id = "
+      "?");
   st->setString(1, std::string(PaymentStatusName(p.status)));
   BindNullable(*st, 2, p.channel_txn_id);
   st->setString(3, p.pay_url);
@@ -163,7 +167,8 @@ void UpdatePayment(sql::Connection& c, const PaymentRecord& p, absl::Time now) {
   BindTime(*st, 9, p.next_query_at);
   st->setInt(10, p.query_attempts);
   st->setString(11, FormatSqlTime(now));
-  st->setString(12, p.payment_id);
+  BindTime(*st, 12, p.recorded_at);
+  st->setString(13, p.payment_id);
   st->execute();
 }
 
@@ -219,7 +224,8 @@ void UpsertRefund(sql::Connection& c, const RefundRecord& r, bool insert, absl::
   if (insert) {
     sql::PreparedStatement* st = &common::Prepare(
         c, absl::StrCat("INSERT INTO refunds (", kRefundColumns,
-                        ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                        ", updated_at, plan_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                        "?, (SELECT plan_id FROM payments WHERE payment_id = ?))"));
     st->setString(1, r.refund_id);
     st->setString(2, r.payment_id);
     st->setString(3, r.merchant_id);
@@ -233,21 +239,25 @@ void UpsertRefund(sql::Connection& c, const RefundRecord& r, bool insert, absl::
     st->setString(11, FormatSqlTime(r.created_at));
     BindTime(*st, 12, r.succeeded_at);
     BindTime(*st, 13, r.next_query_at);
-    st->setString(14, FormatSqlTime(now));
+    BindNullable(*st, 14, r.business_date);
+    st->setString(15, FormatSqlTime(now));
+    st->setString(16, r.payment_id);
     st->execute();
     return;
   }
   sql::PreparedStatement* st = &common::Prepare(
       c,
       "UPDATE refunds SET status = ?, channel_refund_id = ?, fee_return_minor = ?, "
-      "succeeded_at = ?, next_query_at = ?, updated_at = ? WHERE refund_id = ?");
+      "succeeded_at = ?, next_query_at = ?, updated_at = ?, business_date = ? WHERE refund_id = "
+      "?");
   st->setString(1, std::string(RefundStatusName(r.status)));
   BindNullable(*st, 2, r.channel_refund_id);
   st->setInt64(3, r.fee_return_minor);
   BindTime(*st, 4, r.succeeded_at);
   BindTime(*st, 5, r.next_query_at);
   st->setString(6, FormatSqlTime(now));
-  st->setString(7, r.refund_id);
+  BindNullable(*st, 7, r.business_date);
+  st->setString(8, r.refund_id);
   st->execute();
 }
 
@@ -268,6 +278,42 @@ NotificationRecord ReadNotification(sql::ResultSet& rs) {
   return n;
 }
 
+// The gate over one transaction's connection. INSERT IGNORE of a day that exists takes a shared
+// lock on its row, held to the end of the transaction: CloseBusinessDay's exclusive lock waits
+// for every transaction that asked for the day, and none asks for it after it is closed. (No
+// read of a missing row: under REPEATABLE READ that takes gap locks, and two first successes
+// of a day would deadlock on them.)
+class MysqlBusinessDayGate final : public BusinessDayGate {
+ public:
+  explicit MysqlBusinessDayGate(sql::Connection& c) : c_(c) {}
+
+  absl::StatusOr<std::string> OpenDayOnOrAfter(const std::string& date) override {
+    absl::CivilDay day;
+    if (!absl::ParseCivilTime(date, &day)) {
+      return absl::InternalError(absl::StrCat("business date \"", date, "\" is not a date"));
+    }
+    // Days are closed in order by the T+1 batches, a few days behind today at most.
+    for (int i = 0; i < 366; ++i, ++day) {
+      const std::string d = absl::FormatCivilTime(day);
+      sql::PreparedStatement& hold =
+          common::Prepare(c_, "INSERT IGNORE INTO payment_business_days (day) VALUES (?)");
+      hold.setString(1, d);
+      hold.execute();
+      sql::PreparedStatement& read = common::Prepare(
+          c_,
+          "SELECT closed_at IS NULL FROM payment_business_days WHERE day = ? LOCK IN SHARE "
+          "MODE");
+      read.setString(1, d);
+      std::unique_ptr<sql::ResultSet> rs(read.executeQuery());
+      if (rs->next() && rs->getBoolean(1)) return d;
+    }
+    return absl::InternalError(absl::StrCat("no open business day within a year of ", date));
+  }
+
+ private:
+  sql::Connection& c_;
+};
+
 constexpr const char* kNotificationColumns =
     "notification_id, merchant_id, event, ref_id, body, status, attempts, last_http_status, "
     "last_error, next_attempt_at, delivered_at, created_at";
@@ -280,7 +326,7 @@ absl::Status MysqlPaymentRepository::Insert(const PaymentRecord& p) {
         c, absl::StrCat("INSERT INTO payments (", kPaymentColumns,
                         ", dynamic_code_id, lease_owner, lease_until) VALUES (?, ?, ?, ?, ?, ?, "
                         "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                        "?, ?, ?, ?, ?, ?, NULL, NULL)"));
+                        "?, ?, ?, ?, ?, ?, ?, NULL, NULL)"));
     int i = 1;
     st->setString(i++, p.payment_id);
     st->setString(i++, p.merchant_id);
@@ -321,6 +367,7 @@ absl::Status MysqlPaymentRepository::Insert(const PaymentRecord& p) {
     } else {
       st->setNull(i++, 0);
     }
+    BindTime(*st, i++, p.recorded_at);
     BindNullable(*st, i++, p.flow == Flow::kDynamicCode ? p.code_id : std::string());
     st->execute();
     return absl::OkStatus();
@@ -390,7 +437,8 @@ absl::StatusOr<PaymentChange> MysqlPaymentRepository::Change(const std::string& 
         auto current = LoadPayment(c, "payment_id = ?", {id}, true);
         if (!current.ok()) return current.status();
         if (!current->has_value()) return absl::NotFoundError("payment not found");
-        auto change = decide(**current);
+        MysqlBusinessDayGate gate(c);
+        auto change = decide(**current, gate);
         if (!change.ok()) return change.status();
         UpdatePayment(c, change->payment, now);
         PostLedger(c, change->ledger_kind, change->payment.payment_id, change->postings, now);
@@ -437,7 +485,8 @@ absl::StatusOr<RefundChange> MysqlPaymentRepository::FinishRefund(
         rs->next();
         auto refund = ReadRefund(*rs);
         if (!refund.ok()) return refund.status();
-        auto change = decide(**payment, *refund);
+        MysqlBusinessDayGate gate(c);
+        auto change = decide(**payment, *refund, gate);
         if (!change.ok()) return change.status();
         UpsertRefund(c, change->refund, /*insert=*/false, now);
         UpdatePayment(c, change->payment, now);
@@ -671,6 +720,28 @@ absl::StatusOr<NotificationRecord> MysqlPaymentRepository::Enqueue(const Notific
           return absl::AlreadyExistsError("ref_id: taken by another merchant's notification");
         }
         return stored;
+      });
+}
+
+absl::StatusOr<absl::Time> MysqlPaymentRepository::CloseBusinessDay(const std::string& date,
+                                                                    absl::Time now) {
+  return pool_.InTransaction(
+      "close business day", [&](sql::Connection& c) -> absl::StatusOr<absl::Time> {
+        // One statement that takes the row exclusively: it waits for the transactions holding
+        // the day in share mode (recording successes on it) and keeps an earlier close's time.
+        sql::PreparedStatement& close = common::Prepare(
+            c,
+            "INSERT INTO payment_business_days (day, closed_at) VALUES (?, ?) ON DUPLICATE KEY "
+            "UPDATE closed_at = COALESCE(closed_at, VALUES(closed_at))");
+        close.setString(1, date);
+        close.setString(2, FormatSqlTime(now));
+        close.execute();
+        sql::PreparedStatement& read =
+            common::Prepare(c, "SELECT closed_at FROM payment_business_days WHERE day = ?");
+        read.setString(1, date);
+        std::unique_ptr<sql::ResultSet> rs(read.executeQuery());
+        if (!rs->next()) return absl::InternalError("closed business day vanished");
+        return ParseSqlTime(rs->getString(1));
       });
 }
 

@@ -47,6 +47,7 @@ class MysqlPaymentRepository final : public PaymentRepository {
   absl::StatusOr<NotificationRecord> Resend(int64_t id, absl::Time now) override;
   absl::StatusOr<NotificationRecord> Enqueue(const NotificationDraft& n, absl::Time now) override;
   absl::StatusOr<LedgerReport> CheckLedger() override;
+  absl::StatusOr<absl::Time> CloseBusinessDay(const std::string& date, absl::Time now) override;
 
  private:
   common::MysqlPool& pool_;

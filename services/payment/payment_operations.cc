@@ -409,7 +409,8 @@ absl::StatusOr<PaymentRecord> PaymentOperations::Apply(const std::string& paymen
       PaymentChange change,
       repo_.Change(
           payment_id,
-          [&](const PaymentRecord& current) -> absl::StatusOr<PaymentChange> {
+          [&](const PaymentRecord& current,
+              BusinessDayGate& days) -> absl::StatusOr<PaymentChange> {
             PaymentChange ch{current, "payment", {}, std::nullopt};
             auto t = Transition(current.status, event);
             if (!t.ok()) {
@@ -451,7 +452,10 @@ absl::StatusOr<PaymentRecord> PaymentOperations::Apply(const std::string& paymen
               if (!absl::LoadTimeZone(p.merchant_zone, &zone)) {
                 return absl::InternalError("the merchant's time zone cannot be loaded");
               }
-              p.business_date = BusinessDate(paid, zone);
+              p.recorded_at = now;
+              // The day it was paid on, unless that day's batch has closed it: then the first
+              // open day after it (a late success is settled then, never skipped).
+              ASSIGN_OR_RETURN(p.business_date, days.OpenDayOnOrAfter(BusinessDate(paid, zone)));
               ASSIGN_OR_RETURN(common::Money amount, MoneyOf(p.amount_minor, p.currency, "amount"));
               ASSIGN_OR_RETURN(common::Money fee, MoneyOf(p.fee_minor, p.currency, "fee"));
               ch.postings = CapturePostings(p.merchant_id, WalletName(p.wallet), amount, fee);
@@ -587,7 +591,8 @@ absl::StatusOr<RefundRecord> PaymentOperations::FinishRefund(const std::string& 
       RefundChange change,
       repo_.FinishRefund(
           refund_id,
-          [&](const PaymentRecord& p, const RefundRecord& r) -> absl::StatusOr<RefundChange> {
+          [&](const PaymentRecord& p, const RefundRecord& r,
+              BusinessDayGate& days) -> absl::StatusOr<RefundChange> {
             RefundChange ch{r, p, {}, std::nullopt};
             if (r.status == RefundStatus::kSuccess || r.status == RefundStatus::kFailed) {
               return ch;  // already decided
@@ -598,6 +603,14 @@ absl::StatusOr<RefundRecord> PaymentOperations::FinishRefund(const std::string& 
                 ch.refund.channel_refund_id = answer.channel_refund_id;
                 ch.refund.succeeded_at = now;
                 ch.refund.next_query_at.reset();
+                {
+                  absl::TimeZone zone;
+                  if (!absl::LoadTimeZone(p.merchant_zone, &zone)) {
+                    return absl::InternalError("the merchant's time zone cannot be loaded");
+                  }
+                  ASSIGN_OR_RETURN(ch.refund.business_date,
+                                   days.OpenDayOnOrAfter(BusinessDate(now, zone)));
+                }
                 ASSIGN_OR_RETURN(common::Money amount,
                                  MoneyOf(r.amount_minor, r.currency, "amount"));
                 ASSIGN_OR_RETURN(common::Money fee_return,
@@ -710,6 +723,18 @@ absl::StatusOr<NotificationRecord> PaymentOperations::EnqueueNotification(
 }
 
 absl::StatusOr<LedgerReport> PaymentOperations::CheckLedger() { return repo_.CheckLedger(); }
+
+absl::StatusOr<absl::Time> PaymentOperations::CloseBusinessDay(const std::string& date) {
+  ASSIGN_OR_RETURN(std::string day, ParseBusinessDate(date, "date"));
+  const absl::Time now = Now();
+  // A day not over even at UTC+14 (the first zone to end it) is today or later everywhere.
+  absl::CivilDay parsed;
+  absl::ParseCivilTime(day, &parsed);
+  if (absl::FromCivil(parsed + 1, absl::FixedTimeZone(14 * 3600)) > now) {
+    return InvalidField("date", "is not over yet: only a past business day can be closed");
+  }
+  return repo_.CloseBusinessDay(day, now);
+}
 
 int PaymentOperations::RunDueQueries() {
   const absl::Time now = Now();

@@ -116,6 +116,10 @@ class PaymentOperations {
   // Another service's notification (risk.alert), delivered like the payment service's own.
   absl::StatusOr<NotificationRecord> EnqueueNotification(const NotificationDraft& draft);
   absl::StatusOr<LedgerReport> CheckLedger();
+  // INVALID_ARGUMENT naming "date" for a malformed date, or one not over yet even at UTC+14.
+  // Which zone's midnight closes a day is the caller's rule (settlement: its calendar's zone);
+  // a merchant further west whose day is still running records later successes on the next.
+  absl::StatusOr<absl::Time> CloseBusinessDay(const std::string& date);
 
   // The background work: re-query undecided payments and refunds, close expired orders, and
   // deliver notifications. Safe with several instances (lease rows).

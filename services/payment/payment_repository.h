@@ -44,10 +44,14 @@ struct PaymentRecord {
   // Risk control's answer when the payment was created: ALLOW or REVIEW (flagged).
   std::string risk_decision = "ALLOW";
   int64_t risk_event_id = 0;
-  std::string business_date;  // empty until paid
+  // The business day the success is recorded on (the merchant's local date when aggpay recorded
+  // it, or the first open day after it when that day is closed); empty until paid.
+  std::string business_date;
   absl::Time created_at;
   absl::Time updated_at;
-  std::optional<absl::Time> paid_at;
+  std::optional<absl::Time> paid_at;  // the channel's time of payment
+  // When aggpay recorded the success (its own clock): D0 settlement windows read it.
+  std::optional<absl::Time> recorded_at;
   absl::Time expires_at;
   std::optional<absl::Time> next_query_at;
   int query_attempts = 0;
@@ -67,6 +71,8 @@ struct RefundRecord {
   absl::Time created_at;
   std::optional<absl::Time> succeeded_at;
   std::optional<absl::Time> next_query_at;
+  // As for payments: the business day its success is settled on; empty until it succeeds.
+  std::string business_date;
 };
 
 // A merchant notification to write with a change (the outbox).
@@ -129,6 +135,16 @@ struct LedgerReport {
   std::vector<std::string> problems;
 };
 
+// Business days close (the T+1 batch closes its date first). A transaction that records a
+// success asks the gate for its day: the gate holds that day open until the transaction ends,
+// so a close waits for it, and a day closed before answers the next open one.
+class BusinessDayGate {
+ public:
+  virtual ~BusinessDayGate() = default;
+  // The first open business date on or after `date` (YYYY-MM-DD).
+  virtual absl::StatusOr<std::string> OpenDayOnOrAfter(const std::string& date) = 0;
+};
+
 // Storage of payments, refunds, ledger entries and notifications. Every change runs in one
 // transaction on the locked payment row; a decision that returns an error writes nothing.
 class PaymentRepository {
@@ -147,7 +163,8 @@ class PaymentRepository {
       const std::string& code_id) = 0;
   virtual absl::StatusOr<std::vector<PaymentRecord>> List(const PaymentFilter& filter) = 0;
 
-  using PaymentDecision = std::function<absl::StatusOr<PaymentChange>(const PaymentRecord&)>;
+  using PaymentDecision =
+      std::function<absl::StatusOr<PaymentChange>(const PaymentRecord&, BusinessDayGate&)>;
   virtual absl::StatusOr<PaymentChange> Change(const std::string& payment_id,
                                                const PaymentDecision& decide, absl::Time now) = 0;
 
@@ -158,8 +175,8 @@ class PaymentRepository {
                                                    const RefundDecision& decide,
                                                    absl::Time now) = 0;
   // Locks the payment and the refund and applies the channel's outcome.
-  using RefundOutcomeDecision =
-      std::function<absl::StatusOr<RefundChange>(const PaymentRecord&, const RefundRecord&)>;
+  using RefundOutcomeDecision = std::function<absl::StatusOr<RefundChange>(
+      const PaymentRecord&, const RefundRecord&, BusinessDayGate&)>;
   virtual absl::StatusOr<RefundChange> FinishRefund(const std::string& refund_id,
                                                     const RefundOutcomeDecision& decide,
                                                     absl::Time now) = 0;
@@ -194,6 +211,10 @@ class PaymentRepository {
                                                      absl::Time now) = 0;
 
   virtual absl::StatusOr<LedgerReport> CheckLedger() = 0;
+
+  // Closes `date` (YYYY-MM-DD) once every transaction recording a success on it has ended;
+  // closing a closed day answers when it was closed.
+  virtual absl::StatusOr<absl::Time> CloseBusinessDay(const std::string& date, absl::Time now) = 0;
 };
 
 }  // namespace aggpay::payment

@@ -302,4 +302,16 @@ grpc::Status PaymentServiceImpl::CheckLedger(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status PaymentServiceImpl::CloseBusinessDay(grpc::ServerContext* ctx,
+                                                  const v1::CloseBusinessDayRequest* req,
+                                                  v1::CloseBusinessDayResponse* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  common::SetAuditTarget(*ctx,
+                         absl::StrCat("business_day:", common::TruncateUtf8(req->date(), 10)));
+  auto closed = ops_.CloseBusinessDay(req->date());
+  if (!closed.ok()) return ToGrpcStatus(closed.status());
+  *resp->mutable_closed_at() = common::ToProtoTime(*closed);
+  return grpc::Status::OK;
+}
+
 }  // namespace aggpay::payment

@@ -46,6 +46,9 @@ class PaymentServiceImpl final : public aggpay::v1::PaymentService::Service {
                                    aggpay::v1::Notification* resp) override;
   grpc::Status CheckLedger(grpc::ServerContext* ctx, const aggpay::v1::CheckLedgerRequest* req,
                            aggpay::v1::CheckLedgerResponse* resp) override;
+  grpc::Status CloseBusinessDay(grpc::ServerContext* ctx,
+                                const aggpay::v1::CloseBusinessDayRequest* req,
+                                aggpay::v1::CloseBusinessDayResponse* resp) override;
 
  private:
   PaymentOperations& ops_;

@@ -27,8 +27,8 @@ class MysqlSettlementRepository final : public SettlementRepository {
                                               int limit) override;
   absl::StatusOr<std::vector<Line>> ReleasedLines(int64_t batch_id) override;
   absl::StatusOr<std::vector<Payout>> Payouts(int64_t batch_id) override;
-  absl::StatusOr<StatementData> Statement(const std::string& merchant_id, const std::string& date,
-                                          absl::Time day_from, absl::Time day_to) override;
+  absl::StatusOr<StatementData> Statement(const std::string& merchant_id,
+                                          const std::string& date) override;
   absl::StatusOr<std::vector<OurRecord>> OurRecords(
       const std::string& channel, absl::Time from, absl::Time to,
       const std::vector<std::pair<bool, std::string>>& bill_ids) override;

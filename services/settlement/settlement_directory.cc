@@ -6,6 +6,7 @@
 
 #include "aggpay/v1/fee.grpc.pb.h"
 #include "aggpay/v1/merchant.grpc.pb.h"
+#include "aggpay/v1/payment.grpc.pb.h"
 #include "services/common/grpc/principal.h"
 #include "services/common/grpc/status_mapping.h"
 
@@ -13,9 +14,11 @@ namespace aggpay::settlement {
 
 GrpcSettlementDirectory::GrpcSettlementDirectory(std::shared_ptr<grpc::Channel> fee,
                                                  std::shared_ptr<grpc::Channel> merchant,
+                                                 std::shared_ptr<grpc::Channel> payment,
                                                  std::string internal_secret)
     : fee_(std::move(fee)),
       merchant_(std::move(merchant)),
+      payment_(std::move(payment)),
       internal_secret_(std::move(internal_secret)) {}
 
 absl::StatusOr<std::vector<std::string>> GrpcSettlementDirectory::PlanIds(
@@ -56,6 +59,19 @@ absl::StatusOr<std::set<std::string>> GrpcSettlementDirectory::FrozenMerchants()
     token = resp.next_page_token();
   } while (!token.empty());
   return out;
+}
+
+absl::Status GrpcSettlementDirectory::CloseBusinessDay(const std::string& date) {
+  auto stub = aggpay::v1::PaymentService::NewStub(payment_);
+  auto ctx = common::InternalContext(internal_secret_);
+  // It waits for the transactions recording successes on the day: seconds at most.
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  aggpay::v1::CloseBusinessDayRequest req;
+  req.set_date(date);
+  aggpay::v1::CloseBusinessDayResponse resp;
+  grpc::Status s = stub->CloseBusinessDay(ctx.get(), req, &resp);
+  if (!s.ok()) return common::FromGrpcStatus(s);
+  return absl::OkStatus();
 }
 
 }  // namespace aggpay::settlement

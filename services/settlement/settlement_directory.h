@@ -21,18 +21,24 @@ class SettlementDirectory {
   virtual absl::StatusOr<std::vector<std::string>> PlanIds(const std::string& cycle) = 0;
   // Merchants frozen now (merchant service).
   virtual absl::StatusOr<std::set<std::string>> FrozenMerchants() = 0;
+  // Closes a business date (payment service): once it answers, every success recorded on
+  // `date` has committed, and no later one is recorded on it.
+  virtual absl::Status CloseBusinessDay(const std::string& date) = 0;
 };
 
 class GrpcSettlementDirectory final : public SettlementDirectory {
  public:
   GrpcSettlementDirectory(std::shared_ptr<grpc::Channel> fee,
-                          std::shared_ptr<grpc::Channel> merchant, std::string internal_secret);
+                          std::shared_ptr<grpc::Channel> merchant,
+                          std::shared_ptr<grpc::Channel> payment, std::string internal_secret);
   absl::StatusOr<std::vector<std::string>> PlanIds(const std::string& cycle) override;
   absl::StatusOr<std::set<std::string>> FrozenMerchants() override;
+  absl::Status CloseBusinessDay(const std::string& date) override;
 
  private:
   std::shared_ptr<grpc::Channel> fee_;
   std::shared_ptr<grpc::Channel> merchant_;
+  std::shared_ptr<grpc::Channel> payment_;
   std::string internal_secret_;
 };
 

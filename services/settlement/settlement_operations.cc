@@ -1,5 +1,8 @@
 #include "services/settlement/settlement_operations.h"
 
+#include <unistd.h>
+
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -33,7 +36,11 @@ absl::StatusOr<std::string> SettlementOperations::WritePayoutFile(const Batch& b
   std::error_code ec;
   std::filesystem::create_directories(options_.output_dir, ec);
   const std::string path = absl::StrCat(options_.output_dir, "/", name);
-  const std::string tmp = path + ".tmp";
+  // Its own temporary name: overlapping runs of one batch (the winner and the reruns that find
+  // it done) each write the same content, and each rename is atomic.
+  static std::atomic<uint64_t> sequence{0};
+  const std::string tmp = absl::StrCat(path, ".", getpid(), ".",
+                                       sequence.fetch_add(1, std::memory_order_relaxed), ".tmp");
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << FormatPayoutFile(absl::StrCat(batch.batch_id, " ", batch.run_key), payouts);
@@ -85,6 +92,9 @@ absl::StatusOr<RunReport> SettlementOperations::RunT1(const std::string& date,
   spec.shard = shard;
   ASSIGN_OR_RETURN(spec.plan_ids, directory_.PlanIds("T1"));
   ASSIGN_OR_RETURN(spec.frozen, directory_.FrozenMerchants());
+  // Nothing is recorded on the date any more once this answers: the batch sees all of it, and
+  // a success resolved later goes to the next open day's batch.
+  RETURN_IF_ERROR(directory_.CloseBusinessDay(date));
   spec.now = clock_.Now();
   ASSIGN_OR_RETURN(RunOutcome outcome, repo_.Run(spec));
   return Finish(std::move(outcome));
@@ -153,8 +163,7 @@ absl::StatusOr<std::string> SettlementOperations::Statement(const std::string& m
                                                             const std::string& date) {
   RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
   ASSIGN_OR_RETURN(absl::CivilDay day, ParseDate(date, "date"));
-  const DayWindow window = LocalDayWindow(day, options_.zone);
-  ASSIGN_OR_RETURN(StatementData data, repo_.Statement(merchant_id, date, window.from, window.to));
+  ASSIGN_OR_RETURN(StatementData data, repo_.Statement(merchant_id, FormatDate(day)));
   if (data.lines.empty()) {
     return absl::NotFoundError(absl::StrCat("no settlement for ", merchant_id, " on ", date));
   }

@@ -31,9 +31,9 @@ struct Batch {
   std::vector<std::pair<std::string, int64_t>> payout_totals;  // per currency
 };
 
-// What one run settles. Payments are taken by business date (T1) or by the time they
-// succeeded, in [window_from, window_to) (D0); refunds always by the time they succeeded, in
-// the window. Only payments charged under one of `plan_ids` count.
+// What one run settles. Payments and refunds are taken by business date (T1), or by the time
+// aggpay recorded their success, in [window_from, window_to) (D0). Only payments charged under
+// one of `plan_ids`, and their refunds, count.
 struct RunSpec {
   std::string cycle;    // "T1" or "D0"
   std::string run_key;  // unique per run: a second run with the same key is a no-op
@@ -94,9 +94,9 @@ class SettlementRepository {
                                                       int64_t after_line_id, int limit) = 0;
   virtual absl::StatusOr<std::vector<Line>> ReleasedLines(int64_t batch_id) = 0;
   virtual absl::StatusOr<std::vector<Payout>> Payouts(int64_t batch_id) = 0;
+  // The merchant's lines, payments and refunds of one business date.
   virtual absl::StatusOr<StatementData> Statement(const std::string& merchant_id,
-                                                  const std::string& date, absl::Time day_from,
-                                                  absl::Time day_to) = 0;
+                                                  const std::string& date) = 0;
 
   // Our records for a channel's day: every payment and refund that succeeded in [from, to)
   // on the channel (in_day), and those named in `bill_ids` (payment or refund ids) whatever

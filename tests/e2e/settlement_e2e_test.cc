@@ -147,5 +147,69 @@ TEST_F(SettlementE2eTest, SettleReleaseStatementAndReconcileThroughTheCommandLin
   EXPECT_NE(ledger.out.find("\"ok\":true"), std::string::npos) << ledger.out;
 }
 
+// A payment whose success is learned after its day was closed (a lost callback, found paid by a
+// re-query the next day) is recorded on the next open day, not lost in a settled one.
+TEST_F(SettlementE2eTest, ASuccessResolvedAfterItsDayClosedGoesToTheNextOpenDay) {
+  absl::TimeZone sh;
+  ASSERT_TRUE(absl::LoadTimeZone("Asia/Shanghai", &sh));
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), sh);
+  const std::string yesterday = absl::FormatCivilTime(today - 1);
+  // The shipped calendar covers 2026: this run's years, with the day before as a holiday (a
+  // holiday's payments settle too).
+  const std::string csv = SharedServers().dir() + "/late-e2e-calendar.csv";
+  std::ofstream(csv) << "date,kind,name\n"
+                     << yesterday << ",HOLIDAY,late e2e\n"
+                     << absl::FormatCivilTime(today + 366) << ",HOLIDAY,late e2e\n";
+  ASSERT_EQ(AdminCtl("settlement calendar import --file " + csv).exit_code, 0);
+
+  const std::string merchant = OnboardMerchant("LATE_E2E");
+  const std::string store = CreateStore(merchant);
+  const std::string code = JsonString(
+      AdminCtl("code issue --merchant " + merchant + " --store " + store + " -o json").out,
+      "code_id");
+  CommandResult scan = AdminCtl("sandbox scan " + code + " --amount 88.80 -o json");
+  ASSERT_EQ(scan.exit_code, 0) << scan.out;
+  const std::string id = JsonString(scan.out, "payment_id");
+
+  // Yesterday's batch closes yesterday.
+  CommandResult run = Settle("--date " + yesterday);
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_EQ(Query("SELECT closed_at IS NOT NULL FROM payment_business_days WHERE day = '" +
+                  yesterday + "'"),
+            "1");
+
+  // The wallet's books say it was paid yesterday at noon; the callback never came.
+  const absl::Time noon = absl::FromCivil(absl::CivilHour(today - 1) + 12, sh);
+  Query("UPDATE sandbox_orders SET status = 'SUCCESS', paid_at = '" +
+        absl::FormatTime("%Y-%m-%d %H:%M:%E6S", noon, absl::UTCTimeZone()) +
+        "' WHERE channel_txn_id = (SELECT channel_txn_id FROM payments WHERE payment_id = '" + id +
+        "')");
+  std::string status;
+  for (int i = 0; i < 100 && status != "SUCCESS"; ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    status = Query("SELECT status FROM payments WHERE payment_id = '" + id + "'");
+  }
+  ASSERT_EQ(status, "SUCCESS") << "the re-query found it paid";
+  EXPECT_EQ(Query("SELECT DATE(CONVERT_TZ(paid_at, '+00:00', '+08:00')) FROM payments WHERE "
+                  "payment_id = '" +
+                  id + "'"),
+            yesterday)
+      << "paid_at stays the channel's time";
+  EXPECT_EQ(Query("SELECT business_date FROM payments WHERE payment_id = '" + id + "'"),
+            absl::FormatCivilTime(today))
+      << "recorded on the first open day";
+  EXPECT_EQ(Query("SELECT recorded_at IS NOT NULL FROM payments WHERE payment_id = '" + id + "'"),
+            "1");
+
+  // Yesterday stays settled as it was; the payment is in no line of it.
+  CommandResult rerun = Settle("--date " + yesterday);
+  EXPECT_NE(rerun.out.find("already settled"), std::string::npos) << rerun.out;
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM settlement_lines WHERE merchant_id = '" + merchant +
+                  "' AND business_date = '" + yesterday + "'"),
+            "0");
+  CommandResult ledger = AdminCtl("ledger check -o json");
+  EXPECT_NE(ledger.out.find("\"ok\":true"), std::string::npos) << ledger.out;
+}
+
 }  // namespace
 }  // namespace aggpay::testing

@@ -19,6 +19,7 @@ class FixedDirectory final : public aggpay::settlement::SettlementDirectory {
   absl::StatusOr<std::vector<std::string>> PlanIds(const std::string& cycle) override {
     return std::vector<std::string>{cycle == "T1" ? "bank-standard" : "independent-standard"};
   }
+  absl::Status CloseBusinessDay(const std::string&) override { return absl::OkStatus(); }
   absl::StatusOr<std::set<std::string>> FrozenMerchants() override { return frozen_; }
 
  private:

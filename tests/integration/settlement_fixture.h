@@ -29,6 +29,7 @@ class FakeSettlementDirectory final : public settlement::SettlementDirectory {
     if (cycle == "T1") return std::vector<std::string>{"bank-standard"};
     return std::vector<std::string>{"independent-standard"};
   }
+  absl::Status CloseBusinessDay(const std::string&) override { return absl::OkStatus(); }
   absl::StatusOr<std::set<std::string>> FrozenMerchants() override {
     std::lock_guard<std::mutex> lock(mu);
     return frozen;

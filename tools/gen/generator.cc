@@ -119,12 +119,13 @@ absl::StatusOr<GenResult> Generate(common::MysqlPool& pool, const GenOptions& o)
         "sub_mch_id, out_trade_no, description, amount_minor, currency, fee_minor, plan_id, "
         "plan_version, status, channel_txn_id, pay_url, refunded_minor, fee_returned_minor, "
         "refund_count, payer_ip, device_id, merchant_zone, business_date, created_at, "
-        "updated_at, paid_at, expires_at, query_attempts) VALUES ",
+        "updated_at, paid_at, recorded_at, expires_at, query_attempts) VALUES ",
         o.rows_per_insert);
     Inserter refunds(c,
                      "INSERT INTO refunds (refund_id, payment_id, merchant_id, out_refund_no, "
                      "amount_minor, currency, fee_return_minor, status, channel_refund_id, "
-                     "reason, created_at, updated_at, succeeded_at) VALUES ",
+                     "reason, created_at, updated_at, succeeded_at, plan_id, business_date) "
+                     "VALUES ",
                      o.rows_per_insert);
     for (int64_t k = 0; k < o.payments; ++k) {
       Stream r(Mix(o.seed) ^ Mix(static_cast<uint64_t>(yyyymmdd) << 32 | 0x5e771e) ^
@@ -153,9 +154,11 @@ absl::StatusOr<GenResult> Generate(common::MysqlPool& pool, const GenOptions& o)
         const absl::Time at = paid + absl::Seconds(60 + r.Below(30 * 3600));
         const std::string rid = absl::StrCat("H", id_prefix, absl::StrFormat("%013d", k));
         const std::string t = common::FormatSqlTime(at);
+        const absl::CivilDay rday = absl::ToCivilDay(at, o.zone);
         refunds.Add(absl::StrCat(Q(rid), ",", Q(pid), ",", Q(merchant), ",", Q(rid), ",", ramount,
                                  ",'CNY',", returned, ",'SUCCESS',", Q(absl::StrCat("sr", rid)),
-                                 ",'generated',", Q(t), ",", Q(t), ",", Q(t)));
+                                 ",'generated',", Q(t), ",", Q(t), ",", Q(t), ",", Q(plan.id), ",",
+                                 Q(absl::FormatCivilTime(rday))));
         ++result.refunds;
         if (o.keep_rows) {
           result.refund_rows.push_back({rid, pid, merchant, plan.id, "CNY", ramount, returned, at});
@@ -168,7 +171,7 @@ absl::StatusOr<GenResult> Generate(common::MysqlPool& pool, const GenOptions& o)
           amount, ",'CNY',", fee, ",", Q(plan.id), ",", plan.version, ",'SUCCESS',",
           Q(absl::StrCat("st", pid)), ",'',", refunded, ",", returned, ",", refund_count,
           ",'127.0.0.1','gen','Asia/Shanghai',", Q(date), ",", Q(t), ",", Q(t), ",", Q(t), ",",
-          Q(common::FormatSqlTime(paid + absl::Minutes(15))), ",0"));
+          Q(t), ",", Q(common::FormatSqlTime(paid + absl::Minutes(15))), ",0"));
       ++result.payments;
       if (o.keep_rows) {
         result.payment_rows.push_back({pid, merchant, plan.id, "CNY", amount, fee, paid, date});
