@@ -288,6 +288,29 @@ absl::StatusOr<std::optional<OnboardingRecord>> MysqlOnboardingRepository::Get(
                    });
 }
 
+absl::StatusOr<std::vector<OnboardingRecord>> MysqlOnboardingRepository::GetMany(
+    const std::vector<std::string>& merchant_ids) {
+  if (merchant_ids.empty()) return std::vector<OnboardingRecord>();
+  return pool_.Run(
+      "get applications", [&](sql::Connection& c) -> absl::StatusOr<std::vector<OnboardingRecord>> {
+        std::string marks;
+        for (size_t i = 0; i < merchant_ids.size(); ++i) marks += i == 0 ? "?" : ", ?";
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
+            "SELECT ", kRecordColumns, " FROM merchants WHERE merchant_id IN (", marks, ")")));
+        for (size_t i = 0; i < merchant_ids.size(); ++i) {
+          st->setString(static_cast<int>(i + 1), merchant_ids[i]);
+        }
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        std::vector<OnboardingRecord> out;
+        while (rs->next()) {
+          auto record = ReadRecord(*rs);
+          if (!record.ok()) return record.status();
+          out.push_back(*std::move(record));
+        }
+        return out;
+      });
+}
+
 absl::StatusOr<std::vector<Merchant>> MysqlOnboardingRepository::List(const MerchantFilter& f) {
   return pool_.Run(
       "list merchants", [&](sql::Connection& c) -> absl::StatusOr<std::vector<Merchant>> {

@@ -15,6 +15,8 @@ class MysqlOnboardingRepository final : public OnboardingRepository {
   absl::StatusOr<OnboardingRecord> Update(const std::string& merchant_id,
                                           const Mutation& mutation) override;
   absl::StatusOr<std::optional<OnboardingRecord>> Get(const std::string& merchant_id) override;
+  absl::StatusOr<std::vector<OnboardingRecord>> GetMany(
+      const std::vector<std::string>& merchant_ids) override;
   absl::StatusOr<std::vector<Merchant>> List(const MerchantFilter& filter) override;
   absl::Status SaveSubMerchantIds(const std::string& merchant_id,
                                   const std::vector<SubMerchantId>& ids, absl::Time now) override;

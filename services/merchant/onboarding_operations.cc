@@ -243,6 +243,22 @@ absl::StatusOr<OnboardingRecord> OnboardingOperations::Get(const std::string& me
   return *record;
 }
 
+absl::StatusOr<std::vector<std::pair<std::string, SettlementAccount>>>
+OnboardingOperations::PayoutAccounts(const std::vector<std::string>& merchant_ids) {
+  if (merchant_ids.size() > 1000) return InvalidField("merchant_ids", "at most 1000");
+  for (const std::string& id : merchant_ids)
+    RETURN_IF_ERROR(common::ValidateId(id, "merchant_ids"));
+  ASSIGN_OR_RETURN(std::vector<OnboardingRecord> records, repo_.GetMany(merchant_ids));
+  std::vector<std::pair<std::string, SettlementAccount>> out;
+  for (OnboardingRecord& r : records) {
+    if (r.account_number_sealed.empty()) continue;
+    SettlementAccount account = r.application.settlement_account;
+    ASSIGN_OR_RETURN(account.account_number, box_.Open(r.account_number_sealed));
+    out.emplace_back(r.merchant_id, std::move(account));
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<Merchant>> OnboardingOperations::List(const MerchantFilter& filter) {
   if (!filter.agent_id.empty()) RETURN_IF_ERROR(common::ValidateId(filter.agent_id, "agent_id"));
   if (!filter.store_id.empty()) RETURN_IF_ERROR(common::ValidateId(filter.store_id, "store_id"));

@@ -49,6 +49,10 @@ class OnboardingOperations {
 
   absl::StatusOr<OnboardingRecord> Get(const std::string& merchant_id);
   absl::StatusOr<std::vector<Merchant>> List(const MerchantFilter& filter);
+  // Merchant id -> its settlement account with the number in full (for payout files). At most
+  // 1000 ids (INVALID_ARGUMENT naming "merchant_ids"); merchants without an account are left out.
+  absl::StatusOr<std::vector<std::pair<std::string, SettlementAccount>>> PayoutAccounts(
+      const std::vector<std::string>& merchant_ids);
   absl::StatusOr<StoreRecord> CreateStore(const std::string& merchant_id, std::string name,
                                           std::string address);
   absl::StatusOr<std::vector<StoreRecord>> ListStores(const std::string& merchant_id);

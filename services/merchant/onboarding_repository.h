@@ -91,6 +91,10 @@ class OnboardingRepository {
                                                   const Mutation& mutation) = 0;
 
   virtual absl::StatusOr<std::optional<OnboardingRecord>> Get(const std::string& merchant_id) = 0;
+  // The records of these merchants, without reviews, documents or sub-merchant ids; unknown ids
+  // are left out. One query.
+  virtual absl::StatusOr<std::vector<OnboardingRecord>> GetMany(
+      const std::vector<std::string>& merchant_ids) = 0;
   virtual absl::StatusOr<std::vector<Merchant>> List(const MerchantFilter& filter) = 0;
 
   // Keeps an id already stored for the channel (a channel issues one id per merchant).

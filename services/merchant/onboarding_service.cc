@@ -250,6 +250,25 @@ grpc::Status MerchantServiceImpl::ListMerchants(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status MerchantServiceImpl::ListPayoutAccounts(grpc::ServerContext* ctx,
+                                                     const v1::ListPayoutAccountsRequest* req,
+                                                     v1::ListPayoutAccountsResponse* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  const std::vector<std::string> ids(req->merchant_ids().begin(), req->merchant_ids().end());
+  auto accounts = onboarding_.PayoutAccounts(ids);
+  if (!accounts.ok()) return ToGrpcStatus(accounts.status());
+  for (const auto& [merchant_id, a] : *accounts) {
+    v1::PayoutAccount* out = resp->add_accounts();
+    out->set_merchant_id(merchant_id);
+    v1::SettlementAccount* acct = out->mutable_account();
+    acct->set_kind(std::string(SettlementAccountKindName(a.kind)));
+    acct->set_bank_name(a.bank_name);
+    acct->set_account_name(a.account_name);
+    acct->set_account_number(a.account_number);
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status MerchantServiceImpl::CreateStore(grpc::ServerContext* ctx,
                                               const v1::CreateStoreRequest* req, v1::Store* resp) {
   AGGPAY_AUTHORIZE(ctx);

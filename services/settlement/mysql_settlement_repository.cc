@@ -8,7 +8,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "services/common/status/field_errors.h"
+#include "spdlog/spdlog.h"
 
 namespace aggpay::settlement {
 namespace {
@@ -390,11 +392,21 @@ absl::StatusOr<RunOutcome> MysqlSettlementRepository::RunInTransaction(const Run
           }
         }
         const bool windowed = !run.by_business_date;
+        // Where the run's time goes, in the log: one line per run.
+        std::string phases;
+        absl::Time mark = absl::Now();
+        const auto phase = [&](absl::string_view name) {
+          const absl::Time t = absl::Now();
+          absl::StrAppend(&phases, phases.empty() ? "" : ", ", name, " ",
+                          absl::FormatDuration(absl::Trunc(t - mark, absl::Milliseconds(1))));
+          mark = t;
+        };
         InsertBatch(c, run.run_key, run.cycle, run.business_date, run.shard,
                     windowed ? std::optional(run.window_from) : std::nullopt,
                     windowed ? std::optional(run.window_to) : std::nullopt, run.payout_date,
                     run.now);
         LoadFrozen(c, run.frozen);
+        phase("lock and batch");
         {
           // Holds of this cycle's merchants (in this shard) whose freeze is lifted are paid now.
           std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
@@ -407,6 +419,7 @@ absl::StatusOr<RunOutcome> MysqlSettlementRepository::RunInTransaction(const Run
           st->setString(2, run.cycle);
           st->execute();
         }
+        phase("releases");
         if (!run.plan_ids.empty()) {
           const std::string plans = Placeholders(run.plan_ids.size());
           const std::string payments =
@@ -492,7 +505,9 @@ absl::StatusOr<RunOutcome> MysqlSettlementRepository::RunInTransaction(const Run
           // the same interval again (and at anything committed late into it).
           if (rs->getInt64(1) == 0) return absl::NotFoundError("D0 window is empty");
         }
+        phase("lines");
         InsertPayouts(c);
+        phase("payouts");
         common::Prepare(c,
                         "DELETE c FROM settlement_carry c JOIN settlement_lines l ON l.batch_id = "
                         "@batch AND c.cycle = l.cycle AND c.merchant_id = l.merchant_id AND "
@@ -504,8 +519,12 @@ absl::StatusOr<RunOutcome> MysqlSettlementRepository::RunInTransaction(const Run
             "batch_id) SELECT cycle, merchant_id, currency, net_minor, batch_id FROM "
             "settlement_lines WHERE batch_id = @batch AND status = 'CARRIED'")
             .execute();
+        phase("carry");
         PostLedger(c, run.now);
+        phase("ledger");
         FinishBatch(c, run.now);
+        phase("finish");
+        spdlog::info("settlement run {}: {}", run.run_key, phases);
         auto batch = FindBatch(c, run.run_key);
         if (!batch) return absl::InternalError("settlement batch vanished");
         out.batch = *std::move(batch);

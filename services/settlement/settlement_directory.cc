@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "aggpay/v1/fee.grpc.pb.h"
@@ -58,6 +59,28 @@ absl::StatusOr<std::set<std::string>> GrpcSettlementDirectory::FrozenMerchants()
     for (const auto& m : resp.merchants()) out.insert(m.merchant_id());
     token = resp.next_page_token();
   } while (!token.empty());
+  return out;
+}
+
+absl::StatusOr<std::map<std::string, PayoutAccount>> GrpcSettlementDirectory::PayoutAccounts(
+    const std::vector<std::string>& merchant_ids) {
+  auto stub = aggpay::v1::MerchantService::NewStub(merchant_);
+  std::map<std::string, PayoutAccount> out;
+  constexpr size_t kChunk = 1000;  // the RPC's limit
+  for (size_t from = 0; from < merchant_ids.size(); from += kChunk) {
+    auto ctx = common::InternalContext(internal_secret_);
+    aggpay::v1::ListPayoutAccountsRequest req;
+    for (size_t i = from; i < std::min(merchant_ids.size(), from + kChunk); ++i) {
+      req.add_merchant_ids(merchant_ids[i]);
+    }
+    aggpay::v1::ListPayoutAccountsResponse resp;
+    grpc::Status s = stub->ListPayoutAccounts(ctx.get(), req, &resp);
+    if (!s.ok()) return common::FromGrpcStatus(s);
+    for (const auto& a : resp.accounts()) {
+      out[a.merchant_id()] = {a.account().kind(), a.account().bank_name(),
+                              a.account().account_name(), a.account().account_number()};
+    }
+  }
   return out;
 }
 

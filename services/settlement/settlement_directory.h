@@ -1,11 +1,13 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "services/settlement/domain/settlement.h"
 
 namespace grpc {
 class Channel;
@@ -24,6 +26,10 @@ class SettlementDirectory {
   // Closes a business date (payment service): once it answers, every success recorded on
   // `date` has committed, and no later one is recorded on it.
   virtual absl::Status CloseBusinessDay(const std::string& date) = 0;
+  // The settlement accounts of these merchants, in full (merchant service); merchants without
+  // one are left out.
+  virtual absl::StatusOr<std::map<std::string, PayoutAccount>> PayoutAccounts(
+      const std::vector<std::string>& merchant_ids) = 0;
 };
 
 class GrpcSettlementDirectory final : public SettlementDirectory {
@@ -34,6 +40,8 @@ class GrpcSettlementDirectory final : public SettlementDirectory {
   absl::StatusOr<std::vector<std::string>> PlanIds(const std::string& cycle) override;
   absl::StatusOr<std::set<std::string>> FrozenMerchants() override;
   absl::Status CloseBusinessDay(const std::string& date) override;
+  absl::StatusOr<std::map<std::string, PayoutAccount>> PayoutAccounts(
+      const std::vector<std::string>& merchant_ids) override;
 
  private:
   std::shared_ptr<grpc::Channel> fee_;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include "services/common/status/field_errors.h"
 #include "services/common/status/status_macros.h"
 #include "services/payment/domain/bill.h"
+#include "spdlog/spdlog.h"
 
 namespace aggpay::settlement {
 
@@ -30,6 +32,18 @@ absl::CivilDay SettlementOperations::Today() const {
 absl::StatusOr<std::string> SettlementOperations::WritePayoutFile(const Batch& batch) {
   if (options_.output_dir.empty() || batch.batch_id == 0) return std::string();
   ASSIGN_OR_RETURN(std::vector<Payout> payouts, repo_.Payouts(batch.batch_id));
+  std::vector<std::string> merchants;
+  merchants.reserve(payouts.size());
+  for (const Payout& p : payouts) merchants.push_back(p.merchant_id);
+  std::sort(merchants.begin(), merchants.end());
+  merchants.erase(std::unique(merchants.begin(), merchants.end()), merchants.end());
+  ASSIGN_OR_RETURN(auto accounts, directory_.PayoutAccounts(merchants));
+  size_t missing = 0;
+  for (const std::string& m : merchants) missing += accounts.contains(m) ? 0 : 1;
+  if (missing > 0) {
+    spdlog::error("payout file of batch {}: {} merchant(s) have no settlement account on file",
+                  batch.batch_id, missing);
+  }
   const std::string name =
       absl::StrReplaceAll(absl::StrCat("payouts-", batch.batch_id, "-", batch.run_key, ".csv"),
                           {{":", "_"}, {"/", "of"}, {" ", "T"}});
@@ -43,10 +57,13 @@ absl::StatusOr<std::string> SettlementOperations::WritePayoutFile(const Batch& b
                                        sequence.fetch_add(1, std::memory_order_relaxed), ".tmp");
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << FormatPayoutFile(absl::StrCat(batch.batch_id, " ", batch.run_key), payouts);
+    out << FormatPayoutFile(absl::StrCat(batch.batch_id, " ", batch.run_key), payouts, accounts);
     out.flush();
     if (!out) return absl::InternalError(absl::StrCat("cannot write ", tmp));
   }
+  // Account numbers in full: readable by the service's user only.
+  std::filesystem::permissions(
+      tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
   std::filesystem::rename(tmp, path, ec);
   if (ec) return absl::InternalError(absl::StrCat("cannot rename ", tmp, ": ", ec.message()));
   return path;

@@ -4,7 +4,9 @@
 // day reconciled clean (then refused as a duplicate).
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -40,6 +42,14 @@ TEST_F(SettlementE2eTest, SettleReleaseStatementAndReconcileThroughTheCommandLin
                    " --merchant-prefix e2e 2>&1"));
   ASSERT_EQ(gen.exit_code, 0) << gen.out;
 
+  // e2e0 gets the settlement account of a merchant onboarded for real (the generator's merchants
+  // have none): the payout file shows it in full, the others as MISSING.
+  const std::string onboarded = OnboardMerchant("PAYOUT_E2E");
+  Query("UPDATE merchants t JOIN merchants s ON s.merchant_id = '" + onboarded +
+        "' SET t.account_kind = s.account_kind, t.account_bank = s.account_bank, "
+        "t.account_name = s.account_name, t.account_number_sealed = s.account_number_sealed, "
+        "t.account_last4 = s.account_last4 WHERE t.merchant_id = 'e2e0'");
+
   // Bad input stores nothing.
   CommandResult shard = Settle("--date 2026-11-26 --shard 3/2");
   EXPECT_NE(shard.exit_code, 0);
@@ -56,6 +66,24 @@ TEST_F(SettlementE2eTest, SettleReleaseStatementAndReconcileThroughTheCommandLin
   ASSERT_EQ(run.exit_code, 0) << run.out;
   EXPECT_NE(run.out.find("\"already_done\":false"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("\"lines\":10"), std::string::npos) << run.out;  // the even merchants
+  const std::string payout_file = JsonString(run.out, "payout_file");
+  ASSERT_FALSE(payout_file.empty()) << run.out;
+  std::ifstream in(payout_file);
+  const std::string payouts((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string e2e0_net =
+      Query("SELECT net_minor FROM settlement_lines WHERE merchant_id = 'e2e0'");
+  EXPECT_NE(payouts.find(absl::StrCat(",e2e0,CORPORATE,Industrial Bank Fuzhou Branch,\"Fuzhou "
+                                      "Minjiang Tea House Co., Ltd.\",117010100100123456,CNY,",
+                                      e2e0_net, ",2026-11-27\n")),
+            std::string::npos)
+      << payouts;
+  EXPECT_NE(payouts.find(",e2e2,MISSING,,,,CNY,"), std::string::npos) << payouts;
+  EXPECT_NE(payouts.find(absl::StrCat("CHECKSUM,ALL,",
+                                      Query("SELECT COUNT(*) FROM payout_instructions"), ",1\n")),
+            std::string::npos)
+      << payouts;
+  EXPECT_EQ(std::filesystem::status(payout_file).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   CommandResult rerun = Settle("--date 2026-11-26");
   ASSERT_EQ(rerun.exit_code, 0) << rerun.out;
   EXPECT_NE(rerun.out.find("already settled"), std::string::npos) << rerun.out;

@@ -20,6 +20,10 @@ class FixedDirectory final : public aggpay::settlement::SettlementDirectory {
     return std::vector<std::string>{cycle == "T1" ? "bank-standard" : "independent-standard"};
   }
   absl::Status CloseBusinessDay(const std::string&) override { return absl::OkStatus(); }
+  absl::StatusOr<std::map<std::string, aggpay::settlement::PayoutAccount>> PayoutAccounts(
+      const std::vector<std::string>&) override {
+    return std::map<std::string, aggpay::settlement::PayoutAccount>();
+  }
   absl::StatusOr<std::set<std::string>> FrozenMerchants() override { return frozen_; }
 
  private:

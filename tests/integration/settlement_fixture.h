@@ -30,6 +30,10 @@ class FakeSettlementDirectory final : public settlement::SettlementDirectory {
     return std::vector<std::string>{"independent-standard"};
   }
   absl::Status CloseBusinessDay(const std::string&) override { return absl::OkStatus(); }
+  absl::StatusOr<std::map<std::string, settlement::PayoutAccount>> PayoutAccounts(
+      const std::vector<std::string>&) override {
+    return std::map<std::string, settlement::PayoutAccount>();
+  }
   absl::StatusOr<std::set<std::string>> FrozenMerchants() override {
     std::lock_guard<std::mutex> lock(mu);
     return frozen;

@@ -58,6 +58,8 @@ AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions&
                               << "log: {level: warn}\n"
                               << "payment: " << options.payment_config << "\n"
                               << "audit: " << options.audit_config << "\n"
+                              << "settlement: {output_dir: " << servers.dir() << "/payouts-"
+                              << grpc_port << "}\n"
                               << options.extra_config << "\n";
   const std::string binary = absl::StrCat(BuildDir(), "/services/aggpayd/aggpayd");
   const std::string log = absl::StrCat(config_path_, ".log");

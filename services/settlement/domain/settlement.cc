@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "services/common/status/field_errors.h"
 
@@ -58,14 +59,25 @@ LineStatus DecideStatus(int64_t net, bool frozen) {
   return frozen && net > 0 ? LineStatus::kHeld : LineStatus::kPaid;
 }
 
-std::string FormatPayoutFile(absl::string_view batch_ref, const std::vector<Payout>& payouts) {
-  std::string out =
-      absl::StrCat("# aggpay payout instructions, batch ", batch_ref, "\n",
-                   "payout_id,line_id,merchant_id,currency,amount_minor,payout_date\n");
+std::string CsvField(absl::string_view text) {
+  if (text.find_first_of(",\"\r\n") == absl::string_view::npos) return std::string(text);
+  return absl::StrCat("\"", absl::StrReplaceAll(text, {{"\"", "\"\""}}), "\"");
+}
+
+std::string FormatPayoutFile(absl::string_view batch_ref, const std::vector<Payout>& payouts,
+                             const std::map<std::string, PayoutAccount>& accounts) {
+  std::string out = absl::StrCat(
+      "# aggpay payout instructions, batch ", batch_ref, "\n",
+      "payout_id,line_id,merchant_id,account_kind,bank_name,account_name,account_number,currency,"
+      "amount_minor,payout_date\n");
   std::map<std::string, std::pair<int64_t, int64_t>> totals;
+  const PayoutAccount missing{"MISSING", "", "", ""};
   for (const Payout& p : payouts) {
-    absl::StrAppend(&out, p.payout_id, ",", p.line_id, ",", p.merchant_id, ",", p.currency, ",",
-                    p.amount_minor, ",", p.payout_date, "\n");
+    auto found = accounts.find(p.merchant_id);
+    const PayoutAccount& a = found == accounts.end() ? missing : found->second;
+    absl::StrAppend(&out, p.payout_id, ",", p.line_id, ",", p.merchant_id, ",", a.kind, ",",
+                    CsvField(a.bank_name), ",", CsvField(a.account_name), ",", a.account_number,
+                    ",", p.currency, ",", p.amount_minor, ",", p.payout_date, "\n");
     auto& t = totals[p.currency];
     ++t.first;
     t.second += p.amount_minor;

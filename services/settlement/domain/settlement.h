@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -99,10 +100,25 @@ struct Payout {
   std::string payout_date;
 };
 
+// The bank account a payout goes to (the merchant service's settlement account, in full).
+struct PayoutAccount {
+  std::string kind;  // CORPORATE or PERSONAL
+  std::string bank_name;
+  std::string account_name;
+  std::string account_number;
+};
+
+// A CSV field: quoted (with doubled quotes) when it holds a comma, a quote or a line break.
+std::string CsvField(absl::string_view text);
+
 // The payout instruction file of a batch: a header, one row per payout
-// (payout_id,line_id,merchant_id,currency,amount_minor,payout_date), then one checksum row per
-// currency: "CHECKSUM,<currency>,<count>,<sum of amount_minor>", and a final
-// "CHECKSUM,ALL,<count>,<count of currencies>" row so a truncated file is detectable.
-std::string FormatPayoutFile(absl::string_view batch_ref, const std::vector<Payout>& payouts);
+// (payout_id,line_id,merchant_id,account_kind,bank_name,account_name,account_number,currency,
+// amount_minor,payout_date), then one checksum row per currency:
+// "CHECKSUM,<currency>,<count>,<sum of amount_minor>", and a final
+// "CHECKSUM,ALL,<count>,<count of currencies>" row so a truncated file is detectable. A merchant
+// missing from `accounts` has the account kind MISSING and empty account fields: the bank
+// cannot pay it, and staff must see that before the file is sent.
+std::string FormatPayoutFile(absl::string_view batch_ref, const std::vector<Payout>& payouts,
+                             const std::map<std::string, PayoutAccount>& accounts);
 
 }  // namespace aggpay::settlement

@@ -82,12 +82,22 @@ TEST(Line, StatusRule) {
   EXPECT_TRUE(CheckClosedDate(CivilDay(2026, 3, 1), CivilDay(2026, 3, 2)).ok());
 }
 
-TEST(PayoutFile, CountAndSumPerCurrency) {
-  const std::string f =
-      FormatPayoutFile("7 T1:2026-03-02:1/1", {{1, 10, "m1", "CNY", 1234, "2026-03-03"},
-                                               {2, 11, "m2", "CNY", 66, "2026-03-03"},
-                                               {3, 12, "m3", "USD", 5, "2026-03-03"}});
-  EXPECT_NE(f.find("1,10,m1,CNY,1234,2026-03-03\n"), std::string::npos) << f;
+TEST(PayoutFile, OneRowPerAccountWithCountAndSumPerCurrency) {
+  const std::string f = FormatPayoutFile(
+      "7 T1:2026-03-02:1/1",
+      {{1, 10, "m1", "CNY", 1234, "2026-03-03"},
+       {2, 11, "m2", "CNY", 66, "2026-03-03"},
+       {3, 12, "m3", "USD", 5, "2026-03-03"}},
+      {{"m1", {"CORPORATE", "中国工商银行", "上海小面馆, 有限公司", "6222020200112233"}},
+       {"m3", {"CORPORATE", "HSBC", "Say \"Hi\" Ltd", "123456789012"}}});
+  EXPECT_NE(f.find("1,10,m1,CORPORATE,中国工商银行,\"上海小面馆, 有限公司\",6222020200112233,CNY,"
+                   "1234,2026-03-03\n"),
+            std::string::npos)
+      << f;
+  EXPECT_NE(f.find("2,11,m2,MISSING,,,,CNY,66,2026-03-03\n"), std::string::npos) << f;
+  EXPECT_NE(f.find("3,12,m3,CORPORATE,HSBC,\"Say \"\"Hi\"\" Ltd\",123456789012,USD,5,"),
+            std::string::npos)
+      << f;
   EXPECT_NE(f.find("CHECKSUM,CNY,2,1300\n"), std::string::npos) << f;
   EXPECT_NE(f.find("CHECKSUM,USD,1,5\n"), std::string::npos) << f;
   EXPECT_NE(f.find("CHECKSUM,ALL,3,2\n"), std::string::npos) << f;
