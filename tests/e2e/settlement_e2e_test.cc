@@ -175,6 +175,38 @@ TEST_F(SettlementE2eTest, SettleReleaseStatementAndReconcileThroughTheCommandLin
   EXPECT_NE(ledger.out.find("\"ok\":true"), std::string::npos) << ledger.out;
 }
 
+// An instance with the D0 scheduler settles an independent merchant's payment by itself, once,
+// within a few of its intervals.
+TEST_F(SettlementE2eTest, TheD0SchedulerSettlesAnInstantMerchantsPaymentByItself) {
+  AggpaydOptions scheduled;
+  scheduled.settlement_config = "d0_schedule: true, d0_interval: 1s, d0_lag: 0s";
+  AggpaydProcess instance(SharedServers(), db(), scheduled);
+  const std::string merchant = OnboardMerchant("D0_SCHEDULE_E2E", "INDEPENDENT");
+  const std::string store = CreateStore(merchant);
+  const std::string code = JsonString(
+      AdminCtl("code issue --merchant " + merchant + " --store " + store + " -o json").out,
+      "code_id");
+  CommandResult scan = AdminCtl("sandbox scan " + code + " --amount 12.34 -o json");
+  ASSERT_EQ(scan.exit_code, 0) << scan.out;
+  ASSERT_EQ(AdminCtl("sandbox pay " + JsonString(scan.out, "payment_id")).exit_code, 0);
+  const std::string lines_of =
+      "SELECT COUNT(*), COALESCE(SUM(gross_minor), 0) FROM settlement_lines WHERE cycle = 'D0' "
+      "AND merchant_id = '" +
+      merchant + "'";
+  std::string got;
+  for (int i = 0; i < 100 && got != "1\t1234"; ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    got = Query(lines_of);
+  }
+  EXPECT_EQ(got, "1\t1234") << "one D0 line with the payment's 12.34";
+  absl::SleepFor(absl::Seconds(2));  // two more runs: nothing new, nothing twice
+  EXPECT_EQ(Query(lines_of), "1\t1234");
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM payout_instructions p JOIN settlement_lines l ON "
+                  "l.line_id = p.line_id WHERE l.merchant_id = '" +
+                  merchant + "'"),
+            "1");
+}
+
 // A payment whose success is learned after its day was closed (a lost callback, found paid by a
 // re-query the next day) is recorded on the next open day, not lost in a settled one.
 TEST_F(SettlementE2eTest, ASuccessResolvedAfterItsDayClosedGoesToTheNextOpenDay) {
