@@ -98,6 +98,8 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   c.request_rate_per_second = api.Int("rate_per_second", c.request_rate_per_second, 1, 1000000);
   c.request_burst = api.Int("burst", c.request_burst, 1, 1000000);
   c.request_guard_fail_open = api.Bool("redis_fail_open", c.request_guard_fail_open);
+  c.request_guard_fail_open_mutating =
+      api.Bool("redis_fail_open_mutating", c.request_guard_fail_open_mutating);
   RETURN_IF_ERROR(api.Finish());
   if (c.request_nonce_ttl < 2 * c.request_timestamp_window) {
     return absl::InvalidArgumentError(

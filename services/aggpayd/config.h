@@ -46,7 +46,8 @@ struct Config {
   absl::Duration request_nonce_ttl = absl::Minutes(10);
   int64_t request_rate_per_second = 20;
   int64_t request_burst = 40;
-  bool request_guard_fail_open = true;
+  bool request_guard_fail_open = true;            // reads (GET, HEAD)
+  bool request_guard_fail_open_mutating = false;  // every other method
   // Terminals (terminal service).
   absl::Duration terminal_key_overlap = absl::Minutes(10);
   absl::Duration terminal_check_in_grace = absl::Hours(24 * 7);

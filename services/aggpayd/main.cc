@@ -308,7 +308,8 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       request_guard = std::make_unique<merchant::RedisRequestGuard>(
           *redis, metrics,
           merchant::RequestGuardOptions{config.request_nonce_ttl, config.request_rate_per_second,
-                                        config.request_burst, config.request_guard_fail_open});
+                                        config.request_burst, config.request_guard_fail_open,
+                                        config.request_guard_fail_open_mutating});
       merchant_ops = std::make_unique<merchant::MerchantOperations>(
           *merchant_repo, *request_guard, *box, clock, config.request_timestamp_window);
       onboarding_repo = std::make_unique<merchant::MysqlOnboardingRepository>(**pool);
