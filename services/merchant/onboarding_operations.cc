@@ -251,7 +251,9 @@ OnboardingOperations::PayoutAccounts(const std::vector<std::string>& merchant_id
   ASSIGN_OR_RETURN(std::vector<OnboardingRecord> records, repo_.GetMany(merchant_ids));
   std::vector<std::pair<std::string, SettlementAccount>> out;
   for (OnboardingRecord& r : records) {
+    // Only an approved account is paid: one changed and back in review is left out.
     if (r.account_number_sealed.empty()) continue;
+    if (r.status != MerchantStatus::kActive && r.status != MerchantStatus::kClosed) continue;
     SettlementAccount account = r.application.settlement_account;
     ASSIGN_OR_RETURN(account.account_number, box_.Open(r.account_number_sealed));
     out.emplace_back(r.merchant_id, std::move(account));

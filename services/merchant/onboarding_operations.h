@@ -50,7 +50,8 @@ class OnboardingOperations {
   absl::StatusOr<OnboardingRecord> Get(const std::string& merchant_id);
   absl::StatusOr<std::vector<Merchant>> List(const MerchantFilter& filter);
   // Merchant id -> its settlement account with the number in full (for payout files). At most
-  // 1000 ids (INVALID_ARGUMENT naming "merchant_ids"); merchants without an account are left out.
+  // 1000 ids (INVALID_ARGUMENT naming "merchant_ids"). Only ACTIVE and CLOSED merchants' accounts
+  // are answered: a frozen one's or one back in review (a changed account) is left out.
   absl::StatusOr<std::vector<std::pair<std::string, SettlementAccount>>> PayoutAccounts(
       const std::vector<std::string>& merchant_ids);
   absl::StatusOr<StoreRecord> CreateStore(const std::string& merchant_id, std::string name,
