@@ -32,7 +32,7 @@ import (
 //	POST /c/{code_id}/confirm          the payer confirms or declines in the sandbox wallet
 //	GET  /c/{code_id}/result?p=&k=     the payment's status, polled until it is final
 //	GET  /c/{code_id}/status?p=&k=     the same as JSON, for the result page's script
-//	GET  /cashier/{cashier.css,cashier.js}
+//	GET  /cashier/{cashier.css,cashier.js,icon.svg}
 //
 // Every page is rendered on the server and works before (and without) the script; the script
 // adds the keypad, a pay button that cannot be tapped twice and the result page's polling.
@@ -90,6 +90,7 @@ func newCashier(bindings aggpayv1.BindingServiceClient, payments aggpayv1.Paymen
 	for name, ct := range map[string]string{
 		"cashier.css": "text/css; charset=utf-8",
 		"cashier.js":  "text/javascript; charset=utf-8",
+		"icon.svg":    "image/svg+xml",
 	} {
 		b, err := cashierFiles.ReadFile("cashier/" + name)
 		if err != nil {
@@ -305,20 +306,21 @@ func (c *cashier) renderPay(w http.ResponseWriter, r *http.Request, lang, codeID
 	c.render(w, httpStatus, p)
 }
 
-// newIdempotencyKey is one page view's client_request_id: 128 random bits.
+// newIdempotencyKey is one page view's client_request_id: "cq" and 120 random bits in hex, 32
+// characters (the longest client_request_id the payment service takes).
 func newIdempotencyKey() (string, error) {
-	var b [16]byte
+	var b [15]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", err
 	}
-	return "cq_" + hex.EncodeToString(b[:]), nil
+	return "cq" + hex.EncodeToString(b[:]), nil
 }
 
 func validKey(k string) bool {
-	if len(k) != 35 || !strings.HasPrefix(k, "cq_") {
+	if len(k) != 32 || !strings.HasPrefix(k, "cq") {
 		return false
 	}
-	_, err := hex.DecodeString(k[3:])
+	_, err := hex.DecodeString(k[2:])
 	return err == nil
 }
 

@@ -75,7 +75,7 @@ func (f *cashierPayments) CreateCodePayment(ctx context.Context,
 	if p, ok := f.byKey[req.ClientRequestId]; ok {
 		return p, nil
 	}
-	p := &aggpayv1.Payment{PaymentId: "pay_" + req.ClientRequestId[3:11], Status: "PAYING",
+	p := &aggpayv1.Payment{PaymentId: "pay_" + req.ClientRequestId[2:10], Status: "PAYING",
 		Amount: req.Amount, ClientRequestId: req.ClientRequestId, MerchantId: "m_secret"}
 	f.byKey[req.ClientRequestId] = p
 	return p, nil
@@ -336,7 +336,7 @@ func TestCashierPayCreatesOnePaymentPerKey(t *testing.T) {
 	}
 	// Someone else's key: nothing.
 	if st, _, _ := f.do(t, "POST", "/c/c_payable/confirm",
-		url.Values{"p": {p}, "k": {"cq_" + strings.Repeat("0", 32)}}.Encode(), nil); st != 404 {
+		url.Values{"p": {p}, "k": {"cq" + strings.Repeat("0", 30)}}.Encode(), nil); st != 404 {
 		t.Errorf("confirm with a wrong key: %d", st)
 	}
 	if len(f.payments.paid) != 0 {
