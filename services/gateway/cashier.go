@@ -494,14 +494,16 @@ func (c *cashier) nextURL(codeID, paymentID, key, st string) string {
 	return cashierPrefix + codeID + "/result" + q
 }
 
-// sameOrigin refuses a form posted from another site (when the browser says where it came from).
+// sameOrigin refuses a form posted from another site, when the browser says where it came
+// from: Sec-Fetch-Site, or else an Origin naming another host. The pages' no-referrer policy
+// makes browsers send "Origin: null" for their own form posts, which tells nothing.
 func sameOrigin(r *http.Request) bool {
-	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" {
-		return false
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site != "cross-site"
 	}
 	origin := r.Header.Get("Origin")
 	if origin == "" || origin == "null" {
-		return origin == ""
+		return true
 	}
 	u, err := url.Parse(origin)
 	return err == nil && u.Host == r.Host

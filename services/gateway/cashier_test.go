@@ -401,6 +401,19 @@ func TestCashierPayRefusesBadInput(t *testing.T) {
 	if st != 403 {
 		t.Errorf("cross-site post: %d", st)
 	}
+	st, _, _ = f.do(t, "POST", "/c/c_payable/pay",
+		url.Values{"k": {key}, "amount": {"1"}, "wallet": {"wechat"}}.Encode(),
+		map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "null"})
+	if st != 403 || len(f.payments.byKey) != 0 {
+		t.Errorf("cross-site post (Sec-Fetch-Site): %d", st)
+	}
+	// The page's own post under its no-referrer policy: Origin null, same-origin fetch.
+	st, _, _ = f.do(t, "POST", "/c/c_payable/pay",
+		url.Values{"k": {key}, "amount": {"1"}, "wallet": {"wechat"}}.Encode(),
+		map[string]string{"Sec-Fetch-Site": "same-origin", "Origin": "null"})
+	if st != http.StatusSeeOther {
+		t.Errorf("own post: %d", st)
+	}
 }
 
 func TestPickLanguage(t *testing.T) {

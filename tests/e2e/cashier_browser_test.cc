@@ -112,6 +112,17 @@ TEST_F(CashierBrowserTest, ADoubleTappedPayButtonMakesOnePayment) {
             absl::StrCat("1\t", run.results["PAYMENT_ID"], "\t880\twechat\tSUCCESS"));
 }
 
+TEST_F(CashierBrowserTest, EveryStepWorksWithoutTheScript) {
+  const std::string code = IssueCode(*merchant_, *store_);
+  BrowserRun run = Browse("cashier_no_script.mjs", code);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  // The refused amount made no payment; the second one did, and was paid.
+  EXPECT_EQ(Query("SELECT COUNT(*), MIN(payment_id), MIN(amount_minor), MIN(status) FROM payments "
+                  "WHERE code_id = '" +
+                  code + "'"),
+            absl::StrCat("1\t", run.results["PAYMENT_ID"], "\t399\tSUCCESS"));
+}
+
 TEST_F(CashierBrowserTest, PaymentStatusIsForThePaymentsOwnPageViewOnly) {
   const std::string code = IssueCode(*merchant_, *store_);
   const std::string key = "cq0123456789abcdef0123456789abcd";
