@@ -41,6 +41,8 @@ func (f *fakeBindings) ResolveCode(ctx context.Context,
 	case "c_replaced":
 		return &aggpayv1.ResolvedCode{Outcome: "REPLACED", CodeId: req.Code,
 			Message: "this code has been replaced"}, nil
+	case "c_expired", "c_unbound":
+		return &aggpayv1.ResolvedCode{Outcome: strings.ToUpper(req.Code[2:]), CodeId: req.Code}, nil
 	case "c_frozen":
 		return &aggpayv1.ResolvedCode{Outcome: "MERCHANT_FROZEN", CodeId: req.Code,
 			MerchantDisplayName: "Frozen Fruit"}, nil
@@ -263,6 +265,8 @@ func TestCashierOutcomePages(t *testing.T) {
 	}{
 		{"/c/c_replaced", 410, []string{"收款码已更换", "请向商家索取新的收款码"}, []string{"<form"}},
 		{"/c/c_frozen", 200, []string{"Frozen Fruit", "该商家暂时无法收款"}, []string{"<form"}},
+		{"/c/c_expired", 410, []string{"收款码已过期"}, []string{"<form"}},
+		{"/c/c_unbound", 410, []string{"此收款码未绑定商家"}, []string{"<form"}},
 		{"/c/c_missing", 404, []string{"收款码无效"}, nil},
 		{"/c/bad%20id", 404, []string{"收款码无效"}, nil},
 		{"/c/c_limited", 429, []string{"请求过于频繁"}, nil},
@@ -349,6 +353,17 @@ func TestCashierPayCreatesOnePaymentPerKey(t *testing.T) {
 	}
 	if call, _ := f.rec.last("SandboxPay"); len(call.md.Get(internalKey)) != 1 {
 		t.Error("SandboxPay without the internal credential")
+	}
+	// Another key, or none, reads nothing.
+	for _, q := range []string{"?p=" + p + "&k=cq" + strings.Repeat("1", 30), "?p=" + p, ""} {
+		if st, _, body := f.do(t, "GET", "/c/c_payable/result"+q, "", nil); st != 404 ||
+			strings.Contains(body, "12.34") {
+			t.Errorf("result%s: %d %s", q, st, body)
+		}
+		if st, _, body := f.do(t, "GET", "/c/c_payable/status"+q, "", nil); st != 404 ||
+			strings.Contains(body, "SUCCESS") {
+			t.Errorf("status%s: %d %s", q, st, body)
+		}
 	}
 	if body := f.pageBody(t, h.Get("Location"), nil); !strings.Contains(body, "付款成功") ||
 		!strings.Contains(body, `data-final="true"`) {
