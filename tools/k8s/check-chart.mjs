@@ -1,0 +1,509 @@
+#!/usr/bin/env node
+// Checks of the Helm chart helm/aggpay against real helm and the Kubernetes API schemas.
+//
+//   node tools/k8s/check-chart.mjs --helm HELM --chart helm/aggpay --tools DIR MODE
+//
+// DIR is where `tools/aggpay setup` ran `npm ci` of tools/k8s (build/k8s-tools). MODE:
+//   lint      `helm lint --strict` with every values set
+//   schema    `helm template` with every values set; every object validates against the
+//             Kubernetes OpenAPI schema (kubernetes-models)
+//   rules     the rendered manifests keep the chart's promises (docs/kubernetes.md): probes,
+//             resources, pod security, no inline secrets, a NetworkPolicy per workload, PDB and
+//             HPA per Deployment, the settlement Indexed Jobs (their wrapper is run with sh for
+//             every completion index), the migration hook, and what each values set is for
+//   selftest  breaks rendered manifests on purpose and expects `rules` to name each break
+// Exit status 0 when everything holds, 1 otherwise (each failure on its own line).
+
+import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync, chmodSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+function parseArgs(argv) {
+  const opts = { mode: '' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--helm' || a === '--chart' || a === '--tools') {
+      opts[a.slice(2)] = argv[++i];
+    } else if (!a.startsWith('-')) {
+      opts.mode = a;
+    } else {
+      throw new Error(`unknown option ${a}`);
+    }
+  }
+  for (const k of ['helm', 'chart', 'tools']) {
+    if (!opts[k]) throw new Error(`--${k} is required`);
+  }
+  if (!['lint', 'schema', 'rules', 'selftest'].includes(opts.mode)) {
+    throw new Error('MODE: one of lint, schema, rules, selftest');
+  }
+  return opts;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+for (const [what, p] of [['helm', opts.helm], ['npm packages', path.join(opts.tools, 'node_modules', 'yaml')]]) {
+  if (!existsSync(p)) {
+    console.log(`FAIL ${what}: ${p} is missing: run tools/aggpay setup`);
+    process.exit(1);
+  }
+}
+const require = createRequire(path.join(path.resolve(opts.tools), 'package.json'));
+const YAML = require('yaml');
+
+const RELEASE = 'aggpay';
+const NAMESPACE = 'payments';
+const SECRET = 'aggpay-secrets';
+
+// The values sets the issue names, and the placeholder sets chart-testing uses.
+const VALUE_SETS = [
+  { name: 'default', files: [] },
+  { name: 'local', files: ['values-local.yaml'] },
+  { name: 'production', files: ['values-production.yaml'] },
+  { name: 'ci/monolith', files: ['ci/monolith-values.yaml'] },
+  { name: 'ci/microservices', files: ['ci/microservices-values.yaml'] },
+];
+
+function helm(args) {
+  try {
+    return execFileSync(opts.helm, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    throw new Error(`helm ${args.join(' ')}: ${(e.stderr || e.message).trim()}`);
+  }
+}
+
+function valueArgs(set) {
+  return set.files.flatMap((f) => ['-f', path.join(opts.chart, f)]);
+}
+
+function render(set) {
+  const out = helm(['template', RELEASE, opts.chart, '-n', NAMESPACE, ...valueArgs(set)]);
+  const objects = [];
+  for (const doc of YAML.parseAllDocuments(out)) {
+    if (doc.errors.length) throw new Error(`${set.name}: ${doc.errors[0].message}`);
+    const o = doc.toJSON();
+    if (o) objects.push(o);
+  }
+  return objects;
+}
+
+const ref = (o) => `${o.kind}/${o.metadata?.name}`;
+
+// --- schema ----------------------------------------------------------------------------------
+
+function schemaErrors(objects) {
+  const errors = [];
+  for (const o of objects) {
+    const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
+    const modulePath = `kubernetes-models/${group ? `${group}/` : ''}${version}/${o.kind}`;
+    let Model;
+    try {
+      Model = require(modulePath)[o.kind];
+    } catch {
+      errors.push(`${ref(o)}: no Kubernetes schema for ${o.apiVersion} ${o.kind}`);
+      continue;
+    }
+    try {
+      new Model(o).validate();
+    } catch (e) {
+      errors.push(`${ref(o)}: ${e.message}`);
+    }
+  }
+  return errors;
+}
+
+// --- rules -----------------------------------------------------------------------------------
+
+const component = (labels) => labels?.['app.kubernetes.io/component'];
+const hookOf = (o) => o.metadata?.annotations?.['helm.sh/hook'] ?? '';
+const hookWeight = (o) => Number(o.metadata?.annotations?.['helm.sh/hook-weight'] ?? 0);
+
+// Every pod template in the manifests: {owner, kind, template}.
+function podTemplates(objects) {
+  const out = [];
+  for (const o of objects) {
+    if (o.kind === 'Deployment' || o.kind === 'Job') out.push({ owner: o, template: o.spec.template });
+    if (o.kind === 'CronJob') out.push({ owner: o, template: o.spec.jobTemplate.spec.template });
+  }
+  return out;
+}
+
+const isBundled = (labels) => labels?.['aggpay.io/bundled'] === 'true';
+
+function matches(selector, labels) {
+  const ml = selector?.matchLabels ?? {};
+  if (selector?.matchExpressions?.length) return false;  // the chart uses matchLabels only
+  return Object.entries(ml).every(([k, v]) => labels?.[k] === v);
+}
+
+const SECRETISH = /(PASSWORD|SECRET|TOKEN|PRIVATE|_KEY$|^KEY$|CREDENTIAL)/i;
+// Inline values that name no secret: MariaDB makes up a root password it never prints.
+const NOT_SECRETS = new Set(['MARIADB_RANDOM_ROOT_PASSWORD']);
+
+function containerRules(where, pod, c, errors) {
+  const r = c.resources ?? {};
+  if (!r.requests?.cpu || !r.requests?.memory) errors.push(`${where}: resources.requests needs cpu and memory`);
+  if (!r.limits?.memory) errors.push(`${where}: resources.limits.memory is missing`);
+  const sc = c.securityContext ?? {};
+  const psc = pod.securityContext ?? {};
+  if (sc.allowPrivilegeEscalation !== false) errors.push(`${where}: securityContext.allowPrivilegeEscalation must be false`);
+  if (sc.readOnlyRootFilesystem !== true) errors.push(`${where}: securityContext.readOnlyRootFilesystem must be true`);
+  if (!(sc.capabilities?.drop ?? []).includes('ALL')) errors.push(`${where}: securityContext.capabilities.drop must hold ALL`);
+  if ((sc.capabilities?.add ?? []).length) errors.push(`${where}: securityContext.capabilities.add must be empty`);
+  if (sc.privileged) errors.push(`${where}: securityContext.privileged`);
+  const nonRoot = sc.runAsNonRoot ?? psc.runAsNonRoot;
+  const uid = sc.runAsUser ?? psc.runAsUser;
+  if (nonRoot !== true) errors.push(`${where}: runAsNonRoot must be true`);
+  if (uid === 0) errors.push(`${where}: runAsUser is 0`);
+  const seccomp = (sc.seccompProfile ?? psc.seccompProfile)?.type;
+  if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') errors.push(`${where}: seccompProfile must be RuntimeDefault or Localhost`);
+  for (const e of c.env ?? []) {
+    if (e.value !== undefined && SECRETISH.test(e.name) && !NOT_SECRETS.has(e.name)) errors.push(`${where}: env ${e.name} has an inline value: a secret must come from a Secret`);
+    const s = e.valueFrom?.secretKeyRef;
+    if (s && s.name !== SECRET) errors.push(`${where}: env ${e.name} reads Secret ${s.name}, not existingSecret ${SECRET}`);
+  }
+  for (const a of [...(c.command ?? []), ...(c.args ?? [])]) {
+    if (/--(password|requirepass|secret)\b/i.test(String(a))) errors.push(`${where}: a secret on the command line (${a})`);
+  }
+  if (c.envFrom?.length) errors.push(`${where}: envFrom hands a pod every key of a Secret or ConfigMap`);
+}
+
+function isAggpaydServe(c) {
+  return (c.command ?? [])[0] === '/usr/local/bin/aggpayd' && (c.args ?? []).includes('serve');
+}
+
+function probeRules(where, c, grpcPort, errors) {
+  if (!c.readinessProbe) errors.push(`${where}: no readinessProbe`);
+  if (!c.livenessProbe) errors.push(`${where}: no livenessProbe`);
+  if (isAggpaydServe(c)) {
+    for (const p of ['startupProbe', 'livenessProbe']) {
+      if (c[p] && c[p].grpc?.port !== grpcPort) errors.push(`${where}: ${p} must use the gRPC health service on port ${grpcPort}`);
+    }
+    if (!c.startupProbe) errors.push(`${where}: no startupProbe`);
+    if (c.readinessProbe && c.readinessProbe.httpGet?.path !== '/readyz') errors.push(`${where}: readinessProbe must be GET /readyz`);
+  } else if (c.name === 'gateway') {
+    for (const p of ['readinessProbe', 'livenessProbe']) {
+      if (c[p] && c[p].httpGet?.path !== '/healthz') errors.push(`${where}: ${p} must be GET /healthz`);
+    }
+  }
+}
+
+// Runs the T+1 wrapper for each completion index with /bin/sh, aggpayd replaced by echo, and
+// returns the argument lines.
+function runT1Wrapper(container, cronJobName, completions, scheduledMinutes) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'aggpay-settle-'));
+  try {
+    const fake = path.join(dir, 'aggpayd');
+    writeFileSync(fake, '#!/bin/sh\necho "$@"\n');
+    chmodSync(fake, 0o755);
+    const script = container.args[0].replaceAll('/usr/local/bin/aggpayd', fake);
+    const env = { PATH: process.env.PATH };
+    for (const e of container.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+    env.JOB_NAME = `${cronJobName}-${scheduledMinutes}`;
+    const lines = [];
+    for (let i = 0; i < completions; i++) {
+      env.JOB_COMPLETION_INDEX = String(i);
+      const out = execFileSync('/bin/sh', ['-c', script, ...container.args.slice(1)],
+        { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
+      lines.push(out.trim().split('\n').pop());
+    }
+    return lines;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function settlementRules(objects, errors) {
+  const cronJobs = objects.filter((o) => o.kind === 'CronJob');
+  for (const cj of cronJobs) {
+    const where = ref(cj);
+    const job = cj.spec.jobTemplate.spec;
+    const c = job.template.spec.containers[0];
+    if (cj.spec.concurrencyPolicy !== 'Forbid') errors.push(`${where}: concurrencyPolicy must be Forbid`);
+    if (job.completionMode !== 'Indexed') errors.push(`${where}: the Job must be Indexed`);
+    if (!Number.isInteger(job.completions) || !Number.isInteger(job.parallelism)) errors.push(`${where}: completions and parallelism must be set`);
+    if (job.backoffLimit === undefined && job.backoffLimitPerIndex === undefined) errors.push(`${where}: no backoffLimit`);
+    if (!job.activeDeadlineSeconds) errors.push(`${where}: no activeDeadlineSeconds`);
+    if (cj.spec.startingDeadlineSeconds === undefined) errors.push(`${where}: no startingDeadlineSeconds`);
+    if (job.template.spec.restartPolicy !== 'Never') errors.push(`${where}: restartPolicy must be Never`);
+    const cycle = cj.metadata.labels?.['aggpay.io/cycle'];
+    if (cycle === 'T1') {
+      const shards = Number((c.env ?? []).find((e) => e.name === 'SETTLEMENT_SHARDS')?.value);
+      if (shards !== job.completions) errors.push(`${where}: the shard count passed to --shard (${shards}) is not the Job's completions (${job.completions})`);
+      const index = (c.env ?? []).find((e) => e.name === 'JOB_COMPLETION_INDEX');
+      if (index?.valueFrom?.fieldRef?.fieldPath !== "metadata.annotations['batch.kubernetes.io/job-completion-index']") {
+        errors.push(`${where}: JOB_COMPLETION_INDEX must come from the completion index annotation`);
+      }
+      // 2026-05-02 02:00 in Asia/Shanghai (18:00 UTC the day before): D is 2026-05-01.
+      const minutes = Date.UTC(2026, 4, 1, 18, 0) / 60000;
+      let lines = [];
+      try {
+        lines = runT1Wrapper(c, cj.metadata.name, job.completions, minutes);
+      } catch (e) {
+        errors.push(`${where}: the settle wrapper failed: ${(e.stderr || e.message).trim()}`);
+      }
+      const want = new Set();
+      for (let i = 1; i <= job.completions; i++) want.add(`--shard ${i}/${job.completions}`);
+      for (const l of lines) {
+        const m = l.match(/settle --date (\S+) --shard (\d+)\/(\d+)/);
+        if (!m) { errors.push(`${where}: the pod runs "${l}", not aggpayd settle --date D --shard I/N`); continue; }
+        if (m[1] !== '2026-05-01') errors.push(`${where}: a run scheduled for 2026-05-02 02:00 settles ${m[1]}, not 2026-05-01`);
+        if (Number(m[3]) !== job.completions) errors.push(`${where}: --shard ${m[2]}/${m[3]}: N is not the Job's completions (${job.completions})`);
+        want.delete(`--shard ${m[2]}/${m[3]}`);
+      }
+      if (lines.length && want.size) errors.push(`${where}: no pod runs ${[...want].join(', ')}`);
+    } else if (cycle === 'D0') {
+      const args = (c.args ?? []).join(' ');
+      if (!/settle --cycle D0/.test(args)) errors.push(`${where}: the D0 pod must run aggpayd settle --cycle D0`);
+      if (/--shard/.test(args)) errors.push(`${where}: aggpayd takes no --shard for D0`);
+      if (job.completions !== 1) errors.push(`${where}: D0 is one window per run: completions must be 1`);
+    } else {
+      errors.push(`${where}: no aggpay.io/cycle label (T1 or D0)`);
+    }
+  }
+  return cronJobs;
+}
+
+function migrationRules(objects, errors) {
+  const jobs = objects.filter((o) => o.kind === 'Job' && component(o.metadata.labels) === 'migrate');
+  if (jobs.length !== 1) { errors.push(`want one migration Job, found ${jobs.length}`); return; }
+  const job = jobs[0];
+  const hooks = hookOf(job).split(',');
+  if (!hooks.includes('pre-install') || !hooks.includes('pre-upgrade')) errors.push(`${ref(job)}: must be a pre-install,pre-upgrade hook`);
+  const c = job.spec.template.spec.containers[0];
+  if (!(c.args ?? []).includes('migrate') || c.command?.[0] !== '/usr/local/bin/aggpayd') errors.push(`${ref(job)}: must run aggpayd migrate`);
+  if (job.spec.backoffLimit === undefined || !job.spec.activeDeadlineSeconds) errors.push(`${ref(job)}: needs backoffLimit and activeDeadlineSeconds`);
+  // What the hook reads and reaches must exist before it: its ConfigMap, the bundled stores.
+  const cmName = job.spec.template.spec.volumes.find((v) => v.name === 'config')?.configMap?.name;
+  const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === cmName);
+  if (!cm || !hookOf(cm).includes('pre-install') || hookWeight(cm) >= hookWeight(job)) {
+    errors.push(`${ref(job)}: its ConfigMap ${cmName} must be an earlier hook`);
+  }
+  for (const o of objects.filter((x) => isBundled(x.metadata?.labels))) {
+    if (!hookOf(o).includes('pre-install') || hookWeight(o) >= hookWeight(job)) errors.push(`${ref(o)}: a bundled store must be a pre-install hook before ${ref(job)}`);
+  }
+}
+
+function networkPolicyRules(objects, templates, grpcPort, errors) {
+  const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+  const releasePeer = (p) => p.podSelector && !p.namespaceSelector && !p.ipBlock &&
+    p.podSelector.matchLabels?.['app.kubernetes.io/instance'] === RELEASE;
+  for (const { owner, template } of templates) {
+    const labels = template.metadata.labels;
+    const comp = component(labels);
+    const mine = policies.filter((p) => matches(p.spec.podSelector, labels));
+    const where = `${ref(owner)} (${comp})`;
+    if (!mine.length) { errors.push(`${where}: no NetworkPolicy selects its pods`); continue; }
+    for (const p of mine) {
+      const types = p.spec.policyTypes ?? [];
+      if (!types.includes('Ingress') || !types.includes('Egress')) errors.push(`${ref(p)}: policyTypes must be Ingress and Egress`);
+      for (const rule of p.spec.ingress ?? []) {
+        const ports = (rule.ports ?? []).map((x) => x.port);
+        if (!ports.length) errors.push(`${ref(p)}: an ingress rule open on every port`);
+        const outside = (rule.from ?? []).some((peer) => !releasePeer(peer)) || !rule.from;
+        if (comp === 'gateway') continue;
+        if (labels['aggpay.io/grpc-server'] === 'true') {
+          // From the release: gRPC only; from outside: only /metrics on the http port.
+          for (const port of ports) {
+            if (outside && port !== 'http') errors.push(`${ref(p)}: port ${port} open to peers outside the release`);
+            if (!outside && port !== 'grpc' && port !== grpcPort) errors.push(`${ref(p)}: the services reach each other on port ${port}, not only gRPC`);
+          }
+          for (const peer of rule.from ?? []) {
+            if (releasePeer(peer) && peer.podSelector.matchLabels['aggpay.io/grpc-client'] !== 'true') errors.push(`${ref(p)}: gRPC from pods that are not grpc-client`);
+          }
+        } else if (isBundled(labels)) {
+          for (const peer of rule.from ?? []) {
+            if (!releasePeer(peer) || peer.podSelector.matchLabels['aggpay.io/store-client'] !== 'true') errors.push(`${ref(p)}: ${comp} reachable from pods other than the services`);
+          }
+          if (!rule.from) errors.push(`${ref(p)}: ${comp} reachable from anywhere`);
+        } else {
+          errors.push(`${ref(p)}: ${comp} takes connections; only the gateway and the services do`);
+        }
+      }
+      // Only store clients may open connections to MySQL or Redis.
+      if (labels['aggpay.io/store-client'] !== 'true') {
+        for (const rule of p.spec.egress ?? []) {
+          for (const port of (rule.ports ?? [])) {
+            if (![53, grpcPort].includes(port.port)) errors.push(`${ref(p)}: ${comp} may connect to port ${port.port}; it may reach only DNS and the services' gRPC`);
+          }
+          if (!rule.ports) errors.push(`${ref(p)}: ${comp} may connect to any port`);
+        }
+      }
+    }
+  }
+  // Only the gateway is reachable from outside the release.
+  const gw = templates.find((t) => component(t.template.metadata.labels) === 'gateway');
+  if (gw) {
+    const p = policies.find((x) => matches(x.spec.podSelector, gw.template.metadata.labels));
+    const fromOutside = (p?.spec.ingress ?? []).some((r) => (r.from ?? []).some((peer) => !releasePeer(peer)));
+    if (p && !fromOutside) errors.push(`${ref(p)}: the gateway must be reachable from the ingress controller`);
+  }
+}
+
+function workloadRules(set, objects, errors) {
+  const grpcPort = 50051;
+  if (objects.some((o) => o.kind === 'Secret')) errors.push('the chart renders a Secret: it must hold no secret values');
+  for (const cm of objects.filter((o) => o.kind === 'ConfigMap')) {
+    for (const [key, text] of Object.entries(cm.data ?? {})) {
+      const walk = (v, at) => {
+        if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
+          if (/(^|_)(password|secret|secret_key|private_key|token)$/i.test(k)) errors.push(`${ref(cm)}: ${key} has a key ${at}${k}: secrets come from the Secret`);
+          walk(x, `${at}${k}.`);
+        }
+      };
+      walk(YAML.parse(text), '');
+    }
+  }
+  const templates = podTemplates(objects);
+  for (const { owner, template } of templates) {
+    const pod = template.spec;
+    if (pod.automountServiceAccountToken !== false && !isBundled(template.metadata.labels)) errors.push(`${ref(owner)}: automountServiceAccountToken must be false`);
+    if (pod.hostNetwork || pod.hostPID || pod.hostIPC) errors.push(`${ref(owner)}: host namespaces`);
+    for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+      containerRules(`${ref(owner)} container ${c.name}`, pod, c, errors);
+    }
+    if (owner.kind === 'Deployment') {
+      for (const c of pod.containers) probeRules(`${ref(owner)} container ${c.name}`, c, grpcPort, errors);
+    }
+  }
+  const deployments = objects.filter((o) => o.kind === 'Deployment' && !isBundled(o.metadata.labels));
+  const services = objects.filter((o) => o.kind === 'Service');
+  for (const d of deployments) {
+    const labels = d.spec.template.metadata.labels;
+    const comp = component(labels);
+    const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget' && matches(o.spec.selector, labels));
+    if (pdbs.length !== 1) errors.push(`${ref(d)}: want one PodDisruptionBudget, found ${pdbs.length}`);
+    const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.spec.scaleTargetRef.kind === 'Deployment' && o.spec.scaleTargetRef.name === d.metadata.name);
+    if (!hpa) errors.push(`${ref(d)}: no HorizontalPodAutoscaler`);
+    else if (d.spec.replicas !== undefined) errors.push(`${ref(d)}: spec.replicas set while an HPA scales it`);
+    if (!services.some((s) => matches({ matchLabels: s.spec.selector }, labels))) errors.push(`${ref(d)}: no Service`);
+    const c = d.spec.template.spec.containers[0];
+    if (isAggpaydServe(c)) {
+      const flag = c.args.find((a) => a.startsWith('--services='));
+      const want = comp === 'monolith' ? 'all' : comp;
+      if (flag !== `--services=${want}`) errors.push(`${ref(d)}: runs ${flag}, want --services=${want}`);
+    }
+    d.minReplicas = hpa ? hpa.spec.minReplicas : d.spec.replicas;
+  }
+  networkPolicyRules(objects, templates, grpcPort, errors);
+  settlementRules(objects, errors);
+  migrationRules(objects, errors);
+
+  const gateway = deployments.find((d) => component(d.metadata.labels) === 'gateway');
+  const ingress = objects.filter((o) => o.kind === 'Ingress');
+  if (gateway) {
+    const svc = services.find((s) => component(s.metadata.labels) === 'gateway');
+    const ok = ingress.some((i) => i.spec.tls?.length && i.spec.tls.every((t) => t.secretName) &&
+      i.spec.rules.every((r) => r.http.paths.every((p) => p.backend.service?.name === svc?.metadata.name)));
+    if (!ok) errors.push('the gateway needs an Ingress with TLS whose paths all lead to its Service');
+  }
+  if (ingress.some((i) => i.spec.rules.some((r) => r.http.paths.some((p) => p.backend.service?.name !== gateway?.metadata.name)))) {
+    errors.push('an Ingress leads to something other than the gateway');
+  }
+
+  // What each values set is for.
+  const comps = deployments.map((d) => component(d.metadata.labels));
+  const bundled = objects.filter((o) => o.kind === 'Deployment' && isBundled(o.metadata.labels)).map((o) => component(o.metadata.labels));
+  if (set.name === 'local') {
+    if (!comps.includes('monolith')) errors.push('local: want the monolith (--services=all)');
+    if (!bundled.includes('mariadb') || !bundled.includes('redis')) errors.push('local: want the bundled MariaDB and Redis');
+  }
+  if (set.name === 'production' || set.name === 'default') {
+    const want = ['admin', 'binding', 'fee', 'merchant', 'payment', 'risk', 'settlement', 'terminal', 'gateway'];
+    for (const w of want) if (!comps.includes(w)) errors.push(`${set.name}: no Deployment for ${w}`);
+    if (comps.includes('monolith')) errors.push(`${set.name}: want microservices, not the monolith`);
+    if (bundled.length) errors.push(`${set.name}: want external MySQL and Redis, not bundled ones`);
+  }
+  if (set.name === 'production') {
+    for (const d of deployments) if (!(d.minReplicas >= 2)) errors.push(`production: ${ref(d)} may run ${d.minReplicas} replica(s); want at least 2`);
+    const cfg = YAML.parse(objects.find((o) => o.kind === 'ConfigMap' && !hookOf(o)).data['aggpayd.yaml']);
+    if (/example\.internal|^mysql$|^redis$/.test(cfg.mysql.host) || /^redis$/.test(cfg.redis.host)) errors.push('production: mysql.host / redis.host are placeholders');
+    if (!objects.some((o) => o.kind === 'CronJob')) errors.push('production: no settlement CronJobs');
+  }
+}
+
+function checkRules(set, objects) {
+  const errors = [];
+  workloadRules(set, objects, errors);
+  return errors;
+}
+
+// --- selftest --------------------------------------------------------------------------------
+
+const clone = (x) => JSON.parse(JSON.stringify(x));
+const find = (objs, kind, comp) => objs.find((o) => o.kind === kind && component(o.metadata.labels) === comp);
+const t1 = (objs) => objs.find((o) => o.kind === 'CronJob' && o.metadata.labels['aggpay.io/cycle'] === 'T1');
+
+const BREAKS = [
+  ['no readiness probe', /no readinessProbe/, (o) => { delete find(o, 'Deployment', 'binding').spec.template.spec.containers[0].readinessProbe; }],
+  ['liveness over HTTP', /gRPC health service/, (o) => { const c = find(o, 'Deployment', 'fee').spec.template.spec.containers[0]; c.livenessProbe = { httpGet: { path: '/healthz', port: 'http' } }; }],
+  ['an inline password', /inline value/, (o) => { find(o, 'Deployment', 'payment').spec.template.spec.containers[0].env.push({ name: 'AGGPAY_MYSQL_PASSWORD', value: 'hunter2' }); }],
+  ['a Secret object', /renders a Secret/, (o) => { o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' }, stringData: { a: 'b' } }); }],
+  ['a password in the ConfigMap', /secrets come from the Secret/, (o) => { const cm = o.find((x) => x.kind === 'ConfigMap'); cm.data['aggpayd.yaml'] += '\nextra:\n  password: x\n'; }],
+  ['capabilities kept', /capabilities.drop/, (o) => { find(o, 'Deployment', 'gateway').spec.template.spec.containers[0].securityContext.capabilities = {}; }],
+  ['root filesystem writable', /readOnlyRootFilesystem/, (o) => { find(o, 'Deployment', 'risk').spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem = false; }],
+  ['no seccomp', /seccompProfile/, (o) => { delete find(o, 'Deployment', 'admin').spec.template.spec.securityContext.seccompProfile; }],
+  ['no resources', /resources.requests/, (o) => { delete find(o, 'Deployment', 'merchant').spec.template.spec.containers[0].resources; }],
+  ['no NetworkPolicy for the gateway', /no NetworkPolicy selects/, (o) => { o.splice(o.indexOf(find(o, 'NetworkPolicy', 'gateway')), 1); }],
+  ['a service open to the world', /outside the release/, (o) => { find(o, 'NetworkPolicy', 'fee').spec.ingress[0].from.push({ ipBlock: { cidr: '0.0.0.0/0' } }); }],
+  ['the gateway reaching MySQL', /only DNS and the services' gRPC/, (o) => { find(o, 'NetworkPolicy', 'gateway').spec.egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 3306, protocol: 'TCP' }] }); }],
+  ['completions not the shard count', /not the Job's completions/, (o) => { t1(o).spec.jobTemplate.spec.completions = 3; }],
+  ['a 0-based shard', /no pod runs --shard 4\/4|not aggpayd settle/, (o) => { const c = t1(o).spec.jobTemplate.spec.template.spec.containers[0]; c.args[0] = c.args[0].replace('JOB_COMPLETION_INDEX + 1', 'JOB_COMPLETION_INDEX'); }],
+  ['a Job that may overlap the next', /Forbid/, (o) => { t1(o).spec.concurrencyPolicy = 'Allow'; }],
+  ['the migration not a hook', /pre-install,pre-upgrade hook/, (o) => { delete find(o, 'Job', 'migrate').metadata.annotations['helm.sh/hook']; }],
+  ['no PDB', /PodDisruptionBudget/, (o) => { o.splice(o.indexOf(find(o, 'PodDisruptionBudget', 'terminal')), 1); }],
+  ['no HPA', /HorizontalPodAutoscaler/, (o) => { o.splice(o.indexOf(find(o, 'HorizontalPodAutoscaler', 'settlement')), 1); }],
+  ['an Ingress without TLS', /Ingress with TLS/, (o) => { delete o.find((x) => x.kind === 'Ingress').spec.tls; }],
+];
+
+function selftest() {
+  const base = render(VALUE_SETS[0]);
+  const failures = [];
+  const clean = checkRules(VALUE_SETS[0], base);
+  if (clean.length) failures.push(`the unbroken default render fails: ${clean[0]}`);
+  for (const [what, want, breakIt] of BREAKS) {
+    const objs = clone(base);
+    breakIt(objs);
+    const errors = checkRules(VALUE_SETS[0], objs);
+    if (!errors.some((e) => want.test(e))) failures.push(`${what}: not reported (got: ${errors.join(' | ') || 'nothing'})`);
+  }
+  // And against the schema: a wrong type is refused.
+  const objs = clone(base);
+  find(objs, 'Deployment', 'fee').spec.template.spec.containers[0].ports[0].containerPort = 'grpc';
+  if (!schemaErrors(objs).some((e) => /containerPort/.test(e))) failures.push('a string containerPort passes the schema check');
+  console.log(`selftest: ${BREAKS.length + 1} broken renders, ${failures.length} not caught`);
+  return failures;
+}
+
+// --- main ------------------------------------------------------------------------------------
+
+function main() {
+  const failures = [];
+  if (opts.mode === 'selftest') {
+    failures.push(...selftest());
+  } else {
+    for (const set of VALUE_SETS) {
+      try {
+        if (opts.mode === 'lint') {
+          const out = helm(['lint', opts.chart, '--strict', ...valueArgs(set)]);
+          const notes = out.split('\n').filter((l) => /^\[(INFO|WARNING|ERROR)\]/.test(l) && !/icon is recommended/.test(l));
+          failures.push(...notes.map((l) => `${set.name}: ${l}`));
+          console.log(`${set.name}: helm lint ok`);
+          continue;
+        }
+        const objects = render(set);
+        const errors = opts.mode === 'schema' ? schemaErrors(objects) : checkRules(set, objects);
+        failures.push(...errors.map((e) => `${set.name}: ${e}`));
+        const kinds = {};
+        for (const o of objects) kinds[o.kind] = (kinds[o.kind] ?? 0) + 1;
+        console.log(`${set.name}: ${objects.length} objects (${Object.entries(kinds).map(([k, n]) => `${n} ${k}`).join(', ')}), ${errors.length} failure(s)`);
+      } catch (e) {
+        failures.push(`${set.name}: ${e.message}`);
+      }
+    }
+  }
+  for (const f of failures) console.log(`FAIL ${f}`);
+  process.exit(failures.length ? 1 : 0);
+}
+
+main();
