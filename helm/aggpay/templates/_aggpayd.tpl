@@ -116,10 +116,16 @@ spec:
           {{- end }}
           volumeMounts:
             {{- include "aggpay.volumeMounts" $root | nindent 12 }}
-            {{- include "aggpay.tlsVolumeMounts" $root | nindent 12 }}
+            {{- with (include "aggpay.tlsVolumeMounts" $root | trim) }}{{ . | nindent 12 }}{{ end }}
+            {{- if has .services (list "all" "settlement") }}
+            {{- with (include "aggpay.payouts" (list $root "mount") | trim) }}{{ . | nindent 12 }}{{ end }}
+            {{- end }}
       volumes:
         {{- include "aggpay.volumes" (list $root (include "aggpay.fullname" $root)) | nindent 8 }}
-        {{- include "aggpay.tlsVolumes" (list $root $component) | nindent 8 }}
+        {{- with (include "aggpay.tlsVolumes" (list $root $component) | trim) }}{{ . | nindent 8 }}{{ end }}
+        {{- if has .services (list "all" "settlement") }}
+        {{- with (include "aggpay.payouts" (list $root "volume") | trim) }}{{ . | nindent 8 }}{{ end }}
+        {{- end }}
 ---
 apiVersion: v1
 kind: Service

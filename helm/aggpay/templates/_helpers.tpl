@@ -191,6 +191,27 @@ The network roles of a pod, as labels the NetworkPolicies select on. (list "grpc
 {{- include "aggpay.roleLabels" (list "grpc-server" "grpc-client" "store-client") -}}
 {{- end -}}
 
+{{/*
+The payout file directory (settlement.output_dir), writable under the read-only root: in the
+settlement Jobs and in the pods hosting the settlement service, which writes the file when a
+batch is run over gRPC. (list $ "volume"|"mount")
+*/}}
+{{- define "aggpay.payouts" -}}
+{{- $root := index . 0 -}}
+{{- $s := $root.Values.settlement -}}
+{{- if eq (index . 1) "mount" }}
+- name: payouts
+  mountPath: {{ $s.payoutDir }}
+{{- else }}
+- name: payouts
+  {{- if $s.payoutVolume }}
+  {{- toYaml $s.payoutVolume | nindent 2 }}
+  {{- else }}
+  emptyDir: {}
+  {{- end }}
+{{- end }}
+{{- end -}}
+
 {{/* The Secret holding a component's TLS certificate (issue 14). (list $ "admin") */}}
 {{- define "aggpay.tlsSecretName" -}}
 {{- $root := index . 0 -}}
