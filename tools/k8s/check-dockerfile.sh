@@ -105,7 +105,9 @@ check() {
       err "$df: COPY --from=build $src: $BUILD/$rel is not in the build tree"
       continue
     fi
-    if [ -x "$BUILD/$rel" ] && file -b "$BUILD/$rel" | grep -q '^ELF'; then binaries+=("$BUILD/$rel"); fi
+    if [ -f "$BUILD/$rel" ] && [ "$(od -An -tx1 -N4 "$BUILD/$rel" | tr -d ' \n')" = 7f454c46 ]; then
+      binaries+=("$BUILD/$rel")
+    fi
   done < <(grep -Ei '^\s*COPY\s+--from=build\s' <<<"$runtime" | awk '{print $3, $4}')
   while read -r src dest; do
     [ -n "$src" ] || continue
