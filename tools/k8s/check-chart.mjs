@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Checks of the Helm chart helm/aggpay against real helm and the Kubernetes API schemas.
 //
-//   node tools/k8s/check-chart.mjs --helm HELM --chart helm/aggpay --tools DIR MODE
+//   node tools/k8s/check-chart.mjs --helm HELM --chart helm/aggpay --tools DIR [--aggpayd BIN] MODE
 //
-// DIR is where `tools/aggpay setup` ran `npm ci` of tools/k8s (build/k8s-tools). MODE:
+// DIR is where `tools/aggpay setup` ran `npm ci` of tools/k8s (build/k8s-tools). With --aggpayd,
+// `rules` also loads every rendered aggpayd.yaml with that aggpayd, which refuses unknown keys
+// and bad values. MODE:
 //   lint      `helm lint --strict` with every values set
 //   schema    `helm template` with every values set; every object validates against the
 //             Kubernetes OpenAPI schema (kubernetes-models)
@@ -24,7 +26,7 @@ function parseArgs(argv) {
   const opts = { mode: '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--helm' || a === '--chart' || a === '--tools') {
+    if (a === '--helm' || a === '--chart' || a === '--tools' || a === '--aggpayd') {
       opts[a.slice(2)] = argv[++i];
     } else if (!a.startsWith('-')) {
       opts.mode = a;
@@ -42,7 +44,9 @@ function parseArgs(argv) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-for (const [what, p] of [['helm', opts.helm], ['npm packages', path.join(opts.tools, 'node_modules', 'yaml')]]) {
+const needed = [['helm', opts.helm], ['npm packages', path.join(opts.tools, 'node_modules', 'yaml')]];
+if (opts.aggpayd) needed.push(['aggpayd', opts.aggpayd]);
+for (const [what, p] of needed) {
   if (!existsSync(p)) {
     console.log(`FAIL ${what}: ${p} is missing: run tools/aggpay setup`);
     process.exit(1);
@@ -422,9 +426,36 @@ function workloadRules(set, objects, errors) {
   }
 }
 
+// aggpayd itself reads each rendered aggpayd.yaml: a config it accepts gets as far as the
+// --services check, which a made-up name then fails (exit 1); a refused config exits 2 naming
+// the key.
+function configRules(objects, errors) {
+  if (!opts.aggpayd) return;
+  const dir = mkdtempSync(path.join(tmpdir(), 'aggpay-config-'));
+  try {
+    for (const cm of objects.filter((o) => o.kind === 'ConfigMap' && o.data?.['aggpayd.yaml'])) {
+      const file = path.join(dir, 'aggpayd.yaml');
+      writeFileSync(file, cm.data['aggpayd.yaml']);
+      let stderr = '';
+      try {
+        execFileSync(opts.aggpayd, ['--config', file, 'serve', '--services=chart-check'],
+          { encoding: 'utf8', env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (e) {
+        stderr = String(e.stderr ?? '');
+      }
+      if (!/--services: unknown service "chart-check"/.test(stderr)) {
+        errors.push(`${ref(cm)}: aggpayd refuses its aggpayd.yaml: ${stderr.trim() || 'no error at all'}`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function checkRules(set, objects) {
   const errors = [];
   workloadRules(set, objects, errors);
+  configRules(objects, errors);
   return errors;
 }
 
@@ -454,9 +485,11 @@ const BREAKS = [
   ['no PDB', /PodDisruptionBudget/, (o) => { o.splice(o.indexOf(find(o, 'PodDisruptionBudget', 'terminal')), 1); }],
   ['no HPA', /HorizontalPodAutoscaler/, (o) => { o.splice(o.indexOf(find(o, 'HorizontalPodAutoscaler', 'settlement')), 1); }],
   ['an Ingress without TLS', /Ingress with TLS/, (o) => { delete o.find((x) => x.kind === 'Ingress').spec.tls; }],
+  ['a key aggpayd does not know', /aggpayd refuses its aggpayd.yaml: .*settlement.d0_timer: unknown key/, (o) => { const cm = o.find((x) => x.kind === 'ConfigMap'); cm.data['aggpayd.yaml'] = cm.data['aggpayd.yaml'].replace('d0_schedule:', 'd0_timer:'); }],
 ];
 
 function selftest() {
+  if (!opts.aggpayd) return ['selftest: --aggpayd is required'];
   const base = render(VALUE_SETS[0]);
   const failures = [];
   const clean = checkRules(VALUE_SETS[0], base);
