@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Checks of the Helm chart helm/aggpay against real helm and the Kubernetes API schemas.
 //
-//   node tools/k8s/check-chart.mjs --helm HELM --chart helm/aggpay --tools DIR [--aggpayd BIN] MODE
+//   node tools/k8s/check-chart.mjs --helm HELM --chart helm/aggpay --tools DIR
+//       [--aggpayd BIN --gateway BIN] MODE
 //
-// DIR is where `tools/aggpay setup` ran `npm ci` of tools/k8s (build/k8s-tools). With --aggpayd,
-// `rules` also loads every rendered aggpayd.yaml with that aggpayd, which refuses unknown keys
-// and bad values. MODE:
+// DIR is where `tools/aggpay setup` ran `npm ci` of tools/k8s (build/k8s-tools). With the built
+// binaries, `rules` also has aggpayd load every rendered aggpayd.yaml (it refuses unknown keys
+// and bad values) and name the services it can host, and has the gateway parse its rendered
+// flags and name the services it routes to. MODE:
 //   lint      `helm lint --strict` with every values set
 //   schema    `helm template` with every values set; every object validates against the
 //             Kubernetes OpenAPI schema (kubernetes-models)
@@ -17,7 +19,7 @@
 // Exit status 0 when everything holds, 1 otherwise (each failure on its own line).
 
 import { createRequire } from 'node:module';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync, chmodSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,7 +28,7 @@ function parseArgs(argv) {
   const opts = { mode: '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--helm' || a === '--chart' || a === '--tools' || a === '--aggpayd') {
+    if (['--helm', '--chart', '--tools', '--aggpayd', '--gateway'].includes(a)) {
       opts[a.slice(2)] = argv[++i];
     } else if (!a.startsWith('-')) {
       opts.mode = a;
@@ -46,6 +48,7 @@ function parseArgs(argv) {
 const opts = parseArgs(process.argv.slice(2));
 const needed = [['helm', opts.helm], ['npm packages', path.join(opts.tools, 'node_modules', 'yaml')]];
 if (opts.aggpayd) needed.push(['aggpayd', opts.aggpayd]);
+if (opts.gateway) needed.push(['aggpay-gateway', opts.gateway]);
 for (const [what, p] of needed) {
   if (!existsSync(p)) {
     console.log(`FAIL ${what}: ${p} is missing: run tools/aggpay setup`);
@@ -445,6 +448,16 @@ function configRules(objects, errors) {
       }
       if (!/--services: unknown service "chart-check"/.test(stderr)) {
         errors.push(`${ref(cm)}: aggpayd refuses its aggpayd.yaml: ${stderr.trim() || 'no error at all'}`);
+        continue;
+      }
+      // "(known: all, admin, fee, ...)": every --services the chart passes must be one of them.
+      const known = (stderr.match(/\(known: ([^)]*)\)/)?.[1] ?? '').split(', ');
+      for (const d of objects.filter((o) => o.kind === 'Deployment')) {
+        for (const c of d.spec.template.spec.containers.filter(isAggpaydServe)) {
+          for (const name of (c.args.find((a) => a.startsWith('--services=')) ?? '').slice(11).split(',')) {
+            if (!known.includes(name)) errors.push(`${ref(d)}: aggpayd cannot host --services=${name} (known: ${known.join(', ')})`);
+          }
+        }
       }
     }
   } finally {
@@ -452,10 +465,29 @@ function configRules(objects, errors) {
   }
 }
 
+// The gateway parses its rendered flags (a trailing positional argument stops it right after),
+// and every service it routes REST to (its -<name>-addr flags) gets an address from the chart.
+function gatewayRules(objects, errors) {
+  if (!opts.gateway) return;
+  const run = (args) => spawnSync(opts.gateway, args,
+    { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 10000 }).stderr ?? '';
+  const routed = [...run(['-h']).matchAll(/^\s+-([a-z]+)-addr\b/gm)].map((m) => m[1]);
+  if (!routed.length) errors.push(`${opts.gateway} -h names no -<service>-addr flag`);
+  for (const d of objects.filter((o) => o.kind === 'Deployment' && component(o.metadata.labels) === 'gateway')) {
+    const c = d.spec.template.spec.containers[0];
+    const out = run([...(c.args ?? []), 'chart-check']);
+    if (!/unexpected argument "chart-check"/.test(out)) errors.push(`${ref(d)}: the gateway refuses its arguments: ${out.trim().split('\n')[0]}`);
+    for (const name of routed) {
+      if (!(c.args ?? []).includes(`--${name}-addr`)) errors.push(`${ref(d)}: no --${name}-addr: the gateway would send ${name}'s REST routes to --grpc-addr`);
+    }
+  }
+}
+
 function checkRules(set, objects) {
   const errors = [];
   workloadRules(set, objects, errors);
   configRules(objects, errors);
+  gatewayRules(objects, errors);
   return errors;
 }
 
@@ -485,11 +517,14 @@ const BREAKS = [
   ['no PDB', /PodDisruptionBudget/, (o) => { o.splice(o.indexOf(find(o, 'PodDisruptionBudget', 'terminal')), 1); }],
   ['no HPA', /HorizontalPodAutoscaler/, (o) => { o.splice(o.indexOf(find(o, 'HorizontalPodAutoscaler', 'settlement')), 1); }],
   ['an Ingress without TLS', /Ingress with TLS/, (o) => { delete o.find((x) => x.kind === 'Ingress').spec.tls; }],
+  ['a service aggpayd cannot host', /cannot host --services=ledger/, (o) => { const c = find(o, 'Deployment', 'fee').spec.template.spec.containers[0]; c.args = c.args.map((a) => (a === '--services=fee' ? '--services=ledger' : a)); }],
+  ['a flag the gateway does not know', /refuses its arguments: flag provided but not defined: -listen-addr/, (o) => { const c = find(o, 'Deployment', 'gateway').spec.template.spec.containers[0]; c.args[0] = '--listen-addr'; }],
+  ['a REST service without its address', /no --settlement-addr/, (o) => { const c = find(o, 'Deployment', 'gateway').spec.template.spec.containers[0]; const i = c.args.indexOf('--settlement-addr'); c.args.splice(i, 2); }],
   ['a key aggpayd does not know', /aggpayd refuses its aggpayd.yaml: .*settlement.d0_timer: unknown key/, (o) => { const cm = o.find((x) => x.kind === 'ConfigMap'); cm.data['aggpayd.yaml'] = cm.data['aggpayd.yaml'].replace('d0_schedule:', 'd0_timer:'); }],
 ];
 
 function selftest() {
-  if (!opts.aggpayd) return ['selftest: --aggpayd is required'];
+  if (!opts.aggpayd || !opts.gateway) return ['selftest: --aggpayd and --gateway are required'];
   const base = render(VALUE_SETS[0]);
   const failures = [];
   const clean = checkRules(VALUE_SETS[0], base);
