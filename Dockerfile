@@ -14,11 +14,12 @@ WORKDIR /src
 # Packages first, so that a source change does not reinstall them.
 COPY tools/aggpay tools/aggpay
 COPY tools/lib tools/lib
-RUN apt-get update -qq \
- && tools/aggpay setup --no-k8s-tools \
+RUN tools/aggpay setup --no-k8s-tools \
  && rm -rf /var/lib/apt/lists/*
 COPY . .
-RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
+# The build machine's flags (warnings are errors), without the test and benchmark targets; the
+# debug symbols are stripped from what ships.
+RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DAGGPAY_BUILD_TESTS=OFF -DAGGPAY_BUILD_BENCH=OFF \
  && cmake --build /build --target aggpayd aggpayctl aggpay_gateway \
  && strip /build/services/aggpayd/aggpayd /build/tools/aggpayctl/aggpayctl
