@@ -404,6 +404,15 @@ function workloadRules(set, objects, errors) {
       i.spec.rules.every((r) => r.http.paths.every((p) => p.backend.service?.name === svc?.metadata.name)));
     if (!ok) errors.push('the gateway needs an Ingress with TLS whose paths all lead to its Service');
   }
+  // The QR codes the binding service issues point at the public host.
+  for (const cm of objects.filter((o) => o.kind === 'ConfigMap' && o.data?.['aggpayd.yaml'])) {
+    const base = YAML.parse(cm.data['aggpayd.yaml']).binding?.public_base_url;
+    for (const i of ingress) {
+      for (const r of i.spec.rules) {
+        if (base !== `https://${r.host}`) errors.push(`${ref(cm)}: binding.public_base_url is ${base}, but the Ingress serves https://${r.host}`);
+      }
+    }
+  }
   if (ingress.some((i) => i.spec.rules.some((r) => r.http.paths.some((p) => p.backend.service?.name !== gateway?.metadata.name)))) {
     errors.push('an Ingress leads to something other than the gateway');
   }
@@ -516,6 +525,7 @@ const BREAKS = [
   ['the migration not a hook', /pre-install,pre-upgrade hook/, (o) => { delete find(o, 'Job', 'migrate').metadata.annotations['helm.sh/hook']; }],
   ['no PDB', /PodDisruptionBudget/, (o) => { o.splice(o.indexOf(find(o, 'PodDisruptionBudget', 'terminal')), 1); }],
   ['no HPA', /HorizontalPodAutoscaler/, (o) => { o.splice(o.indexOf(find(o, 'HorizontalPodAutoscaler', 'settlement')), 1); }],
+  ['QR codes pointing elsewhere', /binding.public_base_url is https:\/\/pay.aggpay.local/, (o) => { for (const cm of o.filter((x) => x.kind === 'ConfigMap')) cm.data['aggpayd.yaml'] = cm.data['aggpayd.yaml'].replace('https://pay.example.com', 'https://pay.aggpay.local'); }],
   ['an Ingress without TLS', /Ingress with TLS/, (o) => { delete o.find((x) => x.kind === 'Ingress').spec.tls; }],
   ['a service aggpayd cannot host', /cannot host --services=ledger/, (o) => { const c = find(o, 'Deployment', 'fee').spec.template.spec.containers[0]; c.args = c.args.map((a) => (a === '--services=fee' ? '--services=ledger' : a)); }],
   ['a flag the gateway does not know', /refuses its arguments: flag provided but not defined: -listen-addr/, (o) => { const c = find(o, 'Deployment', 'gateway').spec.template.spec.containers[0]; c.args[0] = '--listen-addr'; }],

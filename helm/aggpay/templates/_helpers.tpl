@@ -160,6 +160,19 @@ auth:
 merchant_api:
   {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- $binding := dict "sms_log" "/tmp/aggpay-sms.log" }}
+{{- if and .Values.gateway.enabled .Values.gateway.ingress.enabled .Values.gateway.ingress.host }}
+{{- $_ := set $binding "public_base_url" (printf "https://%s" .Values.gateway.ingress.host) }}
+{{- end }}
+binding:
+  {{- toYaml (merge (deepCopy (.Values.config.binding | default dict)) $binding) | nindent 2 }}
+{{- range $key, $block := (.Values.config.extra | default dict) }}
+{{- if has $key (list "grpc_listen" "http_listen" "migrations_dir" "services" "mysql" "redis" "log" "auth" "merchant_api" "binding" "settlement" "peers") }}
+{{- fail (printf "config.extra.%s: the chart writes %s itself; set it through its own value" $key $key) }}
+{{- end }}
+{{ $key }}:
+  {{- toYaml $block | nindent 2 }}
+{{- end }}
 settlement:
   zone: {{ .Values.settlement.timeZone | quote }}
   output_dir: {{ .Values.settlement.payoutDir | quote }}
