@@ -143,6 +143,8 @@ function matches(selector, labels) {
   return Object.entries(ml).every(([k, v]) => labels?.[k] === v);
 }
 
+// aggpayd's services that seal or key with AGGPAY_SECRET_KEY and refuse to start without it.
+const SEALING_KEY_SERVICES = ['merchant', 'terminal', 'binding', 'payment'];
 const SECRETISH = /(PASSWORD|SECRET|TOKEN|PRIVATE|_KEY$|^KEY$|CREDENTIAL)/i;
 // Inline values that name no secret: MariaDB makes up a root password it never prints.
 const NOT_SECRETS = new Set(['MARIADB_RANDOM_ROOT_PASSWORD']);
@@ -389,6 +391,11 @@ function workloadRules(set, objects, errors) {
       const flag = c.args.find((a) => a.startsWith('--services='));
       const want = comp === 'monolith' ? 'all' : comp;
       if (flag !== `--services=${want}`) errors.push(`${ref(d)}: runs ${flag}, want --services=${want}`);
+      // The services aggpayd refuses to start without the sealing key (services/aggpayd/main.cc).
+      const hosted = want === 'all' ? SEALING_KEY_SERVICES : [want];
+      const hasKey = (c.env ?? []).some((e) => e.name === 'AGGPAY_SECRET_KEY' && e.valueFrom?.secretKeyRef);
+      if (hosted.some((s) => SEALING_KEY_SERVICES.includes(s)) && !hasKey) errors.push(`${ref(d)}: hosts ${want}, which does not start without AGGPAY_SECRET_KEY`);
+      if (!hosted.some((s) => SEALING_KEY_SERVICES.includes(s)) && hasKey) errors.push(`${ref(d)}: gets AGGPAY_SECRET_KEY, which ${want} does not use`);
     }
     d.minReplicas = hpa ? hpa.spec.minReplicas : d.spec.replicas;
   }
@@ -526,6 +533,8 @@ const BREAKS = [
   ['no PDB', /PodDisruptionBudget/, (o) => { o.splice(o.indexOf(find(o, 'PodDisruptionBudget', 'terminal')), 1); }],
   ['no HPA', /HorizontalPodAutoscaler/, (o) => { o.splice(o.indexOf(find(o, 'HorizontalPodAutoscaler', 'settlement')), 1); }],
   ['QR codes pointing elsewhere', /binding.public_base_url is https:\/\/pay.aggpay.local/, (o) => { for (const cm of o.filter((x) => x.kind === 'ConfigMap')) cm.data['aggpayd.yaml'] = cm.data['aggpayd.yaml'].replace('https://pay.example.com', 'https://pay.aggpay.local'); }],
+  ['binding without the sealing key', /hosts binding, which does not start without AGGPAY_SECRET_KEY/, (o) => { const c = find(o, 'Deployment', 'binding').spec.template.spec.containers[0]; c.env = c.env.filter((e) => e.name !== 'AGGPAY_SECRET_KEY'); }],
+  ['the sealing key where it is not used', /gets AGGPAY_SECRET_KEY, which fee does not use/, (o) => { find(o, 'Deployment', 'fee').spec.template.spec.containers[0].env.push({ name: 'AGGPAY_SECRET_KEY', valueFrom: { secretKeyRef: { name: SECRET, key: 'AGGPAY_SECRET_KEY' } } }); }],
   ['an Ingress without TLS', /Ingress with TLS/, (o) => { delete o.find((x) => x.kind === 'Ingress').spec.tls; }],
   ['a service aggpayd cannot host', /cannot host --services=ledger/, (o) => { const c = find(o, 'Deployment', 'fee').spec.template.spec.containers[0]; c.args = c.args.map((a) => (a === '--services=fee' ? '--services=ledger' : a)); }],
   ['a flag the gateway does not know', /refuses its arguments: flag provided but not defined: -listen-addr/, (o) => { const c = find(o, 'Deployment', 'gateway').spec.template.spec.containers[0]; c.args[0] = '--listen-addr'; }],
