@@ -50,8 +50,7 @@ COPY sql/calendars /usr/share/aggpay/sql/calendars
 # The uid and gid the chart's pods run as (podSecurityContext.runAsUser).
 USER 65532:65532
 WORKDIR /tmp
-# Exec form: the servers start without a shell. (The chart's T+1 settlement wrapper uses the
-# base's /bin/sh and GNU date to turn the Job's name and completion index into --date and
-# --shard.)
+# Exec form: nothing the chart runs needs a shell (settlement pods read their date and shard
+# from the environment: aggpayd settle --cronjob NAME --indexed-job N).
 ENTRYPOINT ["/usr/local/bin/aggpayd"]
 CMD ["--config", "/etc/aggpay/aggpayd.yaml", "serve", "--services=all"]

@@ -197,22 +197,25 @@ function probeRules(where, c, grpcPort, errors) {
   }
 }
 
-// Runs the T+1 wrapper for each completion index with /bin/sh, aggpayd replaced by echo, and
-// returns the argument lines.
-function runT1Wrapper(container, cronJobName, completions, scheduledMinutes) {
+// Runs each T+1 pod's command line with the aggpayd just built, as Kubernetes would for each
+// completion index: the pod's env (JOB_NAME of a run scheduled at `scheduledMinutes`,
+// JOB_COMPLETION_INDEX), $(VAR) expanded, the rendered aggpayd.yaml, and --dry-run, which prints
+// "settle: date D, shard i/n" and stops before touching MySQL. Returns those lines.
+function runT1Pods(container, configText, cronJobName, completions, scheduledMinutes) {
   const dir = mkdtempSync(path.join(tmpdir(), 'aggpay-settle-'));
   try {
-    const fake = path.join(dir, 'aggpayd');
-    writeFileSync(fake, '#!/bin/sh\necho "$@"\n');
-    chmodSync(fake, 0o755);
-    const script = container.args[0].replaceAll('/usr/local/bin/aggpayd', fake);
+    const config = path.join(dir, 'aggpayd.yaml');
+    writeFileSync(config, configText);
     const env = { PATH: process.env.PATH };
     for (const e of container.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
     env.JOB_NAME = `${cronJobName}-${scheduledMinutes}`;
     const lines = [];
     for (let i = 0; i < completions; i++) {
       env.JOB_COMPLETION_INDEX = String(i);
-      const out = execFileSync('/bin/sh', ['-c', script, ...container.args.slice(1)],
+      const args = [...(container.args ?? [])].map((a) =>
+        a.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v) => (v in env ? env[v] : m)))
+        .map((a) => (a === '/etc/aggpay/aggpayd.yaml' ? config : a));
+      const out = execFileSync(opts.aggpayd, [...args, '--dry-run'],
         { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
       lines.push(out.trim().split('\n').pop());
     }
@@ -237,25 +240,37 @@ function settlementRules(objects, errors) {
     if (job.template.spec.restartPolicy !== 'Never') errors.push(`${where}: restartPolicy must be Never`);
     const cycle = cj.metadata.labels?.['aggpay.io/cycle'];
     if (cycle === 'T1') {
-      const shards = Number((c.env ?? []).find((e) => e.name === 'SETTLEMENT_SHARDS')?.value);
-      if (shards !== job.completions) errors.push(`${where}: the shard count passed to --shard (${shards}) is not the Job's completions (${job.completions})`);
+      const args = c.args ?? [];
+      const flag = (name) => { const i = args.indexOf(name); return i < 0 ? undefined : args[i + 1]; };
+      if (c.command?.[0] !== '/usr/local/bin/aggpayd') errors.push(`${where}: the pod must run aggpayd itself, not ${c.command?.[0]}`);
+      if (Number(flag('--indexed-job')) !== job.completions) errors.push(`${where}: --indexed-job ${flag('--indexed-job')}, the shard count, is not the Job's completions (${job.completions})`);
+      if (flag('--cronjob') !== cj.metadata.name) errors.push(`${where}: --cronjob ${flag('--cronjob')} is not the CronJob's name, so no Job name parses`);
       const index = (c.env ?? []).find((e) => e.name === 'JOB_COMPLETION_INDEX');
       if (index?.valueFrom?.fieldRef?.fieldPath !== "metadata.annotations['batch.kubernetes.io/job-completion-index']") {
         errors.push(`${where}: JOB_COMPLETION_INDEX must come from the completion index annotation`);
       }
+      const jobName = (c.env ?? []).find((e) => e.name === 'JOB_NAME');
+      if (jobName?.valueFrom?.fieldRef?.fieldPath !== "metadata.labels['job-name']") errors.push(`${where}: JOB_NAME must come from the job-name label`);
+      const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === job.template.spec.volumes.find((v) => v.name === 'config')?.configMap?.name);
       // 2026-05-02 02:00 in Asia/Shanghai (18:00 UTC the day before): D is 2026-05-01.
       const minutes = Date.UTC(2026, 4, 1, 18, 0) / 60000;
       let lines = [];
-      try {
-        lines = runT1Wrapper(c, cj.metadata.name, job.completions, minutes);
-      } catch (e) {
-        errors.push(`${where}: the settle wrapper failed: ${(e.stderr || e.message).trim()}`);
+      if (!opts.aggpayd) {
+        errors.push(`${where}: checking the T+1 pods needs --aggpayd`);
+      } else if (!cm) {
+        errors.push(`${where}: no ConfigMap for its config volume`);
+      } else {
+        try {
+          lines = runT1Pods(c, cm.data['aggpayd.yaml'], cj.metadata.name, job.completions, minutes);
+        } catch (e) {
+          errors.push(`${where}: the pod's aggpayd refuses its arguments: ${(e.stderr || e.message).trim()}`);
+        }
       }
       const want = new Set();
       for (let i = 1; i <= job.completions; i++) want.add(`--shard ${i}/${job.completions}`);
       for (const l of lines) {
-        const m = l.match(/settle --date (\S+) --shard (\d+)\/(\d+)/);
-        if (!m) { errors.push(`${where}: the pod runs "${l}", not aggpayd settle --date D --shard I/N`); continue; }
+        const m = l.match(/^settle: date (\S+), shard (\d+)\/(\d+)$/);
+        if (!m) { errors.push(`${where}: a pod would run "${l}", not settle --date D --shard I/N`); continue; }
         if (m[1] !== '2026-05-01') errors.push(`${where}: a run scheduled for 2026-05-02 02:00 settles ${m[1]}, not 2026-05-01`);
         if (Number(m[3]) !== job.completions) errors.push(`${where}: --shard ${m[2]}/${m[3]}: N is not the Job's completions (${job.completions})`);
         want.delete(`--shard ${m[2]}/${m[3]}`);
@@ -370,6 +385,11 @@ function workloadRules(set, objects, errors) {
     if (pod.hostNetwork || pod.hostPID || pod.hostIPC) errors.push(`${ref(owner)}: host namespaces`);
     for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
       containerRules(`${ref(owner)} container ${c.name}`, pod, c, errors);
+      // The aggpay image needs no shell: every container of it runs one of its binaries.
+      if (!isBundled(template.metadata.labels) && c.name !== 'wait-for-mariadb' &&
+          !['/usr/local/bin/aggpayd', '/usr/local/bin/aggpay-gateway'].includes(c.command?.[0])) {
+        errors.push(`${ref(owner)} container ${c.name}: runs ${c.command?.[0]}, not an aggpay binary (the image needs no shell)`);
+      }
     }
     if (owner.kind === 'Deployment') {
       for (const c of pod.containers) probeRules(`${ref(owner)} container ${c.name}`, c, grpcPort, errors);
@@ -527,7 +547,9 @@ const BREAKS = [
   ['a service open to the world', /outside the release/, (o) => { find(o, 'NetworkPolicy', 'fee').spec.ingress[0].from.push({ ipBlock: { cidr: '0.0.0.0/0' } }); }],
   ['the gateway reaching MySQL', /only DNS and the services' gRPC/, (o) => { find(o, 'NetworkPolicy', 'gateway').spec.egress.push({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 3306, protocol: 'TCP' }] }); }],
   ['completions not the shard count', /not the Job's completions/, (o) => { t1(o).spec.jobTemplate.spec.completions = 3; }],
-  ['a 0-based shard', /no pod runs --shard 4\/4|not aggpayd settle/, (o) => { const c = t1(o).spec.jobTemplate.spec.template.spec.containers[0]; c.args[0] = c.args[0].replace('JOB_COMPLETION_INDEX + 1', 'JOB_COMPLETION_INDEX'); }],
+  ['every pod on one shard', /no pod runs --shard 2\/4, --shard 3\/4, --shard 4\/4/, (o) => { const c = t1(o).spec.jobTemplate.spec.template.spec.containers[0]; const i = c.args.indexOf('--indexed-job'); c.args.splice(i, 2, '--shard', '1/4'); }],
+  ['a fixed date and another CronJob name', /settles 20\d\d-\d\d-\d\d, not 2026-05-01|refuses its arguments/, (o) => { const c = t1(o).spec.jobTemplate.spec.template.spec.containers[0]; const i = c.args.indexOf('--cronjob'); c.args.splice(i, 2, '--cronjob', 'another-name'); c.env.find((e) => e.name === 'SETTLEMENT_DATE').value = '2026-04-30'; }],
+  ['a shell wrapper', /runs \/bin\/sh, not an aggpay binary/, (o) => { const c = t1(o).spec.jobTemplate.spec.template.spec.containers[0]; c.args = ['exec /usr/local/bin/aggpayd "$@"', ...c.args]; c.command = ['/bin/sh', '-c']; }],
   ['a Job that may overlap the next', /Forbid/, (o) => { t1(o).spec.concurrencyPolicy = 'Allow'; }],
   ['the migration not a hook', /pre-install,pre-upgrade hook/, (o) => { delete find(o, 'Job', 'migrate').metadata.annotations['helm.sh/hook']; }],
   ['no PDB', /PodDisruptionBudget/, (o) => { o.splice(o.indexOf(find(o, 'PodDisruptionBudget', 'terminal')), 1); }],
