@@ -4,23 +4,24 @@
 //   node tools/k8s/check-chart.mjs --helm HELM --chart helm/aggpay --tools DIR
 //       [--aggpayd BIN --gateway BIN] MODE
 //
-// DIR is where `tools/aggpay setup` ran `npm ci` of tools/k8s (build/k8s-tools). With the built
-// binaries, `rules` also has aggpayd load every rendered aggpayd.yaml (it refuses unknown keys
-// and bad values) and name the services it can host, and has the gateway parse its rendered
-// flags and name the services it routes to. MODE:
+// DIR is where `tools/aggpay setup` ran `npm ci` of tools/k8s (build/k8s-tools). MODE:
 //   lint      `helm lint --strict` with every values set
 //   schema    `helm template` with every values set; every object validates against the
 //             Kubernetes OpenAPI schema (kubernetes-models)
 //   rules     the rendered manifests keep the chart's promises (docs/kubernetes.md): probes,
-//             resources, pod security, no inline secrets, a NetworkPolicy per workload, PDB and
-//             HPA per Deployment, the settlement Indexed Jobs (their wrapper is run with sh for
-//             every completion index), the migration hook, and what each values set is for
+//             resources, pod security, no inline secrets, no shell, a NetworkPolicy per
+//             workload, PDB and HPA per Deployment, the settlement Indexed Jobs, the migration
+//             hook, and what each values set is for. With the built binaries (needed for
+//             rules and selftest): aggpayd loads every rendered aggpayd.yaml (it refuses
+//             unknown keys and bad values) and names the services it can host, each T+1 pod's
+//             command line runs with --dry-run for every completion index, and the gateway
+//             parses its rendered flags and names the services it routes to
 //   selftest  breaks rendered manifests on purpose and expects `rules` to name each break
 // Exit status 0 when everything holds, 1 otherwise (each failure on its own line).
 
 import { createRequire } from 'node:module';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, chmodSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
