@@ -5,7 +5,7 @@
 //       [--aggpayd BIN --gateway BIN] MODE
 //
 // DIR is where `tools/aggpay setup` ran `npm ci` of tools/k8s (build/k8s-tools). MODE:
-//   lint      `helm lint --strict` with every values set
+//   lint      `helm lint --strict` with every values set, and bad values refused by name
 //   schema    `helm template` with every values set; every object validates against the
 //             Kubernetes OpenAPI schema (kubernetes-models)
 //   rules     the rendered manifests keep the chart's promises (docs/kubernetes.md): probes,
@@ -585,6 +585,37 @@ function selftest() {
   return failures;
 }
 
+// Bad values are refused at `helm template` (values.schema.json, or the templates' own checks),
+// with a message naming the value.
+const REFUSALS = [
+  [['--set', 'settlement.t1.shards=0'], 'settlement.t1.shards'],
+  [['--set', 'settlement.t1.schedule=0 2 * *'], 'settlement.t1.schedule'],
+  [['--set', 'settlement.t1.concurrencyPolicy=Allow'], 'settlement.t1.concurrencyPolicy'],
+  [['--set', 'mysql.port=mysql'], 'mysql.port'],
+  [['--set', 'services.ledger.enabled=true'], 'ledger'],
+  [['--set', 'existingSecret='], 'existingSecret'],
+  [['--set', 'gateway.ingress.host='], 'gateway.ingress.host'],
+  [['--set', 'config.extra.mysql.host=x'], 'config.extra.mysql'],
+  [['--set', 'settlement.t1.parallelism=9'], 'settlement.t1.parallelism'],
+  [['--set', 'services.admin.enabled=false'], 'services.admin.enabled'],
+];
+
+function refusals() {
+  const failures = [];
+  for (const [args, field] of REFUSALS) {
+    let out = '';
+    try {
+      helm(['template', RELEASE, opts.chart, ...args]);
+    } catch (e) {
+      out = e.message;
+    }
+    if (!out) failures.push(`helm template ${args.join(' ')} is accepted`);
+    else if (!out.includes(field)) failures.push(`helm template ${args.join(' ')} is refused without naming ${field}: ${out.split('\n').slice(0, 3).join(' ')}`);
+  }
+  console.log(`refusals: ${REFUSALS.length} bad values, ${failures.length} not refused by name`);
+  return failures;
+}
+
 // --- main ------------------------------------------------------------------------------------
 
 function main() {
@@ -612,6 +643,7 @@ function main() {
       }
     }
   }
+  if (opts.mode === 'lint') failures.push(...refusals());
   for (const f of failures) console.log(`FAIL ${f}`);
   process.exit(failures.length ? 1 : 0);
 }
