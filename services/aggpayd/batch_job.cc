@@ -49,6 +49,15 @@ absl::StatusOr<absl::CivilDay> DateOfCronJobRun(absl::string_view job_name,
         "JOB_NAME", absl::StrCat("\"", job_name, "\" was not created by CronJob \"", cronjob_name,
                                  "\" (<cronjob>-<minutes>); give it --date"));
   }
+  // A name such as "<cronjob>-0501", made by hand, is digits too: a time before 2000 is not a
+  // CronJob's.
+  constexpr int64_t kMinutesAt2000 = 946684800 / 60;
+  if (minutes < kMinutesAt2000 || minutes > kMinutesAt2000 * 4) {
+    return common::InvalidField("JOB_NAME",
+                                absl::StrCat("\"", job_name,
+                                             "\" does not end in a CronJob's scheduled time "
+                                             "(minutes since the epoch); give it --date"));
+  }
   const absl::Time scheduled = absl::FromUnixSeconds(minutes * 60);
   return absl::ToCivilDay(scheduled, zone) - days_before;
 }
