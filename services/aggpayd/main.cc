@@ -137,8 +137,6 @@ int BootstrapAdmin(const Config& config, const std::string& username, bool json)
   return 0;
 }
 
-// `aggpayd settle`: one T+1 shard of a business date, or one D0 cycle, then exit (a CronJob or
-// an Indexed Job pod). Exit 0 when settled or already settled, 1 on error.
 // The pod of a Kubernetes CronJob learns its date and shard from its environment, so that it runs
 // aggpayd directly, with no shell: --indexed-job N takes the shard from JOB_COMPLETION_INDEX,
 // --cronjob NAME (without --date) the day from JOB_NAME.
@@ -165,6 +163,9 @@ absl::Status ResolveSettleJob(const Config& config, const SettleJobArgs& job, st
   return absl::OkStatus();
 }
 
+// `aggpayd settle`: one T+1 shard of a business date, or one D0 cycle, then exit (a CronJob or
+// an Indexed Job pod; --dry-run only prints what it would settle). Exit 0 when settled or already
+// settled, 1 on error.
 int Settle(const Config& config, std::string date, const std::string& cycle, std::string shard,
            const SettleJobArgs& job, bool json) {
   if (absl::Status s = ResolveSettleJob(config, job, date, shard); !s.ok()) return Fail(s);
