@@ -7,16 +7,19 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/civil_time.h"
 #include "services/admin/admin_service.h"
 #include "services/admin/mysql_audit_repository.h"
 #include "services/admin/mysql_staff_repository.h"
 #include "services/admin/staff_directory.h"
+#include "services/aggpayd/batch_job.h"
 #include "services/aggpayd/config.h"
 #include "services/binding/binding_directory.h"
 #include "services/binding/binding_service.h"
@@ -30,6 +33,7 @@
 #include "services/common/log/logging.h"
 #include "services/common/mysql/migrator.h"
 #include "services/common/redis/redis_client.h"
+#include "services/common/status/status_macros.h"
 #include "services/fee/fee_service.h"
 #include "services/fee/mysql_fee_plan_repository.h"
 #include "services/merchant/grpc_collection_control.h"
@@ -133,10 +137,47 @@ int BootstrapAdmin(const Config& config, const std::string& username, bool json)
   return 0;
 }
 
+// The pod of a Kubernetes CronJob learns its date and shard from its environment, so that it runs
+// aggpayd directly, with no shell: --indexed-job N takes the shard from JOB_COMPLETION_INDEX,
+// --cronjob NAME (without --date) the day from JOB_NAME.
+struct SettleJobArgs {
+  int indexed_job = 0;
+  std::string cronjob;
+  int days_before = 1;
+  bool dry_run = false;
+};
+
+absl::Status ResolveSettleJob(const Config& config, const SettleJobArgs& job, std::string& date,
+                              std::string& shard) {
+  if (job.indexed_job != 0) {
+    const char* index = std::getenv("JOB_COMPLETION_INDEX");
+    ASSIGN_OR_RETURN(shard, ShardOfIndexedJob(index == nullptr ? "" : index, job.indexed_job));
+  }
+  if (date.empty() && !job.cronjob.empty()) {
+    const char* job_name = std::getenv("JOB_NAME");
+    ASSIGN_OR_RETURN(absl::CivilDay day,
+                     DateOfCronJobRun(job_name == nullptr ? "" : job_name, job.cronjob,
+                                      config.settlement.zone, job.days_before));
+    date = absl::FormatCivilTime(day);
+  }
+  return absl::OkStatus();
+}
+
 // `aggpayd settle`: one T+1 shard of a business date, or one D0 cycle, then exit (a CronJob or
-// an Indexed Job pod). Exit 0 when settled or already settled, 1 on error.
-int Settle(const Config& config, const std::string& date, const std::string& cycle,
-           const std::string& shard, bool json) {
+// an Indexed Job pod; --dry-run only prints what it would settle). Exit 0 when settled or already
+// settled, 1 on error.
+int Settle(const Config& config, std::string date, const std::string& cycle, std::string shard,
+           const SettleJobArgs& job, bool json) {
+  if (absl::Status s = ResolveSettleJob(config, job, date, shard); !s.ok()) return Fail(s);
+  const std::string plan = cycle == "D0"
+                               ? std::string("settle: cycle D0")
+                               : absl::StrCat("settle: date ", date.empty() ? "(none)" : date,
+                                              ", shard ", shard.empty() ? "1/1" : shard);
+  if (job.dry_run) {
+    std::printf("%s\n", plan.c_str());
+    return 0;
+  }
+  spdlog::info("{}", plan);
   auto pool = common::MysqlPool::Create(config.mysql);
   if (!pool.ok()) return Fail(pool.status());
   common::SystemClock clock;
@@ -534,7 +575,21 @@ int main(int argc, char** argv) {
   settle->add_option("--date", settle_date, "T1: the business date YYYY-MM-DD");
   settle->add_option("--cycle", settle_cycle, "T1 (default) or D0")
       ->check(CLI::IsMember({"T1", "D0"}));
-  settle->add_option("--shard", settle_shard, "i/n: this process settles shard i of n");
+  auto* shard_option =
+      settle->add_option("--shard", settle_shard, "i/n: this process settles shard i of n");
+  SettleJobArgs settle_job;
+  settle
+      ->add_option("--indexed-job", settle_job.indexed_job,
+                   "N: one pod of a Kubernetes Indexed Job of N completions; settles shard "
+                   "JOB_COMPLETION_INDEX+1 of N")
+      ->excludes(shard_option);
+  settle->add_option("--cronjob", settle_job.cronjob,
+                     "NAME: without --date, settle the day of this run's scheduled time (from "
+                     "JOB_NAME, <NAME>-<minutes>) in settlement.zone, minus --days-before");
+  settle->add_option("--days-before", settle_job.days_before,
+                     "with --cronjob: how many days before the scheduled day (default 1)");
+  settle->add_flag("--dry-run", settle_job.dry_run,
+                   "print the date and shard this run would settle, and stop");
   settle->add_option("--output", settle_output, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
 
@@ -562,7 +617,8 @@ int main(int argc, char** argv) {
   if (*migrate) return Migrate(*config);
   if (*bootstrap) return BootstrapAdmin(*config, username, output == "json");
   if (*settle) {
-    return Settle(*config, settle_date, settle_cycle, settle_shard, settle_output == "json");
+    return Settle(*config, settle_date, settle_cycle, settle_shard, settle_job,
+                  settle_output == "json");
   }
   if (*import_calendar) return ImportCalendar(*config, calendar_name, calendar_file);
   return 1;
