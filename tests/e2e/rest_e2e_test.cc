@@ -263,6 +263,7 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
     int status;
     std::string openapi_path;  // the templated path, when it differs
     bool is_public = false;    // served without a signature
+    bool is_staff = false;     // a staff route: the admin's bearer token, not a signature
   };
   // Payments first: the settlement-account change below sends the merchant back to review.
   const std::vector<Route> routes = {
@@ -311,9 +312,25 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
       {"POST", "/v1/fees/compare",
        R"({"plan_ids":["bank-standard","independent-standard"],"payments":[{"amount":{"currency":"CNY","amount_minor":"10000"},"channel":"wechat"}]})",
        200, ""},
+      // Staff routes (the console's): a staff bearer token or console session, never a
+      // merchant's signature.
+      {"GET", "/v1/staff/whoami", "", 200, "", false, true},
+      {"GET", "/v1/staff/staff?page_size=5", "", 200, "/v1/staff/staff", false, true},
+      {"GET", "/v1/staff/audit?after_seq=0&page_size=5", "", 200, "/v1/staff/audit", false, true},
+      {"POST", "/v1/staff/audit:verify", "{}", 200, "", false, true},
   };
   std::set<std::string> covered;
   for (const Route& r : routes) {
+    if (r.is_staff) {
+      HttpResponse staff = PlainRequest(gateway_->url(), r.method, r.path, r.body,
+                                        {{"Authorization", "Bearer " + admin_token()}});
+      EXPECT_EQ(staff.status, r.status) << r.method << " " << r.path << ": " << staff.body;
+      // A merchant's signature is not a staff credential.
+      EXPECT_EQ(Signed(r.method, r.path, r.body, &key).status, 401) << r.path;
+      EXPECT_EQ(PlainRequest(gateway_->url(), r.method, r.path, r.body).status, 401) << r.path;
+      covered.insert(absl::StrCat(r.method, " ", r.path));
+      continue;
+    }
     HttpResponse resp = Signed(r.method, r.path, r.body, &key);
     if (r.status == 404) {
       EXPECT_EQ(ErrorCode(resp), "NOT_FOUND") << r.path;

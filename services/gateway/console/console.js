@@ -1,0 +1,203 @@
+// The staff console: one page, routed on the client, calling /console/api/session and the staff
+// REST routes under /v1/staff/. The server decides what each role may do; the menu only hides
+// what the role would be refused anyway.
+
+const $ = (sel) => document.querySelector(sel);
+let session = null; // {username, staff_id, role, csrf_token}
+
+// Which roles each page is for ("admin" may use every page). Mirrors the (access) options of the
+// RPCs each page calls.
+const pages = {
+  dashboard: { title: 'Dashboard', roles: ['operator', 'reviewer', 'finance', 'auditor'], render: renderDashboard },
+  audit: { title: 'Audit log', roles: ['auditor'], render: renderAudit },
+};
+
+export function allowed(page, role) {
+  return role === 'admin' || pages[page].roles.includes(role);
+}
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.code;
+    this.field = body?.field || fieldOf(this.message);
+  }
+}
+
+// The services' messages start with the field they are about: "totp_code: is required".
+function fieldOf(message) {
+  const m = /^([a-z_][a-z0-9_.[\]]*): /.exec(message || '');
+  return m ? m[1] : '';
+}
+
+async function api(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && session) headers['X-CSRF-Token'] = session.csrf_token;
+  const resp = await fetch(path, {
+    method, headers, credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (resp.status === 204) return null;
+  const data = await resp.json().catch(() => null);
+  if (!resp.ok) {
+    if (resp.status === 401 && session) showSignIn('Your session has ended. Sign in again.');
+    throw new ApiError(resp.status, data?.error || data);
+  }
+  return data;
+}
+
+// Times in the viewer's zone, with UTC on hover.
+export function timeElement(iso) {
+  const t = document.createElement('time');
+  const d = new Date(iso);
+  t.dateTime = d.toISOString();
+  t.textContent = d.toLocaleString();
+  t.title = d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  return t;
+}
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c);
+  return e;
+}
+
+function showSignIn(message = '') {
+  session = null;
+  $('#page').hidden = true;
+  $('#nav').hidden = true;
+  $('#sign-out').hidden = true;
+  $('#who').textContent = '';
+  $('#sign-in').hidden = false;
+  $('#sign-in-error').textContent = message;
+  if (!location.pathname.endsWith('/console/')) history.replaceState(null, '', '/console/');
+}
+
+function showApp() {
+  $('#sign-in').hidden = true;
+  $('#who').textContent = `${session.username} (${session.role})`;
+  $('#sign-out').hidden = false;
+  const nav = $('#nav');
+  nav.replaceChildren();
+  for (const [name, p] of Object.entries(pages)) {
+    if (!allowed(name, session.role)) continue;
+    const a = el('a', { href: `/console/${name}`, 'data-page': name, text: p.title });
+    a.addEventListener('click', (ev) => { ev.preventDefault(); go(name); });
+    nav.append(a);
+  }
+  nav.hidden = false;
+  const current = location.pathname.replace(/^\/console\/?/, '') || 'dashboard';
+  go(pages[current] ? current : 'dashboard', true);
+}
+
+function go(name, replace = false) {
+  if (!allowed(name, session.role)) name = 'dashboard';
+  const url = `/console/${name}`;
+  if (replace) history.replaceState(null, '', url); else history.pushState(null, '', url);
+  for (const a of document.querySelectorAll('#nav a')) {
+    if (a.dataset.page === name) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  }
+  const page = $('#page');
+  page.replaceChildren(el('h1', { text: pages[name].title }));
+  page.hidden = false;
+  page.dataset.page = name;
+  pages[name].render(page).catch((e) => page.append(el('p', { class: 'error', role: 'alert', text: e.message })));
+}
+
+async function renderDashboard(page) {
+  const who = await api('GET', '/v1/staff/whoami');
+  page.append(el('div', { class: 'cards' },
+    el('div', { class: 'card' }, el('h2', { text: 'Signed in' }),
+      el('p', { text: `${who.username} · ${who.role}` }), el('p', { class: 'mono', text: who.id }))));
+}
+
+async function renderAudit(page) {
+  const form = el('form', { class: 'filters', id: 'audit-filters' },
+    el('label', {}, 'Actor', el('input', { name: 'actor', placeholder: 'staff:alice' })),
+    el('label', {}, 'Action', el('input', { name: 'action', placeholder: '/aggpay.v1.BindingService/ResetCode' })),
+    el('button', { type: 'submit', text: 'Filter' }),
+    el('button', { type: 'button', id: 'verify-chain', text: 'Verify chain' }));
+  const result = el('p', { id: 'verify-result', role: 'status' });
+  const table = el('table', { id: 'audit-table' },
+    el('thead', {}, el('tr', {}, ...['#', 'At', 'Actor', 'Role', 'Action', 'Target', 'Outcome', 'Details']
+      .map((h) => el('th', { text: h })))), el('tbody'));
+  const more = el('button', { type: 'button', id: 'audit-more', text: 'Older entries…' });
+  page.append(form, result, table, more);
+  let after = 0;
+  const load = async (reset) => {
+    if (reset) { after = 0; table.tBodies[0].replaceChildren(); }
+    const q = new URLSearchParams({ after_seq: String(after), page_size: '50' });
+    const f = new FormData(form);
+    if (f.get('actor')) q.set('actor', f.get('actor'));
+    if (f.get('action')) q.set('action', f.get('action'));
+    const data = await api('GET', `/v1/staff/audit?${q}`);
+    for (const e of data.entries || []) {
+      table.tBodies[0].append(el('tr', {},
+        el('td', { text: e.seq }), el('td', {}, timeElement(e.at)), el('td', { text: e.actor }),
+        el('td', { text: e.role }), el('td', { class: 'mono', text: e.action }),
+        el('td', { text: e.target }), el('td', { text: e.outcome }), el('td', { text: e.details })));
+    }
+    // Keyset paging: the next page starts after the last entry seen.
+    after = Number(data.next_after_seq || after);
+    more.hidden = (data.entries || []).length < 50;
+  };
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); load(true).catch(showError(result)); });
+  more.addEventListener('click', () => load(false).catch(showError(result)));
+  form.querySelector('#verify-chain').addEventListener('click', async () => {
+    try {
+      const v = await api('POST', '/v1/staff/audit:verify', {});
+      result.className = v.ok ? 'ok' : 'error';
+      result.textContent = v.ok
+        ? `Chain intact: ${v.entries_checked} entries checked.`
+        : `Chain broken at entry ${v.first_broken_seq}: ${v.problem}`;
+    } catch (e) { showError(result)(e); }
+  });
+  await load(true);
+}
+
+const showError = (target) => (e) => { target.className = 'error'; target.textContent = e.message; };
+
+async function signIn(ev) {
+  ev.preventDefault();
+  const form = ev.target;
+  for (const i of form.querySelectorAll('input')) i.removeAttribute('aria-invalid');
+  const f = new FormData(form);
+  try {
+    session = await api('POST', '/console/api/session', {
+      username: f.get('username'), password: f.get('password'), totp_code: f.get('totp_code'),
+    });
+    form.reset();
+    showApp();
+  } catch (e) {
+    session = null;
+    $('#sign-in-error').textContent = e.message;
+    const input = e.field && form.querySelector(`[name="${e.field}"]`);
+    if (input) { input.setAttribute('aria-invalid', 'true'); input.focus(); }
+  }
+}
+
+async function signOut() {
+  try { await api('DELETE', '/console/api/session'); } finally { showSignIn('Signed out.'); }
+}
+
+async function start() {
+  $('#sign-in-form').addEventListener('submit', signIn);
+  $('#sign-out').addEventListener('click', signOut);
+  window.addEventListener('popstate', () => {
+    const name = location.pathname.replace(/^\/console\/?/, '') || 'dashboard';
+    if (session && pages[name]) go(name, true);
+  });
+  try {
+    const s = await api('GET', '/console/api/session');
+    if (s.signed_in) { session = s; showApp(); } else showSignIn();
+  } catch (e) {
+    showSignIn(e.message);
+  }
+}
+
+start();

