@@ -37,6 +37,13 @@ class ConsoleBrowserTest : public StackTest {
             JsonString(c.out, "totp_uri")};
   }
 
+  static std::string IssueCode(const std::string& merchant, const std::string& store) {
+    CommandResult c =
+        AdminCtl(absl::StrCat("code issue --merchant ", merchant, " --store ", store, " -o json"));
+    EXPECT_EQ(c.exit_code, 0) << c.out;
+    return JsonString(c.out, "code_id");
+  }
+
   static GatewayProcess* gateway_;
 };
 
@@ -91,6 +98,35 @@ TEST_F(ConsoleBrowserTest, StaffRoutesTakeABearerTokenAndTheInterceptorDecides) 
                    {{"Authorization", "Bearer " + JsonString(op_token.out, "token")}});
   EXPECT_EQ(refused.status, 403) << refused.body;
   EXPECT_NE(refused.body.find("PERMISSION_DENIED"), std::string::npos) << refused.body;
+}
+
+TEST_F(ConsoleBrowserTest, OperatorResetsACodeAuditorMayNotAndTheAuditShowsIt) {
+  const std::string merchant = OnboardMerchant("CONSOLE_RESET");
+  const std::string store = CreateStore(merchant);
+  const std::string code = IssueCode(merchant, store);
+  const std::string other = IssueCode(merchant, store);
+  Console op = CreateConsoleStaff("olga", "operator");
+  Console aud = CreateConsoleStaff("arthur", "auditor");
+  // The stack's codes point at the gateway under test (binding.public_base_url).
+  const std::string code_url = gateway_->url() + "/c/" + code;
+  BrowserRun run = RunBrowserScript("console_code_reset.mjs",
+                                    {{"AGGPAY_GATEWAY_URL", gateway_->url()},
+                                     {"AGGPAY_CODE_URL", code_url},
+                                     {"AGGPAY_OTHER_CODE_URL", gateway_->url() + "/c/" + other},
+                                     {"AGGPAY_OPERATOR", "olga"},
+                                     {"AGGPAY_OPERATOR_PASSWORD", op.password},
+                                     {"AGGPAY_OPERATOR_TOTP_URI", op.totp_uri},
+                                     {"AGGPAY_AUDITOR", "arthur"},
+                                     {"AGGPAY_AUDITOR_PASSWORD", aud.password},
+                                     {"AGGPAY_AUDITOR_TOTP_URI", aud.totp_uri}});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const std::string new_code = run.results["NEW_CODE_ID"];
+  ASSERT_FALSE(new_code.empty()) << run.output;
+  // The rows: the old code revoked and replaced, the other untouched.
+  EXPECT_EQ(
+      Query("SELECT status, replaced_by FROM collection_codes WHERE code_id = '" + code + "'"),
+      "REVOKED\t" + new_code);
+  EXPECT_EQ(Query("SELECT status FROM collection_codes WHERE code_id = '" + other + "'"), "ACTIVE");
 }
 
 }  // namespace

@@ -249,6 +249,7 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
   const std::string code = IssueCode(id, store);
   ASSERT_EQ(code.size(), 22u);
   const std::string pay_code = IssueCode(id, store);
+  const std::string reset_code = IssueCode(id, store);
   HttpResponse paid = Signed(
       "POST", "/v1/merchant/payments",
       R"({"out_trade_no":"ROUTES-1","amount":{"currency":"CNY","amount_minor":"5000"},"wallet":"wechat"})",
@@ -291,6 +292,10 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
        "/v1/merchant/codes/{code_id}/image"},
       {"GET", "/v1/merchant/codes-backup", "", 200, ""},
       {"GET", "/v1/merchant/code-alerts", "", 200, ""},
+      // Staff: before the settlement-account change below sends the merchant back to review.
+      {"POST", "/v1/staff/codes:reset",
+       absl::StrCat(R"({"code":")", reset_code, R"(","reason":"DAMAGED","mode":"IMMEDIATE"})"), 200,
+       "", false, true},
       {"POST", "/v1/merchant/codes/" + code + "/reset-requests",
        R"({"reason":"DAMAGED","mode":"GRACEFUL"})", 200,
        "/v1/merchant/codes/{code_id}/reset-requests"},
@@ -318,6 +323,9 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
       {"GET", "/v1/staff/staff?page_size=5", "", 200, "/v1/staff/staff", false, true},
       {"GET", "/v1/staff/audit?after_seq=0&page_size=5", "", 200, "/v1/staff/audit", false, true},
       {"POST", "/v1/staff/audit:verify", "{}", 200, "", false, true},
+      {"GET", "/v1/staff/codes/" + code, "", 200, "/v1/staff/codes/{code_id}", false, true},
+      {"GET", "/v1/staff/codes/" + code + "/history", "", 200, "/v1/staff/codes/{code_id}/history",
+       false, true},
   };
   std::set<std::string> covered;
   for (const Route& r : routes) {

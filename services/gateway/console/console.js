@@ -9,8 +9,30 @@ let session = null; // {username, staff_id, role, csrf_token}
 // RPCs each page calls.
 const pages = {
   dashboard: { title: 'Dashboard', roles: ['operator', 'reviewer', 'finance', 'auditor'], render: renderDashboard },
+  codes: { title: 'Codes', roles: ['operator', 'reviewer', 'auditor'], render: renderCodes },
   audit: { title: 'Audit log', roles: ['auditor'], render: renderAudit },
 };
+
+// Actions within pages, by role (the RPC's (access) roles).
+const actions = {
+  resetCode: ['operator'],
+};
+
+export function may(action, role) {
+  return role === 'admin' || actions[action].includes(role);
+}
+
+// A pasted scan is the code's URL, <public_base_url>/c/<code_id>; a bare id is taken as is.
+export function codeIdFrom(pasted) {
+  const s = pasted.trim();
+  try {
+    const u = new URL(s);
+    const m = /\/c\/([A-Za-z0-9_-]+)\/?$/.exec(u.pathname);
+    return m ? m[1] : '';
+  } catch {
+    return /^[A-Za-z0-9_-]+$/.test(s) ? s : '';
+  }
+}
 
 export function allowed(page, role) {
   return role === 'admin' || pages[page].roles.includes(role);
@@ -114,6 +136,88 @@ async function renderDashboard(page) {
   page.append(el('div', { class: 'cards' },
     el('div', { class: 'card' }, el('h2', { text: 'Signed in' }),
       el('p', { text: `${who.username} · ${who.role}` }), el('p', { class: 'mono', text: who.id }))));
+}
+
+const resetReasons = ['DEVICE_LOST', 'ACCOUNT_BANNED', 'UNUSUAL_LOGIN', 'DAMAGED', 'CHANNEL_CHANGE',
+  'RISK_CONTROL'];
+
+function codeCard(code) {
+  const dl = el('dl', { class: 'card', id: 'code-card' });
+  const row = (k, v) => dl.append(el('dt', { text: k }), el('dd', {}, v));
+  row('Code', code.code_id);
+  row('Status', el('strong', { id: 'code-status', text: code.status }));
+  row('Kind', code.kind);
+  row('Merchant', code.merchant_id);
+  row('Store', code.store_id || '—');
+  row('Terminal', code.terminal_sn || '—');
+  if (code.replaced_by) row('Replaced by', code.replaced_by);
+  if (code.created_at) row('Issued', timeElement(code.created_at));
+  return dl;
+}
+
+async function renderCodes(page) {
+  const form = el('form', { class: 'filters', id: 'code-lookup' },
+    el('label', {}, 'Scanned URL or code id', el('input', { name: 'code', size: '60', required: '' })),
+    el('button', { type: 'submit', text: 'Look up' }));
+  const message = el('p', { id: 'code-message', role: 'alert' });
+  const detail = el('div', { id: 'code-detail' });
+  page.append(form, message, detail);
+  const input = form.querySelector('input');
+
+  const show = async (id) => {
+    detail.replaceChildren();
+    const code = await api('GET', `/v1/staff/codes/${encodeURIComponent(id)}`);
+    detail.append(codeCard(code));
+    if (may('resetCode', session.role) && (code.status === 'ACTIVE' || code.status === 'GRACE')) {
+      detail.append(resetForm(code));
+    }
+    const hist = await api('GET', `/v1/staff/codes/${encodeURIComponent(id)}/history`);
+    const table = el('table', { id: 'code-history' }, el('thead', {}, el('tr', {},
+      ...['At', 'Code', 'Event', 'Reason', 'Actor'].map((h) => el('th', { text: h })))), el('tbody'));
+    for (const e of hist.entries || []) {
+      table.tBodies[0].append(el('tr', {}, el('td', {}, e.at ? timeElement(e.at) : ''),
+        el('td', { class: 'mono', text: e.code_id }), el('td', { text: e.event }),
+        el('td', { text: e.reason || '' }), el('td', { text: e.actor || '' })));
+    }
+    detail.append(el('h2', { text: 'History' }), table);
+  };
+
+  const resetForm = (code) => {
+    const f = el('form', { id: 'reset-form', class: 'card' },
+      el('h2', { text: 'Reset this code' }),
+      el('label', {}, 'Reason', el('select', { name: 'reason' },
+        ...resetReasons.map((r) => el('option', { value: r, text: r })))),
+      el('label', {}, 'Mode', el('select', { name: 'mode' },
+        el('option', { value: 'IMMEDIATE', text: 'IMMEDIATE: the old code stops now' }),
+        el('option', { value: 'GRACEFUL', text: 'GRACEFUL: the old code works 24 h more' }))),
+      el('button', { type: 'submit', id: 'reset-button', text: 'Reset' }));
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const d = new FormData(f);
+      try {
+        const r = await api('POST', '/v1/staff/codes:reset',
+          { code: code.code_id, reason: d.get('reason'), mode: d.get('mode') });
+        message.className = 'ok';
+        message.textContent = `Replaced. New code ${r.new_code.code_id}: ${r.new_code.url}`;
+        message.dataset.newCode = r.new_code.code_id;
+        await show(code.code_id);
+      } catch (e) { showError(message)(e); }
+    });
+    return f;
+  };
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    input.removeAttribute('aria-invalid');
+    message.textContent = '';
+    const id = codeIdFrom(input.value);
+    if (!id) {
+      input.setAttribute('aria-invalid', 'true');
+      showError(message)(new Error('code: paste the scanned URL (…/c/<code id>) or a code id'));
+      return;
+    }
+    try { await show(id); } catch (e) { showError(message)(e); }
+  });
 }
 
 async function renderAudit(page) {
