@@ -5,7 +5,11 @@
 // token is refused what an auditor may not do.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "tests/support/browser.h"
 #include "tests/support/gateway_process.h"
 #include "tests/support/stack_fixture.h"
@@ -127,6 +131,34 @@ TEST_F(ConsoleBrowserTest, OperatorResetsACodeAuditorMayNotAndTheAuditShowsIt) {
       Query("SELECT status, replaced_by FROM collection_codes WHERE code_id = '" + code + "'"),
       "REVOKED\t" + new_code);
   EXPECT_EQ(Query("SELECT status FROM collection_codes WHERE code_id = '" + other + "'"), "ACTIVE");
+}
+
+TEST_F(ConsoleBrowserTest, ReviewerApprovesASubmittedApplication) {
+  // Applied and submitted as an operator would, not yet reviewed.
+  std::ifstream in(SourceDir() + "/docs/examples/application.json");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const std::string path = SharedServers().dir() + "/console_review.json";
+  std::ofstream(path) << absl::StrReplaceAll(buf.str(),
+                                             {{"APPLY_20261126_0001", "CONSOLE_REVIEW"}});
+  CommandResult applied = AdminCtl("merchant apply -o json --file " + path);
+  const std::string id = JsonString(applied.out, "merchant_id");
+  ASSERT_FALSE(id.empty()) << applied.out;
+  ASSERT_EQ(AdminCtl("merchant submit " + id).exit_code, 0);
+  Console rita = CreateConsoleStaff("rita", "reviewer");
+  BrowserRun run =
+      RunBrowserScript("console_review.mjs", {{"AGGPAY_GATEWAY_URL", gateway_->url()},
+                                              {"AGGPAY_MERCHANT_ID", id},
+                                              {"AGGPAY_REVIEWER", "rita"},
+                                              {"AGGPAY_REVIEWER_PASSWORD", rita.password},
+                                              {"AGGPAY_REVIEWER_TOTP_URI", rita.totp_uri}});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(Query("SELECT status FROM merchants WHERE merchant_id = '" + id + "'"), "ACTIVE");
+  // The review as the reviewer made it, in the audit chain.
+  EXPECT_EQ(Query("SELECT outcome FROM audit_log WHERE actor = 'staff:rita' AND action = "
+                  "'/aggpay.v1.MerchantService/ApproveApplication' AND target LIKE '%" +
+                  id + "%'"),
+            "OK");
 }
 
 }  // namespace

@@ -323,6 +323,18 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
       {"GET", "/v1/staff/staff?page_size=5", "", 200, "/v1/staff/staff", false, true},
       {"GET", "/v1/staff/audit?after_seq=0&page_size=5", "", 200, "/v1/staff/audit", false, true},
       {"POST", "/v1/staff/audit:verify", "{}", 200, "", false, true},
+      {"GET", "/v1/staff/merchants?status=ACTIVE&page_size=5", "", 200, "/v1/staff/merchants",
+       false, true},
+      {"GET", "/v1/staff/merchants/" + id + "/application", "", 200,
+       "/v1/staff/merchants/{merchant_id}/application", false, true},
+      // The settlement-account change above sent the merchant back to review (IN_REVIEW): a
+      // second start is refused, the approval reactivates it, and then nothing is left to reject.
+      {"POST", "/v1/staff/merchants/" + id + ":start-review", "{}", 412,
+       "/v1/staff/merchants/{merchant_id}:start-review", false, true},
+      {"POST", "/v1/staff/merchants/" + id + ":approve", R"({"reason":"account checked"})", 200,
+       "/v1/staff/merchants/{merchant_id}:approve", false, true},
+      {"POST", "/v1/staff/merchants/" + id + ":reject", R"({"reason":"no"})", 412,
+       "/v1/staff/merchants/{merchant_id}:reject", false, true},
       {"GET", "/v1/staff/codes/" + code, "", 200, "/v1/staff/codes/{code_id}", false, true},
       {"GET", "/v1/staff/codes/" + code + "/history", "", 200, "/v1/staff/codes/{code_id}/history",
        false, true},

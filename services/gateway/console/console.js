@@ -9,6 +9,7 @@ let session = null; // {username, staff_id, role, csrf_token}
 // RPCs each page calls.
 const pages = {
   dashboard: { title: 'Dashboard', roles: ['operator', 'reviewer', 'finance', 'auditor'], render: renderDashboard },
+  merchants: { title: 'Merchants', roles: ['operator', 'reviewer', 'finance', 'auditor'], render: renderMerchants },
   codes: { title: 'Codes', roles: ['operator', 'reviewer', 'auditor'], render: renderCodes },
   audit: { title: 'Audit log', roles: ['auditor'], render: renderAudit },
 };
@@ -16,6 +17,7 @@ const pages = {
 // Actions within pages, by role (the RPC's (access) roles).
 const actions = {
   resetCode: ['operator'],
+  review: ['reviewer'],
 };
 
 export function may(action, role) {
@@ -218,6 +220,99 @@ async function renderCodes(page) {
     }
     try { await show(id); } catch (e) { showError(message)(e); }
   });
+}
+
+// The review queue: SUBMITTED and IN_REVIEW applications, keyset-paged like the API.
+async function renderMerchants(page) {
+  const form = el('form', { class: 'filters', id: 'merchant-filters' },
+    el('label', {}, 'Status', el('select', { name: 'status' },
+      ...['SUBMITTED', 'IN_REVIEW', 'REJECTED', 'ACTIVE', 'FROZEN', 'CLOSED', 'DRAFT']
+        .map((v) => el('option', { value: v, text: v })))),
+    el('button', { type: 'submit', text: 'Show' }));
+  const message = el('p', { id: 'merchant-message', role: 'alert' });
+  const table = el('table', { id: 'merchant-table' }, el('thead', {}, el('tr', {},
+    ...['Merchant', 'Name', 'Kind', 'Status', 'Created'].map((h) => el('th', { text: h })))), el('tbody'));
+  const more = el('button', { type: 'button', id: 'merchant-more', text: 'More…', hidden: '' });
+  const detail = el('div', { id: 'application' });
+  page.append(form, message, table, more, detail);
+  let token = '';
+  const load = async (reset) => {
+    if (reset) { token = ''; table.tBodies[0].replaceChildren(); }
+    const q = new URLSearchParams({ status: new FormData(form).get('status'), page_size: '20' });
+    if (token) q.set('page_token', token);
+    const data = await api('GET', `/v1/staff/merchants?${q}`);
+    for (const m of data.merchants || []) {
+      const link = el('a', { href: '#', 'data-merchant': m.merchant_id, text: m.merchant_id });
+      link.addEventListener('click', (ev) => { ev.preventDefault(); showApplication(m.merchant_id).catch(showError(message)); });
+      table.tBodies[0].append(el('tr', {}, el('td', {}, link), el('td', { text: m.display_name }),
+        el('td', { text: m.kind }), el('td', { text: m.status }),
+        el('td', {}, m.created_at ? timeElement(m.created_at) : '')));
+    }
+    token = data.next_page_token || '';
+    more.hidden = !token;
+  };
+  const showApplication = async (id) => {
+    const a = await api('GET', `/v1/staff/merchants/${encodeURIComponent(id)}/application`);
+    const spec = a.spec || {};
+    const dl = el('dl', { class: 'card' });
+    const row = (k, v) => dl.append(el('dt', { text: k }), el('dd', {}, v));
+    row('Merchant', a.merchant_id);
+    row('Status', el('strong', { id: 'application-status', text: a.status }));
+    row('Name', `${spec.display_name || ''} (${spec.legal_name || ''})`);
+    row('Kind / plan', `${spec.kind || ''} / ${spec.plan_kind || ''}`);
+    row('Licence', spec.business_licence_number || '—');
+    row('Region / zone', `${spec.region || ''} / ${spec.time_zone || ''}`);
+    const docs = el('table', { id: 'documents' }, el('thead', {}, el('tr', {},
+      ...['Document', 'SHA-256', 'Bytes'].map((h) => el('th', { text: h })))), el('tbody'));
+    for (const d of spec.documents || []) {
+      docs.tBodies[0].append(el('tr', {}, el('td', { text: d.kind }),
+        el('td', { class: 'mono', text: d.sha256 }), el('td', { text: d.size_bytes })));
+    }
+    detail.replaceChildren(el('h2', { text: 'Application' }), dl, el('h3', { text: 'Documents' }), docs);
+    if (may('review', session.role) && (a.status === 'SUBMITTED' || a.status === 'IN_REVIEW')) {
+      detail.append(reviewForm(a));
+    }
+  };
+  const reviewForm = (a) => {
+    const f = el('form', { id: 'review-form', class: 'card' },
+      el('label', {}, 'Reason', el('input', { name: 'reason', maxlength: '500' })),
+      el('button', { type: 'submit', value: 'approve', id: 'approve-button', text: 'Approve' }), ' ',
+      el('button', { type: 'submit', value: 'reject', id: 'reject-button', text: 'Reject' }));
+    const out = el('p', { id: 'review-message', role: 'alert' });
+    f.append(out);
+    f.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const verb = ev.submitter?.value || 'approve';
+      const reason = new FormData(f).get('reason').trim();
+      const input = f.querySelector('[name=reason]');
+      input.removeAttribute('aria-invalid');
+      if (verb === 'reject' && !reason) {
+        // Checked here and again by the merchant service.
+        input.setAttribute('aria-invalid', 'true');
+        showError(out)(new Error('reason: a rejection needs a reason the merchant can act on'));
+        return;
+      }
+      const id = encodeURIComponent(a.merchant_id);
+      try {
+        if (a.status === 'SUBMITTED') {
+          a.status = (await api('POST', `/v1/staff/merchants/${id}:start-review`, {})).status;
+        }
+        const r = await api('POST', `/v1/staff/merchants/${id}:${verb}`, { reason });
+        out.className = 'ok';
+        out.textContent = `${verb === 'approve' ? 'Approved' : 'Rejected'}: now ${r.status}.`;
+        await showApplication(a.merchant_id);
+        detail.append(el('p', { class: 'ok', id: 'review-done', text: `Now ${r.status}.` }));
+      } catch (e) {
+        showError(out)(e);
+        const input = e.field === 'reason' && f.querySelector('[name=reason]');
+        if (input) input.setAttribute('aria-invalid', 'true');
+      }
+    });
+    return f;
+  };
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); load(true).catch(showError(message)); });
+  more.addEventListener('click', () => load(false).catch(showError(message)));
+  await load(true);
 }
 
 async function renderAudit(page) {
