@@ -5,7 +5,9 @@
 // token is refused what an auditor may not do.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -159,6 +161,43 @@ TEST_F(ConsoleBrowserTest, ReviewerApprovesASubmittedApplication) {
                   "'/aggpay.v1.MerchantService/ApproveApplication' AND target LIKE '%" +
                   id + "%'"),
             "OK");
+}
+
+TEST_F(ConsoleBrowserTest, FinanceDownloadsAStatement) {
+  // A settled business day: the calendar, a generated Thursday (26 November 2026), its batch.
+  ASSERT_EQ(
+      AdminCtl("settlement calendar import --file " + SourceDir() + "/sql/calendars/CN-2026.csv")
+          .exit_code,
+      0);
+  CommandResult gen = RunCommand(
+      absl::StrCat("AGGPAY_MYSQL_PASSWORD=", db().password, " ", BuildDir(),
+                   "/tools/gen/aggpay-gen --mysql-port ", db().port, " --mysql-user ", db().user,
+                   " --mysql-database ", db().database,
+                   " --date 2026-11-26 --payments 40 --merchants 2 --refund-ratio 0 --seed 7"
+                   " --merchant-prefix cst 2>&1"));
+  ASSERT_EQ(gen.exit_code, 0) << gen.out;
+  CommandResult settle =
+      RunCommand(absl::StrCat(aggpayd().AggpaydCommand(), " settle --date 2026-11-26 2>&1"));
+  ASSERT_EQ(settle.exit_code, 0) << settle.out;
+  Console fay = CreateConsoleStaff("fay", "finance");
+  const std::string downloads = SharedServers().dir() + "/console-downloads";
+  std::filesystem::create_directories(downloads);
+  BrowserRun run =
+      RunBrowserScript("console_statement.mjs", {{"AGGPAY_GATEWAY_URL", gateway_->url()},
+                                                 {"AGGPAY_MERCHANT_ID", "cst0"},
+                                                 {"AGGPAY_DATE", "2026-11-26"},
+                                                 {"AGGPAY_DOWNLOAD_DIR", downloads},
+                                                 {"AGGPAY_FINANCE", "fay"},
+                                                 {"AGGPAY_FINANCE_PASSWORD", fay.password},
+                                                 {"AGGPAY_FINANCE_TOTP_URI", fay.totp_uri}});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  // The file is the statement aggpayctl gives.
+  CommandResult cli = AdminCtl("settlement statement --merchant cst0 --date 2026-11-26");
+  ASSERT_EQ(cli.exit_code, 0) << cli.out;
+  std::ifstream in(downloads + "/statement-cst0-2026-11-26.csv");
+  const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_FALSE(file.empty());
+  EXPECT_NE(cli.out.find(file.substr(0, file.find('\n'))), std::string::npos) << file;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@ let session = null; // {username, staff_id, role, csrf_token}
 const pages = {
   dashboard: { title: 'Dashboard', roles: ['operator', 'reviewer', 'finance', 'auditor'], render: renderDashboard },
   merchants: { title: 'Merchants', roles: ['operator', 'reviewer', 'finance', 'auditor'], render: renderMerchants },
+  settlement: { title: 'Settlement', roles: ['finance', 'auditor'], render: renderSettlement },
   codes: { title: 'Codes', roles: ['operator', 'reviewer', 'auditor'], render: renderCodes },
   audit: { title: 'Audit log', roles: ['auditor'], render: renderAudit },
 };
@@ -313,6 +314,73 @@ async function renderMerchants(page) {
   form.addEventListener('submit', (ev) => { ev.preventDefault(); load(true).catch(showError(message)); });
   more.addEventListener('click', () => load(false).catch(showError(message)));
   await load(true);
+}
+
+// "CNY:12345" (minor units) -> "CNY 123.45": amounts in major units with their currency.
+const exponents = { JPY: 0, KRW: 0 };
+export function formatMinor(currency, minor) {
+  const exp = exponents[currency] ?? 2;
+  const n = BigInt(minor);
+  const neg = n < 0n;
+  const digits = (neg ? -n : n).toString().padStart(exp + 1, '0');
+  const whole = digits.slice(0, digits.length - exp).replace(/\B(?=(\d{3})+$)/g, ',');
+  const frac = exp ? `.${digits.slice(-exp)}` : '';
+  return `${currency} ${neg ? '-' : ''}${whole}${frac}`;
+}
+
+async function renderSettlement(page) {
+  const form = el('form', { class: 'filters', id: 'batch-filters' },
+    el('label', {}, 'Business date', el('input', { name: 'date', type: 'date' })),
+    el('button', { type: 'submit', text: 'Show batches' }));
+  const message = el('p', { id: 'settlement-message', role: 'alert' });
+  const table = el('table', { id: 'batch-table' }, el('thead', {}, el('tr', {},
+    ...['Batch', 'Cycle', 'Date', 'Shard', 'Status', 'Lines', 'Payouts', 'Total', 'Finished']
+      .map((h) => el('th', { text: h })))), el('tbody'));
+  const st = el('form', { class: 'filters', id: 'statement-form' },
+    el('label', {}, 'Merchant', el('input', { name: 'merchant_id', required: '' })),
+    el('label', {}, 'Business date', el('input', { name: 'date', type: 'date', required: '' })),
+    el('button', { type: 'submit', text: 'Download statement' }));
+  const stMessage = el('p', { id: 'statement-message', role: 'alert' });
+  page.append(form, message, table, el('h2', { text: 'Statements' }), st, stMessage);
+  const load = async () => {
+    table.tBodies[0].replaceChildren();
+    const q = new URLSearchParams({ page_size: '50' });
+    const date = new FormData(form).get('date');
+    if (date) q.set('date', date);
+    const data = await api('GET', `/v1/staff/settlement/batches?${q}`);
+    for (const b of data.batches || []) {
+      const totals = (b.payout_totals || []).map((t) => {
+        const [cur, minor] = t.split(':');
+        return formatMinor(cur, minor);
+      }).join(', ');
+      table.tBodies[0].append(el('tr', {}, el('td', { text: b.batch_id }), el('td', { text: b.cycle }),
+        el('td', { text: b.business_date }), el('td', { text: b.shard }), el('td', { text: b.status }),
+        el('td', { text: b.lines }), el('td', { text: b.payouts }), el('td', { class: 'amount', text: totals }),
+        el('td', {}, b.finished_at ? timeElement(b.finished_at) : '')));
+    }
+  };
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); load().catch(showError(message)); });
+  st.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const d = new FormData(st);
+    for (const i of st.querySelectorAll('input')) i.removeAttribute('aria-invalid');
+    try {
+      const s = await api('GET', `/v1/staff/merchants/${encodeURIComponent(d.get('merchant_id'))}` +
+        `/settlements/${encodeURIComponent(d.get('date'))}/statement`);
+      // A download made in the page: the CSV never leaves the signed-in session's responses.
+      const url = URL.createObjectURL(new Blob([s.csv], { type: 'text/csv' }));
+      const a = el('a', { href: url, download: `statement-${s.merchant_id}-${s.date}.csv`, id: 'statement-link',
+        text: `statement-${s.merchant_id}-${s.date}.csv` });
+      stMessage.className = 'ok';
+      stMessage.replaceChildren('Statement ready: ', a);
+      a.click();
+    } catch (e) {
+      showError(stMessage)(e);
+      const input = e.field && st.querySelector(`[name="${e.field}"]`);
+      if (input) input.setAttribute('aria-invalid', 'true');
+    }
+  });
+  await load();
 }
 
 async function renderAudit(page) {
