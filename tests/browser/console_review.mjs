@@ -13,6 +13,12 @@ await scenario('a reviewer approves an application', async ({newPage, shot}) => 
   await signIn(page, env('AGGPAY_REVIEWER'), env('AGGPAY_REVIEWER_PASSWORD'),
     totp(env('AGGPAY_REVIEWER_TOTP_URI')));
   await page.waitForSelector('#nav a[data-page=merchants]', {visible: true});
+  // The dashboard counts the application waiting (and this stack's other waiting ones).
+  await page.waitForSelector('#dash-applications .figure');
+  assert.match(await text(page, '#dash-applications .figure'), /^[1-9]\d*\+?$/);
+  await page.waitForSelector('#dash-resets .figure');
+  await page.waitForSelector('#dash-risk .figure');
+  await shot(page, 'console-dashboard.png');
   await page.click('#nav a[data-page=merchants]');
   await page.waitForSelector(`#merchant-table a[data-merchant="${id}"]`);
   await page.click(`#merchant-table a[data-merchant="${id}"]`);

@@ -134,11 +134,46 @@ function go(name, replace = false) {
   pages[name].render(page).catch((e) => page.append(el('p', { class: 'error', role: 'alert', text: e.message })));
 }
 
+// What is waiting, for the roles that may see it. Counts stop at one page (100): "100+".
 async function renderDashboard(page) {
-  const who = await api('GET', '/v1/staff/whoami');
-  page.append(el('div', { class: 'cards' },
-    el('div', { class: 'card' }, el('h2', { text: 'Signed in' }),
-      el('p', { text: `${who.username} · ${who.role}` }), el('p', { class: 'mono', text: who.id }))));
+  const cards = el('div', { class: 'cards', id: 'dashboard' });
+  page.append(cards);
+  const card = (id, title, value, note) => cards.append(el('div', { class: 'card', id },
+    el('h2', { text: title }), el('p', { class: 'figure', text: value }), el('p', { text: note })));
+  const role = session.role;
+  const tasks = [];
+  const count = (n, more) => `${n}${more ? '+' : ''}`;
+  tasks.push((async () => {
+    let n = 0;
+    let more = false;
+    for (const st of ['SUBMITTED', 'IN_REVIEW']) {
+      const r = await api('GET', `/v1/staff/merchants?status=${st}&page_size=100`);
+      n += (r.merchants || []).length;
+      more = more || Boolean(r.next_page_token);
+    }
+    card('dash-applications', 'Applications waiting', count(n, more), 'submitted or in review');
+  })());
+  if (['admin', 'operator', 'reviewer', 'auditor'].includes(role)) {
+    tasks.push((async () => {
+      const r = await api('GET', '/v1/staff/code-reset-requests?status=PENDING_REVIEW&page_size=100');
+      const n = (r.requests || []).length;
+      card('dash-resets', 'Code reset requests waiting', count(n, n >= 100), 'pending staff review');
+    })());
+  }
+  if (['admin', 'reviewer', 'auditor'].includes(role)) {
+    tasks.push((async () => {
+      const midnight = new Date();
+      midnight.setHours(0, 0, 0, 0);
+      const q = new URLSearchParams({ since: midnight.toISOString(), 'page.page_size': '100' });
+      const r = await api('GET', `/v1/staff/risk/events?${q}`);
+      const n = (r.events || []).length;
+      card('dash-risk', 'Risk events today', count(n, Boolean(r.next_page_token)), 'since midnight, your time');
+    })());
+  }
+  const results = await Promise.allSettled(tasks);
+  for (const r of results) {
+    if (r.status === 'rejected') cards.append(el('p', { class: 'error', text: r.reason.message }));
+  }
 }
 
 const resetReasons = ['DEVICE_LOST', 'ACCOUNT_BANNED', 'UNUSUAL_LOGIN', 'DAMAGED', 'CHANNEL_CHANGE',
