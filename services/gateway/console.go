@@ -39,6 +39,11 @@ const (
 	sessionCookie = "__Host-aggpay_console"
 	csrfHeader    = "X-CSRF-Token"
 	maxSignInBody = 4 << 10
+	// Sign-in attempts per client address: a burst of 10, then one every 5 s. The admin service
+	// also locks an account after 5 failures in a row; this keeps one address from guessing
+	// across many accounts, or from locking them all out quickly.
+	signInPerSecond = 0.2
+	signInBurst     = 10
 )
 
 //go:embed console
@@ -53,12 +58,14 @@ type console struct {
 	secret  string
 	timeout time.Duration
 	// grpc-gateway, for /v1/staff/ routes.
-	next   http.Handler
-	assets map[string]cashierAsset
+	next    http.Handler
+	assets  map[string]cashierAsset
+	signIns *addressLimiter
+	proxies *trustedProxies
 }
 
 func newConsole(admin aggpayv1.AdminServiceClient, secret string, timeout time.Duration,
-	next http.Handler) (*console, error) {
+	proxies *trustedProxies, next http.Handler) (*console, error) {
 	assets := map[string]cashierAsset{}
 	entries, err := consoleFiles.ReadDir("console")
 	if err != nil {
@@ -84,8 +91,8 @@ func newConsole(admin aggpayv1.AdminServiceClient, secret string, timeout time.D
 	if _, ok := assets[consolePrefix+"index.html"]; !ok {
 		return nil, errString("console/index.html is missing")
 	}
-	return &console{admin: admin, secret: secret, timeout: timeout, next: next,
-		assets: assets}, nil
+	return &console{admin: admin, secret: secret, timeout: timeout, next: next, assets: assets,
+		signIns: newAddressLimiter(signInPerSecond, signInBurst), proxies: proxies}, nil
 }
 
 type errString string
@@ -192,6 +199,18 @@ func (c *console) session(w http.ResponseWriter, r *http.Request) {
 	case http.MethodPost:
 		if !sameOrigin(r) {
 			newAPIError(codes.PermissionDenied, "sign-in is accepted only from the console").write(w)
+			return
+		}
+		clientIP := c.proxies.clientIP(r)
+		if clientIP == "" {
+			newAPIError(codes.InvalidArgument, "cannot tell the client's address").write(w)
+			return
+		}
+		if wait := c.signIns.take(clientIP); wait > 0 {
+			e := newAPIError(codes.ResourceExhausted,
+				"too many sign-in attempts from this address; retry after the Retry-After delay")
+			e.retryAfter = wait
+			e.write(w)
 			return
 		}
 		var req struct {

@@ -244,6 +244,26 @@ func TestConsoleSignOutEndsTheSessionOnTheServer(t *testing.T) {
 	}
 }
 
+func TestConsoleSignInsAreLimitedPerAddress(t *testing.T) {
+	url, rec := startConsole(t)
+	for i := 0; i < signInBurst; i++ {
+		r := consoleDo(t, "POST", url+consoleSessionPath,
+			`{"username":"olivia","password":"wrong","totp_code":"000000"}`, nil)
+		if r.StatusCode != 401 {
+			t.Fatalf("attempt %d: %d", i, r.StatusCode)
+		}
+	}
+	rec.reset()
+	r := consoleDo(t, "POST", url+consoleSessionPath,
+		`{"username":"olivia","password":"correct horse battery","totp_code":"123456"}`, nil)
+	if r.StatusCode != 429 || r.Header.Get("Retry-After") == "" {
+		t.Errorf("attempt past the burst: %d, Retry-After %q", r.StatusCode, r.Header.Get("Retry-After"))
+	}
+	if _, called := rec.last("SignIn"); called {
+		t.Error("a limited sign-in reached the admin service")
+	}
+}
+
 func TestConsolePagesAreTheEmbeddedAppUnderAStrictPolicy(t *testing.T) {
 	url, _ := startConsole(t)
 	for _, p := range []string{"/console/", "/console/audit", "/console/codes"} {

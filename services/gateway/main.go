@@ -288,7 +288,7 @@ func newGateway(ctx context.Context, cfg *config, openAPI []byte) (http.Handler,
 		return nil, err
 	}
 	cons, err := newConsole(aggpayv1.NewAdminServiceClient(conns["admin"]), cfg.secret,
-		cfg.upstreamTimeout, mux)
+		cfg.upstreamTimeout, proxies, mux)
 	if err != nil {
 		return nil, fmt.Errorf("console: %v", err)
 	}
