@@ -319,6 +319,7 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   std::unique_ptr<merchant::GrpcCollectionControl> collection_control;
   std::unique_ptr<merchant::GrpcRiskHolds> risk_holds;
   std::unique_ptr<merchant::OnboardingOperations> onboarding_ops;
+  std::unique_ptr<common::LogFileOtpSender> merchant_sms;
   std::unique_ptr<terminal::MysqlTerminalRepository> terminal_repo;
   std::unique_ptr<terminal::GrpcMerchantDirectory> merchant_directory;
   std::unique_ptr<terminal::GrpcCodeSource> code_source;
@@ -391,6 +392,11 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       risk_holds = std::make_unique<merchant::GrpcRiskHolds>(Channel(config.PeerAddress("risk")),
                                                              config.internal_secret);
       onboarding_ops->set_risk_holds(risk_holds.get());
+      // Settlement account changes by the merchant itself are confirmed by SMS, through the same
+      // gateway as code resets.
+      merchant_sms = std::make_unique<common::LogFileOtpSender>(config.binding_sms_log);
+      onboarding_ops->set_step_up(
+          merchant_sms.get(), common::HmacSha256Hex(config.secret_key_hex, "aggpay merchant otp"));
       merchant_service =
           std::make_unique<merchant::MerchantServiceImpl>(*merchant_ops, *onboarding_ops);
       grpc_services.push_back(merchant_service.get());

@@ -222,12 +222,42 @@ TEST_F(RestE2eTest, ErrorsNameTheField) {
   EXPECT_EQ(JsonString(channel.body, "field"), "channel");
 }
 
-TEST_F(RestE2eTest, SettlementAccountChangeGoesBackToReview) {
+// A stolen API key alone cannot redirect payouts: the change needs the one-time password sent
+// to the registered phone, and a wrong one changes nothing.
+TEST_F(RestE2eTest, SettlementAccountChangeNeedsTheSmsPasswordAndGoesBackToReview) {
   const std::string id = OnboardMerchant("REST_C", "INDEPENDENT");
   MerchantKey key = CreateKey(id);
   const std::string account =
       R"({"kind":"PERSONAL","bank_name":"ICBC","account_name":"Lin Hua","account_number":"6222020200112233445"})";
-  HttpResponse put = Signed("PUT", "/v1/merchant/settlement-account", account, &key);
+  HttpResponse bare = Signed("PUT", "/v1/merchant/settlement-account", account, &key);
+  EXPECT_EQ(bare.status, 400) << bare.body;
+  EXPECT_EQ(JsonString(bare.body, "field"), "otp") << bare.body;
+  HttpResponse none = Signed("PUT", "/v1/merchant/settlement-account?otp=123456", account, &key);
+  EXPECT_EQ(none.status, 412) << none.body;  // nothing pending
+
+  HttpResponse sent = Signed("POST", "/v1/merchant/settlement-account/otp", "{}", &key);
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  EXPECT_EQ(JsonString(sent.body, "phone_hint"), "138****5678") << sent.body;
+  HttpResponse again = Signed("POST", "/v1/merchant/settlement-account/otp", "{}", &key);
+  EXPECT_EQ(again.status, 429) << again.body;  // one a minute
+  std::ifstream sms(aggpayd().sms_log());
+  std::stringstream text;
+  text << sms.rdbuf();
+  std::smatch m;
+  const std::string log = text.str();
+  ASSERT_TRUE(std::regex_search(
+      log, m, std::regex("aggpay: ([0-9]{6}) confirms the change of your settlement account")))
+      << log;
+  const std::string otp = m[1];
+  const std::string wrong = otp == "000000" ? "111111" : "000000";
+  HttpResponse bad = Signed("PUT", "/v1/merchant/settlement-account?otp=" + wrong, account, &key);
+  EXPECT_EQ(bad.status, 403) << bad.body;
+  EXPECT_EQ(JsonString(bad.body, "field"), "otp") << bad.body;
+  EXPECT_EQ(JsonString(Signed("GET", "/v1/merchant/application", "", &key).body, "status"),
+            "ACTIVE")
+      << "a wrong password changes nothing";
+
+  HttpResponse put = Signed("PUT", "/v1/merchant/settlement-account?otp=" + otp, account, &key);
   ASSERT_EQ(put.status, 200) << put.body;
   EXPECT_EQ(JsonString(put.body, "status"), "IN_REVIEW");
   EXPECT_EQ(JsonString(put.body, "account_number"), "****3445");
@@ -309,9 +339,11 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
       {"GET", "/v1/merchant/settlements/2026-01-05/statement", "", 404,
        "/v1/merchant/settlements/{date}/statement"},
       {"GET", "/v1/merchant/terminals", "", 200, ""},
+      {"POST", "/v1/merchant/settlement-account/otp", "{}", 200, ""},
+      // Without the SMS password (the test above changes it with one).
       {"PUT", "/v1/merchant/settlement-account",
        R"({"kind":"CORPORATE","bank_name":"Industrial Bank","account_name":"Tea House","account_number":"117010100100123456"})",
-       200, ""},
+       400, ""},
       {"POST", "/v1/fees/quote",
        R"({"channel":"alipay","amount":{"currency":"CNY","amount_minor":"10000"}})", 200, ""},
       {"POST", "/v1/fees/compare",

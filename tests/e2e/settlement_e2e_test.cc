@@ -20,6 +20,19 @@ class SettlementE2eTest : public StackTest {
   static CommandResult Settle(const std::string& args) {
     return RunCommand(absl::StrCat(aggpayd().AggpaydCommand(), " settle ", args, " 2>&1"));
   }
+  // A new code of a new store of `merchant`.
+  static std::string IssueCode(const std::string& merchant) {
+    const std::string store = CreateStore(merchant);
+    return JsonString(
+        AdminCtl("code issue --merchant " + merchant + " --store " + store + " -o json").out,
+        "code_id");
+  }
+  // A payer's scan of `code` for `amount`: the payment id (pending until paid).
+  static std::string Scan(const std::string& code, const std::string& amount) {
+    CommandResult scan = AdminCtl("sandbox scan " + code + " --amount " + amount + " -o json");
+    EXPECT_EQ(scan.exit_code, 0) << scan.out;
+    return JsonString(scan.out, "payment_id");
+  }
   static std::string Today() {
     absl::TimeZone sh;
     absl::LoadTimeZone("Asia/Shanghai", &sh);
@@ -130,15 +143,10 @@ TEST_F(SettlementE2eTest, SettleReleaseStatementAndReconcileThroughTheCommandLin
 
   // Real sandbox payments of today and a refund: the sandbox's bill reconciles clean.
   const std::string merchant = OnboardMerchant("SETTLE_E2E");
-  const std::string store = CreateStore(merchant);
-  const std::string code = JsonString(
-      AdminCtl("code issue --merchant " + merchant + " --store " + store + " -o json").out,
-      "code_id");
+  const std::string code = IssueCode(merchant);
   std::vector<std::string> paid;
   for (const char* amount : {"12.34", "100.00", "0.75"}) {
-    CommandResult scan = AdminCtl("sandbox scan " + code + " --amount " + amount + " -o json");
-    ASSERT_EQ(scan.exit_code, 0) << scan.out;
-    paid.push_back(JsonString(scan.out, "payment_id"));
+    paid.push_back(Scan(code, amount));
     ASSERT_EQ(AdminCtl("sandbox pay " + paid.back()).exit_code, 0);
   }
   for (int i = 0; i < 100 && Query("SELECT COUNT(*) FROM payments WHERE merchant_id = '" +
@@ -182,13 +190,8 @@ TEST_F(SettlementE2eTest, TheD0SchedulerSettlesAnInstantMerchantsPaymentByItself
   scheduled.settlement_config = "d0_schedule: true, d0_interval: 1s, d0_lag: 0s";
   AggpaydProcess instance(SharedServers(), db(), scheduled);
   const std::string merchant = OnboardMerchant("D0_SCHEDULE_E2E", "INDEPENDENT");
-  const std::string store = CreateStore(merchant);
-  const std::string code = JsonString(
-      AdminCtl("code issue --merchant " + merchant + " --store " + store + " -o json").out,
-      "code_id");
-  CommandResult scan = AdminCtl("sandbox scan " + code + " --amount 12.34 -o json");
-  ASSERT_EQ(scan.exit_code, 0) << scan.out;
-  ASSERT_EQ(AdminCtl("sandbox pay " + JsonString(scan.out, "payment_id")).exit_code, 0);
+  const std::string paid = Scan(IssueCode(merchant), "12.34");
+  ASSERT_EQ(AdminCtl("sandbox pay " + paid).exit_code, 0);
   const std::string lines_of =
       "SELECT COUNT(*), COALESCE(SUM(gross_minor), 0) FROM settlement_lines WHERE cycle = 'D0' "
       "AND merchant_id = '" +
@@ -233,13 +236,8 @@ TEST_F(SettlementE2eTest, ASuccessResolvedAfterItsDayClosedGoesToTheNextOpenDay)
   }
 
   const std::string merchant = OnboardMerchant("LATE_E2E");
-  const std::string store = CreateStore(merchant);
-  const std::string code = JsonString(
-      AdminCtl("code issue --merchant " + merchant + " --store " + store + " -o json").out,
-      "code_id");
-  CommandResult scan = AdminCtl("sandbox scan " + code + " --amount 88.80 -o json");
-  ASSERT_EQ(scan.exit_code, 0) << scan.out;
-  const std::string id = JsonString(scan.out, "payment_id");
+  const std::string id = Scan(IssueCode(merchant), "88.80");
+  ASSERT_FALSE(id.empty());
 
   // Yesterday's batch closes yesterday.
   CommandResult run = Settle("--date " + yesterday);
