@@ -367,11 +367,11 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
        false, true},
       {"GET", "/v1/staff/merchants/" + id + "/application", "", 200,
        "/v1/staff/merchants/{merchant_id}/application", false, true},
-      // The settlement-account change above sent the merchant back to review (IN_REVIEW): a
-      // second start is refused, the approval reactivates it, and then nothing is left to reject.
+      // The merchant is ACTIVE: nothing to start, approve or reject (each reaches the service,
+      // which refuses naming the status).
       {"POST", "/v1/staff/merchants/" + id + ":start-review", "{}", 412,
        "/v1/staff/merchants/{merchant_id}:start-review", false, true},
-      {"POST", "/v1/staff/merchants/" + id + ":approve", R"({"reason":"account checked"})", 200,
+      {"POST", "/v1/staff/merchants/" + id + ":approve", R"({"reason":"account checked"})", 412,
        "/v1/staff/merchants/{merchant_id}:approve", false, true},
       {"POST", "/v1/staff/merchants/" + id + ":reject", R"({"reason":"no"})", 412,
        "/v1/staff/merchants/{merchant_id}:reject", false, true},
