@@ -32,7 +32,7 @@ RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends \
       libabsl20220623 libbrotli1 libc-ares2 libc6 libcpp-httplib0.11 libfmt9 libgcc-s1 \
       libgrpc++1.51 libgrpc29 libhiredis0.14 libmariadb3 libmysqlcppconn7v5 libprotobuf32 \
-      libqrencode4 libre2-9 libspdlog1.10 libssl3 libstdc++6 libyaml-cpp0.7 zlib1g \
+      libqrencode4 libre2-9 libsodium23 libspdlog1.10 libssl3 libstdc++6 libyaml-cpp0.7 zlib1g \
       tzdata ca-certificates \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/* \
  && groupadd --gid 65532 aggpay \

@@ -79,6 +79,10 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   common::ConfigReader auth = r.Child("auth");
   c.token_ttl = auth.Duration("token_ttl", c.token_ttl);
   c.auth_cache_ttl = auth.Duration("cache_ttl", c.auth_cache_ttl);
+  c.console_sessions.idle_timeout =
+      auth.Duration("session_idle_timeout", c.console_sessions.idle_timeout);
+  c.console_sessions.max_lifetime =
+      auth.Duration("session_max_lifetime", c.console_sessions.max_lifetime);
   c.public_failures_per_second =
       static_cast<double>(auth.Int("public_failures_per_second",
                                    static_cast<int64_t>(c.public_failures_per_second), 1, 1000000));
@@ -230,6 +234,15 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   RETURN_IF_ERROR(r.Finish());
   RETURN_IF_ERROR(common::ValidateHostPort("grpc_listen", c.grpc_listen));
   RETURN_IF_ERROR(common::ValidateHostPort("http_listen", c.http_listen));
+  if (c.console_sessions.idle_timeout < absl::Minutes(1) ||
+      c.console_sessions.idle_timeout > absl::Hours(8)) {
+    return absl::InvalidArgumentError("auth.session_idle_timeout: must be between 1m and 8h");
+  }
+  if (c.console_sessions.max_lifetime < c.console_sessions.idle_timeout ||
+      c.console_sessions.max_lifetime > absl::Hours(24)) {
+    return absl::InvalidArgumentError(
+        "auth.session_max_lifetime: must be at least auth.session_idle_timeout and at most 24h");
+  }
   if (c.token_ttl < absl::Minutes(1)) {
     return absl::InvalidArgumentError("auth.token_ttl: must be at least 1m");
   }

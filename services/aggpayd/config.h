@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/admin/domain/staff.h"
 #include "services/common/audit/audit_outbox.h"
 #include "services/common/log/log.h"
 #include "services/common/mysql/mysql_pool.h"
@@ -28,6 +29,8 @@ struct Config {
   common::LogOptions log;
   absl::Duration token_ttl = absl::Hours(24 * 30);
   absl::Duration auth_cache_ttl = absl::Seconds(5);
+  // The staff console's sessions (auth.session_idle_timeout, auth.session_max_lifetime).
+  admin::SessionPolicy console_sessions;
   // Failed calls of public methods (activation, check-in, resolve) per client address.
   double public_failures_per_second = 5;
   double public_failure_burst = 20;

@@ -104,13 +104,24 @@ int Migrate(const Config& config) {
   return 0;
 }
 
+// The console's sign-in settings. Without a valid secret key no TOTP secret can be sealed, so the
+// console stays closed (tokens still work).
+admin::SignInOptions ConsoleSignIn(const Config& config) {
+  admin::SignInOptions out;
+  out.sessions = config.console_sessions;
+  if (auto box = common::SecretBox::FromHexKey(config.secret_key_hex); box.ok()) {
+    out.box = *std::move(box);
+  }
+  return out;
+}
+
 int BootstrapAdmin(const Config& config, const std::string& username, bool json) {
   auto pool = common::MysqlPool::Create(config.mysql);
   if (!pool.ok()) return Fail(pool.status());
   common::SystemClock clock;
   admin::MysqlStaffRepository staff_repo(**pool);
   admin::MysqlAuditRepository audit(**pool);
-  admin::StaffDirectory directory(staff_repo, clock, config.token_ttl);
+  admin::StaffDirectory directory(staff_repo, clock, config.token_ttl, ConsoleSignIn(config));
   auto result = directory.BootstrapAdmin(username);
   common::AuditRecord record;
   record.at = clock.Now();
@@ -121,18 +132,32 @@ int BootstrapAdmin(const Config& config, const std::string& username, bool json)
   record.request_id = "bootstrap";
   record.outcome =
       result.ok() ? "OK" : std::string(absl::StatusCodeToString(result.status().code()));
-  if (result.ok()) record.details = absl::StrCat("token_id=", result->second.token_id);
+  if (result.ok()) {
+    record.details = absl::StrCat("token_id=", result->token.token_id,
+                                  result->credentials.has_value() ? " password and TOTP set" : "");
+  }
   if (absl::Status s = audit.Append(record); !s.ok()) return Fail(s);
   if (!result.ok()) return Fail(result.status());
-  const auto& [staff, token] = *result;
+  const auto& staff = result->staff;
+  const auto& token = result->token;
+  const std::string password = result->credentials ? result->credentials->password : "";
+  const std::string totp_uri = result->credentials ? result->credentials->totp_uri : "";
   if (json) {
-    std::printf("{\"staff_id\":\"%s\",\"username\":\"%s\",\"token_id\":\"%s\",\"token\":\"%s\"}\n",
-                staff.staff_id.c_str(), staff.username.c_str(), token.token_id.c_str(),
-                token.token.c_str());
+    std::printf(
+        "{\"staff_id\":\"%s\",\"username\":\"%s\",\"token_id\":\"%s\",\"token\":\"%s\","
+        "\"password\":\"%s\",\"totp_uri\":\"%s\"}\n",
+        staff.staff_id.c_str(), staff.username.c_str(), token.token_id.c_str(), token.token.c_str(),
+        password.c_str(), totp_uri.c_str());
   } else {
-    std::printf("admin %s (%s)\ntoken %s (id %s, expires %s)\nThis token is shown only once.\n",
-                staff.username.c_str(), staff.staff_id.c_str(), token.token.c_str(),
-                token.token_id.c_str(), absl::FormatTime(token.expires_at).c_str());
+    std::printf("admin %s (%s)\ntoken %s (id %s, expires %s)\n", staff.username.c_str(),
+                staff.staff_id.c_str(), token.token.c_str(), token.token_id.c_str(),
+                absl::FormatTime(token.expires_at).c_str());
+    if (result->credentials) {
+      std::printf("console password %s\nconsole TOTP %s\n", password.c_str(), totp_uri.c_str());
+    } else {
+      std::printf("no console password: AGGPAY_SECRET_KEY is not set, so no TOTP secret\n");
+    }
+    std::printf("These are shown only once.\n");
   }
   return 0;
 }
@@ -327,7 +352,8 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
     if (name == "admin") {
       staff_repo = std::make_unique<admin::MysqlStaffRepository>(**pool);
       audit_repo = std::make_unique<admin::MysqlAuditRepository>(**pool);
-      directory = std::make_unique<admin::StaffDirectory>(*staff_repo, clock, config.token_ttl);
+      directory = std::make_unique<admin::StaffDirectory>(*staff_repo, clock, config.token_ttl,
+                                                          ConsoleSignIn(config));
       admin_service = std::make_unique<admin::AdminServiceImpl>(*directory, *audit_repo);
       grpc_services.push_back(admin_service.get());
       descriptors.push_back(

@@ -269,7 +269,7 @@ func newGateway(ctx context.Context, cfg *config, openAPI []byte) (http.Handler,
 		next:    mux,
 	}
 	conns := map[string]*grpc.ClientConn{}
-	for _, name := range []string{"binding", "payment"} {
+	for _, name := range []string{"binding", "payment", "admin"} {
 		conn, err := grpc.Dial(cfg.addr(name), dial...)
 		if err != nil {
 			return nil, fmt.Errorf("dialling the %s service at %s: %v", name, cfg.addr(name), err)
@@ -287,17 +287,24 @@ func newGateway(ctx context.Context, cfg *config, openAPI []byte) (http.Handler,
 	if err != nil {
 		return nil, err
 	}
-	return accessLog(routes(auth, public, cash, openAPI)), nil
+	cons, err := newConsole(aggpayv1.NewAdminServiceClient(conns["admin"]), cfg.secret,
+		cfg.upstreamTimeout, proxies, mux)
+	if err != nil {
+		return nil, fmt.Errorf("console: %v", err)
+	}
+	return accessLog(routes(auth, public, cash, cons, openAPI)), nil
 }
 
-// routes serves the two open endpoints, the cashier pages and the public routes, refuses a path that is not in
+// routes serves the two open endpoints, the cashier pages, the staff console and its staff
+// routes (console.go) and the public routes, refuses a path that is not in
 // canonical form, and sends everything else through the signature check.
-func routes(signed http.Handler, public *publicHandler, cash http.Handler,
+func routes(signed http.Handler, public *publicHandler, cash http.Handler, cons *console,
 	openAPI []byte) http.Handler {
 	health := serveBytes("application/json", []byte("{\"status\":\"ok\"}\n"))
 	doc := serveBytes("application/json", openAPI)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if msg := nonCanonicalPath(r); msg != "" {
+		// The console's root is the one path with a trailing slash.
+		if msg := nonCanonicalPath(r); msg != "" && r.URL.Path != consolePrefix {
 			newAPIError(codes.InvalidArgument, msg).write(w)
 			return
 		}
@@ -308,6 +315,12 @@ func routes(signed http.Handler, public *publicHandler, cash http.Handler,
 			doc(w, r)
 		case strings.HasPrefix(p, cashierPrefix) || strings.HasPrefix(p, cashierAssetPrefix):
 			cash.ServeHTTP(w, r)
+		case p == "/console":
+			http.Redirect(w, r, consolePrefix, http.StatusMovedPermanently)
+		case strings.HasPrefix(p, consolePrefix):
+			cons.ServeHTTP(w, r)
+		case strings.HasPrefix(p, staffPrefix):
+			cons.staff(w, r)
 		case strings.HasPrefix(p, publicPrefix):
 			route := findPublicRoute(r.Method, p)
 			if route == nil {

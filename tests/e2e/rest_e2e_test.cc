@@ -279,6 +279,7 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
   const std::string code = IssueCode(id, store);
   ASSERT_EQ(code.size(), 22u);
   const std::string pay_code = IssueCode(id, store);
+  const std::string reset_code = IssueCode(id, store);
   HttpResponse paid = Signed(
       "POST", "/v1/merchant/payments",
       R"({"out_trade_no":"ROUTES-1","amount":{"currency":"CNY","amount_minor":"5000"},"wallet":"wechat"})",
@@ -293,6 +294,7 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
     int status;
     std::string openapi_path;  // the templated path, when it differs
     bool is_public = false;    // served without a signature
+    bool is_staff = false;     // a staff route: the admin's bearer token, not a signature
   };
   // Payments first: the settlement-account change below sends the merchant back to review.
   const std::vector<Route> routes = {
@@ -320,6 +322,10 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
        "/v1/merchant/codes/{code_id}/image"},
       {"GET", "/v1/merchant/codes-backup", "", 200, ""},
       {"GET", "/v1/merchant/code-alerts", "", 200, ""},
+      // Staff: before the settlement-account change below sends the merchant back to review.
+      {"POST", "/v1/staff/codes:reset",
+       absl::StrCat(R"({"code":")", reset_code, R"(","reason":"DAMAGED","mode":"IMMEDIATE"})"), 200,
+       "", false, true},
       {"POST", "/v1/merchant/codes/" + code + "/reset-requests",
        R"({"reason":"DAMAGED","mode":"GRACEFUL"})", 200,
        "/v1/merchant/codes/{code_id}/reset-requests"},
@@ -343,9 +349,48 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
       {"POST", "/v1/fees/compare",
        R"({"plan_ids":["bank-standard","independent-standard"],"payments":[{"amount":{"currency":"CNY","amount_minor":"10000"},"channel":"wechat"}]})",
        200, ""},
+      // Staff routes (the console's): a staff bearer token or console session, never a
+      // merchant's signature.
+      {"GET", "/v1/staff/whoami", "", 200, "", false, true},
+      {"GET", "/v1/staff/staff?page_size=5", "", 200, "/v1/staff/staff", false, true},
+      {"GET", "/v1/staff/audit?after_seq=0&page_size=5", "", 200, "/v1/staff/audit", false, true},
+      {"POST", "/v1/staff/audit:verify", "{}", 200, "", false, true},
+      {"GET", "/v1/staff/code-reset-requests?status=PENDING_REVIEW", "", 200,
+       "/v1/staff/code-reset-requests", false, true},
+      {"GET", "/v1/staff/risk/events?page.page_size=5", "", 200, "/v1/staff/risk/events", false,
+       true},
+      {"GET", "/v1/staff/settlement/batches?page_size=5", "", 200, "/v1/staff/settlement/batches",
+       false, true},
+      {"GET", "/v1/staff/merchants/" + id + "/settlements/2026-01-05/statement", "", 404,
+       "/v1/staff/merchants/{merchant_id}/settlements/{date}/statement", false, true},
+      {"GET", "/v1/staff/merchants?status=ACTIVE&page_size=5", "", 200, "/v1/staff/merchants",
+       false, true},
+      {"GET", "/v1/staff/merchants/" + id + "/application", "", 200,
+       "/v1/staff/merchants/{merchant_id}/application", false, true},
+      // The merchant is ACTIVE: nothing to start, approve or reject (each reaches the service,
+      // which refuses naming the status).
+      {"POST", "/v1/staff/merchants/" + id + ":start-review", "{}", 412,
+       "/v1/staff/merchants/{merchant_id}:start-review", false, true},
+      {"POST", "/v1/staff/merchants/" + id + ":approve", R"({"reason":"account checked"})", 412,
+       "/v1/staff/merchants/{merchant_id}:approve", false, true},
+      {"POST", "/v1/staff/merchants/" + id + ":reject", R"({"reason":"no"})", 412,
+       "/v1/staff/merchants/{merchant_id}:reject", false, true},
+      {"GET", "/v1/staff/codes/" + code, "", 200, "/v1/staff/codes/{code_id}", false, true},
+      {"GET", "/v1/staff/codes/" + code + "/history", "", 200, "/v1/staff/codes/{code_id}/history",
+       false, true},
   };
   std::set<std::string> covered;
   for (const Route& r : routes) {
+    if (r.is_staff) {
+      HttpResponse staff = PlainRequest(gateway_->url(), r.method, r.path, r.body,
+                                        {{"Authorization", "Bearer " + admin_token()}});
+      EXPECT_EQ(staff.status, r.status) << r.method << " " << r.path << ": " << staff.body;
+      // A merchant's signature is not a staff credential.
+      EXPECT_EQ(Signed(r.method, r.path, r.body, &key).status, 401) << r.path;
+      EXPECT_EQ(PlainRequest(gateway_->url(), r.method, r.path, r.body).status, 401) << r.path;
+      covered.insert(absl::StrCat(r.method, " ", r.path));
+      continue;
+    }
     HttpResponse resp = Signed(r.method, r.path, r.body, &key);
     if (r.status == 404) {
       EXPECT_EQ(ErrorCode(resp), "NOT_FOUND") << r.path;

@@ -34,8 +34,10 @@ export function result(key, value) {
 
 // Opens a page as a phone would. Tracks what the page transferred (bytes on the wire, per
 // response) and every console error and CSP violation, which fail the scenario at its end.
+// `apiErrorsExpected`: a page whose scripts call an API that answers 4xx on purpose (the
+// console's refused sign-ins) logs each as a failed load; those are not problems.
 async function newPage(browser, problems, {lang = 'zh-CN,zh;q=0.9', userAgent = PHONE_UA,
-  viewport = PHONE} = {}) {
+  viewport = PHONE, apiErrorsExpected = false} = {}) {
   const page = await browser.newPage();
   await page.setViewport(viewport);
   await page.setUserAgent(userAgent);
@@ -52,6 +54,8 @@ async function newPage(browser, problems, {lang = 'zh-CN,zh;q=0.9', userAgent = 
     // A page served with an error status (404, 410, 429) is logged as a failed load: that is
     // the page under test, not a problem with it.
     if (m.text().startsWith('Failed to load resource') && m.location().url === page.url()) return;
+    if (apiErrorsExpected && /^Failed to load resource: the server responded with a status of 4\d\d/
+      .test(m.text())) return;
     problems.push(`console error on ${page.url()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`script error on ${page.url()}: ${e.message}`));
