@@ -10,6 +10,15 @@
 namespace aggpay::admin {
 namespace {
 
+common::Principal StaffPrincipal(const Staff& staff) {
+  common::Principal p;
+  p.kind = common::Principal::Kind::kStaff;
+  p.id = staff.staff_id;
+  p.role = staff.role;
+  p.username = staff.username;
+  return p;
+}
+
 constexpr absl::string_view kWrongCredentials = "wrong username, password or code";
 
 // Checking a password against this when the username is unknown costs the same time as a real
@@ -188,12 +197,7 @@ absl::StatusOr<common::Principal> StaffDirectory::AuthenticateSession(absl::stri
   if (now - session.last_seen_at > absl::Seconds(5)) {
     RETURN_IF_ERROR(repo_.TouchSession(session.session_id, Micros(now)));
   }
-  common::Principal p;
-  p.kind = common::Principal::Kind::kStaff;
-  p.id = staff.staff_id;
-  p.role = staff.role;
-  p.username = staff.username;
-  return p;
+  return StaffPrincipal(staff);
 }
 
 absl::StatusOr<common::Principal> StaffDirectory::Authenticate(absl::string_view token) {
@@ -203,12 +207,7 @@ absl::StatusOr<common::Principal> StaffDirectory::Authenticate(absl::string_view
   if (!found.has_value()) return absl::UnauthenticatedError("invalid token");
   const auto& [t, staff] = *found;
   RETURN_IF_ERROR(CheckTokenUsable(t, staff, clock_.Now()));
-  common::Principal p;
-  p.kind = common::Principal::Kind::kStaff;
-  p.id = staff.staff_id;
-  p.role = staff.role;
-  p.username = staff.username;
-  return p;
+  return StaffPrincipal(staff);
 }
 
 }  // namespace aggpay::admin

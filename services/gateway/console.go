@@ -201,16 +201,7 @@ func (c *console) session(w http.ResponseWriter, r *http.Request) {
 			newAPIError(codes.PermissionDenied, "sign-in is accepted only from the console").write(w)
 			return
 		}
-		clientIP := c.proxies.clientIP(r)
-		if clientIP == "" {
-			newAPIError(codes.InvalidArgument, "cannot tell the client's address").write(w)
-			return
-		}
-		if wait := c.signIns.take(clientIP); wait > 0 {
-			e := newAPIError(codes.ResourceExhausted,
-				"too many sign-in attempts from this address; retry after the Retry-After delay")
-			e.retryAfter = wait
-			e.write(w)
+		if _, ok := limitClient(w, r, c.proxies, c.signIns, "sign-in attempts"); !ok {
 			return
 		}
 		var req struct {

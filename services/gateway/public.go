@@ -141,16 +141,8 @@ type publicHandler struct {
 
 func (p *publicHandler) ServeHTTP(w http.ResponseWriter, r *http.Request, route *publicRoute) {
 	info := requestInfoFrom(r.Context())
-	clientIP := p.proxies.clientIP(r)
-	if clientIP == "" {
-		newAPIError(codes.InvalidArgument, "cannot tell the client's address").write(w)
-		return
-	}
-	if wait := p.limiter.take(clientIP); wait > 0 {
-		e := newAPIError(codes.ResourceExhausted,
-			"too many requests from this address; retry after the Retry-After delay")
-		e.retryAfter = wait
-		e.write(w)
+	clientIP, ok := limitClient(w, r, p.proxies, p.limiter, "requests")
+	if !ok {
 		return
 	}
 	if r.ContentLength > maxPublicBodyBytes {
@@ -295,6 +287,27 @@ func limiterKey(clientIP string) string {
 
 // take spends one token of the client's bucket; it returns 0 when allowed, otherwise how long
 // until a token is there.
+// limitClient answers the client's address as the gateway sees it (trustedProxies rules), or
+// writes the refusal and answers false: INVALID_ARGUMENT when the address cannot be told,
+// RESOURCE_EXHAUSTED with Retry-After when the address is over `limiter`. `what` names what is
+// limited in the message ("requests", "sign-in attempts").
+func limitClient(w http.ResponseWriter, r *http.Request, proxies *trustedProxies,
+	limiter *addressLimiter, what string) (string, bool) {
+	clientIP := proxies.clientIP(r)
+	if clientIP == "" {
+		newAPIError(codes.InvalidArgument, "cannot tell the client's address").write(w)
+		return "", false
+	}
+	if wait := limiter.take(clientIP); wait > 0 {
+		e := newAPIError(codes.ResourceExhausted,
+			"too many "+what+" from this address; retry after the Retry-After delay")
+		e.retryAfter = wait
+		e.write(w)
+		return "", false
+	}
+	return clientIP, true
+}
+
 func (l *addressLimiter) take(clientIP string) time.Duration {
 	key := limiterKey(clientIP)
 	l.mu.Lock()
