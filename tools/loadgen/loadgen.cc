@@ -20,6 +20,11 @@
 //             the percentiles instead of silently lowering the rate (coordinated omission).
 //             "per_second" below --rate means the target could not keep up.
 //
+// Clients: resolve uses gRPC's callback client API by default (--client callback: --threads is
+// the number of calls in flight, and no thread waits per call); --client sync, and every other
+// scenario, use blocking stubs on --threads threads. Either way the client shares the machine's
+// cores with the server, so the same client drives the target and its baseline in one run.
+//
 // Baselines (the same RPC shape as ResolveCode, a constant answer, no auth/cache/storage):
 //   loadgen --callback-server --addr 127.0.0.1:50998  gRPC's callback API (the reference)
 //   loadgen --echo-server --addr 127.0.0.1:50999      gRPC's synchronous API (for comparison)
@@ -35,12 +40,15 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -129,6 +137,7 @@ struct Options {
   int threads = 16;
   int channels = 4;
   double rate = 0;
+  std::string client = "callback";
 };
 
 // Reports the first failure of each worker on stderr; the count goes to the result.
@@ -235,6 +244,139 @@ int64_t Nanos(Clock::duration d) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
 }
 
+struct Totals {
+  int64_t calls = 0;
+  int64_t errors = 0;
+  int64_t unsent = 0;
+  double elapsed_s = 0;
+  LatencyHistogram latency;
+};
+
+int PrintReport(const Options& o, const char* client, const Totals& t) {
+  const bool open = o.mode == "open";
+  const auto us = [&](double q) { return t.latency.ValueAtQuantile(q) / 1000.0; };
+  const std::string target = o.rpc == "rest" ? o.rest_url : o.addr;
+  std::printf(
+      "{\"rpc\":\"%s\",\"mode\":\"%s\",\"client\":\"%s\",\"target\":\"%s\",\"threads\":%d,"
+      "\"rate\":%.0f,\"seconds\":%.2f,\"calls\":%lld,\"errors\":%lld,\"unsent\":%lld,"
+      "\"per_second\":%.0f,\"p50_us\":%.0f,\"p90_us\":%.0f,\"p99_us\":%.0f,\"p999_us\":%.0f,"
+      "\"max_us\":%.0f,\"mean_us\":%.0f}\n",
+      o.rpc.c_str(), o.mode.c_str(), client, target.c_str(), o.threads, open ? o.rate : 0.0,
+      t.elapsed_s, static_cast<long long>(t.calls), static_cast<long long>(t.errors),
+      static_cast<long long>(t.unsent), static_cast<double>(t.calls) / t.elapsed_s, us(0.5),
+      us(0.9), us(0.99), us(0.999), static_cast<double>(t.latency.max()) / 1000.0,
+      t.latency.mean() / 1000.0);
+  return t.errors == 0 && t.unsent == 0 ? 0 : 1;
+}
+
+// Resolve through gRPC's callback client API: no thread per call in flight, so the load
+// generator takes less of the two cores from the server it measures than blocking clients do.
+// Closed loop: --threads calls in flight, each answer starting the next. Open loop: one
+// scheduler thread starts call i at its due time whatever is still in flight (up to
+// kMaxInFlight, beyond which it waits, and the wait counts in the latency).
+class AsyncResolve {
+ public:
+  static constexpr int64_t kMaxInFlight = 20000;
+
+  AsyncResolve(const Options& o, const std::vector<std::shared_ptr<grpc::Channel>>& chans) : o_(o) {
+    for (const auto& c : chans) stubs_.push_back(aggpay::v1::BindingService::NewStub(c));
+    req_.set_code(o.code);
+  }
+
+  Totals Run() {
+    start_ = Clock::now();
+    deadline_ = start_ + std::chrono::seconds(o_.seconds);
+    Totals t;
+    if (o_.mode == "open") {
+      const auto total_due = static_cast<int64_t>(o_.rate * o_.seconds);
+      const double interval_ns = 1e9 / o_.rate;
+      const auto give_up = deadline_ + std::chrono::seconds(std::max(5, o_.seconds));
+      int64_t i = 0;
+      for (; i < total_due; ++i) {
+        const auto due = start_ + std::chrono::nanoseconds(static_cast<int64_t>(interval_ns * i));
+        std::this_thread::sleep_until(due);
+        while (in_flight_.load() >= kMaxInFlight && Clock::now() < give_up) {
+          std::this_thread::sleep_for(std::chrono::microseconds(50));
+        }
+        if (Clock::now() >= give_up) break;
+        Start(static_cast<size_t>(i), due, /*again=*/false);
+      }
+      t.unsent = total_due - i;
+    } else {
+      for (int slot = 0; slot < o_.threads; ++slot) {
+        Start(static_cast<size_t>(slot), Clock::now(), /*again=*/true);
+      }
+    }
+    std::unique_lock lock(done_mu_);
+    done_cv_.wait(lock, [&] { return in_flight_.load() == 0; });
+    t.elapsed_s = static_cast<double>(Nanos(Clock::now() - start_)) / 1e9;
+    for (auto& shard : shards_) {
+      std::lock_guard shard_lock(shard.mu);
+      t.calls += shard.calls;
+      t.errors += shard.errors;
+      t.latency.Merge(shard.latency);
+    }
+    return t;
+  }
+
+ private:
+  struct Call {
+    grpc::ClientContext ctx;
+    aggpay::v1::ResolvedCode resp;
+    Clock::time_point due;
+    size_t slot = 0;
+  };
+  struct Shard {
+    std::mutex mu;
+    int64_t calls = 0;
+    int64_t errors = 0;
+    LatencyHistogram latency;
+  };
+
+  // `again`: closed loop, the answer starts the slot's next call until the deadline.
+  void Start(size_t slot, Clock::time_point due, bool again) {
+    in_flight_.fetch_add(1);
+    auto* call = new Call;
+    call->due = due;
+    call->slot = slot;
+    call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    stubs_[slot % stubs_.size()]->async()->ResolveCode(
+        &call->ctx, &req_, &call->resp, [this, call, again](grpc::Status s) {
+          const auto end = Clock::now();
+          const bool ok = s.ok() && call->resp.outcome() == "PAYABLE";
+          Shard& shard = shards_[call->slot % shards_.size()];
+          {
+            std::lock_guard lock(shard.mu);
+            if (!ok && !reported_.exchange(true)) {
+              std::fprintf(stderr, "loadgen: resolve: %d %s %s\n", s.error_code(),
+                           s.error_message().c_str(), call->resp.outcome().c_str());
+            }
+            ++shard.calls;
+            if (!ok) ++shard.errors;
+            shard.latency.Record(Nanos(end - call->due));
+          }
+          const size_t slot = call->slot;
+          delete call;
+          if (again && end < deadline_) Start(slot, Clock::now(), true);
+          if (in_flight_.fetch_sub(1) == 1) {
+            std::lock_guard lock(done_mu_);
+            done_cv_.notify_all();
+          }
+        });
+  }
+
+  const Options& o_;
+  std::vector<std::unique_ptr<aggpay::v1::BindingService::Stub>> stubs_;
+  aggpay::v1::ResolveCodeRequest req_;
+  std::array<Shard, 16> shards_;
+  std::atomic<int64_t> in_flight_{0};
+  std::atomic<bool> reported_{false};  // the first failure goes to stderr, the rest are counted
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  Clock::time_point start_;
+  Clock::time_point deadline_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -248,6 +390,10 @@ int main(int argc, char** argv) {
   app.add_option("--rpc", o.rpc)->check(CLI::IsMember({"resolve", "checkin", "pay", "rest"}));
   app.add_option("--mode", o.mode)->check(CLI::IsMember({"closed", "open"}));
   app.add_option("--rate", o.rate, "open: calls per second")->check(CLI::Range(1.0, 1e7));
+  app.add_option("--client", o.client,
+                 "resolve: gRPC's callback client API (--threads = calls in flight) or blocking "
+                 "stubs (--threads = threads); the other scenarios always use blocking stubs")
+      ->check(CLI::IsMember({"callback", "sync"}));
   app.add_option("--code", o.code, "resolve, pay: the code id");
   app.add_option("--activation-code", o.activation_code, "checkin: a code with enough uses");
   app.add_option("--terminals", o.terminals, "checkin: terminals, one per worker")
@@ -329,6 +475,10 @@ int main(int argc, char** argv) {
     }
   }
 
+  if (o.rpc == "resolve" && o.client == "callback") {
+    AsyncResolve driver(o, chans);
+    return PrintReport(o, "callback", driver.Run());
+  }
   const bool open = o.mode == "open";
   // Open loop: the number of calls due in the run, and the time by which senders give up on
   // calls still not sent (they count as "unsent": the target fell that far behind).
@@ -373,26 +523,13 @@ int main(int argc, char** argv) {
     });
   }
   for (auto& w : workers) w.join();
-  const double elapsed_s = static_cast<double>(Nanos(Clock::now() - start)) / 1e9;
-
-  WorkerResult all;
+  Totals all;
+  all.elapsed_s = static_cast<double>(Nanos(Clock::now() - start)) / 1e9;
   for (auto& r : results) {
     all.calls += r->calls;
     all.errors += r->errors;
     all.latency.Merge(r->latency);
   }
-  const int64_t unsent = open ? std::max<int64_t>(0, total_due - all.calls) : 0;
-  const auto us = [&](double q) { return all.latency.ValueAtQuantile(q) / 1000.0; };
-  const std::string target = o.rpc == "rest" ? o.rest_url : o.addr;
-  std::printf(
-      "{\"rpc\":\"%s\",\"mode\":\"%s\",\"target\":\"%s\",\"threads\":%d,\"rate\":%.0f,"
-      "\"seconds\":%.2f,\"calls\":%lld,\"errors\":%lld,\"unsent\":%lld,\"per_second\":%.0f,"
-      "\"p50_us\":%.0f,\"p90_us\":%.0f,\"p99_us\":%.0f,\"p999_us\":%.0f,\"max_us\":%.0f,"
-      "\"mean_us\":%.0f}\n",
-      o.rpc.c_str(), o.mode.c_str(), target.c_str(), o.threads, open ? o.rate : 0.0, elapsed_s,
-      static_cast<long long>(all.calls), static_cast<long long>(all.errors),
-      static_cast<long long>(unsent), static_cast<double>(all.calls) / elapsed_s, us(0.5), us(0.9),
-      us(0.99), us(0.999), static_cast<double>(all.latency.max()) / 1000.0,
-      all.latency.mean() / 1000.0);
-  return all.errors == 0 && unsent == 0 ? 0 : 1;
+  all.unsent = open ? std::max<int64_t>(0, total_due - all.calls) : 0;
+  return PrintReport(o, "sync", all);
 }
