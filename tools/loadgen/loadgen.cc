@@ -402,7 +402,8 @@ int main(int argc, char** argv) {
   app.add_option("--key-id", o.key_id, "rest: the merchant API key id");
   app.add_option("--path", o.path, "rest: the path and query to GET");
   app.add_option("--seconds", o.seconds)->check(CLI::Range(1, 600));
-  app.add_option("--threads", o.threads, "workers (closed: clients; open: senders)")
+  app.add_option("--threads", o.threads,
+                 "closed: clients (callback resolve: calls in flight); open: sync senders")
       ->check(CLI::Range(1, 512));
   app.add_option("--channels", o.channels, "distinct HTTP/2 connections")->check(CLI::Range(1, 64));
   CLI11_PARSE(app, argc, argv);
