@@ -163,6 +163,45 @@ grpc::Status AdminServiceImpl::VerifyAudit(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status AdminServiceImpl::SetStaffCredentials(
+    grpc::ServerContext* ctx, const aggpay::v1::SetStaffCredentialsRequest* req,
+    aggpay::v1::SetStaffCredentialsResponse* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  common::SetAuditTarget(*ctx, absl::StrCat("staff:", req->staff_id()),
+                         req->new_totp_secret() ? "password and new TOTP secret" : "password");
+  if (req->staff_id().empty()) return ToGrpcStatus(common::InvalidField("staff_id", "is required"));
+  auto uri = staff_.SetCredentials(req->staff_id(), req->password(), req->new_totp_secret());
+  if (!uri.ok()) return ToGrpcStatus(uri.status());
+  resp->set_totp_uri(*uri);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::SignIn(grpc::ServerContext* ctx,
+                                      const aggpay::v1::SignInRequest* req,
+                                      aggpay::v1::SignInResponse* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  auto signed_in = staff_.SignIn(req->username(), req->password(), req->totp_code());
+  common::SetAuditTarget(*ctx, absl::StrCat("username:", req->username()),
+                         signed_in.ok() ? absl::StrCat("staff_id=", signed_in->staff.staff_id,
+                                                       " session_id=", signed_in->session_id)
+                                        : std::string());
+  if (!signed_in.ok()) return ToGrpcStatus(signed_in.status());
+  resp->set_session_token(signed_in->session_token);
+  resp->set_session_id(signed_in->session_id);
+  ToProto(signed_in->staff, resp->mutable_staff());
+  *resp->mutable_expires_at() = ToProto(signed_in->expires_at);
+  resp->set_idle_timeout_seconds(absl::ToInt64Seconds(staff_.session_policy().idle_timeout));
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::SignOut(grpc::ServerContext* ctx,
+                                       const aggpay::v1::SignOutRequest* req,
+                                       aggpay::v1::SignOutResponse* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  common::SetAuditTarget(*ctx, "console session");
+  return ToGrpcStatus(staff_.SignOut(req->session_token()));
+}
+
 grpc::Status AdminServiceImpl::Authenticate(grpc::ServerContext* ctx,
                                             const aggpay::v1::AuthenticateRequest* req,
                                             aggpay::v1::Principal* resp) {

@@ -28,6 +28,13 @@ class AdminServiceImpl final : public aggpay::v1::AdminService::Service {
                          aggpay::v1::ListAuditResponse* resp) override;
   grpc::Status VerifyAudit(grpc::ServerContext* ctx, const aggpay::v1::VerifyAuditRequest* req,
                            aggpay::v1::VerifyAuditResponse* resp) override;
+  grpc::Status SetStaffCredentials(grpc::ServerContext* ctx,
+                                   const aggpay::v1::SetStaffCredentialsRequest* req,
+                                   aggpay::v1::SetStaffCredentialsResponse* resp) override;
+  grpc::Status SignIn(grpc::ServerContext* ctx, const aggpay::v1::SignInRequest* req,
+                      aggpay::v1::SignInResponse* resp) override;
+  grpc::Status SignOut(grpc::ServerContext* ctx, const aggpay::v1::SignOutRequest* req,
+                       aggpay::v1::SignOutResponse* resp) override;
   grpc::Status Authenticate(grpc::ServerContext* ctx, const aggpay::v1::AuthenticateRequest* req,
                             aggpay::v1::Principal* resp) override;
   grpc::Status AppendAudit(grpc::ServerContext* ctx, const aggpay::v1::AppendAuditRequest* req,

@@ -19,6 +19,18 @@ class MysqlStaffRepository final : public StaffRepository {
   absl::StatusOr<std::optional<std::pair<StaffToken, Staff>>> FindToken(
       const std::string& token_hash) override;
   absl::Status RevokeToken(const std::string& token_id, absl::Time now) override;
+  absl::StatusOr<std::optional<StaffCredentials>> FindCredentials(
+      const std::string& username) override;
+  absl::Status SetCredentials(const std::string& staff_id, const std::string& password_hash,
+                              const std::string& totp_secret_sealed, absl::Time now) override;
+  absl::StatusOr<bool> ConsumeTotpStep(const std::string& staff_id, int64_t step) override;
+  absl::Status RecordSignInFailure(const std::string& staff_id, int lock_after,
+                                   absl::Time lock_until) override;
+  absl::Status CreateSession(const StaffSession& session) override;
+  absl::StatusOr<std::optional<std::pair<StaffSession, Staff>>> FindSession(
+      const std::string& session_hash) override;
+  absl::Status TouchSession(const std::string& session_id, absl::Time now) override;
+  absl::Status EndSession(const std::string& session_hash, absl::Time now) override;
 
  private:
   absl::StatusOr<std::optional<Staff>> FindOne(const char* where, const std::string& value);

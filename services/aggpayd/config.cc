@@ -79,6 +79,10 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   common::ConfigReader auth = r.Child("auth");
   c.token_ttl = auth.Duration("token_ttl", c.token_ttl);
   c.auth_cache_ttl = auth.Duration("cache_ttl", c.auth_cache_ttl);
+  c.console_sessions.idle_timeout =
+      auth.Duration("session_idle_timeout", c.console_sessions.idle_timeout);
+  c.console_sessions.max_lifetime =
+      auth.Duration("session_max_lifetime", c.console_sessions.max_lifetime);
   c.public_failures_per_second =
       static_cast<double>(auth.Int("public_failures_per_second",
                                    static_cast<int64_t>(c.public_failures_per_second), 1, 1000000));
@@ -98,6 +102,8 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   c.request_rate_per_second = api.Int("rate_per_second", c.request_rate_per_second, 1, 1000000);
   c.request_burst = api.Int("burst", c.request_burst, 1, 1000000);
   c.request_guard_fail_open = api.Bool("redis_fail_open", c.request_guard_fail_open);
+  c.request_guard_fail_open_mutating =
+      api.Bool("redis_fail_open_mutating", c.request_guard_fail_open_mutating);
   RETURN_IF_ERROR(api.Finish());
   if (c.request_nonce_ttl < 2 * c.request_timestamp_window) {
     return absl::InvalidArgumentError(
@@ -228,6 +234,15 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   RETURN_IF_ERROR(r.Finish());
   RETURN_IF_ERROR(common::ValidateHostPort("grpc_listen", c.grpc_listen));
   RETURN_IF_ERROR(common::ValidateHostPort("http_listen", c.http_listen));
+  if (c.console_sessions.idle_timeout < absl::Minutes(1) ||
+      c.console_sessions.idle_timeout > absl::Hours(8)) {
+    return absl::InvalidArgumentError("auth.session_idle_timeout: must be between 1m and 8h");
+  }
+  if (c.console_sessions.max_lifetime < c.console_sessions.idle_timeout ||
+      c.console_sessions.max_lifetime > absl::Hours(24)) {
+    return absl::InvalidArgumentError(
+        "auth.session_max_lifetime: must be at least auth.session_idle_timeout and at most 24h");
+  }
   if (c.token_ttl < absl::Minutes(1)) {
     return absl::InvalidArgumentError("auth.token_ttl: must be at least 1m");
   }

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/admin/domain/staff.h"
 #include "services/common/audit/audit_outbox.h"
 #include "services/common/log/log.h"
 #include "services/common/mysql/mysql_pool.h"
@@ -28,6 +29,8 @@ struct Config {
   common::LogOptions log;
   absl::Duration token_ttl = absl::Hours(24 * 30);
   absl::Duration auth_cache_ttl = absl::Seconds(5);
+  // The staff console's sessions (auth.session_idle_timeout, auth.session_max_lifetime).
+  admin::SessionPolicy console_sessions;
   // Failed calls of public methods (activation, check-in, resolve) per client address.
   double public_failures_per_second = 5;
   double public_failure_burst = 20;
@@ -46,7 +49,8 @@ struct Config {
   absl::Duration request_nonce_ttl = absl::Minutes(10);
   int64_t request_rate_per_second = 20;
   int64_t request_burst = 40;
-  bool request_guard_fail_open = true;
+  bool request_guard_fail_open = true;            // reads (GET, HEAD)
+  bool request_guard_fail_open_mutating = false;  // every other method
   // Terminals (terminal service).
   absl::Duration terminal_key_overlap = absl::Minutes(10);
   absl::Duration terminal_check_in_grace = absl::Hours(24 * 7);

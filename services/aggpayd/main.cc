@@ -7,16 +7,19 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/civil_time.h"
 #include "services/admin/admin_service.h"
 #include "services/admin/mysql_audit_repository.h"
 #include "services/admin/mysql_staff_repository.h"
 #include "services/admin/staff_directory.h"
+#include "services/aggpayd/batch_job.h"
 #include "services/aggpayd/config.h"
 #include "services/binding/binding_directory.h"
 #include "services/binding/binding_service.h"
@@ -30,6 +33,7 @@
 #include "services/common/log/logging.h"
 #include "services/common/mysql/migrator.h"
 #include "services/common/redis/redis_client.h"
+#include "services/common/status/status_macros.h"
 #include "services/fee/fee_service.h"
 #include "services/fee/mysql_fee_plan_repository.h"
 #include "services/merchant/grpc_collection_control.h"
@@ -100,13 +104,24 @@ int Migrate(const Config& config) {
   return 0;
 }
 
+// The console's sign-in settings. Without a valid secret key no TOTP secret can be sealed, so the
+// console stays closed (tokens still work).
+admin::SignInOptions ConsoleSignIn(const Config& config) {
+  admin::SignInOptions out;
+  out.sessions = config.console_sessions;
+  if (auto box = common::SecretBox::FromHexKey(config.secret_key_hex); box.ok()) {
+    out.box = *std::move(box);
+  }
+  return out;
+}
+
 int BootstrapAdmin(const Config& config, const std::string& username, bool json) {
   auto pool = common::MysqlPool::Create(config.mysql);
   if (!pool.ok()) return Fail(pool.status());
   common::SystemClock clock;
   admin::MysqlStaffRepository staff_repo(**pool);
   admin::MysqlAuditRepository audit(**pool);
-  admin::StaffDirectory directory(staff_repo, clock, config.token_ttl);
+  admin::StaffDirectory directory(staff_repo, clock, config.token_ttl, ConsoleSignIn(config));
   auto result = directory.BootstrapAdmin(username);
   common::AuditRecord record;
   record.at = clock.Now();
@@ -117,26 +132,77 @@ int BootstrapAdmin(const Config& config, const std::string& username, bool json)
   record.request_id = "bootstrap";
   record.outcome =
       result.ok() ? "OK" : std::string(absl::StatusCodeToString(result.status().code()));
-  if (result.ok()) record.details = absl::StrCat("token_id=", result->second.token_id);
+  if (result.ok()) {
+    record.details = absl::StrCat("token_id=", result->token.token_id,
+                                  result->credentials.has_value() ? " password and TOTP set" : "");
+  }
   if (absl::Status s = audit.Append(record); !s.ok()) return Fail(s);
   if (!result.ok()) return Fail(result.status());
-  const auto& [staff, token] = *result;
+  const auto& staff = result->staff;
+  const auto& token = result->token;
+  const std::string password = result->credentials ? result->credentials->password : "";
+  const std::string totp_uri = result->credentials ? result->credentials->totp_uri : "";
   if (json) {
-    std::printf("{\"staff_id\":\"%s\",\"username\":\"%s\",\"token_id\":\"%s\",\"token\":\"%s\"}\n",
-                staff.staff_id.c_str(), staff.username.c_str(), token.token_id.c_str(),
-                token.token.c_str());
+    std::printf(
+        "{\"staff_id\":\"%s\",\"username\":\"%s\",\"token_id\":\"%s\",\"token\":\"%s\","
+        "\"password\":\"%s\",\"totp_uri\":\"%s\"}\n",
+        staff.staff_id.c_str(), staff.username.c_str(), token.token_id.c_str(), token.token.c_str(),
+        password.c_str(), totp_uri.c_str());
   } else {
-    std::printf("admin %s (%s)\ntoken %s (id %s, expires %s)\nThis token is shown only once.\n",
-                staff.username.c_str(), staff.staff_id.c_str(), token.token.c_str(),
-                token.token_id.c_str(), absl::FormatTime(token.expires_at).c_str());
+    std::printf("admin %s (%s)\ntoken %s (id %s, expires %s)\n", staff.username.c_str(),
+                staff.staff_id.c_str(), token.token.c_str(), token.token_id.c_str(),
+                absl::FormatTime(token.expires_at).c_str());
+    if (result->credentials) {
+      std::printf("console password %s\nconsole TOTP %s\n", password.c_str(), totp_uri.c_str());
+    } else {
+      std::printf("no console password: AGGPAY_SECRET_KEY is not set, so no TOTP secret\n");
+    }
+    std::printf("These are shown only once.\n");
   }
   return 0;
 }
 
+// The pod of a Kubernetes CronJob learns its date and shard from its environment, so that it runs
+// aggpayd directly, with no shell: --indexed-job N takes the shard from JOB_COMPLETION_INDEX,
+// --cronjob NAME (without --date) the day from JOB_NAME.
+struct SettleJobArgs {
+  int indexed_job = 0;
+  std::string cronjob;
+  int days_before = 1;
+  bool dry_run = false;
+};
+
+absl::Status ResolveSettleJob(const Config& config, const SettleJobArgs& job, std::string& date,
+                              std::string& shard) {
+  if (job.indexed_job != 0) {
+    const char* index = std::getenv("JOB_COMPLETION_INDEX");
+    ASSIGN_OR_RETURN(shard, ShardOfIndexedJob(index == nullptr ? "" : index, job.indexed_job));
+  }
+  if (date.empty() && !job.cronjob.empty()) {
+    const char* job_name = std::getenv("JOB_NAME");
+    ASSIGN_OR_RETURN(absl::CivilDay day,
+                     DateOfCronJobRun(job_name == nullptr ? "" : job_name, job.cronjob,
+                                      config.settlement.zone, job.days_before));
+    date = absl::FormatCivilTime(day);
+  }
+  return absl::OkStatus();
+}
+
 // `aggpayd settle`: one T+1 shard of a business date, or one D0 cycle, then exit (a CronJob or
-// an Indexed Job pod). Exit 0 when settled or already settled, 1 on error.
-int Settle(const Config& config, const std::string& date, const std::string& cycle,
-           const std::string& shard, bool json) {
+// an Indexed Job pod; --dry-run only prints what it would settle). Exit 0 when settled or already
+// settled, 1 on error.
+int Settle(const Config& config, std::string date, const std::string& cycle, std::string shard,
+           const SettleJobArgs& job, bool json) {
+  if (absl::Status s = ResolveSettleJob(config, job, date, shard); !s.ok()) return Fail(s);
+  const std::string plan = cycle == "D0"
+                               ? std::string("settle: cycle D0")
+                               : absl::StrCat("settle: date ", date.empty() ? "(none)" : date,
+                                              ", shard ", shard.empty() ? "1/1" : shard);
+  if (job.dry_run) {
+    std::printf("%s\n", plan.c_str());
+    return 0;
+  }
+  spdlog::info("{}", plan);
   auto pool = common::MysqlPool::Create(config.mysql);
   if (!pool.ok()) return Fail(pool.status());
   common::SystemClock clock;
@@ -253,6 +319,7 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   std::unique_ptr<merchant::GrpcCollectionControl> collection_control;
   std::unique_ptr<merchant::GrpcRiskHolds> risk_holds;
   std::unique_ptr<merchant::OnboardingOperations> onboarding_ops;
+  std::unique_ptr<common::LogFileOtpSender> merchant_sms;
   std::unique_ptr<terminal::MysqlTerminalRepository> terminal_repo;
   std::unique_ptr<terminal::GrpcMerchantDirectory> merchant_directory;
   std::unique_ptr<terminal::GrpcCodeSource> code_source;
@@ -285,7 +352,8 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
     if (name == "admin") {
       staff_repo = std::make_unique<admin::MysqlStaffRepository>(**pool);
       audit_repo = std::make_unique<admin::MysqlAuditRepository>(**pool);
-      directory = std::make_unique<admin::StaffDirectory>(*staff_repo, clock, config.token_ttl);
+      directory = std::make_unique<admin::StaffDirectory>(*staff_repo, clock, config.token_ttl,
+                                                          ConsoleSignIn(config));
       admin_service = std::make_unique<admin::AdminServiceImpl>(*directory, *audit_repo);
       grpc_services.push_back(admin_service.get());
       descriptors.push_back(
@@ -308,7 +376,8 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       request_guard = std::make_unique<merchant::RedisRequestGuard>(
           *redis, metrics,
           merchant::RequestGuardOptions{config.request_nonce_ttl, config.request_rate_per_second,
-                                        config.request_burst, config.request_guard_fail_open});
+                                        config.request_burst, config.request_guard_fail_open,
+                                        config.request_guard_fail_open_mutating});
       merchant_ops = std::make_unique<merchant::MerchantOperations>(
           *merchant_repo, *request_guard, *box, clock, config.request_timestamp_window);
       onboarding_repo = std::make_unique<merchant::MysqlOnboardingRepository>(**pool);
@@ -323,6 +392,11 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       risk_holds = std::make_unique<merchant::GrpcRiskHolds>(Channel(config.PeerAddress("risk")),
                                                              config.internal_secret);
       onboarding_ops->set_risk_holds(risk_holds.get());
+      // Settlement account changes by the merchant itself are confirmed by SMS, through the same
+      // gateway as code resets.
+      merchant_sms = std::make_unique<common::LogFileOtpSender>(config.binding_sms_log);
+      onboarding_ops->set_step_up(
+          merchant_sms.get(), common::HmacSha256Hex(config.secret_key_hex, "aggpay merchant otp"));
       merchant_service =
           std::make_unique<merchant::MerchantServiceImpl>(*merchant_ops, *onboarding_ops);
       grpc_services.push_back(merchant_service.get());
@@ -533,7 +607,21 @@ int main(int argc, char** argv) {
   settle->add_option("--date", settle_date, "T1: the business date YYYY-MM-DD");
   settle->add_option("--cycle", settle_cycle, "T1 (default) or D0")
       ->check(CLI::IsMember({"T1", "D0"}));
-  settle->add_option("--shard", settle_shard, "i/n: this process settles shard i of n");
+  auto* shard_option =
+      settle->add_option("--shard", settle_shard, "i/n: this process settles shard i of n");
+  SettleJobArgs settle_job;
+  settle
+      ->add_option("--indexed-job", settle_job.indexed_job,
+                   "N: one pod of a Kubernetes Indexed Job of N completions; settles shard "
+                   "JOB_COMPLETION_INDEX+1 of N")
+      ->excludes(shard_option);
+  settle->add_option("--cronjob", settle_job.cronjob,
+                     "NAME: without --date, settle the day of this run's scheduled time (from "
+                     "JOB_NAME, <NAME>-<minutes>) in settlement.zone, minus --days-before");
+  settle->add_option("--days-before", settle_job.days_before,
+                     "with --cronjob: how many days before the scheduled day (default 1)");
+  settle->add_flag("--dry-run", settle_job.dry_run,
+                   "print the date and shard this run would settle, and stop");
   settle->add_option("--output", settle_output, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
 
@@ -561,7 +649,8 @@ int main(int argc, char** argv) {
   if (*migrate) return Migrate(*config);
   if (*bootstrap) return BootstrapAdmin(*config, username, output == "json");
   if (*settle) {
-    return Settle(*config, settle_date, settle_cycle, settle_shard, settle_output == "json");
+    return Settle(*config, settle_date, settle_cycle, settle_shard, settle_job,
+                  settle_output == "json");
   }
   if (*import_calendar) return ImportCalendar(*config, calendar_name, calendar_file);
   return 1;

@@ -60,13 +60,4 @@ absl::Status GrpcBindingDirectory::CheckStore(const std::string& merchant_id,
   return absl::NotFoundError("no such store for this merchant");
 }
 
-absl::Status LogFileOtpSender::Send(const std::string& phone, const std::string& message) {
-  static std::mutex mu;
-  std::lock_guard lock(mu);
-  std::ofstream out(path_, std::ios::app);
-  if (!out) return absl::UnavailableError("the SMS log cannot be written");
-  out << absl::FormatTime(absl::Now()) << " " << phone << " " << message << "\n";
-  return absl::OkStatus();
-}
-
 }  // namespace aggpay::binding

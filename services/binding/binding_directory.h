@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "services/common/sms/otp_sender.h"
 
 namespace grpc {
 class Channel;
@@ -56,22 +57,7 @@ class GrpcBindingDirectory final : public BindingDirectory {
   std::string internal_secret_;
 };
 
-// Sends one-time passwords to a merchant's registered phone.
-class OtpSender {
- public:
-  virtual ~OtpSender() = default;
-  virtual absl::Status Send(const std::string& phone, const std::string& message) = 0;
-};
-
-// Appends each message as a line "<time> <phone> <message>" to a file: the local stack's SMS
-// gateway, which tests read.
-class LogFileOtpSender final : public OtpSender {
- public:
-  explicit LogFileOtpSender(std::string path) : path_(std::move(path)) {}
-  absl::Status Send(const std::string& phone, const std::string& message) override;
-
- private:
-  std::string path_;
-};
+using common::LogFileOtpSender;
+using common::OtpSender;
 
 }  // namespace aggpay::binding

@@ -192,6 +192,10 @@ func (a *authenticator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // forward hands the request to grpc-gateway with only passedHeaders and the given body.
 func (a *authenticator) forward(w http.ResponseWriter, r *http.Request, body []byte) {
+	forwardTo(a.next, w, r, body)
+}
+
+func forwardTo(next http.Handler, w http.ResponseWriter, r *http.Request, body []byte) {
 	info := requestInfoFrom(r.Context())
 	clean := make(http.Header, len(passedHeaders))
 	for _, k := range passedHeaders {
@@ -205,7 +209,7 @@ func (a *authenticator) forward(w http.ResponseWriter, r *http.Request, body []b
 	r2.Host = ""
 	r2.Body = io.NopCloser(bytes.NewReader(body))
 	r2.ContentLength = int64(len(body))
-	a.next.ServeHTTP(w, r2)
+	next.ServeHTTP(w, r2)
 }
 
 func tooLarge() *apiError {

@@ -5,7 +5,7 @@
 #   services/gateway/build.sh BUILD_DIR          generate, then build
 #       BUILD_DIR/go/src/aggpay/gen/...          Go code generated from proto/ (protoc-gen-go,
 #                                                protoc-gen-grpc-gateway)
-#       BUILD_DIR/go/src/aggpay/gateway/         a copy of services/gateway/*.go
+#       BUILD_DIR/go/src/aggpay/gateway/         a copy of services/gateway/*.go and cashier/
 #       BUILD_DIR/services/gateway/aggpay-gateway
 #       BUILD_DIR/services/gateway/openapi.json  protoc-gen-swagger's per-file documents, merged
 #                                                by aggpay-gateway --finish-openapi
@@ -52,8 +52,9 @@ if [ "$mode" = test ]; then
   need "$GO" golang-go
   [ -d "$SRC" ] || die "$SRC does not exist: build first"
   # The copy may be older than the sources: test what is in the checkout.
-  rm -f "$SRC"/*.go
+  rm -rf "$SRC"/*.go "$SRC/cashier" "$SRC/console"
   cp "$HERE"/*.go "$SRC"/
+  cp -R "$HERE/cashier" "$HERE/console" "$SRC"/
   unformatted=$("$("$GO" env GOROOT)/bin/gofmt" -l "$HERE"/*.go)
   [ -z "$unformatted" ] || die "not gofmt-formatted: $unformatted"
   "$GO" vet aggpay/gateway
@@ -107,6 +108,7 @@ rm -rf "$GEN" "$SRC"
 mv "$STAGE/src/aggpay/gen" "$GEN"
 mkdir -p "$SRC"
 cp "$HERE"/*.go "$SRC"/
+cp -R "$HERE/cashier" "$HERE/console" "$SRC"/  # the cashier's and console's files (go:embed)
 
 # Every service with HTTP rules must be registered in services.go.
 missing=()

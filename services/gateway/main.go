@@ -42,6 +42,9 @@ type config struct {
 	publicRate      float64
 	publicBurst     float64
 	trustedProxies  string
+	// The sandbox channel runs behind this gateway: the cashier shows the sandbox wallet's
+	// confirm step and calls SandboxPay with the internal credential.
+	cashierSandbox bool
 }
 
 // addr is the address of one service: its own flag when given, --grpc-addr otherwise.
@@ -87,6 +90,9 @@ func run(args []string) int {
 	fs.StringVar(&cfg.trustedProxies, "trusted-proxy", "",
 		"comma-separated addresses or CIDRs of proxies in front of the gateway whose "+
 			"X-Forwarded-For is believed (default: none; the client is the TCP peer)")
+	fs.BoolVar(&cfg.cashierSandbox, "cashier-sandbox", false,
+		"the payment service runs the sandbox channel: the cashier page (/c/) shows the sandbox "+
+			"wallet's confirm step and confirms with the internal credential (never in production)")
 	finish := fs.String("finish-openapi", "",
 		"build step: merge the *.swagger.json under this directory, print the served document, exit")
 	fs.SetOutput(os.Stderr)
@@ -262,16 +268,43 @@ func newGateway(ctx context.Context, cfg *config, openAPI []byte) (http.Handler,
 		proxies: proxies,
 		next:    mux,
 	}
-	return accessLog(routes(auth, public, openAPI)), nil
+	conns := map[string]*grpc.ClientConn{}
+	for _, name := range []string{"binding", "payment", "admin"} {
+		conn, err := grpc.Dial(cfg.addr(name), dial...)
+		if err != nil {
+			return nil, fmt.Errorf("dialling the %s service at %s: %v", name, cfg.addr(name), err)
+		}
+		conns[name] = conn
+		go func() {
+			<-ctx.Done()
+			_ = conn.Close()
+		}()
+	}
+	// The cashier's payments share the public routes' limit per address.
+	cash, err := newCashier(aggpayv1.NewBindingServiceClient(conns["binding"]),
+		aggpayv1.NewPaymentServiceClient(conns["payment"]), cfg.secret, cfg.cashierSandbox,
+		public.limiter, proxies, cfg.upstreamTimeout)
+	if err != nil {
+		return nil, err
+	}
+	cons, err := newConsole(aggpayv1.NewAdminServiceClient(conns["admin"]), cfg.secret,
+		cfg.upstreamTimeout, proxies, mux)
+	if err != nil {
+		return nil, fmt.Errorf("console: %v", err)
+	}
+	return accessLog(routes(auth, public, cash, cons, openAPI)), nil
 }
 
-// routes serves the two open endpoints and the public routes, refuses a path that is not in
+// routes serves the two open endpoints, the cashier pages, the staff console and its staff
+// routes (console.go) and the public routes, refuses a path that is not in
 // canonical form, and sends everything else through the signature check.
-func routes(signed http.Handler, public *publicHandler, openAPI []byte) http.Handler {
+func routes(signed http.Handler, public *publicHandler, cash http.Handler, cons *console,
+	openAPI []byte) http.Handler {
 	health := serveBytes("application/json", []byte("{\"status\":\"ok\"}\n"))
 	doc := serveBytes("application/json", openAPI)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if msg := nonCanonicalPath(r); msg != "" {
+		// The console's root is the one path with a trailing slash.
+		if msg := nonCanonicalPath(r); msg != "" && r.URL.Path != consolePrefix {
 			newAPIError(codes.InvalidArgument, msg).write(w)
 			return
 		}
@@ -280,6 +313,14 @@ func routes(signed http.Handler, public *publicHandler, openAPI []byte) http.Han
 			health(w, r)
 		case p == "/openapi.json":
 			doc(w, r)
+		case strings.HasPrefix(p, cashierPrefix) || strings.HasPrefix(p, cashierAssetPrefix):
+			cash.ServeHTTP(w, r)
+		case p == "/console":
+			http.Redirect(w, r, consolePrefix, http.StatusMovedPermanently)
+		case strings.HasPrefix(p, consolePrefix):
+			cons.ServeHTTP(w, r)
+		case strings.HasPrefix(p, staffPrefix):
+			cons.staff(w, r)
 		case strings.HasPrefix(p, publicPrefix):
 			route := findPublicRoute(r.Method, p)
 			if route == nil {

@@ -28,6 +28,9 @@ const (
 type requestInfo struct {
 	requestID  string
 	merchantID string
+	// On a /v1/staff/ route: the staff credential (bearer token or console session), forwarded
+	// as "authorization: Bearer …" for aggpayd's interceptor to decide on.
+	staffCredential string
 	// The public route being served (no merchant, no internal credential), or nil, and the
 	// client's address as the gateway established it.
 	public   *publicRoute
@@ -102,6 +105,9 @@ func internalMetadata(secret string) func(context.Context, *http.Request) metada
 			}
 			return metadata.Pairs(clientAddressKey, info.clientIP,
 				clientAddressSigKey, clientAddressSig(secret, info.clientIP))
+		}
+		if info.staffCredential != "" {
+			return metadata.Pairs("authorization", "Bearer "+info.staffCredential)
 		}
 		if info.merchantID == "" {
 			return metadata.MD{}

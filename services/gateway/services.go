@@ -28,4 +28,5 @@ var restServices = []restService{
 	{"payment", "aggpay/v1/payment.proto", aggpayv1.RegisterPaymentServiceHandlerFromEndpoint},
 	{"risk", "aggpay/v1/risk.proto", aggpayv1.RegisterRiskServiceHandlerFromEndpoint},
 	{"settlement", "aggpay/v1/settlement.proto", aggpayv1.RegisterSettlementServiceHandlerFromEndpoint},
+	{"admin", "aggpay/v1/admin.proto", aggpayv1.RegisterAdminServiceHandlerFromEndpoint},
 }

@@ -70,6 +70,15 @@ error_shape "$work/body" UNAVAILABLE 503
 
 grep -q 'POST /v1/fees/quote status=503' "$work/log" || fail "no access log line"
 
+# The cashier page with no aggpayd: its own "unavailable" page, under the strict CSP; its script
+# and style are in the binary.
+code=$(curl -sS -D "$work/headers" -o "$work/body" -w '%{http_code}' "$url/c/c_smoke_code")
+[ "$code" = 503 ] || fail "cashier with no aggpayd: HTTP $code"
+grep -qi "^content-security-policy: default-src 'none'; script-src 'self'" "$work/headers" ||
+  fail "cashier CSP: $(cat "$work/headers")"
+grep -q '服务暂不可用' "$work/body" || fail "cashier page: $(cat "$work/body")"
+curl -fsS "$url/cashier/cashier.js" | grep -q 'location.replace' || fail "/cashier/cashier.js"
+
 kill -TERM "$pid"
 for _ in $(seq 1 50); do
   kill -0 "$pid" 2>/dev/null || break

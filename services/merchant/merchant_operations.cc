@@ -58,8 +58,9 @@ absl::StatusOr<ApiKey> MerchantOperations::AuthenticateRequest(const SignedReque
   if (!SignatureMatches(request, *secret)) {
     return absl::UnauthenticatedError("signature does not match");
   }
-  RETURN_IF_ERROR(guard_.ConsumeNonce(key->key_id, request.nonce));
-  ASSIGN_OR_RETURN(absl::Duration wait, guard_.TakeToken(key->key_id));
+  const bool mutating = request.method != "GET" && request.method != "HEAD";
+  RETURN_IF_ERROR(guard_.ConsumeNonce(key->key_id, request.nonce, mutating));
+  ASSIGN_OR_RETURN(absl::Duration wait, guard_.TakeToken(key->key_id, mutating));
   if (wait > absl::ZeroDuration()) {
     return common::ResourceExhaustedRetryAfter("rate limit exceeded", wait);
   }

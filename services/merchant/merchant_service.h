@@ -53,6 +53,9 @@ class MerchantServiceImpl final : public aggpay::v1::MerchantService::Service {
                               aggpay::v1::MerchantApplication* resp) override;
   grpc::Status ListMerchants(grpc::ServerContext* ctx, const aggpay::v1::ListMerchantsRequest* req,
                              aggpay::v1::ListMerchantsResponse* resp) override;
+  grpc::Status RequestSettlementAccountOtp(grpc::ServerContext* ctx,
+                                           const aggpay::v1::MerchantRef* req,
+                                           aggpay::v1::StepUpOtpResponse* resp) override;
   grpc::Status ListPayoutAccounts(grpc::ServerContext* ctx,
                                   const aggpay::v1::ListPayoutAccountsRequest* req,
                                   aggpay::v1::ListPayoutAccountsResponse* resp) override;

@@ -288,6 +288,78 @@ absl::StatusOr<std::optional<OnboardingRecord>> MysqlOnboardingRepository::Get(
                    });
 }
 
+namespace {
+
+std::optional<StepUpCode> ReadStepUp(sql::Connection& c, const std::string& merchant_id,
+                                     const std::string& purpose, bool lock) {
+  std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
+      "SELECT otp_hash, attempts_left, expires_at, created_at FROM merchant_step_up_codes WHERE "
+      "merchant_id = ? AND purpose = ?",
+      lock ? " FOR UPDATE" : "")));
+  st->setString(1, merchant_id);
+  st->setString(2, purpose);
+  std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+  if (!rs->next()) return std::nullopt;
+  return StepUpCode{merchant_id,
+                    purpose,
+                    std::string(rs->getString(1)),
+                    rs->getInt(2),
+                    ParseSqlTime(rs->getString(3)),
+                    ParseSqlTime(rs->getString(4))};
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<StepUpCode>> MysqlOnboardingRepository::GetStepUp(
+    const std::string& merchant_id, const std::string& purpose) {
+  return pool_.Run("get step-up code",
+                   [&](sql::Connection& c) -> absl::StatusOr<std::optional<StepUpCode>> {
+                     return ReadStepUp(c, merchant_id, purpose, /*lock=*/false);
+                   });
+}
+
+absl::Status MysqlOnboardingRepository::SaveStepUp(const StepUpCode& code) {
+  return pool_.Run("save step-up code", [&](sql::Connection& c) -> absl::Status {
+    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+        "REPLACE INTO merchant_step_up_codes (merchant_id, purpose, otp_hash, attempts_left, "
+        "expires_at, created_at) VALUES (?, ?, ?, ?, ?, ?)"));
+    st->setString(1, code.merchant_id);
+    st->setString(2, code.purpose);
+    st->setString(3, code.otp_hash);
+    st->setInt(4, code.attempts_left);
+    st->setString(5, FormatSqlTime(code.expires_at));
+    st->setString(6, FormatSqlTime(code.created_at));
+    st->execute();
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlOnboardingRepository::UseStepUp(const std::string& merchant_id,
+                                                  const std::string& purpose,
+                                                  const StepUpCheck& decide) {
+  // The decision's answer is kept apart from the transaction's: a refused password still
+  // commits its spent attempt.
+  absl::Status answer;
+  absl::Status s = pool_.InTransaction("use step-up code", [&](sql::Connection& c) -> absl::Status {
+    const std::optional<StepUpCode> code = ReadStepUp(c, merchant_id, purpose, /*lock=*/true);
+    StepUpDecision d = decide(code);
+    answer = d.answer;
+    if (!code) return absl::OkStatus();
+    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+        d.remove ? "DELETE FROM merchant_step_up_codes WHERE merchant_id = ? AND purpose = ?"
+                 : "UPDATE merchant_step_up_codes SET attempts_left = ? WHERE merchant_id = ? AND "
+                   "purpose = ?"));
+    int i = 1;
+    if (!d.remove) st->setInt(i++, d.attempts_left);
+    st->setString(i++, merchant_id);
+    st->setString(i++, purpose);
+    st->execute();
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return answer;
+}
+
 absl::StatusOr<std::vector<OnboardingRecord>> MysqlOnboardingRepository::GetMany(
     const std::vector<std::string>& merchant_ids) {
   if (merchant_ids.empty()) return std::vector<OnboardingRecord>();

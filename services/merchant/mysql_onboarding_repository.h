@@ -15,6 +15,11 @@ class MysqlOnboardingRepository final : public OnboardingRepository {
   absl::StatusOr<OnboardingRecord> Update(const std::string& merchant_id,
                                           const Mutation& mutation) override;
   absl::StatusOr<std::optional<OnboardingRecord>> Get(const std::string& merchant_id) override;
+  absl::StatusOr<std::optional<StepUpCode>> GetStepUp(const std::string& merchant_id,
+                                                      const std::string& purpose) override;
+  absl::Status SaveStepUp(const StepUpCode& code) override;
+  absl::Status UseStepUp(const std::string& merchant_id, const std::string& purpose,
+                         const StepUpCheck& decide) override;
   absl::StatusOr<std::vector<OnboardingRecord>> GetMany(
       const std::vector<std::string>& merchant_ids) override;
   absl::StatusOr<std::vector<Merchant>> List(const MerchantFilter& filter) override;

@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/crypto/otp.h"
 #include "services/common/grpc/proto_mapping.h"
 #include "services/common/status/field_errors.h"
 #include "services/common/status/status_macros.h"
@@ -212,12 +213,85 @@ absl::StatusOr<OnboardingRecord> OnboardingOperations::Approve(const std::string
   });
 }
 
+absl::Status OnboardingOperations::ValidateAccountFields(const SettlementAccount& account) {
+  RETURN_IF_ERROR(ValidateText(account.bank_name, "settlement_account.bank_name", 128));
+  RETURN_IF_ERROR(ValidateAccountName(account.account_name));
+  return ValidateBankAccountNumber(account.account_number);
+}
+
+namespace {
+constexpr char kAccountPurpose[] = "settlement_account";
+constexpr absl::Duration kStepUpLifetime = absl::Minutes(10);
+constexpr absl::Duration kStepUpInterval = absl::Minutes(1);
+constexpr int kStepUpAttempts = 5;
+}  // namespace
+
+absl::StatusOr<absl::Time> OnboardingOperations::RequestAccountChangeOtp(
+    const std::string& merchant_id) {
+  RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+  if (sms_ == nullptr) {
+    return common::FailedPreconditionField("otp", "no SMS sender is configured here");
+  }
+  ASSIGN_OR_RETURN(OnboardingRecord record, Get(merchant_id));
+  const absl::Time now = Now();
+  ASSIGN_OR_RETURN(std::optional<StepUpCode> pending,
+                   repo_.GetStepUp(merchant_id, kAccountPurpose));
+  if (pending && now - pending->created_at < kStepUpInterval) {
+    return common::ResourceExhaustedRetryAfter(
+        "a one-time password was sent less than a minute ago",
+        kStepUpInterval - (now - pending->created_at));
+  }
+  const std::string otp = common::NewOtp();
+  StepUpCode code{merchant_id,
+                  kAccountPurpose,
+                  common::HashOtp(otp_key_, absl::StrCat(merchant_id, ":", kAccountPurpose), otp),
+                  kStepUpAttempts,
+                  now + kStepUpLifetime,
+                  now};
+  RETURN_IF_ERROR(repo_.SaveStepUp(code));
+  RETURN_IF_ERROR(sms_->Send(record.application.contact_phone,
+                             absl::StrCat("aggpay: ", otp,
+                                          " confirms the change of your settlement account (valid "
+                                          "10 minutes). If you did not ask for it, call us.")));
+  return code.expires_at;
+}
+
+absl::StatusOr<OnboardingRecord> OnboardingOperations::ChangeSettlementAccountWithOtp(
+    const std::string& merchant_id, SettlementAccount account, const std::string& otp,
+    const std::string& actor) {
+  RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+  RETURN_IF_ERROR(ValidateAccountFields(account));
+  if (otp.empty()) {
+    return InvalidField("otp",
+                        "required: request one with POST /v1/merchant/settlement-account/otp");
+  }
+  if (!common::IsWellFormedOtp(otp)) return InvalidField("otp", "6 digits");
+  const absl::Time now = Now();
+  const std::string hash =
+      common::HashOtp(otp_key_, absl::StrCat(merchant_id, ":", kAccountPurpose), otp);
+  RETURN_IF_ERROR(repo_.UseStepUp(
+      merchant_id, kAccountPurpose, [&](const std::optional<StepUpCode>& code) -> StepUpDecision {
+        if (!code) {
+          return {false, 0,
+                  common::FailedPreconditionField("otp", "no one-time password is pending")};
+        }
+        if (now >= code->expires_at) {
+          return {true, 0, common::FailedPreconditionField("otp", "expired: request a new one")};
+        }
+        if (common::ConstantTimeEquals(hash, code->otp_hash)) return {true, 0, absl::OkStatus()};
+        const int left = code->attempts_left - 1;
+        return {left <= 0, left,
+                common::PermissionDeniedField(
+                    "otp", left <= 0 ? "wrong, and that was the last attempt: request a new one"
+                                     : absl::StrCat("wrong; ", left, " attempts left"))};
+      }));
+  return ChangeSettlementAccount(merchant_id, std::move(account), actor);
+}
+
 absl::StatusOr<OnboardingRecord> OnboardingOperations::ChangeSettlementAccount(
     const std::string& merchant_id, SettlementAccount account, const std::string& actor) {
   RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
-  RETURN_IF_ERROR(ValidateText(account.bank_name, "settlement_account.bank_name", 128));
-  RETURN_IF_ERROR(ValidateAccountName(account.account_name));
-  RETURN_IF_ERROR(ValidateBankAccountNumber(account.account_number));
+  RETURN_IF_ERROR(ValidateAccountFields(account));
   const absl::Time now = Now();
   return repo_.Update(merchant_id, [&](OnboardingRecord& record) -> absl::StatusOr<ReviewEntry> {
     RETURN_IF_ERROR(CheckAccountForPlan(
@@ -251,7 +325,9 @@ OnboardingOperations::PayoutAccounts(const std::vector<std::string>& merchant_id
   ASSIGN_OR_RETURN(std::vector<OnboardingRecord> records, repo_.GetMany(merchant_ids));
   std::vector<std::pair<std::string, SettlementAccount>> out;
   for (OnboardingRecord& r : records) {
+    // Only an approved account is paid: one changed and back in review is left out.
     if (r.account_number_sealed.empty()) continue;
+    if (r.status != MerchantStatus::kActive && r.status != MerchantStatus::kClosed) continue;
     SettlementAccount account = r.application.settlement_account;
     ASSIGN_OR_RETURN(account.account_number, box_.Open(r.account_number_sealed));
     out.emplace_back(r.merchant_id, std::move(account));

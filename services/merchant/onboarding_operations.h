@@ -6,6 +6,7 @@
 #include "absl/status/statusor.h"
 #include "services/common/clock/clock.h"
 #include "services/common/crypto/crypto.h"
+#include "services/common/sms/otp_sender.h"
 #include "services/merchant/channel_onboarding.h"
 #include "services/merchant/onboarding_repository.h"
 
@@ -47,10 +48,29 @@ class OnboardingOperations {
                                                            SettlementAccount account,
                                                            const std::string& actor);
 
+  // Step-up for the merchant's own settlement account change (a stolen API key alone must not
+  // redirect payouts): a one-time password to the registered phone, one a minute at most
+  // (RESOURCE_EXHAUSTED with the wait), valid 10 minutes, 5 attempts. Answers its expiry.
+  // FAILED_PRECONDITION when this instance has no SMS sender.
+  absl::StatusOr<absl::Time> RequestAccountChangeOtp(const std::string& merchant_id);
+  // The change, confirmed with that password: INVALID_ARGUMENT naming "otp" when it is missing
+  // or malformed, FAILED_PRECONDITION naming "otp" when none is pending or it expired,
+  // PERMISSION_DENIED naming "otp" when wrong (the fifth wrong one ends it). The account is
+  // checked before the password is spent.
+  absl::StatusOr<OnboardingRecord> ChangeSettlementAccountWithOtp(const std::string& merchant_id,
+                                                                  SettlementAccount account,
+                                                                  const std::string& otp,
+                                                                  const std::string& actor);
+  void set_step_up(common::OtpSender* sms, std::string otp_key) {
+    sms_ = sms;
+    otp_key_ = std::move(otp_key);
+  }
+
   absl::StatusOr<OnboardingRecord> Get(const std::string& merchant_id);
   absl::StatusOr<std::vector<Merchant>> List(const MerchantFilter& filter);
   // Merchant id -> its settlement account with the number in full (for payout files). At most
-  // 1000 ids (INVALID_ARGUMENT naming "merchant_ids"); merchants without an account are left out.
+  // 1000 ids (INVALID_ARGUMENT naming "merchant_ids"). Only ACTIVE and CLOSED merchants' accounts
+  // are answered: a frozen one's or one back in review (a changed account) is left out.
   absl::StatusOr<std::vector<std::pair<std::string, SettlementAccount>>> PayoutAccounts(
       const std::vector<std::string>& merchant_ids);
   absl::StatusOr<StoreRecord> CreateStore(const std::string& merchant_id, std::string name,
@@ -62,8 +82,11 @@ class OnboardingOperations {
  private:
   absl::Time Now() const;
   absl::Status SealAccount(const SettlementAccount& account, OnboardingRecord& record);
+  static absl::Status ValidateAccountFields(const SettlementAccount& account);
   absl::Status CheckAgent(const Application& application);
 
+  common::OtpSender* sms_ = nullptr;
+  std::string otp_key_;
   OnboardingRepository& repo_;
   ChannelOnboarding& channels_;
   FeePlanAssigner& fees_;

@@ -72,9 +72,38 @@ struct MerchantFilter {
 // Storage of onboarding. Changes go through a mutation run inside one transaction on the
 // locked current record: the mutation applies the domain rules and returns the review entry to
 // append, or an error, in which case nothing is written.
+// A one-time password that confirms a change the merchant makes itself (a new settlement
+// account), sent to its registered phone. Only its HMAC is stored.
+struct StepUpCode {
+  std::string merchant_id;
+  std::string purpose;  // "settlement_account"
+  std::string otp_hash;
+  int attempts_left = 0;
+  absl::Time expires_at;
+  absl::Time created_at;
+};
+
+// What a check of a step-up code decided: keep it with fewer attempts, or delete it (used,
+// expired or exhausted), and the answer to give.
+struct StepUpDecision {
+  bool remove = false;
+  int attempts_left = 0;
+  absl::Status answer;
+};
+
 class OnboardingRepository {
  public:
   virtual ~OnboardingRepository() = default;
+
+  virtual absl::StatusOr<std::optional<StepUpCode>> GetStepUp(const std::string& merchant_id,
+                                                              const std::string& purpose) = 0;
+  // Stores the code, replacing the merchant's pending one for the purpose.
+  virtual absl::Status SaveStepUp(const StepUpCode& code) = 0;
+  // Locks the pending code (nullopt when there is none), applies `decide` and stores its
+  // decision, in one transaction; answers the decision's answer.
+  using StepUpCheck = std::function<StepUpDecision(const std::optional<StepUpCode>& code)>;
+  virtual absl::Status UseStepUp(const std::string& merchant_id, const std::string& purpose,
+                                 const StepUpCheck& decide) = 0;
 
   // `mutation(existing_status, record)`: existing_status is the status of the application that
   // already holds the business code (then `record` is that application), or nullopt (then

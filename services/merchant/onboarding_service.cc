@@ -301,9 +301,33 @@ grpc::Status MerchantServiceImpl::UpdateSettlementAccount(
   if (!id.ok()) return ToGrpcStatus(id.status());
   auto account = AccountFromProto(req->account());
   if (!account.ok()) return ToGrpcStatus(account.status());
-  auto record = onboarding_.ChangeSettlementAccount(*id, *account, principal_or->Actor());
+  auto record = principal_or->is_merchant()
+                    ? onboarding_.ChangeSettlementAccountWithOtp(*id, *account, req->otp(),
+                                                                 principal_or->Actor())
+                    : onboarding_.ChangeSettlementAccount(*id, *account, principal_or->Actor());
   if (!record.ok()) return ToGrpcStatus(record.status());
   ToProto(*record, principal_or->is_merchant(), resp);
+  return grpc::Status::OK;
+}
+
+grpc::Status MerchantServiceImpl::RequestSettlementAccountOtp(grpc::ServerContext* ctx,
+                                                              const v1::MerchantRef* req,
+                                                              v1::StepUpOtpResponse* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  auto id = common::MerchantScope(*principal_or, req->merchant_id());
+  common::SetAuditTarget(*ctx, absl::StrCat("merchant:", id.ok() ? *id : req->merchant_id()),
+                         "action=REQUEST_SETTLEMENT_ACCOUNT_OTP");
+  if (!id.ok()) return ToGrpcStatus(id.status());
+  auto expires = onboarding_.RequestAccountChangeOtp(*id);
+  if (!expires.ok()) return ToGrpcStatus(expires.status());
+  *resp->mutable_expires_at() = common::ToProtoTime(*expires);
+  auto record = onboarding_.Get(*id);
+  if (record.ok()) {
+    const std::string& phone = record->application.contact_phone;
+    resp->set_phone_hint(
+        phone.size() >= 7 ? absl::StrCat(phone.substr(0, 3), "****", phone.substr(phone.size() - 4))
+                          : "****");
+  }
   return grpc::Status::OK;
 }
 

@@ -34,28 +34,33 @@ return wait
 
 }  // namespace
 
-absl::Status RedisRequestGuard::Degraded(const absl::Status& error, const char* what) {
-  metrics_.Increment(absl::StrCat("redis_degraded_total{path=\"", what, "\"}"));
-  spdlog::warn("merchant request guard: redis unavailable for {} ({}); failing {}", what,
-               error.message(), options_.fail_open ? "open" : "closed");
-  if (options_.fail_open) return absl::OkStatus();
+absl::Status RedisRequestGuard::Degraded(const absl::Status& error, const char* what,
+                                         bool mutating) {
+  const bool open = mutating ? options_.fail_open_mutating : options_.fail_open;
+  metrics_.Increment(absl::StrCat("redis_degraded_total{path=\"", what, "\",request=\"",
+                                  mutating ? "mutating" : "read", "\"}"));
+  spdlog::warn("merchant request guard: redis unavailable for {} ({}); failing {} for a {}", what,
+               error.message(), open ? "open" : "closed", mutating ? "change" : "read");
+  if (open) return absl::OkStatus();
   return absl::UnavailableError("request verification is temporarily unavailable");
 }
 
-absl::Status RedisRequestGuard::ConsumeNonce(const std::string& key_id, const std::string& nonce) {
+absl::Status RedisRequestGuard::ConsumeNonce(const std::string& key_id, const std::string& nonce,
+                                             bool mutating) {
   auto fresh = redis_.SetIfAbsent(absl::StrCat("aggpay:nonce:", key_id, ":", nonce), "1",
                                   options_.nonce_ttl);
-  if (!fresh.ok()) return Degraded(fresh.status(), "nonce");
+  if (!fresh.ok()) return Degraded(fresh.status(), "nonce", mutating);
   if (!*fresh) return absl::UnauthenticatedError("nonce already used");
   return absl::OkStatus();
 }
 
-absl::StatusOr<absl::Duration> RedisRequestGuard::TakeToken(const std::string& key_id) {
+absl::StatusOr<absl::Duration> RedisRequestGuard::TakeToken(const std::string& key_id,
+                                                            bool mutating) {
   auto reply =
       redis_.Eval(kTokenBucket, {absl::StrCat("aggpay:ratelimit:", key_id)},
                   {std::to_string(options_.rate_per_second), std::to_string(options_.burst)});
   if (!reply.ok()) {
-    absl::Status s = Degraded(reply.status(), "rate_limit");
+    absl::Status s = Degraded(reply.status(), "rate_limit", mutating);
     if (!s.ok()) return s;
     return absl::ZeroDuration();
   }

@@ -10,9 +10,12 @@ struct RequestGuardOptions {
   absl::Duration nonce_ttl = absl::Minutes(10);  // > twice the timestamp window
   int64_t rate_per_second = 20;
   int64_t burst = 40;
-  // When Redis is down: true lets requests through (replays are then bounded only by the
-  // timestamp window and idempotency keys); false refuses them with UNAVAILABLE.
+  // When Redis is down, for reads (GET, HEAD): true lets them through (a replayed read shows
+  // the caller what it already saw); false refuses them with UNAVAILABLE.
   bool fail_open = true;
+  // The same for every other method. Closed by default: a replayed change (a settlement
+  // account redirected, a refund sent again) must never pass while nonces cannot be checked.
+  bool fail_open_mutating = false;
 };
 
 // Nonces as SET NX keys with a TTL, and a token bucket per key in one Lua script, so a check is
@@ -22,11 +25,12 @@ class RedisRequestGuard final : public RequestGuard {
   RedisRequestGuard(common::RedisClient& redis, common::Metrics& metrics,
                     RequestGuardOptions options)
       : redis_(redis), metrics_(metrics), options_(options) {}
-  absl::Status ConsumeNonce(const std::string& key_id, const std::string& nonce) override;
-  absl::StatusOr<absl::Duration> TakeToken(const std::string& key_id) override;
+  absl::Status ConsumeNonce(const std::string& key_id, const std::string& nonce,
+                            bool mutating) override;
+  absl::StatusOr<absl::Duration> TakeToken(const std::string& key_id, bool mutating) override;
 
  private:
-  absl::Status Degraded(const absl::Status& error, const char* what);
+  absl::Status Degraded(const absl::Status& error, const char* what, bool mutating);
   common::RedisClient& redis_;
   common::Metrics& metrics_;
   RequestGuardOptions options_;

@@ -154,8 +154,8 @@ void UpdatePayment(sql::Connection& c, const PaymentRecord& p, absl::Time now) {
       c,
       "UPDATE payments SET status = ?, channel_txn_id = ?, pay_url = ?, refunded_minor = ?, "
       "fee_returned_minor = ?, refund_count = ?, business_date = ?, paid_at = ?, "
-      "next_query_at = ?, query_attempts = ?, updated_at = ?, recorded_at = ? WHERE payment_id = "
-      "?");
+      "next_query_at = ?, query_attempts = ?, updated_at = ?, recorded_at = IF(?, "
+      "COALESCE(recorded_at, NOW(6)), NULL) WHERE payment_id = ?");
   st->setString(1, std::string(PaymentStatusName(p.status)));
   BindNullable(*st, 2, p.channel_txn_id);
   st->setString(3, p.pay_url);
@@ -167,7 +167,8 @@ void UpdatePayment(sql::Connection& c, const PaymentRecord& p, absl::Time now) {
   BindTime(*st, 9, p.next_query_at);
   st->setInt(10, p.query_attempts);
   st->setString(11, FormatSqlTime(now));
-  BindTime(*st, 12, p.recorded_at);
+  // The database's clock, as D0 windows read it (migration 0014).
+  st->setBoolean(12, p.recorded_at.has_value());
   st->setString(13, p.payment_id);
   st->execute();
 }
@@ -248,8 +249,8 @@ void UpsertRefund(sql::Connection& c, const RefundRecord& r, bool insert, absl::
   sql::PreparedStatement* st = &common::Prepare(
       c,
       "UPDATE refunds SET status = ?, channel_refund_id = ?, fee_return_minor = ?, "
-      "succeeded_at = ?, next_query_at = ?, updated_at = ?, business_date = ? WHERE refund_id = "
-      "?");
+      "succeeded_at = ?, next_query_at = ?, updated_at = ?, business_date = ?, recorded_at = "
+      "IF(? IS NULL, NULL, COALESCE(recorded_at, NOW(6))) WHERE refund_id = ?");
   st->setString(1, std::string(RefundStatusName(r.status)));
   BindNullable(*st, 2, r.channel_refund_id);
   st->setInt64(3, r.fee_return_minor);
@@ -257,7 +258,8 @@ void UpsertRefund(sql::Connection& c, const RefundRecord& r, bool insert, absl::
   BindTime(*st, 5, r.next_query_at);
   st->setString(6, FormatSqlTime(now));
   BindNullable(*st, 7, r.business_date);
-  st->setString(8, r.refund_id);
+  BindTime(*st, 8, r.succeeded_at);
+  st->setString(9, r.refund_id);
   st->execute();
 }
 
@@ -278,11 +280,12 @@ NotificationRecord ReadNotification(sql::ResultSet& rs) {
   return n;
 }
 
-// The gate over one transaction's connection. INSERT IGNORE of a day that exists takes a shared
-// lock on its row, held to the end of the transaction: CloseBusinessDay's exclusive lock waits
-// for every transaction that asked for the day, and none asks for it after it is closed. (No
-// read of a missing row: under REPEATABLE READ that takes gap locks, and two first successes
-// of a day would deadlock on them.)
+// The gate over one transaction's connection (READ COMMITTED, as every pool connection).
+// INSERT IGNORE makes sure the day's row exists (the closer and migration 0014 create the coming
+// days beforehand, so normally it inserts nothing); the locking read then holds the row in share
+// mode to the end of the transaction. CloseBusinessDay's exclusive lock waits for every
+// transaction holding the day, and a transaction asking after the close commits reads it
+// closed and moves on to the next day.
 class MysqlBusinessDayGate final : public BusinessDayGate {
  public:
   explicit MysqlBusinessDayGate(sql::Connection& c) : c_(c) {}
@@ -736,6 +739,17 @@ absl::StatusOr<absl::Time> MysqlPaymentRepository::CloseBusinessDay(const std::s
         close.setString(1, date);
         close.setString(2, FormatSqlTime(now));
         close.execute();
+        // The next days exist before their first success, so no recording transaction has to
+        // create its day's row (two first successes of a day would queue on one insert).
+        absl::CivilDay day;
+        if (absl::ParseCivilTime(date, &day)) {
+          sql::PreparedStatement& ahead =
+              common::Prepare(c, "INSERT IGNORE INTO payment_business_days (day) VALUES (?)");
+          for (int i = 1; i <= 8; ++i) {
+            ahead.setString(1, absl::FormatCivilTime(day + i));
+            ahead.execute();
+          }
+        }
         sql::PreparedStatement& read =
             common::Prepare(c, "SELECT closed_at FROM payment_business_days WHERE day = ?");
         read.setString(1, date);

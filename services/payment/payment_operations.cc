@@ -492,6 +492,19 @@ absl::StatusOr<PaymentRecord> PaymentOperations::Get(const std::string& payment_
   return *p;
 }
 
+absl::StatusOr<PaymentRecord> PaymentOperations::GetForPayer(const std::string& payment_id,
+                                                             const std::string& client_request_id) {
+  if (payment_id.empty()) return InvalidField("payment_id", "is required");
+  RETURN_IF_ERROR(common::ValidateId(payment_id, "payment_id"));
+  RETURN_IF_ERROR(ValidateOrderNo(client_request_id, "client_request_id"));
+  ASSIGN_OR_RETURN(auto p, repo_.Get(payment_id));
+  if (!p || p->client_request_id.empty() ||
+      !common::ConstantTimeEquals(p->client_request_id, client_request_id)) {
+    return absl::NotFoundError("payment not found");
+  }
+  return *p;
+}
+
 absl::StatusOr<std::vector<PaymentRecord>> PaymentOperations::List(PaymentFilter filter) {
   RETURN_IF_ERROR(common::ValidateId(filter.merchant_id, "merchant_id"));
   if (filter.merchant_id.empty()) return InvalidField("merchant_id", "is required");

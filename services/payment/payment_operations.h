@@ -97,6 +97,10 @@ class PaymentOperations {
   // `merchant_scope`: the calling merchant (empty for staff): another merchant's is NOT_FOUND.
   absl::StatusOr<PaymentRecord> Get(const std::string& payment_id,
                                     const std::string& merchant_scope);
+  // The payer's own payment, by its id and the client_request_id it was created with. NOT_FOUND
+  // for a wrong key, a payment created without a key and no such payment alike.
+  absl::StatusOr<PaymentRecord> GetForPayer(const std::string& payment_id,
+                                            const std::string& client_request_id);
   absl::StatusOr<std::vector<PaymentRecord>> List(PaymentFilter filter);
   absl::StatusOr<RefundRecord> Refund(const RefundInput& in, const std::string& merchant_scope);
 

@@ -50,7 +50,9 @@ struct PaymentRecord {
   absl::Time created_at;
   absl::Time updated_at;
   std::optional<absl::Time> paid_at;  // the channel's time of payment
-  // When aggpay recorded the success (its own clock): D0 settlement windows read it.
+  // When aggpay recorded the success. Set it (to any time) with the change that makes the
+  // payment SUCCESS: the stored value is the database's clock at that statement, which D0
+  // settlement windows read.
   std::optional<absl::Time> recorded_at;
   absl::Time expires_at;
   std::optional<absl::Time> next_query_at;

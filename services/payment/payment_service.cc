@@ -99,6 +99,19 @@ grpc::Status PaymentServiceImpl::CreateCodePayment(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status PaymentServiceImpl::GetPaymentStatus(grpc::ServerContext* ctx,
+                                                  const v1::GetPaymentStatusRequest* req,
+                                                  v1::PaymentStatus* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  auto p = ops_.GetForPayer(req->payment_id(), req->client_request_id());
+  if (!p.ok()) return ToGrpcStatus(p.status());
+  resp->set_payment_id(p->payment_id);
+  resp->set_status(std::string(PaymentStatusName(p->status)));
+  *resp->mutable_amount() = MoneyProto(p->amount_minor, p->currency);
+  if (p->paid_at) *resp->mutable_paid_at() = common::ToProtoTime(*p->paid_at);
+  return grpc::Status::OK;
+}
+
 grpc::Status PaymentServiceImpl::CreateMerchantPayment(grpc::ServerContext* ctx,
                                                        const v1::CreateMerchantPaymentRequest* req,
                                                        v1::Payment* resp) {

@@ -13,6 +13,9 @@ class PaymentServiceImpl final : public aggpay::v1::PaymentService::Service {
   grpc::Status CreateCodePayment(grpc::ServerContext* ctx,
                                  const aggpay::v1::CreateCodePaymentRequest* req,
                                  aggpay::v1::Payment* resp) override;
+  grpc::Status GetPaymentStatus(grpc::ServerContext* ctx,
+                                const aggpay::v1::GetPaymentStatusRequest* req,
+                                aggpay::v1::PaymentStatus* resp) override;
   grpc::Status CreateMerchantPayment(grpc::ServerContext* ctx,
                                      const aggpay::v1::CreateMerchantPaymentRequest* req,
                                      aggpay::v1::Payment* resp) override;

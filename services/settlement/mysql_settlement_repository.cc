@@ -3,6 +3,7 @@
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 
@@ -74,7 +75,7 @@ Line ReadLine(sql::ResultSet& rs) {
 
 constexpr char kBatchColumns[] =
     "batch_id, run_key, cycle, business_date, shard_index, shard_count, status, window_from, "
-    "window_to, payout_date, line_count, payout_count, started_at, finished_at";
+    "window_to, payout_date, line_count, payout_count, started_at, finished_at, payout_file_at";
 
 Batch ReadBatch(sql::ResultSet& rs) {
   Batch b;
@@ -92,6 +93,7 @@ Batch ReadBatch(sql::ResultSet& rs) {
   b.payout_count = rs.getInt64(12);
   b.started_at = ParseSqlTime(rs.getString(13));
   b.finished_at = ParseSqlTime(rs.getString(14));
+  if (!rs.isNull(15)) b.payout_file_at = ParseSqlTime(rs.getString(15));
   return b;
 }
 
@@ -360,6 +362,16 @@ absl::StatusOr<RunOutcome> MysqlSettlementRepository::RunInTransaction(const Run
           std::unique_ptr<sql::ResultSet> rs(
               Query(c, "SELECT MAX(window_to) FROM settlement_batches WHERE cycle = 'D0'"));
           if (rs->next() && !rs->isNull(1)) run.window_from = ParseSqlTime(rs->getString(1));
+          {
+            // Successes are stamped with the database's clock: the window ends d0_lag before
+            // the database's now too, whatever this host's clock says.
+            sql::PreparedStatement& st =
+                common::Prepare(c, "SELECT NOW(6) - INTERVAL ? MICROSECOND");
+            st.setInt64(1, absl::ToInt64Microseconds(run.d0_lag));
+            std::unique_ptr<sql::ResultSet> now(st.executeQuery());
+            if (now->next())
+              run.window_to = std::min(run.window_to, ParseSqlTime(now->getString(1)));
+          }
           if (run.window_from >= run.window_to) {
             out.already_done = true;
             out.batch.cycle = "D0";
@@ -420,6 +432,16 @@ absl::StatusOr<RunOutcome> MysqlSettlementRepository::RunInTransaction(const Run
           st->execute();
         }
         phase("releases");
+        {
+          // The carried balances this run nets are locked first: a run of another date over the
+          // same merchants (a catch-up after an outage) waits, then reads what this one left,
+          // so no balance is netted twice. (The INSERT ... SELECT below reads without locks.)
+          std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+              absl::StrCat("SELECT COUNT(*) FROM settlement_carry WHERE cycle = ?",
+                           ShardFilter(run.shard, "merchant_id"), " FOR UPDATE")));
+          st->setString(1, run.cycle);
+          std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        }
         if (!run.plan_ids.empty()) {
           const std::string plans = Placeholders(run.plan_ids.size());
           const std::string payments =
@@ -450,8 +472,8 @@ absl::StatusOr<RunOutcome> MysqlSettlementRepository::RunInTransaction(const Run
                         " GROUP BY merchant_id, currency")
                   : absl::StrCat(
                         "SELECT merchant_id, currency, 0, 0, 0, COUNT(*), SUM(amount_minor), "
-                        "SUM(fee_return_minor) FROM refunds FORCE INDEX (idx_refunds_succeeded) "
-                        "WHERE succeeded_at >= ? AND succeeded_at < ? AND status = 'SUCCESS' AND "
+                        "SUM(fee_return_minor) FROM refunds FORCE INDEX (idx_refunds_recorded) "
+                        "WHERE recorded_at >= ? AND recorded_at < ? AND status = 'SUCCESS' AND "
                         "plan_id IN (",
                         plans, ")", ShardFilter(run.shard, "merchant_id"),
                         " GROUP BY merchant_id, currency");
@@ -647,6 +669,35 @@ absl::StatusOr<std::vector<Payout>> MysqlSettlementRepository::Payouts(int64_t b
                      Str(*rs, 6)});
     }
     return out;
+  });
+}
+
+absl::StatusOr<std::vector<Batch>> MysqlSettlementRepository::BatchesWithoutPayoutFile(int limit) {
+  return pool_.Run(
+      "batches without file", [&](sql::Connection& c) -> absl::StatusOr<std::vector<Batch>> {
+        sql::PreparedStatement& st = common::Prepare(
+            c, absl::StrCat(
+                   "SELECT ", kBatchColumns,
+                   " FROM settlement_batches WHERE payout_file_at IS NULL AND payout_count > 0 "
+                   "ORDER BY batch_id LIMIT ?"));
+        st.setInt(1, limit);
+        std::unique_ptr<sql::ResultSet> rs(st.executeQuery());
+        std::vector<Batch> out;
+        while (rs->next()) out.push_back(ReadBatch(*rs));
+        return out;
+      });
+}
+
+absl::Status MysqlSettlementRepository::MarkPayoutFileWritten(int64_t batch_id, absl::Time at) {
+  return pool_.Run("payout file written", [&](sql::Connection& c) -> absl::Status {
+    sql::PreparedStatement& st =
+        common::Prepare(c,
+                        "UPDATE settlement_batches SET payout_file_at = ? WHERE batch_id = ? AND "
+                        "payout_file_at IS NULL");
+    st.setString(1, FormatSqlTime(at));
+    st.setInt64(2, batch_id);
+    st.execute();
+    return absl::OkStatus();
   });
 }
 

@@ -27,6 +27,8 @@ class MysqlSettlementRepository final : public SettlementRepository {
                                               int limit) override;
   absl::StatusOr<std::vector<Line>> ReleasedLines(int64_t batch_id) override;
   absl::StatusOr<std::vector<Payout>> Payouts(int64_t batch_id) override;
+  absl::StatusOr<std::vector<Batch>> BatchesWithoutPayoutFile(int limit) override;
+  absl::Status MarkPayoutFileWritten(int64_t batch_id, absl::Time at) override;
   absl::StatusOr<StatementData> Statement(const std::string& merchant_id,
                                           const std::string& date) override;
   absl::StatusOr<std::vector<OurRecord>> OurRecords(

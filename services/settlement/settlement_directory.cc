@@ -46,19 +46,21 @@ absl::StatusOr<std::vector<std::string>> GrpcSettlementDirectory::PlanIds(
 absl::StatusOr<std::set<std::string>> GrpcSettlementDirectory::FrozenMerchants() {
   auto stub = aggpay::v1::MerchantService::NewStub(merchant_);
   std::set<std::string> out;
-  std::string token;
-  do {
-    auto ctx = common::InternalContext(internal_secret_);
-    aggpay::v1::ListMerchantsRequest req;
-    req.set_status("FROZEN");
-    req.set_page_size(100);
-    req.set_page_token(token);
-    aggpay::v1::ListMerchantsResponse resp;
-    grpc::Status s = stub->ListMerchants(ctx.get(), req, &resp);
-    if (!s.ok()) return common::FromGrpcStatus(s);
-    for (const auto& m : resp.merchants()) out.insert(m.merchant_id());
-    token = resp.next_page_token();
-  } while (!token.empty());
+  for (const char* status : {"FROZEN", "SUBMITTED", "IN_REVIEW"}) {
+    std::string token;
+    do {
+      auto ctx = common::InternalContext(internal_secret_);
+      aggpay::v1::ListMerchantsRequest req;
+      req.set_status(status);
+      req.set_page_size(100);
+      req.set_page_token(token);
+      aggpay::v1::ListMerchantsResponse resp;
+      grpc::Status s = stub->ListMerchants(ctx.get(), req, &resp);
+      if (!s.ok()) return common::FromGrpcStatus(s);
+      for (const auto& m : resp.merchants()) out.insert(m.merchant_id());
+      token = resp.next_page_token();
+    } while (!token.empty());
+  }
   return out;
 }
 

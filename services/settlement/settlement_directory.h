@@ -21,7 +21,8 @@ class SettlementDirectory {
   virtual ~SettlementDirectory() = default;
   // The fee plans whose payments settle on `cycle` ("T1" or "D0") (fee service).
   virtual absl::StatusOr<std::vector<std::string>> PlanIds(const std::string& cycle) = 0;
-  // Merchants frozen now (merchant service).
+  // Merchants whose payouts are held now (merchant service): frozen ones, and ones back in
+  // review (a changed settlement account is reviewed before anything is paid to it).
   virtual absl::StatusOr<std::set<std::string>> FrozenMerchants() = 0;
   // Closes a business date (payment service): once it answers, every success recorded on
   // `date` has committed, and no later one is recorded on it.

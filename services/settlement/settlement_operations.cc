@@ -1,10 +1,14 @@
 #include "services/settlement/settlement_operations.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <utility>
@@ -29,8 +33,19 @@ absl::CivilDay SettlementOperations::Today() const {
   return absl::ToCivilDay(clock_.Now(), options_.zone);
 }
 
+std::string SettlementOperations::PayoutFilePath(const Batch& batch) const {
+  return absl::StrCat(
+      options_.output_dir, "/",
+      absl::StrReplaceAll(absl::StrCat("payouts-", batch.batch_id, "-", batch.run_key, ".csv"),
+                          {{":", "_"}, {"/", "of"}, {" ", "T"}}));
+}
+
 absl::StatusOr<std::string> SettlementOperations::WritePayoutFile(const Batch& batch) {
   if (options_.output_dir.empty() || batch.batch_id == 0) return std::string();
+  const std::string path = PayoutFilePath(batch);
+  // Written once: a rerun never rewrites it, so it cannot send a committed payout to an account
+  // changed since.
+  if (batch.payout_file_at) return path;
   ASSIGN_OR_RETURN(std::vector<Payout> payouts, repo_.Payouts(batch.batch_id));
   std::vector<std::string> merchants;
   merchants.reserve(payouts.size());
@@ -41,32 +56,57 @@ absl::StatusOr<std::string> SettlementOperations::WritePayoutFile(const Batch& b
   size_t missing = 0;
   for (const std::string& m : merchants) missing += accounts.contains(m) ? 0 : 1;
   if (missing > 0) {
-    spdlog::error("payout file of batch {}: {} merchant(s) have no settlement account on file",
+    spdlog::error("payout file of batch {}: {} merchant(s) have no approved settlement account",
                   batch.batch_id, missing);
   }
-  const std::string name =
-      absl::StrReplaceAll(absl::StrCat("payouts-", batch.batch_id, "-", batch.run_key, ".csv"),
-                          {{":", "_"}, {"/", "of"}, {" ", "T"}});
-  std::error_code ec;
-  std::filesystem::create_directories(options_.output_dir, ec);
-  const std::string path = absl::StrCat(options_.output_dir, "/", name);
-  // Its own temporary name: overlapping runs of one batch (the winner and the reruns that find
-  // it done) each write the same content, and each rename is atomic.
+  const std::string body =
+      FormatPayoutFile(absl::StrCat(batch.batch_id, " ", batch.run_key), payouts, accounts);
+  // Account numbers in full: the directory and the file are the service user's only, from the
+  // moment they exist. Its own temporary name: overlapping runs each write a whole file and the
+  // rename is atomic.
+  ::mkdir(options_.output_dir.c_str(), 0700);
   static std::atomic<uint64_t> sequence{0};
   const std::string tmp = absl::StrCat(path, ".", getpid(), ".",
                                        sequence.fetch_add(1, std::memory_order_relaxed), ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << FormatPayoutFile(absl::StrCat(batch.batch_id, " ", batch.run_key), payouts, accounts);
-    out.flush();
-    if (!out) return absl::InternalError(absl::StrCat("cannot write ", tmp));
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return absl::InternalError(absl::StrCat("cannot create ", tmp, ": ", strerror(errno)));
+  size_t written = 0;
+  while (written < body.size()) {
+    const ssize_t n = ::write(fd, body.data() + written, body.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
   }
-  // Account numbers in full: readable by the service's user only.
-  std::filesystem::permissions(
-      tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return absl::InternalError(absl::StrCat("cannot rename ", tmp, ": ", ec.message()));
+  const bool ok = written == body.size() && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = strerror(errno);
+    ::unlink(tmp.c_str());
+    return absl::InternalError(absl::StrCat("cannot write ", path, ": ", why));
+  }
+  RETURN_IF_ERROR(repo_.MarkPayoutFileWritten(batch.batch_id, clock_.Now()));
   return path;
+}
+
+void SettlementOperations::WritePendingPayoutFiles() {
+  if (options_.output_dir.empty()) return;
+  auto batches = repo_.BatchesWithoutPayoutFile(100);
+  if (!batches.ok()) {
+    spdlog::warn("settlement: cannot list batches without a payout file: {}",
+                 std::string(batches.status().message()));
+    return;
+  }
+  for (const Batch& b : *batches) {
+    auto written = WritePayoutFile(b);
+    if (!written.ok()) {
+      spdlog::error("settlement: payout file of batch {} still not written: {}", b.batch_id,
+                    std::string(written.status().message()));
+      return;
+    }
+    spdlog::info("settlement: wrote the payout file of batch {} (committed earlier): {}",
+                 b.batch_id, *written);
+  }
 }
 
 absl::StatusOr<RunReport> SettlementOperations::Finish(RunOutcome outcome) {
@@ -81,15 +121,24 @@ absl::StatusOr<RunReport> SettlementOperations::Finish(RunOutcome outcome) {
     report.message = absl::StrCat(b.run_key, " settled in batch ", b.batch_id, ": ", b.line_count,
                                   " lines, ", b.payout_count, " payouts");
   }
-  // A finished batch's file is (re)written from the database: a crash after commit and before
-  // the file leaves nothing lost, the rerun writes it.
-  ASSIGN_OR_RETURN(report.payout_file, WritePayoutFile(b));
+  // The batch is committed whatever happens to its file: a file not written now (a crash, the
+  // merchant service not answering) is written by the next run of any cycle.
+  auto file = WritePayoutFile(b);
+  if (file.ok()) {
+    report.payout_file = *file;
+  } else {
+    spdlog::error("settlement: batch {} is committed but its payout file is not written yet: {}",
+                  b.batch_id, std::string(file.status().message()));
+    absl::StrAppend(&report.message, "; payout file not written yet (", file.status().message(),
+                    "): the next run writes it");
+  }
   report.outcome = std::move(outcome);
   return report;
 }
 
 absl::StatusOr<RunReport> SettlementOperations::RunT1(const std::string& date,
                                                       const std::string& shard_text) {
+  WritePendingPayoutFiles();
   ASSIGN_OR_RETURN(absl::CivilDay day, ParseDate(date, "date"));
   ASSIGN_OR_RETURN(Shard shard, ParseShard(shard_text.empty() ? "1/1" : shard_text));
   RETURN_IF_ERROR(CheckClosedDate(day, Today()));
@@ -108,21 +157,24 @@ absl::StatusOr<RunReport> SettlementOperations::RunT1(const std::string& date,
   spec.payout_date = FormatDate(payout);
   spec.shard = shard;
   ASSIGN_OR_RETURN(spec.plan_ids, directory_.PlanIds("T1"));
-  ASSIGN_OR_RETURN(spec.frozen, directory_.FrozenMerchants());
   // Nothing is recorded on the date any more once this answers: the batch sees all of it, and
   // a success resolved later goes to the next open day's batch.
   RETURN_IF_ERROR(directory_.CloseBusinessDay(date));
+  // Read after the close (which may wait): a freeze during the wait still holds the line.
+  ASSIGN_OR_RETURN(spec.frozen, directory_.FrozenMerchants());
   spec.now = clock_.Now();
   ASSIGN_OR_RETURN(RunOutcome outcome, repo_.Run(spec));
   return Finish(std::move(outcome));
 }
 
 absl::StatusOr<RunReport> SettlementOperations::RunD0() {
+  WritePendingPayoutFiles();
   RunSpec spec;
   spec.cycle = "D0";
   spec.by_business_date = false;
   spec.now = clock_.Now();
   spec.window_to = absl::FromUnixMicros(absl::ToUnixMicros(spec.now - options_.d0_lag));
+  spec.d0_lag = options_.d0_lag;
   // The first D0 run takes everything before its cut-off; later ones start where the last
   // committed run ended (read under the D0 lock).
   spec.window_from = absl::UnixEpoch();
@@ -137,11 +189,13 @@ absl::StatusOr<RunReport> SettlementOperations::RunD0() {
 
 absl::StatusOr<RunReport> SettlementOperations::Release(const std::string& merchant_id) {
   RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+  WritePendingPayoutFiles();
   ASSIGN_OR_RETURN(std::set<std::string> frozen, directory_.FrozenMerchants());
   if (frozen.contains(merchant_id)) {
     return common::FailedPreconditionField(
         "merchant_id",
-        "the merchant is frozen: its held settlement is paid once the freeze is lifted");
+        "the merchant is frozen, or its settlement account is under review: its held "
+        "settlement is paid once it is active again");
   }
   const absl::CivilDay today = Today();
   ASSIGN_OR_RETURN(BusinessCalendar calendar, repo_.LoadCalendar(options_.calendar));

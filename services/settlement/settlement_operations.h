@@ -27,7 +27,7 @@ struct SettlementOptions {
 
 struct RunReport {
   RunOutcome outcome;
-  std::string payout_file;  // written (or rewritten) after commit; "" if none
+  std::string payout_file;  // written once after commit; "" if none (or not written yet)
   std::string message;      // one line for the operator
 };
 
@@ -66,8 +66,12 @@ class SettlementOperations {
 
  private:
   absl::CivilDay Today() const;
-  // Writes the batch's payout file, atomically (temporary file, then rename).
+  std::string PayoutFilePath(const Batch& batch) const;
+  // Writes the batch's payout file once, atomically (temporary file, then rename), and records
+  // that it is written; a batch whose file is written answers its path.
   absl::StatusOr<std::string> WritePayoutFile(const Batch& batch);
+  // The files of committed batches that have none yet (run before every run).
+  void WritePendingPayoutFiles();
   absl::StatusOr<RunReport> Finish(RunOutcome outcome);
 
   SettlementRepository& repo_;

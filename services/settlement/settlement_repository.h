@@ -28,6 +28,7 @@ struct Batch {
   int64_t payout_count = 0;
   absl::Time started_at;
   absl::Time finished_at;
+  std::optional<absl::Time> payout_file_at;                    // when its payout file was written
   std::vector<std::pair<std::string, int64_t>> payout_totals;  // per currency
 };
 
@@ -42,6 +43,8 @@ struct RunSpec {
   bool by_business_date = true;
   absl::Time window_from;
   absl::Time window_to;
+  // D0: the window also ends this long before the database's clock (recorded_at is stamped by it).
+  absl::Duration d0_lag;
   std::string payout_date;
   Shard shard;
   std::vector<std::string> plan_ids;
@@ -94,6 +97,9 @@ class SettlementRepository {
                                                       int64_t after_line_id, int limit) = 0;
   virtual absl::StatusOr<std::vector<Line>> ReleasedLines(int64_t batch_id) = 0;
   virtual absl::StatusOr<std::vector<Payout>> Payouts(int64_t batch_id) = 0;
+  // Committed batches with payouts whose file has not been written, oldest first.
+  virtual absl::StatusOr<std::vector<Batch>> BatchesWithoutPayoutFile(int limit) = 0;
+  virtual absl::Status MarkPayoutFileWritten(int64_t batch_id, absl::Time at) = 0;
   // The merchant's lines, payments and refunds of one business date.
   virtual absl::StatusOr<StatementData> Statement(const std::string& merchant_id,
                                                   const std::string& date) = 0;

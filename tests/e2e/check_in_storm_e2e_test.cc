@@ -37,7 +37,8 @@ class CheckInStormTest : public ::testing::Test {
                                   AggpaydOptions{.mysql_pool_size = 4,
                                                  .extra_config = "",
                                                  .payment_config = AggpaydOptions().payment_config,
-                                                 .audit_config = AggpaydOptions().audit_config});
+                                                 .audit_config = AggpaydOptions().audit_config,
+                                                 .settlement_config = ""});
     token_ = new std::string(aggpayd_->BootstrapAdmin());
   }
   static void TearDownTestSuite() {

@@ -222,12 +222,42 @@ TEST_F(RestE2eTest, ErrorsNameTheField) {
   EXPECT_EQ(JsonString(channel.body, "field"), "channel");
 }
 
-TEST_F(RestE2eTest, SettlementAccountChangeGoesBackToReview) {
+// A stolen API key alone cannot redirect payouts: the change needs the one-time password sent
+// to the registered phone, and a wrong one changes nothing.
+TEST_F(RestE2eTest, SettlementAccountChangeNeedsTheSmsPasswordAndGoesBackToReview) {
   const std::string id = OnboardMerchant("REST_C", "INDEPENDENT");
   MerchantKey key = CreateKey(id);
   const std::string account =
       R"({"kind":"PERSONAL","bank_name":"ICBC","account_name":"Lin Hua","account_number":"6222020200112233445"})";
-  HttpResponse put = Signed("PUT", "/v1/merchant/settlement-account", account, &key);
+  HttpResponse bare = Signed("PUT", "/v1/merchant/settlement-account", account, &key);
+  EXPECT_EQ(bare.status, 400) << bare.body;
+  EXPECT_EQ(JsonString(bare.body, "field"), "otp") << bare.body;
+  HttpResponse none = Signed("PUT", "/v1/merchant/settlement-account?otp=123456", account, &key);
+  EXPECT_EQ(none.status, 412) << none.body;  // nothing pending
+
+  HttpResponse sent = Signed("POST", "/v1/merchant/settlement-account/otp", "{}", &key);
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  EXPECT_EQ(JsonString(sent.body, "phone_hint"), "138****5678") << sent.body;
+  HttpResponse again = Signed("POST", "/v1/merchant/settlement-account/otp", "{}", &key);
+  EXPECT_EQ(again.status, 429) << again.body;  // one a minute
+  std::ifstream sms(aggpayd().sms_log());
+  std::stringstream text;
+  text << sms.rdbuf();
+  std::smatch m;
+  const std::string log = text.str();
+  ASSERT_TRUE(std::regex_search(
+      log, m, std::regex("aggpay: ([0-9]{6}) confirms the change of your settlement account")))
+      << log;
+  const std::string otp = m[1];
+  const std::string wrong = otp == "000000" ? "111111" : "000000";
+  HttpResponse bad = Signed("PUT", "/v1/merchant/settlement-account?otp=" + wrong, account, &key);
+  EXPECT_EQ(bad.status, 403) << bad.body;
+  EXPECT_EQ(JsonString(bad.body, "field"), "otp") << bad.body;
+  EXPECT_EQ(JsonString(Signed("GET", "/v1/merchant/application", "", &key).body, "status"),
+            "ACTIVE")
+      << "a wrong password changes nothing";
+
+  HttpResponse put = Signed("PUT", "/v1/merchant/settlement-account?otp=" + otp, account, &key);
   ASSERT_EQ(put.status, 200) << put.body;
   EXPECT_EQ(JsonString(put.body, "status"), "IN_REVIEW");
   EXPECT_EQ(JsonString(put.body, "account_number"), "****3445");
@@ -249,6 +279,7 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
   const std::string code = IssueCode(id, store);
   ASSERT_EQ(code.size(), 22u);
   const std::string pay_code = IssueCode(id, store);
+  const std::string reset_code = IssueCode(id, store);
   HttpResponse paid = Signed(
       "POST", "/v1/merchant/payments",
       R"({"out_trade_no":"ROUTES-1","amount":{"currency":"CNY","amount_minor":"5000"},"wallet":"wechat"})",
@@ -263,6 +294,7 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
     int status;
     std::string openapi_path;  // the templated path, when it differs
     bool is_public = false;    // served without a signature
+    bool is_staff = false;     // a staff route: the admin's bearer token, not a signature
   };
   // Payments first: the settlement-account change below sends the merchant back to review.
   const std::vector<Route> routes = {
@@ -290,6 +322,10 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
        "/v1/merchant/codes/{code_id}/image"},
       {"GET", "/v1/merchant/codes-backup", "", 200, ""},
       {"GET", "/v1/merchant/code-alerts", "", 200, ""},
+      // Staff: before the settlement-account change below sends the merchant back to review.
+      {"POST", "/v1/staff/codes:reset",
+       absl::StrCat(R"({"code":")", reset_code, R"(","reason":"DAMAGED","mode":"IMMEDIATE"})"), 200,
+       "", false, true},
       {"POST", "/v1/merchant/codes/" + code + "/reset-requests",
        R"({"reason":"DAMAGED","mode":"GRACEFUL"})", 200,
        "/v1/merchant/codes/{code_id}/reset-requests"},
@@ -303,17 +339,58 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
       {"GET", "/v1/merchant/settlements/2026-01-05/statement", "", 404,
        "/v1/merchant/settlements/{date}/statement"},
       {"GET", "/v1/merchant/terminals", "", 200, ""},
+      {"POST", "/v1/merchant/settlement-account/otp", "{}", 200, ""},
+      // Without the SMS password (the test above changes it with one).
       {"PUT", "/v1/merchant/settlement-account",
        R"({"kind":"CORPORATE","bank_name":"Industrial Bank","account_name":"Tea House","account_number":"117010100100123456"})",
-       200, ""},
+       400, ""},
       {"POST", "/v1/fees/quote",
        R"({"channel":"alipay","amount":{"currency":"CNY","amount_minor":"10000"}})", 200, ""},
       {"POST", "/v1/fees/compare",
        R"({"plan_ids":["bank-standard","independent-standard"],"payments":[{"amount":{"currency":"CNY","amount_minor":"10000"},"channel":"wechat"}]})",
        200, ""},
+      // Staff routes (the console's): a staff bearer token or console session, never a
+      // merchant's signature.
+      {"GET", "/v1/staff/whoami", "", 200, "", false, true},
+      {"GET", "/v1/staff/staff?page_size=5", "", 200, "/v1/staff/staff", false, true},
+      {"GET", "/v1/staff/audit?after_seq=0&page_size=5", "", 200, "/v1/staff/audit", false, true},
+      {"POST", "/v1/staff/audit:verify", "{}", 200, "", false, true},
+      {"GET", "/v1/staff/code-reset-requests?status=PENDING_REVIEW", "", 200,
+       "/v1/staff/code-reset-requests", false, true},
+      {"GET", "/v1/staff/risk/events?page.page_size=5", "", 200, "/v1/staff/risk/events", false,
+       true},
+      {"GET", "/v1/staff/settlement/batches?page_size=5", "", 200, "/v1/staff/settlement/batches",
+       false, true},
+      {"GET", "/v1/staff/merchants/" + id + "/settlements/2026-01-05/statement", "", 404,
+       "/v1/staff/merchants/{merchant_id}/settlements/{date}/statement", false, true},
+      {"GET", "/v1/staff/merchants?status=ACTIVE&page_size=5", "", 200, "/v1/staff/merchants",
+       false, true},
+      {"GET", "/v1/staff/merchants/" + id + "/application", "", 200,
+       "/v1/staff/merchants/{merchant_id}/application", false, true},
+      // The merchant is ACTIVE: nothing to start, approve or reject (each reaches the service,
+      // which refuses naming the status).
+      {"POST", "/v1/staff/merchants/" + id + ":start-review", "{}", 412,
+       "/v1/staff/merchants/{merchant_id}:start-review", false, true},
+      {"POST", "/v1/staff/merchants/" + id + ":approve", R"({"reason":"account checked"})", 412,
+       "/v1/staff/merchants/{merchant_id}:approve", false, true},
+      {"POST", "/v1/staff/merchants/" + id + ":reject", R"({"reason":"no"})", 412,
+       "/v1/staff/merchants/{merchant_id}:reject", false, true},
+      {"GET", "/v1/staff/codes/" + code, "", 200, "/v1/staff/codes/{code_id}", false, true},
+      {"GET", "/v1/staff/codes/" + code + "/history", "", 200, "/v1/staff/codes/{code_id}/history",
+       false, true},
   };
   std::set<std::string> covered;
   for (const Route& r : routes) {
+    if (r.is_staff) {
+      HttpResponse staff = PlainRequest(gateway_->url(), r.method, r.path, r.body,
+                                        {{"Authorization", "Bearer " + admin_token()}});
+      EXPECT_EQ(staff.status, r.status) << r.method << " " << r.path << ": " << staff.body;
+      // A merchant's signature is not a staff credential.
+      EXPECT_EQ(Signed(r.method, r.path, r.body, &key).status, 401) << r.path;
+      EXPECT_EQ(PlainRequest(gateway_->url(), r.method, r.path, r.body).status, 401) << r.path;
+      covered.insert(absl::StrCat(r.method, " ", r.path));
+      continue;
+    }
     HttpResponse resp = Signed(r.method, r.path, r.body, &key);
     if (r.status == 404) {
       EXPECT_EQ(ErrorCode(resp), "NOT_FOUND") << r.path;

@@ -127,9 +127,9 @@ TEST_F(AdminIntegrationTest, BootstrapAdminIsRepeatableAndIssuesFreshTokens) {
   auto first = directory_->BootstrapAdmin("root");
   auto second = directory_->BootstrapAdmin("root");
   ASSERT_TRUE(first.ok() && second.ok());
-  EXPECT_EQ(first->first.staff_id, second->first.staff_id);
-  EXPECT_NE(first->second.token, second->second.token);
-  EXPECT_EQ(directory_->Authenticate(second->second.token)->role, "admin");
+  EXPECT_EQ(first->staff.staff_id, second->staff.staff_id);
+  EXPECT_NE(first->token.token, second->token.token);
+  EXPECT_EQ(directory_->Authenticate(second->token.token)->role, "admin");
 }
 
 TEST_F(AdminIntegrationTest, AuditChainVerifiesAndListsInOrder) {

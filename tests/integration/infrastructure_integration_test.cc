@@ -40,8 +40,10 @@ TEST(MysqlPoolTest, RunsQueriesAndMapsDuplicateKeys) {
   ASSERT_TRUE((*pool)->Ping().ok());
   const auto insert = [&](const std::string& id) {
     return (*pool)->Run("insert staff", [&](sql::Connection& c) -> absl::Status {
-      std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-          "INSERT INTO staff VALUES (?, ?, 'x', 'operator', 'ACTIVE', NOW(6), NOW(6))"));
+      std::unique_ptr<sql::PreparedStatement> st(
+          c.prepareStatement("INSERT INTO staff (staff_id, username, display_name, role, status, "
+                             "created_at, updated_at) "
+                             "VALUES (?, ?, 'x', 'operator', 'ACTIVE', NOW(6), NOW(6))"));
       st->setString(1, id);
       st->setString(2, "same-name");
       st->execute();
@@ -71,7 +73,9 @@ TEST(MysqlPoolTest, TransactionRollsBackOnError) {
   ASSERT_TRUE(pool.ok());
   absl::Status s = (*pool)->InTransaction("two inserts", [](sql::Connection& c) -> absl::Status {
     std::unique_ptr<sql::Statement> st(c.createStatement());
-    st->execute("INSERT INTO staff VALUES ('a', 'a', 'x', 'operator', 'ACTIVE', NOW(6), NOW(6))");
+    st->execute(
+        "INSERT INTO staff (staff_id, username, display_name, role, status, created_at, "
+        "updated_at) VALUES ('a', 'a', 'x', 'operator', 'ACTIVE', NOW(6), NOW(6))");
     return absl::FailedPreconditionError("changed my mind");
   });
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
@@ -80,7 +84,8 @@ TEST(MysqlPoolTest, TransactionRollsBackOnError) {
 
 void InsertStaff(sql::Connection& c, const std::string& id) {
   std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-      "INSERT INTO staff VALUES (?, ?, 'x', 'operator', 'ACTIVE', NOW(6), NOW(6))"));
+      "INSERT INTO staff (staff_id, username, display_name, role, status, created_at, updated_at) "
+      "VALUES (?, ?, 'x', 'operator', 'ACTIVE', NOW(6), NOW(6))"));
   st->setString(1, id);
   st->setString(2, absl::StrCat("user-", id));
   st->execute();

@@ -21,8 +21,10 @@ class FixedDirectory final : public aggpay::settlement::SettlementDirectory {
   }
   absl::Status CloseBusinessDay(const std::string&) override { return absl::OkStatus(); }
   absl::StatusOr<std::map<std::string, aggpay::settlement::PayoutAccount>> PayoutAccounts(
-      const std::vector<std::string>&) override {
-    return std::map<std::string, aggpay::settlement::PayoutAccount>();
+      const std::vector<std::string>& ids) override {
+    std::map<std::string, aggpay::settlement::PayoutAccount> out;
+    for (const std::string& id : ids) out[id] = {"CORPORATE", "Bank", "Shop " + id, "6222" + id};
+    return out;
   }
   absl::StatusOr<std::set<std::string>> FrozenMerchants() override { return frozen_; }
 
@@ -59,6 +61,7 @@ int main(int argc, char** argv) {
   aggpay::common::SystemClock clock;
   aggpay::settlement::SettlementOptions options;
   if (!absl::LoadTimeZone("Asia/Shanghai", &options.zone)) return 1;
+  if (const char* dir = std::getenv("AGGPAY_PAYOUT_DIR")) options.output_dir = dir;
   aggpay::settlement::SettlementOperations ops(repo, directory, clock, options);
   auto r = ops.RunT1(argv[4], argv[5]);
   if (!r.ok()) {

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -30,10 +31,15 @@ class FakeSettlementDirectory final : public settlement::SettlementDirectory {
     return std::vector<std::string>{"independent-standard"};
   }
   absl::Status CloseBusinessDay(const std::string&) override { return absl::OkStatus(); }
+  // Every merchant has an account (its id in the number), unless the merchant service is "down".
   absl::StatusOr<std::map<std::string, settlement::PayoutAccount>> PayoutAccounts(
-      const std::vector<std::string>&) override {
-    return std::map<std::string, settlement::PayoutAccount>();
+      const std::vector<std::string>& ids) override {
+    if (accounts_down) return absl::UnavailableError("merchant service unavailable");
+    std::map<std::string, settlement::PayoutAccount> out;
+    for (const std::string& id : ids) out[id] = {"CORPORATE", "Bank", "Shop " + id, "6222" + id};
+    return out;
   }
+  std::atomic<bool> accounts_down{false};
   absl::StatusOr<std::set<std::string>> FrozenMerchants() override {
     std::lock_guard<std::mutex> lock(mu);
     return frozen;

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <thread>
 
 #include "services/payment/mysql_payment_repository.h"
@@ -205,6 +206,52 @@ TEST(SettlementIntegration, OneTwoAndThreeShardsGiveIdenticalLines) {
     ExpectLinesEqual(want, lines);
     ExpectLedgerClean(db);
   }
+}
+
+// A batch committed while the merchant service cannot answer for the accounts is reported as
+// committed, and the next run (of any date) writes its file, once; a rerun never rewrites it.
+TEST(SettlementIntegration, APayoutFileNotWrittenAfterTheCommitIsWrittenByTheNextRun) {
+  SettlementDb db("settle_file");
+  db.Gen(D(2026, 3, 16), 2000, 20, 0, 11);
+  db.Gen(D(2026, 3, 17), 2000, 20, 0, 12);
+  db.At(D(2026, 3, 18));
+  db.directory.accounts_down = true;
+  auto first = db.ops->RunT1("2026-03-16", "1/1");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_FALSE(first->outcome.already_done);
+  EXPECT_TRUE(first->payout_file.empty());
+  EXPECT_NE(first->message.find("payout file not written yet"), std::string::npos)
+      << first->message;
+  const int64_t batch = first->outcome.batch.batch_id;
+  EXPECT_EQ(db.Count(absl::StrCat(
+                "SELECT COUNT(*) FROM settlement_batches WHERE payout_file_at IS NULL AND "
+                "batch_id = ",
+                batch)),
+            1);
+
+  db.directory.accounts_down = false;
+  auto second = db.ops->RunT1("2026-03-17", "1/1");
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(db.Count("SELECT COUNT(*) FROM settlement_batches WHERE payout_file_at IS NULL"), 0);
+  const std::string dir = SharedServers().dir() + "/payouts-" + db.mysql.database;
+  const std::string path = absl::StrCat(dir, "/payouts-", batch, "-T1_2026-03-16_1of1.csv");
+  const std::string file = ReadFile(path);
+  EXPECT_NE(file.find(absl::StrCat("CHECKSUM,CNY,",
+                                   db.Count(absl::StrCat("SELECT COUNT(*) FROM payout_instructions "
+                                                         "WHERE batch_id = ",
+                                                         batch)),
+                                   ",")),
+            std::string::npos)
+      << file;
+  EXPECT_NE(file.find(",CORPORATE,Bank,Shop gm0,6222gm0,CNY,"), std::string::npos) << file;
+
+  // A rerun finds the batch and its file, and leaves the file as it was.
+  std::filesystem::remove(path);
+  auto rerun = db.ops->RunT1("2026-03-16", "1/1");
+  ASSERT_TRUE(rerun.ok()) << rerun.status();
+  EXPECT_TRUE(rerun->outcome.already_done);
+  EXPECT_EQ(rerun->payout_file, path);
+  EXPECT_FALSE(std::filesystem::exists(path)) << "a written file is never rewritten";
 }
 
 TEST(SettlementIntegration, ConcurrentRunsOfOneDateSettleOnce) {

@@ -31,7 +31,8 @@ AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions&
                                     .mysql_pool_size = 0,
                                     .extra_config = "",
                                     .payment_config = AggpaydOptions().payment_config,
-                                    .audit_config = AggpaydOptions().audit_config}) {}
+                                    .audit_config = AggpaydOptions().audit_config,
+                                    .settlement_config = ""}) {}
 
 AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions& db,
                                const AggpaydOptions& options) {
@@ -59,7 +60,8 @@ AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions&
                               << "payment: " << options.payment_config << "\n"
                               << "audit: " << options.audit_config << "\n"
                               << "settlement: {output_dir: " << servers.dir() << "/payouts-"
-                              << grpc_port << "}\n"
+                              << grpc_port << (options.settlement_config.empty() ? "" : ", ")
+                              << options.settlement_config << "}\n"
                               << options.extra_config << "\n";
   const std::string binary = absl::StrCat(BuildDir(), "/services/aggpayd/aggpayd");
   const std::string log = absl::StrCat(config_path_, ".log");

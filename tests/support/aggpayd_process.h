@@ -25,6 +25,9 @@ struct AggpaydOptions {
   // The audit section: the outbox sweep looks for rows left by a killed instance after 5 s (in
   // production 60 s, longer than any call).
   std::string audit_config = "{sweep_age: 5s, sweep_interval: 1s}";
+  // More keys of the settlement section (its output_dir is the test's own), e.g.
+  // "d0_schedule: true".
+  std::string settlement_config;
 };
 
 // `aggpayd serve` as a separate process against a migrated test database, as an operator runs

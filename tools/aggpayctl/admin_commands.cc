@@ -1,6 +1,10 @@
+#include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 
 #include <cstdio>
+#include <iostream>
+#include <random>
+#include <string>
 
 #include "aggpay/v1/admin.grpc.pb.h"
 #include "tools/aggpayctl/ctl.h"
@@ -14,6 +18,55 @@ namespace v1 = aggpay::v1;
 void PrintStaff(const v1::Staff& s) {
   std::printf("%s  %-20s %-9s %s  %s\n", s.staff_id().c_str(), s.username().c_str(),
               s.role().c_str(), v1::StaffStatus_Name(s.status()).c_str(), s.display_name().c_str());
+}
+
+// 20 characters of [A-Za-z0-9] from the system's random device: about 119 bits.
+std::string RandomPassword() {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::random_device device;
+  std::uniform_int_distribution<int> pick(0, 61);
+  std::string out;
+  for (int i = 0; i < 20; ++i) out.push_back(kAlphabet[pick(device)]);
+  return out;
+}
+
+// Sets a console password (from stdin, or a fresh random one that is printed) and a new TOTP
+// secret, and prints them once. `staff` is printed with them when given.
+int SetConsoleCredentials(Ctl& ctl, v1::AdminService::Stub& stub, const std::string& staff_id,
+                          bool password_stdin, const v1::Staff* staff) {
+  v1::SetStaffCredentialsRequest r;
+  r.set_staff_id(staff_id);
+  r.set_new_totp_secret(true);
+  const bool generated = !password_stdin;
+  if (password_stdin) {
+    std::string line;
+    std::getline(std::cin, line);
+    r.set_password(line);
+  } else {
+    r.set_password(RandomPassword());
+  }
+  v1::SetStaffCredentialsResponse resp;
+  auto ctx = ctl.Context();
+  grpc::Status s = stub.SetStaffCredentials(ctx.get(), r, &resp);
+  if (!s.ok()) return PrintError(s);
+  if (ctl.json()) {
+    std::string staff_json;
+    if (staff != nullptr) {
+      google::protobuf::util::JsonPrintOptions options;
+      options.preserve_proto_field_names = true;
+      (void)google::protobuf::util::MessageToJsonString(*staff, &staff_json, options);
+    }
+    std::printf("{%s%s%s\"staff_id\":\"%s\",\"password\":\"%s\",\"totp_uri\":\"%s\"}\n",
+                staff_json.empty() ? "" : "\"staff\":", staff_json.c_str(),
+                staff_json.empty() ? "" : ",", staff_id.c_str(),
+                generated ? r.password().c_str() : "", resp.totp_uri().c_str());
+    return 0;
+  }
+  if (staff != nullptr) PrintStaff(*staff);
+  if (generated) std::printf("console password %s\n", r.password().c_str());
+  std::printf("console TOTP %s\nShown only once.\n", resp.totp_uri().c_str());
+  return 0;
 }
 
 }  // namespace
@@ -44,17 +97,41 @@ void AddAdminCommands(CLI::App& app, Ctl& ctl) {
   create->add_option("username", *username, "login name")->required();
   create->add_option("--role", *role, "admin, operator, reviewer, finance or auditor")->required();
   create->add_option("--display-name", *display, "full name");
-  create->callback([&ctl, stub, username, role, display] {
-    ctl.run = [&ctl, stub, username, role, display] {
+  auto console = std::make_shared<bool>(false);
+  auto password_stdin = std::make_shared<bool>(false);
+  create->add_flag("--console", *console,
+                   "also set a console password (random, printed once) and a TOTP secret");
+  create->add_flag("--password-stdin", *password_stdin,
+                   "with --console: read the password from the first line of stdin");
+  create->callback([&ctl, stub, username, role, display, console, password_stdin] {
+    ctl.run = [&ctl, stub, username, role, display, console, password_stdin] {
       v1::CreateStaffRequest r;
       r.set_username(*username);
       r.set_role(*role);
       r.set_display_name(*display);
       v1::Staff resp;
       auto ctx = ctl.Context();
-      grpc::Status s = stub()->CreateStaff(ctx.get(), r, &resp);
+      auto admin = stub();
+      grpc::Status s = admin->CreateStaff(ctx.get(), r, &resp);
       if (!s.ok()) return PrintError(s);
+      if (*console || *password_stdin) {
+        return SetConsoleCredentials(ctl, *admin, resp.staff_id(), *password_stdin, &resp);
+      }
       return Print(ctl, resp, [&] { PrintStaff(resp); });
+    };
+  });
+
+  auto* credentials = staff->add_subcommand(
+      "set-console", "set a console password and a new TOTP secret (both printed once)");
+  auto cred_staff = std::make_shared<std::string>();
+  auto cred_stdin = std::make_shared<bool>(false);
+  credentials->add_option("staff_id", *cred_staff)->required();
+  credentials->add_flag("--password-stdin", *cred_stdin,
+                        "read the password from the first line of stdin instead of making one");
+  credentials->callback([&ctl, stub, cred_staff, cred_stdin] {
+    ctl.run = [&ctl, stub, cred_staff, cred_stdin] {
+      auto admin = stub();
+      return SetConsoleCredentials(ctl, *admin, *cred_staff, *cred_stdin, nullptr);
     };
   });
 

@@ -40,10 +40,15 @@ bare() {  # best of 3, the rows discarded by the client
   echo "$best"
 }
 covering=$(bare "FORCE INDEX (idx_payments_settle)")
-scan=$(bare "IGNORE INDEX (idx_payments_settle, idx_payments_merchant_date)")
 echo "bare GROUP BY, covering index: best of 3 $covering s"
-echo "bare GROUP BY, full scan:      best of 3 $scan s"
-best=$(awk -v a="$covering" -v b="$scan" 'BEGIN { print (a < b ? a : b) }')
+best=$covering
+# The full scan is the slower baseline once the table outgrows the buffer pool (141 s at 10M);
+# AGGPAY_BENCH_FULL_SCAN=0 skips it.
+if [ "${AGGPAY_BENCH_FULL_SCAN:-1}" != 0 ]; then
+  scan=$(bare "IGNORE INDEX (idx_payments_settle, idx_payments_merchant_date)")
+  echo "bare GROUP BY, full scan:      best of 3 $scan s"
+  best=$(awk -v a="$covering" -v b="$scan" 'BEGIN { print (a < b ? a : b) }')
+fi
 
 # The run logs where its time went (info level): the same config, louder.
 sed 's/level: warn/level: info/' "$DIR/aggpayd.yaml" >"$DIR/settle.yaml"

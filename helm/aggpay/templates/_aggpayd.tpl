@@ -19,6 +19,7 @@ per-service workloads (services.yaml) and the monolith (monolith.yaml).
 {{- if .secretKey -}}
 {{- $secrets = append $secrets "secretKey" -}}
 {{- end -}}
+{{- $startup := $root.Values.probes.startup -}}
 {{- $liveness := $root.Values.probes.liveness -}}
 {{- $readiness := $root.Values.probes.readiness -}}
 apiVersion: apps/v1
@@ -43,6 +44,7 @@ spec:
     metadata:
       labels:
         {{- include "aggpay.componentLabels" (list $root $component) | nindent 8 }}
+        {{- include "aggpay.serverRoles" . | nindent 8 }}
         {{- with $root.Values.podLabels }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -81,11 +83,16 @@ spec:
             {{- with $cfg.extraEnv }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
+          # Started and alive: the gRPC health service. Ready: /readyz (MySQL and Redis answer).
+          startupProbe:
+            grpc:
+              port: {{ int $root.Values.ports.grpc }}
+            periodSeconds: {{ int $startup.periodSeconds }}
+            timeoutSeconds: {{ int $startup.timeoutSeconds }}
+            failureThreshold: {{ int $startup.failureThreshold }}
           livenessProbe:
-            httpGet:
-              path: {{ $liveness.path }}
-              port: http
-            initialDelaySeconds: {{ int $liveness.initialDelaySeconds }}
+            grpc:
+              port: {{ int $root.Values.ports.grpc }}
             periodSeconds: {{ int $liveness.periodSeconds }}
             timeoutSeconds: {{ int $liveness.timeoutSeconds }}
             failureThreshold: {{ int $liveness.failureThreshold }}
@@ -93,7 +100,6 @@ spec:
             httpGet:
               path: {{ $readiness.path }}
               port: http
-            initialDelaySeconds: {{ int $readiness.initialDelaySeconds }}
             periodSeconds: {{ int $readiness.periodSeconds }}
             timeoutSeconds: {{ int $readiness.timeoutSeconds }}
             failureThreshold: {{ int $readiness.failureThreshold }}
@@ -110,8 +116,16 @@ spec:
           {{- end }}
           volumeMounts:
             {{- include "aggpay.volumeMounts" $root | nindent 12 }}
+            {{- with (include "aggpay.tlsVolumeMounts" $root | trim) }}{{ . | nindent 12 }}{{ end }}
+            {{- if has .services (list "all" "settlement") }}
+            {{- with (include "aggpay.payouts" (list $root "mount") | trim) }}{{ . | nindent 12 }}{{ end }}
+            {{- end }}
       volumes:
         {{- include "aggpay.volumes" (list $root (include "aggpay.fullname" $root)) | nindent 8 }}
+        {{- with (include "aggpay.tlsVolumes" (list $root $component) | trim) }}{{ . | nindent 8 }}{{ end }}
+        {{- if has .services (list "all" "settlement") }}
+        {{- with (include "aggpay.payouts" (list $root "volume") | trim) }}{{ . | nindent 8 }}{{ end }}
+        {{- end }}
 ---
 apiVersion: v1
 kind: Service

@@ -138,10 +138,20 @@ grpc_listen: "0.0.0.0:{{ int .Values.ports.grpc }}"
 http_listen: "0.0.0.0:{{ int .Values.ports.http }}"
 migrations_dir: {{ .Values.config.migrationsDir | quote }}
 services: [all]
+{{- $mysql := deepCopy .Values.mysql }}
+{{- $redis := deepCopy .Values.redis }}
+{{- if .Values.bundled.mariadb.enabled }}
+{{- $_ := set $mysql "host" (include "aggpay.componentName" (list . "mariadb")) }}
+{{- $_ = set $mysql "port" 3306 }}
+{{- end }}
+{{- if .Values.bundled.redis.enabled }}
+{{- $_ := set $redis "host" (include "aggpay.componentName" (list . "redis")) }}
+{{- $_ = set $redis "port" 6379 }}
+{{- end }}
 mysql:
-  {{- toYaml .Values.mysql | nindent 2 }}
+  {{- toYaml $mysql | nindent 2 }}
 redis:
-  {{- toYaml .Values.redis | nindent 2 }}
+  {{- toYaml $redis | nindent 2 }}
 log:
   {{- toYaml .Values.config.log | nindent 2 }}
 auth:
@@ -150,8 +160,110 @@ auth:
 merchant_api:
   {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- $binding := dict "sms_log" "/tmp/aggpay-sms.log" }}
+{{- if and .Values.gateway.enabled .Values.gateway.ingress.enabled .Values.gateway.ingress.host }}
+{{- $_ := set $binding "public_base_url" (printf "https://%s" .Values.gateway.ingress.host) }}
+{{- end }}
+binding:
+  {{- toYaml (merge (deepCopy (.Values.config.binding | default dict)) $binding) | nindent 2 }}
+{{- range $key, $block := (.Values.config.extra | default dict) }}
+{{- if has $key (list "grpc_listen" "http_listen" "migrations_dir" "services" "mysql" "redis" "log" "auth" "merchant_api" "binding" "settlement" "peers") }}
+{{- fail (printf "config.extra.%s: the chart writes %s itself; set it through its own value" $key $key) }}
+{{- end }}
+{{ $key }}:
+  {{- toYaml $block | nindent 2 }}
+{{- end }}
+settlement:
+  zone: {{ .Values.settlement.timeZone | quote }}
+  output_dir: {{ .Values.settlement.payoutDir | quote }}
+  {{- with .Values.settlement.calendar }}
+  calendar: {{ . | quote }}
+  {{- end }}
+  # The D0 cycle runs as the chart's CronJob, not as a timer inside `aggpayd serve`.
+  d0_schedule: false
 peers:
   {{- include "aggpay.peers" . | nindent 2 }}
+{{- end -}}
+
+{{/*
+The network roles of a pod, as labels the NetworkPolicies select on. (list "grpc-server" ...)
+  grpc-server   an aggpayd serving gRPC (a service or the monolith)
+  grpc-client   may call the services' grpc port (services, gateway, settlement Jobs)
+  store-client  may reach MySQL and Redis (services, migration Job, settlement Jobs)
+*/}}
+{{- define "aggpay.roleLabels" -}}
+{{- $out := list -}}
+{{- range . -}}
+{{- $out = append $out (printf "aggpay.io/%s: \"true\"" .) -}}
+{{- end -}}
+{{- join "\n" $out -}}
+{{- end -}}
+
+{{/* The aggpayd roles: what every `aggpayd serve` pod is. */}}
+{{- define "aggpay.serverRoles" -}}
+{{- include "aggpay.roleLabels" (list "grpc-server" "grpc-client" "store-client") -}}
+{{- end -}}
+
+{{/*
+The payout file directory (settlement.output_dir), writable under the read-only root: in the
+settlement Jobs and in the pods hosting the settlement service, which writes the file when a
+batch is run over gRPC. (list $ "volume"|"mount")
+*/}}
+{{- define "aggpay.payouts" -}}
+{{- $root := index . 0 -}}
+{{- $s := $root.Values.settlement -}}
+{{- if eq (index . 1) "mount" }}
+- name: payouts
+  mountPath: {{ $s.payoutDir }}
+{{- else }}
+- name: payouts
+  {{- if $s.payoutVolume }}
+  {{- toYaml $s.payoutVolume | nindent 2 }}
+  {{- else }}
+  emptyDir: {}
+  {{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* The Secret holding a component's TLS certificate (issue 14). (list $ "admin") */}}
+{{- define "aggpay.tlsSecretName" -}}
+{{- $root := index . 0 -}}
+{{- $component := index . 1 -}}
+{{- $named := $root.Values.tls.certSecrets | default dict -}}
+{{- if hasKey $named $component -}}
+{{- index $named $component -}}
+{{- else -}}
+{{- printf "%s-tls" (include "aggpay.componentName" (list $root $component)) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* TLS volumes of a component's pod, when tls.enabled. (list $ "admin") */}}
+{{- define "aggpay.tlsVolumes" -}}
+{{- $root := index . 0 -}}
+{{- if $root.Values.tls.enabled }}
+- name: tls-ca
+  secret:
+    secretName: {{ required "tls.caSecret: the Secret holding ca.crt" $root.Values.tls.caSecret }}
+    items:
+      - {key: ca.crt, path: ca.crt}
+- name: tls-cert
+  secret:
+    secretName: {{ include "aggpay.tlsSecretName" . }}
+    items:
+      - {key: tls.crt, path: tls.crt}
+      - {key: tls.key, path: tls.key}
+{{- end }}
+{{- end -}}
+
+{{- define "aggpay.tlsVolumeMounts" -}}
+{{- if .Values.tls.enabled }}
+- name: tls-ca
+  mountPath: /var/run/aggpay/tls/ca
+  readOnly: true
+- name: tls-cert
+  mountPath: /var/run/aggpay/tls/cert
+  readOnly: true
+{{- end }}
 {{- end -}}
 
 {{/*

@@ -45,6 +45,25 @@ absl::Status CheckTokenUsable(const StaffToken& token, const Staff& staff, absl:
   return absl::OkStatus();
 }
 
+absl::Status CheckSessionUsable(const StaffSession& session, const Staff& staff,
+                                const SessionPolicy& policy, absl::Time now) {
+  if (session.ended_at.has_value()) return absl::UnauthenticatedError("session ended");
+  if (now >= session.expires_at) return absl::UnauthenticatedError("session expired");
+  if (now - session.last_seen_at > policy.idle_timeout) {
+    return absl::UnauthenticatedError("session timed out");
+  }
+  if (staff.status != StaffStatus::kActive) {
+    return absl::UnauthenticatedError("staff account disabled");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateNewPassword(absl::string_view password) {
+  if (password.size() < 12) return InvalidField("password", "must be at least 12 characters");
+  if (password.size() > 128) return InvalidField("password", "must be at most 128 bytes");
+  return absl::OkStatus();
+}
+
 absl::Status ValidateTokenTtl(absl::Duration ttl) {
   if (ttl < absl::Minutes(1) || ttl > absl::Hours(24 * 366)) {
     return InvalidField("ttl_seconds", "must be between 60 seconds and one year");

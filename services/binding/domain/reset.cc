@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/crypto/crypto.h"
+#include "services/common/crypto/otp.h"
 #include "services/common/status/field_errors.h"
 
 namespace aggpay::binding {
@@ -15,23 +16,7 @@ absl::Status OutOfRange(absl::string_view field, absl::Duration min, absl::Durat
                                                   " to ", absl::ToInt64Seconds(max), " seconds"));
 }
 
-bool IsWellFormedOtp(absl::string_view otp) {
-  if (otp.size() != kOtpDigits) return false;
-  for (char c : otp) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
-// Four cryptographically random bytes as an integer.
-uint32_t RandomUint32() {
-  absl::StatusOr<std::string> bytes = common::Base64UrlDecode(common::RandomToken(4));
-  // Decoding what RandomToken just encoded cannot fail; if it did, no password would be safe.
-  if (!bytes.ok() || bytes->size() != 4) std::abort();
-  uint32_t value = 0;
-  for (char c : *bytes) value = (value << 8) | static_cast<unsigned char>(c);
-  return value;
-}
+using common::IsWellFormedOtp;
 
 }  // namespace
 
@@ -148,19 +133,10 @@ RequestStatus InitialRequestStatus(bool staff_review) {
   return staff_review ? RequestStatus::kPendingReview : RequestStatus::kPendingOtp;
 }
 
-std::string NewOtp() {
-  constexpr uint64_t kRange = 1000000;
-  // The largest multiple of kRange that fits in 32 bits: values at or above it would make the
-  // low values more likely, so they are drawn again (about 1 draw in 4300).
-  constexpr uint64_t kLimit = (uint64_t{1} << 32) / kRange * kRange;
-  uint32_t value = RandomUint32();
-  while (value >= kLimit) value = RandomUint32();
-  std::string otp = std::to_string(value % kRange);
-  return std::string(kOtpDigits - otp.size(), '0') + otp;
-}
+std::string NewOtp() { return common::NewOtp(); }
 
 std::string HashOtp(absl::string_view key, absl::string_view request_id, absl::string_view otp) {
-  return common::HmacSha256Hex(key, absl::StrCat(request_id, ":", otp));
+  return common::HashOtp(key, request_id, otp);
 }
 
 absl::StatusOr<OtpCheck> CheckOtp(const ResetRequest& r, absl::string_view otp,

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "services/common/crypto/otp.h"
 
 namespace aggpay::binding {
 
@@ -110,7 +111,7 @@ struct ResetRequest {
 
 inline constexpr absl::Duration kOtpLifetime = absl::Minutes(5);
 inline constexpr int kMaxOtpAttempts = 5;
-inline constexpr size_t kOtpDigits = 6;
+inline constexpr size_t kOtpDigits = common::kOtpDigits;
 
 // 6 decimal digits, each of the 10^6 values equally likely (leading zeros included).
 std::string NewOtp();

@@ -17,6 +17,10 @@ class Channel;
 
 namespace aggpay::common {
 
+// A console session token is "agss_" followed by 32 random bytes; a bearer token is "agst_…".
+// Both are accepted wherever a staff credential is, so that one interceptor decides for both.
+inline constexpr absl::string_view kSessionTokenPrefix = "agss_";
+
 // Resolves a staff bearer token to a principal. UNAUTHENTICATED for an unknown, expired or
 // revoked token, or a disabled account; UNAVAILABLE when the token store cannot be reached.
 class StaffAuthenticator {
@@ -37,7 +41,8 @@ class GrpcStaffAuthenticator final : public StaffAuthenticator {
 };
 
 // Remembers answers for a short time so that a burst of calls with one token costs one lookup.
-// A revoked token keeps working on this instance for at most `ttl`.
+// A revoked token keeps working on this instance for at most `ttl`. Console sessions are never
+// cached: signing out, or timing out, takes effect on every instance at once.
 class CachingStaffAuthenticator final : public StaffAuthenticator {
  public:
   CachingStaffAuthenticator(StaffAuthenticator& inner, const Clock& clock, absl::Duration ttl);

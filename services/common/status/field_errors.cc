@@ -25,6 +25,10 @@ absl::Status FailedPreconditionField(absl::string_view field, absl::string_view 
   return WithField(absl::StatusCode::kFailedPrecondition, field, message);
 }
 
+absl::Status PermissionDeniedField(absl::string_view field, absl::string_view message) {
+  return WithField(absl::StatusCode::kPermissionDenied, field, message);
+}
+
 std::string ErrorField(const absl::Status& status) {
   auto payload = status.GetPayload(kFieldPayloadKey);
   return payload ? std::string(*payload) : std::string();

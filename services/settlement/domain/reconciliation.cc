@@ -53,10 +53,18 @@ ReconResult Reconcile(const std::vector<payment::BillLine>& bill,
     const int64_t channel_amount = refund ? line.refund_minor : line.amount_minor;
     const std::string channel_status = refund ? line.refund_state : line.trade_state;
     const std::string channel_ref = refund ? line.channel_refund_id : line.channel_txn_id;
-    on_bill[{refund, id}] = true;
     r.channel_fee_milli += line.fee_milli_minor;
     ReconItem item{ItemKind::kMissingOurs, refund, id, channel_ref, 0, channel_amount, "",
                    channel_status,         ""};
+    if (on_bill.contains({refund, id})) {
+      // The channel lists the same trade twice: charged (or refunded) twice on its side.
+      item.kind = ItemKind::kAmountDiffers;
+      item.detail = "on the bill twice: the channel counts it twice";
+      ++r.differs;
+      r.items.push_back(std::move(item));
+      continue;
+    }
+    on_bill[{refund, id}] = true;
     auto it = index.find({refund, id});
     if (it == index.end()) {
       item.detail = "on the bill, unknown to the platform";
@@ -70,7 +78,9 @@ ReconResult Reconcile(const std::vector<payment::BillLine>& bill,
     const int64_t our_fee =
         ExpectedFeeMilli(refund ? -o.amount_minor : o.amount_minor, cost_rate_ppm);
     r.our_fee_milli += our_fee;
-    if (o.status != "SUCCESS") {
+    if (o.status != "SUCCESS" || (refund && channel_status != "SUCCESS")) {
+      // A refund the channel has not finished (PROCESSING, FAIL) that we count as done, or the
+      // reverse: the merchant was debited for money that did not move.
       item.kind = ItemKind::kStatusDiffers;
       item.detail = absl::StrCat("the channel says ", channel_status, ", the platform ", o.status);
     } else if (o.amount_minor != channel_amount || o.currency != line.currency) {

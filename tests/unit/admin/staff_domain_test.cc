@@ -49,3 +49,42 @@ TEST(StaffDomainTest, TokenUsableUntilExpiryRevocationOrDisable) {
 
 }  // namespace
 }  // namespace aggpay::admin
+
+namespace aggpay::admin {
+namespace {
+
+TEST(StaffDomainTest, SessionsEndWhenIdleExpiredEndedOrDisabled) {
+  const absl::Time t0 = absl::FromUnixSeconds(1767225600);
+  SessionPolicy policy;
+  policy.idle_timeout = absl::Minutes(15);
+  StaffSession session;
+  session.created_at = t0;
+  session.last_seen_at = t0;
+  session.expires_at = t0 + absl::Hours(12);
+  Staff staff;
+  EXPECT_TRUE(CheckSessionUsable(session, staff, policy, t0 + absl::Minutes(15)).ok());
+  EXPECT_EQ(CheckSessionUsable(session, staff, policy, t0 + absl::Minutes(16)).message(),
+            "session timed out");
+  session.last_seen_at = t0 + absl::Hours(11) + absl::Minutes(59);
+  EXPECT_TRUE(
+      CheckSessionUsable(session, staff, policy, t0 + absl::Hours(12) - absl::Seconds(1)).ok());
+  EXPECT_EQ(CheckSessionUsable(session, staff, policy, t0 + absl::Hours(12)).message(),
+            "session expired");
+  session.last_seen_at = t0;
+  session.ended_at = t0 + absl::Minutes(1);
+  EXPECT_EQ(CheckSessionUsable(session, staff, policy, t0 + absl::Minutes(2)).code(),
+            absl::StatusCode::kUnauthenticated);
+  session.ended_at.reset();
+  staff.status = StaffStatus::kDisabled;
+  EXPECT_EQ(CheckSessionUsable(session, staff, policy, t0 + absl::Minutes(2)).message(),
+            "staff account disabled");
+}
+
+TEST(StaffDomainTest, PasswordsAreTwelveTo128Bytes) {
+  EXPECT_NE(ValidateNewPassword("short").message().find("password"), absl::string_view::npos);
+  EXPECT_TRUE(ValidateNewPassword("twelve chars").ok());
+  EXPECT_EQ(ValidateNewPassword(std::string(129, 'x')).code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace aggpay::admin

@@ -110,5 +110,40 @@ TEST(Reconcile, FeeTotalsRoundHalfUpAtTheMinorUnit) {
   EXPECT_EQ(ExpectedFeeMilli(3705, 2000), 7410);  // 37.05 CNY at 0.20% = 0.07410
 }
 
+payment::BillLine Paid(const std::string& id, int64_t amount) {
+  payment::BillLine l;
+  l.trade_state = "SUCCESS";
+  l.out_trade_no = id;
+  l.currency = "CNY";
+  l.amount_minor = amount;
+  l.fee_milli_minor = ExpectedFeeMilli(amount, 2000);
+  return l;
+}
+
+TEST(Reconcile, ATradeTwiceOnTheBillIsADifference) {
+  const ReconResult r = Reconcile({Paid("P1", 1000), Paid("P1", 1000)},
+                                  {{false, "P1", "SUCCESS", 1000, "CNY", true}}, 2000);
+  EXPECT_EQ(r.matched, 1);
+  EXPECT_EQ(r.differs, 1);
+  ASSERT_EQ(r.items.size(), 1u);
+  EXPECT_EQ(r.items[0].kind, ItemKind::kAmountDiffers);
+  EXPECT_NE(r.items[0].detail.find("twice"), std::string::npos);
+}
+
+TEST(Reconcile, ARefundTheChannelHasNotFinishedIsAStatusDifference) {
+  payment::BillLine refund;
+  refund.trade_state = "REFUND";
+  refund.out_refund_no = "R1";
+  refund.currency = "CNY";
+  refund.refund_minor = 500;
+  refund.refund_state = "PROCESSING";
+  refund.fee_milli_minor = ExpectedFeeMilli(-500, 2000);
+  const ReconResult r = Reconcile({refund}, {{true, "R1", "SUCCESS", 500, "CNY", true}}, 2000);
+  EXPECT_EQ(r.matched, 0);
+  ASSERT_EQ(r.items.size(), 1u);
+  EXPECT_EQ(r.items[0].kind, ItemKind::kStatusDiffers);
+  EXPECT_EQ(r.items[0].channel_status, "PROCESSING");
+}
+
 }  // namespace
 }  // namespace aggpay::settlement

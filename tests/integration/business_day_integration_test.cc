@@ -1,0 +1,138 @@
+// Closing a business day against the transactions that record successes on it, on MariaDB:
+// the close waits for a recording transaction that holds the day, a success recorded after the
+// close goes to the next open day, and a closed day stays closed.
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "services/common/mysql/mysql_pool.h"
+#include "services/payment/mysql_payment_repository.h"
+#include "tests/support/test_servers.h"
+
+namespace aggpay::payment {
+namespace {
+
+using testing::SharedServers;
+
+PaymentRecord Pending(const std::string& id) {
+  PaymentRecord p;
+  p.payment_id = id;
+  p.merchant_id = "m_day";
+  p.store_id = "st_day";
+  p.flow = Flow::kStaticCode;
+  p.wallet = Wallet::kWechat;
+  p.channel = "sandbox";
+  p.sub_mch_id = "sub1";
+  p.out_trade_no = id;
+  p.amount_minor = 1000;
+  p.currency = "CNY";
+  p.fee_minor = 4;
+  p.plan_id = "bank-standard";
+  p.plan_version = 1;
+  p.status = PaymentStatus::kPaying;
+  p.merchant_zone = "Asia/Shanghai";
+  p.created_at = absl::Now();
+  p.updated_at = p.created_at;
+  p.expires_at = p.created_at + absl::Minutes(15);
+  return p;
+}
+
+class BusinessDayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    mysql_ = SharedServers().CreateDatabase("business_day");
+    mysql_.pool_size = 4;
+    pool_ = *common::MysqlPool::Create(mysql_);
+    repo_ = std::make_unique<MysqlPaymentRepository>(*pool_);
+  }
+
+  // Records the payment's success on the first open day on or after `date`, holding the
+  // transaction open until `release` is notified (when given).
+  absl::StatusOr<PaymentChange> Succeed(const std::string& id, const std::string& date,
+                                        absl::Notification* holding = nullptr,
+                                        absl::Notification* release = nullptr) {
+    return repo_->Change(
+        id,
+        [&](const PaymentRecord& current, BusinessDayGate& days) -> absl::StatusOr<PaymentChange> {
+          PaymentChange ch{current, "payment", {}, std::nullopt};
+          ch.payment.status = PaymentStatus::kSuccess;
+          ch.payment.paid_at = absl::Now();
+          ch.payment.recorded_at = absl::Now();
+          auto day = days.OpenDayOnOrAfter(date);
+          if (!day.ok()) return day.status();
+          ch.payment.business_date = *day;
+          if (holding != nullptr) holding->Notify();
+          if (release != nullptr) release->WaitForNotification();
+          return ch;
+        },
+        absl::Now());
+  }
+
+  std::string Query(const std::string& sql) {
+    return *pool_->Run("query", [&](sql::Connection& c) -> absl::StatusOr<std::string> {
+      std::unique_ptr<sql::Statement> st(c.createStatement());
+      std::unique_ptr<sql::ResultSet> rs(st->executeQuery(sql));
+      if (!rs->next() || rs->isNull(1)) return std::string("NULL");
+      return std::string(rs->getString(1));
+    });
+  }
+
+  common::MysqlOptions mysql_;
+  std::unique_ptr<common::MysqlPool> pool_;
+  std::unique_ptr<MysqlPaymentRepository> repo_;
+};
+
+TEST_F(BusinessDayTest, TheCloseWaitsForARecordingTransactionAndLaterSuccessesMoveOn) {
+  ASSERT_TRUE(repo_->Insert(Pending("P0000000000000000000000001")).ok());
+  ASSERT_TRUE(repo_->Insert(Pending("P0000000000000000000000002")).ok());
+
+  // A success being recorded on 2026-11-26 holds the day while its transaction is open.
+  absl::Notification holding, release;
+  auto recording = std::async(std::launch::async, [&] {
+    return Succeed("P0000000000000000000000001", "2026-11-26", &holding, &release);
+  });
+  holding.WaitForNotification();
+  std::atomic<bool> closed{false};
+  auto closing = std::async(std::launch::async, [&] {
+    auto at = repo_->CloseBusinessDay("2026-11-26", absl::Now());
+    closed = true;
+    return at;
+  });
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_FALSE(closed) << "the close must wait for the transaction recording on the day";
+  release.Notify();
+  auto recorded = recording.get();
+  ASSERT_TRUE(recorded.ok()) << recorded.status();
+  auto closed_at = closing.get();
+  ASSERT_TRUE(closed_at.ok()) << closed_at.status();
+  EXPECT_EQ(Query("SELECT business_date FROM payments WHERE payment_id = "
+                  "'P0000000000000000000000001'"),
+            "2026-11-26")
+      << "committed before the close: it is the day's, and the batch after the close sees it";
+
+  // After the close, a success of that day (a late re-query) is recorded on the next open day,
+  // past any other closed day.
+  ASSERT_TRUE(repo_->CloseBusinessDay("2026-11-27", absl::Now()).ok());
+  auto late = Succeed("P0000000000000000000000002", "2026-11-26");
+  ASSERT_TRUE(late.ok()) << late.status();
+  EXPECT_EQ(Query("SELECT business_date FROM payments WHERE payment_id = "
+                  "'P0000000000000000000000002'"),
+            "2026-11-28");
+  EXPECT_EQ(Query("SELECT recorded_at IS NOT NULL FROM payments WHERE payment_id = "
+                  "'P0000000000000000000000002'"),
+            "1");
+
+  // Closing again keeps the first close's time.
+  auto again = repo_->CloseBusinessDay("2026-11-26", absl::Now() + absl::Hours(1));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *closed_at);
+}
+
+}  // namespace
+}  // namespace aggpay::payment
