@@ -15,6 +15,10 @@ bench_stack() {
   DIR=$(mktemp -d /tmp/aggpay-bench-XXXXXX)
   PIDS=()
   trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; stop_all "$DIR"; rm -rf "$DIR"' EXIT
+  # A signal ends the script through its EXIT trap (bash skips it on an untrapped signal), so a
+  # benchmark stopped by a test timeout or ^C leaves no servers behind.
+  trap 'exit 143' TERM
+  trap 'exit 130' INT
   export AGGPAY_MYSQL_PASSWORD=aggpay AGGPAY_INTERNAL_SECRET=bench-internal-secret-0123
   AGGPAY_SECRET_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
   export AGGPAY_SECRET_KEY

@@ -1,21 +1,30 @@
 #!/usr/bin/env bash
-# Measures the code resolve hot path as a ratio against a bare gRPC server, in one run:
+# Measures the code resolve hot path as a ratio against the bare callback-API gRPC server, in
+# one run:
 #   tools/bench/resolve.sh [SECONDS] [THREADS]
 # Starts its own MariaDB, Redis and aggpayd in a temporary directory (loopback only), onboards a
-# merchant with one terminal code, then drives loadgen against aggpayd and against
-# `loadgen --echo-server` with the same flags. Not run in CI.
+# merchant with one terminal code, then drives loadgen (closed loop) with the same flags against
+# `loadgen --callback-server` (the reference), aggpayd, and `loadgen --echo-server` (gRPC's
+# synchronous API, for comparison). tools/bench/run measures this and the other budgets,
+# open-loop too. Not run in CI.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SECONDS_TO_RUN=${1:-10}
 THREADS=${2:-16}
-ECHO_PORT=$(free_port)
+CALLBACK_PORT=$(free_port)
+SYNC_PORT=$(free_port)
 bench_stack 8 BENCH_1
 CODE=$($CTL code issue --merchant "$M" --store "$S" -o json | jq -r .code_id)
-"$BUILD/tools/loadgen/loadgen" --echo-server --addr "127.0.0.1:$ECHO_PORT" 2>/dev/null &
+"$BUILD/tools/loadgen/loadgen" --callback-server --addr "127.0.0.1:$CALLBACK_PORT" 2>/dev/null &
+PIDS+=($!)
+"$BUILD/tools/loadgen/loadgen" --echo-server --addr "127.0.0.1:$SYNC_PORT" 2>/dev/null &
 PIDS+=($!)
 sleep 0.5
-RESOLVE=$("$BUILD/tools/loadgen/loadgen" --addr "127.0.0.1:$GRPC_PORT" --code "$CODE" --seconds "$SECONDS_TO_RUN" --threads "$THREADS")
-ECHO=$("$BUILD/tools/loadgen/loadgen" --addr "127.0.0.1:$ECHO_PORT" --code "$CODE" --seconds "$SECONDS_TO_RUN" --threads "$THREADS")
-echo "resolve: $RESOLVE"
-echo "echo:    $ECHO"
-python3 -c "import json,sys; r=json.loads(sys.argv[1]); e=json.loads(sys.argv[2]); print('ratio resolve/echo: %.2f' % (r['per_second']/e['per_second']))" "$RESOLVE" "$ECHO"
+drive() { "$BUILD/tools/loadgen/loadgen" --addr "$1" --code "$CODE" --seconds "$SECONDS_TO_RUN" --threads "$THREADS"; }
+CALLBACK=$(drive "127.0.0.1:$CALLBACK_PORT")
+RESOLVE=$(drive "127.0.0.1:$GRPC_PORT")
+SYNC=$(drive "127.0.0.1:$SYNC_PORT")
+echo "callback: $CALLBACK"
+echo "resolve:  $RESOLVE"
+echo "sync:     $SYNC"
+python3 -c "import json,sys; c, r, s = (json.loads(a)['per_second'] for a in sys.argv[1:4]); print('ratio resolve/callback: %.2f (goal >= 0.7); sync/callback: %.2f' % (r / c, s / c))" "$CALLBACK" "$RESOLVE" "$SYNC"

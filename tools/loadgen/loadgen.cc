@@ -1,20 +1,54 @@
-// loadgen: drives one aggpayd with closed-loop gRPC clients and prints throughput and latency.
+// loadgen: drives one aggpayd (or a bare baseline server) with gRPC or signed REST calls and
+// prints one JSON line: throughput and latency percentiles from a log-linear histogram.
+//
+// Scenarios (--rpc):
+//   resolve   BindingService.ResolveCode of --code (answers must be PAYABLE)
+//   checkin   activates --terminals new terminals with the multi-use --activation-code, then
+//             checks them in again and again, signed with each terminal's rotating key, as a
+//             store's morning storm does (see tools/bench/checkin.sh)
+//   pay       PaymentService.CreateCodePayment of --code, payers from many networks
+//   rest      a signed merchant GET of --path through the REST gateway at --rest-url, with
+//             API key --key-id and its secret in AGGPAY_KEY_SECRET; a fresh nonce each time
+//
+// Modes (--mode):
+//   closed    --threads clients, each sending its next call when the last one answered. This
+//             is the throughput a fixed number of callers can get, and it hides queueing: a
+//             slow answer delays the callers' next sends.
+//   open      a fixed arrival rate (--rate calls/s for --seconds). Call i is due at
+//             start + i / rate; any of --threads workers sends it at that time, or as soon as
+//             one is free, and its latency counts from the time it was due, so a stall shows in
+//             the percentiles instead of silently lowering the rate (coordinated omission).
+//             "per_second" below --rate means the target could not keep up.
+//
+// Clients: resolve uses gRPC's callback client API by default (--client callback: --threads is
+// the number of calls in flight, and no thread waits per call); --client sync, and every other
+// scenario, use blocking stubs on --threads threads. Either way the client shares the machine's
+// cores with the server, so the same client drives the target and its baseline in one run.
+//
+// Baselines (the same RPC shape as ResolveCode, a constant answer, no auth/cache/storage):
+//   loadgen --callback-server --addr 127.0.0.1:50998  gRPC's callback API (the reference)
+//   loadgen --echo-server --addr 127.0.0.1:50999      gRPC's synchronous API (for comparison)
+//
 //   loadgen --addr 127.0.0.1:50051 --rpc resolve --code CODE_ID --seconds 10 --threads 16
+//   loadgen --addr 127.0.0.1:50051 --rpc resolve --code CODE_ID --mode open --rate 20000
 //   loadgen --addr 127.0.0.1:50051 --rpc checkin --activation-code CODE --terminals 64
-//   loadgen --addr 127.0.0.1:50051 --rpc pay --code CODE_ID --seconds 10 --threads 32
-//     (activates that many new terminals with a multi-use code, then each thread checks its
-//     terminal in again and again, as a store's morning storm does; see tools/bench/checkin.sh)
-//   loadgen --echo-server --addr 127.0.0.1:50999   (the baseline: a bare gRPC server answering
-//     ResolveCode with a constant, no auth, no cache, no database; drive it with the same flags)
+//   loadgen --rest-url http://127.0.0.1:8080 --rpc rest --key-id ak_... --path /v1/merchant
 // Only loopback and the project's own test hosts are valid targets.
 
 #include <grpcpp/grpcpp.h>
+#include <httplib.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -24,88 +58,407 @@
 #include "aggpay/v1/terminal.grpc.pb.h"
 #include "services/common/crypto/crypto.h"
 #include "services/terminal/domain/terminal_key.h"
+#include "tools/loadgen/histogram.h"
 
 namespace {
 
-// A bare server with the same RPC shape: what gRPC itself costs on this machine.
-class EchoBinding final : public aggpay::v1::BindingService::Service {
+using aggpay::loadgen::LatencyHistogram;
+using Clock = std::chrono::steady_clock;
+
+void ConstantAnswer(const aggpay::v1::ResolveCodeRequest& req, aggpay::v1::ResolvedCode* resp) {
+  resp->set_outcome("PAYABLE");
+  resp->set_code_id(req.code());
+  resp->set_merchant_display_name("echo");
+}
+
+// gRPC's synchronous API: a thread per call in flight.
+class SyncEchoBinding final : public aggpay::v1::BindingService::Service {
   grpc::Status ResolveCode(grpc::ServerContext*, const aggpay::v1::ResolveCodeRequest* req,
                            aggpay::v1::ResolvedCode* resp) override {
-    resp->set_outcome("PAYABLE");
-    resp->set_code_id(req->code());
-    resp->set_merchant_display_name("echo");
+    ConstantAnswer(*req, resp);
     return grpc::Status::OK;
   }
 };
 
-struct Result {
+// gRPC's callback API: the handler answers inline on the library's own threads, no thread hop.
+class CallbackEchoBinding final : public aggpay::v1::BindingService::CallbackService {
+  grpc::ServerUnaryReactor* ResolveCode(grpc::CallbackServerContext* ctx,
+                                        const aggpay::v1::ResolveCodeRequest* req,
+                                        aggpay::v1::ResolvedCode* resp) override {
+    ConstantAnswer(*req, resp);
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+};
+
+int Serve(grpc::Service* service, const std::string& addr, const char* what) {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(addr, grpc::InsecureServerCredentials());
+  builder.RegisterService(service);
+  auto server = builder.BuildAndStart();
+  if (!server) {
+    std::fprintf(stderr, "loadgen: cannot listen on %s\n", addr.c_str());
+    return 2;
+  }
+  std::fprintf(stderr, "%s server on %s\n", what, addr.c_str());
+  server->Wait();
+  return 0;
+}
+
+enum class Outcome { kOk, kError, kExhausted };
+// One worker's calls: each invocation makes one blocking call.
+using Caller = std::function<Outcome()>;
+
+struct WorkerResult {
   int64_t calls = 0;
   int64_t errors = 0;
-  std::vector<int64_t> latencies_us;
+  LatencyHistogram latency;
+};
+
+struct Terminal {
+  std::string sn;
+  std::string key;
+  int64_t next_ts = 0;
+};
+
+struct Options {
+  std::string addr = "127.0.0.1:50051";
+  std::string rpc = "resolve";
+  std::string mode = "closed";
+  std::string code;
+  std::string activation_code;
+  std::string rest_url;
+  std::string key_id;
+  std::string key_secret;
+  std::string path = "/v1/merchant";
+  int terminals = 64;
+  int seconds = 10;
+  int threads = 16;
+  int channels = 4;
+  double rate = 0;
+  std::string client = "callback";
+};
+
+// Reports the first failure of each worker on stderr; the count goes to the result.
+void ReportFirst(WorkerResult& r, const std::string& what) {
+  if (r.errors == 0) std::fprintf(stderr, "loadgen: %s\n", what.c_str());
+}
+
+Caller ResolveCaller(std::shared_ptr<grpc::Channel> channel, const Options& o, WorkerResult& r) {
+  auto stub = std::shared_ptr(aggpay::v1::BindingService::NewStub(channel));
+  aggpay::v1::ResolveCodeRequest req;
+  req.set_code(o.code);
+  return [stub, req, &r] {
+    grpc::ClientContext ctx;
+    aggpay::v1::ResolvedCode resp;
+    grpc::Status s = stub->ResolveCode(&ctx, req, &resp);
+    if (s.ok() && resp.outcome() == "PAYABLE") return Outcome::kOk;
+    ReportFirst(
+        r, absl::StrCat("resolve: ", s.error_code(), " ", s.error_message(), " ", resp.outcome()));
+    return Outcome::kError;
+  };
+}
+
+// A terminal's check-ins must sign increasing seconds within the server's 300 s window, so each
+// starts 250 s in the past and counts up by one: up to 500 check-ins per terminal per run.
+Caller CheckInCaller(std::shared_ptr<grpc::Channel> channel, Terminal& d, WorkerResult& r) {
+  auto stub = std::shared_ptr(aggpay::v1::TerminalService::NewStub(channel));
+  const std::string body = aggpay::common::Sha256Hex("8.0.15");
+  const int64_t last_ts = d.next_ts + 500;
+  return [stub, body, last_ts, &d, &r] {
+    if (d.next_ts >= last_ts) return Outcome::kExhausted;
+    aggpay::v1::CheckInRequest req;
+    req.set_terminal_sn(d.sn);
+    req.set_client_version("8.0.15");
+    req.set_timestamp(std::to_string(d.next_ts++));
+    req.set_nonce(aggpay::common::RandomToken(12));
+    req.set_signature(aggpay::terminal::SignTerminalRequest(d.key, "CheckIn", d.sn, req.timestamp(),
+                                                            req.nonce(), body));
+    grpc::ClientContext ctx;
+    aggpay::v1::CheckInResponse resp;
+    grpc::Status s = stub->CheckIn(&ctx, req, &resp);
+    if (!s.ok()) {
+      ReportFirst(r, absl::StrCat("check-in ", d.sn, ": ", s.error_code(), " ", s.error_message()));
+      return Outcome::kError;
+    }
+    d.key = resp.terminal_key();
+    return Outcome::kOk;
+  };
+}
+
+// The payer's flow: resolve + risk + fee + the durable insert + the channel's precreate.
+Caller PayCaller(std::shared_ptr<grpc::Channel> channel, const Options& o, int t, WorkerResult& r) {
+  auto stub = std::shared_ptr(aggpay::v1::PaymentService::NewStub(channel));
+  const std::string run = aggpay::common::RandomToken(6);
+  auto n = std::make_shared<int64_t>(0);
+  return [stub, run, n, t, code = o.code, &r] {
+    const int64_t i = (*n)++;
+    aggpay::v1::CreateCodePaymentRequest req;
+    req.set_code(code);
+    req.mutable_amount()->set_currency("CNY");
+    req.mutable_amount()->set_amount_minor(100 + i % 50000);
+    req.set_wallet("wechat");
+    // Payers from many networks, as in a real shop: one address would be a concentrated /24 to
+    // risk control, and every payment would be flagged.
+    req.set_payer_ip(absl::StrCat("10.", (i >> 8) % 256, ".", i % 256, ".", 1 + t % 250));
+    req.set_client_request_id(absl::StrCat("lg", run, t, "-", i));
+    grpc::ClientContext ctx;
+    aggpay::v1::Payment resp;
+    grpc::Status s = stub->CreateCodePayment(&ctx, req, &resp);
+    if (s.ok()) return Outcome::kOk;
+    ReportFirst(r, absl::StrCat("pay: ", s.error_code(), " ", s.error_message()));
+    return Outcome::kError;
+  };
+}
+
+// A merchant's signed GET (docs/api.md, "Signing requests"), one keep-alive connection per
+// worker, a fresh timestamp and nonce per request.
+Caller RestCaller(const Options& o, WorkerResult& r) {
+  auto client = std::make_shared<httplib::Client>(o.rest_url);
+  client->set_keep_alive(true);
+  client->set_connection_timeout(5);
+  client->set_read_timeout(30);
+  const std::string empty_body_hash = aggpay::common::Sha256Hex("");
+  return [client, empty_body_hash, &o, &r] {
+    const std::string ts = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count());
+    const std::string nonce = aggpay::common::RandomToken(16);
+    const std::string signature = aggpay::common::HmacSha256Hex(
+        o.key_secret,
+        absl::StrCat("GET\n", o.path, "\n", ts, "\n", nonce, "\n", empty_body_hash, "\n"));
+    httplib::Headers headers{
+        {"Authorization",
+         absl::StrCat("AGGPAY-HMAC-SHA256 key_id=\"", o.key_id, "\",timestamp=\"", ts,
+                      "\",nonce=\"", nonce, "\",signature=\"", signature, "\"")}};
+    auto res = client->Get(o.path, headers);
+    if (res && res->status == 200) return Outcome::kOk;
+    ReportFirst(r, res ? absl::StrCat("rest: HTTP ", res->status, " ", res->body)
+                       : absl::StrCat("rest: ", httplib::to_string(res.error())));
+    return Outcome::kError;
+  };
+}
+
+int64_t Nanos(Clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+}
+
+struct Totals {
+  int64_t calls = 0;
+  int64_t errors = 0;
+  int64_t unsent = 0;
+  double elapsed_s = 0;
+  LatencyHistogram latency;
+};
+
+int PrintReport(const Options& o, const char* client, const Totals& t) {
+  const bool open = o.mode == "open";
+  const auto us = [&](double q) { return t.latency.ValueAtQuantile(q) / 1000.0; };
+  const std::string target = o.rpc == "rest" ? o.rest_url : o.addr;
+  std::printf(
+      "{\"rpc\":\"%s\",\"mode\":\"%s\",\"client\":\"%s\",\"target\":\"%s\",\"threads\":%d,"
+      "\"rate\":%.0f,\"seconds\":%.2f,\"calls\":%lld,\"errors\":%lld,\"unsent\":%lld,"
+      "\"per_second\":%.0f,\"p50_us\":%.0f,\"p90_us\":%.0f,\"p99_us\":%.0f,\"p999_us\":%.0f,"
+      "\"max_us\":%.0f,\"mean_us\":%.0f}\n",
+      o.rpc.c_str(), o.mode.c_str(), client, target.c_str(), o.threads, open ? o.rate : 0.0,
+      t.elapsed_s, static_cast<long long>(t.calls), static_cast<long long>(t.errors),
+      static_cast<long long>(t.unsent), static_cast<double>(t.calls) / t.elapsed_s, us(0.5),
+      us(0.9), us(0.99), us(0.999), static_cast<double>(t.latency.max()) / 1000.0,
+      t.latency.mean() / 1000.0);
+  return t.errors == 0 && t.unsent == 0 ? 0 : 1;
+}
+
+// Resolve through gRPC's callback client API: no thread per call in flight, so the load
+// generator takes less of the two cores from the server it measures than blocking clients do.
+// Closed loop: --threads calls in flight, each answer starting the next. Open loop: one
+// scheduler thread starts call i at its due time whatever is still in flight (up to
+// kMaxInFlight, beyond which it waits, and the wait counts in the latency).
+class AsyncResolve {
+ public:
+  static constexpr int64_t kMaxInFlight = 20000;
+
+  AsyncResolve(const Options& o, const std::vector<std::shared_ptr<grpc::Channel>>& chans) : o_(o) {
+    for (const auto& c : chans) stubs_.push_back(aggpay::v1::BindingService::NewStub(c));
+    req_.set_code(o.code);
+  }
+
+  Totals Run() {
+    start_ = Clock::now();
+    deadline_ = start_ + std::chrono::seconds(o_.seconds);
+    Totals t;
+    if (o_.mode == "open") {
+      const auto total_due = static_cast<int64_t>(o_.rate * o_.seconds);
+      const double interval_ns = 1e9 / o_.rate;
+      const auto give_up = deadline_ + std::chrono::seconds(std::max(5, o_.seconds));
+      int64_t i = 0;
+      for (; i < total_due; ++i) {
+        const auto due = start_ + std::chrono::nanoseconds(static_cast<int64_t>(interval_ns * i));
+        std::this_thread::sleep_until(due);
+        while (in_flight_.load() >= kMaxInFlight && Clock::now() < give_up) {
+          std::this_thread::sleep_for(std::chrono::microseconds(50));
+        }
+        if (Clock::now() >= give_up) break;
+        Start(static_cast<size_t>(i), due, /*again=*/false);
+      }
+      t.unsent = total_due - i;
+    } else {
+      for (int slot = 0; slot < o_.threads; ++slot) {
+        Start(static_cast<size_t>(slot), Clock::now(), /*again=*/true);
+      }
+    }
+    std::unique_lock lock(done_mu_);
+    done_cv_.wait(lock, [&] { return in_flight_.load() == 0; });
+    t.elapsed_s = static_cast<double>(Nanos(Clock::now() - start_)) / 1e9;
+    for (auto& shard : shards_) {
+      std::lock_guard shard_lock(shard.mu);
+      t.calls += shard.calls;
+      t.errors += shard.errors;
+      t.latency.Merge(shard.latency);
+    }
+    return t;
+  }
+
+ private:
+  struct Call {
+    grpc::ClientContext ctx;
+    aggpay::v1::ResolvedCode resp;
+    Clock::time_point due;
+    size_t slot = 0;
+  };
+  struct Shard {
+    std::mutex mu;
+    int64_t calls = 0;
+    int64_t errors = 0;
+    LatencyHistogram latency;
+  };
+
+  // `again`: closed loop, the answer starts the slot's next call until the deadline.
+  void Start(size_t slot, Clock::time_point due, bool again) {
+    in_flight_.fetch_add(1);
+    auto* call = new Call;
+    call->due = due;
+    call->slot = slot;
+    call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    stubs_[slot % stubs_.size()]->async()->ResolveCode(
+        &call->ctx, &req_, &call->resp, [this, call, again](grpc::Status s) {
+          const auto end = Clock::now();
+          const bool ok = s.ok() && call->resp.outcome() == "PAYABLE";
+          Shard& shard = shards_[call->slot % shards_.size()];
+          {
+            std::lock_guard lock(shard.mu);
+            if (!ok && !reported_.exchange(true)) {
+              std::fprintf(stderr, "loadgen: resolve: %d %s %s\n", s.error_code(),
+                           s.error_message().c_str(), call->resp.outcome().c_str());
+            }
+            ++shard.calls;
+            if (!ok) ++shard.errors;
+            shard.latency.Record(Nanos(end - call->due));
+          }
+          const size_t slot = call->slot;
+          delete call;
+          if (again && end < deadline_) Start(slot, Clock::now(), true);
+          if (in_flight_.fetch_sub(1) == 1) {
+            std::lock_guard lock(done_mu_);
+            done_cv_.notify_all();
+          }
+        });
+  }
+
+  const Options& o_;
+  std::vector<std::unique_ptr<aggpay::v1::BindingService::Stub>> stubs_;
+  aggpay::v1::ResolveCodeRequest req_;
+  std::array<Shard, 16> shards_;
+  std::atomic<int64_t> in_flight_{0};
+  std::atomic<bool> reported_{false};  // the first failure goes to stderr, the rest are counted
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  Clock::time_point start_;
+  Clock::time_point deadline_;
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"loadgen: closed-loop gRPC load against aggpayd"};
-  std::string addr = "127.0.0.1:50051";
+  CLI::App app{"loadgen: open- and closed-loop load against aggpayd, the gateway or a baseline"};
+  Options o;
   bool echo_server = false;
-  std::string code;
-  int seconds = 10;
-  int threads = 16;
-  int channels = 4;
-  app.add_option("--addr", addr);
-  app.add_flag("--echo-server", echo_server, "serve the baseline on --addr instead");
-  app.add_option("--code", code, "code id to resolve");
-  std::string rpc = "resolve";
-  std::string activation_code;
-  int terminals = 64;
-  app.add_option("--rpc", rpc)->check(CLI::IsMember({"resolve", "checkin", "pay"}));
-  app.add_option("--activation-code", activation_code, "checkin: a code with enough uses");
-  app.add_option("--terminals", terminals, "checkin: terminals, one per thread")
+  bool callback_server = false;
+  app.add_option("--addr", o.addr, "gRPC target, or the address a baseline server listens on");
+  app.add_flag("--echo-server", echo_server, "serve the synchronous baseline on --addr");
+  app.add_flag("--callback-server", callback_server, "serve the callback-API baseline on --addr");
+  app.add_option("--rpc", o.rpc)->check(CLI::IsMember({"resolve", "checkin", "pay", "rest"}));
+  app.add_option("--mode", o.mode)->check(CLI::IsMember({"closed", "open"}));
+  app.add_option("--rate", o.rate, "open: calls per second")->check(CLI::Range(1.0, 1e7));
+  app.add_option("--client", o.client,
+                 "resolve: gRPC's callback client API (--threads = calls in flight) or blocking "
+                 "stubs (--threads = threads); the other scenarios always use blocking stubs")
+      ->check(CLI::IsMember({"callback", "sync"}));
+  app.add_option("--code", o.code, "resolve, pay: the code id");
+  app.add_option("--activation-code", o.activation_code, "checkin: a code with enough uses");
+  app.add_option("--terminals", o.terminals, "checkin: terminals, one per worker")
       ->check(CLI::Range(1, 512));
-  app.add_option("--seconds", seconds)->check(CLI::Range(1, 600));
-  app.add_option("--threads", threads)->check(CLI::Range(1, 512));
-  app.add_option("--channels", channels, "distinct HTTP/2 connections")->check(CLI::Range(1, 64));
+  app.add_option("--rest-url", o.rest_url, "rest: the gateway, http://127.0.0.1:PORT");
+  app.add_option("--key-id", o.key_id, "rest: the merchant API key id");
+  app.add_option("--path", o.path, "rest: the path and query to GET");
+  app.add_option("--seconds", o.seconds)->check(CLI::Range(1, 600));
+  app.add_option("--threads", o.threads,
+                 "closed: clients (callback resolve: calls in flight); open: sync senders")
+      ->check(CLI::Range(1, 512));
+  app.add_option("--channels", o.channels, "distinct HTTP/2 connections")->check(CLI::Range(1, 64));
   CLI11_PARSE(app, argc, argv);
   if (echo_server) {
-    EchoBinding service;
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort(addr, grpc::InsecureServerCredentials());
-    builder.RegisterService(&service);
-    auto server = builder.BuildAndStart();
-    if (!server) return 2;
-    std::fprintf(stderr, "echo server on %s\n", addr.c_str());
-    server->Wait();
-    return 0;
+    SyncEchoBinding service;
+    return Serve(&service, o.addr, "sync echo");
+  }
+  if (callback_server) {
+    CallbackEchoBinding service;
+    return Serve(&service, o.addr, "callback echo");
+  }
+  if (o.mode == "open" && o.rate <= 0) {
+    std::fprintf(stderr, "loadgen: --mode open needs --rate (calls per second)\n");
+    return 2;
+  }
+  if ((o.rpc == "resolve" || o.rpc == "pay") && o.code.empty()) {
+    std::fprintf(stderr, "loadgen: --rpc %s needs --code\n", o.rpc.c_str());
+    return 2;
+  }
+  if (o.rpc == "checkin" && o.activation_code.empty()) {
+    std::fprintf(stderr, "loadgen: --rpc checkin needs --activation-code\n");
+    return 2;
+  }
+  if (o.rpc == "rest") {
+    const char* secret = std::getenv("AGGPAY_KEY_SECRET");
+    if (o.rest_url.empty() || o.key_id.empty() || secret == nullptr || *secret == '\0') {
+      std::fprintf(stderr,
+                   "loadgen: --rpc rest needs --rest-url, --key-id and AGGPAY_KEY_SECRET\n");
+      return 2;
+    }
+    o.key_secret = secret;
+    if (o.path.empty() || o.path[0] != '/') {
+      std::fprintf(stderr, "loadgen: --path must start with /: %s\n", o.path.c_str());
+      return 2;
+    }
   }
 
   std::vector<std::shared_ptr<grpc::Channel>> chans;
-  for (int i = 0; i < channels; ++i) {
+  for (int i = 0; i < o.channels; ++i) {
     grpc::ChannelArguments args;
     args.SetInt("grpc.channel_id", i);  // distinct connections
-    chans.push_back(grpc::CreateCustomChannel(addr, grpc::InsecureChannelCredentials(), args));
+    chans.push_back(grpc::CreateCustomChannel(o.addr, grpc::InsecureChannelCredentials(), args));
   }
-  // Check-in: one terminal per thread. A terminal's check-ins must sign increasing seconds
-  // within the server's 300 s window, so each starts 250 s in the past and counts up by one:
-  // up to 500 check-ins per terminal per run, far more than a day's one.
-  struct Terminal {
-    std::string sn;
-    std::string key;
-    int64_t next_ts = 0;
-  };
   std::vector<Terminal> devices;
-  if (rpc == "checkin") {
-    threads = terminals;
-    devices.resize(static_cast<size_t>(terminals));
+  if (o.rpc == "checkin") {
+    o.threads = o.terminals;
+    devices.resize(static_cast<size_t>(o.terminals));
     const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count();
     const std::string run = aggpay::common::RandomToken(6);
-    for (int i = 0; i < terminals; ++i) {
-      auto stub = aggpay::v1::TerminalService::NewStub(chans[static_cast<size_t>(i % channels)]);
+    for (int i = 0; i < o.terminals; ++i) {
+      auto stub = aggpay::v1::TerminalService::NewStub(chans[static_cast<size_t>(i % o.channels)]);
       aggpay::v1::ActivateRequest req;
-      req.set_activation_code(activation_code);
+      req.set_activation_code(o.activation_code);
       req.set_device_id("loadgen-" + run + "-" + std::to_string(i));
       req.set_type("POS");
       req.set_serial("LG-" + run + "-" + std::to_string(i));
@@ -122,115 +475,62 @@ int main(int argc, char** argv) {
           Terminal{resp.terminal_sn(), resp.terminal_key(), now_s - 250};
     }
   }
-  std::atomic<bool> stop{false};
-  std::vector<Result> results(static_cast<size_t>(threads));
+
+  if (o.rpc == "resolve" && o.client == "callback") {
+    AsyncResolve driver(o, chans);
+    return PrintReport(o, "callback", driver.Run());
+  }
+  const bool open = o.mode == "open";
+  // Open loop: the number of calls due in the run, and the time by which senders give up on
+  // calls still not sent (they count as "unsent": the target fell that far behind).
+  const auto total_due = static_cast<int64_t>(o.rate * o.seconds);
+  std::atomic<int64_t> next_due{0};
+  std::vector<std::unique_ptr<WorkerResult>> results;
+  for (int t = 0; t < o.threads; ++t) results.push_back(std::make_unique<WorkerResult>());
+  const auto start = Clock::now() + std::chrono::milliseconds(20);  // workers ready first
+  const auto deadline = start + std::chrono::seconds(o.seconds);
+  const auto give_up = deadline + std::chrono::seconds(std::max(5, o.seconds));
+  const double interval_ns = open ? 1e9 / o.rate : 0;
   std::vector<std::thread> workers;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  for (int t = 0; t < threads; ++t) {
+  for (int t = 0; t < o.threads; ++t) {
     workers.emplace_back([&, t] {
-      auto channel = chans[static_cast<size_t>(t % channels)];
-      auto binding = aggpay::v1::BindingService::NewStub(channel);
-      Result& r = results[static_cast<size_t>(t)];
-      r.latencies_us.reserve(1 << 20);
-      if (rpc == "checkin") {
-        auto terminal = aggpay::v1::TerminalService::NewStub(channel);
-        Terminal& d = devices[static_cast<size_t>(t)];
-        const std::string body = aggpay::common::Sha256Hex("8.0.15");
-        const int64_t last_ts = d.next_ts + 500;
-        while (!stop.load(std::memory_order_relaxed) && d.next_ts < last_ts) {
-          aggpay::v1::CheckInRequest req;
-          req.set_terminal_sn(d.sn);
-          req.set_client_version("8.0.15");
-          req.set_timestamp(std::to_string(d.next_ts++));
-          req.set_nonce(aggpay::common::RandomToken(12));
-          req.set_signature(aggpay::terminal::SignTerminalRequest(
-              d.key, "CheckIn", d.sn, req.timestamp(), req.nonce(), body));
-          const auto start = std::chrono::steady_clock::now();
-          grpc::ClientContext ctx;
-          aggpay::v1::CheckInResponse resp;
-          grpc::Status s = terminal->CheckIn(&ctx, req, &resp);
-          const auto end = std::chrono::steady_clock::now();
-          ++r.calls;
-          if (!s.ok()) {
-            if (r.errors++ == 0) {
-              std::fprintf(stderr, "check-in %s: %d %s\n", d.sn.c_str(), s.error_code(),
-                           s.error_message().c_str());
-            }
-          } else {
-            d.key = resp.terminal_key();
-          }
-          r.latencies_us.push_back(
-              std::chrono::duration_cast<std::chrono::microseconds>(end - start).count());
-          if (end >= deadline) break;
+      auto channel = chans[static_cast<size_t>(t % o.channels)];
+      WorkerResult& r = *results[static_cast<size_t>(t)];
+      Caller call;
+      if (o.rpc == "resolve") call = ResolveCaller(channel, o, r);
+      if (o.rpc == "checkin") call = CheckInCaller(channel, devices[static_cast<size_t>(t)], r);
+      if (o.rpc == "pay") call = PayCaller(channel, o, t, r);
+      if (o.rpc == "rest") call = RestCaller(o, r);
+      std::this_thread::sleep_until(start);
+      while (true) {
+        Clock::time_point due;
+        if (open) {
+          const int64_t i = next_due.fetch_add(1, std::memory_order_relaxed);
+          if (i >= total_due) break;
+          due = start + std::chrono::nanoseconds(static_cast<int64_t>(interval_ns * i));
+          std::this_thread::sleep_until(due);
+          if (Clock::now() >= give_up) break;
+        } else {
+          due = Clock::now();
+          if (due >= deadline) break;
         }
-        return;
-      }
-      if (rpc == "pay") {
-        // The payer's flow: resolve + risk + fee + the durable insert + the channel's precreate.
-        auto payments = aggpay::v1::PaymentService::NewStub(channel);
-        const std::string run = aggpay::common::RandomToken(6);
-        int64_t n = 0;
-        while (!stop.load(std::memory_order_relaxed)) {
-          aggpay::v1::CreateCodePaymentRequest req;
-          req.set_code(code);
-          req.mutable_amount()->set_currency("CNY");
-          req.mutable_amount()->set_amount_minor(100 + n % 50000);
-          req.set_wallet("wechat");
-          // Payers from many networks, as in a real shop: one address would be a concentrated
-          // /24 to risk control, and every payment would be flagged.
-          req.set_payer_ip(absl::StrCat("10.", (n >> 8) % 256, ".", n % 256, ".", 1 + t % 250));
-          req.set_client_request_id(absl::StrCat("lg", run, t, "-", n++));
-          const auto start = std::chrono::steady_clock::now();
-          grpc::ClientContext ctx;
-          aggpay::v1::Payment resp;
-          grpc::Status s = payments->CreateCodePayment(&ctx, req, &resp);
-          const auto end = std::chrono::steady_clock::now();
-          ++r.calls;
-          if (!s.ok()) {
-            if (r.errors++ == 0)
-              std::fprintf(stderr, "pay: %d %s\n", s.error_code(), s.error_message().c_str());
-          }
-          r.latencies_us.push_back(
-              std::chrono::duration_cast<std::chrono::microseconds>(end - start).count());
-          if (end >= deadline) break;
-        }
-        return;
-      }
-      aggpay::v1::ResolveCodeRequest req;
-      req.set_code(code);
-      while (!stop.load(std::memory_order_relaxed)) {
-        const auto start = std::chrono::steady_clock::now();
-        grpc::ClientContext ctx;
-        aggpay::v1::ResolvedCode resp;
-        grpc::Status s = binding->ResolveCode(&ctx, req, &resp);
-        if (s.ok() && resp.outcome() != "PAYABLE") s = grpc::Status(grpc::StatusCode::UNKNOWN, "");
-        const auto end = std::chrono::steady_clock::now();
+        const Outcome outcome = call();
+        if (outcome == Outcome::kExhausted) break;
+        const auto end = Clock::now();
         ++r.calls;
-        if (!s.ok()) ++r.errors;
-        r.latencies_us.push_back(
-            std::chrono::duration_cast<std::chrono::microseconds>(end - start).count());
-        if (end >= deadline) break;
+        if (outcome == Outcome::kError) ++r.errors;
+        r.latency.Record(Nanos(end - due));
       }
     });
   }
   for (auto& w : workers) w.join();
-  Result all;
+  Totals all;
+  all.elapsed_s = static_cast<double>(Nanos(Clock::now() - start)) / 1e9;
   for (auto& r : results) {
-    all.calls += r.calls;
-    all.errors += r.errors;
-    all.latencies_us.insert(all.latencies_us.end(), r.latencies_us.begin(), r.latencies_us.end());
+    all.calls += r->calls;
+    all.errors += r->errors;
+    all.latency.Merge(r->latency);
   }
-  std::sort(all.latencies_us.begin(), all.latencies_us.end());
-  const auto pct = [&](double p) {
-    if (all.latencies_us.empty()) return int64_t{0};
-    return all
-        .latencies_us[static_cast<size_t>(p * static_cast<double>(all.latencies_us.size() - 1))];
-  };
-  std::printf(
-      "{\"addr\":\"%s\",\"threads\":%d,\"seconds\":%d,\"calls\":%lld,\"errors\":%lld,"
-      "\"per_second\":%.0f,\"p50_us\":%lld,\"p99_us\":%lld}\n",
-      addr.c_str(), threads, seconds, static_cast<long long>(all.calls),
-      static_cast<long long>(all.errors), static_cast<double>(all.calls) / seconds,
-      static_cast<long long>(pct(0.5)), static_cast<long long>(pct(0.99)));
-  return all.errors == 0 ? 0 : 1;
+  all.unsent = open ? std::max<int64_t>(0, total_due - all.calls) : 0;
+  return PrintReport(o, "sync", all);
 }
