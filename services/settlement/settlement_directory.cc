@@ -88,9 +88,8 @@ absl::StatusOr<std::map<std::string, PayoutAccount>> GrpcSettlementDirectory::Pa
 
 absl::Status GrpcSettlementDirectory::CloseBusinessDay(const std::string& date) {
   auto stub = aggpay::v1::PaymentService::NewStub(payment_);
-  auto ctx = common::InternalContext(internal_secret_);
   // It waits for the transactions recording successes on the day: seconds at most.
-  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  auto ctx = common::InternalContext(internal_secret_, absl::Seconds(60));
   aggpay::v1::CloseBusinessDayRequest req;
   req.set_date(date);
   aggpay::v1::CloseBusinessDayResponse resp;
