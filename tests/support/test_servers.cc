@@ -1,11 +1,13 @@
 #include "tests/support/test_servers.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -38,18 +40,38 @@ CommandResult RunCommand(const std::string& command) {
   return result;
 }
 
+// Ports come from 20000-29999, below the kernel's ephemeral range (32768-60999), and each is
+// claimed by a file under /tmp/aggpay-ports until a day old. A kernel-chosen port could be handed
+// to another test's server while a test restarts its own on that port (a MariaDB restarted on
+// its port then answered as someone else's); a claimed port outside that range is never reused
+// by anyone while its test runs.
 int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  const int port = ntohs(addr.sin_port);
-  close(fd);
-  return port;
+  const std::string dir = "/tmp/aggpay-ports";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const auto now = std::filesystem::file_time_type::clock::now();
+  for (int attempt = 0; attempt < 2000; ++attempt) {
+    const int port = 20000 + static_cast<int>(arc4random_uniform(10000));
+    const std::string claim = absl::StrCat(dir, "/", port);
+    if (std::filesystem::exists(claim, ec)) {
+      if (now - std::filesystem::last_write_time(claim, ec) < std::chrono::hours(24)) continue;
+      std::filesystem::remove(claim, ec);
+    }
+    const int fd = open(claim.c_str(), O_CREAT | O_EXCL | O_WRONLY, 0644);
+    if (fd < 0) continue;  // claimed by another test just now
+    close(fd);
+    const int sock = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    const int one = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    const bool free = bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    close(sock);
+    if (free) return port;
+  }
+  throw std::runtime_error("no free port in 20000-29999");
 }
 
 namespace {
