@@ -624,16 +624,19 @@ absl::StatusOr<std::vector<Batch>> MysqlSettlementRepository::ListBatches(const 
 }
 
 absl::StatusOr<std::vector<Line>> MysqlSettlementRepository::ListLines(
-    const std::string& date, const std::string& merchant_id, int64_t after_line_id, int limit) {
+    const std::string& date, const std::string& merchant_id, const std::string& status,
+    int64_t after_line_id, int limit) {
   return pool_.Run("list lines", [&](sql::Connection& c) -> absl::StatusOr<std::vector<Line>> {
     std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-        absl::StrCat("SELECT ", kLineColumns, " FROM settlement_lines WHERE business_date = ?",
+        absl::StrCat("SELECT ", kLineColumns, " FROM settlement_lines WHERE line_id > ?",
+                     date.empty() ? "" : " AND business_date = ?",
                      merchant_id.empty() ? "" : " AND merchant_id = ?",
-                     " AND line_id > ? ORDER BY line_id LIMIT ?")));
+                     status.empty() ? "" : " AND status = ?", " ORDER BY line_id LIMIT ?")));
     int i = 1;
-    st->setString(i++, date);
-    if (!merchant_id.empty()) st->setString(i++, merchant_id);
     st->setInt64(i++, after_line_id);
+    if (!date.empty()) st->setString(i++, date);
+    if (!merchant_id.empty()) st->setString(i++, merchant_id);
+    if (!status.empty()) st->setString(i++, status);
     st->setInt(i, limit);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
     std::vector<Line> out;
