@@ -1,0 +1,90 @@
+// One merchant: its profile, stores, terminals, codes and fee plan (below its application, its
+// documents' hashes and its review history, in console.js), and freeze / unfreeze with a reason
+// for the roles that may.
+import { api, el, session, may, showError, markField, grid, tr, infoCard, money, when } from './console.js';
+
+const ppm = (n) => (n === undefined || n === null ? '—' : `${(Number(n) / 10000).toFixed(2)}%`);
+
+export async function merchantDetail(id, refresh) {
+  const box = el('section', { id: 'merchant-detail' });
+  const enc = encodeURIComponent(id);
+  const m = await api('GET', `/v1/staff/merchants/${enc}`);
+  box.append(el('h2', { text: `Merchant ${m.merchant_id}` }), infoCard('merchant-card', [
+    ['Status', el('strong', { id: 'merchant-status', text: m.status })],
+    ['Name', `${m.display_name} (${m.legal_name})`], ['Kind', m.kind],
+    ['Currency / zone / region', `${m.home_currency} / ${m.time_zone} / ${m.region}`],
+    ['Phone', m.contact_phone], ['Created', when(m.created_at)],
+  ]));
+  if (may('freezeMerchant', session.role) && (m.status === 'ACTIVE' || m.status === 'FROZEN')) {
+    box.append(freezeForm(m, refresh));
+  }
+  const sections = [];
+  sections.push((async () => {
+    const s = await api('GET', `/v1/staff/merchants/${enc}/stores`);
+    const t = grid('store-table', ['Store', 'Name', 'Address', 'Created']);
+    for (const st of s.stores || []) t.tBodies[0].append(tr(st.store_id, st.name, st.address, when(st.created_at)));
+    return [el('h3', { text: 'Stores' }), t];
+  })());
+  if (may('readTerminals', session.role)) {
+    sections.push((async () => {
+      const s = await api('GET', `/v1/staff/terminals?merchant_id=${enc}&page_size=50`);
+      const t = grid('merchant-terminals', ['Terminal', 'Store', 'Type', 'Version', 'Status', 'Last check-in']);
+      for (const x of s.terminals || []) {
+        t.tBodies[0].append(tr(x.terminal_sn, x.store_id, x.type, x.client_version, x.status, when(x.last_check_in_at)));
+      }
+      return [el('h3', { text: 'Terminals' }), t];
+    })());
+  }
+  if (may('readCodes', session.role)) {
+    sections.push((async () => {
+      const s = await api('GET', `/v1/staff/codes?merchant_id=${enc}&page_size=50`);
+      const t = grid('merchant-codes', ['Code', 'Kind', 'Status', 'Store', 'Terminal', 'Issued']);
+      for (const c of s.codes || []) {
+        t.tBodies[0].append(tr(el('span', { class: 'mono', text: c.code_id }), c.kind, c.status, c.store_id,
+          c.terminal_sn, when(c.created_at)));
+      }
+      return [el('h3', { text: 'Codes' }), t];
+    })());
+  }
+  sections.push((async () => {
+    const a = await api('GET', `/v1/staff/merchants/${enc}/fee-plan`);
+    const p = a.plan || {};
+    return [el('h3', { text: 'Fee plan' }), infoCard('fee-plan', [
+      ['Plan', `${a.plan_id} v${p.version || ''}`], ['Since', when(a.effective_from)],
+      ['Settlement', p.settlement], ['WeChat / Alipay / UnionPay',
+        `${ppm(p.wechat_rate_ppm)} / ${ppm(p.alipay_rate_ppm)} / ${ppm(p.unionpay_rate_ppm)}`],
+      ['Cap / minimum', `${money(p.cap)} / ${money(p.min)}`],
+    ])];
+  })());
+  for (const r of await Promise.allSettled(sections)) {
+    if (r.status === 'fulfilled') box.append(...r.value);
+    // A merchant not yet approved has no plan: said, not thrown.
+    else box.append(el('p', { class: 'error', text: r.reason.message }));
+  }
+  return box;
+}
+
+function freezeForm(m, refresh) {
+  const verb = m.status === 'FROZEN' ? 'unfreeze' : 'freeze';
+  const f = el('form', { id: 'freeze-form', class: 'card', novalidate: '' },
+    el('h3', { text: verb === 'freeze' ? 'Freeze this merchant' : 'Unfreeze this merchant' }),
+    el('p', { text: verb === 'freeze' ? 'Its codes stop collecting at once; settlement holds its lines.' : 'Its codes collect again.' }),
+    el('label', {}, 'Reason', el('input', { name: 'reason', maxlength: '500', required: '' })),
+    el('button', { type: 'submit', id: `${verb}-button`, text: verb === 'freeze' ? 'Freeze' : 'Unfreeze' }));
+  const out = el('p', { id: 'freeze-message', role: 'alert' });
+  f.append(out);
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const reason = new FormData(f).get('reason').trim();
+    try {
+      if (!reason) throw Object.assign(new Error('reason: is required'), { field: 'reason' });
+      const r = await api('POST', `/v1/staff/merchants/${encodeURIComponent(m.merchant_id)}:${verb}`, { reason });
+      await refresh();
+      document.querySelector('#merchant-detail')?.prepend(el('p', { class: 'ok', id: 'freeze-done', text: `Now ${r.status}.` }));
+    } catch (e) {
+      showError(out)(e);
+      markField(f, e);
+    }
+  });
+  return f;
+}

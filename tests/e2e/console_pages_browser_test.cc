@@ -1,0 +1,152 @@
+// The staff console's pages beyond sign-in, review, codes and statements (docs/console.md), in a
+// real browser against real MariaDB, Redis, aggpayd and gateway processes: an operator refunds a
+// payment from its detail page and freezes a terminal; a reviewer freezes a merchant from its
+// detail page; finance releases a HELD settlement line; an auditor sees none of those buttons,
+// and the server refuses the same calls from the auditor's session.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "tests/support/browser.h"
+#include "tests/support/gateway_process.h"
+#include "tests/support/stack_fixture.h"
+
+namespace aggpay::testing {
+namespace {
+
+class ConsolePagesBrowserTest : public StackTest {
+ protected:
+  static void SetUpTestSuite() {
+    StackTest::SetUpTestSuite();
+    gateway_ = new GatewayProcess(aggpayd(), {});
+  }
+  static void TearDownTestSuite() {
+    delete gateway_;
+    StackTest::TearDownTestSuite();
+  }
+
+  // A console account: the environment a scenario signs in with (PREFIX, _PASSWORD, _TOTP_URI).
+  static void AddConsoleStaff(std::map<std::string, std::string>& env, const std::string& prefix,
+                              const std::string& username, const std::string& role) {
+    CommandResult c =
+        AdminCtl(absl::StrCat("staff create ", username, " --role ", role, " --console -o json"));
+    ASSERT_EQ(c.exit_code, 0) << c.out;
+    env[prefix] = username;
+    env[prefix + "_PASSWORD"] = JsonString(c.out, "password");
+    env[prefix + "_TOTP_URI"] = JsonString(c.out, "totp_uri");
+  }
+
+  // A paid payment of `minor` CNY on a new code of the store, as a payer would make it.
+  static std::string PaidPayment(const std::string& merchant, const std::string& store,
+                                 const std::string& minor) {
+    CommandResult code =
+        AdminCtl(absl::StrCat("code issue --merchant ", merchant, " --store ", store, " -o json"));
+    EXPECT_EQ(code.exit_code, 0) << code.out;
+    HttpResponse created =
+        PlainRequest(gateway_->url(), "POST", "/v1/public/payments",
+                     absl::StrCat(R"({"code":")", JsonString(code.out, "code_id"),
+                                  R"(","amount":{"currency":"CNY","amount_minor":")", minor,
+                                  R"("},"wallet":"wechat","client_request_id":"console-pages-)",
+                                  minor, R"("})"));
+    EXPECT_EQ(created.status, 200) << created.body;
+    const std::string id = JsonString(created.body, "payment_id");
+    EXPECT_EQ(AdminCtl("sandbox pay " + id).exit_code, 0);
+    for (int i = 0; i < 100; ++i) {
+      if (JsonString(AdminCtl("payment get " + id + " -o json").out, "status") == "SUCCESS") break;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return id;
+  }
+
+  static GatewayProcess* gateway_;
+};
+
+GatewayProcess* ConsolePagesBrowserTest::gateway_ = nullptr;
+
+TEST_F(ConsolePagesBrowserTest, OperatorRefundsAndFreezesATerminalAuditorMayNot) {
+  const std::string merchant = OnboardMerchant("CONSOLE_PAYMENTS");
+  const std::string store = CreateStore(merchant);
+  // A receiver that refuses: the payment's notification stays to be re-sent.
+  ASSERT_EQ(AdminCtl("payment webhook --merchant " + merchant + " --url http://127.0.0.1:9/notify")
+                .exit_code,
+            0);
+  const std::string payment = PaidPayment(merchant, store, "2500");
+  ASSERT_FALSE(payment.empty());
+  ActivatedTerminal terminal = ActivateTerminal(merchant, store, "SN-CONSOLE-1");
+  std::map<std::string, std::string> env = {{"AGGPAY_GATEWAY_URL", gateway_->url()},
+                                            {"AGGPAY_MERCHANT_ID", merchant},
+                                            {"AGGPAY_PAYMENT_ID", payment},
+                                            {"AGGPAY_TERMINAL_SN", terminal.sn}};
+  AddConsoleStaff(env, "AGGPAY_OPERATOR", "otto", "operator");
+  AddConsoleStaff(env, "AGGPAY_AUDITOR", "ada", "auditor");
+  BrowserRun run = RunBrowserScript("console_refund.mjs", env);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  // The rows: one refund of CNY 5.00 with the operator's reason, the payment's total, the
+  // terminal frozen; the auditor's attempts refused and audited as such.
+  EXPECT_EQ(Query("SELECT COUNT(*), SUM(amount_minor), MAX(reason) FROM refunds WHERE payment_id "
+                  "= '" +
+                  payment + "'"),
+            "1\t500\tthe tea was cold");
+  EXPECT_EQ(Query("SELECT refunded_minor FROM payments WHERE payment_id = '" + payment + "'"),
+            "500");
+  EXPECT_EQ(Query("SELECT status FROM terminals WHERE terminal_sn = '" + terminal.sn + "'"),
+            "FROZEN");
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM audit_log WHERE actor = 'staff:ada' AND outcome = "
+                  "'PERMISSION_DENIED' AND action IN ('/aggpay.v1.PaymentService/RefundPayment', "
+                  "'/aggpay.v1.MerchantService/FreezeMerchant')"),
+            "2");
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM audit_log WHERE actor = 'staff:otto' AND outcome = 'OK' "
+                  "AND action = '/aggpay.v1.PaymentService/ResendNotification'"),
+            "1");
+}
+
+TEST_F(ConsolePagesBrowserTest, ReviewerFreezesAMerchantFromItsDetailPage) {
+  const std::string merchant = OnboardMerchant("CONSOLE_FREEZE");
+  CreateStore(merchant);
+  std::map<std::string, std::string> env = {{"AGGPAY_GATEWAY_URL", gateway_->url()},
+                                            {"AGGPAY_MERCHANT_ID", merchant}};
+  AddConsoleStaff(env, "AGGPAY_REVIEWER", "rosa", "reviewer");
+  BrowserRun run = RunBrowserScript("console_freeze.mjs", env);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(Query("SELECT status FROM merchants WHERE merchant_id = '" + merchant + "'"), "FROZEN");
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM audit_log WHERE actor = 'staff:rosa' AND outcome = 'OK' "
+                  "AND action = '/aggpay.v1.MerchantService/FreezeMerchant'"),
+            "1");
+}
+
+TEST_F(ConsolePagesBrowserTest, FinanceReleasesAHeldLine) {
+  // A business day of a (T+1) merchant frozen when it settles: its line is HELD. Unfrozen
+  // afterwards, finance releases it from the console.
+  ASSERT_EQ(
+      AdminCtl("settlement calendar import --file " + SourceDir() + "/sql/calendars/CN-2026.csv")
+          .exit_code,
+      0);
+  CommandResult gen = RunCommand(
+      absl::StrCat("AGGPAY_MYSQL_PASSWORD=", db().password, " ", BuildDir(),
+                   "/tools/gen/aggpay-gen --mysql-port ", db().port, " --mysql-user ", db().user,
+                   " --mysql-database ", db().database,
+                   " --date 2026-11-26 --payments 20 --merchants 1 --refund-ratio 0 --seed 11"
+                   " --merchant-prefix chd 2>&1"));
+  ASSERT_EQ(gen.exit_code, 0) << gen.out;
+  Query("UPDATE merchants SET status = 'FROZEN' WHERE merchant_id = 'chd0'");
+  CommandResult settle =
+      RunCommand(absl::StrCat(aggpayd().AggpaydCommand(), " settle --date 2026-11-26 2>&1"));
+  ASSERT_EQ(settle.exit_code, 0) << settle.out;
+  ASSERT_EQ(Query("SELECT status FROM settlement_lines WHERE merchant_id = 'chd0'"), "HELD")
+      << settle.out;
+  Query("UPDATE merchants SET status = 'ACTIVE' WHERE merchant_id = 'chd0'");
+  std::map<std::string, std::string> env = {{"AGGPAY_GATEWAY_URL", gateway_->url()},
+                                            {"AGGPAY_MERCHANT_ID", "chd0"}};
+  AddConsoleStaff(env, "AGGPAY_FINANCE", "fiona", "finance");
+  BrowserRun run = RunBrowserScript("console_held.mjs", env);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(Query("SELECT l.status, b.cycle FROM settlement_lines l JOIN settlement_batches b ON "
+                  "b.batch_id = l.released_by_batch WHERE l.merchant_id = 'chd0'"),
+            "PAID\tRELEASE");
+}
+
+}  // namespace
+}  // namespace aggpay::testing
