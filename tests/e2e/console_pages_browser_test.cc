@@ -1,10 +1,13 @@
 // The staff console's pages beyond sign-in, review, codes and statements (docs/console.md), in a
 // real browser against real MariaDB, Redis, aggpayd and gateway processes: an operator refunds a
 // payment from its detail page and freezes a terminal; a reviewer freezes a merchant from its
-// detail page; finance releases a HELD settlement line; an auditor sees none of those buttons,
-// and the server refuses the same calls from the auditor's session.
+// detail page; finance releases a HELD settlement line and reads a reconciliation; an operator
+// prints and unbinds codes, a reviewer approves a reset request and an appeal and changes a risk
+// rule; an auditor sees no refund, re-send or freeze button, and the server refuses refund and
+// freeze from the auditor's session.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 #include <string>
 
@@ -138,6 +141,15 @@ TEST_F(ConsolePagesBrowserTest, FinanceReleasesAHeldLine) {
   ASSERT_EQ(Query("SELECT status FROM settlement_lines WHERE merchant_id = 'chd0'"), "HELD")
       << settle.out;
   Query("UPDATE merchants SET status = 'ACTIVE' WHERE merchant_id = 'chd0'");
+  // The sandbox's bill of that day has none of the generated payments: a reconciliation with
+  // differences.
+  CommandResult bill = AdminCtl("sandbox bill --date 2026-11-26");
+  ASSERT_EQ(bill.exit_code, 0) << bill.out;
+  const std::string bill_file = SharedServers().dir() + "/console-bill.csv";
+  std::ofstream(bill_file) << bill.out;
+  CommandResult recon =
+      AdminCtl("reconcile --channel sandbox --date 2026-11-26 --file " + bill_file + " -o json");
+  ASSERT_EQ(recon.exit_code, 3) << recon.out;  // 3: differences found
   std::map<std::string, std::string> env = {{"AGGPAY_GATEWAY_URL", gateway_->url()},
                                             {"AGGPAY_MERCHANT_ID", "chd0"}};
   AddConsoleStaff(env, "AGGPAY_FINANCE", "fiona", "finance");
@@ -146,6 +158,62 @@ TEST_F(ConsolePagesBrowserTest, FinanceReleasesAHeldLine) {
   EXPECT_EQ(Query("SELECT l.status, b.cycle FROM settlement_lines l JOIN settlement_batches b ON "
                   "b.batch_id = l.released_by_batch WHERE l.merchant_id = 'chd0'"),
             "PAID\tRELEASE");
+}
+
+TEST_F(ConsolePagesBrowserTest, OperatorAndReviewerUseTheCodeAndRiskTools) {
+  const std::string merchant = OnboardMerchant("CONSOLE_CODES");
+  const std::string store = CreateStore(merchant);
+  const auto issue = [&] {
+    CommandResult c =
+        AdminCtl(absl::StrCat("code issue --merchant ", merchant, " --store ", store, " -o json"));
+    EXPECT_EQ(c.exit_code, 0) << c.out;
+    return JsonString(c.out, "code_id");
+  };
+  const std::string to_unbind = issue();
+  // A code replaced, then scanned by a payer: a scan of a replaced code.
+  const std::string replaced = issue();
+  ASSERT_EQ(AdminCtl("code reset " + replaced + " --reason DAMAGED --mode IMMEDIATE").exit_code, 0);
+  EXPECT_EQ(PlainRequest(gateway_->url(), "GET", "/c/" + replaced, "").status, 410);
+  // A merchant's reset request waiting for staff review (its phone could not be verified).
+  const std::string requested = issue();
+  Query(absl::StrCat(
+      "INSERT INTO code_reset_requests (request_id, merchant_id, code_id, reason, mode, status, "
+      "otp_hash, otp_expires_at, attempts, created_at, updated_at) VALUES ('rr_console_review', '",
+      merchant, "', '", requested,
+      "', 'DEVICE_LOST', 'IMMEDIATE', 'PENDING_REVIEW', REPEAT('0', 64), NOW(6) + INTERVAL 1 HOUR, "
+      "0, NOW(6), NOW(6))"));
+  // A merchant frozen by risk control appeals, with a document's hash.
+  const std::string frozen = OnboardMerchant("CONSOLE_APPEAL");
+  ASSERT_EQ(AdminCtl("risk freeze --merchant " + frozen + " --reason 'sales at night'").exit_code,
+            0);
+  CommandResult key = AdminCtl("merchant key create " + frozen + " -o json");
+  HttpResponse appeal = SignedRequest(
+      gateway_->url(), "POST", "/v1/merchant/risk/appeals",
+      R"({"statement":"we bake at night","documents":[{"name":"invoices.pdf","sha256":")" +
+          std::string(64, 'a') + R"("}]})",
+      MerchantKey{JsonString(key.out, "key_id"), JsonString(key.out, "secret")});
+  ASSERT_EQ(appeal.status, 200) << appeal.body;
+  std::map<std::string, std::string> env = {
+      {"AGGPAY_GATEWAY_URL", gateway_->url()}, {"AGGPAY_MERCHANT_ID", merchant},
+      {"AGGPAY_APPEAL_MERCHANT_ID", frozen},   {"AGGPAY_UNBIND_CODE", to_unbind},
+      {"AGGPAY_REPLACED_CODE", replaced},      {"AGGPAY_REQUEST_ID", "rr_console_review"}};
+  AddConsoleStaff(env, "AGGPAY_OPERATOR", "omar", "operator");
+  AddConsoleStaff(env, "AGGPAY_REVIEWER", "rene", "reviewer");
+  BrowserRun run = RunBrowserScript("console_code_tools.mjs", env);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(Query("SELECT status FROM collection_codes WHERE code_id = '" + to_unbind + "'"),
+            "UNBOUND");
+  EXPECT_EQ(Query("SELECT c.status, r.status, r.decided_by FROM code_reset_requests r JOIN "
+                  "collection_codes c ON c.code_id = r.code_id WHERE r.request_id = "
+                  "'rr_console_review'"),
+            "REVOKED\tCOMPLETED\tstaff:rene");
+  EXPECT_EQ(
+      Query("SELECT status, reviewed_by FROM risk_appeals WHERE merchant_id = '" + frozen + "'"),
+      "APPROVED\tstaff:rene");
+  // The rule's new version, by the reviewer.
+  EXPECT_EQ(Query("SELECT params LIKE 'count=25,%', version, updated_by FROM risk_rules WHERE "
+                  "rule_id = 'night_small'"),
+            "1\t2\tstaff:rene");
 }
 
 }  // namespace

@@ -13,14 +13,14 @@ export function codeTools(code, refresh) {
 }
 
 function printable(code) {
-  const f = el('form', { id: 'print-form', class: 'card filters' },
-    el('h3', { text: 'Printable code' }),
+  const f = el('form', { id: 'print-form', class: 'card' }, el('h3', { text: 'Printable code' }));
+  f.append(el('div', { class: 'filters' },
     el('label', {}, 'Format', el('select', { name: 'format' }, el('option', { value: 'svg', text: 'SVG' }),
       el('option', { value: 'png', text: 'PNG' }))),
     el('label', {}, 'Size', el('select', { name: 'size_px' },
       ...['600', '1200', '2400', '300'].map((v) => el('option', { value: v, text: `${v} px` })))),
     el('label', {}, 'Caption', el('input', { name: 'caption', maxlength: '40' })),
-    el('button', { type: 'submit', text: 'Render' }));
+    el('button', { type: 'submit', text: 'Render' })));
   const out = el('div', { id: 'code-image' });
   const message = el('p', { role: 'alert' });
   f.append(message, out);
