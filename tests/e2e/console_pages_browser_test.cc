@@ -155,6 +155,15 @@ TEST_F(ConsolePagesBrowserTest, FinanceReleasesAHeldLine) {
   AddConsoleStaff(env, "AGGPAY_FINANCE", "fiona", "finance");
   BrowserRun run = RunBrowserScript("console_held.mjs", env);
   ASSERT_EQ(run.exit_code, 0) << run.output;
+  // Lines need a date or a status, and a status that is one.
+  const std::map<std::string, std::string> bearer = {{"Authorization", "Bearer " + admin_token()}};
+  HttpResponse no_date =
+      PlainRequest(gateway_->url(), "GET", "/v1/staff/settlement/lines", "", bearer);
+  EXPECT_EQ(no_date.status, 400) << no_date.body;
+  EXPECT_EQ(JsonString(no_date.body, "field"), "date") << no_date.body;
+  HttpResponse bad =
+      PlainRequest(gateway_->url(), "GET", "/v1/staff/settlement/lines?status=LOST", "", bearer);
+  EXPECT_EQ(JsonString(bad.body, "field"), "status") << bad.body;
   EXPECT_EQ(Query("SELECT l.status, b.cycle FROM settlement_lines l JOIN settlement_batches b ON "
                   "b.batch_id = l.released_by_batch WHERE l.merchant_id = 'chd0'"),
             "PAID\tRELEASE");
