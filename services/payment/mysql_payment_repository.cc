@@ -137,6 +137,16 @@ absl::StatusOr<std::optional<PaymentRecord>> LoadPayment(sql::Connection& c,
   return std::optional<PaymentRecord>(*std::move(p));
 }
 
+absl::StatusOr<std::vector<RefundRecord>> ReadRefunds(sql::ResultSet& rs) {
+  std::vector<RefundRecord> out;
+  while (rs.next()) {
+    auto r = ReadRefund(rs);
+    if (!r.ok()) return r.status();
+    out.push_back(*std::move(r));
+  }
+  return out;
+}
+
 absl::StatusOr<std::optional<RefundRecord>> LoadRefund(sql::Connection& c, const std::string& where,
                                                        const std::vector<std::string>& args) {
   std::unique_ptr<sql::PreparedStatement> st(
@@ -572,13 +582,7 @@ absl::StatusOr<std::vector<RefundRecord>> MysqlPaymentRepository::DueRefunds(int
         st->setString(1, FormatSqlTime(now));
         st->setInt(2, limit);
         std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-        std::vector<RefundRecord> out;
-        while (rs->next()) {
-          auto r = ReadRefund(*rs);
-          if (!r.ok()) return r.status();
-          out.push_back(*std::move(r));
-        }
-        return out;
+        return ReadRefunds(*rs);
       });
 }
 
@@ -878,13 +882,7 @@ absl::StatusOr<std::vector<RefundRecord>> MysqlPaymentRepository::ListRefunds(
                             " FROM refunds WHERE payment_id = ? ORDER BY refund_id LIMIT 100"));
         st->setString(1, payment_id);
         std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-        std::vector<RefundRecord> out;
-        while (rs->next()) {
-          auto r = ReadRefund(*rs);
-          if (!r.ok()) return r.status();
-          out.push_back(*std::move(r));
-        }
-        return out;
+        return ReadRefunds(*rs);
       });
 }
 

@@ -1,7 +1,7 @@
 // Codes, beyond look-up and reset (console.js): the printable image (PNG or SVG at a print
 // size), unbinding with a reason, the merchants' reset requests waiting for staff review
 // (approve or reject), and scans of replaced codes.
-import { api, el, session, may, showError, markField, grid, tr, when } from './console.js';
+import { api, el, session, may, showError, markField, grid, tr, when, reasonForm } from './console.js';
 
 // Below a looked-up code: its image and the unbind form, for the roles that may.
 export function codeTools(code, refresh) {
@@ -43,23 +43,12 @@ function printable(code) {
 }
 
 function unbindForm(code, refresh) {
-  const f = el('form', { id: 'unbind-form', class: 'card', novalidate: '' },
-    el('h3', { text: 'Unbind this code' }),
-    el('p', { text: 'The code stops paying for good; the terminal or store gets no replacement.' }),
-    el('label', {}, 'Reason', el('input', { name: 'reason', maxlength: '200', required: '' })),
-    el('button', { type: 'submit', id: 'unbind-button', text: 'Unbind' }));
-  const out = el('p', { id: 'unbind-message', role: 'alert' });
-  f.append(out);
-  f.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const reason = new FormData(f).get('reason').trim();
-    try {
-      if (!reason) throw Object.assign(new Error('reason: is required'), { field: 'reason' });
+  return reasonForm({ id: 'unbind-form', title: 'Unbind this code', button: 'Unbind', buttonId: 'unbind-button',
+    note: 'The code stops paying for good; the terminal or store gets no replacement.', messageId: 'unbind-message',
+    send: async (reason) => {
       await api('POST', `/v1/staff/codes/${encodeURIComponent(code.code_id)}:unbind`, { reason });
       await refresh();
-    } catch (e) { showError(out)(e); markField(f, e); }
-  });
-  return f;
+    } });
 }
 
 // Merchants' reset requests that wait for staff (strong verification was impossible).

@@ -531,6 +531,25 @@ export function infoCard(id, pairs) {
   return dl;
 }
 
+// A card with one required reason and one button: `send(reason)` runs when the reason is there;
+// the reason is checked here and again by the service, and an error names the field.
+export function reasonForm({ id, title, note, button, buttonId, messageId, maxlength = '200', send }) {
+  const f = el('form', { id, class: 'card', novalidate: '' }, el('h3', { text: title }), el('p', { text: note }),
+    el('label', {}, 'Reason', el('input', { name: 'reason', maxlength, required: '' })),
+    el('button', { type: 'submit', id: buttonId, text: button }));
+  const out = el('p', { id: messageId, role: 'alert' });
+  f.append(out);
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const reason = new FormData(f).get('reason').trim();
+    try {
+      if (!reason) throw Object.assign(new Error('reason: is required'), { field: 'reason' });
+      await send(reason);
+    } catch (e) { showError(out)(e); markField(f, e); }
+  });
+  return f;
+}
+
 export const money = (m) => (m && m.currency ? formatMinor(m.currency, m.amount_minor || '0') : '—');
 export const when = (iso) => (iso ? timeElement(iso) : '—');
 

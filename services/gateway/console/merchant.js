@@ -1,7 +1,7 @@
 // One merchant: its profile, stores, terminals, codes and fee plan (below its application, its
 // documents' hashes and its review history, in console.js), and freeze / unfreeze with a reason
 // for the roles that may.
-import { api, el, session, may, showError, markField, grid, tr, infoCard, money, when } from './console.js';
+import { api, el, session, may, grid, tr, infoCard, money, when, reasonForm } from './console.js';
 
 const ppm = (n) => (n === undefined || n === null ? '—' : `${(Number(n) / 10000).toFixed(2)}%`);
 
@@ -65,26 +65,14 @@ export async function merchantDetail(id, refresh) {
 }
 
 function freezeForm(m, refresh) {
-  const verb = m.status === 'FROZEN' ? 'unfreeze' : 'freeze';
-  const f = el('form', { id: 'freeze-form', class: 'card', novalidate: '' },
-    el('h3', { text: verb === 'freeze' ? 'Freeze this merchant' : 'Unfreeze this merchant' }),
-    el('p', { text: verb === 'freeze' ? 'Its codes stop collecting at once; settlement holds its lines.' : 'Its codes collect again.' }),
-    el('label', {}, 'Reason', el('input', { name: 'reason', maxlength: '500', required: '' })),
-    el('button', { type: 'submit', id: `${verb}-button`, text: verb === 'freeze' ? 'Freeze' : 'Unfreeze' }));
-  const out = el('p', { id: 'freeze-message', role: 'alert' });
-  f.append(out);
-  f.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    const reason = new FormData(f).get('reason').trim();
-    try {
-      if (!reason) throw Object.assign(new Error('reason: is required'), { field: 'reason' });
+  const freeze = m.status !== 'FROZEN';
+  const verb = freeze ? 'freeze' : 'unfreeze';
+  return reasonForm({ id: 'freeze-form', title: freeze ? 'Freeze this merchant' : 'Unfreeze this merchant',
+    note: freeze ? 'Its codes stop collecting at once; settlement holds its lines.' : 'Its codes collect again.',
+    button: freeze ? 'Freeze' : 'Unfreeze', buttonId: `${verb}-button`, messageId: 'freeze-message', maxlength: '500',
+    send: async (reason) => {
       const r = await api('POST', `/v1/staff/merchants/${encodeURIComponent(m.merchant_id)}:${verb}`, { reason });
       await refresh();
       document.querySelector('#merchant-detail')?.prepend(el('p', { class: 'ok', id: 'freeze-done', text: `Now ${r.status}.` }));
-    } catch (e) {
-      showError(out)(e);
-      markField(f, e);
-    }
-  });
-  return f;
+    } });
 }
