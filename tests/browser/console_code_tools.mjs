@@ -49,8 +49,17 @@ await scenario('code tools, appeals and risk rules', async ({browser, newPage, s
   assert.equal(await rev.$('#reset-request-table [data-review]'), null, 'the request is still waiting');
 
   await go(rev, 'risk', '#rule-table [data-rule=night_small]');
-  // The appeal waiting: its statement and document hash; a note is required.
+  // The event behind the freeze, with its evidence; then the appeal waiting: its statement and
+  // document hash; a note is required.
   const appealMerchant = env('AGGPAY_APPEAL_MERCHANT_ID');
+  await rev.type('#risk-filters [name=merchant_id]', appealMerchant);
+  await rev.click('#risk-filters button[type=submit]');
+  await rev.waitForFunction((m) => [...document.querySelectorAll('#risk-table tbody tr')].length === 1 &&
+    document.querySelector('#risk-table tbody tr').children[2].textContent === m, {}, appealMerchant);
+  const event = await rev.$eval('#risk-table tbody tr', (tr) => [...tr.children].map((td) => td.textContent));
+  assert.equal(event[3], 'FREEZE');
+  assert.equal(event[4], 'CNY 1.00');
+  assert.equal(event[8], 'night_small → FREEZE count=20 window_seconds=600');
   await rev.waitForFunction((m) => document.querySelector('#appeal-table')?.textContent.includes(m), {}, appealMerchant);
   assert.match(await text(rev, '#appeal-table tbody'), /we bake at night/);
   assert.match(await text(rev, '#appeal-table tbody'), new RegExp(`invoices.pdf: ${'a'.repeat(64)}`));

@@ -1,6 +1,7 @@
 // Console: an operator finds a merchant's payment, opens it (ledger postings, notifications),
 // refunds part of it with a reason after a confirm step (an amount that is not one is refused
-// naming the field), re-sends its notification, and freezes a terminal from the terminals page.
+// naming the field), re-sends its notification, and freezes a terminal, forces it offline and
+// clears it from the terminals page.
 // An auditor opens the same payment and merchant: no refund, re-send or freeze buttons, and the
 // server refuses the refund and the freeze from the auditor's session.
 // In: AGGPAY_GATEWAY_URL, AGGPAY_MERCHANT_ID, AGGPAY_PAYMENT_ID, AGGPAY_TERMINAL_SN,
@@ -64,6 +65,13 @@ await scenario('an operator refunds a payment; an auditor may not', async ({brow
   await op.waitForFunction(() => document.querySelector('#terminal-message').textContent.includes('now FROZEN'));
   await op.waitForSelector('#terminal-table [data-action=unfreeze]');
   await shot(op, 'console-terminals.png');
+  // Then offline, then cleared for a new activation: the buttons follow the terminal's state.
+  await op.click('#terminal-table [data-action=force-offline]');
+  await op.waitForSelector('#terminal-table [data-action=clear]');
+  assert.match(await text(op, '#terminal-message'), /forced offline/);
+  assert.equal(await op.$('#terminal-table [data-action=freeze]'), null, 'an offline terminal offers freeze');
+  await op.click('#terminal-table [data-action=clear]');
+  await op.waitForFunction(() => document.querySelector('#terminal-message').textContent.includes('now REGISTERED'));
 
   // The auditor, in a browser of their own.
   const ctx = await browser.createBrowserContext();

@@ -1,10 +1,10 @@
 // The staff console's pages beyond sign-in, review, codes and statements (docs/console.md), in a
 // real browser against real MariaDB, Redis, aggpayd and gateway processes: an operator refunds a
-// payment from its detail page and freezes a terminal; a reviewer freezes a merchant from its
-// detail page; finance releases a HELD settlement line and reads a reconciliation; an operator
-// prints and unbinds codes, a reviewer approves a reset request and an appeal and changes a risk
-// rule; an auditor sees no refund, re-send or freeze button, and the server refuses refund and
-// freeze from the auditor's session.
+// payment from its detail page and freezes, forces offline and clears a terminal; a reviewer
+// freezes a merchant from its detail page; finance releases a HELD settlement line and reads a
+// reconciliation; an operator prints and unbinds codes, a reviewer approves a reset request and an
+// appeal and changes a risk rule; an auditor sees no refund, re-send or freeze button, and the
+// server refuses refund and freeze from the auditor's session.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -69,7 +69,7 @@ class ConsolePagesBrowserTest : public StackTest {
 
 GatewayProcess* ConsolePagesBrowserTest::gateway_ = nullptr;
 
-TEST_F(ConsolePagesBrowserTest, OperatorRefundsAndFreezesATerminalAuditorMayNot) {
+TEST_F(ConsolePagesBrowserTest, OperatorRefundsAndActsOnATerminalAuditorMayNot) {
   const std::string merchant = OnboardMerchant("CONSOLE_PAYMENTS");
   const std::string store = CreateStore(merchant);
   // A receiver that refuses: the payment's notification stays to be re-sent.
@@ -88,7 +88,8 @@ TEST_F(ConsolePagesBrowserTest, OperatorRefundsAndFreezesATerminalAuditorMayNot)
   BrowserRun run = RunBrowserScript("console_refund.mjs", env);
   ASSERT_EQ(run.exit_code, 0) << run.output;
   // The rows: one refund of CNY 5.00 with the operator's reason, the payment's total, the
-  // terminal frozen; the auditor's attempts refused and audited as such.
+  // terminal frozen, forced offline and cleared; the auditor's attempts refused and audited as
+  // such.
   EXPECT_EQ(Query("SELECT COUNT(*), SUM(amount_minor), MAX(reason) FROM refunds WHERE payment_id "
                   "= '" +
                   payment + "'"),
@@ -96,14 +97,17 @@ TEST_F(ConsolePagesBrowserTest, OperatorRefundsAndFreezesATerminalAuditorMayNot)
   EXPECT_EQ(Query("SELECT refunded_minor FROM payments WHERE payment_id = '" + payment + "'"),
             "500");
   EXPECT_EQ(Query("SELECT status FROM terminals WHERE terminal_sn = '" + terminal.sn + "'"),
-            "FROZEN");
+            "REGISTERED");
   EXPECT_EQ(Query("SELECT COUNT(*) FROM audit_log WHERE actor = 'staff:ada' AND outcome = "
                   "'PERMISSION_DENIED' AND action IN ('/aggpay.v1.PaymentService/RefundPayment', "
                   "'/aggpay.v1.MerchantService/FreezeMerchant')"),
             "2");
   EXPECT_EQ(Query("SELECT COUNT(*) FROM audit_log WHERE actor = 'staff:otto' AND outcome = 'OK' "
-                  "AND action = '/aggpay.v1.PaymentService/ResendNotification'"),
-            "1");
+                  "AND action IN ('/aggpay.v1.PaymentService/ResendNotification', "
+                  "'/aggpay.v1.TerminalService/ForceOffline', "
+                  "'/aggpay.v1.TerminalService/FreezeTerminal', "
+                  "'/aggpay.v1.TerminalService/ClearTerminal')"),
+            "4");
 }
 
 TEST_F(ConsolePagesBrowserTest, ReviewerFreezesAMerchantFromItsDetailPage) {
@@ -192,6 +196,14 @@ TEST_F(ConsolePagesBrowserTest, OperatorAndReviewerUseTheCodeAndRiskTools) {
   const std::string frozen = OnboardMerchant("CONSOLE_APPEAL");
   ASSERT_EQ(AdminCtl("risk freeze --merchant " + frozen + " --reason 'sales at night'").exit_code,
             0);
+  // The event behind such a freeze, with its rule's evidence, as risk control stores it.
+  Query(
+      "INSERT INTO risk_events (merchant_id, decision, hits, amount_minor, currency, payer_ip, "
+      "device_id, terminal_sn, attempt_id, created_at) VALUES ('" +
+      frozen +
+      "', 'FREEZE', CONCAT('night_small', CHAR(9), 'FREEZE', CHAR(9), 'count=20', CHAR(9), "
+      "'window_seconds=600'), 100, 'CNY', '203.0.113.9', 'dev-night', '', 'NIGHT-20', "
+      "UTC_TIMESTAMP(6))");
   CommandResult key = AdminCtl("merchant key create " + frozen + " -o json");
   HttpResponse appeal = SignedRequest(
       gateway_->url(), "POST", "/v1/merchant/risk/appeals",

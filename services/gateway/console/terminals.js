@@ -40,10 +40,11 @@ export async function renderTerminals(page) {
       b.addEventListener('click', () => act(t, path, label).catch(showError(message)));
       cell.append(b, ' ');
     };
-    if (t.status === 'ACTIVE') add('forceOffline', 'force-offline', 'Force offline', 'forced offline');
-    if (t.status !== 'FROZEN' && t.status !== 'RETIRED') add('freezeTerminal', 'freeze', 'Freeze', 'frozen');
+    // What the terminal's state machine allows (services/terminal/domain/terminal.cc).
+    if (t.status === 'ACTIVE' || t.status === 'FROZEN') add('forceOffline', 'force-offline', 'Force offline', 'forced offline');
+    if (t.status === 'ACTIVE') add('freezeTerminal', 'freeze', 'Freeze', 'frozen');
     if (t.status === 'FROZEN') add('freezeTerminal', 'unfreeze', 'Unfreeze', 'unfrozen');
-    if (t.status !== 'RETIRED') add('clearTerminal', 'clear', 'Clear', 'cleared');
+    if (t.status === 'OFFLINE') add('clearTerminal', 'clear', 'Clear', 'cleared for a new activation');
     return cell;
   };
   const load = async (reset) => {
