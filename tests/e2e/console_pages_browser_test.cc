@@ -112,7 +112,13 @@ TEST_F(ConsolePagesBrowserTest, OperatorRefundsAndActsOnATerminalAuditorMayNot) 
 
 TEST_F(ConsolePagesBrowserTest, ReviewerFreezesAMerchantFromItsDetailPage) {
   const std::string merchant = OnboardMerchant("CONSOLE_FREEZE");
-  CreateStore(merchant);
+  const std::string store = CreateStore(merchant);
+  // One more code than a page of the merchant's codes.
+  for (int i = 0; i < 21; ++i) {
+    ASSERT_EQ(
+        AdminCtl(absl::StrCat("code issue --merchant ", merchant, " --store ", store)).exit_code,
+        0);
+  }
   std::map<std::string, std::string> env = {{"AGGPAY_GATEWAY_URL", gateway_->url()},
                                             {"AGGPAY_MERCHANT_ID", merchant}};
   AddConsoleStaff(env, "AGGPAY_REVIEWER", "rosa", "reviewer");

@@ -531,6 +531,22 @@ export function infoCard(id, pairs) {
   return dl;
 }
 
+// Keyset pages into a table: `fetchPage(token)` answers {items, next}; "More…" asks for the next
+// page while there is one. Returns the button (to place under the table) and the first load.
+export function pager(table, id, fetchPage, toRow) {
+  const button = el('button', { type: 'button', class: 'small', id, text: 'More…', hidden: '' });
+  const message = el('span', { role: 'alert' });
+  let token = '';
+  const load = async () => {
+    const { items, next } = await fetchPage(token);
+    for (const x of items || []) table.tBodies[0].append(toRow(x));
+    token = next || '';
+    button.hidden = !token;
+  };
+  button.addEventListener('click', () => load().catch(showError(message)));
+  return { more: el('div', {}, button, ' ', message), load };
+}
+
 // A card with one required reason and one button: `send(reason)` runs when the reason is there;
 // the reason is checked here and again by the service, and an error names the field.
 export function reasonForm({ id, title, note, button, buttonId, messageId, maxlength = '200', send }) {

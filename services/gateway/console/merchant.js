@@ -1,7 +1,7 @@
 // One merchant: its profile, stores, terminals, codes and fee plan (below its application, its
 // documents' hashes and its review history, in console.js), and freeze / unfreeze with a reason
 // for the roles that may.
-import { api, el, session, may, grid, tr, infoCard, money, when, reasonForm } from './console.js';
+import { api, el, session, may, grid, tr, infoCard, money, when, reasonForm, pager } from './console.js';
 
 const ppm = (n) => (n === undefined || n === null ? '—' : `${(Number(n) / 10000).toFixed(2)}%`);
 
@@ -25,26 +25,27 @@ export async function merchantDetail(id, refresh) {
     for (const st of s.stores || []) t.tBodies[0].append(tr(st.store_id, st.name, st.address, when(st.created_at)));
     return [el('h3', { text: 'Stores' }), t];
   })());
+  // Terminals and codes, 20 at a time (keyset pages, as the APIs are).
+  const paged = (title, id, path, key, headers, toRow) => sections.push((async () => {
+    const t = grid(id, headers);
+    const p = pager(t, `${id}-more`, async (token) => {
+      const q = new URLSearchParams({ merchant_id: m.merchant_id, page_size: '20' });
+      if (token) q.set('page_token', token);
+      const data = await api('GET', `${path}?${q}`);
+      return { items: data[key], next: data.next_page_token };
+    }, toRow);
+    await p.load();
+    return [el('h3', { text: title }), t, p.more];
+  })());
   if (may('readTerminals', session.role)) {
-    sections.push((async () => {
-      const s = await api('GET', `/v1/staff/terminals?merchant_id=${enc}&page_size=50`);
-      const t = grid('merchant-terminals', ['Terminal', 'Store', 'Type', 'Version', 'Status', 'Last check-in']);
-      for (const x of s.terminals || []) {
-        t.tBodies[0].append(tr(x.terminal_sn, x.store_id, x.type, x.client_version, x.status, when(x.last_check_in_at)));
-      }
-      return [el('h3', { text: 'Terminals' }), t];
-    })());
+    paged('Terminals', 'merchant-terminals', '/v1/staff/terminals', 'terminals',
+      ['Terminal', 'Store', 'Type', 'Version', 'Status', 'Last check-in'],
+      (x) => tr(x.terminal_sn, x.store_id, x.type, x.client_version, x.status, when(x.last_check_in_at)));
   }
   if (may('readCodes', session.role)) {
-    sections.push((async () => {
-      const s = await api('GET', `/v1/staff/codes?merchant_id=${enc}&page_size=50`);
-      const t = grid('merchant-codes', ['Code', 'Kind', 'Status', 'Store', 'Terminal', 'Issued']);
-      for (const c of s.codes || []) {
-        t.tBodies[0].append(tr(el('span', { class: 'mono', text: c.code_id }), c.kind, c.status, c.store_id,
-          c.terminal_sn, when(c.created_at)));
-      }
-      return [el('h3', { text: 'Codes' }), t];
-    })());
+    paged('Codes', 'merchant-codes', '/v1/staff/codes', 'codes', ['Code', 'Kind', 'Status', 'Store', 'Terminal', 'Issued'],
+      (c) => tr(el('span', { class: 'mono', text: c.code_id }), c.kind, c.status, c.store_id, c.terminal_sn,
+        when(c.created_at)));
   }
   sections.push((async () => {
     const a = await api('GET', `/v1/staff/merchants/${enc}/fee-plan`);
