@@ -23,15 +23,28 @@ SQL=(mariadb --no-defaults -S "$DIR/mysql.sock" -uroot bench)
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
-GENERATED="$PAYMENTS payments, $MERCHANTS merchants, $DATE"
-if [ -s "$DIR/generated" ] && [ "$(cat "$DIR/generated")" = "$GENERATED" ]; then
-  echo "generate: kept from an earlier run in $DIR ($GENERATED)"
-  # Undo the earlier run's settlement: its lines, payouts, carried balances and ledger postings.
-  # The payments, refunds and their own postings stay as generated.
+# Undoes a settlement of the day: its lines, payouts, carried balances and ledger postings. The
+# payments, refunds and their own postings stay as generated.
+unsettle() {
   "${SQL[@]}" -e "DELETE e FROM ledger_entries e JOIN ledger_transactions t ON t.txn_id = e.txn_id
     WHERE t.kind = 'settlement'; DELETE FROM ledger_transactions WHERE kind = 'settlement';
     DELETE FROM payout_instructions; DELETE FROM settlement_carry; DELETE FROM settlement_lines;
     DELETE FROM settlement_batches;"
+  # Then wait (up to 2 minutes) for InnoDB to purge the deleted rows: a day's lines are otherwise
+  # inserted over delete-marked entries of the same keys while the purge runs beside them, which
+  # a real day's first settlement never meets.
+  local len
+  for _ in $(seq 1 240); do
+    len=$("${SQL[@]}" -N -e "SHOW ENGINE INNODB STATUS" | grep -o 'History list length [0-9]*' | grep -o '[0-9]*$')
+    [ "${len:-0}" -gt 100 ] || break
+    sleep 0.5
+  done
+}
+
+GENERATED="$PAYMENTS payments, $MERCHANTS merchants, $DATE"
+if [ -s "$DIR/generated" ] && [ "$(cat "$DIR/generated")" = "$GENERATED" ]; then
+  echo "generate: kept from an earlier run in $DIR ($GENERATED)"
+  unsettle
 else
   [ ! -e "$DIR/generated" ] || { echo "$DIR holds another day: $(cat "$DIR/generated")" >&2; exit 1; }
   t0=$(now)
@@ -65,15 +78,24 @@ if [ "${AGGPAY_BENCH_FULL_SCAN:-1}" != 0 ]; then
   best=$(awk -v a="$covering" -v b="$scan" 'BEGIN { print (a < b ? a : b) }')
 fi
 
-# The run logs where its time went (info level): the same config, louder.
+# The run logs where its time went (info level): the same config, louder. The settlement is run
+# AGGPAY_BENCH_SETTLE_RUNS times (default 3), undone between runs, and the best run counts,
+# like the bare query's best of 3: on a shared machine the minimum is the least disturbed.
 sed 's/level: warn/level: info/' "$DIR/aggpayd.yaml" >"$DIR/settle.yaml"
-s=$(now)
-"$BUILD/services/aggpayd/aggpayd" --config "$DIR/settle.yaml" settle --date "$DATE" --output json
-e=$(now)
-settle=$(secs "$s" "$e")
-echo "aggpayd settle --date $DATE (lines, payouts, ledger postings, payout file): $settle s"
+runs=${AGGPAY_BENCH_SETTLE_RUNS:-3}
+settle=999999
+for r in $(seq 1 "$runs"); do
+  [ "$r" = 1 ] || unsettle
+  s=$(now)
+  "$BUILD/services/aggpayd/aggpayd" --config "$DIR/settle.yaml" settle --date "$DATE" --output json
+  e=$(now)
+  d=$(secs "$s" "$e")
+  echo "aggpayd settle --date $DATE, run $r of $runs (lines, payouts, ledger postings): $d s"
+  settle=$(awk -v a="$settle" -v b="$d" 'BEGIN { print (b < a ? b : a) }')
+done
+echo "aggpayd settle: best of $runs $settle s"
 "${SQL[@]}" -N -e "SELECT COUNT(*), SUM(status = 'PAID'), SUM(status = 'CARRIED'), SUM(net_minor) FROM settlement_lines" |
   awk '{ printf "lines %s (PAID %s, CARRIED %s), net %s fen\n", $1, $2, $3, $4 }'
 "${SQL[@]}" -N -e "SELECT COUNT(*) FROM ledger_entries e JOIN ledger_transactions t ON t.txn_id = e.txn_id WHERE t.kind = 'settlement'" |
   awk '{ printf "settlement ledger entries %s\n", $1 }'
-awk -v s="$settle" -v b="$best" 'BEGIN { printf "ratio settle / best bare GROUP BY: %.2f (goal <= 2.0); end to end %.2f s (goal <= 10)\n", s / b, s }'
+awk -v s="$settle" -v b="$best" 'BEGIN { printf "ratio best settle / best bare GROUP BY: %.2f (goal <= 2.0); end to end %.2f s (goal <= 10)\n", s / b, s }'
