@@ -82,7 +82,9 @@ class RiskIntegrationTest : public ::testing::Test {
     // Each test's merchants are its own: Redis is shared by the binary.
     prefix_ = absl::StrCat("m", ++counter_, "_", absl::ToUnixMillis(absl::Now()) % 100000000, "_");
   }
-  void TearDown() override { ops_->Stop(); }
+  void TearDown() override {
+    if (ops_) ops_->Stop();  // SetUp may have failed before making it
+  }
 
   EvaluateInput Pay(const std::string& merchant, int64_t amount, const std::string& attempt) {
     EvaluateInput in;

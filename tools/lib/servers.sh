@@ -22,13 +22,22 @@ start_mysql() {
   local dir=$1 port=$2
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
-  if [ ! -d "$dir/data/mysql" ]; then
-    mariadb-install-db --no-defaults --datadir="$dir/data" --user="$(id -un)" \
-      --auth-root-authentication-method=normal --skip-test-db >"$dir/install.log" 2>&1 \
-      || { cat "$dir/install.log" >&2; return 1; }
-  fi
-  # Its own temporary directory: internal temporary tables never meet another process's /tmp.
+  # Its own temporary directory, for the install too: internal temporary tables never meet
+  # another process's /tmp (an install once failed when its temporary table there vanished).
   mkdir -p "$dir/tmp"
+  if [ ! -d "$dir/data/mysql" ]; then
+    # The install can fail and still exit 0: it is checked by its grant table, and tried once
+    # more from scratch (only what this install itself wrote is removed).
+    local attempt
+    for attempt in 1 2; do
+      [ "$attempt" = 1 ] || rm -rf "$dir/data"
+      mariadb-install-db --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" \
+        --user="$(id -un)" --auth-root-authentication-method=normal --skip-test-db \
+        >"$dir/install.log" 2>&1 && ! grep -q "Installation of system tables failed" "$dir/install.log" \
+        && [ -f "$dir/data/mysql/global_priv.frm" ] && break
+      [ "$attempt" = 1 ] || { cat "$dir/install.log" >&2; return 1; }
+    done
+  fi
   "$(mysql_bin)" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --port="$port" \
     --bind-address=127.0.0.1 \
     --socket="$dir/mysql.sock" --pid-file="$dir/mysql.pid" --user="$(id -un)" \
