@@ -1,0 +1,159 @@
+// The merchant portal (/m/ on the gateway) in a real browser (tests/browser/), against real
+// MariaDB, Redis, aggpayd and gateway processes: sign-in by an SMS code to the merchant's
+// registered mobile, Today's numbers against payments made here, a code reset confirmed with a
+// fresh one-time password whose stand card decodes (zbarimg) to the new code's URL, the old
+// code's cashier page, another merchant's payment "not found", and a cashier whom the server
+// refuses the settlement account whatever the page shows.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "absl/strings/str_cat.h"
+#include "tests/support/browser.h"
+#include "tests/support/gateway_process.h"
+#include "tests/support/stack_fixture.h"
+
+namespace aggpay::testing {
+namespace {
+
+// docs/examples/application.json, which OnboardMerchant applies with.
+constexpr char kRegisteredMobile[] = "13812345678";
+constexpr char kDisplayName[] = "Minjiang Tea House";
+constexpr char kCashierMobile[] = "13900001111";
+
+class PortalBrowserTest : public StackTest {
+ protected:
+  static void SetUpTestSuite() {
+    StackTest::SetUpTestSuite();
+    gateway_ = new GatewayProcess(aggpayd(), {});
+  }
+  static void TearDownTestSuite() {
+    delete gateway_;
+    StackTest::TearDownTestSuite();
+  }
+
+  static std::string IssueCode(const std::string& merchant, const std::string& store,
+                               const std::string& terminal) {
+    CommandResult c = AdminCtl(absl::StrCat("code issue --merchant ", merchant, " --store ", store,
+                                            " --terminal ", terminal, " -o json"));
+    EXPECT_EQ(c.exit_code, 0) << c.out;
+    return JsonString(c.out, "code_id");
+  }
+
+  // A successful sandbox payment on the code, as a payer makes it.
+  static std::string Pay(const std::string& code, const std::string& amount) {
+    CommandResult scan = AdminCtl("sandbox scan " + code + " --amount " + amount + " -o json");
+    const std::string id = JsonString(scan.out, "payment_id");
+    EXPECT_FALSE(id.empty()) << scan.out;
+    EXPECT_EQ(AdminCtl("sandbox pay " + id).exit_code, 0);
+    for (int i = 0; i < 100; ++i) {
+      if (JsonString(AdminCtl("payment get " + id + " -o json").out, "status") == "SUCCESS") break;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return id;
+  }
+
+  static std::string ReadFile(const std::string& path) {
+    std::ifstream in(path);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+
+  static std::map<std::string, std::string> Env() {
+    return {{"AGGPAY_GATEWAY_URL", gateway_->url()}, {"AGGPAY_SMS_LOG", aggpayd().sms_log()}};
+  }
+
+  static GatewayProcess* gateway_;
+};
+
+GatewayProcess* PortalBrowserTest::gateway_ = nullptr;
+
+TEST_F(PortalBrowserTest, OwnerSignsInSeesTodayResetsACodeAndACashierIsRefusedTheAccount) {
+  if (RunCommand("command -v zbarimg").exit_code != 0) GTEST_SKIP() << "zbarimg not installed";
+  const std::string merchant = OnboardMerchant("PORTAL_OWNER");
+  const std::string store = CreateStore(merchant);
+  const ActivatedTerminal terminal = ActivateTerminal(merchant, store, "PORTAL-0001");
+  const std::string code = IssueCode(merchant, store, terminal.sn);
+  // Today: two payments, one of them partly refunded.
+  const std::string first = Pay(code, "12.34");
+  Pay(code, "100.00");
+  ASSERT_EQ(
+      AdminCtl("payment refund " + first + " --amount 2.00 --out-refund-no PORTAL-RF-1").exit_code,
+      0);
+  // Another merchant's payment, which the owner's session must not see.
+  const std::string other = OnboardMerchant("PORTAL_OTHER");
+  const std::string other_store = CreateStore(other);
+  const std::string other_code = JsonString(
+      AdminCtl(absl::StrCat("code issue --merchant ", other, " --store ", other_store, " -o json"))
+          .out,
+      "code_id");
+  const std::string other_payment = Pay(other_code, "5.00");
+
+  const std::string downloads = SharedServers().dir() + "/portal-downloads";
+  std::filesystem::create_directories(downloads);
+  std::map<std::string, std::string> env = Env();
+  env.insert({{"AGGPAY_OWNER_MOBILE", kRegisteredMobile},
+              {"AGGPAY_CODE_ID", code},
+              {"AGGPAY_TODAY_AMOUNT", "CNY 112.34"},
+              {"AGGPAY_TODAY_COUNT", "2 payments"},
+              {"AGGPAY_TODAY_REFUNDS", "CNY 2.00"},
+              {"AGGPAY_OWN_PAYMENT", first},
+              {"AGGPAY_OTHER_PAYMENT", other_payment},
+              {"AGGPAY_CASHIER_MOBILE", kCashierMobile},
+              {"AGGPAY_DOWNLOAD_DIR", downloads}});
+  BrowserRun owner = RunBrowserScript("portal_owner.mjs", env);
+  ASSERT_EQ(owner.exit_code, 0) << owner.output;
+  const std::string new_code = owner.results["NEW_CODE_ID"];
+  ASSERT_FALSE(new_code.empty()) << owner.output;
+
+  // The stand card's QR decodes back to the new code's URL; the SVG names the shop and the code.
+  EXPECT_EQ(RunCommand("zbarimg --raw -q " + owner.results["CARD_PNG"]).out,
+            owner.results["NEW_CODE_URL"] + "\n");
+  const std::string svg = ReadFile(owner.results["CARD_SVG"]);
+  EXPECT_NE(svg.find(kDisplayName), std::string::npos);
+  EXPECT_NE(svg.find(new_code), std::string::npos);
+  EXPECT_NE(svg.find("WeChat / Alipay / UnionPay"), std::string::npos);
+
+  // The rows: the registered mobile is the owner, the cashier invited by that owner; the code
+  // revoked and replaced; the reset and the invitation audited with the portal user as actor.
+  const std::string owner_id = Query(absl::StrCat(
+      "SELECT user_id FROM merchant_users WHERE role = 'owner' AND invited_by = 'registered' AND "
+      "merchant_id = '",
+      merchant, "' AND mobile = '", kRegisteredMobile, "'"));
+  ASSERT_FALSE(owner_id.empty());
+  const std::string actor = absl::StrCat("merchant:", merchant, "/", owner_id);
+  EXPECT_EQ(Query(absl::StrCat("SELECT role, invited_by FROM merchant_users WHERE mobile = '",
+                               kCashierMobile, "'")),
+            "cashier\t" + actor);
+  EXPECT_EQ(
+      Query("SELECT status, replaced_by FROM collection_codes WHERE code_id = '" + code + "'"),
+      "REVOKED\t" + new_code);
+  EXPECT_EQ(Query(absl::StrCat("SELECT outcome FROM audit_log WHERE actor = '", actor,
+                               "' AND action = '/aggpay.v1.BindingService/VerifyReset'")),
+            "OK");
+  EXPECT_EQ(Query(absl::StrCat("SELECT outcome FROM audit_log WHERE actor = '", actor,
+                               "' AND action = '/aggpay.v1.MerchantService/InviteMerchantUser'")),
+            "OK");
+  // One wrong code counted, then cleared by the right one; one live session.
+  EXPECT_EQ(Query(absl::StrCat("SELECT failures, otp_hash IS NULL FROM portal_sign_in_codes WHERE "
+                               "mobile = '",
+                               kRegisteredMobile, "'")),
+            "0\t1");
+
+  env = Env();
+  env["AGGPAY_CASHIER_MOBILE"] = kCashierMobile;
+  BrowserRun cashier = RunBrowserScript("portal_cashier.mjs", env);
+  ASSERT_EQ(cashier.exit_code, 0) << cashier.output;
+  // Still the account the merchant had, and still ACTIVE.
+  EXPECT_EQ(Query("SELECT status FROM merchants WHERE merchant_id = '" + merchant + "'"), "ACTIVE");
+  // The cashier's session ended at sign-out.
+  EXPECT_EQ(
+      Query(absl::StrCat("SELECT COUNT(*), SUM(s.ended_at IS NOT NULL) FROM portal_sessions s "
+                         "JOIN merchant_users u ON u.user_id = s.user_id WHERE u.mobile = '",
+                         kCashierMobile, "'")),
+      "1\t1");
+}
+
+}  // namespace
+}  // namespace aggpay::testing
