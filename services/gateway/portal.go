@@ -99,6 +99,9 @@ var portalRoutes = []portalRoute{
 	{"GET", "/v1/merchant/users", roleOwner},
 	{"POST", "/v1/merchant/users", roleOwner},
 	{"DELETE", "/v1/merchant/users/*", roleOwner},
+	{"GET", "/v1/merchant/api-keys", roleOwner},
+	{"POST", "/v1/merchant/api-keys", roleOwner},
+	{"DELETE", "/v1/merchant/api-keys/*", roleOwner},
 }
 
 // findPortalRoute is the table's entry for the request, or nil.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "aggpay/v1/merchant.grpc.pb.h"
+#include "services/common/grpc/principal.h"
 #include "services/merchant/merchant_operations.h"
 #include "services/merchant/onboarding_operations.h"
 #include "services/merchant/portal_operations.h"
@@ -9,6 +10,11 @@ namespace aggpay::merchant {
 
 // The merchant-visible profile (phone masked), shared by the profile and search handlers.
 void ToProto(const Merchant& m, aggpay::v1::Merchant* out);
+
+// API keys and portal users are managed by staff, or by a merchant's owner signed in to the
+// portal (the gateway forwards the portal user and role); an API key alone is refused, so a stolen
+// key cannot mint another or invite its thief (PERMISSION_DENIED).
+absl::Status RequirePortalOwnerOrStaff(const common::Principal& principal);
 
 // gRPC handlers of aggpay.v1.MerchantService: proto <-> domain mapping and status mapping only.
 class MerchantServiceImpl final : public aggpay::v1::MerchantService::Service {

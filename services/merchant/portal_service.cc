@@ -35,6 +35,15 @@ std::string MobileTarget(const std::string& mobile) {
 
 }  // namespace
 
+absl::Status RequirePortalOwnerOrStaff(const common::Principal& principal) {
+  if (!principal.is_merchant()) return absl::OkStatus();
+  if (!principal.username.empty() && principal.role == PortalRoleName(PortalRole::kOwner)) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      "only an owner signed in to the merchant portal may manage API keys and users");
+}
+
 grpc::Status MerchantServiceImpl::RequestPortalCode(grpc::ServerContext* ctx,
                                                     const v1::RequestPortalCodeRequest* req,
                                                     v1::RequestPortalCodeResponse* resp) {
@@ -103,6 +112,7 @@ grpc::Status MerchantServiceImpl::InviteMerchantUser(grpc::ServerContext* ctx,
                          absl::StrCat("invite ", MobileTarget(req->mobile()),
                                       " role=", common::TruncateUtf8(req->role(), 16)));
   if (!id.ok()) return ToGrpcStatus(id.status());
+  if (absl::Status s = RequirePortalOwnerOrStaff(*principal_or); !s.ok()) return ToGrpcStatus(s);
   auto user = portal_.InviteUser(*id, req->mobile(), req->role(), principal_or->Actor());
   if (!user.ok()) return ToGrpcStatus(user.status());
   ToProto(*user, resp);
@@ -117,6 +127,7 @@ grpc::Status MerchantServiceImpl::RemoveMerchantUser(grpc::ServerContext* ctx,
   common::SetAuditTarget(*ctx, absl::StrCat("merchant:", id.ok() ? *id : req->merchant_id()),
                          absl::StrCat("remove user_id=", common::TruncateUtf8(req->user_id(), 64)));
   if (!id.ok()) return ToGrpcStatus(id.status());
+  if (absl::Status s = RequirePortalOwnerOrStaff(*principal_or); !s.ok()) return ToGrpcStatus(s);
   auto user = portal_.RemoveUser(*id, req->user_id());
   if (!user.ok()) return ToGrpcStatus(user.status());
   ToProto(*user, resp);

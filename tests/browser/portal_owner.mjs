@@ -132,6 +132,24 @@ await scenario('an owner signs in, sees today, resets a code and prints its card
     await page.click('#nav a[data-page=profile]');
     await page.waitForSelector('#review-table tr');
     assert.equal(await text(page, '#merchant-status'), 'ACTIVE');
+    // An API key for the developer: its secret shown once, then revoked.
+    await page.click('#create-key');
+    await page.waitForSelector('#key-secret-value');
+    const keyId = await page.$eval('#key-list li', (li) => li.dataset.key);
+    assert.ok((await text(page, '#key-secret-value')).length >= 32);
+    await page.click(`li[data-key="${keyId}"] [data-action=revoke]`);
+    await page.waitForFunction((id) => document.querySelector(`li[data-key="${id}"] .badge`)
+      ?.textContent === 'REVOKED', {}, keyId);
+    result('API_KEY_ID', keyId);
+    // The webhook: a bad URL names the field; a good one shows its new secret once.
+    await page.type('#webhook-form [name=notify_url]', 'ftp://shop.example/notify');
+    await page.click('#webhook-form button[type=submit]');
+    await page.waitForSelector('#webhook-form [name=notify_url][aria-invalid=true]');
+    assert.match(await text(page, '#webhook-error'), /^notify_url: /);
+    await page.$eval('#webhook-form [name=notify_url]', (i) => { i.value = ''; });
+    await page.type('#webhook-form [name=notify_url]', 'https://shop.example/notify');
+    await page.click('#webhook-form button[type=submit]');
+    await page.waitForSelector('#webhook-secret .secret');
     await shot(page, 'portal-profile.png');
 
     // A payment of this merchant, and one of another merchant by URL.

@@ -135,6 +135,15 @@ TEST_F(PortalBrowserTest, OwnerSignsInSeesTodayResetsACodeAndACashierIsRefusedTh
   EXPECT_EQ(Query(absl::StrCat("SELECT outcome FROM audit_log WHERE actor = '", actor,
                                "' AND action = '/aggpay.v1.MerchantService/InviteMerchantUser'")),
             "OK");
+  // The key the owner made and revoked, audited with the portal user as actor.
+  const std::string key = owner.results["API_KEY_ID"];
+  ASSERT_FALSE(key.empty()) << owner.output;
+  EXPECT_EQ(Query("SELECT merchant_id, status FROM merchant_api_keys WHERE key_id = '" + key + "'"),
+            merchant + "\tREVOKED");
+  EXPECT_EQ(Query(absl::StrCat("SELECT COUNT(*) FROM audit_log WHERE actor = '", actor,
+                               "' AND action IN ('/aggpay.v1.MerchantService/CreateApiKey', "
+                               "'/aggpay.v1.MerchantService/RevokeApiKey') AND outcome = 'OK'")),
+            "2");
   // One wrong code counted, then cleared by the right one; one live session.
   EXPECT_EQ(Query(absl::StrCat("SELECT failures, otp_hash IS NULL FROM portal_sign_in_codes WHERE "
                                "mobile = '",

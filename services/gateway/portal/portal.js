@@ -39,7 +39,8 @@ const T = {
     account_changed: '结算账户已修改，商户已重新进入审核（状态：{0}）。审核通过前暂停结算。',
     account_review_note: '修改结算账户需要短信验证，修改后商户将重新审核。',
     webhook: '通知地址与签名密钥', notify_url: '通知地址 (https://)', save_webhook: '保存并生成新密钥',
-    secret_once: '签名密钥（只显示这一次，请立即保存）：', api_keys_note: 'API 密钥由服务商为您的开发者创建。',
+    secret_once: '签名密钥（只显示这一次，请立即保存）：', api_keys: 'API 密钥（供开发者使用）',
+    create_key: '创建 API 密钥', revoke: '吊销', key_secret_once: '密钥 {0} 的 secret（只显示这一次，请立即保存）：',
     mobile_masked: '手机号', role: '角色', role_owner: '店主', role_cashier: '收银员', role_viewer: '查看者',
     invite: '邀请', remove: '移除', invited_by: '邀请人', users_title: '成员与角色',
     payment: '付款', payment_not_found: '未找到该笔付款。请检查链接是否属于本商户。', amount: '金额', fee: '手续费',
@@ -51,7 +52,7 @@ const T = {
     sign_in: 'Sign in', sign_out: 'Sign out', code_sent: 'A code was sent to {0}; it is valid for 5 minutes.',
     resend_in: 'Send again in {0} s', session_ended: 'Your session has ended. Sign in again.',
     today: 'Today', codes: 'Codes', terminals: 'Terminals', profile: 'Profile', users: 'Users',
-    payments_today: 'Collected today', refunds_today: 'Refunded today', count_n: '{0} payments', refund_n: '{0} refunds',
+    payments_today: 'Collected today', refunds_today: 'Refunded today', count_n: '{0} payments', refund_n: '{0} refund(s)',
     next_settlement: 'Next settlement', plan_t1: 'T+1 (next business day)', plan_d0: 'D0 (same day)',
     expected_net: 'Expected net', estimate_note: 'The date counts weekdays; public holidays move it later.',
     open_alerts: 'Open alerts', no_alerts: 'No alerts', frozen_notice: 'Your merchant is frozen: {0}. Submit an appeal with evidence of your sales.',
@@ -77,7 +78,8 @@ const T = {
     account_changed: 'The settlement account was changed and your merchant is back in review (status: {0}). Payouts wait until it is approved.',
     account_review_note: 'A change needs a one-time password by SMS, and sends your merchant back to review.',
     webhook: 'Notification URL and signing secret', notify_url: 'Notification URL (https://)', save_webhook: 'Save and make a new secret',
-    secret_once: 'Signing secret (shown only this once; store it now):', api_keys_note: 'API keys for your developer are issued by the service provider.',
+    secret_once: 'Signing secret (shown only this once; store it now):', api_keys: 'API keys (for your developer)',
+    create_key: 'Create an API key', revoke: 'Revoke', key_secret_once: 'Secret of key {0} (shown only this once; store it now):',
     mobile_masked: 'Mobile', role: 'Role', role_owner: 'owner', role_cashier: 'cashier', role_viewer: 'viewer',
     invite: 'Invite', remove: 'Remove', invited_by: 'Invited by', users_title: 'Users and roles',
     payment: 'Payment', payment_not_found: 'Payment not found. Check that the link belongs to this merchant.', amount: 'Amount', fee: 'Fee',
@@ -398,11 +400,11 @@ export async function standCardSvg(code) {
   qr.setAttribute('height', '600');
   const name = escapeXml(merchant.display_name);
   const mark = (x, fill, label) => `<rect x="${x}" y="880" width="200" height="64" rx="14" fill="${fill}"/>` +
-    `<text x="${x + 100}" y="922" font-size="26" fill="#fff" text-anchor="middle" font-weight="700">${escapeXml(label)}</text>`;
+    `<text x="${x + 100}" y="921" font-size="22" fill="#fff" text-anchor="middle" font-weight="700">${escapeXml(label)}</text>`;
   return '<svg xmlns="http://www.w3.org/2000/svg" width="800" height="1130" viewBox="0 0 800 1130">' +
     '<rect width="800" height="1130" fill="#ffffff"/><rect width="800" height="190" fill="#1d2330"/>' +
     `<text x="400" y="95" font-size="52" fill="#fff" text-anchor="middle" font-weight="700" font-family="sans-serif">${name}</text>` +
-    `<text x="400" y="155" font-size="30" fill="#cfd6e4" text-anchor="middle" font-family="sans-serif">${escapeXml(t('scan_to_pay'))} · Scan to pay</text>` +
+    `<text x="400" y="155" font-size="30" fill="#cfd6e4" text-anchor="middle" font-family="sans-serif">${T.zh.scan_to_pay} · Scan to pay</text>` +
     new XMLSerializer().serializeToString(qr) +
     '<g font-family="sans-serif">' + mark(60, '#07C160', `${T.zh.wechat_pay} WeChat`) + mark(300, '#1677FF', `${T.zh.alipay} Alipay`) +
     mark(540, '#E60012', `${T.zh.unionpay} UnionPay`) + '</g>' +
@@ -535,8 +537,7 @@ async function renderProfile(page) {
         el('dt', { text: t('settlement_account') }), el('dd', { id: 'account-now', text: `${acct.bank_name || ''} ${acct.account_number || ''}` })),
       el('h2', { text: t('reviews') }), reviews),
   ];
-  if (session.role === 'owner') children.push(accountForm(), webhookForm());
-  children.push(el('p', { class: 'hint', text: t('api_keys_note') }));
+  if (session.role === 'owner') children.push(accountForm(), webhookForm(), await apiKeys());
   page.replaceChildren(...children);
 }
 
@@ -593,6 +594,43 @@ function webhookForm() {
     } catch (e) { showError(out, e, form); }
   });
   return form;
+}
+
+async function apiKeys() {
+  const panel = el('div', { class: 'panel', id: 'api-keys' }, el('h2', { text: t('api_keys') }));
+  const list = el('ul', { class: 'list', id: 'key-list' });
+  const out = el('p', { class: 'error', id: 'key-error', role: 'alert' });
+  const shown = el('div', { id: 'key-secret' });
+  const load = async () => {
+    const r = await api('GET', '/v1/merchant/api-keys');
+    list.replaceChildren(...r.keys.map((k) => {
+      const li = el('li', { 'data-key': k.key_id }, el('div', { class: 'top' },
+        el('span', { class: 'mono', text: k.key_id }), el('span', { class: `badge ${k.status}`, text: k.status })),
+        el('div', { class: 'sub', text: timeText(k.created_at) }));
+      if (k.status === 'ACTIVE') {
+        const b = el('button', { type: 'button', class: 'secondary', 'data-action': 'revoke', text: t('revoke') });
+        b.addEventListener('click', async () => {
+          try { await api('DELETE', `/v1/merchant/api-keys/${encodeURIComponent(k.key_id)}`); await load(); }
+          catch (e) { showError(out, e); }
+        });
+        li.append(b);
+      }
+      return li;
+    }));
+  };
+  const create = el('button', { type: 'button', id: 'create-key', text: t('create_key') });
+  create.addEventListener('click', async () => {
+    out.textContent = '';
+    try {
+      const r = await api('POST', '/v1/merchant/api-keys', {});
+      shown.replaceChildren(el('p', { text: t('key_secret_once', r.key.key_id) }),
+        el('p', { class: 'mono secret', id: 'key-secret-value', text: r.secret }));
+      await load();
+    } catch (e) { showError(out, e); }
+  });
+  await load();
+  panel.append(list, create, out, shown);
+  return panel;
 }
 
 // --- Users ---
