@@ -6,7 +6,7 @@
 // In: AGGPAY_GATEWAY_URL, AGGPAY_SMS_LOG, AGGPAY_OWNER_MOBILE, AGGPAY_CODE_ID, AGGPAY_TODAY_AMOUNT,
 // AGGPAY_TODAY_COUNT, AGGPAY_TODAY_REFUNDS, AGGPAY_OWN_PAYMENT, AGGPAY_OTHER_PAYMENT,
 // AGGPAY_CASHIER_MOBILE, AGGPAY_DOWNLOAD_DIR.
-// Out: NEW_CODE_ID, NEW_CODE_URL, CARD_PNG, CARD_SVG.
+// Out: OWNER_SESSION, NEW_CODE_ID, NEW_CODE_URL, CARD_PNG, CARD_SVG, API_KEY_ID.
 import {readdir} from 'node:fs/promises';
 import {join} from 'node:path';
 import {scenario, assert, env, text, result} from './lib/harness.mjs';
@@ -67,6 +67,7 @@ await scenario('an owner signs in, sees today, resets a code and prints its card
     assert.equal(cookie.secure, true);
     assert.equal(cookie.sameSite, 'Strict');
     assert.ok(cookie.value.startsWith('agps_'));
+    result('OWNER_SESSION', cookie.value);
     assert.equal(await page.evaluate(() => document.cookie), '', 'the session is readable by script');
     // A change without the CSRF token is refused, cookie or not.
     const noCsrf = await page.evaluate(async () => (await fetch('/v1/merchant/users',

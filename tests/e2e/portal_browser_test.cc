@@ -2,8 +2,8 @@
 // MariaDB, Redis, aggpayd and gateway processes: sign-in by an SMS code to the merchant's
 // registered mobile, Today's numbers against payments made here, a code reset confirmed with a
 // fresh one-time password whose stand card decodes (zbarimg) to the new code's URL, the old
-// code's cashier page, another merchant's payment "not found", and a cashier whom the server
-// refuses the settlement account whatever the page shows.
+// code's cashier page, another merchant's payment "not found", a cashier whom the server
+// refuses the settlement account whatever the page shows, and a frozen merchant's refused reset.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -156,6 +156,16 @@ TEST_F(PortalBrowserTest, OwnerSignsInSeesTodayResetsACodeAndACashierIsRefusedTh
   ASSERT_EQ(cashier.exit_code, 0) << cashier.output;
   // Still the account the merchant had, and still ACTIVE.
   EXPECT_EQ(Query("SELECT status FROM merchants WHERE merchant_id = '" + merchant + "'"), "ACTIVE");
+  // Frozen, the merchant can still sign in, and a reset is refused with what to do next.
+  ASSERT_EQ(AdminCtl("merchant freeze " + merchant + " --reason 'risk review'").exit_code, 0);
+  BrowserRun refused = RunBrowserScript("portal_refused.mjs",
+                                        {{"AGGPAY_GATEWAY_URL", gateway_->url()},
+                                         {"AGGPAY_OWNER_SESSION", owner.results["OWNER_SESSION"]},
+                                         {"AGGPAY_CODE_ID", new_code}});
+  ASSERT_EQ(refused.exit_code, 0) << refused.output;
+  EXPECT_EQ(
+      Query("SELECT replaced_by IS NULL FROM collection_codes WHERE code_id = '" + new_code + "'"),
+      "1");
   // The cashier's session ended at sign-out.
   EXPECT_EQ(
       Query(absl::StrCat("SELECT COUNT(*), SUM(s.ended_at IS NOT NULL) FROM portal_sessions s "

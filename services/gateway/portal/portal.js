@@ -623,9 +623,9 @@ async function apiKeys() {
     out.textContent = '';
     try {
       const r = await api('POST', '/v1/merchant/api-keys', {});
+      await load();
       shown.replaceChildren(el('p', { text: t('key_secret_once', r.key.key_id) }),
         el('p', { class: 'mono secret', id: 'key-secret-value', text: r.secret }));
-      await load();
     } catch (e) { showError(out, e); }
   });
   await load();
