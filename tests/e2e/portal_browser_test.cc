@@ -166,6 +166,17 @@ TEST_F(PortalBrowserTest, OwnerSignsInSeesTodayResetsACodeAndACashierIsRefusedTh
   EXPECT_EQ(
       Query("SELECT replaced_by IS NULL FROM collection_codes WHERE code_id = '" + new_code + "'"),
       "1");
+  // Unfrozen, the owner changes the settlement account with an SMS password: back to review.
+  ASSERT_EQ(AdminCtl("merchant unfreeze " + merchant + " --reason 'evidence accepted'").exit_code,
+            0);
+  BrowserRun account = RunBrowserScript("portal_account.mjs",
+                                        {{"AGGPAY_GATEWAY_URL", gateway_->url()},
+                                         {"AGGPAY_SMS_LOG", aggpayd().sms_log()},
+                                         {"AGGPAY_OWNER_SESSION", owner.results["OWNER_SESSION"]}});
+  ASSERT_EQ(account.exit_code, 0) << account.output;
+  EXPECT_EQ(
+      Query("SELECT status, account_last4 FROM merchants WHERE merchant_id = '" + merchant + "'"),
+      "IN_REVIEW\t7654");
   // The cashier's session ended at sign-out.
   EXPECT_EQ(
       Query(absl::StrCat("SELECT COUNT(*), SUM(s.ended_at IS NOT NULL) FROM portal_sessions s "

@@ -149,8 +149,12 @@ function el(tag, attrs = {}, ...children) {
 
 // Shows an error in `out` and marks the input it names in `form`: the message says which
 // field, the service's words say what to do.
+function clearMarks(form) {
+  for (const i of form.querySelectorAll('[aria-invalid]')) i.removeAttribute('aria-invalid');
+}
+
 function showError(out, err, form) {
-  if (form) for (const i of form.querySelectorAll('[aria-invalid]')) i.removeAttribute('aria-invalid');
+  if (form) clearMarks(form);
   out.textContent = err.message;
   out.className = 'error';
   if (!form || !err.field) return;
@@ -218,6 +222,7 @@ function wireSignIn() {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     out.textContent = '';
+    clearMarks(form);
     try {
       session = await api('POST', '/m/api/session',
         { mobile: form.mobile.value.trim(), code: form.code.value.trim() });
@@ -484,6 +489,7 @@ function openReset(item, code) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     out.textContent = ''; hint.textContent = '';
+    clearMarks(form);
     try {
       const r = await api('POST', `/v1/merchant/code-reset-requests/${encodeURIComponent(request.request_id)}/verify`,
         { otp: form.otp.value.trim() });
@@ -564,6 +570,7 @@ function accountForm() {
   });
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    clearMarks(form);
     try {
       const r = await api('PUT', `/v1/merchant/settlement-account?otp=${encodeURIComponent(form.otp.value.trim())}`, {
         kind: form.kind.value, bank_name: form.bank_name.value.trim(),
@@ -587,6 +594,7 @@ function webhookForm() {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     out.textContent = '';
+    clearMarks(form);
     try {
       const r = await api('PUT', '/v1/merchant/webhook', { notify_url: form.notify_url.value.trim() });
       form.querySelector('#webhook-secret').replaceChildren(el('p', { text: t('secret_once') }),
