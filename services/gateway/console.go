@@ -49,6 +49,12 @@ const (
 //go:embed console
 var consoleFiles embed.FS
 
+// What the console's and the portal's scripts share (pagekit/pagekit.js), served under each
+// one's own prefix.
+//
+//go:embed pagekit
+var pagekitFiles embed.FS
+
 // Nothing runs or loads but the gateway's own files; no inline script or style, no frames.
 const consoleCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -66,7 +72,7 @@ type console struct {
 
 func newConsole(admin aggpayv1.AdminServiceClient, secret string, timeout time.Duration,
 	proxies *trustedProxies, next http.Handler) (*console, error) {
-	assets, err := loadAssets(consoleFiles, "console", consolePrefix)
+	assets, err := loadPageAssets(consoleFiles, "console", consolePrefix)
 	if err != nil {
 		return nil, err
 	}
@@ -144,6 +150,22 @@ func loadAssets(files embed.FS, dir, prefix string) (map[string]cashierAsset, er
 			return nil, err
 		}
 		assets[prefix+name] = newAsset(ct, b)
+	}
+	return assets, nil
+}
+
+// loadPageAssets is loadAssets of dir plus the shared pagekit files, under the same prefix.
+func loadPageAssets(files embed.FS, dir, prefix string) (map[string]cashierAsset, error) {
+	assets, err := loadAssets(files, dir, prefix)
+	if err != nil {
+		return nil, err
+	}
+	shared, err := loadAssets(pagekitFiles, "pagekit", prefix)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range shared {
+		assets[k] = v
 	}
 	return assets, nil
 }

@@ -142,7 +142,7 @@ type portal struct {
 
 func newPortal(merchants aggpayv1.MerchantServiceClient, secret string, timeout time.Duration,
 	proxies *trustedProxies, next http.Handler) (*portal, error) {
-	assets, err := loadAssets(portalFiles, "portal", portalPrefix)
+	assets, err := loadPageAssets(portalFiles, "portal", portalPrefix)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,8 @@
 // and the merchant REST routes with the session cookie. The gateway's role table decides what a
 // role may call (docs/portal.md); this page only leaves out what the role would be refused.
 
+import { apiClient, el } from './pagekit.js';
+
 const $ = (sel) => document.querySelector(sel);
 const lang = document.documentElement.lang === 'en' ? 'en' : 'zh';
 let session = null; // {user_id, merchant_id, merchant_name, mobile, role, csrf_token}
@@ -103,49 +105,11 @@ const pages = {
   users: { roles: ['owner'], render: renderUsers },
 };
 
-class ApiError extends Error {
-  constructor(status, body) {
-    super(body?.message || `HTTP ${status}`);
-    this.status = status;
-    this.code = body?.code;
-    this.field = body?.field || fieldOf(this.message);
-  }
-}
-
-// The services' messages start with the field they are about: "mobile: must be 11 digits".
-function fieldOf(message) {
-  const m = /^([a-z_][a-z0-9_.[\]]*): /.exec(message || '');
-  return m ? m[1] : '';
-}
-
-async function api(method, path, body) {
-  const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (method !== 'GET' && session) headers['X-CSRF-Token'] = session.csrf_token;
-  let resp;
-  try {
-    resp = await fetch(path, { method, headers, credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
-    throw new ApiError(0, { message: t('error_network') });
-  }
-  if (resp.status === 204) return null;
-  const data = await resp.json().catch(() => null);
-  if (!resp.ok) {
-    if (resp.status === 401 && session && !path.startsWith('/m/api/')) showSignIn(t('session_ended'));
-    throw new ApiError(resp.status, data?.error || data);
-  }
-  return data;
-}
-
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) e.append(c);
-  return e;
-}
+const api = apiClient({
+  csrf: () => session?.csrf_token,
+  expired: (path) => { if (session && !path.startsWith('/m/api/')) showSignIn(t('session_ended')); },
+  networkMessage: T[lang].error_network,
+});
 
 // Shows an error in `out` and marks the input it names in `form`: the message says which
 // field, the service's words say what to do.
