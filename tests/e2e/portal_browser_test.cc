@@ -156,6 +156,20 @@ TEST_F(PortalBrowserTest, OwnerSignsInSeesTodayResetsACodeAndACashierIsRefusedTh
   ASSERT_EQ(cashier.exit_code, 0) << cashier.output;
   // Still the account the merchant had, and still ACTIVE.
   EXPECT_EQ(Query("SELECT status FROM merchants WHERE merchant_id = '" + merchant + "'"), "ACTIVE");
+  // The owner sets an alert threshold and a payment over it raises the alert.
+  BrowserRun risk =
+      RunBrowserScript("portal_risk.mjs", {{"AGGPAY_GATEWAY_URL", gateway_->url()},
+                                           {"AGGPAY_OWNER_SESSION", owner.results["OWNER_SESSION"]},
+                                           {"AGGPAY_CODE_ID", new_code}});
+  ASSERT_EQ(risk.exit_code, 0) << risk.output;
+  EXPECT_EQ(Query("SELECT single_payment_minor FROM risk_alert_thresholds WHERE merchant_id = '" +
+                  merchant + "'"),
+            "5000");
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM risk_alerts WHERE kind = 'SINGLE_PAYMENT' AND "
+                  "merchant_id = '" +
+                  merchant + "'"),
+            "1");
+
   // Frozen, the merchant can still sign in, and a reset is refused with what to do next.
   ASSERT_EQ(AdminCtl("merchant freeze " + merchant + " --reason 'risk review'").exit_code, 0);
   BrowserRun refused = RunBrowserScript("portal_refused.mjs",

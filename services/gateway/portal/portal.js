@@ -47,6 +47,10 @@ const T = {
     invite: '邀请', remove: '移除', invited_by: '邀请人', users_title: '成员与角色',
     payment: '付款', payment_not_found: '未找到该笔付款。请检查链接是否属于本商户。', amount: '金额', fee: '手续费',
     net: '净额', refunded: '已退款', wallet: '付款方式', paid_at: '付款时间',
+    risk: '风控', thresholds: '异常提醒阈值', single_over: '单笔金额超过', hourly_over: '每小时交易额超过',
+    new_region_alert: '出现新地区的付款时提醒', save: '保存', saved: '已保存。', zero_none: '填 0 表示不提醒。',
+    alerts: '提醒', freezes: '冻结', appeals: '申诉', statement: '申诉说明', evidence: '交易凭证（文件只在本机计算指纹，不上传）',
+    submit_appeal: '提交申诉', appeal_submitted: '申诉已提交，等待审核。', no_freeze: '没有冻结。',
     loading: '加载中…', error_network: '网络异常，请重试。', fix_field: '请修改“{0}”：{1}',
   },
   en: {
@@ -86,6 +90,10 @@ const T = {
     invite: 'Invite', remove: 'Remove', invited_by: 'Invited by', users_title: 'Users and roles',
     payment: 'Payment', payment_not_found: 'Payment not found. Check that the link belongs to this merchant.', amount: 'Amount', fee: 'Fee',
     net: 'Net', refunded: 'Refunded', wallet: 'Wallet', paid_at: 'Paid at',
+    risk: 'Risk', thresholds: 'Alert thresholds', single_over: 'A single payment over', hourly_over: 'Hourly volume over',
+    new_region_alert: 'Alert on a payment from a new region', save: 'Save', saved: 'Saved.', zero_none: '0 means no alert.',
+    alerts: 'Alerts', freezes: 'Freezes', appeals: 'Appeals', statement: 'What happened', evidence: 'Evidence (only fingerprints leave this phone)',
+    submit_appeal: 'Submit the appeal', appeal_submitted: 'Appeal submitted; it waits for review.', no_freeze: 'No freeze.',
     loading: 'Loading…', error_network: 'Network error; try again.', fix_field: 'Fix “{0}”: {1}',
   },
 };
@@ -101,6 +109,7 @@ const pages = {
   today: { roles: ['owner', 'cashier', 'viewer'], render: renderToday },
   codes: { roles: ['owner', 'cashier', 'viewer'], render: renderCodes },
   terminals: { roles: ['owner', 'cashier', 'viewer'], render: renderTerminals },
+  risk: { roles: ['owner', 'cashier', 'viewer'], render: renderRisk },
   profile: { roles: ['owner', 'viewer'], render: renderProfile },
   users: { roles: ['owner'], render: renderUsers },
 };
@@ -603,6 +612,107 @@ async function apiKeys() {
   await load();
   panel.append(list, create, out, shown);
   return panel;
+}
+
+// --- Risk ---
+
+// A decimal in major units ("50", "50.5", "50.50") as minor units, never through a float; a
+// third decimal or anything else is an error naming `field`.
+export function parseMajor(value, currency, field) {
+  const exp = exponents[currency] ?? 2;
+  const m = /^(\d{1,15})(?:\.(\d+))?$/.exec(value.trim() || '0');
+  if (!m || (m[2] || '').length > exp) {
+    const err = new Error(`${field}: ${lang === 'en' ? `an amount with at most ${exp} decimals` : `金额最多 ${exp} 位小数`}`);
+    err.field = field;
+    throw err;
+  }
+  return (BigInt(m[1]) * 10n ** BigInt(exp) + BigInt((m[2] || '').padEnd(exp, '0') || 0)).toString();
+}
+
+function majorText(money) {
+  return money ? formatMoney(money.currency, money.amount_minor).split(' ')[1].replace(/,/g, '') : '0';
+}
+
+async function renderRisk(page) {
+  const owner = session.role === 'owner';
+  const [th, alerts, freezes, appeals] = await Promise.all([
+    api('GET', '/v1/merchant/risk/thresholds'),
+    api('GET', '/v1/merchant/risk/alerts'),
+    api('GET', '/v1/merchant/risk/freezes'),
+    session.role === 'cashier' ? Promise.resolve({ appeals: [] }) : api('GET', '/v1/merchant/risk/appeals?status=ALL'),
+  ]);
+  const currency = merchant.home_currency || 'CNY';
+  const form = el('form', { class: 'panel', id: 'threshold-form', novalidate: '' },
+    el('h2', { text: t('thresholds') }),
+    el('label', {}, `${t('single_over')} (${currency})`, el('input', { name: 'single_payment_over', inputmode: 'decimal', value: majorText(th.single_payment_over) })),
+    el('label', {}, `${t('hourly_over')} (${currency})`, el('input', { name: 'hourly_volume_over', inputmode: 'decimal', value: majorText(th.hourly_volume_over) })),
+    el('fieldset', {}, el('label', {}, el('input', Object.assign({ type: 'checkbox', name: 'new_region' }, th.new_region ? { checked: '' } : {})), t('new_region_alert'))),
+    el('p', { class: 'hint', text: t('zero_none') }),
+    el('p', { class: 'error', id: 'threshold-error', role: 'alert' }),
+    owner ? el('button', { type: 'submit', text: t('save') }) : null);
+  if (!owner) for (const i of form.querySelectorAll('input')) i.disabled = true;
+  const out = form.querySelector('#threshold-error');
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearMarks(form);
+    try {
+      const money = (name) => ({ currency, amount_minor: parseMajor(form[name].value, currency, name) });
+      await api('PUT', '/v1/merchant/risk/thresholds', { single_payment_over: money('single_payment_over'),
+        hourly_volume_over: money('hourly_volume_over'), new_region: form.new_region.checked });
+      out.className = 'ok';
+      out.textContent = t('saved');
+    } catch (e) { showError(out, e, form); }
+  });
+  const alertList = el('ul', { class: 'list', id: 'risk-alerts' });
+  for (const a of alerts.alerts || []) {
+    const d = a.detail || {};
+    const amount = d.amount_minor ? formatMoney(d.currency, d.amount_minor)
+      : d.hour_total_minor ? formatMoney(d.currency, d.hour_total_minor) : (d.region || '');
+    alertList.append(el('li', { 'data-alert': a.alert_id, 'data-kind': a.kind },
+      el('div', { class: 'top' }, el('span', { text: t(`alert_kind_${a.kind}`) }), el('span', { class: 'amount', text: amount })),
+      el('div', { class: 'sub', text: timeText(a.created_at) })));
+  }
+  if (!alertList.children.length) alertList.append(el('li', { class: 'sub', text: t('no_alerts') }));
+  const active = (freezes.freezes || []).filter((f) => f.status === 'ACTIVE');
+  const freezeList = el('ul', { class: 'list', id: 'risk-freezes' },
+    ...(active.length ? active.map((f) => el('li', { class: 'notice', text: `${f.kind}: ${f.reason}` }))
+      : [el('li', { class: 'sub', text: t('no_freeze') })]));
+  const appealList = el('ul', { class: 'list', id: 'risk-appeals' },
+    ...(appeals.appeals || []).map((a) => el('li', {}, el('div', { class: 'top' },
+      el('span', { text: a.statement }), el('span', { class: `badge ${a.status}`, text: a.status })),
+    el('div', { class: 'sub', text: `${timeText(a.submitted_at)}${a.review_note ? ` · ${a.review_note}` : ''}` }))));
+  const children = [el('h1', { text: t('risk') }), form, el('h2', { text: t('alerts') }), alertList,
+    el('h2', { text: t('freezes') }), freezeList];
+  if (session.role !== 'cashier') children.push(el('h2', { text: t('appeals') }), appealList);
+  if (owner) children.push(appealForm());
+  page.replaceChildren(...children);
+}
+
+async function sha256Hex(file) {
+  const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function appealForm() {
+  const form = el('form', { class: 'panel', id: 'appeal-form', novalidate: '' },
+    el('h2', { text: t('submit_appeal') }),
+    el('label', {}, t('statement'), el('input', { name: 'statement', maxlength: '500' })),
+    el('label', {}, t('evidence'), el('input', { name: 'documents', type: 'file', multiple: '' })),
+    el('p', { class: 'error', id: 'appeal-error', role: 'alert' }),
+    el('button', { type: 'submit', text: t('submit_appeal') }));
+  const out = form.querySelector('#appeal-error');
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearMarks(form);
+    try {
+      const documents = [];
+      for (const f of form.documents.files) documents.push({ name: f.name, sha256: await sha256Hex(f) });
+      await api('POST', '/v1/merchant/risk/appeals', { statement: form.statement.value.trim(), documents });
+      out.className = 'ok';
+      out.textContent = t('appeal_submitted');
+    } catch (e) { showError(out, e, form); }
+  });
+  return form;
 }
 
 // --- Users ---
