@@ -75,6 +75,7 @@ var portalRoutes = []portalRoute{
 	{"GET", "/v1/merchant/terminals", anyRole},
 	{"GET", "/v1/merchant/fee-plan", anyRole},
 	{"POST", "/v1/fees/quote", anyRole},
+	{"POST", "/v1/fees/refund-fee", anyRole},
 	{"GET", "/v1/merchant/codes", anyRole},
 	{"GET", "/v1/merchant/codes/*/image", anyRole},
 	{"GET", "/v1/merchant/codes-backup", roleOwner},

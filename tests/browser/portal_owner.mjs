@@ -153,9 +153,32 @@ await scenario('an owner signs in, sees today, resets a code and prints its card
     await page.waitForSelector('#webhook-secret .secret');
     await shot(page, 'portal-profile.png');
 
-    // A payment of this merchant, and one of another merchant by URL.
+    // Payments: today's, searched by amount.
+    await page.click('#nav a[data-page=payments]');
+    await page.waitForSelector('#payment-list li');
+    assert.equal((await page.$$('#payment-list [data-payment]')).length, 2);
+    await page.type('#payment-search [name=min]', '50');
+    await page.click('#payment-search button[type=submit]');
+    await page.waitForFunction(() => document.querySelectorAll('#payment-list [data-payment]').length === 1);
+    assert.equal(await text(page, '#payment-list .amount'), 'CNY 100.00');
+    await shot(page, 'portal-payments.png');
+
+    // A payment of this merchant, refunded in part: the fee that comes back is shown first.
     await page.goto(portalUrl(`payments/${env('AGGPAY_OWN_PAYMENT')}`), {waitUntil: 'networkidle0'});
     await page.waitForSelector('#payment-amount');
+    await page.type('#refund-form [name=refund_amount]', '1.005');
+    await page.click('#refund-preview');
+    await page.waitForSelector('#refund-form [name=refund_amount][aria-invalid=true]');
+    await page.$eval('#refund-form [name=refund_amount]', (i) => { i.value = ''; });
+    await page.type('#refund-form [name=refund_amount]', '1.00');
+    await page.click('#refund-preview');
+    await page.waitForSelector('#refund-summary:not([hidden])');
+    assert.match(await text(page, '#refund-summary'), /^Refund CNY 1\.00; fee returned CNY 0\.\d\d;/);
+    await shot(page, 'portal-refund.png');
+    await page.click('#refund-confirm');
+    await page.waitForFunction(() => document.querySelector('#refund-error').className === 'ok');
+    assert.match(await text(page, '#refund-error'), /^Refund accepted: CNY 1\.00, fee returned CNY 0\.\d\d/);
+    // And one of another merchant by URL.
     await page.goto(portalUrl(`payments/${env('AGGPAY_OTHER_PAYMENT')}`), {waitUntil: 'networkidle0'});
     await page.waitForSelector('#payment-error');
     assert.equal(await text(page, '#payment-error'),

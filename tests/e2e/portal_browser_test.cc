@@ -135,6 +135,10 @@ TEST_F(PortalBrowserTest, OwnerSignsInSeesTodayResetsACodeAndACashierIsRefusedTh
   EXPECT_EQ(Query(absl::StrCat("SELECT outcome FROM audit_log WHERE actor = '", actor,
                                "' AND action = '/aggpay.v1.MerchantService/InviteMerchantUser'")),
             "OK");
+  // The refund made in the page: 2.00 before it, 1.00 in it.
+  EXPECT_EQ(
+      Query("SELECT refunded_minor, refund_count FROM payments WHERE payment_id = '" + first + "'"),
+      "300\t2");
   // The key the owner made and revoked, audited with the portal user as actor.
   const std::string key = owner.results["API_KEY_ID"];
   ASSERT_FALSE(key.empty()) << owner.output;

@@ -51,6 +51,10 @@ const T = {
     new_region_alert: '出现新地区的付款时提醒', save: '保存', saved: '已保存。', zero_none: '填 0 表示不提醒。',
     alerts: '提醒', freezes: '冻结', appeals: '申诉', statement: '申诉说明', evidence: '交易凭证（文件只在本机计算指纹，不上传）',
     submit_appeal: '提交申诉', appeal_submitted: '申诉已提交，等待审核。', no_freeze: '没有冻结。',
+    payments: '收款', date: '日期', all_statuses: '全部状态', min_amount: '最低金额', max_amount: '最高金额',
+    search: '查询', no_payments: '没有符合条件的付款。', refund: '退款', refund_amount: '退款金额', refund_reason: '退款原因',
+    preview_refund: '计算退还手续费', confirm_refund: '确认退款',
+    refund_preview: '退款 {0}，退还手续费 {1}，本笔净额减少 {2}。确认后无法撤销。', refund_done: '退款已受理：{0}，退还手续费 {1}（状态：{2}）。',
     loading: '加载中…', error_network: '网络异常，请重试。', fix_field: '请修改“{0}”：{1}',
   },
   en: {
@@ -94,6 +98,10 @@ const T = {
     new_region_alert: 'Alert on a payment from a new region', save: 'Save', saved: 'Saved.', zero_none: '0 means no alert.',
     alerts: 'Alerts', freezes: 'Freezes', appeals: 'Appeals', statement: 'What happened', evidence: 'Evidence (only fingerprints leave this phone)',
     submit_appeal: 'Submit the appeal', appeal_submitted: 'Appeal submitted; it waits for review.', no_freeze: 'No freeze.',
+    payments: 'Payments', date: 'Date', all_statuses: 'Any status', min_amount: 'Amount from', max_amount: 'Amount to',
+    search: 'Search', no_payments: 'No payment matches.', refund: 'Refund', refund_amount: 'Refund amount', refund_reason: 'Reason',
+    preview_refund: 'Show the fee that comes back', confirm_refund: 'Confirm the refund',
+    refund_preview: 'Refund {0}; fee returned {1}; this payment’s net goes down by {2}. A refund cannot be undone.', refund_done: 'Refund accepted: {0}, fee returned {1} (status: {2}).',
     loading: 'Loading…', error_network: 'Network error; try again.', fix_field: 'Fix “{0}”: {1}',
   },
 };
@@ -107,6 +115,7 @@ export function t(key, ...args) {
 // Pages and the roles they are for; the gateway refuses the rest regardless.
 const pages = {
   today: { roles: ['owner', 'cashier', 'viewer'], render: renderToday },
+  payments: { roles: ['owner', 'cashier', 'viewer'], render: renderPayments },
   codes: { roles: ['owner', 'cashier', 'viewer'], render: renderCodes },
   terminals: { roles: ['owner', 'cashier', 'viewer'], render: renderTerminals },
   risk: { roles: ['owner', 'cashier', 'viewer'], render: renderRisk },
@@ -226,17 +235,19 @@ async function showApp() {
     nav.append(a);
   }
   nav.hidden = false;
-  go(location.pathname, true);
+  go(location.pathname + location.search, true);
 }
 
 function go(path, replace = false) {
+  const query = path.includes('?') ? path.slice(path.indexOf('?')) : '';
+  path = path.split('?')[0];
   let [, name, arg] = /^\/m\/([a-z]*)\/?([A-Za-z0-9_-]*)$/.exec(path) || [];
   let render;
   if (name === 'payments' && arg) {
     render = (pg) => renderPayment(pg, arg);
   } else {
     if (!pages[name] || !pages[name].roles.includes(session.role)) name = 'today';
-    path = `/m/${name}`;
+    path = `/m/${name}${name === 'payments' ? query : ''}`;
     render = pages[name].render;
   }
   if (replace) history.replaceState(null, '', path); else history.pushState(null, '', path);
@@ -754,6 +765,9 @@ async function renderUsers(page) {
 
 async function renderPayment(page, id = '') {
   const paymentId = id || location.pathname.split('/').pop();
+  for (const a of document.querySelectorAll('#nav a')) {
+    if (a.dataset.page === 'payments') a.setAttribute('aria-current', 'page');
+  }
   let p;
   try {
     p = await api('GET', `/v1/merchant/payments/${encodeURIComponent(paymentId)}`);
@@ -778,6 +792,113 @@ async function renderPayment(page, id = '') {
       el('dt', { text: t('wallet') }), el('dd', { text: p.wallet }),
       el('dt', { text: t('paid_at') }), el('dd', { text: timeText(p.paid_at) }),
       el('dt', { text: 'ID' }), el('dd', { class: 'mono', text: p.payment_id }))));
+  const left = BigInt(p.amount.amount_minor) - BigInt(p.refunded?.amount_minor || 0);
+  if (p.status === 'SUCCESS' && left > 0n && ['owner', 'cashier'].includes(session.role)) {
+    page.append(refundForm(p));
+  }
+}
+
+// A refund: the amount, then the fee that comes back (the fee service's own arithmetic), then
+// the confirmation. The out_refund_no is made once per form, so a repeated confirm is the same
+// refund.
+function refundForm(p) {
+  const c = p.amount.currency;
+  const outRefundNo = `PR${Date.now()}${Math.floor(Math.random() * 1e6)}`;
+  const form = el('form', { class: 'panel', id: 'refund-form', novalidate: '' },
+    el('h2', { text: t('refund') }),
+    el('label', {}, `${t('refund_amount')} (${c})`, el('input', { name: 'refund_amount', inputmode: 'decimal' })),
+    el('label', {}, t('refund_reason'), el('input', { name: 'reason', maxlength: '200' })),
+    el('button', { type: 'button', class: 'secondary', id: 'refund-preview', text: t('preview_refund') }),
+    el('p', { class: 'notice', id: 'refund-summary', hidden: '' }),
+    el('p', { class: 'error', id: 'refund-error', role: 'alert' }),
+    el('button', { type: 'submit', id: 'refund-confirm', disabled: '', text: t('confirm_refund') }));
+  const out = form.querySelector('#refund-error');
+  const summary = form.querySelector('#refund-summary');
+  const confirm = form.querySelector('#refund-confirm');
+  let amount = null;
+  form.refund_amount.addEventListener('input', () => { confirm.disabled = true; summary.hidden = true; });
+  form.querySelector('#refund-preview').addEventListener('click', async () => {
+    clearMarks(form);
+    out.textContent = '';
+    try {
+      amount = { currency: c, amount_minor: parseMajor(form.refund_amount.value, c, 'refund_amount') };
+      const r = await api('POST', '/v1/fees/refund-fee', { payment_amount: p.amount, payment_fee: p.fee,
+        refunded_before: p.refunded, fee_returned_before: p.fee_returned, refund_amount: amount });
+      const down = BigInt(amount.amount_minor) - BigInt(r.fee_return.amount_minor);
+      summary.textContent = t('refund_preview', formatMoney(c, amount.amount_minor),
+        formatMoney(c, r.fee_return.amount_minor), formatMoney(c, down));
+      summary.dataset.feeReturn = r.fee_return.amount_minor;
+      summary.hidden = false;
+      confirm.disabled = false;
+    } catch (e) { showError(out, e, form); }
+  });
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearMarks(form);
+    try {
+      const r = await api('POST', `/v1/merchant/payments/${encodeURIComponent(p.payment_id)}/refunds`,
+        { amount, out_refund_no: outRefundNo, reason: form.reason.value.trim() });
+      confirm.disabled = true;
+      out.className = 'ok';
+      out.id = 'refund-error';
+      out.textContent = t('refund_done', formatMoney(c, r.amount.amount_minor),
+        formatMoney(c, r.fee_returned.amount_minor), r.status);
+      out.dataset.refund = r.refund_id;
+    } catch (e) { showError(out, e, form); }
+  });
+  return form;
+}
+
+// --- Payments ---
+
+async function renderPayments(page) {
+  const q = new URLSearchParams(location.search);
+  const currency = merchant.home_currency || 'CNY';
+  const date = q.get('date') || businessDate(merchant.time_zone);
+  const status = q.get('status') ?? 'SUCCESS';
+  const form = el('form', { class: 'panel', id: 'payment-search', novalidate: '' },
+    el('label', {}, t('date'), el('input', { name: 'date', type: 'date', value: date })),
+    el('label', {}, t('status'), el('select', { name: 'status' },
+      ...['', 'SUCCESS', 'PAYING', 'FAILED', 'CLOSED'].map((v) => {
+        const o = el('option', { value: v, text: v || t('all_statuses') });
+        if (v === status) o.selected = true;
+        return o;
+      }))),
+    el('div', { class: 'row' },
+      el('label', {}, `${t('min_amount')} (${currency})`, el('input', { name: 'min', inputmode: 'decimal', value: q.get('min') || '' })),
+      el('label', {}, `${t('max_amount')} (${currency})`, el('input', { name: 'max', inputmode: 'decimal', value: q.get('max') || '' }))),
+    el('p', { class: 'error', id: 'search-error', role: 'alert' }),
+    el('button', { type: 'submit', text: t('search') }));
+  const list = el('ul', { class: 'list', id: 'payment-list' });
+  page.replaceChildren(el('h1', { text: t('payments') }), form, list);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const next = new URLSearchParams({ date: form.date.value, status: form.status.value });
+    if (form.min.value.trim()) next.set('min', form.min.value.trim());
+    if (form.max.value.trim()) next.set('max', form.max.value.trim());
+    go(`/m/payments?${next}`, true);
+  });
+  let min = null, max = null;
+  try {
+    if (q.get('min')) min = BigInt(parseMajor(q.get('min'), currency, 'min'));
+    if (q.get('max')) max = BigInt(parseMajor(q.get('max'), currency, 'max'));
+  } catch (e) {
+    showError(form.querySelector('#search-error'), e, form);
+    return;
+  }
+  // The payment service filters by business date and status; the amount range is applied here.
+  const payments = await allPayments(`business_date=${encodeURIComponent(date)}${status ? `&status=${status}` : ''}`);
+  for (const p of payments) {
+    const v = BigInt(p.amount.amount_minor);
+    if ((min !== null && v < min) || (max !== null && v > max)) continue;
+    const a = el('a', { href: `/m/payments/${p.payment_id}`, 'data-payment': p.payment_id },
+      el('div', { class: 'top' }, el('span', { class: 'amount', text: formatMoney(p.amount.currency, p.amount.amount_minor) }),
+        el('span', { class: `badge ${p.status}`, text: p.status })),
+      el('div', { class: 'sub', text: `${p.wallet} · ${timeText(p.paid_at || p.created_at)}` }));
+    a.addEventListener('click', (ev) => { ev.preventDefault(); go(`/m/payments/${p.payment_id}`); });
+    list.append(el('li', {}, a));
+  }
+  if (!list.children.length) list.append(el('li', { class: 'sub', text: t('no_payments') }));
 }
 
 // --- Start ---
@@ -786,7 +907,7 @@ for (const e of document.querySelectorAll('[data-t]')) e.textContent = t(e.datas
 $('#sign-out').textContent = t('sign_out');
 document.title = lang === 'en' ? 'aggpay merchant portal' : 'aggpay 商户中心';
 wireSignIn();
-window.addEventListener('popstate', () => { if (session) go(location.pathname, true); });
+window.addEventListener('popstate', () => { if (session) go(location.pathname + location.search, true); });
 api('GET', '/m/api/session').then(async (s) => {
   if (s.signed_in) { session = s; await showApp(); } else showSignIn();
 }).catch(() => showSignIn(t('error_network')));
