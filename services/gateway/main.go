@@ -45,6 +45,8 @@ type config struct {
 	// The sandbox channel runs behind this gateway: the cashier shows the sandbox wallet's
 	// confirm step and calls SandboxPay with the internal credential.
 	cashierSandbox bool
+	// The largest refund, in minor units, a cashier may make in the merchant portal.
+	cashierRefundLimit int64
 }
 
 // addr is the address of one service: its own flag when given, --grpc-addr otherwise.
@@ -93,6 +95,9 @@ func run(args []string) int {
 	fs.BoolVar(&cfg.cashierSandbox, "cashier-sandbox", false,
 		"the payment service runs the sandbox channel: the cashier page (/c/) shows the sandbox "+
 			"wallet's confirm step and confirms with the internal credential (never in production)")
+	fs.Int64Var(&cfg.cashierRefundLimit, "portal-cashier-refund-limit", 50000,
+		"the largest refund, in minor units of the payment's currency, that a cashier may make in "+
+			"the merchant portal (0: cashiers may not refund)")
 	finish := fs.String("finish-openapi", "",
 		"build step: merge the *.swagger.json under this directory, print the served document, exit")
 	fs.SetOutput(os.Stderr)
@@ -293,6 +298,7 @@ func newGateway(ctx context.Context, cfg *config, openAPI []byte) (http.Handler,
 		return nil, fmt.Errorf("console: %v", err)
 	}
 	port, err := newPortal(auth.merchants, cfg.secret, cfg.upstreamTimeout, proxies, mux)
+	port.cashierRefundLimit = cfg.cashierRefundLimit
 	if err != nil {
 		return nil, fmt.Errorf("portal: %v", err)
 	}

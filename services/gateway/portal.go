@@ -5,8 +5,10 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -105,6 +107,29 @@ var portalRoutes = []portalRoute{
 	{"DELETE", "/v1/merchant/api-keys/*", roleOwner},
 }
 
+const refundRoute = "/v1/merchant/payments/*/refunds"
+
+// overCashierLimit explains why a cashier's refund body is refused, or is "" when it is within
+// the limit. An amount the gateway cannot read is refused too: the service would read it.
+func (p *portal) overCashierLimit(body []byte) string {
+	var req struct {
+		Amount struct {
+			AmountMinor json.Number `json:"amount_minor"`
+		} `json:"amount"`
+	}
+	if json.Unmarshal(body, &req) != nil {
+		return "amount: a cashier's refund must be JSON with amount.amount_minor"
+	}
+	minor, err := strconv.ParseInt(strings.Trim(string(req.Amount.AmountMinor), `"`), 10, 64)
+	if err != nil {
+		return "amount: a cashier's refund must name amount.amount_minor"
+	}
+	if minor > p.cashierRefundLimit {
+		return fmt.Sprintf("amount: a cashier may refund at most %d minor units; ask an owner", p.cashierRefundLimit)
+	}
+	return ""
+}
+
 // findPortalRoute is the table's entry for the request, or nil.
 func findPortalRoute(method, path string) *portalRoute {
 	segs := strings.Split(path, "/")
@@ -139,6 +164,8 @@ type portal struct {
 	assets    map[string]cashierAsset
 	signIns   *addressLimiter
 	proxies   *trustedProxies
+	// The largest refund (minor units) a cashier may make; owners have no portal limit.
+	cashierRefundLimit int64
 }
 
 func newPortal(merchants aggpayv1.MerchantServiceClient, secret string, timeout time.Duration,
@@ -400,6 +427,14 @@ func (p *portal) merchant(w http.ResponseWriter, r *http.Request, session string
 	if err != nil || len(body) > maxBodyBytes {
 		tooLarge().write(w)
 		return
+	}
+	if role == "cashier" && route.pattern == refundRoute {
+		if msg := p.overCashierLimit(body); msg != "" {
+			e := newAPIError(codes.PermissionDenied, msg)
+			e.body.Field = "amount"
+			e.write(w)
+			return
+		}
 	}
 	info.merchantID = pr.GetUser().GetMerchantId()
 	info.portalUser = pr.GetUser().GetUserId()

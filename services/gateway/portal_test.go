@@ -40,3 +40,22 @@ func TestPortalRouteTableMatchesSegmentsAndRoles(t *testing.T) {
 		t.Errorf("an unknown role must have no bits")
 	}
 }
+
+func TestCashierRefundLimit(t *testing.T) {
+	p := &portal{cashierRefundLimit: 50000}
+	for _, c := range []struct {
+		body string
+		ok   bool
+	}{
+		{`{"amount":{"currency":"CNY","amount_minor":"50000"},"out_refund_no":"R1"}`, true},
+		{`{"amount":{"currency":"CNY","amount_minor":50000}}`, true},
+		{`{"amount":{"currency":"CNY","amount_minor":"50001"}}`, false},
+		{`{"amount":{"currency":"CNY"}}`, false},
+		{`{"amount":{"currency":"CNY","amount_minor":"1e9"}}`, false},
+		{`not json`, false},
+	} {
+		if msg := p.overCashierLimit([]byte(c.body)); (msg == "") != c.ok {
+			t.Errorf("%s: %q", c.body, msg)
+		}
+	}
+}

@@ -1,7 +1,8 @@
 // Merchant portal, a cashier: signs in by SMS code; the page offers no profile (no settlement
 // account form), and the server refuses the settlement-account calls from that session all the
 // same; signing out ends the session on the server.
-// In: AGGPAY_GATEWAY_URL, AGGPAY_SMS_LOG, AGGPAY_CASHIER_MOBILE.
+// A refund over the cashier's limit is refused naming the amount; one within it is made.
+// In: AGGPAY_GATEWAY_URL, AGGPAY_SMS_LOG, AGGPAY_CASHIER_MOBILE, AGGPAY_OWN_PAYMENT.
 import {scenario, assert, env, text} from './lib/harness.mjs';
 import {portalUrl, signIn, portalFetch} from './lib/portal.mjs';
 
@@ -24,9 +25,17 @@ await scenario('a cashier cannot change the settlement account', async ({newPage
     assert.equal(r.status, 403, `${method} ${path}: ${r.body}`);
     assert.match(JSON.parse(r.body).error.message, /^role cashier may not do this/);
   }
-  // What a cashier may do, it may: today's payments.
+  // What a cashier may do, it may: today's payments, and refunds up to the cashier's limit.
   const list = await page.evaluate(async () => (await fetch('/v1/merchant/payments')).status);
   assert.equal(list, 200);
+  const refunds = `/v1/merchant/payments/${env('AGGPAY_OWN_PAYMENT')}/refunds`;
+  const over = await portalFetch(page, 'POST', refunds,
+    {amount: {currency: 'CNY', amount_minor: '60000'}, out_refund_no: 'PORTAL-CASHIER-1'});
+  assert.equal(over.status, 403, over.body);
+  assert.equal(JSON.parse(over.body).error.field, 'amount');
+  const within = await portalFetch(page, 'POST', refunds,
+    {amount: {currency: 'CNY', amount_minor: '50'}, out_refund_no: 'PORTAL-CASHIER-2'});
+  assert.equal(within.status, 200, within.body);
 
   const cookie = (await page.cookies()).find((c) => c.name === '__Host-aggpay_portal');
   await page.click('#sign-out');

@@ -156,8 +156,14 @@ TEST_F(PortalBrowserTest, OwnerSignsInSeesTodayResetsACodeAndACashierIsRefusedTh
 
   env = Env();
   env["AGGPAY_CASHIER_MOBILE"] = kCashierMobile;
+  env["AGGPAY_OWN_PAYMENT"] = first;
   BrowserRun cashier = RunBrowserScript("portal_cashier.mjs", env);
   ASSERT_EQ(cashier.exit_code, 0) << cashier.output;
+  // The cashier's refund within its limit (the default 500.00), and not the one over it.
+  EXPECT_EQ(
+      Query("SELECT refunded_minor, refund_count FROM payments WHERE payment_id = '" + first + "'"),
+      "350\t3");
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM refunds WHERE out_refund_no = 'PORTAL-CASHIER-1'"), "0");
   // Still the account the merchant had, and still ACTIVE.
   EXPECT_EQ(Query("SELECT status FROM merchants WHERE merchant_id = '" + merchant + "'"), "ACTIVE");
   // The owner sets an alert threshold and a payment over it raises the alert.
