@@ -4,6 +4,7 @@
 // fresh one-time password whose stand card decodes (zbarimg) to the new code's URL, the old
 // code's cashier page, another merchant's payment "not found", a cashier whom the server
 // refuses the settlement account whatever the page shows, and a frozen merchant's refused reset.
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <iterator>
 
 #include "absl/strings/str_cat.h"
+#include "aggpay/v1/merchant.grpc.pb.h"
 #include "tests/support/browser.h"
 #include "tests/support/gateway_process.h"
 #include "tests/support/stack_fixture.h"
@@ -18,10 +20,13 @@
 namespace aggpay::testing {
 namespace {
 
+namespace v1 = aggpay::v1;
+
 // docs/examples/application.json, which OnboardMerchant applies with.
 constexpr char kRegisteredMobile[] = "13812345678";
 constexpr char kDisplayName[] = "Minjiang Tea House";
 constexpr char kCashierMobile[] = "13900001111";
+constexpr char kSettlementOwnerMobile[] = "13700002222";
 
 class PortalBrowserTest : public StackTest {
  protected:
@@ -207,6 +212,54 @@ TEST_F(PortalBrowserTest, OwnerSignsInSeesTodayResetsACodeAndACashierIsRefusedTh
                          "JOIN merchant_users u ON u.user_id = s.user_id WHERE u.mobile = '",
                          kCashierMobile, "'")),
       "1\t1");
+}
+
+TEST_F(PortalBrowserTest, AFrozenMerchantsHeldLineSaysWhyAndTheStatementDownloads) {
+  // A settled business day (generated, 26 November 2026) of a merchant frozen before the run.
+  ASSERT_EQ(
+      AdminCtl("settlement calendar import --file " + SourceDir() + "/sql/calendars/CN-2026.csv")
+          .exit_code,
+      0);
+  CommandResult gen = RunCommand(
+      absl::StrCat("AGGPAY_MYSQL_PASSWORD=", db().password, " ", BuildDir(),
+                   "/tools/gen/aggpay-gen --mysql-port ", db().port, " --mysql-user ", db().user,
+                   " --mysql-database ", db().database,
+                   " --date 2026-11-26 --payments 20 --merchants 1 --refund-ratio 0 --seed 9"
+                   " --merchant-prefix pst 2>&1"));
+  ASSERT_EQ(gen.exit_code, 0) << gen.out;
+  ASSERT_EQ(AdminCtl("merchant freeze pst0 --reason 'risk review'").exit_code, 0);
+  CommandResult settle =
+      RunCommand(absl::StrCat(aggpayd().AggpaydCommand(), " settle --date 2026-11-26 2>&1"));
+  ASSERT_EQ(settle.exit_code, 0) << settle.out;
+  // Staff add an owner for the generated merchant (its registered mobile is nobody's here).
+  auto stub = v1::MerchantService::NewStub(
+      grpc::CreateChannel(aggpayd().grpc_addr(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + admin_token());
+  v1::InviteMerchantUserRequest invite;
+  invite.set_merchant_id("pst0");
+  invite.set_mobile(kSettlementOwnerMobile);
+  invite.set_role("owner");
+  v1::MerchantUser user;
+  grpc::Status invited = stub->InviteMerchantUser(&ctx, invite, &user);
+  ASSERT_TRUE(invited.ok()) << invited.error_message();
+  EXPECT_EQ(user.invited_by(), "staff:admin");
+
+  const std::string downloads = SharedServers().dir() + "/portal-statements";
+  std::filesystem::create_directories(downloads);
+  std::map<std::string, std::string> env = Env();
+  env.insert({{"AGGPAY_OWNER_MOBILE", kSettlementOwnerMobile},
+              {"AGGPAY_DATE", "2026-11-26"},
+              {"AGGPAY_DOWNLOAD_DIR", downloads}});
+  BrowserRun run = RunBrowserScript("portal_settlement.mjs", env);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(Query("SELECT status FROM settlement_lines WHERE merchant_id = 'pst0'"), "HELD");
+  // The file is the statement aggpayctl gives.
+  CommandResult cli = AdminCtl("settlement statement --merchant pst0 --date 2026-11-26");
+  ASSERT_EQ(cli.exit_code, 0) << cli.out;
+  const std::string csv = ReadFile(run.results["STATEMENT"]);
+  ASSERT_FALSE(csv.empty());
+  EXPECT_NE(cli.out.find(csv.substr(0, csv.find('\n'))), std::string::npos) << csv;
 }
 
 }  // namespace

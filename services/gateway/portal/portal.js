@@ -55,6 +55,10 @@ const T = {
     search: '查询', no_payments: '没有符合条件的付款。', refund: '退款', refund_amount: '退款金额', refund_reason: '退款原因',
     preview_refund: '计算退还手续费', confirm_refund: '确认退款',
     refund_preview: '退款 {0}，退还手续费 {1}，本笔净额减少 {2}。确认后无法撤销。', refund_done: '退款已受理：{0}，退还手续费 {1}（状态：{2}）。',
+    settlement: '结算', show: '查看', no_lines: '该日没有结算。', download_statement: '下载对账单 CSV',
+    gross: '收款', fees: '手续费', fee_returns: '退还手续费', payout_date: '到账日',
+    held_why: '暂缓结算：商户被冻结或结算账户在审核中时，结算暂缓，解除后在下一批次支付。',
+    carried_why: '净额为负，结转到下次结算扣除。',
     loading: '加载中…', error_network: '网络异常，请重试。', fix_field: '请修改“{0}”：{1}',
   },
   en: {
@@ -102,6 +106,10 @@ const T = {
     search: 'Search', no_payments: 'No payment matches.', refund: 'Refund', refund_amount: 'Refund amount', refund_reason: 'Reason',
     preview_refund: 'Show the fee that comes back', confirm_refund: 'Confirm the refund',
     refund_preview: 'Refund {0}; fee returned {1}; this payment’s net goes down by {2}. A refund cannot be undone.', refund_done: 'Refund accepted: {0}, fee returned {1} (status: {2}).',
+    settlement: 'Settlement', show: 'Show', no_lines: 'Nothing settled for this day.', download_statement: 'Download the statement (CSV)',
+    gross: 'Collected', fees: 'Fees', fee_returns: 'Fees returned', payout_date: 'Payout date',
+    held_why: 'Held: while your merchant is frozen or its settlement account is in review, settlement waits; it is paid in the batch after the hold is lifted.',
+    carried_why: 'The net was negative: it is carried forward and taken from the next settlement.',
     loading: 'Loading…', error_network: 'Network error; try again.', fix_field: 'Fix “{0}”: {1}',
   },
 };
@@ -116,6 +124,7 @@ export function t(key, ...args) {
 const pages = {
   today: { roles: ['owner', 'cashier', 'viewer'], render: renderToday },
   payments: { roles: ['owner', 'cashier', 'viewer'], render: renderPayments },
+  settlement: { roles: ['owner', 'cashier', 'viewer'], render: renderSettlement },
   codes: { roles: ['owner', 'cashier', 'viewer'], render: renderCodes },
   terminals: { roles: ['owner', 'cashier', 'viewer'], render: renderTerminals },
   risk: { roles: ['owner', 'cashier', 'viewer'], render: renderRisk },
@@ -247,7 +256,7 @@ function go(path, replace = false) {
     render = (pg) => renderPayment(pg, arg);
   } else {
     if (!pages[name] || !pages[name].roles.includes(session.role)) name = 'today';
-    path = `/m/${name}${name === 'payments' ? query : ''}`;
+    path = `/m/${name}${name === 'payments' || name === 'settlement' ? query : ''}`;
     render = pages[name].render;
   }
   if (replace) history.replaceState(null, '', path); else history.pushState(null, '', path);
@@ -847,6 +856,55 @@ function refundForm(p) {
     } catch (e) { showError(out, e, form); }
   });
   return form;
+}
+
+// --- Settlement ---
+
+async function renderSettlement(page) {
+  const q = new URLSearchParams(location.search);
+  const date = q.get('date') || businessDate(merchant.time_zone);
+  const form = el('form', { class: 'panel', id: 'settlement-form', novalidate: '' },
+    el('label', {}, t('date'), el('input', { name: 'date', type: 'date', value: date })),
+    el('button', { type: 'submit', text: t('show') }));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    go(`/m/settlement?${new URLSearchParams({ date: form.date.value })}`, true);
+  });
+  const r = await api('GET', `/v1/merchant/settlements?date=${encodeURIComponent(date)}`);
+  const list = el('ul', { class: 'list', id: 'line-list' });
+  for (const l of r.lines || []) {
+    const m = (v) => formatMoney(l.currency, v);
+    const item = el('li', { 'data-line': l.line_id, 'data-status': l.status },
+      el('div', { class: 'top' }, el('span', { class: 'amount', text: `${t('net')} ${m(l.net)}` }),
+        el('span', { class: `badge ${l.status}`, text: l.status })),
+      el('dl', { class: 'kv' },
+        el('dt', { text: t('gross') }), el('dd', { text: `${m(l.gross)} · ${t('count_n', l.payments)}` }),
+        el('dt', { text: t('refunded') }), el('dd', { text: m(l.refunds) }),
+        el('dt', { text: t('fees') }), el('dd', { text: m(l.fees) }),
+        el('dt', { text: t('fee_returns') }), el('dd', { text: m(l.fee_returns) }),
+        el('dt', { text: t('payout_date') }), el('dd', { text: `${l.payout_date || '—'} · ${l.cycle}` })));
+    if (l.status === 'HELD') item.append(el('p', { class: 'notice why', text: t('held_why') }));
+    if (l.status === 'CARRIED') item.append(el('p', { class: 'notice why', text: t('carried_why') }));
+    list.append(item);
+  }
+  if (!list.children.length) list.append(el('li', { class: 'sub', text: t('no_lines') }));
+  const children = [el('h1', { text: t('settlement') }), form, list];
+  if (session.role !== 'cashier' && (r.lines || []).length) {
+    const out = el('p', { class: 'error', id: 'statement-error', role: 'alert' });
+    const b = el('button', { type: 'button', class: 'secondary', id: 'statement-download', text: t('download_statement') });
+    b.addEventListener('click', async () => {
+      try {
+        const st = await api('GET', `/v1/merchant/settlements/${encodeURIComponent(date)}/statement`);
+        const a = el('a', { href: URL.createObjectURL(new Blob([st.csv], { type: 'text/csv' })),
+          download: `statement-${st.merchant_id}-${st.date}.csv` });
+        document.body.append(a);
+        a.click();
+        a.remove();
+      } catch (e) { showError(out, e); }
+    });
+    children.push(b, out);
+  }
+  page.replaceChildren(...children);
 }
 
 // --- Payments ---
