@@ -1,4 +1,4 @@
-// Merchant portal: an owner changes the settlement account with a one-time password by SMS; a
+// Merchant portal: an owner follows its appeal (approved) and changes the settlement account with a one-time password by SMS; a
 // wrong password is refused naming the field; the change sends the merchant back to review and
 // the page says so.
 // In: AGGPAY_GATEWAY_URL, AGGPAY_SMS_LOG, AGGPAY_OWNER_SESSION.
@@ -9,6 +9,10 @@ await scenario('an owner changes the settlement account', async ({newPage, shot}
   const page = await newPage({lang: 'en-US,en;q=0.9', apiErrorsExpected: true});
   await page.setCookie({name: '__Host-aggpay_portal', value: env('AGGPAY_OWNER_SESSION'),
     url: env('AGGPAY_GATEWAY_URL'), httpOnly: true, secure: true, sameSite: 'Strict'});
+  // The appeal made before, followed: approved, with the reviewer's note.
+  await page.goto(portalUrl('risk'), {waitUntil: 'networkidle0'});
+  await page.waitForSelector('#risk-appeals li');
+  assert.match(await text(page, '#risk-appeals li'), /APPROVED.*banquet invoices seen/s);
   await page.goto(portalUrl('profile'), {waitUntil: 'networkidle0'});
   await page.waitForSelector('#account-form');
   await page.select('#account-form [name=kind]', 'CORPORATE');

@@ -185,19 +185,30 @@ TEST_F(PortalBrowserTest, OwnerSignsInSeesTodayResetsACodeAndACashierIsRefusedTh
                   merchant + "'"),
             "1");
 
-  // Frozen, the merchant can still sign in, and a reset is refused with what to do next.
-  ASSERT_EQ(AdminCtl("merchant freeze " + merchant + " --reason 'risk review'").exit_code, 0);
+  // Frozen by risk control, the merchant can still sign in; a reset is refused with what to do
+  // next, and the owner appeals with evidence; staff approve, which lifts the freeze.
+  ASSERT_EQ(AdminCtl("risk freeze --merchant " + merchant + " --reason 'sales surge'").exit_code,
+            0);
   BrowserRun refused = RunBrowserScript("portal_refused.mjs",
                                         {{"AGGPAY_GATEWAY_URL", gateway_->url()},
                                          {"AGGPAY_OWNER_SESSION", owner.results["OWNER_SESSION"]},
-                                         {"AGGPAY_CODE_ID", new_code}});
+                                         {"AGGPAY_CODE_ID", new_code},
+                                         {"AGGPAY_DOWNLOAD_DIR", downloads}});
   ASSERT_EQ(refused.exit_code, 0) << refused.output;
   EXPECT_EQ(
       Query("SELECT replaced_by IS NULL FROM collection_codes WHERE code_id = '" + new_code + "'"),
       "1");
-  // Unfrozen, the owner changes the settlement account with an SMS password: back to review.
-  ASSERT_EQ(AdminCtl("merchant unfreeze " + merchant + " --reason 'evidence accepted'").exit_code,
-            0);
+  const std::string appeal =
+      Query("SELECT appeal_id FROM risk_appeals WHERE status = 'PENDING' AND merchant_id = '" +
+            merchant + "'");
+  ASSERT_FALSE(appeal.empty());
+  CommandResult appeals = AdminCtl("risk appeals --merchant " + merchant + " -o json");
+  EXPECT_NE(appeals.out.find(refused.results["EVIDENCE_SHA256"]), std::string::npos) << appeals.out;
+  ASSERT_EQ(
+      AdminCtl("risk review " + appeal + " --approve --note 'banquet invoices seen'").exit_code, 0);
+  ASSERT_EQ(Query("SELECT status FROM merchants WHERE merchant_id = '" + merchant + "'"), "ACTIVE");
+
+  // The owner changes the settlement account with an SMS password: back to review.
   BrowserRun account = RunBrowserScript("portal_account.mjs",
                                         {{"AGGPAY_GATEWAY_URL", gateway_->url()},
                                          {"AGGPAY_SMS_LOG", aggpayd().sms_log()},
