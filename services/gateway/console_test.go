@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -290,6 +291,37 @@ func TestConsolePagesAreTheEmbeddedAppUnderAStrictPolicy(t *testing.T) {
 	}
 	if r := consoleDo(t, "POST", url+"/console/", "", nil); r.StatusCode != 405 {
 		t.Errorf("POST a page: %d", r.StatusCode)
+	}
+}
+
+// Every module the console imports (console.js imports its pages, they import console.js's
+// helpers) is embedded and served as JavaScript: a missing one would leave the console blank.
+func TestConsoleModulesImportOnlyEmbeddedModules(t *testing.T) {
+	url, _ := startConsole(t)
+	imports := regexp.MustCompile(`from '\./([a-z_]+\.js)';`)
+	seen := map[string]bool{}
+	queue := []string{"console.js"}
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		r := consoleDo(t, "GET", url+"/console/"+name, "", nil)
+		b, _ := io.ReadAll(r.Body)
+		if r.StatusCode != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/javascript") {
+			t.Fatalf("%s: %d %s", name, r.StatusCode, r.Header.Get("Content-Type"))
+		}
+		for _, m := range imports.FindAllStringSubmatch(string(b), -1) {
+			queue = append(queue, m[1])
+		}
+	}
+	for _, want := range []string{"payments.js", "merchant.js", "terminals.js", "codes.js",
+		"settlement.js", "risk.js"} {
+		if !seen[want] {
+			t.Errorf("%s is not imported (seen %v)", want, seen)
+		}
 	}
 }
 

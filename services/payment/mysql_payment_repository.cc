@@ -137,6 +137,16 @@ absl::StatusOr<std::optional<PaymentRecord>> LoadPayment(sql::Connection& c,
   return std::optional<PaymentRecord>(*std::move(p));
 }
 
+absl::StatusOr<std::vector<RefundRecord>> ReadRefunds(sql::ResultSet& rs) {
+  std::vector<RefundRecord> out;
+  while (rs.next()) {
+    auto r = ReadRefund(rs);
+    if (!r.ok()) return r.status();
+    out.push_back(*std::move(r));
+  }
+  return out;
+}
+
 absl::StatusOr<std::optional<RefundRecord>> LoadRefund(sql::Connection& c, const std::string& where,
                                                        const std::vector<std::string>& args) {
   std::unique_ptr<sql::PreparedStatement> st(
@@ -572,13 +582,7 @@ absl::StatusOr<std::vector<RefundRecord>> MysqlPaymentRepository::DueRefunds(int
         st->setString(1, FormatSqlTime(now));
         st->setInt(2, limit);
         std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-        std::vector<RefundRecord> out;
-        while (rs->next()) {
-          auto r = ReadRefund(*rs);
-          if (!r.ok()) return r.status();
-          out.push_back(*std::move(r));
-        }
-        return out;
+        return ReadRefunds(*rs);
       });
 }
 
@@ -867,6 +871,77 @@ absl::StatusOr<LedgerReport> MysqlPaymentRepository::CheckLedger() {
     }
     return report;
   });
+}
+
+absl::StatusOr<std::vector<RefundRecord>> MysqlPaymentRepository::ListRefunds(
+    const std::string& payment_id) {
+  return pool_.Run(
+      "list refunds", [&](sql::Connection& c) -> absl::StatusOr<std::vector<RefundRecord>> {
+        sql::PreparedStatement* st = &common::Prepare(
+            c, absl::StrCat("SELECT ", kRefundColumns,
+                            " FROM refunds WHERE payment_id = ? ORDER BY refund_id LIMIT 100"));
+        st->setString(1, payment_id);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        return ReadRefunds(*rs);
+      });
+}
+
+absl::StatusOr<std::vector<LedgerTransactionRecord>> MysqlPaymentRepository::LedgerOf(
+    const std::string& payment_id, const std::vector<std::string>& refund_ids) {
+  return pool_.Run(
+      "payment ledger",
+      [&](sql::Connection& c) -> absl::StatusOr<std::vector<LedgerTransactionRecord>> {
+        // By (kind, ref_id), the transactions' unique key.
+        std::string sql =
+            "SELECT t.txn_id, t.kind, t.ref_id, t.created_at, e.account, e.currency, "
+            "e.amount_minor, e.posting_kind FROM ledger_transactions t JOIN ledger_entries e ON "
+            "e.txn_id = t.txn_id WHERE (t.kind = 'payment' AND t.ref_id = ?)";
+        if (!refund_ids.empty()) {
+          sql += " OR (t.kind = 'refund' AND t.ref_id IN (?";
+          for (size_t i = 1; i < refund_ids.size(); ++i) sql += ", ?";
+          sql += "))";
+        }
+        sql += " ORDER BY t.txn_id, e.entry_id";
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(sql));
+        int i = 1;
+        st->setString(i++, payment_id);
+        for (const std::string& id : refund_ids) st->setString(i++, id);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        std::vector<LedgerTransactionRecord> out;
+        while (rs->next()) {
+          const int64_t txn = rs->getInt64(1);
+          if (out.empty() || out.back().txn_id != txn) {
+            out.push_back({txn, Str(*rs, 2), Str(*rs, 3), ParseSqlTime(rs->getString(4)), {}});
+          }
+          out.back().entries.push_back({Str(*rs, 5), Str(*rs, 6), rs->getInt64(7), Str(*rs, 8)});
+        }
+        return out;
+      });
+}
+
+absl::StatusOr<PaymentSummaryRecord> MysqlPaymentRepository::Summarize(const std::string& from_id,
+                                                                       const std::string& to_id) {
+  return pool_.Run("summarize payments",
+                   [&](sql::Connection& c) -> absl::StatusOr<PaymentSummaryRecord> {
+                     // A range of the primary key: ids begin with their creation time.
+                     sql::PreparedStatement* st = &common::Prepare(
+                         c,
+                         "SELECT currency, COUNT(*), SUM(status = 'SUCCESS'), "
+                         "COALESCE(SUM(IF(status = 'SUCCESS', amount_minor, 0)), 0) FROM payments "
+                         "WHERE payment_id >= ? AND payment_id < ? GROUP BY currency ORDER BY "
+                         "currency");
+                     st->setString(1, from_id);
+                     st->setString(2, to_id);
+                     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+                     PaymentSummaryRecord out;
+                     while (rs->next()) {
+                       out.created += rs->getInt64(2);
+                       if (rs->getInt64(3) > 0) {
+                         out.succeeded.push_back({Str(*rs, 1), rs->getInt64(3), rs->getInt64(4)});
+                       }
+                     }
+                     return out;
+                   });
 }
 
 }  // namespace aggpay::payment

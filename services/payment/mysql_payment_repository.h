@@ -47,6 +47,11 @@ class MysqlPaymentRepository final : public PaymentRepository {
   absl::StatusOr<NotificationRecord> Resend(int64_t id, absl::Time now) override;
   absl::StatusOr<NotificationRecord> Enqueue(const NotificationDraft& n, absl::Time now) override;
   absl::StatusOr<LedgerReport> CheckLedger() override;
+  absl::StatusOr<std::vector<RefundRecord>> ListRefunds(const std::string& payment_id) override;
+  absl::StatusOr<std::vector<LedgerTransactionRecord>> LedgerOf(
+      const std::string& payment_id, const std::vector<std::string>& refund_ids) override;
+  absl::StatusOr<PaymentSummaryRecord> Summarize(const std::string& from_id,
+                                                 const std::string& to_id) override;
   absl::StatusOr<absl::Time> CloseBusinessDay(const std::string& date, absl::Time now) override;
 
  private:

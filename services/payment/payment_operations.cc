@@ -737,6 +737,29 @@ absl::StatusOr<NotificationRecord> PaymentOperations::EnqueueNotification(
 
 absl::StatusOr<LedgerReport> PaymentOperations::CheckLedger() { return repo_.CheckLedger(); }
 
+absl::StatusOr<PaymentOperations::PaymentLedger> PaymentOperations::Ledger(
+    const std::string& payment_id) {
+  PaymentLedger out;
+  ASSIGN_OR_RETURN(out.payment, Get(payment_id, ""));
+  ASSIGN_OR_RETURN(out.refunds, repo_.ListRefunds(payment_id));
+  std::vector<std::string> refund_ids;
+  for (const RefundRecord& r : out.refunds) refund_ids.push_back(r.refund_id);
+  ASSIGN_OR_RETURN(out.transactions, repo_.LedgerOf(payment_id, refund_ids));
+  return out;
+}
+
+absl::StatusOr<PaymentSummaryRecord> PaymentOperations::Summarize(absl::Time from, absl::Time to) {
+  if (to <= from) return InvalidField("created_to", "must be after created_from");
+  if (to - from > absl::Hours(24 * 31))
+    return InvalidField("created_to", "at most 31 days after created_from");
+  // The ids' time prefix (NewId): "py" + 12 hex digits of Unix milliseconds.
+  const auto id_at = [](absl::Time t) {
+    return absl::StrCat("py",
+                        absl::StrFormat("%012x", std::max<int64_t>(0, absl::ToUnixMillis(t))));
+  };
+  return repo_.Summarize(id_at(from), id_at(to));
+}
+
 absl::StatusOr<absl::Time> PaymentOperations::CloseBusinessDay(const std::string& date) {
   ASSIGN_OR_RETURN(std::string day, ParseBusinessDate(date, "date"));
   const absl::Time now = Now();

@@ -120,6 +120,16 @@ class PaymentOperations {
   // Another service's notification (risk.alert), delivered like the payment service's own.
   absl::StatusOr<NotificationRecord> EnqueueNotification(const NotificationDraft& draft);
   absl::StatusOr<LedgerReport> CheckLedger();
+  // A payment (NOT_FOUND when there is none), its refunds and its ledger transactions.
+  struct PaymentLedger {
+    PaymentRecord payment;
+    std::vector<RefundRecord> refunds;
+    std::vector<LedgerTransactionRecord> transactions;
+  };
+  absl::StatusOr<PaymentLedger> Ledger(const std::string& payment_id);
+  // Payments created in [from, to): INVALID_ARGUMENT naming "created_to" for an empty range or
+  // one longer than 31 days.
+  absl::StatusOr<PaymentSummaryRecord> Summarize(absl::Time from, absl::Time to);
   // INVALID_ARGUMENT naming "date" for a malformed date, or one not over yet even at UTC+14.
   // Which zone's midnight closes a day is the caller's rule (settlement: its calendar's zone);
   // a merchant further west whose day is still running records later successes on the next.

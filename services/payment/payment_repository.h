@@ -131,6 +131,31 @@ struct Webhook {
   std::string secret_sealed;
 };
 
+// A stored ledger transaction with its entries (debits positive, credits negative).
+struct LedgerEntryRecord {
+  std::string account;
+  std::string currency;
+  int64_t amount_minor = 0;
+  std::string posting_kind;
+};
+struct LedgerTransactionRecord {
+  int64_t txn_id = 0;
+  std::string kind;  // payment, refund
+  std::string ref_id;
+  absl::Time created_at;
+  std::vector<LedgerEntryRecord> entries;
+};
+
+struct CurrencyTotalRecord {
+  std::string currency;
+  int64_t payments = 0;
+  int64_t amount_minor = 0;
+};
+struct PaymentSummaryRecord {
+  int64_t created = 0;
+  std::vector<CurrencyTotalRecord> succeeded;  // by currency
+};
+
 struct LedgerReport {
   int64_t transactions = 0;
   int64_t accounts = 0;
@@ -213,6 +238,15 @@ class PaymentRepository {
                                                      absl::Time now) = 0;
 
   virtual absl::StatusOr<LedgerReport> CheckLedger() = 0;
+
+  // A payment's refunds, oldest first.
+  virtual absl::StatusOr<std::vector<RefundRecord>> ListRefunds(const std::string& payment_id) = 0;
+  // The ledger transactions recording a payment and those refunds, oldest first.
+  virtual absl::StatusOr<std::vector<LedgerTransactionRecord>> LedgerOf(
+      const std::string& payment_id, const std::vector<std::string>& refund_ids) = 0;
+  // Payments whose ids fall in [from_id, to_id) (ids begin with their creation time).
+  virtual absl::StatusOr<PaymentSummaryRecord> Summarize(const std::string& from_id,
+                                                         const std::string& to_id) = 0;
 
   // Closes `date` (YYYY-MM-DD) once every transaction recording a success on it has ended;
   // closing a closed day answers when it was closed.

@@ -315,6 +315,52 @@ grpc::Status PaymentServiceImpl::CheckLedger(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status PaymentServiceImpl::GetPaymentLedger(grpc::ServerContext* ctx,
+                                                  const v1::GetPaymentRequest* req,
+                                                  v1::PaymentLedger* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  auto l = ops_.Ledger(req->payment_id());
+  if (!l.ok()) return ToGrpcStatus(l.status());
+  resp->set_payment_id(l->payment.payment_id);
+  for (const auto& r : l->refunds) ToProto(r, resp->add_refunds());
+  for (const auto& t : l->transactions) {
+    v1::LedgerTransaction* out = resp->add_transactions();
+    out->set_txn_id(t.txn_id);
+    out->set_kind(t.kind);
+    out->set_ref_id(t.ref_id);
+    *out->mutable_created_at() = common::ToProtoTime(t.created_at);
+    for (const auto& e : t.entries) {
+      v1::LedgerEntry* entry = out->add_entries();
+      entry->set_account(e.account);
+      entry->set_currency(e.currency);
+      entry->set_amount_minor(e.amount_minor);
+      entry->set_posting_kind(e.posting_kind);
+    }
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status PaymentServiceImpl::SummarizePayments(grpc::ServerContext* ctx,
+                                                   const v1::SummarizePaymentsRequest* req,
+                                                   v1::PaymentSummary* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  if (!req->has_created_from())
+    return ToGrpcStatus(common::InvalidField("created_from", "is required"));
+  if (!req->has_created_to())
+    return ToGrpcStatus(common::InvalidField("created_to", "is required"));
+  auto s = ops_.Summarize(common::FromProtoTime(req->created_from()),
+                          common::FromProtoTime(req->created_to()));
+  if (!s.ok()) return ToGrpcStatus(s.status());
+  resp->set_created(s->created);
+  for (const auto& t : s->succeeded) {
+    v1::CurrencyTotal* out = resp->add_succeeded();
+    out->set_currency(t.currency);
+    out->set_payments(t.payments);
+    out->set_amount_minor(t.amount_minor);
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status PaymentServiceImpl::CloseBusinessDay(grpc::ServerContext* ctx,
                                                   const v1::CloseBusinessDayRequest* req,
                                                   v1::CloseBusinessDayResponse* resp) {

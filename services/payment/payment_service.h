@@ -49,6 +49,11 @@ class PaymentServiceImpl final : public aggpay::v1::PaymentService::Service {
                                    aggpay::v1::Notification* resp) override;
   grpc::Status CheckLedger(grpc::ServerContext* ctx, const aggpay::v1::CheckLedgerRequest* req,
                            aggpay::v1::CheckLedgerResponse* resp) override;
+  grpc::Status GetPaymentLedger(grpc::ServerContext* ctx, const aggpay::v1::GetPaymentRequest* req,
+                                aggpay::v1::PaymentLedger* resp) override;
+  grpc::Status SummarizePayments(grpc::ServerContext* ctx,
+                                 const aggpay::v1::SummarizePaymentsRequest* req,
+                                 aggpay::v1::PaymentSummary* resp) override;
   grpc::Status CloseBusinessDay(grpc::ServerContext* ctx,
                                 const aggpay::v1::CloseBusinessDayRequest* req,
                                 aggpay::v1::CloseBusinessDayResponse* resp) override;

@@ -166,21 +166,35 @@ int64_t InsertBatch(sql::Connection& c, const std::string& run_key, const std::s
   return rs->getInt64(1);
 }
 
+// Sets @first_line for the statements that read the batch's own lines back: the id of the first
+// line its INSERT ... SELECT made (every line of the batch has an id at least that), or past the
+// last line when it made none. They read `line_id >= @first_line AND batch_id = @batch`, a range
+// of the primary key that starts at the batch, so settlement_lines needs no index on batch_id.
+void SetFirstLine(sql::Connection& c, int64_t line_count) {
+  common::Prepare(c, line_count > 0 ? "SET @first_line = LAST_INSERT_ID()"
+                                    : "SET @first_line = (SELECT COALESCE(MAX(line_id), 0) + 1 "
+                                      "FROM settlement_lines)")
+      .execute();
+}
+
 // Payouts of the lines @batch pays: its own PAID lines with something to pay, and the HELD
 // lines it released. A line_id is unique in payout_instructions: never paid twice.
-void InsertPayouts(sql::Connection& c) {
-  common::Prepare(c,
-                  "INSERT INTO payout_instructions (batch_id, line_id, merchant_id, currency, "
-                  "amount_minor, payout_date) SELECT @batch, line_id, merchant_id, currency, "
-                  "net_minor, payout_date FROM settlement_lines WHERE released_by_batch = @batch "
-                  "ORDER BY line_id")
-      .execute();
-  common::Prepare(c,
-                  "INSERT INTO payout_instructions (batch_id, line_id, merchant_id, currency, "
-                  "amount_minor, payout_date) SELECT @batch, line_id, merchant_id, currency, "
-                  "net_minor, payout_date FROM settlement_lines WHERE batch_id = @batch AND "
-                  "status = 'PAID' AND net_minor > 0 ORDER BY line_id")
-      .execute();
+int64_t InsertPayouts(sql::Connection& c) {
+  return common::Prepare(
+             c,
+             "INSERT INTO payout_instructions (batch_id, line_id, merchant_id, currency, "
+             "amount_minor, payout_date) SELECT @batch, line_id, merchant_id, currency, "
+             "net_minor, payout_date FROM settlement_lines WHERE released_by_batch = @batch "
+             "ORDER BY line_id")
+             .executeUpdate() +
+         common::Prepare(
+             c,
+             "INSERT INTO payout_instructions (batch_id, line_id, merchant_id, currency, "
+             "amount_minor, payout_date) SELECT @batch, line_id, merchant_id, currency, "
+             "net_minor, payout_date FROM settlement_lines WHERE line_id >= @first_line AND "
+             "batch_id = @batch AND "
+             "status = 'PAID' AND net_minor > 0 ORDER BY line_id")
+             .executeUpdate();
 }
 
 // The batch's ledger transaction ('settlement', batch id): every line takes out of the
@@ -191,6 +205,9 @@ void InsertPayouts(sql::Connection& c) {
 //   hold       debit merchant, credit held:<m>       a HELD line's net
 //   carry      debit carry:<m>, credit merchant      a CARRIED line's (negative) net
 //   release    debit held:<m>, credit payout:<cur>   a HELD line this batch released
+// Payout clearing takes one summed credit per currency and posting kind, not one per line: the
+// payout instructions say which merchant each part of it goes to, and the batch's entries still
+// balance per currency.
 void PostLedger(sql::Connection& c, absl::Time now) {
   sql::PreparedStatement& txn = common::Prepare(
       c,
@@ -199,33 +216,45 @@ void PostLedger(sql::Connection& c, absl::Time now) {
   txn.setString(1, FormatSqlTime(now));
   txn.execute();
   common::Prepare(c, "SET @txn = LAST_INSERT_ID()").execute();
-  // One pass over the batch's lines, each joined to the eight entries a line can make (and
-  // one over the lines it released): no repeated scans of the lines per posting kind.
+  // One pass over the batch's lines, each joined to the entries a line makes on its merchant's
+  // own accounts (1-3, 5-8; 4 is the summed clearing credit below), and one over the lines it
+  // released.
   const int entries =
       common::Prepare(
           c,
           "INSERT INTO ledger_entries (txn_id, account, currency, amount_minor, posting_kind) "
           "SELECT @txn, CASE k.n WHEN 2 THEN CONCAT('carry:', l.merchant_id, ':', l.currency) "
-          "WHEN 4 THEN CONCAT('payout:', l.currency) WHEN 6 THEN CONCAT('held:', l.merchant_id, "
-          "':', l.currency) WHEN 7 THEN CONCAT('carry:', l.merchant_id, ':', l.currency) ELSE "
-          "CONCAT('merchant:', l.merchant_id, ':', l.currency) END, l.currency, CASE k.n WHEN 1 "
-          "THEN -l.carried_in_minor WHEN 2 THEN l.carried_in_minor WHEN 3 THEN l.net_minor WHEN 4 "
-          "THEN -l.net_minor WHEN 5 THEN l.net_minor WHEN 6 THEN -l.net_minor WHEN 7 THEN "
-          "-l.net_minor ELSE l.net_minor END, CASE WHEN k.n <= 2 THEN 'carry_in' WHEN k.n <= 4 "
-          "THEN 'payout' WHEN k.n <= 6 THEN 'hold' ELSE 'carry' END FROM settlement_lines l JOIN "
-          "(SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL "
-          "SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8) k WHERE l.batch_id "
-          "= @batch AND ((k.n <= 2 AND l.carried_in_minor < 0) OR (k.n IN (3, 4) AND l.status = "
-          "'PAID' AND l.net_minor > 0) OR (k.n IN (5, 6) AND l.status = 'HELD') OR (k.n >= 7 AND "
-          "l.status = 'CARRIED')) ORDER BY l.line_id, k.n")
+          "WHEN 6 THEN CONCAT('held:', l.merchant_id, ':', l.currency) WHEN 7 THEN "
+          "CONCAT('carry:', l.merchant_id, ':', l.currency) ELSE CONCAT('merchant:', "
+          "l.merchant_id, ':', l.currency) END, l.currency, CASE k.n WHEN 1 THEN "
+          "-l.carried_in_minor WHEN 2 THEN l.carried_in_minor WHEN 6 THEN -l.net_minor WHEN 7 "
+          "THEN -l.net_minor ELSE l.net_minor END, CASE WHEN k.n <= 2 THEN 'carry_in' WHEN k.n "
+          "= 3 THEN 'payout' WHEN k.n <= 6 THEN 'hold' ELSE 'carry' END FROM settlement_lines l "
+          "JOIN (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 5 UNION "
+          "ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8) k WHERE l.line_id >= @first_line "
+          "AND l.batch_id = @batch AND "
+          "((k.n <= 2 AND l.carried_in_minor < 0) OR (k.n = 3 AND l.status = 'PAID' AND "
+          "l.net_minor > 0) OR (k.n IN (5, 6) AND l.status = 'HELD') OR (k.n >= 7 AND l.status "
+          "= 'CARRIED')) ORDER BY l.line_id, k.n")
           .executeUpdate() +
-      common::Prepare(
-          c,
-          "INSERT INTO ledger_entries (txn_id, account, currency, amount_minor, posting_kind) "
-          "SELECT @txn, IF(k.n = 1, CONCAT('held:', l.merchant_id, ':', l.currency), "
-          "CONCAT('payout:', l.currency)), l.currency, IF(k.n = 1, l.net_minor, -l.net_minor), "
-          "'release' FROM settlement_lines l JOIN (SELECT 1 AS n UNION ALL SELECT 2) k WHERE "
-          "l.released_by_batch = @batch ORDER BY l.line_id, k.n")
+      common::Prepare(c,
+                      "INSERT INTO ledger_entries (txn_id, account, currency, amount_minor, "
+                      "posting_kind) SELECT @txn, CONCAT('held:', merchant_id, ':', currency), "
+                      "currency, net_minor, 'release' FROM settlement_lines WHERE "
+                      "released_by_batch = @batch ORDER BY line_id")
+          .executeUpdate() +
+      common::Prepare(c,
+                      "INSERT INTO ledger_entries (txn_id, account, currency, amount_minor, "
+                      "posting_kind) SELECT @txn, CONCAT('payout:', currency), currency, "
+                      "-SUM(net_minor), 'payout' FROM settlement_lines WHERE line_id >= "
+                      "@first_line AND batch_id = @batch "
+                      "AND status = 'PAID' AND net_minor > 0 GROUP BY currency ORDER BY currency")
+          .executeUpdate() +
+      common::Prepare(c,
+                      "INSERT INTO ledger_entries (txn_id, account, currency, amount_minor, "
+                      "posting_kind) SELECT @txn, CONCAT('payout:', currency), currency, "
+                      "-SUM(net_minor), 'release' FROM settlement_lines WHERE released_by_batch = "
+                      "@batch GROUP BY currency ORDER BY currency")
           .executeUpdate();
   // A transaction needs entries (`ledger check`): a batch that moved nothing has none. Still
   // uncommitted, so this is not an update of the append-only ledger.
@@ -233,13 +262,15 @@ void PostLedger(sql::Connection& c, absl::Time now) {
     common::Prepare(c, "DELETE FROM ledger_transactions WHERE txn_id = @txn").execute();
 }
 
-void FinishBatch(sql::Connection& c, absl::Time now) {
+// The counts are the run's own inserts (its lines; its payouts, released lines' included).
+void FinishBatch(sql::Connection& c, int64_t line_count, int64_t payout_count, absl::Time now) {
   sql::PreparedStatement& st = common::Prepare(
       c,
-      "UPDATE settlement_batches SET line_count = (SELECT COUNT(*) FROM settlement_lines WHERE "
-      "batch_id = @batch), payout_count = (SELECT COUNT(*) FROM payout_instructions WHERE "
-      "batch_id = @batch), finished_at = ? WHERE batch_id = @batch");
-  st.setString(1, FormatSqlTime(now));
+      "UPDATE settlement_batches SET line_count = ?, payout_count = ?, finished_at = ? WHERE "
+      "batch_id = @batch");
+  st.setInt64(1, line_count);
+  st.setInt64(2, payout_count);
+  st.setString(3, FormatSqlTime(now));
   st.execute();
 }
 
@@ -419,6 +450,7 @@ absl::StatusOr<RunOutcome> MysqlSettlementRepository::RunInTransaction(const Run
                     run.now);
         LoadFrozen(c, run.frozen);
         phase("lock and batch");
+        int64_t released = 0;
         {
           // Holds of this cycle's merchants (in this shard) whose freeze is lifted are paid now.
           std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
@@ -429,7 +461,7 @@ absl::StatusOr<RunOutcome> MysqlSettlementRepository::RunInTransaction(const Run
               ShardFilter(run.shard, "merchant_id"))));
           st->setString(1, run.payout_date);
           st->setString(2, run.cycle);
-          st->execute();
+          released = st->executeUpdate();
         }
         phase("releases");
         {
@@ -442,109 +474,110 @@ absl::StatusOr<RunOutcome> MysqlSettlementRepository::RunInTransaction(const Run
           st->setString(1, run.cycle);
           std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
         }
+        int64_t line_count = 0;
         if (!run.plan_ids.empty()) {
+          // The day's sums per merchant and currency go into one keyed temporary table: the
+          // payments' grouping streams from its covering index straight into it, in key order,
+          // and the refunds' grouping is added to the same rows. The lines are then inserted
+          // from it in key order. (One INSERT ... SELECT over the UNION of both groupings
+          // materialized the union and grouped it again through a second temporary table.)
+          Exec(c,
+               "CREATE TEMPORARY TABLE IF NOT EXISTS settle_sums (merchant_id VARCHAR(64) NOT "
+               "NULL, currency CHAR(3) NOT NULL, n BIGINT NOT NULL, gross BIGINT NOT NULL, fees "
+               "BIGINT NOT NULL, rn BIGINT NOT NULL, refunds BIGINT NOT NULL, fee_returns BIGINT "
+               "NOT NULL, PRIMARY KEY (merchant_id, currency)) ENGINE=InnoDB DEFAULT "
+               "CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
+          Exec(c, "DELETE FROM settle_sums");
           const std::string plans = Placeholders(run.plan_ids.size());
-          const std::string payments =
-              run.by_business_date
-                  ? absl::StrCat(
-                        "SELECT merchant_id, currency, COUNT(*) AS n, SUM(amount_minor) AS gross, "
-                        "SUM(fee_minor) AS fees, 0 AS rn, 0 AS refunds, 0 AS fee_returns FROM "
-                        "payments FORCE INDEX (idx_payments_settle) WHERE business_date = ? AND "
-                        "status = 'SUCCESS' AND plan_id IN (",
-                        plans, ")", ShardFilter(run.shard, "merchant_id"),
-                        " GROUP BY merchant_id, currency")
-                  : absl::StrCat(
-                        "SELECT merchant_id, currency, COUNT(*) AS n, SUM(amount_minor) AS gross, "
-                        "SUM(fee_minor) AS fees, 0 AS rn, 0 AS refunds, 0 AS fee_returns FROM "
-                        "payments FORCE INDEX (idx_payments_recorded) WHERE recorded_at >= ? "
-                        "AND recorded_at < ? AND status = 'SUCCESS' AND plan_id IN (",
-                        plans, ")", ShardFilter(run.shard, "merchant_id"),
-                        " GROUP BY merchant_id, currency");
-          // Refunds carry their payment's plan and their business date: one covering index,
-          // no read of their payments.
-          const std::string refunds =
-              run.by_business_date
-                  ? absl::StrCat(
-                        "SELECT merchant_id, currency, 0, 0, 0, COUNT(*), SUM(amount_minor), "
-                        "SUM(fee_return_minor) FROM refunds FORCE INDEX (idx_refunds_settle) "
-                        "WHERE business_date = ? AND status = 'SUCCESS' AND plan_id IN (",
-                        plans, ")", ShardFilter(run.shard, "merchant_id"),
-                        " GROUP BY merchant_id, currency")
-                  : absl::StrCat(
-                        "SELECT merchant_id, currency, 0, 0, 0, COUNT(*), SUM(amount_minor), "
-                        "SUM(fee_return_minor) FROM refunds FORCE INDEX (idx_refunds_recorded) "
-                        "WHERE recorded_at >= ? AND recorded_at < ? AND status = 'SUCCESS' AND "
-                        "plan_id IN (",
-                        plans, ")", ShardFilter(run.shard, "merchant_id"),
-                        " GROUP BY merchant_id, currency");
-          const std::string net = "(x.gross - x.refunds - x.fees + x.fee_returns + x.carried_in)";
+          // Which rows of payments or refunds belong to this run: the business date, or the
+          // D0 window by the time each was recorded; successful, of this cycle's plans, and of
+          // this shard's merchants.
+          const auto rows_of = [&](absl::string_view table, absl::string_view prefix) {
+            return absl::StrCat(
+                " FROM ", table, " FORCE INDEX (idx_", prefix,
+                run.by_business_date ? "_settle) WHERE business_date = ?"
+                                     : "_recorded) WHERE recorded_at >= ? AND recorded_at < ?",
+                " AND status = 'SUCCESS' AND plan_id IN (", plans, ")",
+                ShardFilter(run.shard, "merchant_id"), " GROUP BY merchant_id, currency");
+          };
+          const auto bind_rows = [&](sql::PreparedStatement& st) {
+            int i = 1;
+            if (run.by_business_date) {
+              st.setString(i++, run.business_date);
+            } else {
+              st.setString(i++, FormatSqlTime(run.window_from));
+              st.setString(i++, FormatSqlTime(run.window_to));
+            }
+            for (const std::string& p : run.plan_ids) st.setString(i++, p);
+          };
+          {
+            std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
+                "INSERT INTO settle_sums (merchant_id, currency, n, gross, fees, rn, refunds, "
+                "fee_returns) SELECT merchant_id, currency, COUNT(*), SUM(amount_minor), "
+                "SUM(fee_minor), 0, 0, 0",
+                rows_of("payments", "payments"))));
+            bind_rows(*st);
+            st->execute();
+          }
+          {
+            // Refunds carry their payment's plan and their business date: one covering index,
+            // no read of their payments.
+            std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
+                "INSERT INTO settle_sums (merchant_id, currency, n, gross, fees, rn, refunds, "
+                "fee_returns) SELECT merchant_id, currency, 0, 0, 0, COUNT(*), SUM(amount_minor), "
+                "SUM(fee_return_minor)",
+                rows_of("refunds", "refunds"),
+                " ON DUPLICATE KEY UPDATE rn = VALUES(rn), refunds = VALUES(refunds), "
+                "fee_returns = VALUES(fee_returns)")));
+            bind_rows(*st);
+            st->execute();
+          }
+          const std::string net =
+              "(s.gross - s.refunds - s.fees + s.fee_returns + COALESCE(c.balance_minor, 0))";
           std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
               "INSERT INTO settlement_lines (batch_id, cycle, period, business_date, merchant_id, "
               "currency, payments, gross_minor, fees_minor, refund_count, refunds_minor, "
               "fee_returns_minor, carried_in_minor, net_minor, status, payout_date) SELECT @batch, "
-              "?, ?, ?, x.merchant_id, x.currency, x.n, x.gross, x.fees, x.rn, x.refunds, "
-              "x.fee_returns, x.carried_in, ",
-              net, ", CASE WHEN ", net, " < 0 THEN 'CARRIED' WHEN x.frozen AND ", net,
-              " > 0 THEN 'HELD' ELSE 'PAID' END, ? FROM (SELECT a.merchant_id, a.currency, "
-              "SUM(a.n) AS n, SUM(a.gross) AS gross, SUM(a.fees) AS fees, SUM(a.rn) AS rn, "
-              "SUM(a.refunds) AS refunds, SUM(a.fee_returns) AS fee_returns, "
-              "COALESCE(MAX(c.balance_minor), 0) AS carried_in, MAX(f.merchant_id IS NOT NULL) AS "
-              "frozen FROM (",
-              payments, " UNION ALL ", refunds,
-              ") a LEFT JOIN settlement_carry c ON c.cycle = ? AND c.merchant_id = a.merchant_id "
-              "AND "
-              "c.currency = a.currency LEFT JOIN settle_frozen f ON f.merchant_id = a.merchant_id "
-              "GROUP BY a.merchant_id, a.currency) x ORDER BY x.merchant_id, x.currency")));
-          int i = 1;
-          st->setString(i++, run.cycle);
-          st->setString(i++, run.period);
-          st->setString(i++, run.business_date);
-          st->setString(i++, run.payout_date);
-          if (run.by_business_date) {
-            st->setString(i++, run.business_date);
-          } else {
-            st->setString(i++, FormatSqlTime(run.window_from));
-            st->setString(i++, FormatSqlTime(run.window_to));
-          }
-          for (const std::string& p : run.plan_ids) st->setString(i++, p);
-          if (run.by_business_date) {
-            st->setString(i++, run.business_date);
-          } else {
-            st->setString(i++, FormatSqlTime(run.window_from));
-            st->setString(i++, FormatSqlTime(run.window_to));
-          }
-          for (const std::string& p : run.plan_ids) st->setString(i++, p);
-          st->setString(i++, run.cycle);
-          st->execute();
+              "?, ?, ?, s.merchant_id, s.currency, s.n, s.gross, s.fees, s.rn, s.refunds, "
+              "s.fee_returns, COALESCE(c.balance_minor, 0), ",
+              net, ", CASE WHEN ", net, " < 0 THEN 'CARRIED' WHEN f.merchant_id IS NOT NULL AND ",
+              net,
+              " > 0 THEN 'HELD' ELSE 'PAID' END, ? FROM settle_sums s LEFT JOIN settlement_carry "
+              "c ON c.cycle = ? AND c.merchant_id = s.merchant_id AND c.currency = s.currency "
+              "LEFT JOIN settle_frozen f ON f.merchant_id = s.merchant_id ORDER BY s.merchant_id, "
+              "s.currency")));
+          st->setString(1, run.cycle);
+          st->setString(2, run.period);
+          st->setString(3, run.business_date);
+          st->setString(4, run.payout_date);
+          st->setString(5, run.cycle);
+          line_count = st->executeUpdate();
         }
-        if (run.cycle == "D0") {
-          std::unique_ptr<sql::ResultSet> rs(Query(
-              c,
-              "SELECT (SELECT COUNT(*) FROM settlement_lines WHERE batch_id = @batch) + (SELECT "
-              "COUNT(*) FROM settlement_lines WHERE released_by_batch = @batch)"));
-          rs->next();
-          // Nothing in the window: roll back, so no empty batch is kept and the next run looks at
-          // the same interval again (and at anything committed late into it).
-          if (rs->getInt64(1) == 0) return absl::NotFoundError("D0 window is empty");
-        }
+        SetFirstLine(c, line_count);
+        // Nothing in a D0 window: roll back, so no empty batch is kept and the next run looks at
+        // the same interval again (and at anything committed late into it).
+        if (run.cycle == "D0" && line_count + released == 0)
+          return absl::NotFoundError("D0 window is empty");
         phase("lines");
-        InsertPayouts(c);
+        const int64_t payout_count = InsertPayouts(c);
         phase("payouts");
         common::Prepare(c,
-                        "DELETE c FROM settlement_carry c JOIN settlement_lines l ON l.batch_id = "
-                        "@batch AND c.cycle = l.cycle AND c.merchant_id = l.merchant_id AND "
+                        "DELETE c FROM settlement_carry c JOIN settlement_lines l ON l.line_id >= "
+                        "@first_line AND l.batch_id = @batch AND c.cycle = l.cycle AND "
+                        "c.merchant_id = l.merchant_id AND "
                         "c.currency = l.currency")
             .execute();
         common::Prepare(
             c,
             "INSERT INTO settlement_carry (cycle, merchant_id, currency, balance_minor, "
             "batch_id) SELECT cycle, merchant_id, currency, net_minor, batch_id FROM "
-            "settlement_lines WHERE batch_id = @batch AND status = 'CARRIED'")
+            "settlement_lines WHERE line_id >= @first_line AND batch_id = @batch AND status = "
+            "'CARRIED'")
             .execute();
         phase("carry");
         PostLedger(c, run.now);
         phase("ledger");
-        FinishBatch(c, run.now);
+        FinishBatch(c, line_count, payout_count, run.now);
         phase("finish");
         spdlog::info("settlement run {}: {}", run.run_key, phases);
         auto batch = FindBatch(c, run.run_key);
@@ -594,9 +627,10 @@ absl::StatusOr<RunOutcome> MysqlSettlementRepository::ReleaseHeld(const std::str
     st.setString(1, payout_date);
     st.setString(2, merchant_id);
     st.execute();
-    InsertPayouts(c);
+    SetFirstLine(c, 0);
+    const int64_t payout_count = InsertPayouts(c);
     PostLedger(c, now);
-    FinishBatch(c, now);
+    FinishBatch(c, 0, payout_count, now);
     auto batch = FindBatch(c, key);
     if (!batch) return absl::InternalError("release batch vanished");
     out.batch = *std::move(batch);
@@ -624,16 +658,19 @@ absl::StatusOr<std::vector<Batch>> MysqlSettlementRepository::ListBatches(const 
 }
 
 absl::StatusOr<std::vector<Line>> MysqlSettlementRepository::ListLines(
-    const std::string& date, const std::string& merchant_id, int64_t after_line_id, int limit) {
+    const std::string& date, const std::string& merchant_id, const std::string& status,
+    int64_t after_line_id, int limit) {
   return pool_.Run("list lines", [&](sql::Connection& c) -> absl::StatusOr<std::vector<Line>> {
     std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-        absl::StrCat("SELECT ", kLineColumns, " FROM settlement_lines WHERE business_date = ?",
+        absl::StrCat("SELECT ", kLineColumns, " FROM settlement_lines WHERE line_id > ?",
+                     date.empty() ? "" : " AND business_date = ?",
                      merchant_id.empty() ? "" : " AND merchant_id = ?",
-                     " AND line_id > ? ORDER BY line_id LIMIT ?")));
+                     status.empty() ? "" : " AND status = ?", " ORDER BY line_id LIMIT ?")));
     int i = 1;
-    st->setString(i++, date);
-    if (!merchant_id.empty()) st->setString(i++, merchant_id);
     st->setInt64(i++, after_line_id);
+    if (!date.empty()) st->setString(i++, date);
+    if (!merchant_id.empty()) st->setString(i++, merchant_id);
+    if (!status.empty()) st->setString(i++, status);
     st->setInt(i, limit);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
     std::vector<Line> out;

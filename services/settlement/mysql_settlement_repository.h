@@ -23,7 +23,8 @@ class MysqlSettlementRepository final : public SettlementRepository {
                                          const std::string& payout_date, absl::Time now) override;
   absl::StatusOr<std::vector<Batch>> ListBatches(const std::string& date, int limit) override;
   absl::StatusOr<std::vector<Line>> ListLines(const std::string& date,
-                                              const std::string& merchant_id, int64_t after_line_id,
+                                              const std::string& merchant_id,
+                                              const std::string& status, int64_t after_line_id,
                                               int limit) override;
   absl::StatusOr<std::vector<Line>> ReleasedLines(int64_t batch_id) override;
   absl::StatusOr<std::vector<Payout>> Payouts(int64_t batch_id) override;

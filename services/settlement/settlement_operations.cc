@@ -219,11 +219,15 @@ absl::StatusOr<std::vector<Batch>> SettlementOperations::ListBatches(const std::
 
 absl::StatusOr<std::vector<Line>> SettlementOperations::ListLines(const std::string& date,
                                                                   const std::string& merchant_id,
+                                                                  const std::string& status,
                                                                   int64_t after_line_id,
                                                                   int limit) {
-  RETURN_IF_ERROR(ParseDate(date, "date").status());
+  if (!status.empty() && status != "PAID" && status != "HELD" && status != "CARRIED") {
+    return common::InvalidField("status", "must be PAID, HELD or CARRIED");
+  }
+  if (!date.empty() || status.empty()) RETURN_IF_ERROR(ParseDate(date, "date").status());
   if (!merchant_id.empty()) RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
-  return repo_.ListLines(date, merchant_id, after_line_id, limit);
+  return repo_.ListLines(date, merchant_id, status, after_line_id, limit);
 }
 
 absl::StatusOr<std::vector<Line>> SettlementOperations::ReleasedLines(int64_t batch_id) {

@@ -48,8 +48,10 @@ class SettlementOperations {
   absl::StatusOr<RunReport> Release(const std::string& merchant_id);
 
   absl::StatusOr<std::vector<Batch>> ListBatches(const std::string& date, int limit);
+  // A date, or a status (PAID, HELD or CARRIED: HELD lines of every date), or both.
   absl::StatusOr<std::vector<Line>> ListLines(const std::string& date,
-                                              const std::string& merchant_id, int64_t after_line_id,
+                                              const std::string& merchant_id,
+                                              const std::string& status, int64_t after_line_id,
                                               int limit);
   absl::StatusOr<std::vector<Line>> ReleasedLines(int64_t batch_id);
   // NOT_FOUND when the merchant has nothing settled on that date.

@@ -92,8 +92,10 @@ class SettlementRepository {
                                                  absl::Time now) = 0;
 
   virtual absl::StatusOr<std::vector<Batch>> ListBatches(const std::string& date, int limit) = 0;
+  // Each of date, merchant_id and status narrows the lines when not empty.
   virtual absl::StatusOr<std::vector<Line>> ListLines(const std::string& date,
                                                       const std::string& merchant_id,
+                                                      const std::string& status,
                                                       int64_t after_line_id, int limit) = 0;
   virtual absl::StatusOr<std::vector<Line>> ReleasedLines(int64_t batch_id) = 0;
   virtual absl::StatusOr<std::vector<Payout>> Payouts(int64_t batch_id) = 0;

@@ -102,7 +102,7 @@ grpc::Status SettlementServiceImpl::ListLines(grpc::ServerContext* ctx,
   // Lines are small: pages up to 10,000 (default 1,000) so a day's file is a few calls.
   const int size = req->page_size() <= 0 ? 1000 : req->page_size();
   if (size > 10000) return ToGrpcStatus(common::InvalidField("page_size", "at most 10000"));
-  auto lines = ops_.ListLines(req->date(), *merchant, req->after_line_id(), size);
+  auto lines = ops_.ListLines(req->date(), *merchant, req->status(), req->after_line_id(), size);
   if (!lines.ok()) return ToGrpcStatus(lines.status());
   for (const Line& l : *lines) ToProto(l, resp->add_lines());
   return grpc::Status::OK;

@@ -169,12 +169,9 @@ TEST_F(ConsoleBrowserTest, FinanceDownloadsAStatement) {
       AdminCtl("settlement calendar import --file " + SourceDir() + "/sql/calendars/CN-2026.csv")
           .exit_code,
       0);
-  CommandResult gen = RunCommand(
-      absl::StrCat("AGGPAY_MYSQL_PASSWORD=", db().password, " ", BuildDir(),
-                   "/tools/gen/aggpay-gen --mysql-port ", db().port, " --mysql-user ", db().user,
-                   " --mysql-database ", db().database,
-                   " --date 2026-11-26 --payments 40 --merchants 2 --refund-ratio 0 --seed 7"
-                   " --merchant-prefix cst 2>&1"));
+  CommandResult gen = GenerateDay(
+      "--date 2026-11-26 --payments 40 --merchants 2 --refund-ratio 0 --seed 7 "
+      "--merchant-prefix cst");
   ASSERT_EQ(gen.exit_code, 0) << gen.out;
   CommandResult settle =
       RunCommand(absl::StrCat(aggpayd().AggpaydCommand(), " settle --date 2026-11-26 2>&1"));

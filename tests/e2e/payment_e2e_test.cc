@@ -443,6 +443,89 @@ TEST_F(PaymentE2eTest, TheFiftyFirstRefundIsRefused) {
   EXPECT_EQ(Minor(AdminCtl("payment get " + id + " -o json").out, "refunded"), 50);
 }
 
+// The staff console's reads: one payment's refunds and ledger transactions, and a time range's
+// payments per currency.
+TEST_F(PaymentE2eTest, StaffReadAPaymentsLedgerAndARangesSummary) {
+  auto stub = v1::PaymentService::NewStub(
+      grpc::CreateChannel(aggpayd().grpc_addr(), grpc::InsecureChannelCredentials()));
+  const auto staff = [](grpc::ClientContext& ctx) {
+    ctx.AddMetadata("authorization", "Bearer " + admin_token());
+  };
+  const absl::Time before = absl::Now() - absl::Milliseconds(1);
+  const std::string id = JsonString(Scan(aggpayd(), "--amount 88.88"), "payment_id");
+  ASSERT_EQ(AdminCtl("sandbox pay " + id).exit_code, 0);
+  WaitForStatus(id, "SUCCESS");
+  CommandResult r =
+      AdminCtl("payment refund " + id + " --amount 10.00 --out-refund-no LEDGER-1 -o json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const std::string refund = JsonString(r.out, "refund_id");
+  const absl::Time after = absl::Now() + absl::Milliseconds(1);
+
+  v1::GetPaymentRequest req;
+  req.set_payment_id(id);
+  v1::PaymentLedger ledger;
+  {
+    grpc::ClientContext ctx;
+    staff(ctx);
+    grpc::Status s = stub->GetPaymentLedger(&ctx, req, &ledger);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  ASSERT_EQ(ledger.refunds_size(), 1);
+  EXPECT_EQ(ledger.refunds(0).refund_id(), refund);
+  EXPECT_EQ(ledger.refunds(0).amount().amount_minor(), 1000);
+  ASSERT_EQ(ledger.transactions_size(), 2);
+  EXPECT_EQ(ledger.transactions(0).kind(), "payment");
+  EXPECT_EQ(ledger.transactions(0).ref_id(), id);
+  EXPECT_EQ(ledger.transactions(1).kind(), "refund");
+  EXPECT_EQ(ledger.transactions(1).ref_id(), refund);
+  for (const v1::LedgerTransaction& t : ledger.transactions()) {
+    int64_t sum = 0;
+    for (const v1::LedgerEntry& e : t.entries()) sum += e.amount_minor();
+    EXPECT_EQ(sum, 0) << t.kind() << " balances";
+    EXPECT_GE(t.entries_size(), 2);
+  }
+  // The capture: the channel debited the whole amount.
+  EXPECT_EQ(ledger.transactions(0).entries(0).account(), "channel:wechat:CNY");
+  EXPECT_EQ(ledger.transactions(0).entries(0).amount_minor(), 8888);
+  {
+    grpc::ClientContext ctx;
+    staff(ctx);
+    req.set_payment_id("py0000000000000000000000");
+    EXPECT_EQ(stub->GetPaymentLedger(&ctx, req, &ledger).error_code(), grpc::StatusCode::NOT_FOUND);
+  }
+
+  const auto summarize = [&](absl::Time from, absl::Time to, v1::PaymentSummary* out) {
+    v1::SummarizePaymentsRequest q;
+    const auto set = [](absl::Time t, google::protobuf::Timestamp* ts) {
+      const int64_t us = absl::ToUnixMicros(t);
+      ts->set_seconds(us / 1000000);
+      ts->set_nanos(static_cast<int32_t>(us % 1000000) * 1000);
+    };
+    set(from, q.mutable_created_from());
+    set(to, q.mutable_created_to());
+    grpc::ClientContext ctx;
+    staff(ctx);
+    return stub->SummarizePayments(&ctx, q, out);
+  };
+  v1::PaymentSummary summary;
+  grpc::Status s = summarize(before, after, &summary);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(summary.created(), 1);
+  ASSERT_EQ(summary.succeeded_size(), 1);
+  EXPECT_EQ(summary.succeeded(0).currency(), "CNY");
+  EXPECT_EQ(summary.succeeded(0).payments(), 1);
+  EXPECT_EQ(summary.succeeded(0).amount_minor(), 8888);
+  s = summarize(after, before, &summary);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message().rfind("created_to: ", 0), 0u) << s.error_message();
+  s = summarize(before, before + absl::Hours(24 * 32), &summary);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << "more than 31 days";
+  grpc::ClientContext ctx;
+  staff(ctx);
+  s = stub->SummarizePayments(&ctx, v1::SummarizePaymentsRequest(), &summary);
+  EXPECT_EQ(s.error_message().rfind("created_from: ", 0), 0u) << s.error_message();
+}
+
 TEST_F(PaymentE2eTest, ADynamicCodeIsPaidOnce) {
   const ActivatedTerminal d = ActivateTerminal(*merchant_, *store_, "PAY-POS-3");
   CommandResult c =

@@ -113,7 +113,7 @@ struct SettlementDb {
   std::map<std::string, settlement::Line> Lines(const std::vector<absl::CivilDay>& days) {
     std::map<std::string, settlement::Line> out;
     for (absl::CivilDay d : days) {
-      auto lines = ops->ListLines(settlement::FormatDate(d), "", 0, 100000);
+      auto lines = ops->ListLines(settlement::FormatDate(d), "", "", 0, 100000);
       EXPECT_TRUE(lines.ok()) << lines.status();
       for (const auto& l : *lines) {
         out[l.business_date + "/" + l.merchant_id + "/" + l.currency] = l;

@@ -131,6 +131,17 @@ TEST(SettlementIntegration, OracleOverHolidaysWeekendsFreezesAndNegativeDays) {
   EXPECT_EQ(db.Count("SELECT COALESCE(SUM(amount_minor), 0) FROM ledger_entries WHERE account "
                      "LIKE 'held:%'"),
             0);
+  // Every batch's counts are what it wrote: its own lines, and its payouts (released lines'
+  // included); payout clearing got one summed credit per batch, currency and kind.
+  EXPECT_EQ(db.Count("SELECT COUNT(*) FROM settlement_batches b WHERE line_count <> (SELECT "
+                     "COUNT(*) FROM settlement_lines l WHERE l.batch_id = b.batch_id) OR "
+                     "payout_count <> (SELECT COUNT(*) FROM payout_instructions p WHERE "
+                     "p.batch_id = b.batch_id)"),
+            0);
+  EXPECT_GT(db.Count("SELECT SUM(payout_count) FROM settlement_batches"), 0);
+  EXPECT_EQ(db.Count("SELECT COUNT(*) FROM (SELECT e.txn_id FROM ledger_entries e WHERE e.account "
+                     "= 'payout:CNY' GROUP BY e.txn_id, e.posting_kind HAVING COUNT(*) > 1) x"),
+            0);
   auto twice = db.ops->Release("gm4");
   ASSERT_TRUE(twice.ok());
   EXPECT_TRUE(twice->outcome.already_done);

@@ -36,6 +36,13 @@ CommandResult StackTest::Ctl(const std::string& token, const std::string& args) 
   return aggpayd_->Ctl(token, args);
 }
 
+CommandResult StackTest::GenerateDay(const std::string& args) {
+  return RunCommand(absl::StrCat("AGGPAY_MYSQL_PASSWORD=", db_->password, " ", BuildDir(),
+                                 "/tools/gen/aggpay-gen --mysql-port ", db_->port, " --mysql-user ",
+                                 db_->user, " --mysql-database ", db_->database, " ", args,
+                                 " 2>&1"));
+}
+
 std::string StackTest::Query(const std::string& query) {
   CommandResult r = RunCommand(absl::StrCat("mariadb --no-defaults -N -B -h127.0.0.1 -P",
                                             SharedServers().mysql_port(), " -uroot ", db_->database,

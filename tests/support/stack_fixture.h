@@ -38,6 +38,10 @@ class StackTest : public ::testing::Test {
   // A store for the merchant; returns its id.
   static std::string CreateStore(const std::string& merchant_id);
 
+  // Fills the suite's database with one generated business day (tools/gen/aggpay-gen; `args`
+  // are its options but the connection's: "--date 2026-11-26 --payments 40 --merchants 2 ...").
+  static CommandResult GenerateDay(const std::string& args);
+
   // The result of `query` on the suite's database (tab-separated, one line per row, no header).
   static std::string Query(const std::string& query);
 

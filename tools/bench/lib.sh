@@ -5,6 +5,9 @@
 #                           POOL), onboards merchant NAME; sets DIR, GRPC_PORT, HTTP_PORT, CTL,
 #                           M (merchant id) and S (store id) and stops everything at exit.
 #                           AGGPAY_BENCH_EXTRA_YAML: more config lines (a comparison's switch).
+#                           AGGPAY_BENCH_DIR=PATH: keep the stack's data in PATH instead of a
+#                           temporary directory (servers are still stopped at exit), so a long
+#                           generation is done once and a later run starts from its data.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${AGGPAY_BUILD_DIR:-$ROOT/build}
 # shellcheck source=../lib/servers.sh
@@ -12,15 +15,25 @@ source "$ROOT/tools/lib/servers.sh"
 
 bench_stack() {
   local pool=$1 name=$2
-  DIR=$(mktemp -d /tmp/aggpay-bench-XXXXXX)
   PIDS=()
-  trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; stop_all "$DIR"; rm -rf "$DIR"' EXIT
+  if [ -n "${AGGPAY_BENCH_DIR:-}" ]; then
+    mkdir -p "$AGGPAY_BENCH_DIR"
+    DIR=$(cd "$AGGPAY_BENCH_DIR" && pwd)
+    trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; stop_all "$DIR"' EXIT
+  else
+    DIR=$(mktemp -d /tmp/aggpay-bench-XXXXXX)
+    trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; stop_all "$DIR"; rm -rf "$DIR"' EXIT
+  fi
   # A signal ends the script through its EXIT trap (bash skips it on an untrapped signal), so a
   # benchmark stopped by a test timeout or ^C leaves no servers behind.
   trap 'exit 143' TERM
   trap 'exit 130' INT
   export AGGPAY_MYSQL_PASSWORD=aggpay AGGPAY_INTERNAL_SECRET=bench-internal-secret-0123
-  AGGPAY_SECRET_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  # A kept stack keeps its key too: what it sealed must open on the next run.
+  if [ ! -s "$DIR/secret_key" ]; then
+    (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$DIR/secret_key")
+  fi
+  AGGPAY_SECRET_KEY=$(cat "$DIR/secret_key")
   export AGGPAY_SECRET_KEY
   local mysql_port redis_port
   mysql_port=$(free_port); redis_port=$(free_port); GRPC_PORT=$(free_port); HTTP_PORT=$(free_port)
@@ -42,11 +55,17 @@ YAML
   PIDS+=($!)
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null && break; sleep 0.1; done
   export AGGPAY_GRPC_ADDR=127.0.0.1:$GRPC_PORT
+  CTL="$BUILD/tools/aggpayctl/aggpayctl"
+  if [ -s "$DIR/stack.env" ]; then  # a kept stack, onboarded by an earlier run
+    # shellcheck disable=SC1091
+    source "$DIR/stack.env"
+    return 0
+  fi
   AGGPAY_STAFF_TOKEN=$("$BUILD/services/aggpayd/aggpayd" --config "$DIR/aggpayd.yaml" bootstrap-admin --output json | jq -r .token)
   export AGGPAY_STAFF_TOKEN
-  CTL="$BUILD/tools/aggpayctl/aggpayctl"
   sed "s/APPLY_20261126_0001/$name/" "$ROOT/docs/examples/application.json" >"$DIR/app.json"
   M=$($CTL merchant apply --file "$DIR/app.json" -o json | jq -r .merchant_id)
   $CTL merchant submit "$M" >/dev/null; $CTL merchant review "$M" >/dev/null; $CTL merchant approve "$M" >/dev/null
   S=$($CTL merchant store create "$M" --name S --address A -o json | jq -r .store_id)
+  printf 'export AGGPAY_STAFF_TOKEN=%q\nM=%q\nS=%q\n' "$AGGPAY_STAFF_TOKEN" "$M" "$S" >"$DIR/stack.env"
 }

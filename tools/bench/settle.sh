@@ -3,6 +3,8 @@
 # one run on one throw-away stack (docs/performance.md). Not part of CI: 10M rows take minutes
 # to generate.
 #   tools/bench/settle.sh [PAYMENTS] [MERCHANTS]     default 10000000 100000
+# With AGGPAY_BENCH_DIR=PATH the generated day is kept in PATH: a later run with the same sizes
+# skips the generation, undoes the earlier run's settlement and settles the day again.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 PAYMENTS=${1:-10000000}
@@ -21,13 +23,26 @@ SQL=(mariadb --no-defaults -S "$DIR/mysql.sock" -uroot bench)
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
-t0=$(now)
-"$BUILD/tools/gen/aggpay-gen" --mysql-port "$(grep -o 'port: [0-9]*' "$DIR/aggpayd.yaml" | head -1 | cut -d' ' -f2)" \
-  --mysql-user aggpay --mysql-database bench --date "$DATE" --payments "$PAYMENTS" \
-  --merchants "$MERCHANTS" --refund-ratio 0.05 --seed 1 --plans t1
-t1=$(now)
-echo "generate: $(secs "$t0" "$t1") s"
-"${SQL[@]}" -e "ANALYZE TABLE payments, refunds" >/dev/null
+GENERATED="$PAYMENTS payments, $MERCHANTS merchants, $DATE"
+if [ -s "$DIR/generated" ] && [ "$(cat "$DIR/generated")" = "$GENERATED" ]; then
+  echo "generate: kept from an earlier run in $DIR ($GENERATED)"
+  # Undo the earlier run's settlement: its lines, payouts, carried balances and ledger postings.
+  # The payments, refunds and their own postings stay as generated.
+  "${SQL[@]}" -e "DELETE e FROM ledger_entries e JOIN ledger_transactions t ON t.txn_id = e.txn_id
+    WHERE t.kind = 'settlement'; DELETE FROM ledger_transactions WHERE kind = 'settlement';
+    DELETE FROM payout_instructions; DELETE FROM settlement_carry; DELETE FROM settlement_lines;
+    DELETE FROM settlement_batches;"
+else
+  [ ! -e "$DIR/generated" ] || { echo "$DIR holds another day: $(cat "$DIR/generated")" >&2; exit 1; }
+  t0=$(now)
+  "$BUILD/tools/gen/aggpay-gen" --mysql-port "$(grep -o 'port: [0-9]*' "$DIR/aggpayd.yaml" | head -1 | cut -d' ' -f2)" \
+    --mysql-user aggpay --mysql-database bench --date "$DATE" --payments "$PAYMENTS" \
+    --merchants "$MERCHANTS" --refund-ratio 0.05 --seed 1 --plans t1
+  t1=$(now)
+  echo "generate: $(secs "$t0" "$t1") s"
+  "${SQL[@]}" -e "ANALYZE TABLE payments, refunds" >/dev/null
+  [ -z "${AGGPAY_BENCH_DIR:-}" ] || echo "$GENERATED" >"$DIR/generated"
+fi
 
 GROUP="SELECT merchant_id, currency, COUNT(*), SUM(amount_minor), SUM(fee_minor) FROM payments"
 WHERE="WHERE business_date = '$DATE' AND status = 'SUCCESS' GROUP BY merchant_id, currency"

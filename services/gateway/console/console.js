@@ -3,17 +3,26 @@
 // what the role would be refused anyway.
 
 import { apiClient, el } from './pagekit.js';
+import { renderPayments, paymentsCard } from './payments.js';
+import { merchantDetail } from './merchant.js';
+import { renderTerminals } from './terminals.js';
+import { codeTools, resetQueue, replacedScans } from './codes.js';
+import { settlementLines, reconciliations } from './settlement.js';
+import { renderRisk } from './risk.js';
 
 const $ = (sel) => document.querySelector(sel);
-let session = null; // {username, staff_id, role, csrf_token}
+export let session = null; // {username, staff_id, role, csrf_token}
 
 // Which roles each page is for ("admin" may use every page). Mirrors the (access) options of the
 // RPCs each page calls.
 const pages = {
   dashboard: { title: 'Dashboard', roles: ['operator', 'reviewer', 'finance', 'auditor'], render: renderDashboard },
   merchants: { title: 'Merchants', roles: ['operator', 'reviewer', 'finance', 'auditor'], render: renderMerchants },
+  payments: { title: 'Payments', roles: ['operator', 'reviewer', 'finance', 'auditor'], render: renderPayments },
+  terminals: { title: 'Terminals', roles: ['operator', 'reviewer', 'auditor'], render: renderTerminals },
   settlement: { title: 'Settlement', roles: ['finance', 'auditor'], render: renderSettlement },
   codes: { title: 'Codes', roles: ['operator', 'reviewer', 'auditor'], render: renderCodes },
+  risk: { title: 'Risk', roles: ['reviewer', 'auditor'], render: renderRisk },
   audit: { title: 'Audit log', roles: ['auditor'], render: renderAudit },
 };
 
@@ -21,6 +30,22 @@ const pages = {
 const actions = {
   resetCode: ['operator'],
   review: ['reviewer'],
+  refund: ['operator', 'finance'],
+  resendNotification: ['operator'],
+  readNotifications: ['operator', 'finance', 'auditor'],
+  freezeMerchant: ['reviewer'],
+  readTerminals: ['operator', 'reviewer', 'auditor'],
+  readCodes: ['operator', 'reviewer', 'auditor'],
+  forceOffline: ['operator', 'reviewer'],
+  freezeTerminal: ['operator', 'reviewer'],
+  clearTerminal: ['operator'],
+  unbindCode: ['operator'],
+  printCode: ['operator'],
+  reviewReset: ['reviewer'],
+  releaseHeld: ['finance'],
+  readSettlement: ['finance', 'auditor'],
+  reviewAppeal: ['reviewer'],
+  updateRule: ['reviewer'],
 };
 
 export function may(action, role) {
@@ -43,7 +68,7 @@ export function allowed(page, role) {
   return role === 'admin' || pages[page].roles.includes(role);
 }
 
-const api = apiClient({
+export const api = apiClient({
   csrf: () => session?.csrf_token,
   expired: () => { if (session) showSignIn('Your session has ended. Sign in again.'); },
   networkMessage: 'Network error; try again.',
@@ -58,6 +83,8 @@ export function timeElement(iso) {
   t.title = d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
   return t;
 }
+
+export { el };
 
 function showSignIn(message = '') {
   session = null;
@@ -137,6 +164,7 @@ async function renderDashboard(page) {
       card('dash-risk', 'Risk events today', count(n, Boolean(r.next_page_token)), 'since midnight, your time');
     })());
   }
+  tasks.push(paymentsCard(card));
   const results = await Promise.allSettled(tasks);
   for (const r of results) {
     if (r.status === 'rejected') cards.append(el('p', { class: 'error', text: r.reason.message }));
@@ -185,6 +213,7 @@ async function renderCodes(page) {
         el('td', { text: e.reason || '' }), el('td', { text: e.actor || '' })));
     }
     detail.append(el('h2', { text: 'History' }), table);
+    detail.append(codeTools(code, () => show(code.code_id)));
   };
 
   const resetForm = (code) => {
@@ -211,6 +240,7 @@ async function renderCodes(page) {
     return f;
   };
 
+  page.append(await resetQueue(), replacedScans());
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     input.removeAttribute('aria-invalid');
@@ -232,12 +262,19 @@ async function renderMerchants(page) {
       ...['SUBMITTED', 'IN_REVIEW', 'REJECTED', 'ACTIVE', 'FROZEN', 'CLOSED', 'DRAFT']
         .map((v) => el('option', { value: v, text: v })))),
     el('button', { type: 'submit', text: 'Show' }));
+  const open = el('form', { class: 'filters', id: 'merchant-open' },
+    el('label', {}, 'Merchant id', el('input', { name: 'merchant_id', required: '' })),
+    el('button', { type: 'submit', text: 'Open' }));
+  open.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    showApplication(new FormData(open).get('merchant_id').trim()).catch(showError(message));
+  });
   const message = el('p', { id: 'merchant-message', role: 'alert' });
   const table = el('table', { id: 'merchant-table' }, el('thead', {}, el('tr', {},
     ...['Merchant', 'Name', 'Kind', 'Status', 'Created'].map((h) => el('th', { text: h })))), el('tbody'));
   const more = el('button', { type: 'button', id: 'merchant-more', text: 'More…', hidden: '' });
   const detail = el('div', { id: 'application' });
-  page.append(form, message, table, more, detail);
+  page.append(form, open, message, table, more, detail);
   let token = '';
   const load = async (reset) => {
     if (reset) { token = ''; table.tBodies[0].replaceChildren(); }
@@ -275,6 +312,12 @@ async function renderMerchants(page) {
     if (may('review', session.role) && (a.status === 'SUBMITTED' || a.status === 'IN_REVIEW')) {
       detail.append(reviewForm(a));
     }
+    if (a.reviews?.length) {
+      const h = grid('review-history', ['At', 'Action', 'From', 'To', 'Actor', 'Reason']);
+      for (const r of a.reviews) h.tBodies[0].append(tr(when(r.at), r.action, r.from_status, r.to_status, r.actor, r.reason));
+      detail.append(el('h3', { text: 'Application history' }), h);
+    }
+    detail.append(await merchantDetail(a.merchant_id, () => showApplication(a.merchant_id)));
   };
   const reviewForm = (a) => {
     const f = el('form', { id: 'review-form', class: 'card' },
@@ -319,7 +362,7 @@ async function renderMerchants(page) {
 }
 
 // "CNY:12345" (minor units) -> "CNY 123.45": amounts in major units with their currency.
-const exponents = { JPY: 0, KRW: 0 };
+export const exponents = { JPY: 0, KRW: 0 };
 export function formatMinor(currency, minor) {
   const exp = exponents[currency] ?? 2;
   const n = BigInt(minor);
@@ -343,7 +386,8 @@ async function renderSettlement(page) {
     el('label', {}, 'Business date', el('input', { name: 'date', type: 'date', required: '' })),
     el('button', { type: 'submit', text: 'Download statement' }));
   const stMessage = el('p', { id: 'statement-message', role: 'alert' });
-  page.append(form, message, table, el('h2', { text: 'Statements' }), st, stMessage);
+  page.append(form, message, table, el('h2', { text: 'Statements' }), st, stMessage,
+    settlementLines(), reconciliations());
   const load = async () => {
     table.tBodies[0].replaceChildren();
     const q = new URLSearchParams({ page_size: '50' });
@@ -429,7 +473,69 @@ async function renderAudit(page) {
   await load(true);
 }
 
-const showError = (target) => (e) => { target.className = 'error'; target.textContent = e.message; };
+export const showError = (target) => (e) => { target.className = 'error'; target.textContent = e.message; };
+
+// The input a service's error names ("reason: is required") is marked invalid.
+export function markField(form, e) {
+  for (const i of form.querySelectorAll('[aria-invalid]')) i.removeAttribute('aria-invalid');
+  const input = e.field && form.querySelector(`[name="${e.field.split('.')[0]}"]`);
+  if (input) input.setAttribute('aria-invalid', 'true');
+}
+
+// A table with a header row; rows are appended to its tBodies[0].
+export function grid(id, headers) {
+  return el('table', { id }, el('thead', {}, el('tr', {}, ...headers.map((h) => el('th', { text: h })))),
+    el('tbody'));
+}
+
+export function tr(...cells) {
+  return el('tr', {}, ...cells.map((c) => (c instanceof Node ? el('td', {}, c) : el('td', { text: c ?? '' }))));
+}
+
+// A definition list card: [[label, value], ...].
+export function infoCard(id, pairs) {
+  const dl = el('dl', { class: 'card', id });
+  for (const [k, v] of pairs) dl.append(el('dt', { text: k }), el('dd', {}, v ?? '—'));
+  return dl;
+}
+
+// Keyset pages into a table: `fetchPage(token)` answers {items, next}; "More…" asks for the next
+// page while there is one. Returns the button (to place under the table) and the first load.
+export function pager(table, id, fetchPage, toRow) {
+  const button = el('button', { type: 'button', class: 'small', id, text: 'More…', hidden: '' });
+  const message = el('span', { role: 'alert' });
+  let token = '';
+  const load = async () => {
+    const { items, next } = await fetchPage(token);
+    for (const x of items || []) table.tBodies[0].append(toRow(x));
+    token = next || '';
+    button.hidden = !token;
+  };
+  button.addEventListener('click', () => load().catch(showError(message)));
+  return { more: el('div', {}, button, ' ', message), load };
+}
+
+// A card with one required reason and one button: `send(reason)` runs when the reason is there;
+// the reason is checked here and again by the service, and an error names the field.
+export function reasonForm({ id, title, note, button, buttonId, messageId, maxlength = '200', send }) {
+  const f = el('form', { id, class: 'card', novalidate: '' }, el('h3', { text: title }), el('p', { text: note }),
+    el('label', {}, 'Reason', el('input', { name: 'reason', maxlength, required: '' })),
+    el('button', { type: 'submit', id: buttonId, text: button }));
+  const out = el('p', { id: messageId, role: 'alert' });
+  f.append(out);
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const reason = new FormData(f).get('reason').trim();
+    try {
+      if (!reason) throw Object.assign(new Error('reason: is required'), { field: 'reason' });
+      await send(reason);
+    } catch (e) { showError(out)(e); markField(f, e); }
+  });
+  return f;
+}
+
+export const money = (m) => (m && m.currency ? formatMinor(m.currency, m.amount_minor || '0') : '—');
+export const when = (iso) => (iso ? timeElement(iso) : '—');
 
 async function signIn(ev) {
   ev.preventDefault();
