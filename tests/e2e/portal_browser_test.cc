@@ -231,12 +231,9 @@ TEST_F(PortalBrowserTest, AFrozenMerchantsHeldLineSaysWhyAndTheStatementDownload
       AdminCtl("settlement calendar import --file " + SourceDir() + "/sql/calendars/CN-2026.csv")
           .exit_code,
       0);
-  CommandResult gen = RunCommand(
-      absl::StrCat("AGGPAY_MYSQL_PASSWORD=", db().password, " ", BuildDir(),
-                   "/tools/gen/aggpay-gen --mysql-port ", db().port, " --mysql-user ", db().user,
-                   " --mysql-database ", db().database,
-                   " --date 2026-11-26 --payments 20 --merchants 1 --refund-ratio 0 --seed 9"
-                   " --merchant-prefix pst 2>&1"));
+  CommandResult gen = GenerateDay(
+      "--date 2026-11-26 --payments 20 --merchants 1 --refund-ratio 0 --seed 9 --merchant-prefix "
+      "pst");
   ASSERT_EQ(gen.exit_code, 0) << gen.out;
   ASSERT_EQ(AdminCtl("merchant freeze pst0 --reason 'risk review'").exit_code, 0);
   CommandResult settle =
