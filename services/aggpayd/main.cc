@@ -41,6 +41,7 @@
 #include "services/merchant/merchant_service.h"
 #include "services/merchant/mysql_merchant_repository.h"
 #include "services/merchant/mysql_onboarding_repository.h"
+#include "services/merchant/mysql_portal_repository.h"
 #include "services/merchant/redis_request_guard.h"
 #include "services/payment/mysql_payment_repository.h"
 #include "services/payment/payment_service.h"
@@ -320,6 +321,8 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   std::unique_ptr<merchant::GrpcRiskHolds> risk_holds;
   std::unique_ptr<merchant::OnboardingOperations> onboarding_ops;
   std::unique_ptr<common::LogFileOtpSender> merchant_sms;
+  std::unique_ptr<merchant::MysqlPortalRepository> portal_repo;
+  std::unique_ptr<merchant::PortalOperations> portal_ops;
   std::unique_ptr<terminal::MysqlTerminalRepository> terminal_repo;
   std::unique_ptr<terminal::GrpcMerchantDirectory> merchant_directory;
   std::unique_ptr<terminal::GrpcCodeSource> code_source;
@@ -397,8 +400,13 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       merchant_sms = std::make_unique<common::LogFileOtpSender>(config.binding_sms_log);
       onboarding_ops->set_step_up(
           merchant_sms.get(), common::HmacSha256Hex(config.secret_key_hex, "aggpay merchant otp"));
-      merchant_service =
-          std::make_unique<merchant::MerchantServiceImpl>(*merchant_ops, *onboarding_ops);
+      // Portal sign-in codes go out through the same SMS sender, under their own key.
+      portal_repo = std::make_unique<merchant::MysqlPortalRepository>(**pool);
+      portal_ops = std::make_unique<merchant::PortalOperations>(
+          *portal_repo, merchant_sms.get(),
+          common::HmacSha256Hex(config.secret_key_hex, "aggpay portal otp"), clock);
+      merchant_service = std::make_unique<merchant::MerchantServiceImpl>(
+          *merchant_ops, *onboarding_ops, *portal_ops);
       grpc_services.push_back(merchant_service.get());
       descriptors.push_back(
           pool_descriptors->FindServiceByName(aggpay::v1::MerchantService::service_full_name()));

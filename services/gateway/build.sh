@@ -52,9 +52,9 @@ if [ "$mode" = test ]; then
   need "$GO" golang-go
   [ -d "$SRC" ] || die "$SRC does not exist: build first"
   # The copy may be older than the sources: test what is in the checkout.
-  rm -rf "$SRC"/*.go "$SRC/cashier" "$SRC/console"
+  rm -rf "$SRC"/*.go "$SRC/cashier" "$SRC/console" "$SRC/portal" "$SRC/pagekit"
   cp "$HERE"/*.go "$SRC"/
-  cp -R "$HERE/cashier" "$HERE/console" "$SRC"/
+  cp -R "$HERE/cashier" "$HERE/console" "$HERE/portal" "$HERE/pagekit" "$SRC"/
   unformatted=$("$("$GO" env GOROOT)/bin/gofmt" -l "$HERE"/*.go)
   [ -z "$unformatted" ] || die "not gofmt-formatted: $unformatted"
   "$GO" vet aggpay/gateway
@@ -108,7 +108,8 @@ rm -rf "$GEN" "$SRC"
 mv "$STAGE/src/aggpay/gen" "$GEN"
 mkdir -p "$SRC"
 cp "$HERE"/*.go "$SRC"/
-cp -R "$HERE/cashier" "$HERE/console" "$SRC"/  # the cashier's and console's files (go:embed)
+# the cashier's, console's and portal's files and what the last two share (go:embed)
+cp -R "$HERE/cashier" "$HERE/console" "$HERE/portal" "$HERE/pagekit" "$SRC"/
 
 # Every service with HTTP rules must be registered in services.go.
 missing=()

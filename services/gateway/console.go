@@ -49,6 +49,12 @@ const (
 //go:embed console
 var consoleFiles embed.FS
 
+// What the console's and the portal's scripts share (pagekit/pagekit.js), served under each
+// one's own prefix.
+//
+//go:embed pagekit
+var pagekitFiles embed.FS
+
 // Nothing runs or loads but the gateway's own files; no inline script or style, no frames.
 const consoleCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -66,27 +72,9 @@ type console struct {
 
 func newConsole(admin aggpayv1.AdminServiceClient, secret string, timeout time.Duration,
 	proxies *trustedProxies, next http.Handler) (*console, error) {
-	assets := map[string]cashierAsset{}
-	entries, err := consoleFiles.ReadDir("console")
+	assets, err := loadPageAssets(consoleFiles, "console", consolePrefix)
 	if err != nil {
 		return nil, err
-	}
-	types := map[string]string{".html": "text/html; charset=utf-8",
-		".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-		".svg": "image/svg+xml"}
-	for _, e := range entries {
-		name := e.Name()
-		dot := strings.LastIndexByte(name, '.')
-		ct, ok := types[name[max(dot, 0):]]
-		if dot < 0 || !ok {
-			continue
-		}
-		b, err := consoleFiles.ReadFile("console/" + name)
-		if err != nil {
-			return nil, err
-		}
-		sum := sha256.Sum256(b)
-		assets[consolePrefix+name] = cashierAsset{ct, b, `"` + hex.EncodeToString(sum[:8]) + `"`}
 	}
 	if _, ok := assets[consolePrefix+"index.html"]; !ok {
 		return nil, errString("console/index.html is missing")
@@ -136,6 +124,59 @@ func (c *console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		a = c.assets[consolePrefix+"index.html"]
 	}
+	serveAsset(w, r, a)
+}
+
+// loadAssets reads the embedded pages under dir, keyed by URL path (prefix + file name), each
+// with its content type and ETag.
+func loadAssets(files embed.FS, dir, prefix string) (map[string]cashierAsset, error) {
+	assets := map[string]cashierAsset{}
+	entries, err := files.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	types := map[string]string{".html": "text/html; charset=utf-8",
+		".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+		".svg": "image/svg+xml"}
+	for _, e := range entries {
+		name := e.Name()
+		dot := strings.LastIndexByte(name, '.')
+		ct, ok := types[name[max(dot, 0):]]
+		if dot < 0 || !ok {
+			continue
+		}
+		b, err := files.ReadFile(dir + "/" + name)
+		if err != nil {
+			return nil, err
+		}
+		assets[prefix+name] = newAsset(ct, b)
+	}
+	return assets, nil
+}
+
+// loadPageAssets is loadAssets of dir plus the shared pagekit files, under the same prefix.
+func loadPageAssets(files embed.FS, dir, prefix string) (map[string]cashierAsset, error) {
+	assets, err := loadAssets(files, dir, prefix)
+	if err != nil {
+		return nil, err
+	}
+	shared, err := loadAssets(pagekitFiles, "pagekit", prefix)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range shared {
+		assets[k] = v
+	}
+	return assets, nil
+}
+
+func newAsset(contentType string, body []byte) cashierAsset {
+	sum := sha256.Sum256(body)
+	return cashierAsset{contentType, body, `"` + hex.EncodeToString(sum[:8]) + `"`}
+}
+
+// serveAsset answers with an embedded file, revalidated by its ETag.
+func serveAsset(w http.ResponseWriter, r *http.Request, a cashierAsset) {
 	h := w.Header()
 	h.Set("Content-Type", a.contentType)
 	h.Set("ETag", a.etag)
@@ -151,9 +192,21 @@ func (c *console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // console learns it from the session API (same-origin only: CORS is never granted) and sends it
 // in X-CSRF-Token with every change; a form or fetch from another site cannot know it.
 func (c *console) csrfToken(session string) string {
-	m := hmac.New(sha256.New, []byte(c.secret))
-	m.Write([]byte("console-csrf\n" + session))
+	return csrfFor(c.secret, "console-csrf", session)
+}
+
+// csrfFor is a session's CSRF token: hex HMAC-SHA256 under the internal secret of
+// PURPOSE "\n" SESSION (the console's and the portal's purposes differ).
+func csrfFor(secret, purpose, session string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(purpose + "\n" + session))
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// csrfValid: the request carries the session's token and is not marked cross-site.
+func csrfValid(r *http.Request, want string) bool {
+	got := r.Header.Get(csrfHeader)
+	return got != "" && sameOrigin(r) && hmac.Equal([]byte(got), []byte(want))
 }
 
 func sessionFrom(r *http.Request) string {
@@ -276,8 +329,7 @@ func (c *console) session(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *console) csrfOK(r *http.Request, session string) bool {
-	got := r.Header.Get(csrfHeader)
-	return got != "" && sameOrigin(r) && hmac.Equal([]byte(got), []byte(c.csrfToken(session)))
+	return csrfValid(r, c.csrfToken(session))
 }
 
 func (c *console) fail(w http.ResponseWriter, err error, requestID string) {

@@ -45,6 +45,8 @@ type config struct {
 	// The sandbox channel runs behind this gateway: the cashier shows the sandbox wallet's
 	// confirm step and calls SandboxPay with the internal credential.
 	cashierSandbox bool
+	// The largest refund, in minor units, a cashier may make in the merchant portal.
+	cashierRefundLimit int64
 }
 
 // addr is the address of one service: its own flag when given, --grpc-addr otherwise.
@@ -93,6 +95,9 @@ func run(args []string) int {
 	fs.BoolVar(&cfg.cashierSandbox, "cashier-sandbox", false,
 		"the payment service runs the sandbox channel: the cashier page (/c/) shows the sandbox "+
 			"wallet's confirm step and confirms with the internal credential (never in production)")
+	fs.Int64Var(&cfg.cashierRefundLimit, "portal-cashier-refund-limit", 50000,
+		"the largest refund, in minor units of the payment's currency, that a cashier may make in "+
+			"the merchant portal (0: cashiers may not refund)")
 	finish := fs.String("finish-openapi", "",
 		"build step: merge the *.swagger.json under this directory, print the served document, exit")
 	fs.SetOutput(os.Stderr)
@@ -292,19 +297,25 @@ func newGateway(ctx context.Context, cfg *config, openAPI []byte) (http.Handler,
 	if err != nil {
 		return nil, fmt.Errorf("console: %v", err)
 	}
-	return accessLog(routes(auth, public, cash, cons, openAPI)), nil
+	port, err := newPortal(auth.merchants, cfg.secret, cfg.upstreamTimeout, proxies, mux)
+	port.cashierRefundLimit = cfg.cashierRefundLimit
+	if err != nil {
+		return nil, fmt.Errorf("portal: %v", err)
+	}
+	return accessLog(routes(auth, public, cash, cons, port, openAPI)), nil
 }
 
 // routes serves the two open endpoints, the cashier pages, the staff console and its staff
 // routes (console.go) and the public routes, refuses a path that is not in
 // canonical form, and sends everything else through the signature check.
 func routes(signed http.Handler, public *publicHandler, cash http.Handler, cons *console,
-	openAPI []byte) http.Handler {
+	port *portal, openAPI []byte) http.Handler {
 	health := serveBytes("application/json", []byte("{\"status\":\"ok\"}\n"))
 	doc := serveBytes("application/json", openAPI)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The console's root is the one path with a trailing slash.
-		if msg := nonCanonicalPath(r); msg != "" && r.URL.Path != consolePrefix {
+		// The console's and the portal's roots are the paths with a trailing slash.
+		if msg := nonCanonicalPath(r); msg != "" && r.URL.Path != consolePrefix &&
+			r.URL.Path != portalPrefix {
 			newAPIError(codes.InvalidArgument, msg).write(w)
 			return
 		}
@@ -321,6 +332,10 @@ func routes(signed http.Handler, public *publicHandler, cash http.Handler, cons 
 			cons.ServeHTTP(w, r)
 		case strings.HasPrefix(p, staffPrefix):
 			cons.staff(w, r)
+		case p == "/m":
+			http.Redirect(w, r, portalPrefix, http.StatusMovedPermanently)
+		case strings.HasPrefix(p, portalPrefix):
+			port.ServeHTTP(w, r)
 		case strings.HasPrefix(p, publicPrefix):
 			route := findPublicRoute(r.Method, p)
 			if route == nil {
@@ -340,6 +355,11 @@ func routes(signed http.Handler, public *publicHandler, cash http.Handler, cons 
 			}
 			public.ServeHTTP(w, r, route)
 		default:
+			// A merchant route with the portal's cookie and no signature: the portal's session.
+			if s := portalSessionFrom(r); s != "" && len(r.Header.Values("Authorization")) == 0 {
+				port.merchant(w, r, s)
+				return
+			}
 			signed.ServeHTTP(w, r)
 		}
 	})

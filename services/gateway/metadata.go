@@ -17,6 +17,9 @@ const (
 	internalKey  = "x-aggpay-internal"
 	merchantKey  = "x-aggpay-merchant-id"
 	requestIDKey = "x-request-id"
+	// With merchantKey, for a portal session: its user and role (principal.h).
+	merchantUserKey = "x-aggpay-merchant-user"
+	merchantRoleKey = "x-aggpay-merchant-role"
 	// On a public route: the client's address and the gateway's HMAC over it (auth_interceptor.cc),
 	// so that the services' limits on failed public calls count per payer, not per gateway.
 	clientAddressKey    = "x-aggpay-client-address"
@@ -35,6 +38,9 @@ type requestInfo struct {
 	// client's address as the gateway established it.
 	public   *publicRoute
 	clientIP string
+	// A portal session's user and role (portal.go), sent with the merchant for the audit log.
+	portalUser string
+	portalRole string
 }
 
 type requestInfoKey struct{}
@@ -112,7 +118,12 @@ func internalMetadata(secret string) func(context.Context, *http.Request) metada
 		if info.merchantID == "" {
 			return metadata.MD{}
 		}
-		return metadata.Pairs(internalKey, secret, merchantKey, info.merchantID)
+		md := metadata.Pairs(internalKey, secret, merchantKey, info.merchantID)
+		if info.portalUser != "" {
+			md.Append(merchantUserKey, info.portalUser)
+			md.Append(merchantRoleKey, info.portalRole)
+		}
+		return md
 	}
 }
 

@@ -37,8 +37,13 @@ absl::StatusOr<std::vector<ApiKey>> MerchantOperations::ListApiKeys(
   return repo_.ListApiKeys(merchant_id);
 }
 
-absl::StatusOr<ApiKey> MerchantOperations::RevokeApiKey(const std::string& key_id) {
+absl::StatusOr<ApiKey> MerchantOperations::RevokeApiKey(const std::string& key_id,
+                                                        const std::string& merchant_scope) {
   RETURN_IF_ERROR(common::ValidateId(key_id, "key_id"));
+  if (!merchant_scope.empty()) {
+    ASSIGN_OR_RETURN(std::optional<ApiKey> key, repo_.GetApiKey(key_id));
+    if (!key || key->merchant_id != merchant_scope) return absl::NotFoundError("api key not found");
+  }
   return repo_.RevokeApiKey(key_id, clock_.Now());
 }
 

@@ -32,7 +32,10 @@ class MerchantOperations {
   absl::StatusOr<Merchant> GetMerchant(const std::string& merchant_id);
   absl::StatusOr<CreatedApiKey> CreateApiKey(const std::string& merchant_id);
   absl::StatusOr<std::vector<ApiKey>> ListApiKeys(const std::string& merchant_id);
-  absl::StatusOr<ApiKey> RevokeApiKey(const std::string& key_id);
+  // `merchant_scope`, when set, is the only merchant whose key may be revoked (NOT_FOUND for
+  // another's, as for an unknown key).
+  absl::StatusOr<ApiKey> RevokeApiKey(const std::string& key_id,
+                                      const std::string& merchant_scope = "");
   // The merchant a signed request comes from; see MerchantService.AuthenticateRequest.
   absl::StatusOr<ApiKey> AuthenticateRequest(const SignedRequest& request);
 

@@ -51,8 +51,11 @@ grpc::Status MerchantServiceImpl::CreateApiKey(grpc::ServerContext* ctx,
                                                const v1::CreateApiKeyRequest* req,
                                                v1::CreateApiKeyResponse* resp) {
   AGGPAY_AUTHORIZE(ctx);
-  auto created = ops_.CreateApiKey(req->merchant_id());
-  common::SetAuditTarget(*ctx, absl::StrCat("merchant:", req->merchant_id()),
+  auto id = common::MerchantScope(*principal_or, req->merchant_id());
+  if (!id.ok()) return ToGrpcStatus(id.status());
+  if (absl::Status s = RequirePortalOwnerOrStaff(*principal_or); !s.ok()) return ToGrpcStatus(s);
+  auto created = ops_.CreateApiKey(*id);
+  common::SetAuditTarget(*ctx, absl::StrCat("merchant:", *id),
                          created.ok() ? absl::StrCat("key_id=", created->key.key_id) : "");
   if (!created.ok()) return ToGrpcStatus(created.status());
   ToProto(created->key, resp->mutable_key());
@@ -64,7 +67,9 @@ grpc::Status MerchantServiceImpl::ListApiKeys(grpc::ServerContext* ctx,
                                               const v1::ListApiKeysRequest* req,
                                               v1::ListApiKeysResponse* resp) {
   AGGPAY_AUTHORIZE(ctx);
-  auto keys = ops_.ListApiKeys(req->merchant_id());
+  auto id = common::MerchantScope(*principal_or, req->merchant_id());
+  if (!id.ok()) return ToGrpcStatus(id.status());
+  auto keys = ops_.ListApiKeys(*id);
   if (!keys.ok()) return ToGrpcStatus(keys.status());
   for (const auto& k : *keys) ToProto(k, resp->add_keys());
   return grpc::Status::OK;
@@ -75,7 +80,9 @@ grpc::Status MerchantServiceImpl::RevokeApiKey(grpc::ServerContext* ctx,
                                                v1::ApiKey* resp) {
   common::SetAuditTarget(*ctx, absl::StrCat("api_key:", req->key_id()));
   AGGPAY_AUTHORIZE(ctx);
-  auto key = ops_.RevokeApiKey(req->key_id());
+  if (absl::Status s = RequirePortalOwnerOrStaff(*principal_or); !s.ok()) return ToGrpcStatus(s);
+  auto key = ops_.RevokeApiKey(req->key_id(),
+                               principal_or->is_merchant() ? principal_or->merchant_id : "");
   if (!key.ok()) return ToGrpcStatus(key.status());
   ToProto(*key, resp);
   return grpc::Status::OK;

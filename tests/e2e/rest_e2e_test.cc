@@ -339,6 +339,14 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
       {"GET", "/v1/merchant/settlements/2026-01-05/statement", "", 404,
        "/v1/merchant/settlements/{date}/statement"},
       {"GET", "/v1/merchant/terminals", "", 200, ""},
+      // Portal users and API keys (docs/portal.md): an API key may list them, but only an owner
+      // signed in to the portal (or staff) may change them.
+      {"POST", "/v1/merchant/users", R"({"mobile":"13700009999","role":"viewer"})", 403, ""},
+      {"GET", "/v1/merchant/users", "", 200, ""},
+      {"DELETE", "/v1/merchant/users/mu_unknown", "", 403, "/v1/merchant/users/{user_id}"},
+      {"POST", "/v1/merchant/api-keys", "{}", 403, ""},
+      {"GET", "/v1/merchant/api-keys", "", 200, ""},
+      {"DELETE", "/v1/merchant/api-keys/ak_unknown", "", 403, "/v1/merchant/api-keys/{key_id}"},
       {"POST", "/v1/merchant/settlement-account/otp", "{}", 200, ""},
       // Without the SMS password (the test above changes it with one).
       {"PUT", "/v1/merchant/settlement-account",
@@ -346,6 +354,9 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
        400, ""},
       {"POST", "/v1/fees/quote",
        R"({"channel":"alipay","amount":{"currency":"CNY","amount_minor":"10000"}})", 200, ""},
+      {"POST", "/v1/fees/refund-fee",
+       R"({"payment_amount":{"currency":"CNY","amount_minor":"10000"},"payment_fee":{"currency":"CNY","amount_minor":"38"},"refund_amount":{"currency":"CNY","amount_minor":"5000"}})",
+       200, ""},
       {"POST", "/v1/fees/compare",
        R"({"plan_ids":["bank-standard","independent-standard"],"payments":[{"amount":{"currency":"CNY","amount_minor":"10000"},"channel":"wechat"}]})",
        200, ""},

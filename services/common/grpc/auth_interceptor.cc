@@ -83,6 +83,14 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
 
     policy_ = deps_.policies->Find(method_);
     absl::Status verdict = Decide(get(kInternalKey), get(kMerchantKey), get("authorization"));
+    if (verdict.ok() && principal_.is_merchant()) {
+      const absl::string_view user = get(kMerchantUserKey);
+      const absl::string_view role = get(kMerchantRoleKey);
+      if (!user.empty() && user.size() <= 64 && role.size() <= 16) {
+        principal_.username = std::string(user);
+        principal_.role = std::string(role);
+      }
+    }
     if (verdict.ok() && IsPublicCall()) {
       address_ = VouchedAddress(get(kClientAddressKey), get(kClientAddressSigKey));
       if (address_.empty()) address_ = PeerAddress(info_->server_context()->peer());

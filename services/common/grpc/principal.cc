@@ -38,6 +38,9 @@ absl::string_view Principal::KindName() const {
 std::string Principal::Actor() const {
   if (kind == Kind::kStaff) return absl::StrCat("staff:", username.empty() ? id : username);
   if (kind == Kind::kAnonymous) return "anonymous";
+  if (kind == Kind::kMerchant && !username.empty()) {
+    return absl::StrCat(KindName(), ":", id, "/", username);
+  }
   return absl::StrCat(KindName(), ":", id);
 }
 

@@ -20,13 +20,14 @@ struct Principal {
   enum class Kind { kAnonymous, kStaff, kMerchant, kService, kTerminal };
   Kind kind = Kind::kAnonymous;
   std::string id;           // staff id, merchant id, service name or terminal sn
-  std::string role;         // staff role
-  std::string username;     // staff username
+  std::string role;         // staff role; a portal user's role (owner, cashier, viewer)
+  std::string username;     // staff username; a portal user's id (merchant principals)
   std::string merchant_id;  // for merchants and terminals
 
   bool is_staff() const { return kind == Kind::kStaff; }
   bool is_merchant() const { return kind == Kind::kMerchant; }
-  // "staff:alice", "merchant:m_123": the actor recorded in the audit log.
+  // "staff:alice", "merchant:m_123", "merchant:m_123/mu_abc" (a portal user): the actor recorded
+  // in the audit log.
   std::string Actor() const;
   absl::string_view KindName() const;
 };
@@ -40,6 +41,10 @@ inline constexpr absl::string_view kDenialKey = "x-aggpay-denial";
 inline constexpr absl::string_view kInternalKey = "x-aggpay-internal";
 inline constexpr absl::string_view kMerchantKey = "x-aggpay-merchant-id";
 inline constexpr absl::string_view kRequestIdKey = "x-request-id";
+// With kMerchantKey: the merchant portal's user and role behind the request (docs/portal.md),
+// recorded in the audit log's actor; trusted only with the internal credential.
+inline constexpr absl::string_view kMerchantUserKey = "x-aggpay-merchant-user";
+inline constexpr absl::string_view kMerchantRoleKey = "x-aggpay-merchant-role";
 
 std::string EncodePrincipal(const Principal& p);
 absl::StatusOr<Principal> DecodePrincipal(absl::string_view encoded);

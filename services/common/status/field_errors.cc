@@ -25,6 +25,14 @@ absl::Status FailedPreconditionField(absl::string_view field, absl::string_view 
   return WithField(absl::StatusCode::kFailedPrecondition, field, message);
 }
 
+absl::Status AlreadyExistsField(absl::string_view field, absl::string_view message) {
+  return WithField(absl::StatusCode::kAlreadyExists, field, message);
+}
+
+absl::Status NotFoundField(absl::string_view field, absl::string_view message) {
+  return WithField(absl::StatusCode::kNotFound, field, message);
+}
+
 absl::Status PermissionDeniedField(absl::string_view field, absl::string_view message) {
   return WithField(absl::StatusCode::kPermissionDenied, field, message);
 }

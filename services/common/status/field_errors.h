@@ -13,6 +13,8 @@ inline constexpr absl::string_view kFieldPayloadKey = "aggpay.field";
 absl::Status InvalidField(absl::string_view field, absl::string_view message);
 absl::Status FailedPreconditionField(absl::string_view field, absl::string_view message);
 absl::Status PermissionDeniedField(absl::string_view field, absl::string_view message);
+absl::Status AlreadyExistsField(absl::string_view field, absl::string_view message);
+absl::Status NotFoundField(absl::string_view field, absl::string_view message);
 
 // Free text from a caller (a reason, a note): at most `max_chars` characters of valid UTF-8 and no
 // control characters other than none; else INVALID_ARGUMENT naming `field`. Checked before

@@ -2,6 +2,7 @@
 // REST routes under /v1/staff/. The server decides what each role may do; the menu only hides
 // what the role would be refused anyway.
 
+import { apiClient, el } from './pagekit.js';
 import { renderPayments, paymentsCard } from './payments.js';
 import { merchantDetail } from './merchant.js';
 import { renderTerminals } from './terminals.js';
@@ -67,37 +68,11 @@ export function allowed(page, role) {
   return role === 'admin' || pages[page].roles.includes(role);
 }
 
-class ApiError extends Error {
-  constructor(status, body) {
-    super(body?.message || `HTTP ${status}`);
-    this.status = status;
-    this.code = body?.code;
-    this.field = body?.field || fieldOf(this.message);
-  }
-}
-
-// The services' messages start with the field they are about: "totp_code: is required".
-function fieldOf(message) {
-  const m = /^([a-z_][a-z0-9_.[\]]*): /.exec(message || '');
-  return m ? m[1] : '';
-}
-
-export async function api(method, path, body) {
-  const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (method !== 'GET' && session) headers['X-CSRF-Token'] = session.csrf_token;
-  const resp = await fetch(path, {
-    method, headers, credentials: 'same-origin',
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (resp.status === 204) return null;
-  const data = await resp.json().catch(() => null);
-  if (!resp.ok) {
-    if (resp.status === 401 && session) showSignIn('Your session has ended. Sign in again.');
-    throw new ApiError(resp.status, data?.error || data);
-  }
-  return data;
-}
+export const api = apiClient({
+  csrf: () => session?.csrf_token,
+  expired: () => { if (session) showSignIn('Your session has ended. Sign in again.'); },
+  networkMessage: 'Network error; try again.',
+});
 
 // Times in the viewer's zone, with UTC on hover.
 export function timeElement(iso) {
@@ -109,14 +84,7 @@ export function timeElement(iso) {
   return t;
 }
 
-export function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') e.textContent = v; else e.setAttribute(k, v);
-  }
-  for (const c of children) e.append(c);
-  return e;
-}
+export { el };
 
 function showSignIn(message = '') {
   session = null;
