@@ -153,17 +153,8 @@ void CheckMulDiv(absl::string_view line) {
   }
 }
 
-void CheckAllocate(absl::string_view line, Currency currency) {
-  std::vector<absl::string_view> p = absl::StrSplit(line, ' ', absl::SkipEmpty());
-  if (p.size() < 2 || p.size() > 64) return;
-  int64_t amount = 0;
-  if (!absl::SimpleAtoi(p[0], &amount)) return;
-  std::vector<int64_t> weights;
-  for (size_t i = 1; i < p.size(); ++i) {
-    int64_t w = 0;
-    if (!absl::SimpleAtoi(p[i], &w)) return;
-    weights.push_back(w);
-  }
+void CheckAllocate(int64_t amount, const std::vector<int64_t>& weights, Currency currency,
+                   absl::string_view line) {
   const Money total(amount, currency);
   absl::StatusOr<std::vector<Money>> parts = total.Allocate(weights);
   __int128 weight_sum = 0;
@@ -172,7 +163,7 @@ void CheckAllocate(absl::string_view line, Currency currency) {
     weight_sum += w;
     any_negative |= w < 0;
   }
-  const std::string what = absl::StrCat("Allocate(", line, ")");
+  const std::string what = absl::StrCat("Allocate(", amount, ": ", line, ")");
   if (any_negative || weight_sum == 0) {
     FUZZ_CHECK(!parts.ok(), what);
     return;
@@ -193,6 +184,24 @@ void CheckAllocate(absl::string_view line, Currency currency) {
                                               Str128(weight_sum)));
   }
   FUZZ_CHECK(sum == amount, absl::StrCat(what, ": parts add up to ", Str128(sum)));
+}
+
+// "AMOUNT WEIGHT...": that amount, and the int64 bounds, split by those weights.
+void CheckAllocate(absl::string_view line, Currency currency) {
+  std::vector<absl::string_view> p = absl::StrSplit(line, ' ', absl::SkipEmpty());
+  if (p.size() < 2 || p.size() > 64) return;
+  int64_t amount = 0;
+  if (!absl::SimpleAtoi(p[0], &amount)) return;
+  std::vector<int64_t> weights;
+  for (size_t i = 1; i < p.size(); ++i) {
+    int64_t w = 0;
+    if (!absl::SimpleAtoi(p[i], &w)) return;
+    weights.push_back(w);
+  }
+  for (int64_t a : {amount, std::numeric_limits<int64_t>::min(),
+                    std::numeric_limits<int64_t>::max()}) {
+    CheckAllocate(a, weights, currency, line);
+  }
 }
 
 }  // namespace
