@@ -65,6 +65,9 @@ if [ "$mode" = fuzz ]; then
   # A copy of its own (package aggpay/gateway_fuzz), so that it can run beside --test. A failing
   # input is written under it, in testdata/fuzz/$fuzz_func/; go test prints the path.
   FUZZ_SRC=$GOPATH_DIR/src/aggpay/gateway_fuzz
+  # -fuzz instruments every package it builds (grpc, protobuf and the generated code too), about
+  # two minutes of compiling: that cache is kept per machine, like ccache, not per build tree.
+  export GOCACHE=${AGGPAY_GO_FUZZ_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/aggpay/go-fuzz}
   rm -rf "$FUZZ_SRC"
   mkdir -p "$FUZZ_SRC"
   cp "$HERE"/*.go "$FUZZ_SRC"/

@@ -356,10 +356,10 @@ TEST(Regions, AnIpv6BlockMustNotHoldIpv4Addresses) {
   EXPECT_TRUE(absl::StrContains(msg("2001:db8::/32,JP\n::/0,ZZ\n"),
                                 "csv line 2: cidr: \"::/0\" covers IPv4 addresses"));
   EXPECT_TRUE(absl::StrContains(msg("::/63,JP\n"), "csv line 1"));
-  EXPECT_TRUE(absl::StrContains(msg("::ffff:0:0/95,JP\n"), "covers IPv4 addresses"));
+  EXPECT_TRUE(absl::StrContains(msg("::fffe:0:0/95,JP\n"), "covers IPv4 addresses"));
   EXPECT_EQ(ParseCidr("::/0", "cidr").status().code(), absl::StatusCode::kInvalidArgument);
   // Below and above the mapped block, and IPv4 written in mapped form, are fine.
-  auto ranges = ParseRegionCsv("::/97,A\n::1:0:0:0/80,B\n::ffff:198.51.100.0/120,SG\n");
+  auto ranges = ParseRegionCsv("::/97,A\n::1:0:0:0/80,B\n::ffff:198.51.100.0/24,SG\n");
   ASSERT_TRUE(ranges.ok()) << ranges.status();
   RegionTable table(*ranges);
   EXPECT_EQ(table.Lookup(*ParseIp("198.51.100.9", "ip")), "SG");
