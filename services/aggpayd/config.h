@@ -6,7 +6,6 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "yaml-cpp/yaml.h"
 #include "services/admin/domain/staff.h"
 #include "services/common/audit/audit_outbox.h"
 #include "services/common/log/log.h"
@@ -16,6 +15,7 @@
 #include "services/payment/payment_operations.h"
 #include "services/risk/risk_operations.h"
 #include "services/settlement/settlement_operations.h"
+#include "yaml-cpp/yaml.h"
 
 namespace aggpay::aggpayd {
 

@@ -9,9 +9,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "services/risk/domain/regions.h"
 #include "tests/fuzz/fuzz_input.h"
 
@@ -98,8 +98,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (Step(&after, +1)) CheckLookup(table, *ranges, after);
   }
   // A first line "# ADDRESS" (a comment to the import) is looked up too.
-  const std::string first_line(absl::StripAsciiWhitespace(
-      absl::StripPrefix(csv.substr(0, csv.find('\n')), "#")));
+  const std::string first_line(
+      absl::StripAsciiWhitespace(absl::StripPrefix(csv.substr(0, csv.find('\n')), "#")));
   absl::StatusOr<r::IpAddress> ip = r::ParseIp(first_line, "ip");
   if (ip.ok()) {
     FUZZ_CHECK(table.Lookup(*ip) == Scan(*ranges, ip->bytes), first_line);

@@ -45,8 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(absl::EndsWith(path, want) || absl::EndsWith(path, want + "/"), what);
   const size_t at = path.rfind(want);
   // The platform's own URL for the id, under the base the input had, reads back to the id.
-  const std::string base = absl::StrCat(s.substr(0, s.size() - after_scheme.size()), authority,
-                                        path.substr(0, at));
+  const std::string base =
+      absl::StrCat(s.substr(0, s.size() - after_scheme.size()), authority, path.substr(0, at));
   absl::StatusOr<std::string> again = b::ParseScannedCode(b::CodeUrl(base, *id));
   FUZZ_CHECK(again.ok() && *again == *id,
              absl::StrCat(what, "; ", b::CodeUrl(base, *id), " -> ", again.status().ToString()));

@@ -19,8 +19,8 @@ constexpr absl::string_view kFile = "aggpayd.yaml";
 // it ("settlement.out`ut_dir: unknown key").
 bool NamesAKey(absl::string_view message) {
   static constexpr absl::string_view kKeys[] = {
-      "grpc_listen", "http_listen", "services", "migrations_dir", "mysql",    "redis",
-      "log",         "auth",        "audit",    "merchant_api",   "terminal", "binding",
+      "grpc_listen", "http_listen", "services",   "migrations_dir", "mysql",    "redis",
+      "log",         "auth",        "audit",      "merchant_api",   "terminal", "binding",
       "payment",     "risk",        "settlement", "peers"};
   for (absl::string_view key : kKeys) {
     if (absl::StartsWith(message, absl::StrCat(key, ": ")) ||

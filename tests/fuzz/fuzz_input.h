@@ -46,8 +46,8 @@ inline std::vector<std::string> EscapedFields(absl::string_view text, size_t cou
   std::abort();
 }
 
-#define FUZZ_CHECK(cond, detail)                  \
-  do {                                            \
+#define FUZZ_CHECK(cond, detail)                        \
+  do {                                                  \
     if (!(cond)) ::aggpay::fuzz::Fail(#cond, (detail)); \
   } while (0)
 

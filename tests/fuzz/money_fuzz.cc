@@ -33,7 +33,8 @@ std::optional<int64_t> ReferenceParse(absl::string_view s, int exponent) {
   size_t i = 0;
   for (; i < s.size() && absl::ascii_isdigit(static_cast<unsigned char>(s[i])); ++i) {
     value = value * 10 + (s[i] - '0');
-    if (value > std::numeric_limits<int64_t>::max()) value = std::numeric_limits<int64_t>::max() + static_cast<__int128>(1);
+    if (value > std::numeric_limits<int64_t>::max())
+      value = std::numeric_limits<int64_t>::max() + static_cast<__int128>(1);
     ++whole_digits;
   }
   if (whole_digits == 0) return std::nullopt;
@@ -46,12 +47,14 @@ std::optional<int64_t> ReferenceParse(absl::string_view s, int exponent) {
       if (!absl::ascii_isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
       if (++fraction_digits > exponent) return std::nullopt;
       value = value * 10 + (s[i] - '0');
-      if (value > std::numeric_limits<int64_t>::max()) value = std::numeric_limits<int64_t>::max() + static_cast<__int128>(1);
+      if (value > std::numeric_limits<int64_t>::max())
+        value = std::numeric_limits<int64_t>::max() + static_cast<__int128>(1);
     }
   }
   for (; fraction_digits < exponent; ++fraction_digits) {
     value *= 10;
-    if (value > std::numeric_limits<int64_t>::max()) value = std::numeric_limits<int64_t>::max() + static_cast<__int128>(1);
+    if (value > std::numeric_limits<int64_t>::max())
+      value = std::numeric_limits<int64_t>::max() + static_cast<__int128>(1);
   }
   if (value > std::numeric_limits<int64_t>::max()) return std::nullopt;
   return static_cast<int64_t>(negative ? -value : value);
@@ -130,9 +133,9 @@ void CheckMulDiv(absl::string_view line) {
   }
   absl::StatusOr<RoundingMode> mode = aggpay::common::ParseRoundingMode(p[3]);
   if (!mode.ok()) return;
-  FUZZ_CHECK(aggpay::common::ParseRoundingMode(aggpay::common::RoundingModeName(*mode)).value() ==
-                 *mode,
-             std::string(p[3]));
+  FUZZ_CHECK(
+      aggpay::common::ParseRoundingMode(aggpay::common::RoundingModeName(*mode)).value() == *mode,
+      std::string(p[3]));
   absl::StatusOr<int64_t> got = aggpay::common::MulDiv(value, numerator, denominator, *mode);
   const std::string what = absl::StrCat(value, " * ", numerator, " / ", denominator, " ", p[3]);
   if (denominator <= 0) {
@@ -140,13 +143,11 @@ void CheckMulDiv(absl::string_view line) {
     return;
   }
   bool fits = false;
-  const int64_t want =
-      Round(static_cast<__int128>(value) * numerator, denominator, *mode, &fits);
+  const int64_t want = Round(static_cast<__int128>(value) * numerator, denominator, *mode, &fits);
   FUZZ_CHECK(got.ok() == fits, absl::StrCat(what, ": ", got.status().ToString()));
   if (fits) {
     FUZZ_CHECK(*got == want, absl::StrCat(what, " = ", *got, ", want ", want));
-    if (value >= 0 && numerator >= 0 && value <= 1'000'000'000'000'000 &&
-        numerator <= 1'000'000) {
+    if (value >= 0 && numerator >= 0 && value <= 1'000'000'000'000'000 && numerator <= 1'000'000) {
       FUZZ_CHECK(aggpay::common::MulDivNonNegative(value, numerator, denominator, *mode) == want,
                  what);
     }
@@ -179,9 +180,9 @@ void CheckAllocate(int64_t amount, const std::vector<int64_t>& weights, Currency
     const __int128 exact = static_cast<__int128>(amount) * weights[i];
     const __int128 scaled = static_cast<__int128>(part.amount_minor()) * weight_sum;
     const __int128 diff = scaled > exact ? scaled - exact : exact - scaled;
-    FUZZ_CHECK(diff < weight_sum, absl::StrCat(what, ": part ", i, " is ", part.amount_minor(),
-                                              ", exact share ", Str128(exact), "/",
-                                              Str128(weight_sum)));
+    FUZZ_CHECK(diff < weight_sum,
+               absl::StrCat(what, ": part ", i, " is ", part.amount_minor(), ", exact share ",
+                            Str128(exact), "/", Str128(weight_sum)));
   }
   FUZZ_CHECK(sum == amount, absl::StrCat(what, ": parts add up to ", Str128(sum)));
 }
@@ -198,8 +199,8 @@ void CheckAllocate(absl::string_view line, Currency currency) {
     if (!absl::SimpleAtoi(p[i], &w)) return;
     weights.push_back(w);
   }
-  for (int64_t a : {amount, std::numeric_limits<int64_t>::min(),
-                    std::numeric_limits<int64_t>::max()}) {
+  for (int64_t a :
+       {amount, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()}) {
     CheckAllocate(a, weights, currency, line);
   }
 }
@@ -215,7 +216,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     CheckParse(f[1], *currency);
   }
   // Every exponent, whatever the first line says.
-  for (absl::string_view code : {"JPY", "CNY", "KWD"}) CheckParse(f[1], Currency::Find(code).value());
+  for (absl::string_view code : {"JPY", "CNY", "KWD"})
+    CheckParse(f[1], Currency::Find(code).value());
   CheckMulDiv(f[2]);
   CheckAllocate(f[3], currency.ok() ? *currency : Currency::Find("CNY").value());
   return 0;

@@ -73,8 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   SignedRequest good = r;
   good.signature = right;
   FUZZ_CHECK(aggpay::merchant::SignatureMatches(good, secret), right);
-  FUZZ_CHECK(aggpay::merchant::SignatureMatches(r, secret) == (r.signature == right),
-             r.signature);
+  FUZZ_CHECK(aggpay::merchant::SignatureMatches(r, secret) == (r.signature == right), r.signature);
   SignedRequest bad = good;
   bad.signature[size % bad.signature.size()] ^= 1;
   FUZZ_CHECK(!aggpay::merchant::SignatureMatches(bad, secret), bad.signature);

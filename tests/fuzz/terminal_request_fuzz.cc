@@ -41,7 +41,8 @@ void CheckSignature(const std::vector<std::string>& f) {
   const std::string& secret = f[10];
 
   absl::StatusOr<int64_t> seconds = t::ParseTerminalTimestamp(timestamp);
-  const bool digits = !timestamp.empty() && timestamp.size() <= 12 && AllOf(timestamp, "0123456789");
+  const bool digits =
+      !timestamp.empty() && timestamp.size() <= 12 && AllOf(timestamp, "0123456789");
   FUZZ_CHECK(seconds.ok() == digits, absl::CEscape(timestamp));
   if (seconds.ok()) {
     int64_t want = 0;
@@ -122,9 +123,9 @@ void CheckRegistration(const std::string& serial, const std::string& device,
              absl::CEscape(device));
   const absl::Status v = t::ValidateVendor(vendor);
   if (v.ok()) {
-    FUZZ_CHECK(!vendor.empty() && vendor.size() <= 64 && vendor.front() != ' ' &&
-                   vendor.back() != ' ',
-               absl::CEscape(vendor));
+    FUZZ_CHECK(
+        !vendor.empty() && vendor.size() <= 64 && vendor.front() != ' ' && vendor.back() != ' ',
+        absl::CEscape(vendor));
     for (char c : vendor) {
       const auto u = static_cast<unsigned char>(c);
       FUZZ_CHECK(u >= 0x20 && u != 0x7f, absl::CEscape(vendor));

@@ -2,9 +2,9 @@
 // status mapping, principal encoding.
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
-#include "absl/strings/match.h"
 #include "services/common/audit/audit_chain.h"
 #include "services/common/config/config_reader.h"
 #include "services/common/grpc/access_policy.h"
