@@ -41,6 +41,10 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   if (!path.empty()) {
     ASSIGN_OR_RETURN(root, common::LoadYamlFile(path));
   }
+  return ConfigFromYaml(root);
+}
+
+absl::StatusOr<Config> ConfigFromYaml(const YAML::Node& root) {
   Config c;
   // One request holds at most one connection of each pool at a time (nothing calls out while
   // holding one), so a pool bounds how many requests work in MySQL or Redis at once. Sized for

@@ -15,6 +15,7 @@
 #include "services/payment/payment_operations.h"
 #include "services/risk/risk_operations.h"
 #include "services/settlement/settlement_operations.h"
+#include "yaml-cpp/yaml.h"
 
 namespace aggpay::aggpayd {
 
@@ -85,6 +86,8 @@ const std::vector<std::string>& KnownServices();
 // Reads the YAML file at `path` (empty: defaults only) and the environment. Every error names
 // the bad key.
 absl::StatusOr<Config> LoadConfig(const std::string& path);
+// The same from a parsed file (null: defaults only); what LoadConfig does after reading it.
+absl::StatusOr<Config> ConfigFromYaml(const YAML::Node& root);
 
 // Expands "all" and checks names: INVALID_ARGUMENT naming --services.
 absl::StatusOr<std::vector<std::string>> ResolveServices(const std::vector<std::string>& names);

@@ -10,6 +10,9 @@
 #       BUILD_DIR/services/gateway/openapi.json  protoc-gen-swagger's per-file documents, merged
 #                                                by aggpay-gateway --finish-openapi
 #   services/gateway/build.sh --test BUILD_DIR   gofmt, go vet and go test (after a build)
+#   services/gateway/build.sh --fuzz FUZZ SECONDS BUILD_DIR
+#                                                Go's native fuzzing of one Fuzz function for
+#                                                SECONDS, one worker (CTest label fuzz)
 #
 # Tools can be overridden from the environment: PROTOC, GO, AGGPAY_GOOGLEAPIS.
 set -euo pipefail
@@ -17,11 +20,16 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { printf 'aggpay-gateway build: %s\n' "$*" >&2; exit 1; }
 
 mode=build
 if [ "${1:-}" = "--test" ]; then mode="test"; shift; fi
+if [ "${1:-}" = "--fuzz" ]; then
+  [ $# -eq 4 ] || usage
+  mode=fuzz fuzz_func=$2 fuzz_seconds=$3
+  shift 3
+fi
 [ $# -eq 1 ] || usage
 mkdir -p "$1"
 BUILD=$(cd "$1" && pwd)
@@ -48,6 +56,26 @@ need() {  # need PROGRAM DEBIAN_PACKAGE
   command -v "$1" >/dev/null 2>&1 || die "$1 not found (Debian package $2; tools/aggpay setup installs it)"
 }
 
+# The fuzz tests read their seeds from tests/fuzz/ (auth_fuzz_test.go).
+export AGGPAY_SOURCE_DIR=$ROOT
+
+if [ "$mode" = fuzz ]; then
+  need "$GO" golang-go
+  [ -d "$GEN" ] || die "$GEN does not exist: build first"
+  # A copy of its own (package aggpay/gateway_fuzz), so that it can run beside --test. A failing
+  # input is written under it, in testdata/fuzz/$fuzz_func/; go test prints the path.
+  FUZZ_SRC=$GOPATH_DIR/src/aggpay/gateway_fuzz
+  # -fuzz instruments every package it builds (grpc, protobuf and the generated code too), about
+  # two minutes of compiling: that cache is kept per machine, like ccache, not per build tree.
+  export GOCACHE=${AGGPAY_GO_FUZZ_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/aggpay/go-fuzz}
+  rm -rf "$FUZZ_SRC"
+  mkdir -p "$FUZZ_SRC"
+  cp "$HERE"/*.go "$FUZZ_SRC"/
+  cp -R "$HERE/cashier" "$HERE/console" "$FUZZ_SRC"/
+  "$GO" test -count=1 -run '^$' -fuzz "^${fuzz_func}\$" -fuzztime "${fuzz_seconds}s" \
+    -parallel 1 aggpay/gateway_fuzz
+  exit 0
+fi
 if [ "$mode" = test ]; then
   need "$GO" golang-go
   [ -d "$SRC" ] || die "$SRC does not exist: build first"

@@ -1,6 +1,8 @@
 #include "services/common/config/config_reader.h"
 
 #include <charconv>
+#include <fstream>
+#include <iterator>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -110,7 +112,13 @@ absl::Status ConfigReader::Finish() {
   if (!status_.ok()) return status_;
   if (node_.IsDefined() && node_.IsMap()) {
     for (const auto& kv : node_) {
-      const std::string k = kv.first.as<std::string>();
+      // YAML allows a list or a mapping as a key ("{[port]: 1}"), which no reader asks for;
+      // as<std::string>() would throw on it.
+      if (!kv.first.IsScalar()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(prefix_.empty() ? "config" : prefix_, ": keys must be plain names"));
+      }
+      const std::string& k = kv.first.Scalar();
       if (seen_.find(k) == seen_.end()) {
         return absl::InvalidArgumentError(absl::StrCat(Path(k), ": unknown key"));
       }
@@ -120,12 +128,20 @@ absl::Status ConfigReader::Finish() {
 }
 
 absl::StatusOr<YAML::Node> LoadYamlFile(const std::string& path) {
-  try {
-    return YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text;
+  if (in) text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (!in.is_open() || in.bad()) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": cannot read the config file"));
+  }
+  return LoadYamlText(text, path);
+}
+
+absl::StatusOr<YAML::Node> LoadYamlText(const std::string& text, absl::string_view name) {
+  try {
+    return YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", e.what()));
+    return absl::InvalidArgumentError(absl::StrCat(name, ": ", e.what()));
   }
 }
 

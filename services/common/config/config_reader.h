@@ -48,6 +48,8 @@ class ConfigReader {
 
 // Reads a file into a YAML node; INVALID_ARGUMENT with the file name and line on a parse error.
 absl::StatusOr<YAML::Node> LoadYamlFile(const std::string& path);
+// The same for text already read; `name` (a file name) starts every error message.
+absl::StatusOr<YAML::Node> LoadYamlText(const std::string& text, absl::string_view name);
 
 // "127.0.0.1:5000" -> ok; INVALID_ARGUMENT naming `key` otherwise.
 absl::Status ValidateHostPort(absl::string_view key, absl::string_view value);

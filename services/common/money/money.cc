@@ -206,13 +206,14 @@ absl::StatusOr<std::vector<Money>> Money::Allocate(std::span<const int64_t> weig
   const bool negative = amount_minor_ < 0;
   const __int128 magnitude =
       negative ? -static_cast<__int128>(amount_minor_) : static_cast<__int128>(amount_minor_);
-  std::vector<int64_t> parts(weights.size());
+  // Magnitudes in 128 bits: the magnitude of INT64_MIN, a whole part of it, does not fit int64.
+  std::vector<__int128> parts(weights.size());
   std::vector<std::pair<__int128, size_t>> remainders;
   remainders.reserve(weights.size());
   __int128 allocated = 0;
   for (size_t i = 0; i < weights.size(); ++i) {
     const __int128 exact = magnitude * weights[i];
-    parts[i] = static_cast<int64_t>(exact / total_weight);
+    parts[i] = exact / total_weight;
     allocated += parts[i];
     remainders.emplace_back(exact % total_weight, i);
   }
@@ -225,7 +226,7 @@ absl::StatusOr<std::vector<Money>> Money::Allocate(std::span<const int64_t> weig
   }
   std::vector<Money> out;
   out.reserve(parts.size());
-  for (int64_t p : parts) out.emplace_back(negative ? -p : p, currency_);
+  for (__int128 p : parts) out.emplace_back(static_cast<int64_t>(negative ? -p : p), currency_);
   return out;
 }
 

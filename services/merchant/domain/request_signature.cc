@@ -1,5 +1,7 @@
 #include "services/merchant/domain/request_signature.h"
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/crypto/crypto.h"
@@ -32,8 +34,12 @@ absl::Status CheckRequestShape(const SignedRequest& r, absl::Time now, absl::Dur
                     c == '_' || c == '-';
     if (!ok) return absl::UnauthenticatedError("nonce may contain only A-Z, a-z, 0-9, _ and -");
   }
+  // Digits only: SimpleAtoi alone would also take a sign and surrounding whitespace, a newline
+  // among them, and every signed value must have one spelling and no line break.
   int64_t seconds = 0;
-  if (!absl::SimpleAtoi(r.timestamp, &seconds)) {
+  if (r.timestamp.empty() || r.timestamp.size() > 12 ||
+      r.timestamp.find_first_not_of("0123456789") != std::string::npos ||
+      !absl::SimpleAtoi(r.timestamp, &seconds)) {
     return absl::UnauthenticatedError("timestamp must be Unix seconds");
   }
   const absl::Duration skew = absl::AbsDuration(now - absl::FromUnixSeconds(seconds));
@@ -46,7 +52,15 @@ absl::Status CheckRequestShape(const SignedRequest& r, absl::Time now, absl::Dur
   if (!IsLowerHex(r.signature, 64)) {
     return absl::UnauthenticatedError("signature must be 64 lowercase hex characters");
   }
-  if (r.method.empty() || r.path_and_query.empty() || r.path_and_query[0] != '/') {
+  // The canonical string is read line by line, so neither the method nor the request target
+  // may hold a line break: with one, two different requests could sign the same string.
+  if (r.method.empty() || r.method.size() > 16 ||
+      !std::all_of(r.method.begin(), r.method.end(), [](char c) { return c >= 'A' && c <= 'Z'; }) ||
+      r.path_and_query.empty() || r.path_and_query[0] != '/' ||
+      !std::all_of(r.path_and_query.begin(), r.path_and_query.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u > 0x20 && u != 0x7f;
+      })) {
     return absl::UnauthenticatedError("malformed request line");
   }
   return absl::OkStatus();

@@ -23,7 +23,9 @@ struct SignedRequest {
 std::string CanonicalString(const SignedRequest& request);
 
 // Checks the shape of every field and the timestamp window; UNAUTHENTICATED with a message for
-// the merchant otherwise. Nonces: 8 to 64 of [A-Za-z0-9_-].
+// the merchant otherwise. Nonces: 8 to 64 of [A-Za-z0-9_-]; the timestamp 1 to 12 decimal
+// digits; the method 1 to 16 of [A-Z]; the path and query from "/" on, with no space or control
+// character. So no signed value holds a line break, and the canonical string reads one way only.
 absl::Status CheckRequestShape(const SignedRequest& request, absl::Time now, absl::Duration window);
 
 // Whether `signature` is the HMAC of the canonical string under `secret` (constant time).

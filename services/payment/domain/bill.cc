@@ -200,6 +200,11 @@ absl::StatusOr<std::vector<absl::string_view>> SplitRow(absl::string_view row, s
     if (fields[i].empty() || fields[i].front() != '`') {
       return error(absl::StrCat("field ", i + 1, " does not start with a backtick"));
     }
+    // Only a line end has a carriage return: a field never does (FormatDownloadBill writes a
+    // line break inside a value as a space), and one inside an id would never match.
+    if (fields[i].find('\r') != absl::string_view::npos) {
+      return error(absl::StrCat("field ", i + 1, " holds a carriage return"));
+    }
     fields[i].remove_prefix(1);
   }
   return fields;

@@ -17,6 +17,9 @@ namespace {
 
 using common::InvalidField;
 
+constexpr IpBytes kMappedStart = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0, 0, 0};
+constexpr IpBytes kMappedEnd = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+
 std::string FormatIp(const IpBytes& b, bool v4) {
   char buf[INET6_ADDRSTRLEN] = {};
   if (v4) {
@@ -60,8 +63,7 @@ absl::StatusOr<IpAddress> ParseIp(absl::string_view text, absl::string_view fiel
   }
   if (inet_pton(AF_INET6, s.c_str(), &a6) == 1) {
     std::memcpy(ip.bytes.data(), &a6, 16);
-    static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
-    ip.v4 = std::equal(kMapped, kMapped + 12, ip.bytes.begin());
+    ip.v4 = std::equal(kMappedStart.begin(), kMappedStart.begin() + 12, ip.bytes.begin());
     return ip;
   }
   return InvalidField(field, absl::StrCat("\"", text, "\" is not an IPv4 or IPv6 address"));
@@ -89,6 +91,14 @@ absl::StatusOr<RegionRange> ParseCidr(absl::string_view text, absl::string_view 
                                             FormatIp(r.start, ip->v4), "/", prefix));
   }
   r.end = Mask(ip->bytes, bits, true);
+  // IPv4 addresses live in ::ffff:0:0/96 of the one 128-bit space the table is searched in, so
+  // an IPv6 block reaching into it (::/0 ... ::/96, ::ffff:0:0/95) would hand its region to IPv4
+  // payers that no IPv4 row names.
+  if (!ip->v4 && r.start <= kMappedEnd && kMappedStart <= r.end) {
+    return InvalidField(field, absl::StrCat("\"", text,
+                                            "\" covers IPv4 addresses (::ffff:0:0/96); list IPv4 "
+                                            "ranges in IPv4 form"));
+  }
   r.cidr = absl::StrCat(FormatIp(r.start, ip->v4), "/", prefix);
   return r;
 }

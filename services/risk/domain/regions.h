@@ -32,7 +32,9 @@ struct RegionRange {
   std::string region;
 };
 
-// "a.b.c.d/n" or "v6::/n" -> its range. The address must be the network's (no host bits).
+// "a.b.c.d/n" or "v6::/n" -> its range. The address must be the network's (no host bits), and an
+// IPv6 block must not reach into the IPv4-mapped ::ffff:0:0/96 (::/0 would claim every IPv4
+// address): INVALID_ARGUMENT naming `field` otherwise.
 absl::StatusOr<RegionRange> ParseCidr(absl::string_view text, absl::string_view field);
 
 // The provider's CSV: one "cidr,region" per line; blank lines, lines starting with '#' and a

@@ -2,6 +2,7 @@
 // status mapping, principal encoding.
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "services/common/audit/audit_chain.h"
@@ -146,6 +147,33 @@ TEST(ConfigReaderTest, ErrorsNameTheFullKey) {
   ConfigReader defaults(YAML::Node(), "");
   EXPECT_EQ(defaults.Int("x", 7, 0, 10), 7);
   EXPECT_TRUE(defaults.Finish().ok());
+}
+
+// Found by fuzzing (tests/fuzz/regressions/config): a list or mapping as a key made Finish()
+// throw YAML::TypedBadConversion, and aggpayd die of an uncaught exception at start-up.
+TEST(ConfigReaderTest, AKeyThatIsNotANameIsAnErrorNotAnException) {
+  YAML::Node root = YAML::Load("mysql: {[port]: 1}\n");
+  ConfigReader r(root, "");
+  ConfigReader m = r.Child("mysql");
+  m.Int("port", 3306, 1, 65535);
+  absl::Status s = m.Finish();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "mysql: keys must be plain names");
+
+  ConfigReader top(YAML::Load("? {a: 1}\n: 2\n"), "");
+  EXPECT_EQ(top.Finish().message(), "config: keys must be plain names");
+}
+
+TEST(ConfigReaderTest, LoadYamlTextNamesTheFile) {
+  absl::StatusOr<YAML::Node> bad = LoadYamlText("grpc_listen: [1, 2\n", "aggpayd.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(bad.status().message(), "aggpayd.yaml: ")) << bad.status();
+  absl::StatusOr<YAML::Node> empty = LoadYamlText("", "aggpayd.yaml");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->IsNull());
+  EXPECT_EQ(LoadYamlFile("/nonexistent/aggpayd.yaml").status().message(),
+            "/nonexistent/aggpayd.yaml: cannot read the config file");
 }
 
 TEST(StatusMappingTest, FieldErrorsBecomeBadRequestDetails) {

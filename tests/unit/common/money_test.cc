@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <numeric>
 #include <random>
 
@@ -111,6 +112,21 @@ TEST(AllocateTest, SplitsExactlyByLargestRemainder) {
   EXPECT_FALSE(total.Allocate(std::vector<int64_t>{1, -1}).ok());
   auto neg = Money(-7, Cur("JPY")).Allocate(std::vector<int64_t>{1, 1});
   EXPECT_EQ((*neg)[0].amount_minor() + (*neg)[1].amount_minor(), -7);
+}
+
+// Found by fuzzing (tests/fuzz/regressions/money): the magnitude of INT64_MIN does not fit int64,
+// and the leftover loop then ran past the parts.
+TEST(AllocateTest, TheMostNegativeAmountSplitsToo) {
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  auto whole = Money(kMin, Cur("CNY")).Allocate(std::vector<int64_t>{1});
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  ASSERT_EQ(whole->size(), 1u);
+  EXPECT_EQ((*whole)[0].amount_minor(), kMin);
+  auto halves = Money(kMin, Cur("CNY")).Allocate(std::vector<int64_t>{1, 1, 0});
+  ASSERT_TRUE(halves.ok()) << halves.status();
+  EXPECT_EQ((*halves)[0].amount_minor(), kMin / 2);
+  EXPECT_EQ((*halves)[1].amount_minor(), kMin / 2);
+  EXPECT_EQ((*halves)[2].amount_minor(), 0);
 }
 
 TEST(AllocateTest, PropertyPartsAlwaysAddBackToTheTotal) {

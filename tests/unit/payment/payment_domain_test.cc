@@ -940,6 +940,10 @@ TEST(DownloadBillTest, AMalformedLineIsRefusedNamingItsNumber) {
   ExpectRefusedAtLine(WithField(1, 24, "`x"), 2, "订单金额");
   ExpectRefusedAtLine(WithField(1, 9, "`CLOSED"), 2, "交易状态");
   ExpectRefusedAtLine(WithField(1, 11, "`XYZ"), 2, "货币种类");
+  // Found by fuzzing (tests/fuzz/regressions/downloadbill): a carriage return inside a field was
+  // read into the id, which FormatDownloadBill can never write and no record would match.
+  ExpectRefusedAtLine(WithField(1, 5, "`420000000\r1202403020000000001"), 2,
+                      "field 6 holds a carriage return");
 }
 
 TEST(DownloadBillTest, TheSummaryMustBeThereAndAgreeWithTheLines) {

@@ -349,6 +349,24 @@ TEST(Regions, MalformedLinesAreRefusedWithTheirNumber) {
   EXPECT_EQ(common::ErrorField(ParseRegionCsv("x,y\n").status()), "csv");
 }
 
+// Found by fuzzing (tests/fuzz/regressions/cidr): IPv4 addresses are ::ffff:a.b.c.d in the one
+// 128-bit space, so an IPv6 row reaching into ::ffff:0:0/96 gave its region to IPv4 payers.
+TEST(Regions, AnIpv6BlockMustNotHoldIpv4Addresses) {
+  auto msg = [](const char* csv) { return std::string(ParseRegionCsv(csv).status().message()); };
+  EXPECT_TRUE(absl::StrContains(msg("2001:db8::/32,JP\n::/0,ZZ\n"),
+                                "csv line 2: cidr: \"::/0\" covers IPv4 addresses"));
+  EXPECT_TRUE(absl::StrContains(msg("::/63,JP\n"), "csv line 1"));
+  EXPECT_TRUE(absl::StrContains(msg("::fffe:0:0/95,JP\n"), "covers IPv4 addresses"));
+  EXPECT_EQ(ParseCidr("::/0", "cidr").status().code(), absl::StatusCode::kInvalidArgument);
+  // Below and above the mapped block, and IPv4 written in mapped form, are fine.
+  auto ranges = ParseRegionCsv("::/97,A\n::1:0:0:0/80,B\n::ffff:198.51.100.0/24,SG\n");
+  ASSERT_TRUE(ranges.ok()) << ranges.status();
+  RegionTable table(*ranges);
+  EXPECT_EQ(table.Lookup(*ParseIp("198.51.100.9", "ip")), "SG");
+  EXPECT_EQ(table.Lookup(*ParseIp("203.0.113.9", "ip")), std::nullopt);
+  EXPECT_EQ(table.Lookup(*ParseIp("::5", "ip")), "A");
+}
+
 // --- merchant thresholds ---
 
 TEST(Alerts, EachThresholdJustPastItsLevel) {
