@@ -22,6 +22,14 @@ ROOT=$(cd "$HERE/../.." && pwd)
 
 usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { printf 'aggpay-gateway build: %s\n' "$*" >&2; exit 1; }
+# The gateway's Go sources and the directories it embeds (go:embed): the cashier's, console's
+# and portal's files and what the last two share. Every copy of the package takes both.
+EMBEDDED=(cashier console portal pagekit)
+copy_sources() {  # DIR
+  cp "$HERE"/*.go "$1"/
+  local d
+  for d in "${EMBEDDED[@]}"; do cp -R "$HERE/$d" "$1"/; done
+}
 
 mode=build
 if [ "${1:-}" = "--test" ]; then mode="test"; shift; fi
@@ -70,8 +78,7 @@ if [ "$mode" = fuzz ]; then
   export GOCACHE=${AGGPAY_GO_FUZZ_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/aggpay/go-fuzz}
   rm -rf "$FUZZ_SRC"
   mkdir -p "$FUZZ_SRC"
-  cp "$HERE"/*.go "$FUZZ_SRC"/
-  cp -R "$HERE/cashier" "$HERE/console" "$FUZZ_SRC"/
+  copy_sources "$FUZZ_SRC"
   "$GO" test -count=1 -run '^$' -fuzz "^${fuzz_func}\$" -fuzztime "${fuzz_seconds}s" \
     -parallel 1 aggpay/gateway_fuzz
   exit 0
@@ -80,9 +87,8 @@ if [ "$mode" = test ]; then
   need "$GO" golang-go
   [ -d "$SRC" ] || die "$SRC does not exist: build first"
   # The copy may be older than the sources: test what is in the checkout.
-  rm -rf "$SRC"/*.go "$SRC/cashier" "$SRC/console" "$SRC/portal" "$SRC/pagekit"
-  cp "$HERE"/*.go "$SRC"/
-  cp -R "$HERE/cashier" "$HERE/console" "$HERE/portal" "$HERE/pagekit" "$SRC"/
+  rm -rf "$SRC"/*.go "${EMBEDDED[@]/#/$SRC/}"
+  copy_sources "$SRC"
   unformatted=$("$("$GO" env GOROOT)/bin/gofmt" -l "$HERE"/*.go)
   [ -z "$unformatted" ] || die "not gofmt-formatted: $unformatted"
   "$GO" vet aggpay/gateway
@@ -135,9 +141,7 @@ M=$(IFS=,; echo "${maps[*]}")
 rm -rf "$GEN" "$SRC"
 mv "$STAGE/src/aggpay/gen" "$GEN"
 mkdir -p "$SRC"
-cp "$HERE"/*.go "$SRC"/
-# the cashier's, console's and portal's files and what the last two share (go:embed)
-cp -R "$HERE/cashier" "$HERE/console" "$HERE/portal" "$HERE/pagekit" "$SRC"/
+copy_sources "$SRC"
 
 # Every service with HTTP rules must be registered in services.go.
 missing=()
