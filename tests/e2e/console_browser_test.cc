@@ -165,16 +165,12 @@ TEST_F(ConsoleBrowserTest, ReviewerApprovesASubmittedApplication) {
 
 TEST_F(ConsoleBrowserTest, FinanceDownloadsAStatement) {
   // A settled business day: the calendar, a generated Thursday (26 November 2026), its batch.
-  ASSERT_EQ(
-      AdminCtl("settlement calendar import --file " + SourceDir() + "/sql/calendars/CN-2026.csv")
-          .exit_code,
-      0);
+  ASSERT_EQ(ImportCnCalendar().exit_code, 0);
   CommandResult gen = GenerateDay(
       "--date 2026-11-26 --payments 40 --merchants 2 --refund-ratio 0 --seed 7 "
       "--merchant-prefix cst");
   ASSERT_EQ(gen.exit_code, 0) << gen.out;
-  CommandResult settle =
-      RunCommand(absl::StrCat(aggpayd().AggpaydCommand(), " settle --date 2026-11-26 2>&1"));
+  CommandResult settle = SettleDay("2026-11-26");
   ASSERT_EQ(settle.exit_code, 0) << settle.out;
   Console fay = CreateConsoleStaff("fay", "finance");
   const std::string downloads = SharedServers().dir() + "/console-downloads";

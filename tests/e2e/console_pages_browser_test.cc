@@ -133,17 +133,13 @@ TEST_F(ConsolePagesBrowserTest, ReviewerFreezesAMerchantFromItsDetailPage) {
 TEST_F(ConsolePagesBrowserTest, FinanceReleasesAHeldLine) {
   // A business day of a (T+1) merchant frozen when it settles: its line is HELD. Unfrozen
   // afterwards, finance releases it from the console.
-  ASSERT_EQ(
-      AdminCtl("settlement calendar import --file " + SourceDir() + "/sql/calendars/CN-2026.csv")
-          .exit_code,
-      0);
+  ASSERT_EQ(ImportCnCalendar().exit_code, 0);
   CommandResult gen = GenerateDay(
       "--date 2026-11-26 --payments 20 --merchants 1 --refund-ratio 0 --seed 11 "
       "--merchant-prefix chd");
   ASSERT_EQ(gen.exit_code, 0) << gen.out;
   Query("UPDATE merchants SET status = 'FROZEN' WHERE merchant_id = 'chd0'");
-  CommandResult settle =
-      RunCommand(absl::StrCat(aggpayd().AggpaydCommand(), " settle --date 2026-11-26 2>&1"));
+  CommandResult settle = SettleDay("2026-11-26");
   ASSERT_EQ(settle.exit_code, 0) << settle.out;
   ASSERT_EQ(Query("SELECT status FROM settlement_lines WHERE merchant_id = 'chd0'"), "HELD")
       << settle.out;

@@ -227,17 +227,13 @@ TEST_F(PortalBrowserTest, OwnerSignsInSeesTodayResetsACodeAndACashierIsRefusedTh
 
 TEST_F(PortalBrowserTest, AFrozenMerchantsHeldLineSaysWhyAndTheStatementDownloads) {
   // A settled business day (generated, 26 November 2026) of a merchant frozen before the run.
-  ASSERT_EQ(
-      AdminCtl("settlement calendar import --file " + SourceDir() + "/sql/calendars/CN-2026.csv")
-          .exit_code,
-      0);
+  ASSERT_EQ(ImportCnCalendar().exit_code, 0);
   CommandResult gen = GenerateDay(
       "--date 2026-11-26 --payments 20 --merchants 1 --refund-ratio 0 --seed 9 --merchant-prefix "
       "pst");
   ASSERT_EQ(gen.exit_code, 0) << gen.out;
   ASSERT_EQ(AdminCtl("merchant freeze pst0 --reason 'risk review'").exit_code, 0);
-  CommandResult settle =
-      RunCommand(absl::StrCat(aggpayd().AggpaydCommand(), " settle --date 2026-11-26 2>&1"));
+  CommandResult settle = SettleDay("2026-11-26");
   ASSERT_EQ(settle.exit_code, 0) << settle.out;
   // Staff add an owner for the generated merchant (its registered mobile is nobody's here).
   auto stub = v1::MerchantService::NewStub(

@@ -219,10 +219,7 @@ TEST_F(SettlementE2eTest, ASuccessResolvedAfterItsDayClosedGoesToTheNextOpenDay)
   const std::string yesterday = absl::FormatCivilTime(today - 1);
   // The shipped calendar covers 2026; a run in another year adds its years (an import replaces
   // only the years it names, with a holiday far from today that changes nothing here).
-  ASSERT_EQ(
-      AdminCtl("settlement calendar import --file " + SourceDir() + "/sql/calendars/CN-2026.csv")
-          .exit_code,
-      0);
+  ASSERT_EQ(ImportCnCalendar().exit_code, 0);
   std::string extra;
   for (const absl::CivilDay d : {today - 1, today, today + 7}) {
     if (d.year() == 2026 || extra.find(absl::StrCat(d.year(), "-")) != std::string::npos) continue;

@@ -43,6 +43,15 @@ CommandResult StackTest::GenerateDay(const std::string& args) {
                                  " 2>&1"));
 }
 
+CommandResult StackTest::ImportCnCalendar() {
+  return AdminCtl("settlement calendar import --file " + SourceDir() +
+                  "/sql/calendars/CN-2026.csv");
+}
+
+CommandResult StackTest::SettleDay(const std::string& date) {
+  return RunCommand(absl::StrCat(aggpayd_->AggpaydCommand(), " settle --date ", date, " 2>&1"));
+}
+
 std::string StackTest::Query(const std::string& query) {
   CommandResult r = RunCommand(absl::StrCat("mariadb --no-defaults -N -B -h127.0.0.1 -P",
                                             SharedServers().mysql_port(), " -uroot ", db_->database,

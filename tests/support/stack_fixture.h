@@ -41,6 +41,10 @@ class StackTest : public ::testing::Test {
   // Fills the suite's database with one generated business day (tools/gen/aggpay-gen; `args`
   // are its options but the connection's: "--date 2026-11-26 --payments 40 --merchants 2 ...").
   static CommandResult GenerateDay(const std::string& args);
+  // Imports the shipped business calendar (sql/calendars/CN-2026.csv).
+  static CommandResult ImportCnCalendar();
+  // `aggpayd settle --date DATE` on the suite's stack, its output and log together.
+  static CommandResult SettleDay(const std::string& date);
 
   // The result of `query` on the suite's database (tab-separated, one line per row, no header).
   static std::string Query(const std::string& query);
