@@ -382,6 +382,11 @@ absl::StatusOr<RunOutcome> MysqlSettlementRepository::Run(const RunSpec& spec) {
 absl::StatusOr<RunOutcome> MysqlSettlementRepository::RunInTransaction(const RunSpec& spec) {
   return pool_.InTransaction(
       "settlement run", [&](sql::Connection& c) -> absl::StatusOr<RunOutcome> {
+        // The run's MEMORY tables (frozen merchants, the day's sums) take their cap from the
+        // session when the connection first creates them: 4 GB, about 10 million rows of sums;
+        // the memory used is what the rows take. The implicit temporary tables of other
+        // queries stay bounded by tmp_table_size.
+        Exec(c, "SET SESSION max_heap_table_size = 4294967296");
         // Read committed: the run reads what committed before it took its lock, and the grouping
         // read of the day's payments takes no row locks (payments keep flowing).
         Exec(c, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
@@ -482,9 +487,7 @@ absl::StatusOr<RunOutcome> MysqlSettlementRepository::RunInTransaction(const Run
           // from it in key order. (One INSERT ... SELECT over the UNION of both groupings
           // materialized the union and grouped it again through a second temporary table.)
           // In memory: the refunds' additions to it cost a third of what they did in an InnoDB
-          // temporary table (no undo). Its cap is set when the connection first creates it: 4 GB,
-          // about 10 million merchant-currency rows; the memory used is what the rows take.
-          Exec(c, "SET SESSION max_heap_table_size = 4294967296");
+          // temporary table (no undo). Its cap is the session's, set above.
           Exec(c,
                "CREATE TEMPORARY TABLE IF NOT EXISTS settle_sums (merchant_id VARCHAR(64) NOT "
                "NULL, currency CHAR(3) NOT NULL, n BIGINT NOT NULL, gross BIGINT NOT NULL, fees "
