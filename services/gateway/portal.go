@@ -428,17 +428,12 @@ func (p *portal) merchant(w http.ResponseWriter, r *http.Request, session string
 		tooLarge().write(w)
 		return
 	}
-	if role == "cashier" && route.pattern == refundRoute {
-		if msg := p.overCashierLimit(body); msg != "" {
-			e := newAPIError(codes.PermissionDenied, msg)
-			e.body.Field = "amount"
-			e.write(w)
-			return
-		}
-	}
 	info.merchantID = pr.GetUser().GetMerchantId()
 	info.portalUser = pr.GetUser().GetUserId()
 	info.portalRole = role
 	w.Header().Set("Cache-Control", "no-store")
+	if role == "cashier" && p.cashierServe(w, r, route, body) {
+		return
+	}
 	forwardTo(p.next, w, r, body)
 }

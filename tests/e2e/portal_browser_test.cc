@@ -12,6 +12,7 @@
 #include <iterator>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "aggpay/v1/merchant.grpc.pb.h"
 #include "tests/support/browser.h"
 #include "tests/support/gateway_process.h"
@@ -159,16 +160,29 @@ TEST_F(PortalBrowserTest, OwnerSignsInSeesTodayResetsACodeAndACashierIsRefusedTh
                                kRegisteredMobile, "'")),
             "0\t1");
 
+  // A payment of yesterday (the merchant's day, UTC+8), which a cashier may neither open nor
+  // refund: made now and moved back a day.
+  const std::string old_payment = Pay(new_code, "8.00");
+  Query(
+      "UPDATE payments SET created_at = created_at - INTERVAL 1 DAY, paid_at = paid_at - "
+      "INTERVAL 1 DAY, business_date = business_date - INTERVAL 1 DAY WHERE payment_id = '" +
+      old_payment + "'");
+  const absl::TimeZone shanghai = absl::FixedTimeZone(8 * 3600);
   env = Env();
   env["AGGPAY_CASHIER_MOBILE"] = kCashierMobile;
   env["AGGPAY_OWN_PAYMENT"] = first;
+  env["AGGPAY_OLD_PAYMENT"] = old_payment;
+  env["AGGPAY_TODAY"] = absl::FormatTime("%Y-%m-%d", absl::Now(), shanghai);
+  env["AGGPAY_YESTERDAY"] = absl::FormatTime("%Y-%m-%d", absl::Now() - absl::Hours(24), shanghai);
   BrowserRun cashier = RunBrowserScript("portal_cashier.mjs", env);
   ASSERT_EQ(cashier.exit_code, 0) << cashier.output;
   // The cashier's refund within its limit (the default 500.00), and not the one over it.
   EXPECT_EQ(
       Query("SELECT refunded_minor, refund_count FROM payments WHERE payment_id = '" + first + "'"),
       "350\t3");
-  EXPECT_EQ(Query("SELECT COUNT(*) FROM refunds WHERE out_refund_no = 'PORTAL-CASHIER-1'"), "0");
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM refunds WHERE out_refund_no IN ('PORTAL-CASHIER-1', "
+                  "'PORTAL-CASHIER-OLD')"),
+            "0");
   // Still the account the merchant had, and still ACTIVE.
   EXPECT_EQ(Query("SELECT status FROM merchants WHERE merchant_id = '" + merchant + "'"), "ACTIVE");
   // The owner sets an alert threshold and a payment over it raises the alert.

@@ -18,6 +18,7 @@ const T = {
     payments_today: '今日收款', refunds_today: '今日退款', count_n: '{0} 笔', refund_n: '{0} 笔',
     next_settlement: '下次结算', plan_t1: 'T+1（下一个工作日到账）', plan_d0: 'D0（当日到账）',
     expected_net: '预计净额', estimate_note: '日期按工作日估算，节假日顺延。',
+    cashier_today_only: '收银员只能查看和退款今天的收款。',
     open_alerts: '待处理提醒', no_alerts: '暂无提醒', frozen_notice: '商户已被冻结：{0}。请提交申诉并附上交易凭证。',
     alert_replaced_scans: '已更换的收款码被扫码 {0} 次（可能被冒用）',
     alert_kind_SINGLE_PAYMENT: '单笔金额超过阈值', alert_kind_HOURLY_VOLUME: '每小时交易额超过阈值',
@@ -69,6 +70,7 @@ const T = {
     payments_today: 'Collected today', refunds_today: 'Refunded today', count_n: '{0} payments', refund_n: '{0} refund(s)',
     next_settlement: 'Next settlement', plan_t1: 'T+1 (next business day)', plan_d0: 'D0 (same day)',
     expected_net: 'Expected net', estimate_note: 'The date counts weekdays; public holidays move it later.',
+    cashier_today_only: 'A cashier sees and refunds today\'s payments only.',
     open_alerts: 'Open alerts', no_alerts: 'No alerts', frozen_notice: 'Your merchant is frozen: {0}. Submit an appeal with evidence of your sales.',
     alert_replaced_scans: 'Replaced codes were scanned {0} times (possible misuse)',
     alert_kind_SINGLE_PAYMENT: 'A payment over your threshold', alert_kind_HOURLY_VOLUME: 'Hourly volume over your threshold',
@@ -786,6 +788,11 @@ async function renderPayment(page, id = '') {
         el('p', { class: 'error', id: 'payment-error', text: t('payment_not_found') }));
       return;
     }
+    if (e.status === 403 && session.role === 'cashier') {
+      page.replaceChildren(el('h1', { text: t('payment') }),
+        el('p', { class: 'error', id: 'payment-error', text: t('cashier_today_only') }));
+      return;
+    }
     throw e;
   }
   const c = p.amount.currency;
@@ -912,10 +919,13 @@ async function renderSettlement(page) {
 async function renderPayments(page) {
   const q = new URLSearchParams(location.search);
   const currency = merchant.home_currency || 'CNY';
-  const date = q.get('date') || businessDate(merchant.time_zone);
+  // A cashier works on today's payments only (the gateway refuses other days): no date to pick.
+  const cashier = session.role === 'cashier';
+  const date = (!cashier && q.get('date')) || businessDate(merchant.time_zone);
   const status = q.get('status') ?? 'SUCCESS';
   const form = el('form', { class: 'panel', id: 'payment-search', novalidate: '' },
-    el('label', {}, t('date'), el('input', { name: 'date', type: 'date', value: date })),
+    el('label', {}, t('date'), el('input', { name: 'date', type: 'date', value: date, ...(cashier ? { readonly: '' } : {}) })),
+    cashier ? el('p', { class: 'sub', id: 'cashier-today', text: t('cashier_today_only') }) : null,
     el('label', {}, t('status'), el('select', { name: 'status' },
       ...['', 'SUCCESS', 'PAYING', 'FAILED', 'CLOSED'].map((v) => {
         const o = el('option', { value: v, text: v || t('all_statuses') });
