@@ -90,6 +90,7 @@ var portalRoutes = []portalRoute{
 	{"POST", "/v1/merchant/payments/*/refunds", roleOwner | roleCashier},
 	{"GET", "/v1/merchant/settlements", anyRole},
 	{"GET", "/v1/merchant/settlements/*/statement", roleOwner | roleViewer},
+	{"GET", "/v1/merchant/next-payout", anyRole},
 	{"POST", "/v1/merchant/settlement-account/otp", roleOwner},
 	{"PUT", "/v1/merchant/settlement-account", roleOwner},
 	{"PUT", "/v1/merchant/webhook", roleOwner},

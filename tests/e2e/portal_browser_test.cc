@@ -10,8 +10,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "aggpay/v1/merchant.grpc.pb.h"
 #include "tests/support/browser.h"
@@ -96,6 +98,23 @@ TEST_F(PortalBrowserTest, OwnerSignsInSeesTodayResetsACodeAndACashierIsRefusedTh
       "code_id");
   const std::string other_payment = Pay(other_code, "5.00");
 
+  // The business calendar makes tomorrow (UTC+8, the settlement zone) a holiday, so the next
+  // settlement's date on Today is the settlement service's, not the next weekday.
+  const absl::TimeZone shanghai = absl::FixedTimeZone(8 * 3600);
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), shanghai);
+  std::set<absl::CivilDay> holidays = {today + 1, absl::CivilDay(today.year() + 1, 1, 1)};
+  std::string calendar = "date,kind,name\n";
+  for (absl::CivilDay d : holidays)
+    absl::StrAppend(&calendar, absl::FormatCivilTime(d), ",HOLIDAY,test\n");
+  const std::string calendar_file = SharedServers().dir() + "/portal-calendar.csv";
+  std::ofstream(calendar_file) << calendar;
+  ASSERT_EQ(AdminCtl("settlement calendar import --file " + calendar_file).exit_code, 0);
+  absl::CivilDay payout = today + 1;
+  while (holidays.contains(payout) || absl::GetWeekday(payout) == absl::Weekday::saturday ||
+         absl::GetWeekday(payout) == absl::Weekday::sunday) {
+    ++payout;
+  }
+
   const std::string downloads = SharedServers().dir() + "/portal-downloads";
   std::filesystem::create_directories(downloads);
   std::map<std::string, std::string> env = Env();
@@ -104,6 +123,7 @@ TEST_F(PortalBrowserTest, OwnerSignsInSeesTodayResetsACodeAndACashierIsRefusedTh
               {"AGGPAY_TODAY_AMOUNT", "CNY 112.34"},
               {"AGGPAY_TODAY_COUNT", "2 payments"},
               {"AGGPAY_TODAY_REFUNDS", "CNY 2.00"},
+              {"AGGPAY_NEXT_PAYOUT", absl::FormatCivilTime(payout)},
               {"AGGPAY_OWN_PAYMENT", first},
               {"AGGPAY_OTHER_PAYMENT", other_payment},
               {"AGGPAY_CASHIER_MOBILE", kCashierMobile},
@@ -167,7 +187,6 @@ TEST_F(PortalBrowserTest, OwnerSignsInSeesTodayResetsACodeAndACashierIsRefusedTh
       "UPDATE payments SET created_at = created_at - INTERVAL 1 DAY, paid_at = paid_at - "
       "INTERVAL 1 DAY, business_date = business_date - INTERVAL 1 DAY WHERE payment_id = '" +
       old_payment + "'");
-  const absl::TimeZone shanghai = absl::FixedTimeZone(8 * 3600);
   env = Env();
   env["AGGPAY_CASHIER_MOBILE"] = kCashierMobile;
   env["AGGPAY_OWN_PAYMENT"] = first;
