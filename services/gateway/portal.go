@@ -90,6 +90,7 @@ var portalRoutes = []portalRoute{
 	{"POST", "/v1/merchant/payments/*/refunds", roleOwner | roleCashier},
 	{"GET", "/v1/merchant/settlements", anyRole},
 	{"GET", "/v1/merchant/settlements/*/statement", roleOwner | roleViewer},
+	{"GET", "/v1/merchant/next-payout", anyRole},
 	{"POST", "/v1/merchant/settlement-account/otp", roleOwner},
 	{"PUT", "/v1/merchant/settlement-account", roleOwner},
 	{"PUT", "/v1/merchant/webhook", roleOwner},
@@ -428,17 +429,12 @@ func (p *portal) merchant(w http.ResponseWriter, r *http.Request, session string
 		tooLarge().write(w)
 		return
 	}
-	if role == "cashier" && route.pattern == refundRoute {
-		if msg := p.overCashierLimit(body); msg != "" {
-			e := newAPIError(codes.PermissionDenied, msg)
-			e.body.Field = "amount"
-			e.write(w)
-			return
-		}
-	}
 	info.merchantID = pr.GetUser().GetMerchantId()
 	info.portalUser = pr.GetUser().GetUserId()
 	info.portalRole = role
 	w.Header().Set("Cache-Control", "no-store")
+	if role == "cashier" && p.cashierServe(w, r, route, body) {
+		return
+	}
 	forwardTo(p.next, w, r, body)
 }

@@ -1,6 +1,9 @@
 package main
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestPortalRouteTableMatchesSegmentsAndRoles(t *testing.T) {
 	cases := []struct {
@@ -57,5 +60,25 @@ func TestCashierRefundLimit(t *testing.T) {
 		if msg := p.overCashierLimit([]byte(c.body)); (msg == "") != c.ok {
 			t.Errorf("%s: %q", c.body, msg)
 		}
+	}
+}
+
+func TestACashiersDayIsTheMerchantsDay(t *testing.T) {
+	shanghai := loadZone("Asia/Shanghai")
+	// 17:30 UTC on 1 December is half past one on 2 December in Shanghai.
+	day, ok := paymentDay([]byte(`{"created_at":"2026-12-01T17:30:00.123Z"}`), shanghai)
+	if !ok || day != "2026-12-02" {
+		t.Fatalf("paymentDay = %q, %v; want 2026-12-02", day, ok)
+	}
+	if _, ok := paymentDay([]byte(`{"payment_id":"pay_1"}`), shanghai); ok {
+		t.Fatal("a payment without created_at has a day")
+	}
+	if got := loadZone("No/Such_Zone").String(); got != "UTC+8" {
+		t.Fatalf("unknown zone = %s, want UTC+8", got)
+	}
+	e := cashierRefusal("business_date", "2026-12-02")
+	if e.body.Field != "business_date" || !strings.Contains(e.body.Message,
+		"a cashier works on today's payments only (2026-12-02") {
+		t.Fatalf("refusal = %+v", e.body)
 	}
 }

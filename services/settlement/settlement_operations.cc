@@ -33,6 +33,15 @@ absl::CivilDay SettlementOperations::Today() const {
   return absl::ToCivilDay(clock_.Now(), options_.zone);
 }
 
+absl::StatusOr<absl::CivilDay> SettlementOperations::NextPayout(const std::string& cycle,
+                                                                absl::CivilDay today) {
+  if (cycle != "T1" && cycle != "D0") {
+    return common::InvalidField("cycle", "must be T1 or D0");
+  }
+  ASSIGN_OR_RETURN(BusinessCalendar calendar, repo_.LoadCalendar(options_.calendar));
+  return NextPayoutDate(calendar, today, cycle);
+}
+
 std::string SettlementOperations::PayoutFilePath(const Batch& batch) const {
   return absl::StrCat(
       options_.output_dir, "/",

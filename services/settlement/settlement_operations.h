@@ -47,6 +47,10 @@ class SettlementOperations {
   // Pays a merchant's HELD lines: FAILED_PRECONDITION while it is frozen.
   absl::StatusOr<RunReport> Release(const std::string& merchant_id);
 
+  // The payout date of `today`'s payments on `cycle` ("T1" or "D0"), by the business calendar.
+  absl::StatusOr<absl::CivilDay> NextPayout(const std::string& cycle, absl::CivilDay today);
+  absl::CivilDay Today() const;
+
   absl::StatusOr<std::vector<Batch>> ListBatches(const std::string& date, int limit);
   // A date, or a status (PAID, HELD or CARRIED: HELD lines of every date), or both.
   absl::StatusOr<std::vector<Line>> ListLines(const std::string& date,
@@ -67,7 +71,6 @@ class SettlementOperations {
   const SettlementOptions& options() const { return options_; }
 
  private:
-  absl::CivilDay Today() const;
   std::string PayoutFilePath(const Batch& batch) const;
   // Writes the batch's payout file once, atomically (temporary file, then rename), and records
   // that it is written; a batch whose file is written answers its path.

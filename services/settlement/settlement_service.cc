@@ -108,6 +108,23 @@ grpc::Status SettlementServiceImpl::ListLines(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status SettlementServiceImpl::GetNextPayout(grpc::ServerContext* ctx,
+                                                  const v1::GetNextPayoutRequest* req,
+                                                  v1::NextPayout* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  auto merchant = common::MerchantScope(*principal_or, req->merchant_id());
+  if (!merchant.ok()) return ToGrpcStatus(merchant.status());
+  // The calendar is the platform's, the same for every merchant: staff may ask without one.
+  const absl::CivilDay today = ops_.Today();
+  auto payout = ops_.NextPayout(req->cycle(), today);
+  if (!payout.ok()) return ToGrpcStatus(payout.status());
+  resp->set_cycle(req->cycle());
+  resp->set_today(FormatDate(today));
+  resp->set_payout_date(FormatDate(*payout));
+  resp->set_calendar(ops_.options().calendar);
+  return grpc::Status::OK;
+}
+
 grpc::Status SettlementServiceImpl::GetStatement(grpc::ServerContext* ctx,
                                                  const v1::GetStatementRequest* req,
                                                  v1::Statement* resp) {

@@ -14,6 +14,8 @@ class SettlementServiceImpl final : public aggpay::v1::SettlementService::Servic
                            aggpay::v1::ListBatchesResponse* resp) override;
   grpc::Status ListLines(grpc::ServerContext* ctx, const aggpay::v1::ListLinesRequest* req,
                          aggpay::v1::ListLinesResponse* resp) override;
+  grpc::Status GetNextPayout(grpc::ServerContext* ctx, const aggpay::v1::GetNextPayoutRequest* req,
+                             aggpay::v1::NextPayout* resp) override;
   grpc::Status GetStatement(grpc::ServerContext* ctx, const aggpay::v1::GetStatementRequest* req,
                             aggpay::v1::Statement* resp) override;
   grpc::Status ReleaseHeld(grpc::ServerContext* ctx, const aggpay::v1::ReleaseHeldRequest* req,

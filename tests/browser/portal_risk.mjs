@@ -1,5 +1,6 @@
 // Merchant portal: an owner sets an alert threshold (a malformed amount is refused naming the
-// field), a payer's payment crosses it, and the alert shows on the risk page and on Today.
+// field), a payer's payment crosses it, and the alert shows on the risk page and on Today; then
+// Today and the Codes page in Chinese, the default language.
 // In: AGGPAY_GATEWAY_URL, AGGPAY_OWNER_SESSION, AGGPAY_CODE_ID (a code of the merchant's).
 import {scenario, assert, env, text} from './lib/harness.mjs';
 import {portalUrl} from './lib/portal.mjs';
@@ -37,4 +38,19 @@ await scenario('a threshold crossed raises an alert', async ({newPage, shot}) =>
   await page.click('#nav a[data-page=today]');
   await page.waitForSelector('#alerts li');
   assert.ok((await text(page, '#alerts')).includes('A payment over your threshold'));
+
+  // Chinese, the default (the browser's Accept-Language is zh-CN): Today and the Codes page.
+  const zh = await newPage();
+  await zh.setCookie({name: '__Host-aggpay_portal', value: env('AGGPAY_OWNER_SESSION'),
+    url: env('AGGPAY_GATEWAY_URL'), httpOnly: true, secure: true, sameSite: 'Strict'});
+  await zh.goto(portalUrl('today'), {waitUntil: 'networkidle0'});
+  await zh.waitForSelector('#alerts li');
+  assert.equal(await zh.$eval('html', (h) => h.lang), 'zh-CN');
+  assert.ok((await text(zh, '#alerts')).includes('单笔金额超过阈值'));
+  assert.equal(await text(zh, '#next-plan'), 'T+1（下一个工作日到账）');
+  await zh.click('#nav a[data-page=codes]');
+  await zh.waitForSelector(`li[data-code="${env('AGGPAY_CODE_ID')}"] [data-action=reset]`);
+  assert.equal(await text(zh, '#page h1'), '收款码');
+  assert.equal(await text(zh, '#nav a[data-page=terminals]'), '终端');
+  assert.equal(await text(zh, `li[data-code="${env('AGGPAY_CODE_ID')}"] [data-action=reset]`), '重置收款码');
 });

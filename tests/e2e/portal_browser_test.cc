@@ -10,8 +10,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "aggpay/v1/merchant.grpc.pb.h"
 #include "tests/support/browser.h"
 #include "tests/support/gateway_process.h"
@@ -95,6 +98,23 @@ TEST_F(PortalBrowserTest, OwnerSignsInSeesTodayResetsACodeAndACashierIsRefusedTh
       "code_id");
   const std::string other_payment = Pay(other_code, "5.00");
 
+  // The business calendar makes tomorrow (UTC+8, the settlement zone) a holiday, so the next
+  // settlement's date on Today is the settlement service's, not the next weekday.
+  const absl::TimeZone shanghai = absl::FixedTimeZone(8 * 3600);
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), shanghai);
+  std::set<absl::CivilDay> holidays = {today + 1, absl::CivilDay(today.year() + 1, 1, 1)};
+  std::string calendar = "date,kind,name\n";
+  for (absl::CivilDay d : holidays)
+    absl::StrAppend(&calendar, absl::FormatCivilTime(d), ",HOLIDAY,test\n");
+  const std::string calendar_file = SharedServers().dir() + "/portal-calendar.csv";
+  std::ofstream(calendar_file) << calendar;
+  ASSERT_EQ(AdminCtl("settlement calendar import --file " + calendar_file).exit_code, 0);
+  absl::CivilDay payout = today + 1;
+  while (holidays.contains(payout) || absl::GetWeekday(payout) == absl::Weekday::saturday ||
+         absl::GetWeekday(payout) == absl::Weekday::sunday) {
+    ++payout;
+  }
+
   const std::string downloads = SharedServers().dir() + "/portal-downloads";
   std::filesystem::create_directories(downloads);
   std::map<std::string, std::string> env = Env();
@@ -103,6 +123,7 @@ TEST_F(PortalBrowserTest, OwnerSignsInSeesTodayResetsACodeAndACashierIsRefusedTh
               {"AGGPAY_TODAY_AMOUNT", "CNY 112.34"},
               {"AGGPAY_TODAY_COUNT", "2 payments"},
               {"AGGPAY_TODAY_REFUNDS", "CNY 2.00"},
+              {"AGGPAY_NEXT_PAYOUT", absl::FormatCivilTime(payout)},
               {"AGGPAY_OWN_PAYMENT", first},
               {"AGGPAY_OTHER_PAYMENT", other_payment},
               {"AGGPAY_CASHIER_MOBILE", kCashierMobile},
@@ -159,16 +180,28 @@ TEST_F(PortalBrowserTest, OwnerSignsInSeesTodayResetsACodeAndACashierIsRefusedTh
                                kRegisteredMobile, "'")),
             "0\t1");
 
+  // A payment of yesterday (the merchant's day, UTC+8), which a cashier may neither open nor
+  // refund: made now and moved back a day.
+  const std::string old_payment = Pay(new_code, "8.00");
+  Query(
+      "UPDATE payments SET created_at = created_at - INTERVAL 1 DAY, paid_at = paid_at - "
+      "INTERVAL 1 DAY, business_date = business_date - INTERVAL 1 DAY WHERE payment_id = '" +
+      old_payment + "'");
   env = Env();
   env["AGGPAY_CASHIER_MOBILE"] = kCashierMobile;
   env["AGGPAY_OWN_PAYMENT"] = first;
+  env["AGGPAY_OLD_PAYMENT"] = old_payment;
+  env["AGGPAY_TODAY"] = absl::FormatTime("%Y-%m-%d", absl::Now(), shanghai);
+  env["AGGPAY_YESTERDAY"] = absl::FormatTime("%Y-%m-%d", absl::Now() - absl::Hours(24), shanghai);
   BrowserRun cashier = RunBrowserScript("portal_cashier.mjs", env);
   ASSERT_EQ(cashier.exit_code, 0) << cashier.output;
   // The cashier's refund within its limit (the default 500.00), and not the one over it.
   EXPECT_EQ(
       Query("SELECT refunded_minor, refund_count FROM payments WHERE payment_id = '" + first + "'"),
       "350\t3");
-  EXPECT_EQ(Query("SELECT COUNT(*) FROM refunds WHERE out_refund_no = 'PORTAL-CASHIER-1'"), "0");
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM refunds WHERE out_refund_no IN ('PORTAL-CASHIER-1', "
+                  "'PORTAL-CASHIER-OLD')"),
+            "0");
   // Still the account the merchant had, and still ACTIVE.
   EXPECT_EQ(Query("SELECT status FROM merchants WHERE merchant_id = '" + merchant + "'"), "ACTIVE");
   // The owner sets an alert threshold and a payment over it raises the alert.

@@ -338,6 +338,8 @@ TEST_F(RestE2eTest, EveryRouteAnswersASignedMerchant) {
       {"GET", "/v1/merchant/settlements?date=2026-01-05", "", 200, "/v1/merchant/settlements"},
       {"GET", "/v1/merchant/settlements/2026-01-05/statement", "", 404,
        "/v1/merchant/settlements/{date}/statement"},
+      // No business calendar is imported here: the date cannot be told (the portal test has one).
+      {"GET", "/v1/merchant/next-payout?cycle=T1", "", 412, "/v1/merchant/next-payout"},
       {"GET", "/v1/merchant/terminals", "", 200, ""},
       // Portal users and API keys (docs/portal.md): an API key may list them, but only an owner
       // signed in to the portal (or staff) may change them.

@@ -17,7 +17,8 @@ const T = {
     today: '今日', codes: '收款码', terminals: '终端', profile: '资料', users: '成员',
     payments_today: '今日收款', refunds_today: '今日退款', count_n: '{0} 笔', refund_n: '{0} 笔',
     next_settlement: '下次结算', plan_t1: 'T+1（下一个工作日到账）', plan_d0: 'D0（当日到账）',
-    expected_net: '预计净额', estimate_note: '日期按工作日估算，节假日顺延。',
+    expected_net: '预计净额', calendar_note: '到账日按结算工作日历计算（节假日顺延，调休日照常）。',
+    cashier_today_only: '收银员只能查看和退款今天的收款。',
     open_alerts: '待处理提醒', no_alerts: '暂无提醒', frozen_notice: '商户已被冻结：{0}。请提交申诉并附上交易凭证。',
     alert_replaced_scans: '已更换的收款码被扫码 {0} 次（可能被冒用）',
     alert_kind_SINGLE_PAYMENT: '单笔金额超过阈值', alert_kind_HOURLY_VOLUME: '每小时交易额超过阈值',
@@ -68,7 +69,8 @@ const T = {
     today: 'Today', codes: 'Codes', terminals: 'Terminals', profile: 'Profile', users: 'Users',
     payments_today: 'Collected today', refunds_today: 'Refunded today', count_n: '{0} payments', refund_n: '{0} refund(s)',
     next_settlement: 'Next settlement', plan_t1: 'T+1 (next business day)', plan_d0: 'D0 (same day)',
-    expected_net: 'Expected net', estimate_note: 'The date counts weekdays; public holidays move it later.',
+    expected_net: 'Expected net', calendar_note: 'The date follows the business calendar: holidays move it later, make-up working days count.',
+    cashier_today_only: 'A cashier sees and refunds today\'s payments only.',
     open_alerts: 'Open alerts', no_alerts: 'No alerts', frozen_notice: 'Your merchant is frozen: {0}. Submit an appeal with evidence of your sales.',
     alert_replaced_scans: 'Replaced codes were scanned {0} times (possible misuse)',
     alert_kind_SINGLE_PAYMENT: 'A payment over your threshold', alert_kind_HOURLY_VOLUME: 'Hourly volume over your threshold',
@@ -279,13 +281,6 @@ function businessDate(zone, at = new Date()) {
   return new Intl.DateTimeFormat('en-CA', { timeZone: zone || 'Asia/Shanghai' }).format(at);
 }
 
-// The next weekday after `date` (YYYY-MM-DD): public holidays are not known to the page.
-export function nextWeekday(date) {
-  const d = new Date(`${date}T00:00:00Z`);
-  do d.setUTCDate(d.getUTCDate() + 1); while (d.getUTCDay() === 0 || d.getUTCDay() === 6);
-  return d.toISOString().slice(0, 10);
-}
-
 async function allPayments(query) {
   const out = [];
   let token = '';
@@ -318,7 +313,14 @@ async function renderToday(page) {
     refunds += Number(p.refund_count || 0);
   }
   const cycle = plan?.plan?.settlement || 'T1';
-  const next = cycle === 'D0' ? date : nextWeekday(date);
+  // The payout date is the settlement service's, by its business calendar (holidays and make-up
+  // working days); when it cannot say (a year not imported), the page shows why.
+  let next = '—', nextWhy = null;
+  try {
+    next = (await api('GET', `/v1/merchant/next-payout?cycle=${encodeURIComponent(cycle)}`)).payout_date;
+  } catch (e) {
+    nextWhy = el('p', { class: 'sub error', id: 'next-date-error', text: e.message });
+  }
   const alerts = el('ul', { class: 'list', id: 'alerts' });
   const frozen = (freezes.freezes || []).filter((f) => f.status === 'ACTIVE');
   for (const f of frozen) alerts.append(el('li', { class: 'notice', text: t('frozen_notice', f.reason || f.rule || '') }));
@@ -343,7 +345,7 @@ async function renderToday(page) {
         el('p', { class: 'figure', id: 'next-date', text: next }),
         el('p', { id: 'next-net', text: `${t('expected_net')} ${formatMoney(currency, gross - refunded - fees + returned)}` }),
         el('p', { class: 'sub', id: 'next-plan', text: cycle === 'D0' ? t('plan_d0') : t('plan_t1') }),
-        cycle === 'D0' ? null : el('p', { class: 'sub', text: t('estimate_note') }))),
+        nextWhy ?? el('p', { class: 'sub', text: t('calendar_note') }))),
     el('h2', { text: t('open_alerts') }), alerts);
 }
 
@@ -786,6 +788,11 @@ async function renderPayment(page, id = '') {
         el('p', { class: 'error', id: 'payment-error', text: t('payment_not_found') }));
       return;
     }
+    if (e.status === 403 && session.role === 'cashier') {
+      page.replaceChildren(el('h1', { text: t('payment') }),
+        el('p', { class: 'error', id: 'payment-error', text: t('cashier_today_only') }));
+      return;
+    }
     throw e;
   }
   const c = p.amount.currency;
@@ -912,10 +919,13 @@ async function renderSettlement(page) {
 async function renderPayments(page) {
   const q = new URLSearchParams(location.search);
   const currency = merchant.home_currency || 'CNY';
-  const date = q.get('date') || businessDate(merchant.time_zone);
+  // A cashier works on today's payments only (the gateway refuses other days): no date to pick.
+  const cashier = session.role === 'cashier';
+  const date = (!cashier && q.get('date')) || businessDate(merchant.time_zone);
   const status = q.get('status') ?? 'SUCCESS';
   const form = el('form', { class: 'panel', id: 'payment-search', novalidate: '' },
-    el('label', {}, t('date'), el('input', { name: 'date', type: 'date', value: date })),
+    el('label', {}, t('date'), el('input', { name: 'date', type: 'date', value: date, ...(cashier ? { readonly: '' } : {}) })),
+    cashier ? el('p', { class: 'sub', id: 'cashier-today', text: t('cashier_today_only') }) : null,
     el('label', {}, t('status'), el('select', { name: 'status' },
       ...['', 'SUCCESS', 'PAYING', 'FAILED', 'CLOSED'].map((v) => {
         const o = el('option', { value: v, text: v || t('all_statuses') });

@@ -105,4 +105,11 @@ absl::StatusOr<absl::CivilDay> BusinessCalendar::NextBusinessDay(absl::CivilDay 
   return BusinessDayOnOrAfter(day + 1);
 }
 
+absl::StatusOr<absl::CivilDay> NextPayoutDate(const BusinessCalendar& calendar,
+                                              absl::CivilDay today, absl::string_view cycle) {
+  if (cycle == "T1") return calendar.NextBusinessDay(today);
+  if (cycle == "D0") return calendar.BusinessDayOnOrAfter(today);
+  return common::InvalidField("cycle", "must be T1 or D0");
+}
+
 }  // namespace aggpay::settlement

@@ -49,6 +49,13 @@ class BusinessCalendar {
   std::set<int> years_;
 };
 
+// When a payment made on `today` is paid out, by the merchant's settlement cycle: "T1", the
+// next business day after today; "D0", today if it is a business day, else the next one.
+// INVALID_ARGUMENT naming `cycle` for another cycle; FAILED_PRECONDITION for a year the calendar
+// does not cover.
+absl::StatusOr<absl::CivilDay> NextPayoutDate(const BusinessCalendar& calendar,
+                                              absl::CivilDay today, absl::string_view cycle);
+
 // "YYYY-MM-DD" strictly: INVALID_ARGUMENT naming `field`.
 absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view text, absl::string_view field);
 std::string FormatDate(absl::CivilDay day);

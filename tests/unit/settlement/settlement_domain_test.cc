@@ -49,6 +49,31 @@ TEST(Calendar, China2026HolidaysAndMakeUpDays) {
             absl::StatusCode::kFailedPrecondition);
 }
 
+TEST(Calendar, NextPayoutDateFollowsTheCalendarByCycle) {
+  const BusinessCalendar c = Cn2026();
+  auto payout = [&](CivilDay today, const char* cycle) {
+    auto d = NextPayoutDate(c, today, cycle);
+    EXPECT_TRUE(d.ok()) << d.status();
+    return d.ok() ? FormatDate(*d) : "";
+  };
+  // Friday 3 April, before Qingming (Saturday 4 to Monday 6 April): T+1 is Tuesday 7 April,
+  // where counting weekdays would say Monday 6 April.
+  EXPECT_EQ(payout(CivilDay(2026, 4, 3), "T1"), "2026-04-07");
+  EXPECT_EQ(payout(CivilDay(2026, 4, 3), "D0"), "2026-04-03");
+  // Thursday 24 September, before the Mid-Autumn Festival (a Friday off): Monday 28 September.
+  EXPECT_EQ(payout(CivilDay(2026, 9, 24), "T1"), "2026-09-28");
+  // D0 on a holiday waits for the next business day; on a make-up Sunday it is that Sunday.
+  EXPECT_EQ(payout(CivilDay(2026, 10, 1), "D0"), "2026-10-08");
+  EXPECT_EQ(payout(CivilDay(2026, 9, 20), "D0"), "2026-09-20");
+  EXPECT_EQ(payout(CivilDay(2026, 12, 2), "T1"), "2026-12-03");
+  auto bad = NextPayoutDate(c, CivilDay(2026, 4, 3), "T7");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("cycle"), std::string::npos) << bad.status();
+  // The next year is not guessed.
+  EXPECT_EQ(NextPayoutDate(c, CivilDay(2026, 12, 31), "T1").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
 TEST(Calendar, CsvRefusesWhatWouldHideATypo) {
   EXPECT_FALSE(ParseCalendarCsv("2026-03-02,WORKDAY,a Monday\n").ok());
   EXPECT_FALSE(ParseCalendarCsv("2026-03-02,HOLIDAY,x\n2026-03-02,HOLIDAY,y\n").ok());
