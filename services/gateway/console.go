@@ -209,16 +209,26 @@ func csrfValid(r *http.Request, want string) bool {
 	return got != "" && sameOrigin(r) && hmac.Equal([]byte(got), []byte(want))
 }
 
-func sessionFrom(r *http.Request) string {
-	ck, err := r.Cookie(sessionCookie)
-	if err != nil || !strings.HasPrefix(ck.Value, "agss_") || len(ck.Value) > 256 {
+func sessionFrom(r *http.Request) string { return cookieSession(r, sessionCookie, "agss_") }
+
+func (c *console) setCookie(w http.ResponseWriter, value string, maxAge int) {
+	setSessionCookie(w, sessionCookie, value, maxAge)
+}
+
+// cookieSession is the session token in cookie NAME when it has the credential's PREFIX and a
+// sane length, or "": the console's and the portal's sessions are read alike.
+func cookieSession(r *http.Request, name, prefix string) string {
+	ck, err := r.Cookie(name)
+	if err != nil || !strings.HasPrefix(ck.Value, prefix) || len(ck.Value) > 256 {
 		return ""
 	}
 	return ck.Value
 }
 
-func (c *console) setCookie(w http.ResponseWriter, value string, maxAge int) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: value, Path: "/", MaxAge: maxAge,
+// setSessionCookie sets (maxAge 0: for the browser session) or clears (maxAge -1) a session
+// cookie: HttpOnly, Secure, SameSite=Strict, for the whole site.
+func setSessionCookie(w http.ResponseWriter, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
 }
 

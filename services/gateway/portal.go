@@ -192,11 +192,7 @@ func newPortal(merchants aggpayv1.MerchantServiceClient, secret string, timeout 
 }
 
 func portalSessionFrom(r *http.Request) string {
-	ck, err := r.Cookie(portalCookie)
-	if err != nil || !strings.HasPrefix(ck.Value, portalSessionPfx) || len(ck.Value) > 256 {
-		return ""
-	}
-	return ck.Value
+	return cookieSession(r, portalCookie, portalSessionPfx)
 }
 
 // ServeHTTP serves the pages (every page path is the one-page app) and the sign-in API.
@@ -233,8 +229,7 @@ func (p *portal) csrfToken(session string) string {
 }
 
 func (p *portal) setCookie(w http.ResponseWriter, value string, maxAge int) {
-	http.SetCookie(w, &http.Cookie{Name: portalCookie, Value: value, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, Secure: true, SameSite: http.SameSiteStrictMode})
+	setSessionCookie(w, portalCookie, value, maxAge)
 }
 
 // internal is a context for the merchant service's portal RPCs: the internal credential.
