@@ -33,10 +33,23 @@ declare -A LIBS_OF=() OWNER_OF_PATH=() OWNER=()
 libs_of() {
   local b=$1
   if [ -z "${LIBS_OF[$b]+x}" ]; then
-    if ldd "$b" 2>/dev/null | grep -q 'not found'; then
+    # One ldd run, read twice; a failed or empty run (it once listed nothing on a loaded
+    # machine, and every library then looked unused) is tried again, then reported.
+    local out="" try
+    for try in 1 2 3; do
+      out=$(ldd "$b" 2>&1) || true
+      grep -Eq '=>|not a dynamic executable|statically linked' <<<"$out" && break
+      out=""
+      sleep 1
+    done
+    if [ -z "$out" ]; then
+      LIBS_OF[$b]="ldd-failed"
+    elif grep -Eq 'not a dynamic executable|statically linked' <<<"$out"; then
+      LIBS_OF[$b]=""  # static (the Go gateway): it loads nothing
+    elif grep -q 'not found' <<<"$out"; then
       LIBS_OF[$b]="not-found"
     else
-      LIBS_OF[$b]=$(ldd "$b" 2>/dev/null | awk '/=>/ && $3 ~ /^\// {print $3} !/=>/ && $1 ~ /^\// {print $1}' \
+      LIBS_OF[$b]=$(awk '/=>/ && $3 ~ /^\// {print $3} !/=>/ && $1 ~ /^\// {print $1}' <<<"$out" \
         | sort -u | tr '\n' ' ')
     fi
   fi
@@ -120,6 +133,7 @@ check() {
   for b in "${binaries[@]}"; do
     libs=$(libs_of "$b")
     if [ "$libs" = "not-found" ]; then err "$b: a library is not found (ldd)"; continue; fi
+    if [ "$libs" = "ldd-failed" ]; then err "$b: ldd listed no libraries (three tries)"; continue; fi
     # shellcheck disable=SC2086
     resolve_owners $libs
     for lib in $libs; do
