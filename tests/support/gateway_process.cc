@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/crypto/crypto.h"
+#include "tests/support/tls_support.h"
 
 namespace aggpay::testing {
 
@@ -23,8 +24,20 @@ GatewayProcess::GatewayProcess(const AggpaydProcess& aggpayd,
   const std::string log = absl::StrCat(aggpayd.config_path(), ".gateway.log");
   // Built before fork: the child only execs.
   const std::string grpc_addr = aggpayd.grpc_addr();
+  // Mutual TLS to aggpayd with the gateway's certificate, unless aggpayd runs in plaintext.
+  const std::string ca = TlsCaFile();
+  const std::string cert = TlsCertFile("gateway");
+  const std::string key = TlsKeyFile("gateway");
   std::vector<const char*> argv = {binary.c_str(), "--listen", listen.c_str(), "--grpc-addr",
                                    grpc_addr.c_str()};
+  if (aggpayd.plaintext()) {
+    argv.push_back("--plaintext");
+  } else {
+    for (const char* a :
+         {"--grpc-ca", ca.c_str(), "--grpc-cert", cert.c_str(), "--grpc-key", key.c_str()}) {
+      argv.push_back(a);
+    }
+  }
   for (const std::string& a : extra_args) argv.push_back(a.c_str());
   argv.push_back(nullptr);
   pid_ = fork();
