@@ -187,7 +187,8 @@ function probeRules(where, c, grpcPort, errors) {
   if (!c.livenessProbe) errors.push(`${where}: no livenessProbe`);
   if (isAggpaydServe(c)) {
     for (const p of ['startupProbe', 'livenessProbe']) {
-      if (c[p] && c[p].grpc?.port !== grpcPort) errors.push(`${where}: ${p} must use the gRPC health service on port ${grpcPort}`);
+      // Over TLS (tls.enabled) the kubelet's gRPC probe cannot connect: GET /healthz instead.
+      if (c[p] && c[p].grpc?.port !== grpcPort && c[p].httpGet?.path !== '/healthz') errors.push(`${where}: ${p} must use the gRPC health service on port ${grpcPort} (or GET /healthz with TLS)`);
     }
     if (!c.startupProbe) errors.push(`${where}: no startupProbe`);
     if (c.readinessProbe && c.readinessProbe.httpGet?.path !== '/readyz') errors.push(`${where}: readinessProbe must be GET /readyz`);
