@@ -67,7 +67,9 @@ int Fail(const absl::Status& status) {
 std::shared_ptr<grpc::Channel> Channel(const Config& config, const std::string& address) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
-  return grpc::CreateCustomChannel(address, common::PeerChannelCredentials(config.tls), args);
+  // One set of credentials (one file watcher) for every peer: the config does not change.
+  static const auto credentials = common::PeerChannelCredentials(config.tls);
+  return grpc::CreateCustomChannel(address, credentials, args);
 }
 
 // tls.mode mtls needs its files; plaintext needs the shared secret.

@@ -98,11 +98,6 @@ std::string PeerSerial(const std::string& addr) {
   return std::string(absl::StripAsciiWhitespace(r.out));
 }
 
-std::string AuditCount(const std::string& actor) {
-  return StackTest::Query(
-      absl::StrCat("SELECT COUNT(*) FROM audit_log WHERE actor = '", actor, "'"));
-}
-
 class TlsE2eTest : public StackTest {
  protected:
   static void SetUpTestSuite() {
@@ -114,6 +109,9 @@ class TlsE2eTest : public StackTest {
     StackTest::TearDownTestSuite();
   }
   static const std::string& merchant() { return *merchant_; }
+  static std::string AuditCount(const std::string& actor) {
+    return Query(absl::StrCat("SELECT COUNT(*) FROM audit_log WHERE actor = '", actor, "'"));
+  }
   static std::string* merchant_;
 };
 std::string* TlsE2eTest::merchant_ = nullptr;

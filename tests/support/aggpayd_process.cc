@@ -19,6 +19,7 @@ std::pair<int, std::string> HttpGet(const std::string& url) {
   const size_t slash = url.find('/', url.find("//") + 2);
   httplib::Client client(url.substr(0, slash));
   client.set_connection_timeout(1, 0);
+  if (url.rfind("https://", 0) == 0) client.set_ca_cert_path(TlsCaFile().c_str());
   auto res = client.Get(slash == std::string::npos ? "/" : url.substr(slash));
   if (!res) return {0, ""};
   return {res->status, res->body};

@@ -18,7 +18,8 @@ namespace aggpay::testing {
 GatewayProcess::GatewayProcess(const AggpaydProcess& aggpayd,
                                const std::vector<std::string>& extra_args) {
   const int port = FreePort();
-  url_ = absl::StrCat("http://127.0.0.1:", port);
+  // HTTPS with the gateway's certificate from the test CA (the clients below trust it).
+  url_ = absl::StrCat("https://127.0.0.1:", port);
   const std::string binary = absl::StrCat(BuildDir(), "/services/gateway/aggpay-gateway");
   const std::string listen = absl::StrCat("127.0.0.1:", port);
   const std::string log = absl::StrCat(aggpayd.config_path(), ".gateway.log");
@@ -30,6 +31,7 @@ GatewayProcess::GatewayProcess(const AggpaydProcess& aggpayd,
   const std::string key = TlsKeyFile("gateway");
   std::vector<const char*> argv = {binary.c_str(), "--listen", listen.c_str(), "--grpc-addr",
                                    grpc_addr.c_str()};
+  for (const char* a : {"--tls-cert", cert.c_str(), "--tls-key", key.c_str()}) argv.push_back(a);
   if (aggpayd.plaintext()) {
     argv.push_back("--plaintext");
   } else {
@@ -67,6 +69,7 @@ HttpResponse PlainRequest(const std::string& base_url, const std::string& method
                           const std::map<std::string, std::string>& headers) {
   httplib::Client client(base_url);
   client.set_connection_timeout(2, 0);
+  if (base_url.rfind("https://", 0) == 0) client.set_ca_cert_path(TlsCaFile().c_str());
   client.set_read_timeout(10, 0);
   httplib::Headers h;
   for (const auto& [k, v] : headers) h.emplace(k, v);
