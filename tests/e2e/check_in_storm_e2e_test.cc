@@ -39,7 +39,8 @@ class CheckInStormTest : public ::testing::Test {
                                                  .extra_config = "",
                                                  .payment_config = AggpaydOptions().payment_config,
                                                  .audit_config = AggpaydOptions().audit_config,
-                                                 .settlement_config = ""});
+                                                 .settlement_config = "",
+                                                 .tls_config = ""});
     token_ = new std::string(aggpayd_->BootstrapAdmin());
   }
   static void TearDownTestSuite() {
