@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <map>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 
@@ -67,10 +69,18 @@ GatewayProcess::~GatewayProcess() {
 HttpResponse PlainRequest(const std::string& base_url, const std::string& method,
                           const std::string& path, const std::string& body,
                           const std::map<std::string, std::string>& headers) {
-  httplib::Client client(base_url);
-  client.set_connection_timeout(2, 0);
-  if (base_url.rfind("https://", 0) == 0) client.set_ca_cert_path(TlsCaFile().c_str());
-  client.set_read_timeout(10, 0);
+  // One keep-alive connection per gateway and thread, as a real client keeps one: a fresh TLS
+  // handshake per request would make a burst slower than the rate limits it tests.
+  static thread_local std::map<std::string, std::unique_ptr<httplib::Client>> clients;
+  std::unique_ptr<httplib::Client>& slot = clients[base_url];
+  if (slot == nullptr) {
+    slot = std::make_unique<httplib::Client>(base_url);
+    slot->set_connection_timeout(2, 0);
+    slot->set_read_timeout(10, 0);
+    slot->set_keep_alive(true);
+    if (base_url.rfind("https://", 0) == 0) slot->set_ca_cert_path(TlsCaFile().c_str());
+  }
+  httplib::Client& client = *slot;
   httplib::Headers h;
   for (const auto& [k, v] : headers) h.emplace(k, v);
   httplib::Result res{nullptr, httplib::Error::Unknown};
