@@ -1,5 +1,6 @@
 #include "tests/support/aggpayd_process.h"
 
+#include <grpcpp/grpcpp.h>
 #include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -90,6 +91,7 @@ AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions&
 
 AggpaydProcess::~AggpaydProcess() {
   if (pid_ > 0) {
+    kill(pid_, SIGCONT);  // a frozen instance cannot act on SIGTERM
     kill(pid_, SIGTERM);
     int status = 0;
     for (int i = 0; i < 100; ++i) {
@@ -99,6 +101,18 @@ AggpaydProcess::~AggpaydProcess() {
     kill(pid_, SIGKILL);
     waitpid(pid_, &status, 0);
   }
+}
+
+std::shared_ptr<grpc::Channel> AggpaydProcess::Channel() const {
+  return grpc::CreateChannel(grpc_addr_, grpc::InsecureChannelCredentials());
+}
+
+void AggpaydProcess::Freeze() {
+  if (pid_ > 0) kill(pid_, SIGSTOP);
+}
+
+void AggpaydProcess::Thaw() {
+  if (pid_ > 0) kill(pid_, SIGCONT);
 }
 
 void AggpaydProcess::Kill() {

@@ -2,10 +2,15 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 
 #include "services/common/mysql/mysql_pool.h"
 #include "tests/support/test_servers.h"
+
+namespace grpc {
+class Channel;
+}
 
 namespace aggpay::testing {
 
@@ -48,6 +53,13 @@ class AggpaydProcess {
   const std::string& internal_secret() const { return internal_secret_; }
   // Where one-time passwords to merchants' phones are written.
   const std::string& sms_log() const { return sms_log_; }
+
+  // A client channel to this instance's gRPC listener, with whatever transport credentials the
+  // instance expects: tests build their stubs on it instead of creating channels themselves.
+  std::shared_ptr<grpc::Channel> Channel() const;
+  // SIGSTOP / SIGCONT: the process holds its sockets and answers nothing (a hung VM, a GC pause).
+  void Freeze();
+  void Thaw();
 
   // SIGKILL, as a crash or an OOM kill would end it.
   void Kill();
