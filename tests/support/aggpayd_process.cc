@@ -33,7 +33,8 @@ AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions&
                                     .extra_config = "",
                                     .payment_config = AggpaydOptions().payment_config,
                                     .audit_config = AggpaydOptions().audit_config,
-                                    .settlement_config = ""}) {}
+                                    .settlement_config = "",
+                                    .grpc_port = 0}) {}
 
 AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions& db,
                                const AggpaydOptions& options) {
@@ -41,7 +42,7 @@ AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions&
   const int64_t resolve_rate_per_second = options.resolve_rate_per_second;
   const std::string pool_size =
       options.mysql_pool_size > 0 ? absl::StrCat(", pool_size: ", options.mysql_pool_size) : "";
-  const int grpc_port = FreePort();
+  const int grpc_port = options.grpc_port > 0 ? options.grpc_port : FreePort();
   const int http_port = FreePort();
   grpc_addr_ = absl::StrCat("127.0.0.1:", grpc_port);
   admin_url_ = absl::StrCat("http://127.0.0.1:", http_port);

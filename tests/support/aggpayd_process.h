@@ -33,6 +33,9 @@ struct AggpaydOptions {
   // More keys of the settlement section (its output_dir is the test's own), e.g.
   // "d0_schedule: true".
   std::string settlement_config;
+  // The gRPC port; 0 takes a free one. A test restarts an instance on the address its peers
+  // were configured with by passing the first one's port.
+  int grpc_port = 0;
 };
 
 // `aggpayd serve` as a separate process against a migrated test database, as an operator runs

@@ -232,6 +232,12 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
   }
 
   void AppendDirect(const AuditRecord& record) {
+    if (deps_.relay != nullptr) {
+      // Queued: the answer never waits for the admin service (a frozen one held every refused
+      // change for the sink's 5 s deadline).
+      deps_.relay->DeliverDirect(record);
+      return;
+    }
     if (absl::Status s = deps_.audit->Append(record); !s.ok()) {
       spdlog::error("audit append failed for {} {}: {}", method_, request_id_, s.ToString());
       deps_.metrics->Increment("audit_append_failures_total");
