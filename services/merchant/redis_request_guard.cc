@@ -35,10 +35,13 @@ return wait
 // KEYS[1] the nonce, KEYS[2] when this Redis's memory of nonces began (Unix seconds, Redis's
 // clock); ARGV[1] the nonce's TTL in ms, ARGV[2] when the request was signed (Unix seconds).
 // Returns 1 for a fresh nonce, 0 for a used one, -1 for a request signed before the memory began.
+// The memory is taken to begin 2 s before the first check: the request that makes the first
+// check, signed in the previous second or by a clock a second behind, still passes; a request
+// accepted before the restart was signed before the outage that emptied Redis.
 constexpr const char* kConsumeNonce = R"lua(
 local since = tonumber(redis.call('GET', KEYS[2]))
 if since == nil then
-  since = tonumber(redis.call('TIME')[1])
+  since = tonumber(redis.call('TIME')[1]) - 2
   redis.call('SET', KEYS[2], since)
 end
 if tonumber(ARGV[2]) < since then return -1 end
