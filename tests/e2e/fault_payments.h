@@ -64,4 +64,27 @@ inline PaymentAnswer SandboxConfirm(aggpay::v1::PaymentService::Stub& stub,
   return out;
 }
 
+struct RefundAnswer {
+  grpc::Status status;
+  aggpay::v1::Refund refund;
+};
+
+// A staff refund of `amount_minor` fen, idempotent under `out_refund_no`.
+inline RefundAnswer RefundOnce(aggpay::v1::PaymentService::Stub& stub, const std::string& token,
+                               const std::string& payment_id, int64_t amount_minor,
+                               const std::string& out_refund_no,
+                               absl::Duration deadline = absl::Seconds(4)) {
+  aggpay::v1::RefundPaymentRequest req;
+  req.set_payment_id(payment_id);
+  req.mutable_amount()->set_currency("CNY");
+  req.mutable_amount()->set_amount_minor(amount_minor);
+  req.set_out_refund_no(out_refund_no);
+  RefundAnswer out;
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + token);
+  FaultDeadline(ctx, deadline);
+  out.status = stub.RefundPayment(&ctx, req, &out.refund);
+  return out;
+}
+
 }  // namespace aggpay::testing

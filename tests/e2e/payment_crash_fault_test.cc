@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "aggpay/v1/binding.grpc.pb.h"
 #include "aggpay/v1/payment.grpc.pb.h"
+#include "tests/e2e/fault_payments.h"
 #include "tests/support/stack_fixture.h"
 
 namespace aggpay::testing {
@@ -146,45 +147,22 @@ struct Ledgerless {
 void RecordedTraffic(const AggpaydProcess& victim, const std::string& token,
                      const std::string& code, int seed, const std::atomic<bool>& stop,
                      Ledgerless& log) {
-  auto stub = v1::PaymentService::NewStub(victim.Channel());
-  const auto ctx = [&](grpc::ClientContext& c) {
-    c.AddMetadata("authorization", "Bearer " + token);
-    c.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
-  };
+  auto stub = PaymentStub(victim);
   for (int n = 0; !stop.load(); ++n) {
     Asked create{absl::StrCat("rt-", seed, "-", n), "", 5000 + seed * 1000 + n, ""};
-    v1::CreateCodePaymentRequest req;
-    req.set_code(code);
-    req.mutable_amount()->set_currency("CNY");
-    req.mutable_amount()->set_amount_minor(create.amount);
-    req.set_wallet("wechat");
-    req.set_client_request_id(create.request_id);
-    v1::Payment p;
-    grpc::ClientContext c1;
-    ctx(c1);
-    const bool created = stub->CreateCodePayment(&c1, req, &p).ok();
-    if (created) create.answered_id = p.payment_id();
+    PaymentAnswer p = PayCode(*stub, code, create.amount, create.request_id, absl::Seconds(3));
+    if (p.status.ok()) create.answered_id = p.payment.payment_id();
     {
       std::lock_guard lock(log.mu);
       log.creates.push_back(create);
     }
-    if (!created) continue;
-    v1::SandboxPayRequest pay;
-    pay.set_payment_id(p.payment_id());
-    grpc::ClientContext c2;
-    ctx(c2);
-    v1::Payment paid;
-    if (!stub->SandboxPay(&c2, pay, &paid).ok() || paid.status() != "SUCCESS") continue;
-    Asked refund{absl::StrCat("rr-", seed, "-", n), p.payment_id(), 1 + n % 7, ""};
-    v1::RefundPaymentRequest r;
-    r.set_payment_id(refund.payment_id);
-    r.mutable_amount()->set_currency("CNY");
-    r.mutable_amount()->set_amount_minor(refund.amount);
-    r.set_out_refund_no(refund.request_id);
-    grpc::ClientContext c3;
-    ctx(c3);
-    v1::Refund done;
-    if (stub->RefundPayment(&c3, r, &done).ok()) refund.answered_id = done.refund_id();
+    if (!p.status.ok()) continue;
+    PaymentAnswer paid = SandboxConfirm(*stub, token, p.payment.payment_id(), absl::Seconds(3));
+    if (!paid.status.ok() || paid.payment.status() != "SUCCESS") continue;
+    Asked refund{absl::StrCat("rr-", seed, "-", n), p.payment.payment_id(), 1 + n % 7, ""};
+    RefundAnswer r = RefundOnce(*stub, token, refund.payment_id, refund.amount, refund.request_id,
+                                absl::Seconds(3));
+    if (r.status.ok()) refund.answered_id = r.refund.refund_id();
     std::lock_guard lock(log.mu);
     log.refunds.push_back(refund);
   }
@@ -293,52 +271,40 @@ TEST_F(PaymentCrashTest, KilledDuringResetsAndRefundsRetriesGiveTheFirstResult) 
   }
 
   // Every create and refund, retried on the survivor under its id, gives the first result.
-  auto stub = v1::PaymentService::NewStub(aggpayd().Channel());
-  const auto ctx = [&](grpc::ClientContext& c) {
-    c.AddMetadata("authorization", "Bearer " + admin_token());
-    c.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  const auto ids = [&](const std::string& query) {
+    std::map<std::string, std::string> out;
+    for (absl::string_view line : absl::StrSplit(Query(query), '\n', absl::SkipEmpty())) {
+      std::vector<std::string> f = absl::StrSplit(line, '\t');
+      if (f.size() == 2) out[f[0]] = f[1];
+    }
+    return out;
   };
+  std::map<std::string, std::string> payments =
+      ids("SELECT client_request_id, payment_id FROM payments WHERE client_request_id IS NOT NULL");
+  std::map<std::string, std::string> refunds = ids("SELECT out_refund_no, refund_id FROM refunds");
+  auto stub = PaymentStub(aggpayd());
   for (const Asked& a : log.creates) {
-    const std::string stored =
-        Query("SELECT payment_id FROM payments WHERE client_request_id = '" + a.request_id + "'");
+    const std::string stored = payments[a.request_id];
     if (!a.answered_id.empty()) {
       EXPECT_EQ(stored, a.answered_id) << a.request_id;
     }
-    v1::CreateCodePaymentRequest req;
-    req.set_code(pay_code);
-    req.mutable_amount()->set_currency("CNY");
-    req.mutable_amount()->set_amount_minor(a.amount);
-    req.set_wallet("wechat");
-    req.set_client_request_id(a.request_id);
-    grpc::ClientContext c;
-    ctx(c);
-    v1::Payment p;
-    grpc::Status s = stub->CreateCodePayment(&c, req, &p);
-    ASSERT_TRUE(s.ok()) << a.request_id << ": " << s.error_message();
-    EXPECT_EQ(p.amount().amount_minor(), a.amount);
+    PaymentAnswer p = PayCode(*stub, pay_code, a.amount, a.request_id);
+    ASSERT_TRUE(p.status.ok()) << a.request_id << ": " << p.status.error_message();
+    EXPECT_EQ(p.payment.amount().amount_minor(), a.amount);
     if (!stored.empty()) {
-      EXPECT_EQ(p.payment_id(), stored) << a.request_id;
+      EXPECT_EQ(p.payment.payment_id(), stored) << a.request_id;
     }
   }
   for (const Asked& a : log.refunds) {
-    const std::string stored =
-        Query("SELECT refund_id FROM refunds WHERE out_refund_no = '" + a.request_id + "'");
+    const std::string stored = refunds[a.request_id];
     if (!a.answered_id.empty()) {
       EXPECT_EQ(stored, a.answered_id) << a.request_id;
     }
-    v1::RefundPaymentRequest r;
-    r.set_payment_id(a.payment_id);
-    r.mutable_amount()->set_currency("CNY");
-    r.mutable_amount()->set_amount_minor(a.amount);
-    r.set_out_refund_no(a.request_id);
-    grpc::ClientContext c;
-    ctx(c);
-    v1::Refund done;
-    grpc::Status s = stub->RefundPayment(&c, r, &done);
+    RefundAnswer r = RefundOnce(*stub, admin_token(), a.payment_id, a.amount, a.request_id);
     if (!stored.empty()) {
-      ASSERT_TRUE(s.ok()) << a.request_id << ": " << s.error_message();
-      EXPECT_EQ(done.refund_id(), stored) << a.request_id;
-      EXPECT_EQ(done.amount().amount_minor(), a.amount);
+      ASSERT_TRUE(r.status.ok()) << a.request_id << ": " << r.status.error_message();
+      EXPECT_EQ(r.refund.refund_id(), stored) << a.request_id;
+      EXPECT_EQ(r.refund.amount().amount_minor(), a.amount);
     }
   }
   EXPECT_EQ(Query("SELECT COUNT(*) - COUNT(DISTINCT client_request_id) FROM payments"), "0");
