@@ -26,7 +26,18 @@ namespace {
 
 namespace v1 = aggpay::v1;
 
-class PaymentCrashTest : public StackTest {};
+class PaymentCrashTest : public StackTest {
+ protected:
+  // Lets the audit relay sweep what the kills left in the outbox, then verifies the chain.
+  static void ExpectOutboxDrainedAndChainVerified() {
+    for (int i = 0; i < 60 && Query("SELECT COUNT(*) FROM audit_outbox") != "0"; ++i) {
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+    EXPECT_EQ(Query("SELECT COUNT(*) FROM audit_outbox"), "0");
+    CommandResult audit = AdminCtl("audit verify -o json");
+    EXPECT_EQ(audit.exit_code, 0) << audit.out;
+  }
+};
 
 // One client's work against `addr` until `stop`: scan, pay, refund in parts.
 void Traffic(const std::string& addr, const std::string& token, const std::string& code, int seed,
@@ -120,13 +131,7 @@ TEST_F(PaymentCrashTest, KilledMidFlightNothingIsHalfWrittenAndTheLedgerIsClean)
   EXPECT_NE(Query("SELECT COUNT(*) FROM payments WHERE status = 'SUCCESS'"), "0");
   // Never more refunded than paid.
   EXPECT_EQ(Query("SELECT COUNT(*) FROM payments WHERE refunded_minor > amount_minor"), "0");
-  // Let the audit relay sweep what the kills left in the outbox, then verify the chain.
-  for (int i = 0; i < 60 && Query("SELECT COUNT(*) FROM audit_outbox") != "0"; ++i) {
-    absl::SleepFor(absl::Milliseconds(200));
-  }
-  EXPECT_EQ(Query("SELECT COUNT(*) FROM audit_outbox"), "0");
-  CommandResult audit = AdminCtl("audit verify -o json");
-  EXPECT_EQ(audit.exit_code, 0) << audit.out;
+  ExpectOutboxDrainedAndChainVerified();
 }
 
 // What one client asked for and, when it was answered, what it got.
@@ -320,12 +325,7 @@ TEST_F(PaymentCrashTest, KilledDuringResetsAndRefundsRetriesGiveTheFirstResult) 
   CommandResult ledger = AdminCtl("ledger check -o json");
   EXPECT_NE(ledger.out.find("\"ok\":true"), std::string::npos) << ledger.out;
   EXPECT_EQ(Query("SELECT COUNT(*) FROM payments WHERE refunded_minor > amount_minor"), "0");
-  for (int i = 0; i < 60 && Query("SELECT COUNT(*) FROM audit_outbox") != "0"; ++i) {
-    absl::SleepFor(absl::Milliseconds(200));
-  }
-  EXPECT_EQ(Query("SELECT COUNT(*) FROM audit_outbox"), "0");
-  CommandResult audit = AdminCtl("audit verify -o json");
-  EXPECT_EQ(audit.exit_code, 0) << audit.out;
+  ExpectOutboxDrainedAndChainVerified();
 }
 
 }  // namespace
