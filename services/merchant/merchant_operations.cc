@@ -1,5 +1,6 @@
 #include "services/merchant/merchant_operations.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/grpc/proto_mapping.h"
 #include "services/common/log/logging.h"
@@ -64,7 +65,11 @@ absl::StatusOr<ApiKey> MerchantOperations::AuthenticateRequest(const SignedReque
     return absl::UnauthenticatedError("signature does not match");
   }
   const bool mutating = request.method != "GET" && request.method != "HEAD";
-  RETURN_IF_ERROR(guard_.ConsumeNonce(key->key_id, request.nonce, mutating));
+  int64_t signed_at = 0;
+  if (!absl::SimpleAtoi(request.timestamp, &signed_at)) {
+    return absl::UnauthenticatedError("timestamp must be Unix seconds");
+  }
+  RETURN_IF_ERROR(guard_.ConsumeNonce(key->key_id, request.nonce, signed_at, mutating));
   ASSIGN_OR_RETURN(absl::Duration wait, guard_.TakeToken(key->key_id, mutating));
   if (wait > absl::ZeroDuration()) {
     return common::ResourceExhaustedRetryAfter("rate limit exceeded", wait);

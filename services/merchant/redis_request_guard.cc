@@ -32,6 +32,24 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
 return wait
 )lua";
 
+// KEYS[1] the nonce, KEYS[2] when this Redis's memory of nonces began (Unix seconds, Redis's
+// clock); ARGV[1] the nonce's TTL in ms, ARGV[2] when the request was signed (Unix seconds).
+// Returns 1 for a fresh nonce, 0 for a used one, -1 for a request signed before the memory began.
+// The memory is taken to begin 2 s before the first check: the request that makes the first
+// check, signed in the previous second or by a clock a second behind, still passes; a request
+// accepted before the restart was signed before the outage that emptied Redis.
+constexpr const char* kConsumeNonce = R"lua(
+local since = tonumber(redis.call('GET', KEYS[2]))
+if since == nil then
+  since = tonumber(redis.call('TIME')[1]) - 2
+  redis.call('SET', KEYS[2], since)
+end
+if tonumber(ARGV[2]) < since then return -1 end
+if redis.call('SET', KEYS[1], '1', 'PX', ARGV[1], 'NX') then return 1 end
+return 0
+)lua";
+constexpr absl::string_view kNonceSinceKey = "aggpay:nonce-since";
+
 }  // namespace
 
 absl::Status RedisRequestGuard::Degraded(const absl::Status& error, const char* what,
@@ -46,11 +64,22 @@ absl::Status RedisRequestGuard::Degraded(const absl::Status& error, const char* 
 }
 
 absl::Status RedisRequestGuard::ConsumeNonce(const std::string& key_id, const std::string& nonce,
-                                             bool mutating) {
-  auto fresh = redis_.SetIfAbsent(absl::StrCat("aggpay:nonce:", key_id, ":", nonce), "1",
-                                  options_.nonce_ttl);
-  if (!fresh.ok()) return Degraded(fresh.status(), "nonce", mutating);
-  if (!*fresh) return absl::UnauthenticatedError("nonce already used");
+                                             int64_t signed_at, bool mutating) {
+  auto reply = redis_.Eval(
+      kConsumeNonce,
+      {absl::StrCat("aggpay:nonce:", key_id, ":", nonce), std::string(kNonceSinceKey)},
+      {std::to_string(absl::ToInt64Milliseconds(options_.nonce_ttl)), std::to_string(signed_at)});
+  if (!reply.ok()) return Degraded(reply.status(), "nonce", mutating);
+  if (reply->type != common::RedisReply::Type::kInteger) {
+    return Degraded(absl::UnavailableError("unexpected reply to the nonce check"), "nonce",
+                    mutating);
+  }
+  if (reply->integer == 0) return absl::UnauthenticatedError("nonce already used");
+  if (reply->integer < 0) {
+    metrics_.Increment("request_signed_before_nonce_store_total");
+    return absl::UnauthenticatedError(
+        "request signed before the nonce store restarted: sign it again");
+  }
   return absl::OkStatus();
 }
 

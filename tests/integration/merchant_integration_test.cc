@@ -156,7 +156,10 @@ TEST_F(MerchantIntegrationTest, RedisDownLetsReadsThroughAndRefusesChanges) {
   // A signed PUT (a settlement account change) captured while Redis was up and replayed while
   // it is down, and a fresh one: neither passes, as nonces cannot be checked. A read passes,
   // counted.
-  const SignedRequest put = Sign(key, "{}", "", "PUT");
+  SignedRequest put = Sign(key, "{}", "", "PUT");
+  // Signed ten seconds ago: before the restart below, past the guard's 2 s of slack.
+  put.timestamp = std::to_string(absl::ToUnixSeconds(clock_.Now()) - 10);
+  put.signature = common::HmacSha256Hex(key.secret, CanonicalString(put));
   SharedServers().StopRedis();
   auto read = ops_->AuthenticateRequest(Sign(key, "", "", "GET"));
   auto change = ops_->AuthenticateRequest(put);
@@ -172,20 +175,29 @@ TEST_F(MerchantIntegrationTest, RedisDownLetsReadsThroughAndRefusesChanges) {
   EXPECT_NE(metrics.find("aggpay_redis_degraded_total{path=\"nonce\",request=\"mutating\"} 2"),
             std::string::npos)
       << metrics;
-  // Once Redis is back, the PUT is checked as usual: it passes once, and its replay is refused.
-  // (The client reconnects with a back-off: the first calls may still be refused.)
+  // Redis is back, empty: the PUT was signed before its memory of nonces began, so it is refused
+  // (it might have been accepted before the restart); a freshly signed one passes once and its
+  // replay is refused. (The client reconnects with a back-off: the first calls may still be
+  // refused UNAVAILABLE.)
   auto after = ops_->AuthenticateRequest(put);
   for (int i = 0; i < 100 && after.status().code() == absl::StatusCode::kUnavailable; ++i) {
     absl::SleepFor(absl::Milliseconds(100));
     after = ops_->AuthenticateRequest(put);
   }
-  EXPECT_TRUE(after.ok()) << after.status();
-  EXPECT_EQ(ops_->AuthenticateRequest(put).status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(after.status().code(), absl::StatusCode::kUnauthenticated) << after.status();
+  EXPECT_NE(after.status().message().find("signed before the nonce store restarted"),
+            std::string::npos)
+      << after.status();
+  clock_.Set(absl::Now() + absl::Seconds(1));
+  const SignedRequest fresh = Sign(key, "{}", "", "PUT");
+  EXPECT_TRUE(ops_->AuthenticateRequest(fresh).ok());
+  EXPECT_EQ(ops_->AuthenticateRequest(fresh).status().code(), absl::StatusCode::kUnauthenticated);
 
   RedisRequestGuard closed(*redis_, metrics_,
                            RequestGuardOptions{absl::Minutes(10), 5, 3, false, false});
   SharedServers().StopRedis();
-  auto refused = closed.ConsumeNonce("k", "nonce-123", /*mutating=*/false);
+  auto refused = closed.ConsumeNonce("k", "nonce-123", absl::ToUnixSeconds(absl::Now()),
+                                     /*mutating=*/false);
   SharedServers().StartRedis();
   EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
 }
