@@ -64,8 +64,7 @@ absl::StatusOr<ApiKey> MerchantOperations::AuthenticateRequest(const SignedReque
     return absl::UnauthenticatedError("signature does not match");
   }
   const bool mutating = request.method != "GET" && request.method != "HEAD";
-  RETURN_IF_ERROR(guard_.ConsumeNonce(key->key_id, request.nonce, mutating));
-  ASSIGN_OR_RETURN(absl::Duration wait, guard_.TakeToken(key->key_id, mutating));
+  ASSIGN_OR_RETURN(absl::Duration wait, guard_.Admit(key->key_id, request.nonce, mutating));
   if (wait > absl::ZeroDuration()) {
     return common::ResourceExhaustedRetryAfter("rate limit exceeded", wait);
   }

@@ -6,14 +6,13 @@
 namespace aggpay::merchant {
 namespace {
 
-// KEYS[1] bucket; ARGV: rate per second, burst. Uses Redis' clock so every instance agrees.
-// Returns 0 when a token was taken, else the milliseconds until one is available.
-constexpr const char* kTokenBucket = R"lua(
-local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
+// The token bucket's body, after a prologue that sets `bucket` (its key), `rate` and `burst`. Uses
+// Redis' clock so every instance agrees. Returns 0 when a token was taken, else the milliseconds
+// until one is available.
+constexpr const char* kTokenBucketBody = R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local state = redis.call('HMGET', bucket, 'tokens', 'at')
 local tokens = tonumber(state[1])
 local at = tonumber(state[2])
 if tokens == nil then
@@ -27,10 +26,36 @@ if tokens >= 1 then
 else
   wait = math.ceil((1 - tokens) * 1000 / rate)
 end
-redis.call('HSET', KEYS[1], 'tokens', tokens, 'at', now)
-redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
+redis.call('HSET', bucket, 'tokens', tokens, 'at', now)
+redis.call('PEXPIRE', bucket, math.ceil(burst * 1000 / rate) + 1000)
 return wait
 )lua";
+
+// KEYS[1] bucket; ARGV: rate per second, burst.
+const std::string& TokenBucketScript() {
+  static const std::string* script = new std::string(absl::StrCat(R"lua(
+local bucket = KEYS[1]
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+)lua",
+                                                                  kTokenBucketBody));
+  return *script;
+}
+
+// KEYS[1] nonce, KEYS[2] bucket; ARGV: the nonce's TTL in milliseconds, rate per second, burst.
+// Returns -1 when the nonce was already used (no token is taken), else as the bucket does.
+const std::string& NonceAndTokenScript() {
+  static const std::string* script = new std::string(absl::StrCat(R"lua(
+if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
+  return -1
+end
+local bucket = KEYS[2]
+local rate = tonumber(ARGV[2])
+local burst = tonumber(ARGV[3])
+)lua",
+                                                                  kTokenBucketBody));
+  return *script;
+}
 
 }  // namespace
 
@@ -45,6 +70,26 @@ absl::Status RedisRequestGuard::Degraded(const absl::Status& error, const char* 
   return absl::UnavailableError("request verification is temporarily unavailable");
 }
 
+absl::StatusOr<absl::Duration> RedisRequestGuard::Admit(const std::string& key_id,
+                                                        const std::string& nonce, bool mutating) {
+  auto reply =
+      redis_.Eval(NonceAndTokenScript(),
+                  {absl::StrCat("aggpay:nonce:", key_id, ":", nonce),
+                   absl::StrCat("aggpay:ratelimit:", key_id)},
+                  {std::to_string(absl::ToInt64Milliseconds(options_.nonce_ttl)),
+                   std::to_string(options_.rate_per_second), std::to_string(options_.burst)});
+  if (!reply.ok()) {
+    // Neither was checked: counted for both, decided (and logged) once, as the nonce decides.
+    metrics_.Increment(absl::StrCat("redis_degraded_total{path=\"rate_limit\",request=\"",
+                                    mutating ? "mutating" : "read", "\"}"));
+    absl::Status s = Degraded(reply.status(), "nonce", mutating);
+    if (!s.ok()) return s;
+    return absl::ZeroDuration();
+  }
+  if (reply->integer < 0) return absl::UnauthenticatedError("nonce already used");
+  return absl::Milliseconds(reply->integer);
+}
+
 absl::Status RedisRequestGuard::ConsumeNonce(const std::string& key_id, const std::string& nonce,
                                              bool mutating) {
   auto fresh = redis_.SetIfAbsent(absl::StrCat("aggpay:nonce:", key_id, ":", nonce), "1",
@@ -57,7 +102,7 @@ absl::Status RedisRequestGuard::ConsumeNonce(const std::string& key_id, const st
 absl::StatusOr<absl::Duration> RedisRequestGuard::TakeToken(const std::string& key_id,
                                                             bool mutating) {
   auto reply =
-      redis_.Eval(kTokenBucket, {absl::StrCat("aggpay:ratelimit:", key_id)},
+      redis_.Eval(TokenBucketScript(), {absl::StrCat("aggpay:ratelimit:", key_id)},
                   {std::to_string(options_.rate_per_second), std::to_string(options_.burst)});
   if (!reply.ok()) {
     absl::Status s = Degraded(reply.status(), "rate_limit", mutating);
