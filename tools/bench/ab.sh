@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Before/after in one run: alternates two builds' aggpayd and gateway on one MariaDB and Redis,
-# so that the machine's load falls on both alike, and prints each run's loadgen line:
+# so that the machine's load falls on both alike; prints each run's loadgen line, then the
+# new/old ratio of each scenario and round:
 #   tools/bench/ab.sh OLD_BUILD NEW_BUILD [ROUNDS] [SECONDS] [SCENARIOS]
 # SCENARIOS: any of "rest checkin pay" (default all three). Each round runs OLD then NEW for
 # every scenario (rest: 16 signed clients of GET /v1/merchant through the gateway; checkin: 64
 # fresh terminals; pay: 32 payers of one static code). AGGPAY_AB_PERF=DIR records
-# `perf record -g` of aggpayd during each run into DIR. Rate limits are lifted as in `run`.
+# `perf record -a -g` (the whole machine: aggpayd, the gateway, MariaDB, Redis, loadgen) during
+# each run into DIR. Rate limits are lifted as in `run`.
 # OLD_BUILD is typically a copy of build/ made before the change (binaries only are needed:
 # services/aggpayd/aggpayd, services/gateway/aggpay-gateway, tools/loadgen/loadgen is NEW's).
 # The schema is NEW's migrations; OLD must run on it. Not run in CI.
@@ -54,6 +56,7 @@ scenario() {  # scenario NAME: the loadgen arguments of one scenario
     pay) echo --addr "127.0.0.1:$GRPC_PORT" --rpc pay --code "$CODE" --threads 32 ;;
   esac
 }
+{
 for round in $(seq 1 "$ROUNDS"); do
   for sc in $SCENARIOS; do
     for which in old new; do
@@ -77,3 +80,21 @@ for round in $(seq 1 "$ROUNDS"); do
     done
   done
 done
+# The same run as ratios, one line per scenario and round.
+} | tee "$DIR/ab.txt"
+python3 - "$DIR/ab.txt" <<'PY'
+import json, sys
+rows = {}
+for line in open(sys.argv[1]):
+    parts = line.split(" ", 4)
+    if len(parts) < 5 or not parts[4].strip().startswith("{"):
+        continue
+    rows.setdefault((parts[2], int(parts[1])), {})[parts[3]] = json.loads(parts[4])
+for (sc, r), v in sorted(rows.items()):
+    o, n = v.get("old", {}), v.get("new", {})
+    if not o.get("per_second") or "per_second" not in n:
+        continue
+    print(f"{sc:8} round {r}: {o['per_second']:6} -> {n['per_second']:6}/s "
+          f"({n['per_second'] / o['per_second']:.2f}x)  p99 {o['p99_us'] / 1000:.1f} -> "
+          f"{n['p99_us'] / 1000:.1f} ms  errors {o['errors']} / {n['errors']}")
+PY
