@@ -130,6 +130,49 @@ TEST(MysqlPoolTest, TransactionThatThrowsAForeignExceptionRollsBackAndDropsItsCo
   EXPECT_EQ(CountRows(**observer, "SELECT COUNT(*) FROM staff"), 2);
 }
 
+// InTransaction opens with START TRANSACTION and leaves autocommit on: its writes are still
+// invisible to others until COMMIT, a failed one leaves nothing, and the connection it used
+// writes durably at once afterwards.
+TEST(MysqlPoolTest, TransactionWithAutocommitOnIsStillOneTransaction) {
+  auto options = SharedServers().CreateDatabase("pool");
+  options.pool_size = 1;
+  auto pool = MysqlPool::Create(options);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  auto observer = MysqlPool::Create(options);
+  ASSERT_TRUE(observer.ok()) << observer.status();
+
+  int seen_inside = -1;
+  absl::Status ok = (*pool)->InTransaction("two rows", [&](sql::Connection& c) -> absl::Status {
+    InsertStaff(c, "first");
+    // Not yet committed: another connection does not see it.
+    seen_inside = CountRows(**observer, "SELECT COUNT(*) FROM staff");
+    InsertStaff(c, "second");
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(ok.ok()) << ok;
+  EXPECT_EQ(seen_inside, 0);
+  EXPECT_EQ(CountRows(**observer, "SELECT COUNT(*) FROM staff"), 2);
+
+  absl::Status refused = (*pool)->InTransaction("refused", [](sql::Connection& c) -> absl::Status {
+    InsertStaff(c, "undone");
+    return absl::FailedPreconditionError("changed its mind");
+  });
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(CountRows(**observer, "SELECT COUNT(*) FROM staff WHERE staff_id = 'undone'"), 0);
+
+  // The same (only) connection afterwards: autocommit on, no transaction left open.
+  EXPECT_EQ(CountRows(**pool, "SELECT @@autocommit"), 1);
+  EXPECT_EQ(CountRows(**pool, "SELECT @@in_transaction"), 0);
+  ASSERT_TRUE((*pool)
+                  ->Run("plain insert",
+                        [](sql::Connection& c) -> absl::Status {
+                          InsertStaff(c, "plain");
+                          return absl::OkStatus();
+                        })
+                  .ok());
+  EXPECT_EQ(CountRows(**observer, "SELECT COUNT(*) FROM staff"), 3);
+}
+
 TEST(MysqlPoolTest, RunThatThrowsAForeignExceptionIsInternalAndDropsItsConnection) {
   auto options = SharedServers().CreateDatabase("pool");
   options.pool_size = 1;

@@ -19,11 +19,7 @@ REST_PORT=$(free_port)
 "$BUILD/services/gateway/aggpay-gateway" --listen "127.0.0.1:$REST_PORT" \
   --grpc-addr "127.0.0.1:$GRPC_PORT" >"$DIR/gateway.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$REST_PORT/healthz" >/dev/null && break; sleep 0.1;   if [ -n "${AGGPAY_RT_LOG:-}" ]; then  # the statements themselves, by text, per call
-    awk -F'\t' 'NF >= 2 { c = $(NF - 1); sub(/^ *[0-9]+ /, "", c); print c "\t" substr($NF, 1, 110) }' "$DIR/general-$sc.log" |
-      grep -v 'general_log' | sort | uniq -c | sort -rn | awk -v n="$calls" '{ c = $1; $1 = ""; printf "  %6.2f %s\n", c / n, $0 }' | head -40
-  fi
-done
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$REST_PORT/healthz" >/dev/null && break; sleep 0.1; done
 snapshot() {  # NAME VALUE lines: MariaDB Com_* and Questions, Redis calls per command
   mariadb --no-defaults -S "$DIR/mysql.sock" -uroot -N -e \
     "SHOW GLOBAL STATUS WHERE (Variable_name LIKE 'Com\\_%' OR Variable_name = 'Questions') AND Value > 0" |
