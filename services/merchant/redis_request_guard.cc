@@ -32,29 +32,33 @@ return wait
 )lua";
 
 // KEYS[1] bucket; ARGV: rate per second, burst.
-const std::string& TokenBucketScript() {
-  static const std::string* script = new std::string(absl::StrCat(R"lua(
+constexpr const char* kTokenBucketPrologue = R"lua(
 local bucket = KEYS[1]
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
-)lua",
-                                                                  kTokenBucketBody));
-  return *script;
-}
+)lua";
 
 // KEYS[1] nonce, KEYS[2] bucket; ARGV: the nonce's TTL in milliseconds, rate per second, burst.
 // Returns -1 when the nonce was already used (no token is taken), else as the bucket does.
-const std::string& NonceAndTokenScript() {
-  static const std::string* script = new std::string(absl::StrCat(R"lua(
+constexpr const char* kNonceAndTokenPrologue = R"lua(
 if not redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
   return -1
 end
 local bucket = KEYS[2]
 local rate = tonumber(ARGV[2])
 local burst = tonumber(ARGV[3])
-)lua",
-                                                                  kTokenBucketBody));
-  return *script;
+)lua";
+
+// Each script is its prologue, then the bucket's body; built once.
+struct Scripts {
+  std::string token_bucket;
+  std::string nonce_and_token;
+};
+const Scripts& TheScripts() {
+  static const Scripts* scripts =
+      new Scripts{absl::StrCat(kTokenBucketPrologue, kTokenBucketBody),
+                  absl::StrCat(kNonceAndTokenPrologue, kTokenBucketBody)};
+  return *scripts;
 }
 
 }  // namespace
@@ -73,7 +77,7 @@ absl::Status RedisRequestGuard::Degraded(const absl::Status& error, const char* 
 absl::StatusOr<absl::Duration> RedisRequestGuard::Admit(const std::string& key_id,
                                                         const std::string& nonce, bool mutating) {
   auto reply =
-      redis_.Eval(NonceAndTokenScript(),
+      redis_.Eval(TheScripts().nonce_and_token,
                   {absl::StrCat("aggpay:nonce:", key_id, ":", nonce),
                    absl::StrCat("aggpay:ratelimit:", key_id)},
                   {std::to_string(absl::ToInt64Milliseconds(options_.nonce_ttl)),
@@ -102,7 +106,7 @@ absl::Status RedisRequestGuard::ConsumeNonce(const std::string& key_id, const st
 absl::StatusOr<absl::Duration> RedisRequestGuard::TakeToken(const std::string& key_id,
                                                             bool mutating) {
   auto reply =
-      redis_.Eval(TokenBucketScript(), {absl::StrCat("aggpay:ratelimit:", key_id)},
+      redis_.Eval(TheScripts().token_bucket, {absl::StrCat("aggpay:ratelimit:", key_id)},
                   {std::to_string(options_.rate_per_second), std::to_string(options_.burst)});
   if (!reply.ok()) {
     absl::Status s = Degraded(reply.status(), "rate_limit", mutating);
