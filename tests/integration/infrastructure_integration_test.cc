@@ -91,6 +91,14 @@ void InsertStaff(sql::Connection& c, const std::string& id) {
   st->execute();
 }
 
+// One staff row written by Run, outside any transaction.
+absl::Status InsertOutsideATransaction(MysqlPool& pool, const std::string& id) {
+  return pool.Run("plain insert", [&](sql::Connection& c) -> absl::Status {
+    InsertStaff(c, id);
+    return absl::OkStatus();
+  });
+}
+
 // A callback's own exception (not the driver's) in the middle of a transaction: INTERNAL, the
 // write before it rolled back, and the connection, left with autocommit off, never handed out
 // again. With one connection, a reused one would carry the half-done transaction into the next.
@@ -120,13 +128,7 @@ TEST(MysqlPoolTest, TransactionThatThrowsAForeignExceptionRollsBackAndDropsItsCo
   EXPECT_EQ(CountRows(**observer, "SELECT COUNT(*) FROM staff"), 1);
   EXPECT_EQ(CountRows(**observer, "SELECT COUNT(*) FROM staff WHERE staff_id = 'kept'"), 1);
   // The pool's one connection is in autocommit mode again: a plain write is durable at once.
-  ASSERT_TRUE((*pool)
-                  ->Run("plain insert",
-                        [](sql::Connection& c) -> absl::Status {
-                          InsertStaff(c, "plain");
-                          return absl::OkStatus();
-                        })
-                  .ok());
+  ASSERT_TRUE(InsertOutsideATransaction(**pool, "plain").ok());
   EXPECT_EQ(CountRows(**observer, "SELECT COUNT(*) FROM staff"), 2);
 }
 
@@ -163,13 +165,7 @@ TEST(MysqlPoolTest, TransactionWithAutocommitOnIsStillOneTransaction) {
   // The same (only) connection afterwards: autocommit on, no transaction left open.
   EXPECT_EQ(CountRows(**pool, "SELECT @@autocommit"), 1);
   EXPECT_EQ(CountRows(**pool, "SELECT @@in_transaction"), 0);
-  ASSERT_TRUE((*pool)
-                  ->Run("plain insert",
-                        [](sql::Connection& c) -> absl::Status {
-                          InsertStaff(c, "plain");
-                          return absl::OkStatus();
-                        })
-                  .ok());
+  ASSERT_TRUE(InsertOutsideATransaction(**pool, "plain").ok());
   EXPECT_EQ(CountRows(**observer, "SELECT COUNT(*) FROM staff"), 3);
 }
 
