@@ -69,8 +69,8 @@ absl::StatusOr<ApiKey> MerchantOperations::AuthenticateRequest(const SignedReque
   if (!absl::SimpleAtoi(request.timestamp, &signed_at)) {
     return absl::UnauthenticatedError("timestamp must be Unix seconds");
   }
-  RETURN_IF_ERROR(guard_.ConsumeNonce(key->key_id, request.nonce, signed_at, mutating));
-  ASSIGN_OR_RETURN(absl::Duration wait, guard_.TakeToken(key->key_id, mutating));
+  ASSIGN_OR_RETURN(absl::Duration wait,
+                   guard_.Admit(key->key_id, request.nonce, signed_at, mutating));
   if (wait > absl::ZeroDuration()) {
     return common::ResourceExhaustedRetryAfter("rate limit exceeded", wait);
   }

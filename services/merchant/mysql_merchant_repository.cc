@@ -34,8 +34,10 @@ absl::StatusOr<std::optional<Merchant>> MysqlMerchantRepository::GetMerchant(
     const std::string& merchant_id) {
   return pool_.Run(
       "get merchant", [&](sql::Connection& c) -> absl::StatusOr<std::optional<Merchant>> {
-        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
-            "SELECT ", kMerchantProfileColumns, " FROM merchants m WHERE m.merchant_id = ?")));
+        // On every signed REST call and every payment: prepared once per connection.
+        static const std::string kSql = absl::StrCat("SELECT ", kMerchantProfileColumns,
+                                                     " FROM merchants m WHERE m.merchant_id = ?");
+        sql::PreparedStatement* st = &common::Prepare(c, kSql);
         st->setString(1, merchant_id);
         std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
         if (!rs->next()) return std::optional<Merchant>();
@@ -60,8 +62,10 @@ absl::Status MysqlMerchantRepository::CreateApiKey(const ApiKey& k) {
 absl::StatusOr<std::optional<ApiKey>> MysqlMerchantRepository::GetApiKey(
     const std::string& key_id) {
   return pool_.Run("get api key", [&](sql::Connection& c) -> absl::StatusOr<std::optional<ApiKey>> {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-        absl::StrCat("SELECT ", kKeyColumns, " FROM merchant_api_keys WHERE key_id = ?")));
+    // On every signed REST call: prepared once per connection.
+    static const std::string kSql =
+        absl::StrCat("SELECT ", kKeyColumns, " FROM merchant_api_keys WHERE key_id = ?");
+    sql::PreparedStatement* st = &common::Prepare(c, kSql);
     st->setString(1, key_id);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
     if (!rs->next()) return std::optional<ApiKey>();

@@ -31,9 +31,13 @@ class RedisRequestGuard final : public RequestGuard {
   absl::Status ConsumeNonce(const std::string& key_id, const std::string& nonce, int64_t signed_at,
                             bool mutating) override;
   absl::StatusOr<absl::Duration> TakeToken(const std::string& key_id, bool mutating) override;
+  // The nonce and the token in one script: one round trip per signed request.
+  absl::StatusOr<absl::Duration> Admit(const std::string& key_id, const std::string& nonce,
+                                       int64_t signed_at, bool mutating) override;
 
  private:
   absl::Status Degraded(const absl::Status& error, const char* what, bool mutating);
+  absl::Status NonceRefusal(int64_t answer);
   common::RedisClient& redis_;
   common::Metrics& metrics_;
   RequestGuardOptions options_;

@@ -21,6 +21,13 @@ class RequestGuard {
   // Takes one token from the key's bucket; RESOURCE_EXHAUSTED carrying the wait when empty.
   // Returns the wait (zero when allowed).
   virtual absl::StatusOr<absl::Duration> TakeToken(const std::string& key_id, bool mutating) = 0;
+  // Both, in that order: the nonce is recorded, then (only when it was fresh) a token is taken.
+  // An implementation may do both in one round trip.
+  virtual absl::StatusOr<absl::Duration> Admit(const std::string& key_id, const std::string& nonce,
+                                               int64_t signed_at, bool mutating) {
+    if (absl::Status s = ConsumeNonce(key_id, nonce, signed_at, mutating); !s.ok()) return s;
+    return TakeToken(key_id, mutating);
+  }
 };
 
 }  // namespace aggpay::merchant

@@ -135,6 +135,37 @@ TEST_F(MerchantIntegrationTest, ReplayedNonceAndRevokedKeyAreRefused) {
   EXPECT_EQ((*listed)[0].status, ApiKeyStatus::kRevoked);
 }
 
+TEST_F(MerchantIntegrationTest, NonceAndTokenInOneScriptKeepTheirOrder) {
+  // One script records the nonce and then takes a token: a replay is refused before it can
+  // take one, so replays do not drain the key's bucket (burst 3 at 5/s here).
+  auto key = *ops_->CreateApiKey("m_1");
+  SignedRequest first = Sign(key);
+  ASSERT_TRUE(ops_->AuthenticateRequest(first).ok());
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(ops_->AuthenticateRequest(first).status().message(), "nonce already used") << i;
+  }
+  // Two tokens are left of the burst, whatever the replays did; a refill adds at most one more
+  // on a slow machine.
+  EXPECT_TRUE(ops_->AuthenticateRequest(Sign(key)).ok());
+  EXPECT_TRUE(ops_->AuthenticateRequest(Sign(key)).ok());
+  // The nonce is remembered for nonce_ttl (10 minutes), as SET NX PX did.
+  auto ttl =
+      redis_->Command({"PTTL", absl::StrCat("aggpay:nonce:", key.key.key_id, ":", first.nonce)});
+  ASSERT_TRUE(ttl.ok()) << ttl.status();
+  EXPECT_GT(ttl->integer, absl::ToInt64Milliseconds(absl::Minutes(9)));
+  EXPECT_LE(ttl->integer, absl::ToInt64Milliseconds(absl::Minutes(10)));
+  // A fresh nonce on an empty bucket is remembered even though it is refused for the rate:
+  // its replay is a replay.
+  SignedRequest limited = Sign(key);
+  auto answer = ops_->AuthenticateRequest(limited);
+  for (int i = 0; i < 5 && answer.ok(); ++i) {
+    limited = Sign(key);
+    answer = ops_->AuthenticateRequest(limited);
+  }
+  ASSERT_EQ(answer.status().code(), absl::StatusCode::kResourceExhausted) << answer.status();
+  EXPECT_EQ(ops_->AuthenticateRequest(limited).status().message(), "nonce already used");
+}
+
 TEST_F(MerchantIntegrationTest, RateLimitAnswersWithTheWait) {
   auto key = *ops_->CreateApiKey("m_1");
   // Burst 3 at 5/s: the fourth request at once waits about 200 ms.
