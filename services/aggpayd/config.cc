@@ -54,6 +54,8 @@ absl::StatusOr<Config> ConfigFromYaml(const YAML::Node& root) {
   common::ConfigReader r(root, "");
   c.grpc_listen = r.String("grpc_listen", c.grpc_listen);
   c.http_listen = r.String("http_listen", c.http_listen);
+  c.grpc_max_receive_message_bytes = static_cast<int>(
+      r.Int("grpc_max_receive_message_bytes", c.grpc_max_receive_message_bytes, 4096, 64 << 20));
   c.services = r.StringList("services", c.services);
   c.migrations_dir = r.String("migrations_dir", c.migrations_dir);
 

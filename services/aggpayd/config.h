@@ -24,6 +24,8 @@ namespace aggpay::aggpayd {
 struct Config {
   std::string grpc_listen = "127.0.0.1:50051";
   std::string http_listen = "127.0.0.1:9090";
+  // The largest gRPC request accepted (bytes); larger ones get RESOURCE_EXHAUSTED.
+  int grpc_max_receive_message_bytes = 1 << 20;
   std::vector<std::string> services = {"all"};
   common::MysqlOptions mysql;
   common::RedisOptions redis;

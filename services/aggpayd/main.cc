@@ -551,7 +551,8 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   deps.relay = &audit_relay;
   deps.public_failures_per_second = config.public_failures_per_second;
   deps.public_failure_burst = config.public_failure_burst;
-  auto server = common::GrpcServer::Start(config.grpc_listen, grpc_services, deps);
+  auto server = common::GrpcServer::Start(config.grpc_listen, grpc_services, deps,
+                                          config.grpc_max_receive_message_bytes);
   if (!server.ok()) return Fail(server.status());
 
   std::vector<std::string> http = absl::StrSplit(config.http_listen, absl::MaxSplits(':', 1));

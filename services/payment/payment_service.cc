@@ -270,7 +270,9 @@ grpc::Status PaymentServiceImpl::ListNotifications(grpc::ServerContext* ctx,
                                                    const v1::ListNotificationsRequest* req,
                                                    v1::ListNotificationsResponse* resp) {
   AGGPAY_AUTHORIZE(ctx);
-  auto list = ops_.ListNotifications(req->merchant_id(), req->ref_id(), req->page_size());
+  auto size = common::PageSize(req->page_size());
+  if (!size.ok()) return ToGrpcStatus(size.status());
+  auto list = ops_.ListNotifications(req->merchant_id(), req->ref_id(), *size);
   if (!list.ok()) return ToGrpcStatus(list.status());
   for (const auto& n : *list) ToProto(n, resp->add_notifications());
   return grpc::Status::OK;

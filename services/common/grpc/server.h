@@ -11,6 +11,10 @@
 
 namespace aggpay::common {
 
+// The largest request message a server accepts unless configured (grpc_max_receive_message_bytes);
+// a larger one is refused with RESOURCE_EXHAUSTED before any handler runs.
+inline constexpr int kDefaultMaxReceiveMessageBytes = 1 << 20;
+
 // A gRPC server hosting the given services behind the auth interceptor, with the standard
 // health service (grpc.health.v1) and server reflection.
 class GrpcServer {
@@ -18,7 +22,7 @@ class GrpcServer {
   // `listen` is host:port; port 0 picks a free port (see port()).
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
       const std::string& listen, const std::vector<grpc::Service*>& services,
-      AuthInterceptorDeps deps);
+      AuthInterceptorDeps deps, int max_receive_message_bytes = kDefaultMaxReceiveMessageBytes);
   int port() const { return port_; }
   grpc::Server& server() { return *server_; }
   void Shutdown();

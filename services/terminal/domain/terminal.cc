@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/status/field_errors.h"
+#include "services/common/text/utf8.h"
 
 namespace aggpay::terminal {
 namespace {
@@ -248,7 +249,9 @@ absl::Status ValidateDeviceId(absl::string_view device_id, absl::string_view fie
 
 absl::Status ValidateVendor(absl::string_view vendor, absl::string_view field) {
   if (vendor.empty()) return common::InvalidField(field, "is required");
-  if (vendor.size() > 64) return common::InvalidField(field, "must be at most 64 bytes");
+  if (common::Utf8Length(vendor) > 64) {
+    return common::InvalidField(field, "must be at most 64 characters");
+  }
   if (vendor.front() == ' ' || vendor.back() == ' ') {
     return common::InvalidField(field, "must not begin or end with a space");
   }
