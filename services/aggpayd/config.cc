@@ -224,6 +224,19 @@ absl::StatusOr<Config> ConfigFromYaml(const YAML::Node& root) {
     return absl::InvalidArgumentError("settlement.d0_interval: at least 1s");
   }
 
+  common::ConfigReader expiry = r.Child("expiry");
+  c.expiry_certificate_files = expiry.StringList("certificate_files", {});
+  c.expiry_check_interval = expiry.Duration("check_interval", c.expiry_check_interval);
+  c.expiry_api_key_rotation_age =
+      expiry.Duration("api_key_rotation_age", c.expiry_api_key_rotation_age);
+  RETURN_IF_ERROR(expiry.Finish());
+  if (c.expiry_check_interval < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("expiry.check_interval: must be at least 1s");
+  }
+  if (c.expiry_api_key_rotation_age < absl::Hours(24)) {
+    return absl::InvalidArgumentError("expiry.api_key_rotation_age: must be at least 1d");
+  }
+
   // Every service of the platform, hosted by this build or not yet: one config file serves
   // every pod of a release, whatever version each runs.
   static const std::vector<std::string> kPlatformServices = {

@@ -79,6 +79,14 @@ struct Config {
   bool settlement_d0_schedule = false;
   absl::Duration settlement_d0_interval = absl::Minutes(3);
 
+  // The expiry watch (docs/operations.md "Renewing certificates and keys in time"): certificate
+  // files re-read every check_interval and exported as metrics; API keys and webhook secrets
+  // older than api_key_rotation_age and terminals past terminal.check_in_grace are listed by
+  // `aggpayctl admin expiring`.
+  std::vector<std::string> expiry_certificate_files;
+  absl::Duration expiry_check_interval = absl::Hours(1);
+  absl::Duration expiry_api_key_rotation_age = absl::Hours(24 * 90);
+
   std::string PeerAddress(const std::string& service) const;
 };
 

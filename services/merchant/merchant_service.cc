@@ -75,6 +75,21 @@ grpc::Status MerchantServiceImpl::ListApiKeys(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status MerchantServiceImpl::ListAgedApiKeys(grpc::ServerContext* ctx,
+                                                  const v1::ListAgedApiKeysRequest* req,
+                                                  v1::ListApiKeysResponse* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  auto size = common::PageSize(req->page_size());
+  if (!size.ok()) return ToGrpcStatus(size.status());
+  if (!req->has_created_before()) {
+    return ToGrpcStatus(common::InvalidField("created_before", "is required"));
+  }
+  auto keys = ops_.ListAgedApiKeys(common::FromProtoTime(req->created_before()), *size);
+  if (!keys.ok()) return ToGrpcStatus(keys.status());
+  for (const auto& k : *keys) ToProto(k, resp->add_keys());
+  return grpc::Status::OK;
+}
+
 grpc::Status MerchantServiceImpl::RevokeApiKey(grpc::ServerContext* ctx,
                                                const v1::RevokeApiKeyRequest* req,
                                                v1::ApiKey* resp) {

@@ -614,6 +614,24 @@ absl::StatusOr<std::optional<Webhook>> MysqlPaymentRepository::GetWebhook(
       });
 }
 
+absl::StatusOr<std::vector<AgedWebhook>> MysqlPaymentRepository::ListAgedWebhooks(
+    absl::Time set_before, int limit) {
+  return pool_.Run(
+      "list aged webhooks", [&](sql::Connection& c) -> absl::StatusOr<std::vector<AgedWebhook>> {
+        sql::PreparedStatement* st = &common::Prepare(
+            c,
+            "SELECT merchant_id, updated_at FROM merchant_webhooks WHERE updated_at < ? ORDER BY "
+            "updated_at, merchant_id LIMIT ?");
+        st->setString(1, common::FormatSqlTime(set_before));
+        st->setInt(2, limit);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        std::vector<AgedWebhook> out;
+        while (rs->next())
+          out.push_back(AgedWebhook{rs->getString(1), ParseSqlTime(rs->getString(2))});
+        return out;
+      });
+}
+
 absl::StatusOr<std::vector<NotificationRecord>> MysqlPaymentRepository::ClaimNotifications(
     int limit, const std::vector<std::string>& busy, absl::Duration lease, absl::Time now) {
   return pool_.InTransaction(
