@@ -4,6 +4,7 @@
 #include "services/common/grpc/auth_interceptor.h"
 #include "services/common/grpc/principal.h"
 #include "services/common/grpc/proto_mapping.h"
+#include "services/common/status/field_errors.h"
 #include "services/common/grpc/status_mapping.h"
 
 namespace aggpay::merchant {
