@@ -11,11 +11,13 @@ import (
 )
 
 // bodyLimit is the largest request body, in bytes, that the gateway reads on a path: the
-// public (unsigned) routes 16 KiB, the cashier's forms 4 KiB, everything else 1 MiB (the signed
-// merchant API, the staff routes, the console and the portal). The handlers behind keep their
-// own tighter caps (sign-in bodies 4 KiB); docs/api.md "Limits" lists them all.
+// public (unsigned) routes 16 KiB, the cashier's forms and the console's and portal's sign-in
+// 4 KiB, everything else 1 MiB (the signed merchant API, the staff routes, the console and the
+// portal). docs/api.md "Limits" lists them all.
 func bodyLimit(path string) int64 {
 	switch {
+	case path == consoleSessionPath || path == portalSessionPath || path == portalCodePath:
+		return maxSignInBody
 	case strings.HasPrefix(path, publicPrefix):
 		return maxPublicBodyBytes
 	case strings.HasPrefix(path, cashierPrefix) || strings.HasPrefix(path, cashierAssetPrefix):

