@@ -4,8 +4,8 @@
 #include "services/common/grpc/auth_interceptor.h"
 #include "services/common/grpc/principal.h"
 #include "services/common/grpc/proto_mapping.h"
-#include "services/common/status/field_errors.h"
 #include "services/common/grpc/status_mapping.h"
+#include "services/common/status/field_errors.h"
 
 namespace aggpay::merchant {
 namespace {
