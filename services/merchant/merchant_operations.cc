@@ -1,11 +1,14 @@
 #include "services/merchant/merchant_operations.h"
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/grpc/proto_mapping.h"
 #include "services/common/log/logging.h"
 #include "services/common/status/field_errors.h"
 #include "services/common/status/status_macros.h"
+#include "services/merchant/domain/merchant.h"
 
 namespace aggpay::merchant {
 
@@ -20,6 +23,14 @@ absl::StatusOr<CreatedApiKey> MerchantOperations::CreateApiKey(const std::string
   ASSIGN_OR_RETURN(Merchant merchant, GetMerchant(merchant_id));
   if (merchant.status == "CLOSED") {
     return common::FailedPreconditionField("merchant_id", "the merchant is closed");
+  }
+  ASSIGN_OR_RETURN(std::vector<ApiKey> keys, repo_.ListApiKeys(merchant_id));
+  const auto active = std::count_if(
+      keys.begin(), keys.end(), [](const ApiKey& k) { return k.status == ApiKeyStatus::kActive; });
+  if (static_cast<size_t>(active) >= kMaxActiveApiKeys) {
+    return common::FailedPreconditionField(
+        "merchant_id", absl::StrCat("a merchant may hold at most ", kMaxActiveApiKeys,
+                                    " active API keys: revoke one first"));
   }
   CreatedApiKey out;
   out.secret = common::RandomToken(32);

@@ -87,6 +87,23 @@ absl::StatusOr<std::vector<ApiKey>> MysqlMerchantRepository::ListApiKeys(
   });
 }
 
+absl::StatusOr<std::vector<ApiKey>> MysqlMerchantRepository::ListAgedApiKeys(
+    absl::Time created_before, int limit) {
+  return pool_.Run(
+      "list aged api keys", [&](sql::Connection& c) -> absl::StatusOr<std::vector<ApiKey>> {
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+            absl::StrCat("SELECT ", kKeyColumns,
+                         " FROM merchant_api_keys WHERE status = 'ACTIVE' AND created_at < ? "
+                         "ORDER BY created_at, key_id LIMIT ?")));
+        st->setString(1, FormatSqlTime(created_before));
+        st->setInt(2, limit);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        std::vector<ApiKey> out;
+        while (rs->next()) out.push_back(ReadKey(*rs));
+        return out;
+      });
+}
+
 absl::StatusOr<ApiKey> MysqlMerchantRepository::RevokeApiKey(const std::string& key_id,
                                                              absl::Time now) {
   return pool_.InTransaction("revoke api key", [&](sql::Connection& c) -> absl::StatusOr<ApiKey> {

@@ -114,6 +114,19 @@ absl::StatusOr<TerminalRecord> TerminalOperations::Register(
     return common::FailedPreconditionField("merchant_id", "the merchant is CLOSED");
   }
   RETURN_IF_ERROR(merchants_.CheckStore(merchant_id, store_id));
+  TerminalFilter in_store;
+  in_store.merchant_id = merchant_id;
+  in_store.store_id = store_id;
+  in_store.limit = 10 * kMaxTerminalsPerStore;
+  ASSIGN_OR_RETURN(std::vector<TerminalRecord> existing, repo_.List(in_store));
+  const auto live = std::count_if(existing.begin(), existing.end(), [](const TerminalRecord& e) {
+    return e.status != TerminalStatus::kRetired;
+  });
+  if (static_cast<size_t>(live) >= kMaxTerminalsPerStore) {
+    return common::FailedPreconditionField(
+        "store_id", absl::StrCat("a store may have at most ", kMaxTerminalsPerStore,
+                                 " terminals that are not retired"));
+  }
   t.terminal_sn = NewTerminalSn();
   t.merchant_id = merchant_id;
   t.store_id = store_id;
