@@ -6,6 +6,8 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -326,9 +328,15 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   std::unique_ptr<admin::StaffDirectory> directory;
   std::unique_ptr<admin::AdminServiceImpl> admin_service;
   std::unique_ptr<admin::ExpiryReport> expiry_report;
-  // Certificate expiry as metrics (expiry.certificate_files; TLS adds its files here).
-  common::CertificateWatch certificate_watch(config.expiry_certificate_files, metrics,
-                                             config.expiry_check_interval);
+  // Certificate expiry as metrics: the listener's certificate and CA, and
+  // expiry.certificate_files.
+  std::vector<std::string> watched = config.expiry_certificate_files;
+  if (!config.tls.plaintext()) {
+    for (const std::string& f : {config.tls.cert_file, config.tls.ca_file}) {
+      if (std::find(watched.begin(), watched.end(), f) == watched.end()) watched.push_back(f);
+    }
+  }
+  common::CertificateWatch certificate_watch(watched, metrics, config.expiry_check_interval);
   certificate_watch.Start();
   std::unique_ptr<fee::MysqlFeePlanRepository> fee_repo;
   std::unique_ptr<fee::FeeOperations> fee_ops;
@@ -382,9 +390,9 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
                                                           ConsoleSignIn(config));
       admin_service = std::make_unique<admin::AdminServiceImpl>(*directory, *audit_repo);
       expiry_report = std::make_unique<admin::ExpiryReport>(
-          &certificate_watch, Channel(config.PeerAddress("merchant")),
-          Channel(config.PeerAddress("payment")), Channel(config.PeerAddress("terminal")),
-          config.internal_secret, clock,
+          &certificate_watch, Channel(config, config.PeerAddress("merchant")),
+          Channel(config, config.PeerAddress("payment")),
+          Channel(config, config.PeerAddress("terminal")), config.PeerCredential(), clock,
           admin::ExpiryOptions{config.expiry_api_key_rotation_age, config.terminal_check_in_grace});
       admin_service->set_expiry(expiry_report.get());
       grpc_services.push_back(admin_service.get());
