@@ -33,6 +33,7 @@
 #include "google/rpc/status.pb.h"
 #include "tests/support/gateway_process.h"
 #include "tests/support/stack_fixture.h"
+#include "tests/support/tls_support.h"
 
 namespace aggpay::testing {
 namespace {
@@ -84,9 +85,7 @@ class LimitsE2eTest : public StackTest {
     StackTest::TearDownTestSuite();
   }
 
-  static std::shared_ptr<grpc::Channel> Channel() {
-    return grpc::CreateChannel(aggpayd().grpc_addr(), grpc::InsecureChannelCredentials());
-  }
+  static std::shared_ptr<grpc::Channel> Channel() { return TestChannel(aggpayd().grpc_addr()); }
   static void Authorize(grpc::ClientContext* ctx, const std::string& token) {
     ctx->AddMetadata("authorization", "Bearer " + token);
     ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -127,8 +126,9 @@ class LimitsE2eTest : public StackTest {
     close(fd);
     std::ofstream(tmpl, std::ios::binary) << body;
     const std::string hfile = std::string(tmpl) + ".headers";
-    std::string cmd = absl::StrCat("curl -s -o - -D ", hfile, " -w '\\n%{http_code}' -X POST ",
-                                   "-H 'Content-Type: application/json' ");
+    std::string cmd =
+        absl::StrCat("curl -s --cacert ", TlsCaFile(), " -o - -D ", hfile,
+                     " -w '\\n%{http_code}' -X POST ", "-H 'Content-Type: application/json' ");
     if (chunked) absl::StrAppend(&cmd, "-H 'Transfer-Encoding: chunked' ");
     for (const auto& h : headers) absl::StrAppend(&cmd, "-H '", h, "' ");
     absl::StrAppend(&cmd, "--data-binary @", tmpl, " '", url, "'");
