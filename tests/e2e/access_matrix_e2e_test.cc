@@ -1,0 +1,829 @@
+// The access matrix (docs/security.md): every gRPC method of every aggpay service, called by every
+// kind of principal, and every REST route of the gateway, called with every kind of credential,
+// against a real stack (MariaDB, Redis, aggpayd, gateway), each cell checked against a table
+// written here; and tenancy: merchant A asks for merchant B's objects and changes them, and gets
+// NOT_FOUND with no row changed.
+//
+// How a cell is decided. "Allowed" means the call got past authorization: any answer but a
+// refusal of the caller. A refusal is UNAUTHENTICATED or PERMISSION_DENIED carrying one of the
+// messages that refuse a *caller* (kCallerRefusals: the auth interceptor's, and the two handler
+// checks that narrow a method to some principals), or, for a method that takes a terminal's
+// signature in the request (Row::terminal_signed), any UNAUTHENTICATED. Handlers also answer
+// PERMISSION_DENIED, NOT_FOUND or UNAUTHENTICATED for business reasons (a wrong one-time password,
+// a bad sign-in, another merchant's id); those are answers, not refusals. Requests are well-formed;
+// those that would change the fixtures name objects that do not exist, so an allowed caller gets
+// NOT_FOUND or FAILED_PRECONDITION and nothing changes.
+#include <dirent.h>
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/dynamic_message.h>
+#include <google/protobuf/text_format.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <functional>
+#include <future>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "aggpay/v1/merchant.grpc.pb.h"
+#include "aggpay/v1/options.pb.h"
+#include "aggpay/v1/payment.pb.h"
+#include "aggpay/v1/terminal.pb.h"
+#include "google/api/annotations.pb.h"
+#include "services/admin/sign_in_crypto.h"
+#include "services/common/crypto/crypto.h"
+#include "services/common/grpc/principal.h"
+#include "services/payment/domain/payment.h"
+#include "services/terminal/domain/terminal_key.h"
+#include "tests/support/gateway_process.h"
+#include "tests/support/stack_fixture.h"
+
+namespace aggpay::testing {
+namespace {
+
+namespace pb = google::protobuf;
+namespace v1 = aggpay::v1;
+
+// ---------------------------------------------------------------------------------------------
+// The principal kinds: the columns of the gRPC matrix. Each has one function that decorates the
+// call's context (Principals()). The identity columns come with mutual TLS: the gateway's
+// identity and one per service (gateway, admin, merchant, terminal, binding, fee, payment, risk,
+// settlement, settle, monolith) are each an enumerator here, a decorator that picks the client
+// certificate, and a bit in the rows; today `kInternal` is the one shared secret they all hold.
+enum Column : int {
+  kAdmin,
+  kOperator,
+  kReviewer,
+  kFinance,
+  kAuditor,
+  kMerchantA,
+  kMerchantB,
+  kTerminal,
+  kInternal,
+  kNobody,
+  kColumnCount
+};
+constexpr const char* kColumnNames[kColumnCount] = {
+    "admin",      "operator",   "reviewer", "finance",  "auditor",
+    "merchant_A", "merchant_B", "terminal", "internal", "nobody"};
+
+using Cols = uint32_t;
+constexpr Cols Bit(Column c) { return Cols{1} << c; }
+constexpr Cols ADM = Bit(kAdmin);
+constexpr Cols OPR = Bit(kOperator);
+constexpr Cols REV = Bit(kReviewer);
+constexpr Cols FIN = Bit(kFinance);
+constexpr Cols AUD = Bit(kAuditor);
+constexpr Cols MER = Bit(kMerchantA) | Bit(kMerchantB);
+constexpr Cols TRM = Bit(kTerminal);
+constexpr Cols INT = Bit(kInternal);
+constexpr Cols NOBODY = Bit(kNobody);
+constexpr Cols STAFF = ADM | OPR | REV | FIN | AUD;
+constexpr Cols EVERYONE = (Cols{1} << kColumnCount) - 1;
+constexpr Cols NONE = 0;
+
+// Messages that refuse the caller (not the request). The interceptor's (access_policy.cc,
+// auth_interceptor.cc), then the handler checks that narrow a method further.
+constexpr const char* kCallerRefusals[] = {
+    "missing credential",
+    "may not call this method",
+    "unknown method",
+    "invalid internal credential",
+    // TerminalService.ListMyTerminals: a merchant's own list.
+    "only a merchant has its own terminals",
+    // API keys and portal users: an owner signed in to the portal, or staff; not an API key.
+    "only an owner signed in to the merchant portal",
+};
+
+// One row per gRPC method: who may call it, and a well-formed request (text format; $NAMES are
+// the fixtures' ids, see Vars()).
+struct Row {
+  const char* method;  // full name, "aggpay.v1.AdminService.CreateStaff"
+  Cols allowed;
+  const char* request;
+  // The request carries a terminal's signature (the terminal column signs it, nobody else can):
+  // a bad or missing signature is the refusal.
+  bool terminal_signed = false;
+  // Columns the (aggpay.v1.access) option lets through that a handler check refuses (the
+  // cross-check accounts for them): the reason is in kCallerRefusals.
+  Cols narrowed = NONE;
+};
+
+// The expected table. Read it as the access policy of the platform; the test cross-checks it
+// against the proto options and fails on any difference not explained by `narrowed` or
+// `terminal_signed`.
+const std::vector<Row>& Table() {
+  static const auto* rows = new std::vector<Row>{
+      // AdminService
+      {"aggpay.v1.AdminService.CreateStaff", ADM,
+       R"(username: "mx_operator" display_name: "x" role: "operator")"},
+      {"aggpay.v1.AdminService.ListStaff", ADM | AUD, "page_size: 5"},
+      {"aggpay.v1.AdminService.DisableStaff", ADM, R"(staff_id: "st_nosuch")"},
+      {"aggpay.v1.AdminService.IssueToken", ADM, R"(staff_id: "st_nosuch")"},
+      {"aggpay.v1.AdminService.RevokeToken", ADM, R"(token_id: "tk_nosuch")"},
+      {"aggpay.v1.AdminService.WhoAmI", STAFF | MER, ""},
+      {"aggpay.v1.AdminService.ListAudit", ADM | AUD, "page_size: 5"},
+      {"aggpay.v1.AdminService.VerifyAudit", ADM | AUD, ""},
+      {"aggpay.v1.AdminService.SetStaffCredentials", ADM,
+       R"(staff_id: "st_nosuch" password: "correct horse battery")"},
+      {"aggpay.v1.AdminService.SignIn", INT,
+       R"(username: "nosuch" password: "correct horse battery" totp_code: "123456")"},
+      {"aggpay.v1.AdminService.SignOut", INT, R"(session_token: "agss_nosuch")"},
+      {"aggpay.v1.AdminService.Authenticate", INT, R"(token: "nosuch")"},
+      {"aggpay.v1.AdminService.AppendAudit", INT, ""},
+      // BindingService
+      {"aggpay.v1.BindingService.IssueCode", ADM | OPR | INT,
+       R"(merchant_id: "m_nosuch" store_id: "s_nosuch")"},
+      {"aggpay.v1.BindingService.ResolveCode", EVERYONE, R"(code: "$CODE_A")"},
+      {"aggpay.v1.BindingService.GetCode", ADM | OPR | REV | AUD | MER, R"(code_id: "$CODE_A")"},
+      {"aggpay.v1.BindingService.ListCodes", ADM | OPR | REV | AUD | MER,
+       R"(merchant_id: "$MA" page_size: 5)"},
+      {"aggpay.v1.BindingService.RenderCode", ADM | OPR | MER,
+       R"(code_id: "$CODE_A" format: "svg" size_px: 300)"},
+      {"aggpay.v1.BindingService.BackupCodes", ADM | OPR | MER, R"(merchant_id: "$MA")"},
+      {"aggpay.v1.BindingService.UnbindCode", ADM | OPR,
+       R"(scanned: "ZZZZZZZZZZZZZZZZZZZZZZ" reason: "lost")"},
+      {"aggpay.v1.BindingService.ResetCode", ADM | OPR | INT,
+       R"(code: "ZZZZZZZZZZZZZZZZZZZZZZ" reason: "DAMAGED" mode: "IMMEDIATE")"},
+      {"aggpay.v1.BindingService.EndGrace", ADM | OPR | MER | INT,
+       R"(code_id: "ZZZZZZZZZZZZZZZZZZZZZZ")"},
+      {"aggpay.v1.BindingService.RequestReset", ADM | OPR | MER,
+       R"(code_id: "ZZZZZZZZZZZZZZZZZZZZZZ" reason: "DAMAGED" mode: "GRACEFUL")"},
+      {"aggpay.v1.BindingService.VerifyReset", ADM | OPR | MER,
+       R"(request_id: "rr_unknown" otp: "123456")"},
+      {"aggpay.v1.BindingService.ListResetRequests", ADM | OPR | REV | AUD,
+       R"(status: "PENDING_REVIEW")"},
+      {"aggpay.v1.BindingService.ReviewReset", ADM | REV,
+       R"(request_id: "rr_unknown" approve: true reason: "r")"},
+      {"aggpay.v1.BindingService.ListAlerts", ADM | OPR | REV | AUD | MER, R"(merchant_id: "$MA")"},
+      {"aggpay.v1.BindingService.CodeHistory", ADM | OPR | REV | AUD | MER,
+       R"(code_id: "$CODE_A")"},
+      {"aggpay.v1.BindingService.TerminalCode", INT, R"(terminal_sn: "$TERM_A")"},
+      {"aggpay.v1.BindingService.SetMerchantCollection", INT,
+       R"(merchant_id: "m_nosuch" status: "BLOCKED" reason: "r")"},
+      {"aggpay.v1.BindingService.CodePaid", INT, R"(code_id: "ZZZZZZZZZZZZZZZZZZZZZZ")"},
+      // FeeService
+      {"aggpay.v1.FeeService.CreatePlan", ADM | FIN, R"(plan_id: "bank-standard")"},
+      {"aggpay.v1.FeeService.UpdatePlan", ADM | FIN, R"(plan_id: "no-such-plan")"},
+      {"aggpay.v1.FeeService.GetPlan", STAFF | INT, R"(plan_id: "bank-standard")"},
+      {"aggpay.v1.FeeService.ListPlans", STAFF | INT, ""},
+      {"aggpay.v1.FeeService.AssignPlan", ADM | FIN | INT,
+       R"(merchant_id: "m_nosuch" plan_id: "bank-standard")"},
+      {"aggpay.v1.FeeService.GetMerchantPlan", STAFF | MER | INT, R"(merchant_id: "$MA")"},
+      {"aggpay.v1.FeeService.Quote", STAFF | MER | INT,
+       R"(merchant_id: "$MA" channel: "wechat" amount { currency: "CNY" amount_minor: 10000 })"},
+      {"aggpay.v1.FeeService.RefundFee", ADM | FIN | MER | INT,
+       R"(payment_amount { currency: "CNY" amount_minor: 10000 }
+          payment_fee { currency: "CNY" amount_minor: 38 }
+          refund_amount { currency: "CNY" amount_minor: 5000 })"},
+      {"aggpay.v1.FeeService.SplitFee", ADM | FIN | AUD | INT,
+       R"(plan_id: "bank-standard" plan_version: 1)"},
+      {"aggpay.v1.FeeService.SetAgentCostRate", ADM | FIN,
+       R"(agent_id: "ag_nosuch" cost_ppm: 1000)"},
+      {"aggpay.v1.FeeService.ComparePlans", STAFF | MER | INT,
+       R"(plan_ids: "bank-standard" payments { amount { currency: "CNY" amount_minor: 10000 } channel: "wechat" })"},
+      // MerchantService
+      {"aggpay.v1.MerchantService.GetMerchant", STAFF | MER | INT, R"(merchant_id: "$MA")"},
+      // An empty merchant id: a merchant's own (staff must name one).
+      {"aggpay.v1.MerchantService.CreateApiKey", ADM | OPR, "", false, MER},
+      {"aggpay.v1.MerchantService.ListApiKeys", ADM | OPR | AUD | MER, R"(merchant_id: "$MA")"},
+      {"aggpay.v1.MerchantService.RevokeApiKey", ADM | OPR, R"(key_id: "ak_nosuch")", false, MER},
+      {"aggpay.v1.MerchantService.AuthenticateRequest", INT,
+       R"(key_id: "ak_nosuch" timestamp: "1" nonce: "nonce-nonce" method: "GET" path_and_query: "/v1/merchant")"},
+      {"aggpay.v1.MerchantService.CreateApplication", ADM | OPR, ""},
+      {"aggpay.v1.MerchantService.UpdateApplication", ADM | OPR, R"(merchant_id: "m_nosuch")"},
+      {"aggpay.v1.MerchantService.SubmitApplication", ADM | OPR, R"(merchant_id: "m_nosuch")"},
+      {"aggpay.v1.MerchantService.StartReview", ADM | REV, R"(merchant_id: "m_nosuch")"},
+      {"aggpay.v1.MerchantService.ApproveApplication", ADM | REV,
+       R"(merchant_id: "m_nosuch" reason: "r")"},
+      {"aggpay.v1.MerchantService.RejectApplication", ADM | REV,
+       R"(merchant_id: "m_nosuch" reason: "r")"},
+      {"aggpay.v1.MerchantService.FreezeMerchant", ADM | REV | INT,
+       R"(merchant_id: "m_nosuch" reason: "r")"},
+      {"aggpay.v1.MerchantService.UnfreezeMerchant", ADM | REV | INT,
+       R"(merchant_id: "m_nosuch" reason: "r")"},
+      {"aggpay.v1.MerchantService.CloseMerchant", ADM, R"(merchant_id: "m_nosuch" reason: "r")"},
+      {"aggpay.v1.MerchantService.GetApplication", STAFF | MER | INT, R"(merchant_id: "$MA")"},
+      {"aggpay.v1.MerchantService.ListMerchants", STAFF | INT, "page_size: 5"},
+      {"aggpay.v1.MerchantService.ListPayoutAccounts", INT, R"(merchant_ids: "$MA")"},
+      {"aggpay.v1.MerchantService.CreateStore", ADM | OPR,
+       R"(merchant_id: "m_nosuch" name: "S" address: "A")"},
+      {"aggpay.v1.MerchantService.ListStores", STAFF | MER | INT, R"(merchant_id: "$MA")"},
+      {"aggpay.v1.MerchantService.RequestSettlementAccountOtp", MER, R"(merchant_id: "m_nosuch")"},
+      {"aggpay.v1.MerchantService.UpdateSettlementAccount", ADM | OPR | MER,
+       R"(merchant_id: "m_nosuch" otp: "123456" account { kind: "CORPORATE" bank_name: "B" account_name: "N" account_number: "117010100100123456" })"},
+      {"aggpay.v1.MerchantService.CreateAgent", ADM | OPR, ""},
+      {"aggpay.v1.MerchantService.RequestPortalCode", INT, R"(mobile: "13000000000")"},
+      {"aggpay.v1.MerchantService.VerifyPortalCode", INT,
+       R"(mobile: "13000000000" code: "000000")"},
+      {"aggpay.v1.MerchantService.CheckPortalSession", INT, R"(session_token: "agps_nosuch")"},
+      {"aggpay.v1.MerchantService.EndPortalSession", INT, R"(session_token: "agps_nosuch")"},
+      {"aggpay.v1.MerchantService.ListMerchantUsers", ADM | OPR | AUD | MER,
+       R"(merchant_id: "$MA")"},
+      {"aggpay.v1.MerchantService.InviteMerchantUser", ADM | OPR,
+       R"(mobile: "13000000009" role: "nosuchrole")", false, MER},
+      {"aggpay.v1.MerchantService.RemoveMerchantUser", ADM | OPR, R"(user_id: "mu_nosuch")", false,
+       MER},
+      // PaymentService
+      {"aggpay.v1.PaymentService.CreateCodePayment", EVERYONE,
+       R"(code: "ZZZZZZZZZZZZZZZZZZZZZZ" amount { currency: "CNY" amount_minor: 100 } wallet: "wechat" payer_ip: "6.6.6.6" device_id: "dev-matrix" client_request_id: "cq-matrix")"},
+      {"aggpay.v1.PaymentService.GetPaymentStatus", EVERYONE,
+       R"(payment_id: "$PAY_A" client_request_id: "cq-nosuch")"},
+      {"aggpay.v1.PaymentService.CreateTerminalPayment", TRM,
+       R"(terminal_sn: "$TERM_A" kind: "PRECREATE" out_trade_no: "MX-TERM-1" amount { currency: "CNY" amount_minor: 100 } wallet: "wechat")",
+       true},
+      {"aggpay.v1.PaymentService.CreateMerchantPayment", MER,
+       R"(merchant_id: "m_nosuch" out_trade_no: "MX-MP-1" amount { currency: "CNY" amount_minor: 100 } wallet: "wechat")"},
+      {"aggpay.v1.PaymentService.GetPayment", ADM | OPR | FIN | REV | AUD | MER,
+       R"(payment_id: "$PAY_A")"},
+      {"aggpay.v1.PaymentService.ListPayments", ADM | OPR | FIN | REV | AUD | MER,
+       R"(merchant_id: "$MA" page_size: 5)"},
+      {"aggpay.v1.PaymentService.RefundPayment", ADM | OPR | FIN | MER,
+       R"(payment_id: "py_nosuch" amount { currency: "CNY" amount_minor: 1 } out_refund_no: "MX-RF-1" reason: "r")"},
+      {"aggpay.v1.PaymentService.ChannelCallback", EVERYONE,
+       R"(channel: "sandbox" body: "{}" timestamp: "1" nonce: "n" signature: "s")"},
+      {"aggpay.v1.PaymentService.SandboxPay", ADM | OPR | INT, R"(payment_id: "py_nosuch")"},
+      {"aggpay.v1.PaymentService.SandboxBill", ADM | FIN | OPR | AUD | INT,
+       R"(date: "2026-01-05")"},
+      {"aggpay.v1.PaymentService.ConfigureWebhook", ADM | OPR | MER,
+       R"(merchant_id: "m_nosuch" notify_url: "http://127.0.0.1:9/notify")"},
+      {"aggpay.v1.PaymentService.ListNotifications", ADM | OPR | FIN | AUD,
+       R"(merchant_id: "$MA")"},
+      {"aggpay.v1.PaymentService.ResendNotification", ADM | OPR, "notification_id: 999999"},
+      {"aggpay.v1.PaymentService.GetPaymentLedger", ADM | OPR | FIN | REV | AUD,
+       R"(payment_id: "$PAY_A")"},
+      {"aggpay.v1.PaymentService.SummarizePayments", ADM | OPR | FIN | REV | AUD,
+       R"(created_from { seconds: 1767225600 } created_to { seconds: 1767312000 })"},
+      {"aggpay.v1.PaymentService.EnqueueNotification", INT, ""},
+      {"aggpay.v1.PaymentService.CheckLedger", ADM | FIN | AUD, ""},
+      {"aggpay.v1.PaymentService.CloseBusinessDay", ADM | FIN | INT, R"(date: "2026-13-45")"},
+      // RiskService
+      {"aggpay.v1.RiskService.Evaluate", INT,
+       R"(merchant_id: "m_nosuch" amount { currency: "CNY" amount_minor: 100 } attempt_id: "at-matrix")"},
+      {"aggpay.v1.RiskService.ListEvents", ADM | REV | AUD, R"(merchant_id: "$MA")"},
+      {"aggpay.v1.RiskService.ListRules", ADM | REV | AUD, ""},
+      {"aggpay.v1.RiskService.UpdateRule", ADM | REV, R"(rule_id: "no_such_rule" reason: "r")"},
+      {"aggpay.v1.RiskService.ImportRegions", ADM | REV, ""},
+      {"aggpay.v1.RiskService.FreezeMerchant", ADM | REV, R"(merchant_id: "m_nosuch" reason: "r")"},
+      {"aggpay.v1.RiskService.ListFreezes", ADM | REV | AUD | MER | INT, R"(merchant_id: "$MA")"},
+      {"aggpay.v1.RiskService.SubmitAppeal", MER,
+       R"(merchant_id: "m_nosuch" statement: "our sales were real")"},
+      {"aggpay.v1.RiskService.ListAppeals", ADM | REV | AUD | MER, R"(merchant_id: "$MA")"},
+      {"aggpay.v1.RiskService.ReviewAppeal", ADM | REV,
+       R"(appeal_id: 999999 verdict: "REJECT" note: "n")"},
+      {"aggpay.v1.RiskService.PassSecurityCheck", ADM | REV,
+       R"(merchant_id: "m_nosuch" note: "n")"},
+      {"aggpay.v1.RiskService.GetThresholds", ADM | REV | AUD | MER, R"(merchant_id: "$MA")"},
+      {"aggpay.v1.RiskService.SetThresholds", MER, R"(merchant_id: "m_nosuch" new_region: true)"},
+      {"aggpay.v1.RiskService.ListAlerts", ADM | REV | AUD | MER, R"(merchant_id: "$MA")"},
+      // SettlementService
+      {"aggpay.v1.SettlementService.ListBatches", ADM | FIN | AUD, R"(date: "2026-01-05")"},
+      {"aggpay.v1.SettlementService.ListLines", ADM | FIN | AUD | MER,
+       R"(merchant_id: "$MA" date: "2026-01-05")"},
+      {"aggpay.v1.SettlementService.GetNextPayout", ADM | FIN | AUD | MER,
+       R"(merchant_id: "$MA" cycle: "T1")"},
+      {"aggpay.v1.SettlementService.GetStatement", ADM | FIN | AUD | MER,
+       R"(merchant_id: "$MA" date: "2026-01-05")"},
+      {"aggpay.v1.SettlementService.ReleaseHeld", ADM | FIN, R"(merchant_id: "m_nosuch")"},
+      {"aggpay.v1.SettlementService.ImportCalendar", ADM | FIN, ""},
+      {"aggpay.v1.SettlementService.Reconcile", ADM | FIN,
+       R"(channel: "sandbox" date: "2026-01-05")"},
+      {"aggpay.v1.SettlementService.ListReconciliations", ADM | FIN | AUD, ""},
+      // TerminalService
+      {"aggpay.v1.TerminalService.RegisterTerminal", ADM | OPR,
+       R"(merchant_id: "m_nosuch" store_id: "s_nosuch" type: "POS" serial: "MX-NOSUCH" vendor: "sunmi" client_version: "8.0.15")"},
+      {"aggpay.v1.TerminalService.IssueActivationCode", ADM | OPR,
+       R"(merchant_id: "m_nosuch" store_id: "s_nosuch" terminal_sn: "T0000000000")"},
+      {"aggpay.v1.TerminalService.Activate", EVERYONE,
+       R"(activation_code: "00000000" device_id: "dev-matrix" type: "POS" serial: "MX-NOSUCH" vendor: "sunmi" client_version: "8.0.15")"},
+      {"aggpay.v1.TerminalService.CheckIn", TRM,
+       R"(terminal_sn: "$TERM_A" client_version: "8.0.15")", true},
+      {"aggpay.v1.TerminalService.VerifyTerminalRequest", INT,
+       R"(terminal_sn: "$TERM_A" method: "CheckIn" timestamp: "1" nonce: "nonce-nonce")"},
+      {"aggpay.v1.TerminalService.GetTerminal", ADM | OPR | REV | AUD | MER | INT,
+       R"(terminal_sn: "$TERM_A")"},
+      {"aggpay.v1.TerminalService.ListTerminals", ADM | OPR | REV | AUD | INT,
+       R"(merchant_id: "$MA")"},
+      {"aggpay.v1.TerminalService.ListMyTerminals", MER, "", false, NONE},
+      {"aggpay.v1.TerminalService.SetChannelConfig", ADM | OPR,
+       R"(terminal_sn: "T0000000000" channel: "wechat" sub_mch_id: "1")"},
+      {"aggpay.v1.TerminalService.ForceOffline", ADM | OPR | REV | INT,
+       R"(terminal_sn: "T0000000000" reason: "r")"},
+      {"aggpay.v1.TerminalService.ReleaseMerchantHold", INT,
+       R"(merchant_id: "m_nosuch" reason: "r")"},
+      {"aggpay.v1.TerminalService.FreezeTerminal", ADM | OPR | REV | INT,
+       R"(terminal_sn: "T0000000000" reason: "r")"},
+      {"aggpay.v1.TerminalService.UnfreezeTerminal", ADM | OPR | REV | INT,
+       R"(terminal_sn: "T0000000000" reason: "r")"},
+      {"aggpay.v1.TerminalService.ClearTerminal", ADM | OPR,
+       R"(terminal_sn: "T0000000000" reason: "r")"},
+      {"aggpay.v1.TerminalService.RetireTerminal", ADM | OPR,
+       R"(terminal_sn: "T0000000000" reason: "r")"},
+  };
+  return *rows;
+}
+
+// What the (aggpay.v1.access) option alone lets through, column by column: the interceptor's
+// rule (access_policy.cc) restated. A terminal reaches the interceptor as an anonymous caller
+// (its signature is in the request), so it passes exactly where nobody does.
+Cols FromProtoOption(const v1::AccessPolicy& p) {
+  Cols out = NONE;
+  if (p.public_()) return EVERYONE;
+  const auto has_role = [&](const std::string& role) {
+    return std::find(p.roles().begin(), p.roles().end(), role) != p.roles().end();
+  };
+  if (p.roles_size() > 0) out |= ADM;
+  if (has_role("operator")) out |= OPR;
+  if (has_role("reviewer")) out |= REV;
+  if (has_role("finance")) out |= FIN;
+  if (has_role("auditor")) out |= AUD;
+  if (p.merchant()) out |= MER;
+  if (p.internal()) out |= INT;
+  if (p.terminal()) out |= TRM;
+  return out;
+}
+
+std::string Names(Cols cols) {
+  std::vector<std::string> names;
+  for (int c = 0; c < kColumnCount; ++c) {
+    if (cols & Bit(static_cast<Column>(c))) names.push_back(kColumnNames[c]);
+  }
+  return names.empty() ? "(none)" : absl::StrJoin(names, ",");
+}
+
+bool IsCallerRefusal(const grpc::Status& s, bool terminal_signed) {
+  if (s.error_code() != grpc::StatusCode::UNAUTHENTICATED &&
+      s.error_code() != grpc::StatusCode::PERMISSION_DENIED) {
+    return false;
+  }
+  if (terminal_signed && s.error_code() == grpc::StatusCode::UNAUTHENTICATED) return true;
+  for (const char* m : kCallerRefusals) {
+    if (absl::StrContains(s.error_message(), m)) return true;
+  }
+  return false;
+}
+
+// The aggpay services, from the generated descriptors: every `aggpay.v1.*Service` of every file
+// under proto/aggpay/v1 (the test links all of them), so a new service or method is seen here
+// without anyone listing it.
+std::vector<const pb::ServiceDescriptor*> AggpayServices() {
+  std::vector<const pb::ServiceDescriptor*> out;
+  const std::string dir = SourceDir() + "/proto/aggpay/v1";
+  DIR* d = opendir(dir.c_str());
+  EXPECT_NE(d, nullptr) << dir;
+  if (d == nullptr) return out;
+  std::vector<std::string> files;
+  while (dirent* e = readdir(d)) {
+    const std::string name = e->d_name;
+    if (absl::EndsWith(name, ".proto")) files.push_back("aggpay/v1/" + name);
+  }
+  closedir(d);
+  std::sort(files.begin(), files.end());
+  for (const std::string& f : files) {
+    const pb::FileDescriptor* file = pb::DescriptorPool::generated_pool()->FindFileByName(f);
+    EXPECT_NE(file, nullptr) << f << " is not linked into the test (aggpay_proto)";
+    if (file == nullptr) continue;
+    for (int i = 0; i < file->service_count(); ++i) {
+      const pb::ServiceDescriptor* s = file->service(i);
+      if (absl::StartsWith(s->full_name(), "aggpay.v1.") && absl::EndsWith(s->name(), "Service")) {
+        out.push_back(s);
+      }
+    }
+  }
+  return out;
+}
+
+// Tables a merchant's object lives in: what tenancy writes must leave as they were.
+constexpr const char* kTenantTables[] = {"merchants",
+                                         "merchant_api_keys",
+                                         "stores",
+                                         "terminals",
+                                         "terminal_keys",
+                                         "collection_codes",
+                                         "code_history",
+                                         "code_reset_requests",
+                                         "payments",
+                                         "refunds",
+                                         "merchant_webhooks",
+                                         "risk_freezes",
+                                         "risk_appeals",
+                                         "risk_alert_thresholds",
+                                         "merchant_users",
+                                         "merchant_step_up_codes",
+                                         "settlement_lines",
+                                         "merchant_fee_plans",
+                                         "notifications",
+                                         "ledger_transactions"};
+// Of those, the ones no background job touches: their content must be unchanged too.
+constexpr const char* kQuietTables[] = {
+    "merchants",         "merchant_api_keys",   "stores",
+    "collection_codes",  "code_reset_requests", "refunds",
+    "merchant_webhooks", "risk_appeals",        "risk_alert_thresholds",
+    "merchant_users",    "merchant_fee_plans"};
+
+class AccessMatrixE2eTest : public StackTest {
+ protected:
+  struct Fixture {
+    std::map<std::string, std::string> vars;  // $NAME -> id
+    std::string tokens[kColumnCount];         // staff columns' bearer tokens
+    ActivatedTerminal terminal_a, terminal_b;
+    MerchantKey key_a, key_b;
+    std::string owner_a_user, owner_b_user;
+    // REST credentials: portal sessions (owner, cashier, viewer of A) and console sessions (one
+    // per staff role): the cookie and the CSRF token.
+    struct Session {
+      std::string cookie;
+      std::string csrf;
+    };
+    std::map<std::string, Session> portal;
+    std::map<std::string, Session> console;
+  };
+
+  static void SetUpTestSuite() {
+    AggpaydOptions options;
+    // Thousands of calls from one address and one key: no limit may answer instead of the
+    // access check.
+    options.extra_config =
+        "auth: {public_failures_per_second: 100000, public_failure_burst: 100000}\n"
+        "merchant_api: {rate_per_second: 100000, burst: 100000}";
+    StackTest::SetUpTestSuite(options);
+    gateway_ = new GatewayProcess(aggpayd(), {"--public-rate", "10000", "--public-burst", "10000"});
+    channel_ = new std::shared_ptr<grpc::Channel>(
+        grpc::CreateChannel(aggpayd().grpc_addr(), grpc::InsecureChannelCredentials()));
+    stub_ = new grpc::GenericStub(*channel_);
+    f_ = new Fixture();
+    Fixture& f = *f_;
+    f.tokens[kAdmin] = admin_token();
+    f.tokens[kOperator] = StaffToken("mx_operator", "operator");
+    f.tokens[kReviewer] = StaffToken("mx_reviewer", "reviewer");
+    f.tokens[kFinance] = StaffToken("mx_finance", "finance");
+    f.tokens[kAuditor] = StaffToken("mx_auditor", "auditor");
+
+    for (const char* side : {"A", "B"}) {
+      const std::string m = OnboardMerchant(absl::StrCat("MATRIX_", side),
+                                            side[0] == 'A' ? "BANK_AFFILIATED" : "INDEPENDENT");
+      const std::string store = CreateStore(m);
+      const ActivatedTerminal t = ActivateTerminal(m, store, absl::StrCat("MX-POS-", side));
+      const std::string code = JsonString(
+          AdminCtl(absl::StrCat("code issue --merchant ", m, " --store ", store, " -o json")).out,
+          "code_id");
+      const std::string scan = AdminCtl("sandbox scan " + code + " --amount 12.34 -o json").out;
+      const std::string payment = JsonString(scan, "payment_id");
+      EXPECT_FALSE(payment.empty()) << scan;
+      EXPECT_EQ(AdminCtl("sandbox pay " + payment).exit_code, 0);
+      for (int i = 0; i < 100; ++i) {
+        if (JsonString(AdminCtl("payment get " + payment + " -o json").out, "status") ==
+            "SUCCESS") {
+          break;
+        }
+        absl::SleepFor(absl::Milliseconds(50));
+      }
+      const std::string refund =
+          AdminCtl(absl::StrCat("payment refund ", payment, " --amount 1.00 --out-refund-no MX-RF-",
+                                side, " -o json"))
+              .out;
+      CommandResult key = AdminCtl("merchant key create " + m + " -o json");
+      const MerchantKey k{JsonString(key.out, "key_id"), JsonString(key.out, "secret")};
+      const std::string s = side;
+      f.vars["$M" + s] = m;
+      f.vars["$STORE_" + s] = store;
+      f.vars["$TERM_" + s] = t.sn;
+      f.vars["$CODE_" + s] = code;
+      f.vars["$PAY_" + s] = payment;
+      f.vars["$REFUND_" + s] = JsonString(refund, "refund_id");
+      f.vars["$KEY_" + s] = k.key_id;
+      (side[0] == 'A' ? f.terminal_a : f.terminal_b) = t;
+      (side[0] == 'A' ? f.key_a : f.key_b) = k;
+    }
+    // Portal users: A's owner, cashier and viewer; B's owner.
+    const auto invite = [&](const std::string& merchant, const std::string& mobile,
+                            const std::string& role) {
+      auto stub = v1::MerchantService::NewStub(*channel_);
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", "Bearer " + admin_token());
+      v1::InviteMerchantUserRequest req;
+      req.set_merchant_id(merchant);
+      req.set_mobile(mobile);
+      req.set_role(role);
+      v1::MerchantUser user;
+      grpc::Status s = stub->InviteMerchantUser(&ctx, req, &user);
+      EXPECT_TRUE(s.ok()) << s.error_message();
+      return user.user_id();
+    };
+    f.owner_a_user = invite(f.vars["$MA"], "13900000001", "owner");
+    invite(f.vars["$MA"], "13900000002", "cashier");
+    invite(f.vars["$MA"], "13900000003", "viewer");
+    f.owner_b_user = invite(f.vars["$MB"], "13900000011", "owner");
+    f.vars["$USER_B"] = f.owner_b_user;
+    f.portal["owner"] = PortalSignIn("13900000001");
+    f.portal["cashier"] = PortalSignIn("13900000002");
+    f.portal["viewer"] = PortalSignIn("13900000003");
+    for (const char* role : {"admin", "operator", "reviewer", "finance", "auditor"}) {
+      f.console[role] = ConsoleSignIn(absl::StrCat("mc_", role), role);
+    }
+    // A code reset request of B's, whose id A will try.
+    HttpResponse rr = SignedRequest(gateway_->url(), "POST",
+                                    "/v1/merchant/codes/" + f.vars["$CODE_B"] + "/reset-requests",
+                                    R"({"reason":"DAMAGED","mode":"GRACEFUL"})", f.key_b);
+    EXPECT_EQ(rr.status, 200) << rr.body;
+    f.vars["$RESET_B"] = JsonString(rr.body, "request_id");
+  }
+
+  static void TearDownTestSuite() {
+    delete f_;
+    delete stub_;
+    delete channel_;
+    delete gateway_;
+    StackTest::TearDownTestSuite();
+  }
+
+  static std::string Subst(const std::string& text) {
+    std::vector<std::pair<std::string, std::string>> pairs(f_->vars.begin(), f_->vars.end());
+    // Longer names first, so that $MA never eats the start of another name.
+    std::sort(pairs.begin(), pairs.end(),
+              [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+    std::string out = text;
+    for (const auto& [k, v] : pairs) out = absl::StrReplaceAll(out, {{k, v}});
+    return out;
+  }
+
+  // The principal decorators: one per column.
+  static void Decorate(Column c, grpc::ClientContext& ctx) {
+    const std::string& secret = aggpayd().internal_secret();
+    switch (c) {
+      case kAdmin:
+      case kOperator:
+      case kReviewer:
+      case kFinance:
+      case kAuditor:
+        ctx.AddMetadata("authorization", "Bearer " + f_->tokens[c]);
+        break;
+      case kMerchantA:
+      case kMerchantB:
+        // As the gateway forwards a signed request: the internal credential and the merchant.
+        common::AddInternalCredential(ctx, secret);
+        ctx.AddMetadata(std::string(common::kMerchantKey),
+                        f_->vars[c == kMerchantA ? "$MA" : "$MB"]);
+        break;
+      case kTerminal:  // the terminal's signature is in the request (SignAsTerminal)
+      case kNobody:
+        break;
+      case kInternal:
+        common::AddInternalCredential(ctx, secret);
+        break;
+      case kColumnCount:
+        break;
+    }
+  }
+
+  // Merchant A's owner signed in to the portal, as the gateway forwards a portal session.
+  static void DecorateOwnerA(grpc::ClientContext& ctx) {
+    Decorate(kMerchantA, ctx);
+    ctx.AddMetadata(std::string(common::kMerchantUserKey), f_->owner_a_user);
+    ctx.AddMetadata(std::string(common::kMerchantRoleKey), "owner");
+  }
+
+  // Signs a request that terminals sign with terminal A's key (fresh timestamp and nonce).
+  static void SignAsTerminal(pb::Message& req) {
+    const ActivatedTerminal& t = f_->terminal_a;
+    const std::string ts = std::to_string(absl::ToUnixSeconds(absl::Now()));
+    const std::string nonce = common::RandomToken(12);
+    if (auto* r = dynamic_cast<v1::CheckInRequest*>(&req)) {
+      r->set_timestamp(ts);
+      r->set_nonce(nonce);
+      r->set_signature(terminal::SignTerminalRequest(t.key, "CheckIn", t.sn, ts, nonce,
+                                                     common::Sha256Hex(r->client_version())));
+    } else if (auto* p = dynamic_cast<v1::CreateTerminalPaymentRequest*>(&req)) {
+      p->set_timestamp(ts);
+      p->set_nonce(nonce);
+      const std::string body = common::Sha256Hex(
+          payment::TerminalPaymentBody(p->kind(), p->out_trade_no(), p->amount().amount_minor(),
+                                       p->amount().currency(), p->wallet(), p->auth_code()));
+      p->set_signature(terminal::SignTerminalRequest(t.key, payment::kTerminalPaymentMethod, t.sn,
+                                                     ts, nonce, body));
+    } else {
+      ADD_FAILURE() << req.GetTypeName() << " has no terminal signature this test knows";
+    }
+  }
+
+  struct Answer {
+    grpc::Status status;
+    std::string response;  // text format
+  };
+
+  // Calls `method` with `request` (text format, $NAMES substituted) through the generic stub.
+  static Answer Call(const pb::MethodDescriptor* method, const std::string& request,
+                     const std::function<void(grpc::ClientContext&)>& decorate,
+                     bool sign_as_terminal = false) {
+    const pb::Message* prototype =
+        pb::MessageFactory::generated_factory()->GetPrototype(method->input_type());
+    std::unique_ptr<pb::Message> req(prototype->New());
+    EXPECT_TRUE(pb::TextFormat::ParseFromString(Subst(request), req.get()))
+        << method->full_name() << ": " << request;
+    if (sign_as_terminal) SignAsTerminal(*req);
+    std::string bytes;
+    req->SerializeToString(&bytes);
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer in(&slice, 1);
+    grpc::ByteBuffer out;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    decorate(ctx);
+    std::promise<grpc::Status> done;
+    stub_->UnaryCall(&ctx, absl::StrCat("/", method->service()->full_name(), "/", method->name()),
+                     grpc::StubOptions(), &in, &out,
+                     [&done](grpc::Status s) { done.set_value(std::move(s)); });
+    Answer a{done.get_future().get(), ""};
+    if (a.status.ok()) {
+      std::vector<grpc::Slice> slices;
+      std::string wire;
+      if (out.Dump(&slices).ok()) {
+        for (const auto& s : slices)
+          wire.append(reinterpret_cast<const char*>(s.begin()), s.size());
+      }
+      std::unique_ptr<pb::Message> resp(
+          pb::MessageFactory::generated_factory()->GetPrototype(method->output_type())->New());
+      resp->ParseFromString(wire);
+      a.response = resp->DebugString();
+    }
+    return a;
+  }
+
+  static const pb::MethodDescriptor* Method(const std::string& full_name) {
+    const pb::MethodDescriptor* m =
+        pb::DescriptorPool::generated_pool()->FindMethodByName(full_name);
+    EXPECT_NE(m, nullptr) << full_name;
+    return m;
+  }
+
+  // Counts (and, for the quiet tables, checksums) of every table a merchant's objects live in.
+  static std::string TenantSnapshot() {
+    std::vector<std::string> counts;
+    for (const char* t : kTenantTables)
+      counts.push_back(absl::StrCat("(SELECT COUNT(*) FROM ", t, ")"));
+    std::string out = Query("SELECT " + absl::StrJoin(counts, ", "));
+    absl::StrAppend(&out, "\n", Query("CHECKSUM TABLE " + absl::StrJoin(kQuietTables, ", ")));
+    return out;
+  }
+
+  // --- REST sign-ins, as a browser does them.
+  static std::string SetCookie(const HttpResponse& r, const std::string& name) {
+    for (const auto& [k, v] : r.headers) {
+      if (absl::EqualsIgnoreCase(k, "Set-Cookie") && absl::StartsWith(v, name + "=")) {
+        const std::string value = v.substr(name.size() + 1);
+        return absl::StrCat(name, "=", value.substr(0, value.find(';')));
+      }
+    }
+    return "";
+  }
+
+  static Fixture::Session PortalSignIn(const std::string& mobile) {
+    HttpResponse code = PlainRequest(gateway_->url(), "POST", "/m/api/sign-in-code",
+                                     absl::StrCat(R"({"mobile":")", mobile, R"("})"),
+                                     {{"Content-Type", "application/json"}});
+    EXPECT_EQ(code.status, 200) << code.body;
+    std::ifstream sms(aggpayd().sms_log());
+    std::stringstream text;
+    text << sms.rdbuf();
+    const std::string log = text.str();
+    std::smatch m;
+    std::string otp;
+    std::regex re(mobile + " aggpay: ([0-9]{6}) signs you in");
+    for (auto it = std::sregex_iterator(log.begin(), log.end(), re); it != std::sregex_iterator();
+         ++it) {
+      otp = (*it)[1];
+    }
+    EXPECT_FALSE(otp.empty()) << log;
+    HttpResponse session =
+        PlainRequest(gateway_->url(), "POST", "/m/api/session",
+                     absl::StrCat(R"({"mobile":")", mobile, R"(","code":")", otp, R"("})"),
+                     {{"Content-Type", "application/json"}});
+    EXPECT_EQ(session.status, 200) << session.body;
+    Fixture::Session s{SetCookie(session, "__Host-aggpay_portal"),
+                       JsonString(session.body, "csrf_token")};
+    EXPECT_FALSE(s.cookie.empty() || s.csrf.empty()) << session.body;
+    return s;
+  }
+
+  static std::string Base32Decode(const std::string& in) {
+    std::string out;
+    uint32_t buffer = 0;
+    int bits = 0;
+    for (char c : in) {
+      int v = -1;
+      if (c >= 'A' && c <= 'Z') v = c - 'A';
+      if (c >= '2' && c <= '7') v = c - '2' + 26;
+      if (v < 0) continue;
+      buffer = (buffer << 5) | static_cast<uint32_t>(v);
+      bits += 5;
+      if (bits >= 8) {
+        out.push_back(static_cast<char>((buffer >> (bits - 8)) & 0xff));
+        bits -= 8;
+      }
+    }
+    return out;
+  }
+
+  static Fixture::Session ConsoleSignIn(const std::string& username, const std::string& role) {
+    CommandResult c =
+        AdminCtl(absl::StrCat("staff create ", username, " --role ", role, " --console -o json"));
+    EXPECT_EQ(c.exit_code, 0) << c.out;
+    const std::string uri = JsonString(c.out, "totp_uri");
+    std::smatch m;
+    EXPECT_TRUE(std::regex_search(uri, m, std::regex("secret=([A-Z2-7]+)"))) << uri;
+    const std::string totp = admin::TotpCode(Base32Decode(m[1]), admin::TotpStep(absl::Now()));
+    HttpResponse session = PlainRequest(
+        gateway_->url(), "POST", "/console/api/session",
+        absl::StrCat(R"({"username":")", username, R"(","password":")",
+                     JsonString(c.out, "password"), R"(","totp_code":")", totp, R"("})"),
+        {{"Content-Type", "application/json"}});
+    EXPECT_EQ(session.status, 200) << session.body;
+    Fixture::Session s{SetCookie(session, "__Host-aggpay_console"),
+                       JsonString(session.body, "csrf_token")};
+    EXPECT_FALSE(s.cookie.empty() || s.csrf.empty()) << session.body;
+    return s;
+  }
+
+  static GatewayProcess* gateway_;
+  static std::shared_ptr<grpc::Channel>* channel_;
+  static grpc::GenericStub* stub_;
+  static Fixture* f_;
+};
+
+GatewayProcess* AccessMatrixE2eTest::gateway_ = nullptr;
+std::shared_ptr<grpc::Channel>* AccessMatrixE2eTest::channel_ = nullptr;
+grpc::GenericStub* AccessMatrixE2eTest::stub_ = nullptr;
+AccessMatrixE2eTest::Fixture* AccessMatrixE2eTest::f_ = nullptr;
+
+TEST_F(AccessMatrixE2eTest, EveryMethodHasARowThatAgreesWithItsProtoOption) {
+  std::set<std::string> in_table;
+  for (const Row& r : Table()) {
+    EXPECT_TRUE(in_table.insert(r.method).second) << "two rows for " << r.method;
+  }
+  std::set<std::string> served;
+  for (const pb::ServiceDescriptor* s : AggpayServices()) {
+    for (int i = 0; i < s->method_count(); ++i) {
+      const pb::MethodDescriptor* m = s->method(i);
+      served.insert(m->full_name());
+      EXPECT_TRUE(in_table.count(m->full_name()))
+          << m->full_name() << " has no row in the access matrix: add one to Table() in "
+          << "tests/e2e/access_matrix_e2e_test.cc saying who may call it";
+    }
+  }
+  EXPECT_GE(served.size(), 100u);
+  for (const Row& r : Table()) {
+    EXPECT_TRUE(served.count(r.method)) << r.method << " has a row but is no method";
+    const pb::MethodDescriptor* m =
+        pb::DescriptorPool::generated_pool()->FindMethodByName(r.method);
+    if (m == nullptr) continue;
+    // The option, less the columns a handler narrows it by; a terminal-signed public method is
+    // open past the interceptor, and the signature in the request decides.
+    Cols from_proto = FromProtoOption(m->options().GetExtension(v1::access)) & ~r.narrowed;
+    if (r.terminal_signed) from_proto = m->options().GetExtension(v1::access).public_() ? TRM : 0;
+    EXPECT_EQ(r.allowed, from_proto)
+        << r.method << "\n  table: " << Names(r.allowed) << "\n  proto: " << Names(from_proto)
+        << "\n  (aggpay.v1.access) = { " << m->options().GetExtension(v1::access).ShortDebugString()
+        << " }";
+  }
+}
+
+TEST_F(AccessMatrixE2eTest, EveryMethodAllowsExactlyItsRowsPrincipals) {
+  std::ostringstream report;
+  int cells = 0;
+  for (const Row& row : Table()) {
+    const pb::MethodDescriptor* m = Method(row.method);
+    if (m == nullptr) continue;
+    report << row.method << ":";
+    for (int c = 0; c < kColumnCount; ++c) {
+      const Column col = static_cast<Column>(c);
+      Answer a = Call(
+          m, row.request, [col](grpc::ClientContext& ctx) { Decorate(col, ctx); },
+          row.terminal_signed && col == kTerminal);
+      ++cells;
+      const bool want = row.allowed & Bit(col);
+      const bool got = !IsCallerRefusal(a.status, row.terminal_signed);
+      report << " " << kColumnNames[c] << "=" << a.status.error_code();
+      EXPECT_EQ(got, want) << row.method << " called by " << kColumnNames[c] << ": expected "
+                           << (want ? "allowed" : "refused") << ", got code "
+                           << a.status.error_code() << " \"" << a.status.error_message() << "\"";
+    }
+    report << "\n";
+  }
+  EXPECT_EQ(cells, static_cast<int>(Table().size()) * kColumnCount);
+  // The whole matrix, status codes per column, for a reviewer.
+  std::cout << report.str();
+}
+
+}  // namespace
+}  // namespace aggpay::testing
