@@ -432,6 +432,233 @@ constexpr const char* kQuietTables[] = {
     "merchant_webhooks", "risk_appeals",        "risk_alert_thresholds",
     "merchant_users",    "merchant_fee_plans"};
 
+// ---------------------------------------------------------------------------------------------
+// The REST matrix: every route of the gateway (every google.api.http binding of the descriptors,
+// and /openapi.json, must have a row), called with no credential, merchant A's and merchant B's
+// signed requests, a portal session of each role of merchant A, and a console session of each
+// staff role. Who may call a route is the gRPC table's row of the method the route reaches, and,
+// for portal sessions, the row's portal roles below (the gateway's role table, docs/portal.md,
+// written again here). A cell is one of:
+enum class Outcome { kAllowed, kRefused, kNotFound };
+// kAllowed: 2xx, or a 4xx/5xx other than 401, 403 and 404 (past authorization, the request
+// refused on its merits); kRefused: 401 or 403; kNotFound: 404 (an id that is not the caller's).
+Outcome Classify(int status) {
+  if (status == 401 || status == 403) return Outcome::kRefused;
+  if (status == 404) return Outcome::kNotFound;
+  return Outcome::kAllowed;
+}
+const char* OutcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::kAllowed:
+      return "allowed";
+    case Outcome::kRefused:
+      return "refused";
+    case Outcome::kNotFound:
+      return "not found";
+  }
+  return "?";
+}
+
+enum RestColumn : int {
+  kRestNobody,
+  kRestMerchantA,
+  kRestMerchantB,
+  kPortalOwner,
+  kPortalCashier,
+  kPortalViewer,
+  kConsoleAdmin,
+  kConsoleOperator,
+  kConsoleReviewer,
+  kConsoleFinance,
+  kConsoleAuditor,
+  kRestColumnCount
+};
+constexpr const char* kRestColumnNames[kRestColumnCount] = {
+    "nobody",           "merchant_A",      "merchant_B",     "portal_owner",
+    "portal_cashier",   "portal_viewer",   "console_admin",  "console_operator",
+    "console_reviewer", "console_finance", "console_auditor"};
+constexpr Column kConsoleRole[] = {kAdmin, kOperator, kReviewer, kFinance, kAuditor};
+
+// Portal roles.
+constexpr uint8_t OWN = 1, CSH = 2, VWR = 4, ANY_ROLE = OWN | CSH | VWR, NO_ROLE = 0;
+
+struct Route {
+  const char* method;
+  const char* path;  // $NAMES substituted; the query string is not part of the route
+  const char* body;
+  uint8_t portal;  // portal roles the gateway lets through (merchant routes)
+  // The path or body names one of A's objects: B gets NOT_FOUND, and B's call changes nothing.
+  bool names_a_object = false;
+  // The object does not exist: whoever is allowed gets NOT_FOUND.
+  bool missing = false;
+};
+
+const std::vector<Route>& Routes() {
+  static const auto* routes = new std::vector<Route>{
+      {"POST", "/v1/public/payments",
+       R"({"code":"$CODE_A","amount":{"currency":"CNY","amount_minor":"1234"},"wallet":"wechat","device_id":"dev-rest-matrix","client_request_id":"cq-rest-matrix"})",
+       ANY_ROLE},
+      {"POST", "/v1/merchant/payments",
+       R"({"out_trade_no":"MX-REST-1","amount":{"currency":"CNY","amount_minor":"100"},"wallet":"alipay"})",
+       OWN | CSH},
+      {"GET", "/v1/merchant/payments/$PAY_A", "", ANY_ROLE, true},
+      // Today's: a cashier sees no other day (the gateway's rule, a refusal of the caller).
+      {"GET", "/v1/merchant/payments?status=SUCCESS&business_date=$TODAY", "", ANY_ROLE},
+      {"POST", "/v1/merchant/payments/$PAY_A/refunds",
+       R"({"amount":{"currency":"CNY","amount_minor":"1"},"out_refund_no":"MX-REST-RF"})",
+       OWN | CSH, true},
+      {"PUT", "/v1/merchant/webhook", R"({"notify_url":"http://127.0.0.1:9/notify"})", OWN},
+      {"GET", "/v1/merchant/risk/freezes", "", ANY_ROLE},
+      {"POST", "/v1/merchant/risk/appeals", R"({"statement":"our sales were real"})", OWN},
+      {"GET", "/v1/merchant/risk/appeals", "", OWN | VWR},
+      {"PUT", "/v1/merchant/risk/thresholds",
+       R"({"single_payment_over":{"currency":"CNY","amount_minor":"100000"},"new_region":true})",
+       OWN},
+      {"GET", "/v1/merchant/risk/thresholds", "", ANY_ROLE},
+      {"GET", "/v1/merchant/risk/alerts", "", ANY_ROLE},
+      {"GET", "/v1/merchant/codes", "", ANY_ROLE},
+      {"GET", "/v1/merchant/codes/$CODE_A/image?format=svg&size_px=300", "", ANY_ROLE, true},
+      {"GET", "/v1/merchant/codes-backup", "", OWN},
+      {"GET", "/v1/merchant/code-alerts", "", ANY_ROLE},
+      {"POST", "/v1/merchant/codes/$CODE_A/reset-requests",
+       R"({"reason":"DAMAGED","mode":"GRACEFUL"})", OWN, true},
+      {"POST", "/v1/merchant/code-reset-requests/rr_unknown/verify", R"({"otp":"123456"})", OWN,
+       false, true},
+      {"GET", "/v1/merchant", "", ANY_ROLE},
+      {"GET", "/v1/merchant/application", "", OWN | VWR},
+      {"GET", "/v1/merchant/stores", "", ANY_ROLE},
+      {"GET", "/v1/merchant/fee-plan", "", ANY_ROLE},
+      {"GET", "/v1/merchant/settlements?date=2026-01-05", "", ANY_ROLE},
+      {"GET", "/v1/merchant/settlements/2026-01-05/statement", "", OWN | VWR, false, true},
+      {"GET", "/v1/merchant/next-payout?cycle=T1", "", ANY_ROLE},
+      {"GET", "/v1/merchant/terminals", "", ANY_ROLE},
+      {"POST", "/v1/merchant/users", R"({"mobile":"13700009999","role":"nosuchrole"})", OWN},
+      {"GET", "/v1/merchant/users", "", OWN},
+      {"DELETE", "/v1/merchant/users/mu_unknown", "", OWN, false, true},
+      {"POST", "/v1/merchant/api-keys", "{}", OWN},
+      {"GET", "/v1/merchant/api-keys", "", OWN},
+      {"DELETE", "/v1/merchant/api-keys/ak_unknown", "", OWN, false, true},
+      {"POST", "/v1/merchant/settlement-account/otp", "{}", OWN},
+      {"PUT", "/v1/merchant/settlement-account",
+       R"({"kind":"CORPORATE","bank_name":"Industrial Bank","account_name":"Tea House","account_number":"117010100100123456"})",
+       OWN},
+      {"POST", "/v1/fees/quote",
+       R"({"channel":"alipay","amount":{"currency":"CNY","amount_minor":"10000"}})", ANY_ROLE},
+      {"POST", "/v1/fees/refund-fee",
+       R"({"payment_amount":{"currency":"CNY","amount_minor":"10000"},"payment_fee":{"currency":"CNY","amount_minor":"38"},"refund_amount":{"currency":"CNY","amount_minor":"5000"}})",
+       ANY_ROLE},
+      {"POST", "/v1/fees/compare",
+       R"({"plan_ids":["bank-standard"],"payments":[{"amount":{"currency":"CNY","amount_minor":"10000"},"channel":"wechat"}]})",
+       NO_ROLE},
+      // Staff routes: a console session (or a staff bearer token); the portal roles do not apply.
+      {"POST", "/v1/staff/codes:reset",
+       R"({"code":"ZZZZZZZZZZZZZZZZZZZZZZ","reason":"DAMAGED","mode":"IMMEDIATE"})", NO_ROLE, false,
+       true},
+      {"GET", "/v1/staff/whoami", "", NO_ROLE},
+      {"GET", "/v1/staff/staff?page_size=5", "", NO_ROLE},
+      {"GET", "/v1/staff/audit?after_seq=0&page_size=5", "", NO_ROLE},
+      {"POST", "/v1/staff/audit:verify", "{}", NO_ROLE},
+      {"GET", "/v1/staff/code-reset-requests?status=PENDING_REVIEW", "", NO_ROLE},
+      {"GET", "/v1/staff/risk/events?page.page_size=5", "", NO_ROLE},
+      {"GET", "/v1/staff/settlement/batches?page_size=5", "", NO_ROLE},
+      {"GET", "/v1/staff/merchants/$MA/settlements/2026-01-05/statement", "", NO_ROLE, false, true},
+      {"GET", "/v1/staff/merchants?status=ACTIVE&page_size=5", "", NO_ROLE},
+      {"GET", "/v1/staff/merchants/$MA/application", "", NO_ROLE},
+      {"POST", "/v1/staff/merchants/m_nosuch:start-review", "{}", NO_ROLE, false, true},
+      {"POST", "/v1/staff/merchants/m_nosuch:approve", R"({"reason":"account checked"})", NO_ROLE,
+       false, true},
+      {"POST", "/v1/staff/merchants/m_nosuch:reject", R"({"reason":"no"})", NO_ROLE, false, true},
+      {"GET", "/v1/staff/codes/$CODE_A", "", NO_ROLE},
+      {"GET", "/v1/staff/codes/$CODE_A/history", "", NO_ROLE},
+      {"GET", "/v1/staff/merchants/$MA", "", NO_ROLE},
+      {"GET", "/v1/staff/merchants/$MA/stores", "", NO_ROLE},
+      {"GET", "/v1/staff/merchants/$MA/fee-plan", "", NO_ROLE},
+      {"POST", "/v1/staff/merchants/m_nosuch:freeze", R"({"reason":"checking"})", NO_ROLE, false,
+       true},
+      {"POST", "/v1/staff/merchants/m_nosuch:unfreeze", R"({"reason":"checked"})", NO_ROLE, false,
+       true},
+      {"GET", "/v1/staff/codes?merchant_id=$MA", "", NO_ROLE},
+      {"GET", "/v1/staff/codes/$CODE_A/image?format=svg&size_px=300", "", NO_ROLE},
+      {"POST", "/v1/staff/codes/AAAAAAAAAAAAAAAAAAAAAA:unbind", R"({"reason":"lost"})", NO_ROLE},
+      {"POST", "/v1/staff/code-reset-requests/rr_unknown:review", R"({"approve":true})", NO_ROLE,
+       false, true},
+      {"GET", "/v1/staff/code-alerts?merchant_id=$MA", "", NO_ROLE},
+      {"GET", "/v1/staff/terminals?merchant_id=$MA", "", NO_ROLE},
+      {"GET", "/v1/staff/terminals/T0000000000", "", NO_ROLE, false, true},
+      {"POST", "/v1/staff/terminals/T0000000000:force-offline", R"({"reason":"r"})", NO_ROLE, false,
+       true},
+      {"POST", "/v1/staff/terminals/T0000000000:freeze", R"({"reason":"r"})", NO_ROLE, false, true},
+      {"POST", "/v1/staff/terminals/T0000000000:unfreeze", R"({"reason":"r"})", NO_ROLE, false,
+       true},
+      {"POST", "/v1/staff/terminals/T0000000000:clear", R"({"reason":"r"})", NO_ROLE, false, true},
+      {"GET", "/v1/staff/settlement/lines?status=HELD", "", NO_ROLE},
+      // Refused on its merits before the merchant is looked up: no business calendar here.
+      {"POST", "/v1/staff/merchants/m_nosuch/settlements:release-held", "{}", NO_ROLE},
+      {"GET", "/v1/staff/settlement/reconciliations", "", NO_ROLE},
+      {"GET", "/v1/staff/risk/rules", "", NO_ROLE},
+      {"POST", "/v1/staff/risk/rules/no_such_rule", R"({"reason":"r","enabled":"true"})", NO_ROLE,
+       false, true},
+      {"GET", "/v1/staff/risk/appeals?status=ALL", "", NO_ROLE},
+      {"POST", "/v1/staff/risk/appeals/999999:review", R"({"verdict":"REJECT","note":"n"})",
+       NO_ROLE, false, true},
+      {"GET", "/v1/staff/payments?merchant_id=$MA", "", NO_ROLE},
+      {"GET", "/v1/staff/payments/$PAY_A", "", NO_ROLE},
+      {"GET", "/v1/staff/payments/$PAY_A/ledger", "", NO_ROLE},
+      {"POST", "/v1/staff/payments/py_nosuch/refunds",
+       R"({"amount":{"currency":"CNY","amount_minor":"100"},"out_refund_no":"MX-STAFF-RF","reason":"r"})",
+       NO_ROLE, false, true},
+      {"GET",
+       "/v1/staff/"
+       "payment-summary?created_from=2026-01-01T00:00:00Z&created_to=2026-01-02T00:00:00Z",
+       "", NO_ROLE},
+      {"GET", "/v1/staff/notifications?merchant_id=$MA", "", NO_ROLE},
+      {"POST", "/v1/staff/notifications/999999:resend", "{}", NO_ROLE, false, true},
+  };
+  return *routes;
+}
+
+// One HTTP binding of a method: "GET /v1/merchant/payments/{payment_id}".
+struct Binding {
+  std::string verb;
+  std::string path_template;
+  std::regex pattern;
+  const pb::MethodDescriptor* method;
+};
+
+std::vector<Binding> HttpBindings() {
+  std::vector<Binding> out;
+  const auto add = [&](const google::api::HttpRule& rule, const pb::MethodDescriptor* m) {
+    std::string verb, path;
+    if (!rule.get().empty()) verb = "GET", path = rule.get();
+    if (!rule.post().empty()) verb = "POST", path = rule.post();
+    if (!rule.put().empty()) verb = "PUT", path = rule.put();
+    if (!rule.delete_().empty()) verb = "DELETE", path = rule.delete_();
+    if (!rule.patch().empty()) verb = "PATCH", path = rule.patch();
+    if (path.empty()) return;
+    // {field} is one segment; the rest is literal (":verb" suffixes included).
+    std::string re = std::regex_replace(path, std::regex("[.]"), "\\.");
+    re = std::regex_replace(re, std::regex("\\{[^}]*\\}"), "[^/:]+");
+    out.push_back(Binding{verb, path, std::regex("^" + re + "$"), m});
+  };
+  for (const pb::ServiceDescriptor* s : AggpayServices()) {
+    for (int i = 0; i < s->method_count(); ++i) {
+      const pb::MethodDescriptor* m = s->method(i);
+      if (!m->options().HasExtension(google::api::http)) continue;
+      const google::api::HttpRule& rule = m->options().GetExtension(google::api::http);
+      add(rule, m);
+      for (const auto& extra : rule.additional_bindings()) add(extra, m);
+    }
+  }
+  return out;
+}
+
+const Row* RowOf(const std::string& method) {
+  for (const Row& r : Table()) {
+    if (r.method == method) return &r;
+  }
+  return nullptr;
+}
+
 class AccessMatrixE2eTest : public StackTest {
  protected:
   struct Fixture {
@@ -525,6 +752,8 @@ class AccessMatrixE2eTest : public StackTest {
     invite(f.vars["$MA"], "13900000002", "cashier");
     invite(f.vars["$MA"], "13900000003", "viewer");
     f.owner_b_user = invite(f.vars["$MB"], "13900000011", "owner");
+    f.vars["$USER_A"] = f.owner_a_user;
+    f.vars["$TODAY"] = absl::FormatTime("%Y-%m-%d", absl::Now(), absl::FixedTimeZone(8 * 3600));
     f.vars["$USER_B"] = f.owner_b_user;
     f.portal["owner"] = PortalSignIn("13900000001");
     f.portal["cashier"] = PortalSignIn("13900000002");
@@ -823,6 +1052,220 @@ TEST_F(AccessMatrixE2eTest, EveryMethodAllowsExactlyItsRowsPrincipals) {
   EXPECT_EQ(cells, static_cast<int>(Table().size()) * kColumnCount);
   // The whole matrix, status codes per column, for a reviewer.
   std::cout << report.str();
+}
+
+// Merchant A (signed in to the portal as owner, so that no owner-only check answers first) names
+// merchant B's objects: every call is NOT_FOUND, and the writes leave every table as it was.
+TEST_F(AccessMatrixE2eTest, MerchantANeverReadsOrChangesMerchantBsObjects) {
+  struct Attempt {
+    const char* method;
+    const char* request;
+    // NOT_FOUND, the answer for an id that does not exist, unless said otherwise.
+    grpc::StatusCode want = grpc::StatusCode::NOT_FOUND;
+  };
+  const std::vector<Attempt> reads = {
+      {"aggpay.v1.MerchantService.GetMerchant", R"(merchant_id: "$MB")"},
+      {"aggpay.v1.MerchantService.GetApplication", R"(merchant_id: "$MB")"},
+      {"aggpay.v1.MerchantService.ListStores", R"(merchant_id: "$MB")"},
+      {"aggpay.v1.MerchantService.ListApiKeys", R"(merchant_id: "$MB")"},
+      {"aggpay.v1.MerchantService.ListMerchantUsers", R"(merchant_id: "$MB")"},
+      {"aggpay.v1.BindingService.GetCode", R"(code_id: "$CODE_B")"},
+      {"aggpay.v1.BindingService.ListCodes", R"(merchant_id: "$MB")"},
+      {"aggpay.v1.BindingService.RenderCode", R"(code_id: "$CODE_B" format: "svg" size_px: 300)"},
+      {"aggpay.v1.BindingService.BackupCodes", R"(merchant_id: "$MB")"},
+      {"aggpay.v1.BindingService.ListAlerts", R"(merchant_id: "$MB")"},
+      // A history is a list: B's entries are left out, so B's code or terminal has an empty one,
+      // as an unknown id has (the answer is empty, checked below).
+      {"aggpay.v1.BindingService.CodeHistory", R"(code_id: "$CODE_B")", grpc::StatusCode::OK},
+      {"aggpay.v1.BindingService.CodeHistory", R"(terminal_sn: "$TERM_B")", grpc::StatusCode::OK},
+      {"aggpay.v1.FeeService.GetMerchantPlan", R"(merchant_id: "$MB")"},
+      {"aggpay.v1.FeeService.Quote",
+       R"(merchant_id: "$MB" channel: "wechat" amount { currency: "CNY" amount_minor: 100 })"},
+      {"aggpay.v1.PaymentService.GetPayment", R"(payment_id: "$PAY_B")"},
+      {"aggpay.v1.PaymentService.ListPayments", R"(merchant_id: "$MB")"},
+      {"aggpay.v1.RiskService.ListFreezes", R"(merchant_id: "$MB")"},
+      {"aggpay.v1.RiskService.ListAppeals", R"(merchant_id: "$MB")"},
+      {"aggpay.v1.RiskService.GetThresholds", R"(merchant_id: "$MB")"},
+      {"aggpay.v1.RiskService.ListAlerts", R"(merchant_id: "$MB")"},
+      {"aggpay.v1.SettlementService.ListLines", R"(merchant_id: "$MB" date: "2026-01-05")"},
+      {"aggpay.v1.SettlementService.GetNextPayout", R"(merchant_id: "$MB" cycle: "T1")"},
+      {"aggpay.v1.SettlementService.GetStatement", R"(merchant_id: "$MB" date: "2026-01-05")"},
+      {"aggpay.v1.TerminalService.GetTerminal", R"(terminal_sn: "$TERM_B")"},
+  };
+  const std::vector<Attempt> writes = {
+      {"aggpay.v1.MerchantService.CreateApiKey", R"(merchant_id: "$MB")"},
+      {"aggpay.v1.MerchantService.RevokeApiKey", R"(key_id: "$KEY_B")"},
+      {"aggpay.v1.MerchantService.InviteMerchantUser",
+       R"(merchant_id: "$MB" mobile: "13000000019" role: "viewer")"},
+      {"aggpay.v1.MerchantService.RemoveMerchantUser", R"(merchant_id: "$MB" user_id: "$USER_B")"},
+      {"aggpay.v1.MerchantService.RemoveMerchantUser", R"(user_id: "$USER_B")"},
+      {"aggpay.v1.MerchantService.RequestSettlementAccountOtp", R"(merchant_id: "$MB")"},
+      {"aggpay.v1.MerchantService.UpdateSettlementAccount",
+       R"(merchant_id: "$MB" otp: "123456" account { kind: "CORPORATE" bank_name: "B" account_name: "N" account_number: "117010100100123456" })"},
+      {"aggpay.v1.BindingService.RequestReset",
+       R"(code_id: "$CODE_B" reason: "DAMAGED" mode: "GRACEFUL")"},
+      {"aggpay.v1.BindingService.VerifyReset", R"(request_id: "$RESET_B" otp: "123456")"},
+      {"aggpay.v1.BindingService.EndGrace", R"(code_id: "$CODE_B")"},
+      {"aggpay.v1.PaymentService.CreateMerchantPayment",
+       R"(merchant_id: "$MB" out_trade_no: "MX-T-1" amount { currency: "CNY" amount_minor: 100 } wallet: "wechat")"},
+      // As for a store that does not exist: "store_id: no such store for this merchant".
+      {"aggpay.v1.PaymentService.CreateMerchantPayment",
+       R"(store_id: "$STORE_B" out_trade_no: "MX-T-2" amount { currency: "CNY" amount_minor: 100 } wallet: "wechat")",
+       grpc::StatusCode::INVALID_ARGUMENT},
+      {"aggpay.v1.PaymentService.RefundPayment",
+       R"(payment_id: "$PAY_B" amount { currency: "CNY" amount_minor: 1 } out_refund_no: "MX-T-RF" reason: "r")"},
+      {"aggpay.v1.PaymentService.ConfigureWebhook",
+       R"(merchant_id: "$MB" notify_url: "http://127.0.0.1:9/notify")"},
+      {"aggpay.v1.RiskService.SubmitAppeal", R"(merchant_id: "$MB" statement: "mine")"},
+      {"aggpay.v1.RiskService.SetThresholds", R"(merchant_id: "$MB" new_region: false)"},
+  };
+  for (const Attempt& a : reads) {
+    Answer got = Call(Method(a.method), a.request, DecorateOwnerA);
+    EXPECT_EQ(got.status.error_code(), a.want)
+        << a.method << " " << Subst(a.request) << ": " << got.status.error_message();
+    EXPECT_EQ(got.response, "") << a.method << " " << Subst(a.request) << " shows B's data";
+  }
+  const std::string before = TenantSnapshot();
+  for (const Attempt& a : writes) {
+    Answer got = Call(Method(a.method), a.request, DecorateOwnerA);
+    EXPECT_EQ(got.status.error_code(), a.want)
+        << a.method << " " << Subst(a.request) << ": " << got.status.error_message();
+  }
+  EXPECT_EQ(TenantSnapshot(), before) << "rows of " << absl::StrJoin(kTenantTables, ", ");
+}
+
+// A's lists (its own scope, no merchant id) hold A's objects and none of B's.
+TEST_F(AccessMatrixE2eTest, MerchantAsListsHoldNoneOfMerchantBsObjects) {
+  struct List {
+    const char* method;
+    const char* request;
+    const char* must_hold;  // one of A's ids, so that an empty answer cannot pass
+  };
+  const std::vector<List> lists = {
+      {"aggpay.v1.PaymentService.ListPayments", "page_size: 100", "$PAY_A"},
+      {"aggpay.v1.BindingService.ListCodes", "page_size: 100", "$CODE_A"},
+      {"aggpay.v1.BindingService.ListCodes", R"(terminal_sn: "$TERM_B")", ""},
+      {"aggpay.v1.BindingService.CodeHistory", R"(terminal_sn: "$TERM_B")", ""},
+      {"aggpay.v1.PaymentService.ListPayments", R"(business_date: "$TODAY")", ""},
+      {"aggpay.v1.BindingService.BackupCodes", "", ""},
+      {"aggpay.v1.BindingService.ListAlerts", "", ""},
+      {"aggpay.v1.MerchantService.ListStores", "", "$STORE_A"},
+      {"aggpay.v1.MerchantService.ListApiKeys", "", "$KEY_A"},
+      {"aggpay.v1.MerchantService.ListMerchantUsers", "", "$USER_A"},
+      {"aggpay.v1.TerminalService.ListMyTerminals", "", "$TERM_A"},
+      {"aggpay.v1.RiskService.ListFreezes", "", ""},
+      {"aggpay.v1.RiskService.ListAppeals", "", ""},
+      {"aggpay.v1.RiskService.ListAlerts", "", ""},
+      {"aggpay.v1.SettlementService.ListLines", R"(date: "2026-01-05")", ""},
+  };
+  const std::vector<std::string> b_ids = {"$MB",    "$STORE_B",  "$TERM_B", "$CODE_B",
+                                          "$PAY_B", "$REFUND_B", "$KEY_B",  "$USER_B"};
+  for (const List& l : lists) {
+    Answer got = Call(Method(l.method), l.request, DecorateOwnerA);
+    ASSERT_TRUE(got.status.ok()) << l.method << ": " << got.status.error_message();
+    if (*l.must_hold) {
+      EXPECT_TRUE(absl::StrContains(got.response, Subst(l.must_hold)))
+          << l.method << " lacks " << l.must_hold << ":\n"
+          << got.response;
+    }
+    for (const std::string& id : b_ids) {
+      EXPECT_FALSE(absl::StrContains(got.response, Subst(id)))
+          << l.method << " shows B's " << id << ":\n"
+          << got.response;
+    }
+  }
+}
+
+TEST_F(AccessMatrixE2eTest, EveryRouteAnswersEachCredentialAsItsRowSays) {
+  const std::vector<Binding> bindings = HttpBindings();
+  std::set<std::string> covered;  // "GET /v1/merchant/payments/{payment_id}"
+  std::ostringstream report;
+  for (const Route& route : Routes()) {
+    const std::string path = Subst(route.path);
+    const std::string body = Subst(route.body);
+    const std::string bare = path.substr(0, path.find('?'));
+    const Binding* binding = nullptr;
+    for (const Binding& b : bindings) {
+      if (b.verb == route.method && std::regex_match(bare, b.pattern)) binding = &b;
+    }
+    if (binding == nullptr) {
+      ADD_FAILURE() << route.method << " " << route.path << " is no route of the gateway";
+      continue;
+    }
+    covered.insert(absl::StrCat(binding->verb, " ", binding->path_template));
+    const Row* row = RowOf(binding->method->full_name());
+    ASSERT_NE(row, nullptr) << binding->method->full_name();
+    const bool staff_route = absl::StartsWith(bare, "/v1/staff/");
+    const bool public_route = (row->allowed & NOBODY) != 0;
+    const Outcome reached = route.missing ? Outcome::kNotFound : Outcome::kAllowed;
+    report << route.method << " " << route.path << " (" << binding->method->name() << "):";
+    for (int c = 0; c < kRestColumnCount; ++c) {
+      Outcome want = Outcome::kRefused;
+      std::map<std::string, std::string> headers;
+      const Fixture::Session* session = nullptr;
+      const MerchantKey* key = nullptr;
+      if (c == kRestMerchantA || c == kRestMerchantB) {
+        key = c == kRestMerchantA ? &f_->key_a : &f_->key_b;
+        const Cols col = Bit(c == kRestMerchantA ? kMerchantA : kMerchantB);
+        if (!staff_route && (row->allowed & col)) {
+          want = (c == kRestMerchantB && route.names_a_object) ? Outcome::kNotFound : reached;
+        }
+      } else if (c >= kPortalOwner && c <= kPortalViewer) {
+        static const char* kRoles[] = {"owner", "cashier", "viewer"};
+        session = &f_->portal[kRoles[c - kPortalOwner]];
+        headers["Cookie"] = session->cookie;
+        const uint8_t role = uint8_t{1} << (c - kPortalOwner);
+        // An owner is let through where an API key is not (the rows' `narrowed`).
+        if (!staff_route && ((row->allowed | row->narrowed) & MER) && (route.portal & role)) {
+          want = reached;
+        }
+      } else if (c >= kConsoleAdmin) {
+        const Column staff = kConsoleRole[c - kConsoleAdmin];
+        session = &f_->console[kColumnNames[staff]];
+        headers["Cookie"] = session->cookie;
+        if (staff_route && (row->allowed & Bit(staff))) want = reached;
+      }
+      if (public_route) want = reached;  // the payers' routes: any credential or none
+      if (session != nullptr && !session->csrf.empty()) headers["X-CSRF-Token"] = session->csrf;
+      if (!body.empty()) headers["Content-Type"] = "application/json";
+      const bool b_checks = c == kRestMerchantB && route.names_a_object;
+      const std::string before = b_checks ? TenantSnapshot() : "";
+      SignOptions sign;
+      sign.extra_headers = headers;
+      HttpResponse r = key ? SignedRequest(gateway_->url(), route.method, path, body, *key, sign)
+                           : PlainRequest(gateway_->url(), route.method, path, body, headers);
+      if (b_checks) {
+        EXPECT_EQ(TenantSnapshot(), before)
+            << route.method << " " << route.path << " by merchant B changed A's rows";
+      }
+      report << " " << kRestColumnNames[c] << "=" << r.status;
+      EXPECT_EQ(OutcomeName(Classify(r.status)), std::string(OutcomeName(want)))
+          << route.method << " " << path << " with " << kRestColumnNames[c] << ": HTTP " << r.status
+          << " " << r.body.substr(0, 300);
+    }
+    report << "\n";
+  }
+  std::cout << report.str();
+
+  // Every binding in the descriptors has a row, and so has every path /openapi.json publishes.
+  for (const Binding& b : bindings) {
+    EXPECT_TRUE(covered.count(absl::StrCat(b.verb, " ", b.path_template)))
+        << b.verb << " " << b.path_template << " (" << b.method->full_name()
+        << ") has no row in Routes()";
+  }
+  auto openapi = HttpGet(gateway_->url() + "/openapi.json");
+  ASSERT_EQ(openapi.first, 200);
+  std::regex path_re("\"(/v1/[^\"]*)\"\\s*:\\s*\\{");
+  int paths = 0;
+  for (auto it = std::sregex_iterator(openapi.second.begin(), openapi.second.end(), path_re);
+       it != std::sregex_iterator(); ++it) {
+    ++paths;
+    const std::string p = (*it)[1];
+    bool found = false;
+    for (const std::string& c : covered) found = found || c.substr(c.find(' ') + 1) == p;
+    EXPECT_TRUE(found) << "/openapi.json has " << p << " but Routes() has no row for it";
+  }
+  EXPECT_GT(paths, 40);
 }
 
 }  // namespace
