@@ -1054,16 +1054,16 @@ TEST_F(AccessMatrixE2eTest, EveryMethodAllowsExactlyItsRowsPrincipals) {
   std::cout << report.str();
 }
 
-// Merchant A (signed in to the portal as owner, so that no owner-only check answers first) names
-// merchant B's objects: every call is NOT_FOUND, and the writes leave every table as it was.
-TEST_F(AccessMatrixE2eTest, MerchantANeverReadsOrChangesMerchantBsObjects) {
-  struct Attempt {
-    const char* method;
-    const char* request;
-    // NOT_FOUND, the answer for an id that does not exist, unless said otherwise.
-    grpc::StatusCode want = grpc::StatusCode::NOT_FOUND;
-  };
-  const std::vector<Attempt> reads = {
+// Tenancy: merchant A names merchant B's objects.
+struct Attempt {
+  const char* method;
+  const char* request;
+  // NOT_FOUND, the answer for an id that does not exist, unless said otherwise.
+  grpc::StatusCode want = grpc::StatusCode::NOT_FOUND;
+};
+
+const std::vector<Attempt>& TenancyReads() {
+  static const auto* v = new std::vector<Attempt>{
       {"aggpay.v1.MerchantService.GetMerchant", R"(merchant_id: "$MB")"},
       {"aggpay.v1.MerchantService.GetApplication", R"(merchant_id: "$MB")"},
       {"aggpay.v1.MerchantService.ListStores", R"(merchant_id: "$MB")"},
@@ -1092,7 +1092,11 @@ TEST_F(AccessMatrixE2eTest, MerchantANeverReadsOrChangesMerchantBsObjects) {
       {"aggpay.v1.SettlementService.GetStatement", R"(merchant_id: "$MB" date: "2026-01-05")"},
       {"aggpay.v1.TerminalService.GetTerminal", R"(terminal_sn: "$TERM_B")"},
   };
-  const std::vector<Attempt> writes = {
+  return *v;
+}
+
+const std::vector<Attempt>& TenancyWrites() {
+  static const auto* v = new std::vector<Attempt>{
       {"aggpay.v1.MerchantService.CreateApiKey", R"(merchant_id: "$MB")"},
       {"aggpay.v1.MerchantService.RevokeApiKey", R"(key_id: "$KEY_B")"},
       {"aggpay.v1.MerchantService.InviteMerchantUser",
@@ -1119,29 +1123,17 @@ TEST_F(AccessMatrixE2eTest, MerchantANeverReadsOrChangesMerchantBsObjects) {
       {"aggpay.v1.RiskService.SubmitAppeal", R"(merchant_id: "$MB" statement: "mine")"},
       {"aggpay.v1.RiskService.SetThresholds", R"(merchant_id: "$MB" new_region: false)"},
   };
-  for (const Attempt& a : reads) {
-    Answer got = Call(Method(a.method), a.request, DecorateOwnerA);
-    EXPECT_EQ(got.status.error_code(), a.want)
-        << a.method << " " << Subst(a.request) << ": " << got.status.error_message();
-    EXPECT_EQ(got.response, "") << a.method << " " << Subst(a.request) << " shows B's data";
-  }
-  const std::string before = TenantSnapshot();
-  for (const Attempt& a : writes) {
-    Answer got = Call(Method(a.method), a.request, DecorateOwnerA);
-    EXPECT_EQ(got.status.error_code(), a.want)
-        << a.method << " " << Subst(a.request) << ": " << got.status.error_message();
-  }
-  EXPECT_EQ(TenantSnapshot(), before) << "rows of " << absl::StrJoin(kTenantTables, ", ");
+  return *v;
 }
 
-// A's lists (its own scope, no merchant id) hold A's objects and none of B's.
-TEST_F(AccessMatrixE2eTest, MerchantAsListsHoldNoneOfMerchantBsObjects) {
-  struct List {
-    const char* method;
-    const char* request;
-    const char* must_hold;  // one of A's ids, so that an empty answer cannot pass
-  };
-  const std::vector<List> lists = {
+struct List {
+  const char* method;
+  const char* request;
+  const char* must_hold;  // one of A's ids, so that an empty answer cannot pass
+};
+
+const std::vector<List>& TenancyLists() {
+  static const auto* v = new std::vector<List>{
       {"aggpay.v1.PaymentService.ListPayments", "page_size: 100", "$PAY_A"},
       {"aggpay.v1.BindingService.ListCodes", "page_size: 100", "$CODE_A"},
       {"aggpay.v1.BindingService.ListCodes", R"(terminal_sn: "$TERM_B")", ""},
@@ -1158,9 +1150,37 @@ TEST_F(AccessMatrixE2eTest, MerchantAsListsHoldNoneOfMerchantBsObjects) {
       {"aggpay.v1.RiskService.ListAlerts", "", ""},
       {"aggpay.v1.SettlementService.ListLines", R"(date: "2026-01-05")", ""},
   };
+  return *v;
+}
+
+// Merchant-callable methods that take no merchant's id (nothing of another merchant to name).
+constexpr const char* kNoTenantId[] = {"aggpay.v1.AdminService.WhoAmI",
+                                       "aggpay.v1.FeeService.RefundFee",
+                                       "aggpay.v1.FeeService.ComparePlans"};
+
+// Merchant A (signed in to the portal as owner, so that no owner-only check answers first) names
+// merchant B's objects: every call is NOT_FOUND, and the writes leave every table as it was.
+TEST_F(AccessMatrixE2eTest, MerchantANeverReadsOrChangesMerchantBsObjects) {
+  for (const Attempt& a : TenancyReads()) {
+    Answer got = Call(Method(a.method), a.request, DecorateOwnerA);
+    EXPECT_EQ(got.status.error_code(), a.want)
+        << a.method << " " << Subst(a.request) << ": " << got.status.error_message();
+    EXPECT_EQ(got.response, "") << a.method << " " << Subst(a.request) << " shows B's data";
+  }
+  const std::string before = TenantSnapshot();
+  for (const Attempt& a : TenancyWrites()) {
+    Answer got = Call(Method(a.method), a.request, DecorateOwnerA);
+    EXPECT_EQ(got.status.error_code(), a.want)
+        << a.method << " " << Subst(a.request) << ": " << got.status.error_message();
+  }
+  EXPECT_EQ(TenantSnapshot(), before) << "rows of " << absl::StrJoin(kTenantTables, ", ");
+}
+
+// A's lists (its own scope, no merchant id) hold A's objects and none of B's.
+TEST_F(AccessMatrixE2eTest, MerchantAsListsHoldNoneOfMerchantBsObjects) {
   const std::vector<std::string> b_ids = {"$MB",    "$STORE_B",  "$TERM_B", "$CODE_B",
                                           "$PAY_B", "$REFUND_B", "$KEY_B",  "$USER_B"};
-  for (const List& l : lists) {
+  for (const List& l : TenancyLists()) {
     Answer got = Call(Method(l.method), l.request, DecorateOwnerA);
     ASSERT_TRUE(got.status.ok()) << l.method << ": " << got.status.error_message();
     if (*l.must_hold) {
@@ -1173,6 +1193,22 @@ TEST_F(AccessMatrixE2eTest, MerchantAsListsHoldNoneOfMerchantBsObjects) {
           << l.method << " shows B's " << id << ":\n"
           << got.response;
     }
+  }
+}
+
+// A merchant-callable method (a row with a merchant column) without a tenancy case fails here.
+TEST_F(AccessMatrixE2eTest, EveryMerchantMethodHasATenancyCase) {
+  std::set<std::string> cased(std::begin(kNoTenantId), std::end(kNoTenantId));
+  for (const Attempt& a : TenancyReads()) cased.insert(a.method);
+  for (const Attempt& a : TenancyWrites()) cased.insert(a.method);
+  for (const List& l : TenancyLists()) cased.insert(l.method);
+  for (const Row& r : Table()) {
+    // Public methods are no merchant's: anyone may call them, and what they reveal is the
+    // payer's (a code's display name, a payment's status under its page's key).
+    if (((r.allowed | r.narrowed) & MER) == 0 || (r.allowed & NOBODY)) continue;
+    EXPECT_TRUE(cased.count(r.method))
+        << r.method << " is merchant-callable but merchant A never tries B's objects with it: add "
+        << "a case to TenancyReads(), TenancyWrites() or TenancyLists() (or kNoTenantId)";
   }
 }
 
