@@ -1161,18 +1161,42 @@ constexpr const char* kNoTenantId[] = {"aggpay.v1.AdminService.WhoAmI",
 // Merchant A (signed in to the portal as owner, so that no owner-only check answers first) names
 // merchant B's objects: every call is NOT_FOUND, and the writes leave every table as it was.
 TEST_F(AccessMatrixE2eTest, MerchantANeverReadsOrChangesMerchantBsObjects) {
-  for (const Attempt& a : TenancyReads()) {
+  // The same request naming ids that exist nowhere (B's, last character changed): B's objects
+  // must be answered exactly as those are, so that A cannot even learn they exist.
+  const std::vector<std::string> b_names = {"$MB",    "$STORE_B", "$TERM_B", "$CODE_B",
+                                            "$PAY_B", "$KEY_B",   "$USER_B", "$RESET_B"};
+  const auto unknown = [&](const std::string& request) {
+    std::string out = request;
+    for (const std::string& name : b_names) {
+      std::string id = Subst(name);
+      id.back() = id.back() == 'x' ? 'y' : 'x';
+      out = absl::StrReplaceAll(out, {{name, id}});
+    }
+    return out;
+  };
+  // A message names the id it did not find: compare with the ids blanked.
+  const auto blank = [&](std::string message) {
+    for (const std::string& name : b_names) {
+      std::string id = Subst(name);
+      message = absl::StrReplaceAll(message, {{id, "<id>"}});
+      id.back() = id.back() == 'x' ? 'y' : 'x';
+      message = absl::StrReplaceAll(message, {{id, "<id>"}});
+    }
+    return message;
+  };
+  const auto attempt = [&](const Attempt& a) {
     Answer got = Call(Method(a.method), a.request, DecorateOwnerA);
     EXPECT_EQ(got.status.error_code(), a.want)
         << a.method << " " << Subst(a.request) << ": " << got.status.error_message();
     EXPECT_EQ(got.response, "") << a.method << " " << Subst(a.request) << " shows B's data";
-  }
+    Answer none = Call(Method(a.method), unknown(a.request), DecorateOwnerA);
+    EXPECT_EQ(got.status.error_code(), none.status.error_code()) << a.method;
+    EXPECT_EQ(blank(got.status.error_message()), blank(none.status.error_message()))
+        << a.method << ": B's object is answered otherwise than an unknown id";
+  };
+  for (const Attempt& a : TenancyReads()) attempt(a);
   const std::string before = TenantSnapshot();
-  for (const Attempt& a : TenancyWrites()) {
-    Answer got = Call(Method(a.method), a.request, DecorateOwnerA);
-    EXPECT_EQ(got.status.error_code(), a.want)
-        << a.method << " " << Subst(a.request) << ": " << got.status.error_message();
-  }
+  for (const Attempt& a : TenancyWrites()) attempt(a);
   EXPECT_EQ(TenantSnapshot(), before) << "rows of " << absl::StrJoin(kTenantTables, ", ");
 }
 
