@@ -48,6 +48,7 @@
 #include "services/terminal/domain/terminal_key.h"
 #include "tests/support/gateway_process.h"
 #include "tests/support/stack_fixture.h"
+#include "tests/support/totp_uri.h"
 
 namespace aggpay::testing {
 namespace {
@@ -917,6 +918,14 @@ class AccessMatrixE2eTest : public StackTest {
     return "";
   }
 
+  // The session cookie and CSRF token a sign-in answered with.
+  static Fixture::Session SessionOf(const HttpResponse& signed_in, const std::string& cookie) {
+    EXPECT_EQ(signed_in.status, 200) << signed_in.body;
+    Fixture::Session s{SetCookie(signed_in, cookie), JsonString(signed_in.body, "csrf_token")};
+    EXPECT_FALSE(s.cookie.empty() || s.csrf.empty()) << signed_in.body;
+    return s;
+  }
+
   static Fixture::Session PortalSignIn(const std::string& mobile) {
     HttpResponse code = PlainRequest(gateway_->url(), "POST", "/m/api/sign-in-code",
                                      absl::StrCat(R"({"mobile":")", mobile, R"("})"),
@@ -938,50 +947,21 @@ class AccessMatrixE2eTest : public StackTest {
         PlainRequest(gateway_->url(), "POST", "/m/api/session",
                      absl::StrCat(R"({"mobile":")", mobile, R"(","code":")", otp, R"("})"),
                      {{"Content-Type", "application/json"}});
-    EXPECT_EQ(session.status, 200) << session.body;
-    Fixture::Session s{SetCookie(session, "__Host-aggpay_portal"),
-                       JsonString(session.body, "csrf_token")};
-    EXPECT_FALSE(s.cookie.empty() || s.csrf.empty()) << session.body;
-    return s;
-  }
-
-  static std::string Base32Decode(const std::string& in) {
-    std::string out;
-    uint32_t buffer = 0;
-    int bits = 0;
-    for (char c : in) {
-      int v = -1;
-      if (c >= 'A' && c <= 'Z') v = c - 'A';
-      if (c >= '2' && c <= '7') v = c - '2' + 26;
-      if (v < 0) continue;
-      buffer = (buffer << 5) | static_cast<uint32_t>(v);
-      bits += 5;
-      if (bits >= 8) {
-        out.push_back(static_cast<char>((buffer >> (bits - 8)) & 0xff));
-        bits -= 8;
-      }
-    }
-    return out;
+    return SessionOf(session, "__Host-aggpay_portal");
   }
 
   static Fixture::Session ConsoleSignIn(const std::string& username, const std::string& role) {
     CommandResult c =
         AdminCtl(absl::StrCat("staff create ", username, " --role ", role, " --console -o json"));
     EXPECT_EQ(c.exit_code, 0) << c.out;
-    const std::string uri = JsonString(c.out, "totp_uri");
-    std::smatch m;
-    EXPECT_TRUE(std::regex_search(uri, m, std::regex("secret=([A-Z2-7]+)"))) << uri;
-    const std::string totp = admin::TotpCode(Base32Decode(m[1]), admin::TotpStep(absl::Now()));
+    const std::string totp = admin::TotpCode(TotpSecretFromUri(JsonString(c.out, "totp_uri")),
+                                             admin::TotpStep(absl::Now()));
     HttpResponse session = PlainRequest(
         gateway_->url(), "POST", "/console/api/session",
         absl::StrCat(R"({"username":")", username, R"(","password":")",
                      JsonString(c.out, "password"), R"(","totp_code":")", totp, R"("})"),
         {{"Content-Type", "application/json"}});
-    EXPECT_EQ(session.status, 200) << session.body;
-    Fixture::Session s{SetCookie(session, "__Host-aggpay_console"),
-                       JsonString(session.body, "csrf_token")};
-    EXPECT_FALSE(s.cookie.empty() || s.csrf.empty()) << session.body;
-    return s;
+    return SessionOf(session, "__Host-aggpay_console");
   }
 
   static GatewayProcess* gateway_;
