@@ -1279,6 +1279,15 @@ TEST_F(AccessMatrixE2eTest, EveryRouteAnswersEachCredentialAsItsRowSays) {
             << route.method << " " << route.path << " by merchant B changed A's rows";
       }
       report << " " << kRestColumnNames[c] << "=" << r.status;
+      // Whatever A's credentials read (its lists included) holds nothing of B's.
+      if (c == kRestMerchantA || (c >= kPortalOwner && c <= kPortalViewer)) {
+        for (const char* name : {"$MB", "$STORE_B", "$TERM_B", "$CODE_B", "$PAY_B", "$REFUND_B",
+                                 "$KEY_B", "$USER_B", "$RESET_B"}) {
+          EXPECT_FALSE(absl::StrContains(r.body, Subst(name)))
+              << route.method << " " << path << " with " << kRestColumnNames[c] << " shows B's "
+              << name << ": " << r.body.substr(0, 300);
+        }
+      }
       EXPECT_EQ(OutcomeName(Classify(r.status)), std::string(OutcomeName(want)))
           << route.method << " " << path << " with " << kRestColumnNames[c] << ": HTTP " << r.status
           << " " << r.body.substr(0, 300);
