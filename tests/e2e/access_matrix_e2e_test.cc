@@ -685,6 +685,9 @@ class AccessMatrixE2eTest : public StackTest {
     options.extra_config =
         "auth: {public_failures_per_second: 100000, public_failure_burst: 100000}\n"
         "merchant_api: {rate_per_second: 100000, burst: 100000}";
+    // B is an independent merchant: the D0 scheduler settles its payment into a settlement line
+    // within a second, which A then asks for.
+    options.settlement_config = "d0_schedule: true, d0_interval: 1s, d0_lag: 0s";
     StackTest::SetUpTestSuite(options);
     gateway_ = new GatewayProcess(aggpayd(), {"--public-rate", "10000", "--public-burst", "10000"});
     channel_ = new std::shared_ptr<grpc::Channel>(
@@ -761,6 +764,23 @@ class AccessMatrixE2eTest : public StackTest {
     f.portal["viewer"] = PortalSignIn("13900000003");
     for (const char* role : {"admin", "operator", "reviewer", "finance", "auditor"}) {
       f.console[role] = ConsoleSignIn(absl::StrCat("mc_", role), role);
+    }
+    // B's settlement line (the D0 scheduler's), once it no longer changes.
+    const std::string line_of_b = absl::StrCat(
+        "SELECT COUNT(*), COALESCE(MAX(line_id), ''), COALESCE(MAX(business_date), '') FROM "
+        "settlement_lines WHERE merchant_id = '",
+        f.vars["$MB"], "'");
+    std::string line, previous = "none yet";
+    for (int i = 0; i < 50 && (line != previous || absl::StartsWith(line, "0")); ++i) {
+      previous = line;
+      absl::SleepFor(absl::Milliseconds(600));
+      line = Query(line_of_b);
+    }
+    const std::vector<std::string> parts = absl::StrSplit(line, '\t');
+    EXPECT_TRUE(parts.size() == 3 && parts[0] != "0") << "no settlement line for B: " << line;
+    if (parts.size() == 3) {
+      f.vars["$LINE_B"] = parts[1];
+      f.vars["$LINE_DATE_B"] = parts[2];
     }
     // A code reset request of B's, whose id A will try.
     HttpResponse rr = SignedRequest(gateway_->url(), "POST",
@@ -1067,9 +1087,9 @@ const std::vector<Attempt>& TenancyReads() {
       {"aggpay.v1.RiskService.ListAppeals", R"(merchant_id: "$MB")"},
       {"aggpay.v1.RiskService.GetThresholds", R"(merchant_id: "$MB")"},
       {"aggpay.v1.RiskService.ListAlerts", R"(merchant_id: "$MB")"},
-      {"aggpay.v1.SettlementService.ListLines", R"(merchant_id: "$MB" date: "2026-01-05")"},
+      {"aggpay.v1.SettlementService.ListLines", R"(merchant_id: "$MB" date: "$LINE_DATE_B")"},
       {"aggpay.v1.SettlementService.GetNextPayout", R"(merchant_id: "$MB" cycle: "T1")"},
-      {"aggpay.v1.SettlementService.GetStatement", R"(merchant_id: "$MB" date: "2026-01-05")"},
+      {"aggpay.v1.SettlementService.GetStatement", R"(merchant_id: "$MB" date: "$LINE_DATE_B")"},
       {"aggpay.v1.TerminalService.GetTerminal", R"(terminal_sn: "$TERM_B")"},
   };
   return *v;
@@ -1128,7 +1148,7 @@ const std::vector<List>& TenancyLists() {
       {"aggpay.v1.RiskService.ListFreezes", "", ""},
       {"aggpay.v1.RiskService.ListAppeals", "", ""},
       {"aggpay.v1.RiskService.ListAlerts", "", ""},
-      {"aggpay.v1.SettlementService.ListLines", R"(date: "2026-01-05")", ""},
+      {"aggpay.v1.SettlementService.ListLines", R"(date: "$LINE_DATE_B")", ""},
   };
   return *v;
 }
@@ -1197,7 +1217,14 @@ TEST_F(AccessMatrixE2eTest, MerchantAsListsHoldNoneOfMerchantBsObjects) {
           << l.method << " shows B's " << id << ":\n"
           << got.response;
     }
+    EXPECT_FALSE(absl::StrContains(got.response, Subst("line_id: $LINE_B\n")))
+        << l.method << " shows B's settlement line:\n"
+        << got.response;
   }
+  // B's own list has the line A did not see.
+  Answer own = Call(Method("aggpay.v1.SettlementService.ListLines"), R"(date: "$LINE_DATE_B")",
+                    [](grpc::ClientContext& ctx) { Decorate(kMerchantB, ctx); });
+  EXPECT_TRUE(absl::StrContains(own.response, Subst("line_id: $LINE_B\n"))) << own.response;
 }
 
 // A merchant-callable method (a row with a merchant column) without a tenancy case fails here.
