@@ -11,11 +11,12 @@
 // signature in the request (Row::terminal_signed), any UNAUTHENTICATED. Handlers also answer
 // PERMISSION_DENIED, NOT_FOUND or UNAUTHENTICATED for business reasons (a wrong one-time password,
 // a bad sign-in, another merchant's id); those are answers, not refusals. Requests are well-formed;
-// those that would change the fixtures name objects that do not exist, so an allowed caller gets
-// NOT_FOUND or FAILED_PRECONDITION and nothing changes.
+// a gRPC request that would change the fixtures names an object that does not exist, so an allowed
+// caller gets NOT_FOUND or a field error; the REST rows make a few changes of merchant A's own (a
+// payment, a 1-fen refund, an API key, a reset request, its webhook and thresholds), repeated
+// calls answered idempotently or refused on their merits.
 #include <dirent.h>
 #include <google/protobuf/descriptor.h>
-#include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/text_format.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -29,7 +30,6 @@
 #include <set>
 #include <sstream>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -57,8 +57,8 @@ namespace pb = google::protobuf;
 namespace v1 = aggpay::v1;
 
 // ---------------------------------------------------------------------------------------------
-// The principal kinds: the columns of the gRPC matrix. Each has one function that decorates the
-// call's context (Principals()). The identity columns come with mutual TLS: the gateway's
+// The principal kinds: the columns of the gRPC matrix. Each is one case of Decorate(), which
+// decorates the call's context. The identity columns come with mutual TLS: the gateway's
 // identity and one per service (gateway, admin, merchant, terminal, binding, fee, payment, risk,
 // settlement, settle, monolith) are each an enumerator here, a decorator that picks the client
 // certificate, and a bit in the rows; today `kInternal` is the one shared secret they all hold.
@@ -123,7 +123,11 @@ struct Row {
 
 // The expected table. Read it as the access policy of the platform; the test cross-checks it
 // against the proto options and fails on any difference not explained by `narrowed` or
-// `terminal_signed`.
+// `terminal_signed`. Columns: ADM OPR REV FIN AUD (staff roles), MER (merchant A and B), TRM (a
+// terminal), INT (the internal credential), NOBODY. The identity columns come with mutual TLS:
+// GATEWAY (may act for a merchant on MER methods and call public ones) and one per service
+// identity, replacing INT: each row then names the identities that may call it, and the
+// cross-check compares them with the method's `callers`.
 const std::vector<Row>& Table() {
   static const auto* rows = new std::vector<Row>{
       // AdminService
@@ -809,33 +813,37 @@ class AccessMatrixE2eTest : public StackTest {
   }
 
   // The principal decorators: one per column.
-  static void Decorate(Column c, grpc::ClientContext& ctx) {
-    const std::string& secret = aggpayd().internal_secret();
-    switch (c) {
-      case kAdmin:
-      case kOperator:
-      case kReviewer:
-      case kFinance:
-      case kAuditor:
-        ctx.AddMetadata("authorization", "Bearer " + f_->tokens[c]);
-        break;
-      case kMerchantA:
-      case kMerchantB:
-        // As the gateway forwards a signed request: the internal credential and the merchant.
-        common::AddInternalCredential(ctx, secret);
-        ctx.AddMetadata(std::string(common::kMerchantKey),
-                        f_->vars[c == kMerchantA ? "$MA" : "$MB"]);
-        break;
-      case kTerminal:  // the terminal's signature is in the request (SignAsTerminal)
-      case kNobody:
-        break;
-      case kInternal:
-        common::AddInternalCredential(ctx, secret);
-        break;
-      case kColumnCount:
-        break;
-    }
+  // One decorator per principal kind (a column): what it adds to a call's context.
+  using Decorator = void (*)(grpc::ClientContext&);
+  template <Column kStaff>
+  static void AsStaff(grpc::ClientContext& ctx) {
+    ctx.AddMetadata("authorization", "Bearer " + f_->tokens[kStaff]);
   }
+  // As the gateway forwards a signed request: the internal credential and the merchant.
+  template <Column kMerchant>
+  static void AsMerchant(grpc::ClientContext& ctx) {
+    common::AddInternalCredential(ctx, aggpayd().internal_secret());
+    ctx.AddMetadata(std::string(common::kMerchantKey),
+                    f_->vars[kMerchant == kMerchantA ? "$MA" : "$MB"]);
+  }
+  // A terminal's signature is in the request (SignAsTerminal), not in the metadata.
+  static void AsTerminal(grpc::ClientContext&) {}
+  // Today one shared secret; with mutual TLS, the gateway's and each service's certificate.
+  static void AsInternal(grpc::ClientContext& ctx) {
+    common::AddInternalCredential(ctx, aggpayd().internal_secret());
+  }
+  static void AsNobody(grpc::ClientContext&) {}
+  static constexpr Decorator kDecorators[kColumnCount] = {AsStaff<kAdmin>,
+                                                          AsStaff<kOperator>,
+                                                          AsStaff<kReviewer>,
+                                                          AsStaff<kFinance>,
+                                                          AsStaff<kAuditor>,
+                                                          AsMerchant<kMerchantA>,
+                                                          AsMerchant<kMerchantB>,
+                                                          AsTerminal,
+                                                          AsInternal,
+                                                          AsNobody};
+  static void Decorate(Column c, grpc::ClientContext& ctx) { kDecorators[c](ctx); }
 
   // Merchant A's owner signed in to the portal, as the gateway forwards a portal session.
   static void DecorateOwnerA(grpc::ClientContext& ctx) {
