@@ -75,6 +75,19 @@ absl::StatusOr<Config> ConfigFromYaml(const YAML::Node& root) {
   c.redis.command_timeout = rd.Duration("command_timeout", c.redis.command_timeout);
   RETURN_IF_ERROR(rd.Finish());
 
+  common::ConfigReader tls = r.Child("tls");
+  c.tls.mode = tls.Enum("mode", "mtls", {"mtls", "plaintext"}) == "plaintext"
+                   ? common::TlsOptions::Mode::kPlaintext
+                   : common::TlsOptions::Mode::kMtls;
+  c.tls.cert_file = tls.String("cert_file", c.tls.cert_file);
+  c.tls.key_file = tls.String("key_file", c.tls.key_file);
+  c.tls.ca_file = tls.String("ca_file", c.tls.ca_file);
+  c.tls.reload_interval = tls.Duration("reload_interval", c.tls.reload_interval);
+  RETURN_IF_ERROR(tls.Finish());
+  if (c.tls.reload_interval < absl::Seconds(1) || c.tls.reload_interval > absl::Hours(1)) {
+    return absl::InvalidArgumentError("tls.reload_interval: between 1s and 1h");
+  }
+
   common::ConfigReader lg = r.Child("log");
   c.log.level = lg.Enum("level", c.log.level, {"trace", "debug", "info", "warn", "error", "off"});
   c.log.format = lg.Enum("format", c.log.format, {"text", "json"});

@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "services/admin/domain/staff.h"
 #include "services/common/audit/audit_outbox.h"
+#include "services/common/grpc/tls.h"
 #include "services/common/log/log.h"
 #include "services/common/mysql/mysql_pool.h"
 #include "services/common/redis/redis_client.h"
@@ -20,7 +21,7 @@
 namespace aggpay::aggpayd {
 
 // Everything aggpayd reads at start-up. Secrets come only from the environment:
-// AGGPAY_MYSQL_PASSWORD, AGGPAY_REDIS_PASSWORD, AGGPAY_INTERNAL_SECRET.
+// AGGPAY_MYSQL_PASSWORD, AGGPAY_REDIS_PASSWORD, AGGPAY_INTERNAL_SECRET (tls.mode plaintext only).
 struct Config {
   std::string grpc_listen = "127.0.0.1:50051";
   std::string http_listen = "127.0.0.1:9090";
@@ -42,6 +43,10 @@ struct Config {
   risk::RiskOptions risk;
   // Where each service is reached; a service not listed is reached at grpc_listen.
   std::map<std::string, std::string> peers;
+  // The gRPC listener's TLS and the certificate presented to peers (tls.mode mtls | plaintext,
+  // tls.cert_file, tls.key_file, tls.ca_file, tls.reload_interval).
+  common::TlsOptions tls;
+  // tls.mode plaintext only (development): the shared secret every caller presents.
   std::string internal_secret;
   // Seals merchant API key secrets (AGGPAY_SECRET_KEY, 64 hex characters).
   std::string secret_key_hex;
@@ -78,6 +83,9 @@ struct Config {
   absl::Duration settlement_d0_interval = absl::Minutes(3);
 
   std::string PeerAddress(const std::string& service) const;
+  // What calls to peers send as the shared secret: internal_secret in plaintext mode, nothing in
+  // mtls mode (the client certificate is the credential).
+  std::string PeerCredential() const { return tls.plaintext() ? internal_secret : ""; }
 };
 
 // The service names aggpayd can host.

@@ -29,6 +29,7 @@
 #include "services/common/clock/clock.h"
 #include "services/common/crypto/crypto.h"
 #include "services/common/grpc/server.h"
+#include "services/common/grpc/tls.h"
 #include "services/common/http/admin_http.h"
 #include "services/common/log/logging.h"
 #include "services/common/mysql/migrator.h"
@@ -62,10 +63,27 @@ int Fail(const absl::Status& status) {
   return 1;
 }
 
-std::shared_ptr<grpc::Channel> Channel(const std::string& address) {
+// A channel to a peer: TLS presenting this process's certificate (tls.mode mtls), or plaintext.
+std::shared_ptr<grpc::Channel> Channel(const Config& config, const std::string& address) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  // One set of credentials (one file watcher) for every peer: the config does not change.
+  static const auto credentials = common::PeerChannelCredentials(config.tls);
+  return grpc::CreateCustomChannel(address, credentials, args);
+}
+
+// tls.mode mtls needs its files; plaintext needs the shared secret.
+absl::Status CheckCredentials(const Config& config) {
+  if (!config.tls.plaintext()) return common::CheckTlsFiles(config.tls);
+  if (config.internal_secret.size() < 16) {
+    return absl::InvalidArgumentError(
+        "AGGPAY_INTERNAL_SECRET: with tls.mode plaintext it must be set to at least 16 "
+        "characters (the credential services and the gateway present to each other)");
+  }
+  spdlog::warn(
+      "tls.mode is plaintext: no TLS, and one shared secret opens every internal "
+      "method (development only)");
+  return absl::OkStatus();
 }
 
 // "8.0.15=STATIC_CODE,DYNAMIC_CODE,CODE_SKINS" lines -> the capability table.
@@ -204,13 +222,14 @@ int Settle(const Config& config, std::string date, const std::string& cycle, std
     return 0;
   }
   spdlog::info("{}", plan);
+  if (absl::Status s = CheckCredentials(config); !s.ok()) return Fail(s);
   auto pool = common::MysqlPool::Create(config.mysql);
   if (!pool.ok()) return Fail(pool.status());
   common::SystemClock clock;
   settlement::MysqlSettlementRepository repo(**pool);
   settlement::GrpcSettlementDirectory directory(
-      Channel(config.PeerAddress("fee")), Channel(config.PeerAddress("merchant")),
-      Channel(config.PeerAddress("payment")), config.internal_secret);
+      Channel(config, config.PeerAddress("fee")), Channel(config, config.PeerAddress("merchant")),
+      Channel(config, config.PeerAddress("payment")), config.PeerCredential());
   settlement::SettlementOperations ops(repo, directory, clock, config.settlement);
   absl::StatusOr<settlement::RunReport> report;
   if (cycle == "D0") {
@@ -271,11 +290,7 @@ int ImportCalendar(const Config& config, const std::string& calendar, const std:
 int Serve(const Config& config, const std::vector<std::string>& requested) {
   auto services = ResolveServices(requested);
   if (!services.ok()) return Fail(services.status());
-  if (config.internal_secret.size() < 16) {
-    return Fail(absl::InvalidArgumentError(
-        "AGGPAY_INTERNAL_SECRET: must be set to at least 16 characters (the credential services "
-        "and the gateway present to each other)"));
-  }
+  if (absl::Status s = CheckCredentials(config); !s.ok()) return Fail(s);
   // Signals are handled by one thread, so block them before any other thread starts.
   sigset_t signals;
   sigemptyset(&signals);
@@ -295,10 +310,10 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   common::Metrics metrics;
 
   // Peers: even in one process, services reach each other over gRPC.
-  auto admin_channel = Channel(config.PeerAddress("admin"));
-  common::GrpcStaffAuthenticator remote_auth(admin_channel, config.internal_secret);
+  auto admin_channel = Channel(config, config.PeerAddress("admin"));
+  common::GrpcStaffAuthenticator remote_auth(admin_channel, config.PeerCredential());
   common::CachingStaffAuthenticator staff_auth(remote_auth, clock, config.auth_cache_ttl);
-  common::GrpcAuditSink audit_sink(admin_channel, config.internal_secret);
+  common::GrpcAuditSink audit_sink(admin_channel, config.PeerCredential());
 
   std::vector<grpc::Service*> grpc_services;
   std::vector<const google::protobuf::ServiceDescriptor*> descriptors;
@@ -386,14 +401,14 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       onboarding_repo = std::make_unique<merchant::MysqlOnboardingRepository>(**pool);
       channel_onboarding = std::make_unique<merchant::SandboxChannelOnboarding>();
       fee_assigner = std::make_unique<merchant::GrpcFeePlanAssigner>(
-          Channel(config.PeerAddress("fee")), config.internal_secret);
+          Channel(config, config.PeerAddress("fee")), config.PeerCredential());
       collection_control = std::make_unique<merchant::GrpcCollectionControl>(
-          Channel(config.PeerAddress("binding")), config.internal_secret);
+          Channel(config, config.PeerAddress("binding")), config.PeerCredential());
       onboarding_ops = std::make_unique<merchant::OnboardingOperations>(
           *onboarding_repo, *channel_onboarding, *fee_assigner, *collection_control,
           *std::move(box), clock);
-      risk_holds = std::make_unique<merchant::GrpcRiskHolds>(Channel(config.PeerAddress("risk")),
-                                                             config.internal_secret);
+      risk_holds = std::make_unique<merchant::GrpcRiskHolds>(
+          Channel(config, config.PeerAddress("risk")), config.PeerCredential());
       onboarding_ops->set_risk_holds(risk_holds.get());
       // Settlement account changes by the merchant itself are confirmed by SMS, through the same
       // gateway as code resets.
@@ -421,13 +436,13 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       if (!capabilities.ok()) return Fail(capabilities.status());
       terminal_repo = std::make_unique<terminal::MysqlTerminalRepository>(**pool);
       merchant_directory = std::make_unique<terminal::GrpcMerchantDirectory>(
-          Channel(config.PeerAddress("merchant")), config.internal_secret);
+          Channel(config, config.PeerAddress("merchant")), config.PeerCredential());
       terminal::TerminalOptions options;
       options.key_overlap = config.terminal_key_overlap;
       options.check_in_grace = config.terminal_check_in_grace;
       options.capabilities = *std::move(capabilities);
       code_source = std::make_unique<terminal::GrpcCodeSource>(
-          Channel(config.PeerAddress("binding")), config.internal_secret);
+          Channel(config, config.PeerAddress("binding")), config.PeerCredential());
       terminal_ops = std::make_unique<terminal::TerminalOperations>(
           *terminal_repo, *merchant_directory, code_source.get(), *std::move(box), clock,
           std::move(options));
@@ -448,8 +463,8 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       resolve_cache = std::make_unique<binding::ResolveCache>(*redis, *code_repo, metrics, clock,
                                                               cache_options);
       binding_directory = std::make_unique<binding::GrpcBindingDirectory>(
-          Channel(config.PeerAddress("merchant")), Channel(config.PeerAddress("terminal")),
-          config.internal_secret);
+          Channel(config, config.PeerAddress("merchant")),
+          Channel(config, config.PeerAddress("terminal")), config.PeerCredential());
       otp_sender = std::make_unique<binding::LogFileOtpSender>(config.binding_sms_log);
       binding::BindingOptions options;
       options.public_base_url = config.binding_public_base_url;
@@ -472,12 +487,13 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       }
       payment_repo = std::make_unique<payment::MysqlPaymentRepository>(**pool);
       payment_directory = std::make_unique<payment::GrpcPaymentDirectory>(
-          Channel(config.PeerAddress("binding")), Channel(config.PeerAddress("merchant")),
-          Channel(config.PeerAddress("fee")), Channel(config.PeerAddress("terminal")),
-          config.internal_secret);
+          Channel(config, config.PeerAddress("binding")),
+          Channel(config, config.PeerAddress("merchant")),
+          Channel(config, config.PeerAddress("fee")),
+          Channel(config, config.PeerAddress("terminal")), config.PeerCredential());
       if (config.payment_risk_control) {
-        risk_gate = std::make_unique<payment::GrpcRiskGate>(Channel(config.PeerAddress("risk")),
-                                                            config.internal_secret);
+        risk_gate = std::make_unique<payment::GrpcRiskGate>(
+            Channel(config, config.PeerAddress("risk")), config.PeerCredential());
       } else {
         spdlog::warn("payment.risk_control is off: payments are taken without risk control");
         risk_gate = std::make_unique<payment::AllowAllRisk>();
@@ -485,7 +501,7 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       payment::SandboxOptions sandbox_options = config.sandbox;
       sandbox_options.callback_secret =
           common::HmacSha256Hex(config.secret_key_hex, "aggpay sandbox callback");
-      auto callback_channel = Channel(config.PeerAddress("payment"));
+      auto callback_channel = Channel(config, config.PeerAddress("payment"));
       sandbox = std::make_unique<payment::SandboxChannel>(
           **pool, clock, metrics, sandbox_options,
           [callback_channel](const payment::SignedCallback& cb) {
@@ -514,8 +530,9 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       risk_repo = std::make_unique<risk::MysqlRiskRepository>(**pool);
       risk_counters = std::make_unique<risk::RedisRiskCounters>(*redis);
       risk_effects = std::make_unique<risk::GrpcRiskEffects>(
-          Channel(config.PeerAddress("merchant")), Channel(config.PeerAddress("terminal")),
-          Channel(config.PeerAddress("payment")), config.internal_secret);
+          Channel(config, config.PeerAddress("merchant")),
+          Channel(config, config.PeerAddress("terminal")),
+          Channel(config, config.PeerAddress("payment")), config.PeerCredential());
       risk_ops = std::make_unique<risk::RiskOperations>(*risk_repo, *risk_counters, *risk_effects,
                                                         metrics, clock, config.risk);
       if (absl::Status s = risk_ops->Start(); !s.ok()) return Fail(s);
@@ -526,8 +543,9 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
     } else if (name == "settlement") {
       settlement_repo = std::make_unique<settlement::MysqlSettlementRepository>(**pool);
       settlement_directory = std::make_unique<settlement::GrpcSettlementDirectory>(
-          Channel(config.PeerAddress("fee")), Channel(config.PeerAddress("merchant")),
-          Channel(config.PeerAddress("payment")), config.internal_secret);
+          Channel(config, config.PeerAddress("fee")),
+          Channel(config, config.PeerAddress("merchant")),
+          Channel(config, config.PeerAddress("payment")), config.PeerCredential());
       settlement_ops = std::make_unique<settlement::SettlementOperations>(
           *settlement_repo, *settlement_directory, clock, config.settlement);
       settlement_service = std::make_unique<settlement::SettlementServiceImpl>(*settlement_ops);
@@ -547,11 +565,13 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   common::AuditRelay audit_relay(**pool, audit_sink, metrics, config.audit_relay);
   audit_relay.Start();
   common::AuthInterceptorDeps deps{&*policies, &staff_auth, &audit_sink,
-                                   &metrics,   &clock,      config.internal_secret};
+                                   &metrics,   &clock,      config.PeerCredential()};
   deps.relay = &audit_relay;
+  deps.service_identities = !config.tls.plaintext();
   deps.public_failures_per_second = config.public_failures_per_second;
   deps.public_failure_burst = config.public_failure_burst;
-  auto server = common::GrpcServer::Start(config.grpc_listen, grpc_services, deps);
+  auto server = common::GrpcServer::Start(config.grpc_listen, grpc_services, deps,
+                                          common::ServerCredentials(config.tls));
   if (!server.ok()) return Fail(server.status());
 
   std::vector<std::string> http = absl::StrSplit(config.http_listen, absl::MaxSplits(':', 1));

@@ -223,10 +223,9 @@ func (a *authenticator) authenticate(ctx context.Context, requestID string, c cr
 	method, target, bodyHash string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, a.timeout)
 	defer cancel()
-	ctx = metadata.NewOutgoingContext(ctx, metadata.Pairs(
-		internalKey, a.secret,
+	ctx = metadata.NewOutgoingContext(ctx, withSharedSecret(metadata.Pairs(
 		requestIDKey, requestID,
-	))
+	), a.secret))
 	resp, err := a.merchants.AuthenticateRequest(ctx, &aggpayv1.AuthenticateRequestRequest{
 		KeyId:        c.keyID,
 		Timestamp:    c.timestamp,

@@ -601,8 +601,8 @@ func (c *cashier) confirm(w http.ResponseWriter, r *http.Request, lang, codeID s
 	if !p.Final {
 		ctx, cancel := context.WithTimeout(r.Context(), c.timeout)
 		defer cancel()
-		ctx = metadata.NewOutgoingContext(ctx, metadata.Pairs(internalKey, c.secret,
-			requestIDKey, requestInfoFrom(r.Context()).requestID))
+		ctx = metadata.NewOutgoingContext(ctx, withSharedSecret(metadata.Pairs(
+			requestIDKey, requestInfoFrom(r.Context()).requestID), c.secret))
 		_, err := c.payments.SandboxPay(ctx, &aggpayv1.SandboxPayRequest{
 			PaymentId: p.PaymentID, Decline: form.Get("decision") == "decline"})
 		if err != nil {

@@ -240,7 +240,7 @@ func (c *console) context(r *http.Request, withSession string) (context.Context,
 	if withSession != "" {
 		md.Append("authorization", "Bearer "+withSession)
 	} else {
-		md.Append(internalKey, c.secret)
+		md = withSharedSecret(md, c.secret)
 	}
 	return metadata.NewOutgoingContext(ctx, md), cancel
 }

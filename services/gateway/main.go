@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -47,6 +48,11 @@ type config struct {
 	cashierSandbox bool
 	// The largest refund, in minor units, a cashier may make in the merchant portal.
 	cashierRefundLimit int64
+	// Mutual TLS to aggpayd; nil: plaintext with the shared secret (--plaintext, development).
+	grpcTLS *grpcTLS
+	// The HTTPS listener's certificate and key; empty: plain HTTP (behind a TLS-terminating
+	// proxy, or development).
+	tlsCert, tlsKey string
 }
 
 // addr is the address of one service: its own flag when given, --grpc-addr otherwise.
@@ -98,6 +104,17 @@ func run(args []string) int {
 	fs.Int64Var(&cfg.cashierRefundLimit, "portal-cashier-refund-limit", 50000,
 		"the largest refund, in minor units of the payment's currency, that a cashier may make in "+
 			"the merchant portal (0: cashiers may not refund)")
+	plaintext := fs.Bool("plaintext", false,
+		"development only: reach aggpayd without TLS (tls.mode plaintext) and present the shared "+
+			"AGGPAY_INTERNAL_SECRET as the credential")
+	var gt grpcTLS
+	fs.StringVar(&gt.caFile, "grpc-ca", "", "CA certificate(s) aggpayd's certificate chains to")
+	fs.StringVar(&gt.certFile, "grpc-cert", "",
+		"the gateway's client certificate for aggpayd (CN=gateway; reloaded when the file changes)")
+	fs.StringVar(&gt.keyFile, "grpc-key", "", "the key of --grpc-cert")
+	fs.StringVar(&cfg.tlsCert, "tls-cert", "",
+		"serve HTTPS with this certificate (reloaded when the file changes; default: plain HTTP)")
+	fs.StringVar(&cfg.tlsKey, "tls-key", "", "the key of --tls-cert")
 	finish := fs.String("finish-openapi", "",
 		"build step: merge the *.swagger.json under this directory, print the served document, exit")
 	fs.SetOutput(os.Stderr)
@@ -125,15 +142,40 @@ func run(args []string) int {
 		return 0
 	}
 
-	cfg.secret = os.Getenv("AGGPAY_INTERNAL_SECRET")
+	// Over mutual TLS the secret is the gateway's own (its CSRF key), AGGPAY_GATEWAY_SECRET or,
+	// under its old name, AGGPAY_INTERNAL_SECRET; with --plaintext it is also the credential
+	// shared with aggpayd.
+	secretEnv := "AGGPAY_INTERNAL_SECRET"
+	if *plaintext {
+		sendSharedSecret = true
+		log.Printf("aggpay-gateway: --plaintext: no TLS to aggpayd, and the shared secret is " +
+			"the credential (development only)")
+	} else {
+		sendSharedSecret = false
+		if gt.caFile == "" || gt.certFile == "" || gt.keyFile == "" {
+			log.Printf("aggpay-gateway: --grpc-ca, --grpc-cert and --grpc-key are required " +
+				"(mutual TLS to aggpayd), or --plaintext for development")
+			return 2
+		}
+		cfg.grpcTLS = &gt
+		if os.Getenv("AGGPAY_GATEWAY_SECRET") != "" {
+			secretEnv = "AGGPAY_GATEWAY_SECRET"
+		}
+	}
+	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
+		log.Printf("aggpay-gateway: --tls-cert and --tls-key go together")
+		return 2
+	}
+	cfg.secret = os.Getenv(secretEnv)
 	if cfg.secret == "" {
-		log.Printf("aggpay-gateway: AGGPAY_INTERNAL_SECRET is not set: it must hold the internal " +
-			"secret shared with aggpayd (at least 16 characters)")
+		log.Printf("aggpay-gateway: %s is not set: it must hold at least 16 characters "+
+			"(the console's and portal's CSRF key; with --plaintext also the secret shared with "+
+			"aggpayd)", secretEnv)
 		return 2
 	}
 	if len(cfg.secret) < minSecretLen {
-		log.Printf("aggpay-gateway: AGGPAY_INTERNAL_SECRET is %d characters long; it must have "+
-			"at least %d", len(cfg.secret), minSecretLen)
+		log.Printf("aggpay-gateway: %s is %d characters long; it must have "+
+			"at least %d", secretEnv, len(cfg.secret), minSecretLen)
 		return 2
 	}
 	if !(cfg.publicRate > 0) || !(cfg.publicBurst >= 1) {
@@ -168,7 +210,17 @@ func run(args []string) int {
 		log.Printf("aggpay-gateway: %v", err)
 		return 1
 	}
+	scheme := "http"
+	var serverConf *tls.Config
+	if cfg.tlsCert != "" {
+		if serverConf, err = serverTLS(cfg.tlsCert, cfg.tlsKey); err != nil {
+			log.Printf("aggpay-gateway: %v", err)
+			return 2
+		}
+		scheme = "https"
+	}
 	srv := &http.Server{
+		TLSConfig:         serverConf,
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
@@ -181,11 +233,17 @@ func run(args []string) int {
 	for _, s := range restServices {
 		addrs = append(addrs, s.name+"="+cfg.addr(s.name))
 	}
-	log.Printf("aggpay-gateway listening on http://%s (%s; auth via merchant=%s)", ln.Addr(),
+	log.Printf("aggpay-gateway listening on %s://%s (%s; auth via merchant=%s)", scheme, ln.Addr(),
 		strings.Join(addrs, " "), cfg.addr("merchant"))
 
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() {
+		if serverConf != nil {
+			serveErr <- srv.ServeTLS(ln, "", "")
+		} else {
+			serveErr <- srv.Serve(ln)
+		}
+	}()
 	select {
 	case err := <-serveErr:
 		log.Printf("aggpay-gateway: %v", err)
@@ -247,7 +305,10 @@ func newGateway(ctx context.Context, cfg *config, openAPI []byte) (http.Handler,
 		runtime.WithProtoErrorHandler(protoErrorHandler),
 		runtime.WithForwardResponseOption(publicResponseFilter),
 	)
-	dial := []grpc.DialOption{grpc.WithInsecure()}
+	dial, err := cfg.grpcTLS.dialOptions()
+	if err != nil {
+		return nil, err
+	}
 	for _, s := range restServices {
 		if err := s.register(ctx, mux, cfg.addr(s.name), dial); err != nil {
 			return nil, fmt.Errorf("registering the %s service at %s: %v", s.name,

@@ -118,13 +118,26 @@ func internalMetadata(secret string) func(context.Context, *http.Request) metada
 		if info.merchantID == "" {
 			return metadata.MD{}
 		}
-		md := metadata.Pairs(internalKey, secret, merchantKey, info.merchantID)
+		md := withSharedSecret(metadata.Pairs(merchantKey, info.merchantID), secret)
 		if info.portalUser != "" {
 			md.Append(merchantUserKey, info.portalUser)
 			md.Append(merchantRoleKey, info.portalRole)
 		}
 		return md
 	}
+}
+
+// sendSharedSecret: whether calls to aggpayd carry the shared secret (x-aggpay-internal). Only
+// with --plaintext (development); over mutual TLS the gateway's client certificate is its
+// credential and the secret stays in the gateway (its CSRF key). Set once by run().
+var sendSharedSecret = true
+
+// withSharedSecret adds the shared secret to md when sendSharedSecret says so.
+func withSharedSecret(md metadata.MD, secret string) metadata.MD {
+	if sendSharedSecret {
+		md.Set(internalKey, secret)
+	}
+	return md
 }
 
 // clientAddressSig is the gateway's proof of a client address: hex HMAC-SHA256 under the internal

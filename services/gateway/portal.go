@@ -235,8 +235,8 @@ func (p *portal) setCookie(w http.ResponseWriter, value string, maxAge int) {
 // internal is a context for the merchant service's portal RPCs: the internal credential.
 func (p *portal) internal(r *http.Request) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithTimeout(r.Context(), p.timeout)
-	return metadata.NewOutgoingContext(ctx, metadata.Pairs(internalKey, p.secret,
-		requestIDKey, requestInfoFrom(r.Context()).requestID)), cancel
+	return metadata.NewOutgoingContext(ctx, withSharedSecret(metadata.Pairs(
+		requestIDKey, requestInfoFrom(r.Context()).requestID), p.secret)), cancel
 }
 
 type portalSessionView struct {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test of the built aggpay-gateway with no aggpayd behind it:
 #   smoke_test.sh BUILD/services/gateway/aggpay-gateway tools/aggpay-curl
-# Checks the secret check, /healthz, /openapi.json, 401 for an unsigned request, 503 for a
+# Checks the TLS flags and the secret check, HTTPS, /healthz, /openapi.json, 401 for an unsigned request, 503 for a
 # signed one (aggpay-curl) when the services are unreachable, and a clean exit on SIGTERM.
 set -euo pipefail
 
@@ -29,15 +29,44 @@ assert e["code"] == sys.argv[2] and e["http_status"] == int(sys.argv[3]) and e["
 PY
 }
 
-# The internal secret is required.
-if env -u AGGPAY_INTERNAL_SECRET "$BIN" >"$work/out" 2>&1; then fail "started without a secret"; fi
+# Mutual TLS to aggpayd needs its files, unless --plaintext says otherwise (development).
+if AGGPAY_INTERNAL_SECRET=smoke-test-internal-secret "$BIN" >"$work/out" 2>&1; then
+  fail "started without --grpc-ca/--grpc-cert/--grpc-key"
+fi
+grep -q -- '--grpc-ca' "$work/out" || fail "no clear message: $(cat "$work/out")"
+# The secret is required (with --plaintext it is the credential shared with aggpayd).
+if env -u AGGPAY_INTERNAL_SECRET "$BIN" --plaintext >"$work/out" 2>&1; then
+  fail "started without a secret"
+fi
 grep -q AGGPAY_INTERNAL_SECRET "$work/out" || fail "no clear message: $(cat "$work/out")"
-if AGGPAY_INTERNAL_SECRET=short "$BIN" >"$work/out" 2>&1; then fail "started with a short secret"; fi
+if AGGPAY_INTERNAL_SECRET=short "$BIN" --plaintext >"$work/out" 2>&1; then
+  fail "started with a short secret"
+fi
+
+bash "$(dirname "$CURL_TOOL")/lib/servers.sh" make-certs "$work/tls" gateway >/dev/null
+tls_flags=(--grpc-ca "$work/tls/ca.pem" --grpc-cert "$work/tls/gateway.pem"
+  --grpc-key "$work/tls/gateway.key")
+
+# HTTPS with --tls-cert/--tls-key.
+port=$(free_port)
+AGGPAY_INTERNAL_SECRET=smoke-test-internal-secret "$BIN" --listen "127.0.0.1:$port" \
+  --grpc-addr "127.0.0.1:$(free_port)" "${tls_flags[@]}" --tls-cert "$work/tls/gateway.pem" \
+  --tls-key "$work/tls/gateway.key" 2>"$work/log" &
+pid=$!
+for _ in $(seq 1 100); do
+  curl -fs --cacert "$work/tls/ca.pem" "https://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fsS --cacert "$work/tls/ca.pem" "https://127.0.0.1:$port/healthz" | grep -q '"ok"' ||
+  fail "HTTPS /healthz"
+kill "$pid"
+wait "$pid" || true
 
 port=$(free_port)
 dead=$(free_port)  # nothing listens here: aggpayd is "down"
 AGGPAY_INTERNAL_SECRET=smoke-test-internal-secret \
-  "$BIN" --listen "127.0.0.1:$port" --grpc-addr "127.0.0.1:$dead" 2>"$work/log" &
+  "$BIN" --listen "127.0.0.1:$port" --grpc-addr "127.0.0.1:$dead" "${tls_flags[@]}" \
+  2>"$work/log" &
 pid=$!
 url=http://127.0.0.1:$port
 for _ in $(seq 1 100); do

@@ -15,6 +15,7 @@
 #include "aggpay/v1/binding.grpc.pb.h"
 #include "tests/support/gateway_process.h"
 #include "tests/support/stack_fixture.h"
+#include "tests/support/tls_support.h"
 
 namespace aggpay::testing {
 namespace {
@@ -50,8 +51,7 @@ class BindingE2eTest : public StackTest {
   }
 
   static std::string Outcome(AggpaydProcess& instance, const std::string& code) {
-    auto stub = v1::BindingService::NewStub(
-        grpc::CreateChannel(instance.grpc_addr(), grpc::InsecureChannelCredentials()));
+    auto stub = v1::BindingService::NewStub(TestChannel(instance.grpc_addr()));
     grpc::ClientContext ctx;
     v1::ResolveCodeRequest req;
     req.set_code(code);
@@ -98,8 +98,7 @@ TEST_F(BindingE2eTest, NoResolveOfTheOldCodeSucceedsAfterAnImmediateResetReturns
   for (int t = 0; t < 6; ++t) {
     threads.emplace_back([&, t] {
       AggpaydProcess& instance = t % 2 == 0 ? aggpayd() : *second_;
-      auto stub = v1::BindingService::NewStub(
-          grpc::CreateChannel(instance.grpc_addr(), grpc::InsecureChannelCredentials()));
+      auto stub = v1::BindingService::NewStub(TestChannel(instance.grpc_addr()));
       while (!stop.load()) {
         const bool after = reset_returned.load();  // read before the call starts
         grpc::ClientContext ctx;

@@ -11,6 +11,7 @@
 #include "tests/support/browser.h"
 #include "tests/support/gateway_process.h"
 #include "tests/support/stack_fixture.h"
+#include "tests/support/tls_support.h"
 
 namespace aggpay::testing {
 namespace {
@@ -52,8 +53,7 @@ class CashierBrowserTest : public StackTest {
   }
 
   static std::unique_ptr<v1::PaymentService::Stub> Payments() {
-    return v1::PaymentService::NewStub(
-        grpc::CreateChannel(aggpayd().grpc_addr(), grpc::InsecureChannelCredentials()));
+    return v1::PaymentService::NewStub(TestChannel(aggpayd().grpc_addr()));
   }
 
   static GatewayProcess* gateway_;

@@ -15,6 +15,7 @@
 #include "services/common/crypto/crypto.h"
 #include "services/terminal/domain/terminal_key.h"
 #include "tests/support/stack_fixture.h"
+#include "tests/support/tls_support.h"
 
 namespace aggpay::testing {
 namespace {
@@ -38,7 +39,8 @@ class CheckInStormTest : public ::testing::Test {
                                                  .extra_config = "",
                                                  .payment_config = AggpaydOptions().payment_config,
                                                  .audit_config = AggpaydOptions().audit_config,
-                                                 .settlement_config = ""});
+                                                 .settlement_config = "",
+                                                 .tls_config = ""});
     token_ = new std::string(aggpayd_->BootstrapAdmin());
   }
   static void TearDownTestSuite() {
@@ -81,7 +83,7 @@ TEST_F(CheckInStormTest, SixtyFourTerminalsCheckInTogetherThreeRounds) {
   ASSERT_EQ(code.exit_code, 0) << code.out;
   const std::string activation_code = JsonString(code.out, "code");
 
-  auto channel = grpc::CreateChannel(aggpayd_->grpc_addr(), grpc::InsecureChannelCredentials());
+  auto channel = TestChannel(aggpayd_->grpc_addr());
   std::vector<Device> devices(kTerminals);
   std::atomic<int> failures{0};
   std::vector<std::string> errors(kTerminals);

@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "aggpay/v1/binding.grpc.pb.h"
 #include "tests/support/stack_fixture.h"
+#include "tests/support/tls_support.h"
 
 namespace aggpay::testing {
 namespace {
@@ -48,8 +49,7 @@ class HardeningFaultTest : public StackTest {
   }
 
   static std::string Outcome(AggpaydProcess& instance, const std::string& code) {
-    auto stub = v1::BindingService::NewStub(
-        grpc::CreateChannel(instance.grpc_addr(), grpc::InsecureChannelCredentials()));
+    auto stub = v1::BindingService::NewStub(TestChannel(instance.grpc_addr()));
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
     v1::ResolveCodeRequest req;

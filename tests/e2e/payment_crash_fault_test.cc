@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "aggpay/v1/payment.grpc.pb.h"
 #include "tests/support/stack_fixture.h"
+#include "tests/support/tls_support.h"
 
 namespace aggpay::testing {
 namespace {
@@ -23,8 +24,7 @@ class PaymentCrashTest : public StackTest {};
 // One client's work against `addr` until `stop`: scan, pay, refund in parts.
 void Traffic(const std::string& addr, const std::string& token, const std::string& code, int seed,
              const std::atomic<bool>& stop, std::atomic<int>& calls) {
-  auto stub =
-      v1::PaymentService::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
+  auto stub = v1::PaymentService::NewStub(TestChannel(addr));
   std::mt19937 rng(seed);
   int n = 0;
   const auto ctx = [&](grpc::ClientContext& c) {

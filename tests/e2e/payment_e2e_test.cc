@@ -19,6 +19,7 @@
 #include "services/payment/domain/payment.h"
 #include "services/terminal/domain/terminal_key.h"
 #include "tests/support/stack_fixture.h"
+#include "tests/support/tls_support.h"
 
 namespace aggpay::testing {
 namespace {
@@ -191,8 +192,7 @@ TEST_F(PaymentE2eTest, BadInputGetsTheRightStatusAndWritesNothing) {
   CommandResult r =
       AdminCtl("payment refund " + unpaid + " --amount 1.00 --out-refund-no R-UNPAID");
   EXPECT_NE(r.out.find("FAILED_PRECONDITION: payment_id"), std::string::npos) << r.out;
-  auto stub = v1::PaymentService::NewStub(
-      grpc::CreateChannel(aggpayd().grpc_addr(), grpc::InsecureChannelCredentials()));
+  auto stub = v1::PaymentService::NewStub(TestChannel(aggpayd().grpc_addr()));
   grpc::ClientContext ctx;
   v1::ChannelCallbackRequest cb;
   cb.set_channel("sandbox");
@@ -302,8 +302,7 @@ grpc::Status TerminalPay(const std::string& addr, const ActivatedTerminal& d,
                          const std::string& kind, const std::string& out_trade_no,
                          int64_t amount_minor, const std::string& auth_code, v1::Payment* out,
                          const std::string& key_override = "") {
-  auto stub =
-      v1::PaymentService::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
+  auto stub = v1::PaymentService::NewStub(TestChannel(addr));
   v1::CreateTerminalPaymentRequest req;
   req.set_terminal_sn(d.sn);
   req.set_kind(kind);
@@ -422,8 +421,7 @@ TEST_F(PaymentE2eTest, TheFiftyFirstRefundIsRefused) {
   const std::string id = JsonString(Scan(aggpayd(), "--amount 1.00"), "payment_id");
   ASSERT_EQ(AdminCtl("sandbox pay " + id).exit_code, 0);
   WaitForStatus(id, "SUCCESS");
-  auto stub = v1::PaymentService::NewStub(
-      grpc::CreateChannel(aggpayd().grpc_addr(), grpc::InsecureChannelCredentials()));
+  auto stub = v1::PaymentService::NewStub(TestChannel(aggpayd().grpc_addr()));
   const auto refund = [&](int n) {
     v1::RefundPaymentRequest req;
     req.set_payment_id(id);
@@ -446,8 +444,7 @@ TEST_F(PaymentE2eTest, TheFiftyFirstRefundIsRefused) {
 // The staff console's reads: one payment's refunds and ledger transactions, and a time range's
 // payments per currency.
 TEST_F(PaymentE2eTest, StaffReadAPaymentsLedgerAndARangesSummary) {
-  auto stub = v1::PaymentService::NewStub(
-      grpc::CreateChannel(aggpayd().grpc_addr(), grpc::InsecureChannelCredentials()));
+  auto stub = v1::PaymentService::NewStub(TestChannel(aggpayd().grpc_addr()));
   const auto staff = [](grpc::ClientContext& ctx) {
     ctx.AddMetadata("authorization", "Bearer " + admin_token());
   };

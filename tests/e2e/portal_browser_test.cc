@@ -19,6 +19,7 @@
 #include "tests/support/browser.h"
 #include "tests/support/gateway_process.h"
 #include "tests/support/stack_fixture.h"
+#include "tests/support/tls_support.h"
 
 namespace aggpay::testing {
 namespace {
@@ -269,8 +270,7 @@ TEST_F(PortalBrowserTest, AFrozenMerchantsHeldLineSaysWhyAndTheStatementDownload
   CommandResult settle = SettleDay("2026-11-26");
   ASSERT_EQ(settle.exit_code, 0) << settle.out;
   // Staff add an owner for the generated merchant (its registered mobile is nobody's here).
-  auto stub = v1::MerchantService::NewStub(
-      grpc::CreateChannel(aggpayd().grpc_addr(), grpc::InsecureChannelCredentials()));
+  auto stub = v1::MerchantService::NewStub(TestChannel(aggpayd().grpc_addr()));
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", "Bearer " + admin_token());
   v1::InviteMerchantUserRequest invite;

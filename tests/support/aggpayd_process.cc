@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "tests/support/tls_support.h"
 
 namespace aggpay::testing {
 
@@ -18,6 +19,7 @@ std::pair<int, std::string> HttpGet(const std::string& url) {
   const size_t slash = url.find('/', url.find("//") + 2);
   httplib::Client client(url.substr(0, slash));
   client.set_connection_timeout(1, 0);
+  if (url.rfind("https://", 0) == 0) client.set_ca_cert_path(TlsCaFile().c_str());
   auto res = client.Get(slash == std::string::npos ? "/" : url.substr(slash));
   if (!res) return {0, ""};
   return {res->status, res->body};
@@ -32,7 +34,8 @@ AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions&
                                     .extra_config = "",
                                     .payment_config = AggpaydOptions().payment_config,
                                     .audit_config = AggpaydOptions().audit_config,
-                                    .settlement_config = ""}) {}
+                                    .settlement_config = "",
+                                    .tls_config = ""}) {}
 
 AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions& db,
                                const AggpaydOptions& options) {
@@ -47,6 +50,14 @@ AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions&
   config_path_ = absl::StrCat(servers.dir(), "/aggpayd-", grpc_port, ".yaml");
   // Instances sharing a database share the SMS log too, as they would share a gateway.
   sms_log_ = absl::StrCat(servers.dir(), "/sms-", db.database, ".log");
+  std::string tls = options.tls_config;
+  if (tls.empty()) {
+    const std::string identity =
+        services == "all" || services.find(',') != std::string::npos ? "monolith" : services;
+    tls = absl::StrCat("{cert_file: ", TlsCertFile(identity), ", key_file: ", TlsKeyFile(identity),
+                       ", ca_file: ", TlsCaFile(), "}");
+  }
+  plaintext_ = tls.find("plaintext") != std::string::npos;
   std::ofstream(config_path_) << "grpc_listen: " << grpc_addr_ << "\n"
                               << "http_listen: 127.0.0.1:" << http_port << "\n"
                               << "migrations_dir: " << SourceDir() << "/sql/migrations\n"
@@ -62,6 +73,7 @@ AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions&
                               << "settlement: {output_dir: " << servers.dir() << "/payouts-"
                               << grpc_port << (options.settlement_config.empty() ? "" : ", ")
                               << options.settlement_config << "}\n"
+                              << "tls: " << tls << "\n"
                               << options.extra_config << "\n";
   const std::string binary = absl::StrCat(BuildDir(), "/services/aggpayd/aggpayd");
   const std::string log = absl::StrCat(config_path_, ".log");
@@ -124,7 +136,9 @@ std::string AggpaydProcess::BootstrapAdmin() {
 
 CommandResult AggpaydProcess::Ctl(const std::string& token, const std::string& args) const {
   return RunCommand(absl::StrCat("AGGPAY_GRPC_ADDR=", grpc_addr_, " AGGPAY_STAFF_TOKEN='", token,
-                                 "' ", BuildDir(), "/tools/aggpayctl/aggpayctl ", args, " 2>&1"));
+                                 "' ", BuildDir(), "/tools/aggpayctl/aggpayctl ",
+                                 plaintext_ ? "--plaintext" : "--ca-file " + TlsCaFile(), " ", args,
+                                 " 2>&1"));
 }
 
 }  // namespace aggpay::testing

@@ -28,6 +28,9 @@ struct AggpaydOptions {
   // More keys of the settlement section (its output_dir is the test's own), e.g.
   // "d0_schedule: true".
   std::string settlement_config;
+  // The tls section: empty is mtls with the test CA and the certificate of the identity this
+  // instance is (monolith for "all", else the one service it hosts), e.g. "{mode: plaintext}".
+  std::string tls_config;
 };
 
 // `aggpayd serve` as a separate process against a migrated test database, as an operator runs
@@ -46,6 +49,8 @@ class AggpaydProcess {
   const std::string& admin_url() const { return admin_url_; }
   const std::string& config_path() const { return config_path_; }
   const std::string& internal_secret() const { return internal_secret_; }
+  // tls.mode plaintext (no TLS, the shared secret), as the options asked.
+  bool plaintext() const { return plaintext_; }
   // Where one-time passwords to merchants' phones are written.
   const std::string& sms_log() const { return sms_log_; }
 
@@ -67,6 +72,7 @@ class AggpaydProcess {
   std::string sms_log_;
   std::string internal_secret_ = "e2e-internal-secret-0123456789";
   std::string secret_key_ = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+  bool plaintext_ = false;
   pid_t pid_ = -1;
 };
 

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "tests/support/test_servers.h"
+#include "tests/support/tls_support.h"
 
 namespace aggpay::testing {
 namespace {
@@ -41,6 +42,9 @@ BrowserRun RunBrowserScript(const std::string& script,
   }
   std::string command = absl::StrCat("cd ", ShellQuote(dir), " && env");
   for (const auto& [k, v] : env) absl::StrAppend(&command, " ", k, "=", ShellQuote(v));
+  // The gateway serves HTTPS under the test CA: node's own fetch trusts it (Chromium is started
+  // with --ignore-certificate-errors by tests/browser/lib/harness.mjs).
+  absl::StrAppend(&command, " NODE_EXTRA_CA_CERTS=", ShellQuote(TlsCaFile()));
   absl::StrAppend(&command, " AGGPAY_BROWSER_TIMEOUT_MS=", (timeout_seconds - 5) * 1000,
                   " timeout -k 5 ", timeout_seconds, " node ", ShellQuote(script), " 2>&1");
   CommandResult r = RunCommand(command);

@@ -5,26 +5,43 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <map>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/crypto/crypto.h"
+#include "tests/support/tls_support.h"
 
 namespace aggpay::testing {
 
 GatewayProcess::GatewayProcess(const AggpaydProcess& aggpayd,
                                const std::vector<std::string>& extra_args) {
   const int port = FreePort();
-  url_ = absl::StrCat("http://127.0.0.1:", port);
+  // HTTPS with the gateway's certificate from the test CA (the clients below trust it).
+  url_ = absl::StrCat("https://127.0.0.1:", port);
   const std::string binary = absl::StrCat(BuildDir(), "/services/gateway/aggpay-gateway");
   const std::string listen = absl::StrCat("127.0.0.1:", port);
   const std::string log = absl::StrCat(aggpayd.config_path(), ".gateway.log");
   // Built before fork: the child only execs.
   const std::string grpc_addr = aggpayd.grpc_addr();
+  // Mutual TLS to aggpayd with the gateway's certificate, unless aggpayd runs in plaintext.
+  const std::string ca = TlsCaFile();
+  const std::string cert = TlsCertFile("gateway");
+  const std::string key = TlsKeyFile("gateway");
   std::vector<const char*> argv = {binary.c_str(), "--listen", listen.c_str(), "--grpc-addr",
                                    grpc_addr.c_str()};
+  for (const char* a : {"--tls-cert", cert.c_str(), "--tls-key", key.c_str()}) argv.push_back(a);
+  if (aggpayd.plaintext()) {
+    argv.push_back("--plaintext");
+  } else {
+    for (const char* a :
+         {"--grpc-ca", ca.c_str(), "--grpc-cert", cert.c_str(), "--grpc-key", key.c_str()}) {
+      argv.push_back(a);
+    }
+  }
   for (const std::string& a : extra_args) argv.push_back(a.c_str());
   argv.push_back(nullptr);
   pid_ = fork();
@@ -52,9 +69,18 @@ GatewayProcess::~GatewayProcess() {
 HttpResponse PlainRequest(const std::string& base_url, const std::string& method,
                           const std::string& path, const std::string& body,
                           const std::map<std::string, std::string>& headers) {
-  httplib::Client client(base_url);
-  client.set_connection_timeout(2, 0);
-  client.set_read_timeout(10, 0);
+  // One keep-alive connection per gateway and thread, as a real client keeps one: a fresh TLS
+  // handshake per request would make a burst slower than the rate limits it tests.
+  static thread_local std::map<std::string, std::unique_ptr<httplib::Client>> clients;
+  std::unique_ptr<httplib::Client>& slot = clients[base_url];
+  if (slot == nullptr) {
+    slot = std::make_unique<httplib::Client>(base_url);
+    slot->set_connection_timeout(2, 0);
+    slot->set_read_timeout(10, 0);
+    slot->set_keep_alive(true);
+    if (base_url.rfind("https://", 0) == 0) slot->set_ca_cert_path(TlsCaFile().c_str());
+  }
+  httplib::Client& client = *slot;
   httplib::Headers h;
   for (const auto& [k, v] : headers) h.emplace(k, v);
   httplib::Result res{nullptr, httplib::Error::Unknown};

@@ -17,11 +17,16 @@ struct Ctl {
   std::string addr;
   std::string token;
   std::string output = "text";
+  // TLS: the CA that signed aggpayd's certificate (empty: the system's roots), or plaintext
+  // (a development stack with tls.mode plaintext).
+  std::string ca_file;
+  bool plaintext = false;
   std::shared_ptr<grpc::Channel> channel;
   // The action to run once the command line is parsed; set by the chosen subcommand.
   std::function<int()> run;
 
-  void Connect();
+  // False (with a message on stderr) when the CA file cannot be read.
+  bool Connect();
   // A client context with the staff token and a deadline.
   std::unique_ptr<grpc::ClientContext> Context() const;
   bool json() const { return output == "json"; }

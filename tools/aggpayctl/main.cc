@@ -1,9 +1,11 @@
-// aggpayctl: the staff command line. Reads AGGPAY_GRPC_ADDR and AGGPAY_STAFF_TOKEN.
+// aggpayctl: the staff command line. Reads AGGPAY_GRPC_ADDR, AGGPAY_STAFF_TOKEN and
+// AGGPAY_CA_FILE.
 
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
+#include "services/common/grpc/tls.h"
 #include "tools/aggpayctl/ctl.h"
 
 namespace aggpay::ctl {
@@ -16,7 +18,24 @@ constexpr const char* kCodeNames[] = {
     "DATA_LOSS", "UNAUTHENTICATED"};
 }  // namespace
 
-void Ctl::Connect() { channel = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()); }
+bool Ctl::Connect() {
+  if (plaintext) {
+    channel = grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
+    return true;
+  }
+  if (ca_file.empty()) {
+    channel = grpc::CreateChannel(addr, grpc::SslCredentials(grpc::SslCredentialsOptions()));
+    return true;
+  }
+  auto creds = common::ServerAuthChannelCredentials(ca_file);
+  if (!creds.ok()) {
+    std::fprintf(stderr, "aggpayctl: --ca-file: %s\n",
+                 std::string(creds.status().message()).c_str());
+    return false;
+  }
+  channel = grpc::CreateChannel(addr, *creds);
+  return true;
+}
 
 std::unique_ptr<grpc::ClientContext> Ctl::Context() const {
   auto ctx = std::make_unique<grpc::ClientContext>();
@@ -53,6 +72,13 @@ int main(int argc, char** argv) {
   const char* token = std::getenv("AGGPAY_STAFF_TOKEN");
   ctl.addr = addr != nullptr ? addr : "127.0.0.1:50051";
   ctl.token = token != nullptr ? token : "";
+  const char* ca_file = std::getenv("AGGPAY_CA_FILE");
+  ctl.ca_file = ca_file != nullptr ? ca_file : "";
+  app.add_option("--ca-file", ctl.ca_file,
+                 "CA certificate(s) aggpayd's TLS certificate chains to (AGGPAY_CA_FILE; default: "
+                 "the system's roots)");
+  app.add_flag("--plaintext", ctl.plaintext,
+               "connect without TLS, to a development aggpayd with tls.mode plaintext");
   app.add_option("--addr", ctl.addr, "gRPC address (AGGPAY_GRPC_ADDR)");
   app.add_option("--output,-o", ctl.output, "text or json")->check(CLI::IsMember({"text", "json"}));
   aggpay::ctl::AddAdminCommands(app, ctl);
@@ -72,6 +98,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "aggpayctl: name a command (see --help)\n");
     return 2;
   }
-  ctl.Connect();
+  if (!ctl.Connect()) return 2;
   return ctl.run();
 }

@@ -39,6 +39,9 @@ bench_stack() {
   mysql_port=$(free_port); redis_port=$(free_port); GRPC_PORT=$(free_port); HTTP_PORT=$(free_port)
   start_mysql "$DIR" "$mysql_port"
   start_redis "$DIR" "$redis_port"
+  # Mutual TLS as in production: the stack's own CA; aggpayctl and loadgen trust it.
+  [ -f "$DIR/tls/ca.pem" ] || make_certs "$DIR/tls" monolith gateway
+  export AGGPAY_CA_FILE=$DIR/tls/ca.pem
   cat >"$DIR/aggpayd.yaml" <<YAML
 grpc_listen: 127.0.0.1:$GRPC_PORT
 http_listen: 127.0.0.1:$HTTP_PORT
@@ -48,6 +51,7 @@ redis: {port: $redis_port}
 binding: {resolve_rate_per_second: 1000000, resolve_burst: 1000000, sms_log: $DIR/sms.log}
 auth: {public_failures_per_second: 1000000, public_failure_burst: 1000000}
 log: {level: warn}
+tls: {cert_file: $DIR/tls/monolith.pem, key_file: $DIR/tls/monolith.key, ca_file: $DIR/tls/ca.pem}
 ${AGGPAY_BENCH_EXTRA_YAML:-}
 YAML
   "$BUILD/services/aggpayd/aggpayd" --config "$DIR/aggpayd.yaml" migrate >/dev/null

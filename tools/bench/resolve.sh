@@ -20,10 +20,11 @@ PIDS+=($!)
 "$BUILD/tools/loadgen/loadgen" --echo-server --addr "127.0.0.1:$SYNC_PORT" 2>/dev/null &
 PIDS+=($!)
 sleep 0.5
-drive() { "$BUILD/tools/loadgen/loadgen" --addr "$1" --code "$CODE" --seconds "$SECONDS_TO_RUN" --threads "$THREADS"; }
-CALLBACK=$(drive "127.0.0.1:$CALLBACK_PORT")
+# The baselines are plaintext; aggpayd is driven over TLS, as terminals reach it.
+drive() { "$BUILD/tools/loadgen/loadgen" --addr "$@" --code "$CODE" --seconds "$SECONDS_TO_RUN" --threads "$THREADS"; }
+CALLBACK=$(drive "127.0.0.1:$CALLBACK_PORT" --plaintext)
 RESOLVE=$(drive "127.0.0.1:$GRPC_PORT")
-SYNC=$(drive "127.0.0.1:$SYNC_PORT")
+SYNC=$(drive "127.0.0.1:$SYNC_PORT" --plaintext)
 echo "callback: $CALLBACK"
 echo "resolve:  $RESOLVE"
 echo "sync:     $SYNC"

@@ -187,7 +187,11 @@ function probeRules(where, c, grpcPort, errors) {
   if (!c.livenessProbe) errors.push(`${where}: no livenessProbe`);
   if (isAggpaydServe(c)) {
     for (const p of ['startupProbe', 'livenessProbe']) {
-      if (c[p] && c[p].grpc?.port !== grpcPort) errors.push(`${where}: ${p} must use the gRPC health service on port ${grpcPort}`);
+      // Over TLS (tls.enabled: the pod mounts tls-cert) the kubelet's gRPC probe cannot
+      // connect: GET /healthz instead.
+      const tls = (c.volumeMounts ?? []).some((m) => m.name === 'tls-cert');
+      const ok = c[p]?.grpc?.port === grpcPort || (tls && c[p]?.httpGet?.path === '/healthz');
+      if (c[p] && !ok) errors.push(`${where}: ${p} must use the gRPC health service on port ${grpcPort} (GET /healthz with TLS)`);
     }
     if (!c.startupProbe) errors.push(`${where}: no startupProbe`);
     if (c.readinessProbe && c.readinessProbe.httpGet?.path !== '/readyz') errors.push(`${where}: readinessProbe must be GET /readyz`);

@@ -3,7 +3,42 @@
 # each in its own directory on a loopback port. Sourced by tools/aggpay; also run directly by
 # tests/support:
 #   servers.sh start-mysql DIR PORT   servers.sh start-redis DIR PORT   servers.sh stop DIR
+#   servers.sh make-certs DIR [IDENTITY...]
 set -euo pipefail
+
+# The identities of the platform's client certificates (docs/security.md "Service identities").
+TLS_IDENTITIES=(monolith gateway admin merchant terminal binding fee payment risk settlement settle)
+
+# make_certs DIR [IDENTITY...]: a CA (DIR/ca.pem, DIR/ca.key, made once) and, for each identity
+# (default: all of TLS_IDENTITIES), DIR/IDENTITY.pem and DIR/IDENTITY.key signed by it: ECDSA
+# P-256, CN = the identity, SAN DNS:localhost, DNS:IDENTITY, IP:127.0.0.1, for both TLS server
+# and client use, valid for 30 days. Existing files are replaced (a rotation).
+make_certs() {
+  local dir=$1
+  shift
+  local ids=("$@")
+  [ ${#ids[@]} -gt 0 ] || ids=("${TLS_IDENTITIES[@]}")
+  mkdir -p "$dir"
+  if [ ! -f "$dir/ca.pem" ]; then
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+      -subj "/CN=aggpay local CA" -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+    chmod 600 "$dir/ca.key"
+  fi
+  local id
+  for id in "${ids[@]}"; do
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$id" \
+      -keyout "$dir/$id.key.new" -out "$dir/$id.csr" 2>/dev/null
+    printf '%s\n' "subjectAltName=DNS:localhost,DNS:$id,IP:127.0.0.1" \
+      "extendedKeyUsage=serverAuth,clientAuth" "keyUsage=digitalSignature" >"$dir/$id.ext"
+    openssl x509 -req -in "$dir/$id.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
+      -CAcreateserial -days 30 -extfile "$dir/$id.ext" -out "$dir/$id.pem.new" 2>/dev/null
+    chmod 600 "$dir/$id.key.new"
+    # Renamed into place, so that a watcher never reads half a file.
+    mv "$dir/$id.key.new" "$dir/$id.key"
+    mv "$dir/$id.pem.new" "$dir/$id.pem"
+    rm -f "$dir/$id.csr" "$dir/$id.ext"
+  done
+}
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
@@ -106,6 +141,8 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     start-redis) start_redis "$2" "$3" ;;
     stop) stop_all "$2" ;;
     free-port) free_port ;;
-    *) echo "usage: servers.sh start-mysql|start-redis DIR PORT | stop DIR | free-port" >&2; exit 2 ;;
+    make-certs) shift; make_certs "$@" ;;
+    *) echo "usage: servers.sh start-mysql|start-redis DIR PORT | stop DIR | free-port |" \
+         "make-certs DIR [IDENTITY...]" >&2; exit 2 ;;
   esac
 fi

@@ -57,6 +57,7 @@
 #include "aggpay/v1/payment.grpc.pb.h"
 #include "aggpay/v1/terminal.grpc.pb.h"
 #include "services/common/crypto/crypto.h"
+#include "services/common/grpc/tls.h"
 #include "services/terminal/domain/terminal_key.h"
 #include "tools/loadgen/histogram.h"
 
@@ -124,6 +125,10 @@ struct Terminal {
 
 struct Options {
   std::string addr = "127.0.0.1:50051";
+  // TLS to the target (server-auth, as a terminal): the CA that signed its certificate; or
+  // plaintext (the baseline servers, a development aggpayd with tls.mode plaintext).
+  std::string ca_file;
+  bool plaintext = false;
   std::string rpc = "resolve";
   std::string mode = "closed";
   std::string code;
@@ -385,6 +390,9 @@ int main(int argc, char** argv) {
   bool echo_server = false;
   bool callback_server = false;
   app.add_option("--addr", o.addr, "gRPC target, or the address a baseline server listens on");
+  app.add_option("--ca-file", o.ca_file, "TLS: the CA of the target's certificate (AGGPAY_CA_FILE)")
+      ->envname("AGGPAY_CA_FILE");
+  app.add_flag("--plaintext", o.plaintext, "no TLS (the baseline servers, a plaintext aggpayd)");
   app.add_flag("--echo-server", echo_server, "serve the synchronous baseline on --addr");
   app.add_flag("--callback-server", callback_server, "serve the callback-API baseline on --addr");
   app.add_option("--rpc", o.rpc)->check(CLI::IsMember({"resolve", "checkin", "pay", "rest"}));
@@ -441,11 +449,21 @@ int main(int argc, char** argv) {
     }
   }
 
+  std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
+  if (!o.plaintext) {
+    auto tls = aggpay::common::ServerAuthChannelCredentials(o.ca_file);
+    if (!tls.ok()) {
+      std::fprintf(stderr, "loadgen: --ca-file: %s (or --plaintext)\n",
+                   std::string(tls.status().message()).c_str());
+      return 2;
+    }
+    creds = *tls;
+  }
   std::vector<std::shared_ptr<grpc::Channel>> chans;
   for (int i = 0; i < o.channels; ++i) {
     grpc::ChannelArguments args;
     args.SetInt("grpc.channel_id", i);  // distinct connections
-    chans.push_back(grpc::CreateCustomChannel(o.addr, grpc::InsecureChannelCredentials(), args));
+    chans.push_back(grpc::CreateCustomChannel(o.addr, creds, args));
   }
   std::vector<Terminal> devices;
   if (o.rpc == "checkin") {

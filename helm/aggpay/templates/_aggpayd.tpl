@@ -83,16 +83,29 @@ spec:
             {{- with $cfg.extraEnv }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
-          # Started and alive: the gRPC health service. Ready: /readyz (MySQL and Redis answer).
+          # Started and alive: the gRPC health service (over TLS, which the kubelet's gRPC probe
+          # does not speak: GET /healthz on the HTTP port). Ready: /readyz (MySQL and Redis).
           startupProbe:
+            {{- if $root.Values.tls.enabled }}
+            httpGet:
+              path: /healthz
+              port: http
+            {{- else }}
             grpc:
               port: {{ int $root.Values.ports.grpc }}
+            {{- end }}
             periodSeconds: {{ int $startup.periodSeconds }}
             timeoutSeconds: {{ int $startup.timeoutSeconds }}
             failureThreshold: {{ int $startup.failureThreshold }}
           livenessProbe:
+            {{- if $root.Values.tls.enabled }}
+            httpGet:
+              path: /healthz
+              port: http
+            {{- else }}
             grpc:
               port: {{ int $root.Values.ports.grpc }}
+            {{- end }}
             periodSeconds: {{ int $liveness.periodSeconds }}
             timeoutSeconds: {{ int $liveness.timeoutSeconds }}
             failureThreshold: {{ int $liveness.failureThreshold }}

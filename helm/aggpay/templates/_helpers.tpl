@@ -167,7 +167,7 @@ merchant_api:
 binding:
   {{- toYaml (merge (deepCopy (.Values.config.binding | default dict)) $binding) | nindent 2 }}
 {{- range $key, $block := (.Values.config.extra | default dict) }}
-{{- if has $key (list "grpc_listen" "http_listen" "migrations_dir" "services" "mysql" "redis" "log" "auth" "merchant_api" "binding" "settlement" "peers") }}
+{{- if has $key (list "grpc_listen" "http_listen" "migrations_dir" "services" "mysql" "redis" "log" "auth" "merchant_api" "binding" "settlement" "peers" "tls") }}
 {{- fail (printf "config.extra.%s: the chart writes %s itself; set it through its own value" $key $key) }}
 {{- end }}
 {{ $key }}:
@@ -183,6 +183,39 @@ settlement:
   d0_schedule: false
 peers:
   {{- include "aggpay.peers" . | nindent 2 }}
+{{- if .Values.tls.enabled }}
+# Mutual TLS: each pod's own certificate (CN = its component, the caller identity) and the CA,
+# mounted by aggpay.tlsVolumes; re-read every reload_interval, so a renewed Secret is served
+# without a restart.
+tls:
+  mode: mtls
+  cert_file: /var/run/aggpay/tls/cert/tls.crt
+  key_file: /var/run/aggpay/tls/cert/tls.key
+  ca_file: /var/run/aggpay/tls/ca/ca.crt
+  reload_interval: {{ .Values.tls.reloadInterval | default "60s" }}
+{{- else }}
+# tls.enabled is false: no TLS, and the shared AGGPAY_INTERNAL_SECRET is every caller's
+# credential. For development only (docs/security.md "Service identities").
+tls:
+  mode: plaintext
+{{- end }}
+{{- end -}}
+
+{{/*
+The gateway's flags for reaching aggpayd: mutual TLS with its certificate (CN=gateway), or
+--plaintext when tls.enabled is false.
+*/}}
+{{- define "aggpay.gatewayTlsArgs" -}}
+{{- if .Values.tls.enabled }}
+- --grpc-ca
+- /var/run/aggpay/tls/ca/ca.crt
+- --grpc-cert
+- /var/run/aggpay/tls/cert/tls.crt
+- --grpc-key
+- /var/run/aggpay/tls/cert/tls.key
+{{- else }}
+- --plaintext
+{{- end }}
 {{- end -}}
 
 {{/*

@@ -20,8 +20,19 @@ absl::StatusOr<AccessPolicies> AccessPolicies::FromServices(
         return absl::InternalError(
             absl::StrCat(method->full_name(), " has no (aggpay.v1.access) option"));
       }
-      out.policies_[absl::StrCat("/", service->full_name(), "/", method->name())] =
-          method->options().GetExtension(aggpay::v1::access);
+      const auto& policy = method->options().GetExtension(aggpay::v1::access);
+      if (policy.internal() && policy.callers_size() == 0) {
+        return absl::InternalError(absl::StrCat(
+            method->full_name(), " is internal but lists no callers in (aggpay.v1.access)"));
+      }
+      for (const std::string& caller : policy.callers()) {
+        const auto& known = ServiceIdentities();
+        if (std::find(known.begin(), known.end(), caller) == known.end()) {
+          return absl::InternalError(
+              absl::StrCat(method->full_name(), ": unknown caller \"", caller, "\""));
+        }
+      }
+      out.policies_[absl::StrCat("/", service->full_name(), "/", method->name())] = policy;
     }
   }
   return out;
@@ -37,6 +48,22 @@ const aggpay::v1::AccessPolicy* AccessPolicies::Find(absl::string_view full_meth
   return nullptr;
 }
 
+const std::vector<std::string>& ServiceIdentities() {
+  static const std::vector<std::string> kIdentities = {
+      "gateway", "admin",   "merchant", "terminal",   "binding",
+      "fee",     "payment", "risk",     "settlement", "settle"};
+  return kIdentities;
+}
+
+bool CallerAllowed(const aggpay::v1::AccessPolicy& policy, absl::string_view identity) {
+  if (identity == kSharedSecretIdentity) return true;
+  for (const std::string& caller : policy.callers()) {
+    if (caller == identity) return true;
+    if (identity == kMonolithIdentity && caller != kGatewayIdentity) return true;
+  }
+  return false;
+}
+
 absl::Status Authorize(const aggpay::v1::AccessPolicy& policy, const Principal& p) {
   if (policy.public_()) return absl::OkStatus();
   switch (p.kind) {
@@ -44,8 +71,9 @@ absl::Status Authorize(const aggpay::v1::AccessPolicy& policy, const Principal& 
       return absl::UnauthenticatedError(
           "missing credential: send \"authorization: Bearer <staff token>\"");
     case Principal::Kind::kService:
-      if (policy.internal()) return absl::OkStatus();
-      break;
+      if (policy.internal() && CallerAllowed(policy, p.id)) return absl::OkStatus();
+      return absl::PermissionDeniedError(
+          absl::StrCat("service \"", p.id, "\" may not call this method"));
     case Principal::Kind::kMerchant:
       if (policy.merchant()) return absl::OkStatus();
       break;

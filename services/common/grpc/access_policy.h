@@ -31,6 +31,12 @@ class AccessPolicies {
   aggpay::v1::AccessPolicy public_;
 };
 
+// The identities a method's `callers` may name (client certificate CNs). "monolith" is not
+// among them: it may call whatever any service but the gateway may.
+const std::vector<std::string>& ServiceIdentities();
+// Whether the service `identity` is among the method's callers.
+bool CallerAllowed(const aggpay::v1::AccessPolicy& policy, absl::string_view identity);
+
 // Whether `principal` may call a method with `policy`. OK or PERMISSION_DENIED/UNAUTHENTICATED
 // with a message for the caller.
 absl::Status Authorize(const aggpay::v1::AccessPolicy& policy, const Principal& principal);

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/crypto/crypto.h"
+#include "services/common/grpc/tls.h"
 #include "services/common/log/logging.h"
 #include "services/common/status/field_errors.h"
 #include "services/common/text/utf8.h"
@@ -18,9 +19,10 @@ using grpc::experimental::InterceptionHookPoints;
 constexpr absl::string_view kAuditTargetKey = "x-aggpay-audit-target";
 constexpr absl::string_view kAuditDetailsKey = "x-aggpay-audit-details";
 // The payer's address on a public call that the gateway forwards, and the gateway's proof that it
-// set it: hex HMAC-SHA256, under the internal secret, of "client-address\n" ADDRESS. The caller
-// stays anonymous (no internal credential is sent); only the public-call limits count against
-// that address instead of the gateway's own, which every payer shares.
+// set it: in mtls mode the call comes with the gateway's client certificate; in plaintext mode
+// the proof is hex HMAC-SHA256, under the internal secret, of "client-address\n" ADDRESS. The
+// caller stays anonymous; only the public-call limits count against that address instead of the
+// gateway's own, which every payer shares.
 constexpr absl::string_view kClientAddressKey = "x-aggpay-client-address";
 constexpr absl::string_view kClientAddressSigKey = "x-aggpay-client-address-sig";
 
@@ -113,9 +115,10 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
 
   // The client address the gateway vouches for, or "" when there is none or its proof is wrong.
   std::string VouchedAddress(absl::string_view address, absl::string_view sig) const {
-    if (address.empty() || address.size() > 64 || sig.empty() || deps_.internal_secret.empty()) {
-      return "";
-    }
+    if (address.empty() || address.size() > 64) return "";
+    // mtls: the gateway's certificate is the proof.
+    if (deps_.service_identities) return gateway_vouches_ ? std::string(address) : "";
+    if (sig.empty() || deps_.internal_secret.empty()) return "";
     const std::string want =
         HmacSha256Hex(deps_.internal_secret, absl::StrCat("client-address\n", address));
     if (!ConstantTimeEquals(sig, want)) return "";
@@ -125,27 +128,58 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
   absl::Status Decide(absl::string_view internal, absl::string_view merchant,
                       absl::string_view authorization) {
     if (policy_ == nullptr) return absl::PermissionDeniedError("unknown method");
+    if (deps_.service_identities) {
+      // mtls: a service is who its client certificate names; the shared secret means nothing.
+      const std::string identity = PeerIdentity(info_->server_context()->auth_context().get());
+      if (!identity.empty() && !merchant.empty()) {
+        if (identity != kGatewayIdentity) {
+          return absl::PermissionDeniedError(
+              absl::StrCat("service \"", identity, "\" may not act for a merchant"));
+        }
+        SetMerchant(merchant);
+        return Authorize(*policy_, principal_);
+      }
+      if (!authorization.empty()) return DecideStaff(authorization);
+      if (identity == kGatewayIdentity && policy_->public_()) {
+        // A payer's call the gateway forwards: anonymous, counted against the payer's address.
+        gateway_vouches_ = true;
+      } else if (!identity.empty()) {
+        principal_.kind = Principal::Kind::kService;
+        principal_.id = identity;
+      }
+      return Authorize(*policy_, principal_);
+    }
     if (!internal.empty()) {
       if (deps_.internal_secret.empty() || !ConstantTimeEquals(internal, deps_.internal_secret)) {
         return absl::UnauthenticatedError("invalid internal credential");
       }
       if (!merchant.empty()) {
-        principal_.kind = Principal::Kind::kMerchant;
-        principal_.id = std::string(merchant);
-        principal_.merchant_id = std::string(merchant);
+        SetMerchant(merchant);
       } else {
+        // tls.mode plaintext: the shared secret stands for every service identity.
         principal_.kind = Principal::Kind::kService;
-        principal_.id = "internal";
+        principal_.id = std::string(kSharedSecretIdentity);
       }
     } else if (!authorization.empty()) {
-      constexpr absl::string_view kBearer = "Bearer ";
-      if (!absl::StartsWithIgnoreCase(authorization, kBearer)) {
-        return absl::UnauthenticatedError("authorization must be \"Bearer <token>\"");
-      }
-      auto staff = deps_.staff->Authenticate(authorization.substr(kBearer.size()));
-      if (!staff.ok()) return staff.status();
-      principal_ = *std::move(staff);
+      return DecideStaff(authorization);
     }
+    return Authorize(*policy_, principal_);
+  }
+
+  void SetMerchant(absl::string_view merchant) {
+    principal_.kind = Principal::Kind::kMerchant;
+    principal_.id = std::string(merchant);
+    principal_.merchant_id = std::string(merchant);
+  }
+
+  absl::Status DecideStaff(absl::string_view authorization) {
+    constexpr absl::string_view kBearer = "Bearer ";
+    if (!absl::StartsWithIgnoreCase(authorization, kBearer)) {
+      return absl::UnauthenticatedError("authorization must be \"Bearer <token>\"");
+    }
+    auto staff = deps_.staff->Authenticate(authorization.substr(kBearer.size()));
+    if (!staff.ok()) return staff.status();
+    principal_ = *std::move(staff);
     return Authorize(*policy_, principal_);
   }
 
@@ -222,6 +256,7 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
   const AuthInterceptorDeps& deps_;
   PublicFailureLimiter& public_failures_;
   std::string address_;
+  bool gateway_vouches_ = false;
   std::string method_;
   const aggpay::v1::AccessPolicy* policy_ = nullptr;
   absl::Time started_;

@@ -29,7 +29,11 @@ struct AuthInterceptorDeps {
   AuditSink* audit;
   Metrics* metrics;
   const Clock* clock;
+  // tls.mode plaintext only: the shared secret that stands for every service (dev-only).
   std::string internal_secret;
+  // tls.mode mtls: a caller's service identity is its client certificate's CN, and
+  // internal_secret is ignored.
+  bool service_identities = false;
   // Delivers the entries of committed mutations from the audit outbox; null: direct appends.
   AuditRelay* relay = nullptr;
   // Failed calls of public methods allowed per client address (per second, and burst).
@@ -63,8 +67,9 @@ class PublicFailureLimiter {
 };
 
 // Runs around every RPC of a server:
-//  1. authenticates the caller (staff bearer token, or the internal credential with an optional
-//     gateway-authenticated merchant id) and checks it against the method's access policy;
+//  1. authenticates the caller (staff bearer token; a service by its client certificate, or in
+//     plaintext mode by the shared secret; a merchant by the id the gateway forwards) and checks
+//     it against the method's access policy, its `callers` included;
 //  2. hands the verdict to the handler in metadata (see CallPrincipal) and, should a handler
 //     ignore a refusal, replaces its status with the refusal;
 //  3. writes one audit entry for every call of a mutating method, refused calls included: a call

@@ -99,6 +99,7 @@ std::string CallRequestId(const grpc::ServerContext& context) {
 }
 
 void AddInternalCredential(grpc::ClientContext& context, const std::string& secret) {
+  if (secret.empty()) return;  // tls.mode mtls: the client certificate is the credential
   context.AddMetadata(std::string(kInternalKey), secret);
 }
 

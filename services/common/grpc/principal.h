@@ -36,10 +36,17 @@ struct Principal {
 // before it writes its own, so a handler can trust them.
 inline constexpr absl::string_view kPrincipalKey = "x-aggpay-principal";
 inline constexpr absl::string_view kDenialKey = "x-aggpay-denial";
-// The internal credential that the gateway and services present to each other, and the
-// merchant id the gateway authenticated. The gateway strips both from client requests.
+// The shared secret that the gateway and services present to each other in tls.mode plaintext
+// (ignored in mtls mode), and the merchant id the gateway authenticated (trusted in mtls mode
+// only from the gateway's certificate). The gateway strips both from client requests.
 inline constexpr absl::string_view kInternalKey = "x-aggpay-internal";
 inline constexpr absl::string_view kMerchantKey = "x-aggpay-merchant-id";
+// Service identities (client certificate CNs) with a meaning of their own: the gateway, which
+// alone may act for a merchant; the monolith (`aggpayd serve --services=all`), which is every
+// service; and what the shared secret stands for in tls.mode plaintext: every caller.
+inline constexpr absl::string_view kGatewayIdentity = "gateway";
+inline constexpr absl::string_view kMonolithIdentity = "monolith";
+inline constexpr absl::string_view kSharedSecretIdentity = "internal";
 inline constexpr absl::string_view kRequestIdKey = "x-request-id";
 // With kMerchantKey: the merchant portal's user and role behind the request (docs/portal.md),
 // recorded in the audit log's actor; trusted only with the internal credential.
@@ -62,7 +69,8 @@ std::string CallRequestId(const grpc::ServerContext& context);
   if (!principal_or.ok()) return ::aggpay::common::ToGrpcStatus(principal_or.status()); \
   ::aggpay::common::AuditScope aggpay_audit_scope(*(ctx))
 
-// Adds the internal credential to an outgoing service-to-service call.
+// Adds the shared secret to an outgoing service-to-service call (tls.mode plaintext); an empty
+// one (mtls, where the client certificate is the credential) adds nothing.
 void AddInternalCredential(grpc::ClientContext& context, const std::string& secret);
 // A client context for a call to another aggpay service: internal credential and a deadline.
 std::unique_ptr<grpc::ClientContext> InternalContext(const std::string& secret,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 
 #include <memory>
@@ -15,10 +16,11 @@ namespace aggpay::common {
 // health service (grpc.health.v1) and server reflection.
 class GrpcServer {
  public:
-  // `listen` is host:port; port 0 picks a free port (see port()).
+  // `listen` is host:port; port 0 picks a free port (see port()). `credentials`: see tls.h
+  // (null: insecure, as tls.mode plaintext).
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
       const std::string& listen, const std::vector<grpc::Service*>& services,
-      AuthInterceptorDeps deps);
+      AuthInterceptorDeps deps, std::shared_ptr<grpc::ServerCredentials> credentials = nullptr);
   int port() const { return port_; }
   grpc::Server& server() { return *server_; }
   void Shutdown();

@@ -79,7 +79,9 @@ export async function scenario(name, fn) {
       // Root cannot use chromium's sandbox; the pages are our own, on loopback.
       args: [...(process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : []),
         '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        // The test gateway's HTTPS certificate is from the test process's own CA (tests only).
+        '--ignore-certificate-errors'],
     });
     const shotDir = process.env.AGGPAY_SCREENSHOT_DIR;
     if (shotDir) await mkdir(shotDir, {recursive: true});

@@ -1,8 +1,17 @@
 // Unit tests of the pure parts of services/common: audit chain, access policy, config reading,
 // status mapping, principal encoding.
+#include <google/protobuf/descriptor.h>
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
+#include "aggpay/v1/admin.pb.h"
+#include "aggpay/v1/binding.pb.h"
+#include "aggpay/v1/fee.pb.h"
+#include "aggpay/v1/merchant.pb.h"
+#include "aggpay/v1/payment.pb.h"
+#include "aggpay/v1/risk.pb.h"
+#include "aggpay/v1/settlement.pb.h"
+#include "aggpay/v1/terminal.pb.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "services/common/audit/audit_chain.h"
@@ -112,6 +121,71 @@ TEST(AccessPolicyTest, RolesMerchantsAndInternalCallers) {
   aggpay::v1::AccessPolicy open;
   open.set_public_(true);
   EXPECT_TRUE(Authorize(open, anonymous).ok());
+}
+
+// Service identities (client certificate CNs): only the method's callers; the monolith is every
+// service but not the gateway; the plaintext shared secret ("internal") is everyone.
+TEST(AccessPolicyTest, InternalMethodsAdmitOnlyTheirCallers) {
+  aggpay::v1::AccessPolicy freeze;
+  freeze.set_internal(true);
+  freeze.add_callers("risk");
+  const auto service = [](const std::string& id) {
+    return Principal{Principal::Kind::kService, id, "", "", ""};
+  };
+  EXPECT_TRUE(Authorize(freeze, service("risk")).ok());
+  EXPECT_EQ(Authorize(freeze, service("fee")).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Authorize(freeze, service("gateway")).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(Authorize(freeze, service("monolith")).ok());
+  EXPECT_TRUE(Authorize(freeze, service("internal")).ok());
+
+  aggpay::v1::AccessPolicy sign_in;
+  sign_in.set_internal(true);
+  sign_in.add_callers("gateway");
+  EXPECT_TRUE(Authorize(sign_in, service("gateway")).ok());
+  EXPECT_EQ(Authorize(sign_in, service("monolith")).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Authorize(sign_in, service("admin")).code(), absl::StatusCode::kPermissionDenied);
+
+  // Not internal: no service at all, whatever the callers say.
+  aggpay::v1::AccessPolicy staff_only;
+  staff_only.add_roles("finance");
+  EXPECT_EQ(Authorize(staff_only, service("monolith")).code(), absl::StatusCode::kPermissionDenied);
+}
+
+// Every hosted RPC's policy loads: each internal method names its callers, all of them known
+// identities (aggpayd refuses to start otherwise).
+TEST(AccessPolicyTest, EveryInternalMethodNamesKnownCallers) {
+  const std::vector<std::pair<const google::protobuf::FileDescriptor*, const char*>> files = {
+      {aggpay::v1::AppendAuditRequest::descriptor()->file(), "AdminService"},
+      {aggpay::v1::ResolveCodeRequest::descriptor()->file(), "BindingService"},
+      {aggpay::v1::AssignPlanRequest::descriptor()->file(), "FeeService"},
+      {aggpay::v1::ReasonRequest::descriptor()->file(), "MerchantService"},
+      {aggpay::v1::ChannelCallbackRequest::descriptor()->file(), "PaymentService"},
+      {aggpay::v1::EvaluateRequest::descriptor()->file(), "RiskService"},
+      {aggpay::v1::ListBatchesRequest::descriptor()->file(), "SettlementService"},
+      {aggpay::v1::ForceOfflineRequest::descriptor()->file(), "TerminalService"},
+  };
+  std::vector<const google::protobuf::ServiceDescriptor*> services;
+  int internal = 0;
+  for (const auto& [file, name] : files) {
+    const auto* service = file->FindServiceByName(name);
+    ASSERT_NE(service, nullptr) << name;
+    services.push_back(service);
+    for (int i = 0; i < service->method_count(); ++i) {
+      internal += service->method(i)->options().GetExtension(aggpay::v1::access).internal();
+    }
+  }
+  auto policies = AccessPolicies::FromServices(services);
+  ASSERT_TRUE(policies.ok()) << policies.status();
+  EXPECT_GT(internal, 20);
+  const auto* append = policies->Find("/aggpay.v1.AdminService/AppendAudit");
+  ASSERT_NE(append, nullptr);
+  EXPECT_FALSE(CallerAllowed(*append, "gateway"));
+  EXPECT_TRUE(CallerAllowed(*append, "payment"));
+  const auto* freeze = policies->Find("/aggpay.v1.MerchantService/FreezeMerchant");
+  ASSERT_NE(freeze, nullptr);
+  EXPECT_TRUE(CallerAllowed(*freeze, "risk"));
+  EXPECT_FALSE(CallerAllowed(*freeze, "fee"));
+  EXPECT_FALSE(CallerAllowed(*freeze, "gateway"));
 }
 
 TEST(PrincipalTest, EncodingRoundTripsAnyBytes) {
