@@ -48,6 +48,7 @@
 #include "services/terminal/domain/terminal_key.h"
 #include "tests/support/gateway_process.h"
 #include "tests/support/stack_fixture.h"
+#include "tests/support/tls_support.h"
 #include "tests/support/totp_uri.h"
 
 namespace aggpay::testing {
@@ -57,27 +58,39 @@ namespace pb = google::protobuf;
 namespace v1 = aggpay::v1;
 
 // ---------------------------------------------------------------------------------------------
-// The principal kinds: the columns of the gRPC matrix. Each is one case of Decorate(), which
-// decorates the call's context. The identity columns come with mutual TLS: the gateway's
-// identity and one per service (gateway, admin, merchant, terminal, binding, fee, payment, risk,
-// settlement, settle, monolith) are each an enumerator here, a decorator that picks the client
-// certificate, and a bit in the rows; today `kInternal` is the one shared secret they all hold.
+// The principal kinds: the columns of the gRPC matrix. Each is one entry of kPrincipals: the
+// client certificate its channel presents (docs/security.md "Service identities"; "" for none)
+// and what it adds to a call's context.
 enum Column : int {
   kAdmin,
   kOperator,
   kReviewer,
   kFinance,
   kAuditor,
-  kMerchantA,
+  kMerchantA,  // the gateway's certificate, acting for merchant A (x-aggpay-merchant-id)
   kMerchantB,
-  kTerminal,
-  kInternal,
+  kTerminal,  // no certificate: its signature is in the request
+  kGateway,   // the gateway's certificate alone (as it calls sign-ins, or forwards a payer)
+  kIdAdmin,   // each service's own certificate, as it calls its peers
+  kIdMerchant,
+  kIdTerminal,
+  kIdBinding,
+  kIdFee,
+  kIdPayment,
+  kIdRisk,
+  kIdSettlement,
+  kIdSettle,
+  kIdMonolith,
+  kMonolithForA,  // a service (the broadest one) sending x-aggpay-merchant-id: never a merchant
+  kSharedSecret,  // no certificate, x-aggpay-internal: opens nothing in mtls mode
   kNobody,
   kColumnCount
 };
 constexpr const char* kColumnNames[kColumnCount] = {
-    "admin",      "operator",   "reviewer", "finance",  "auditor",
-    "merchant_A", "merchant_B", "terminal", "internal", "nobody"};
+    "admin",       "operator",       "reviewer",      "finance",  "auditor",       "merchant_A",
+    "merchant_B",  "terminal",       "gateway",       "id:admin", "id:merchant",   "id:terminal",
+    "id:binding",  "id:fee",         "id:payment",    "id:risk",  "id:settlement", "id:settle",
+    "id:monolith", "monolith_for_A", "shared_secret", "nobody"};
 
 using Cols = uint32_t;
 constexpr Cols Bit(Column c) { return Cols{1} << c; }
@@ -88,10 +101,26 @@ constexpr Cols FIN = Bit(kFinance);
 constexpr Cols AUD = Bit(kAuditor);
 constexpr Cols MER = Bit(kMerchantA) | Bit(kMerchantB);
 constexpr Cols TRM = Bit(kTerminal);
-constexpr Cols INT = Bit(kInternal);
+constexpr Cols GW = Bit(kGateway);
+constexpr Cols I_ADMIN = Bit(kIdAdmin);
+constexpr Cols I_MERCHANT = Bit(kIdMerchant);
+constexpr Cols I_TERMINAL = Bit(kIdTerminal);
+constexpr Cols I_BINDING = Bit(kIdBinding);
+constexpr Cols I_FEE = Bit(kIdFee);
+constexpr Cols I_PAYMENT = Bit(kIdPayment);
+constexpr Cols I_RISK = Bit(kIdRisk);
+constexpr Cols I_SETTLEMENT = Bit(kIdSettlement);
+constexpr Cols I_SETTLE = Bit(kIdSettle);
+// `aggpayd serve --services=all`: whatever any service (not the gateway) may call.
+constexpr Cols MONO = Bit(kIdMonolith);
 constexpr Cols NOBODY = Bit(kNobody);
 constexpr Cols STAFF = ADM | OPR | REV | FIN | AUD;
-constexpr Cols EVERYONE = (Cols{1} << kColumnCount) - 1;
+// Every service hosts audited methods and checks staff tokens (the settle job does neither).
+constexpr Cols EVERY_SERVICE = I_ADMIN | I_MERCHANT | I_TERMINAL | I_BINDING | I_FEE | I_PAYMENT |
+                               I_RISK | I_SETTLEMENT | MONO;
+// A public method: every caller, except a service that pretends to act for a merchant (the
+// interceptor refuses it whatever the method).
+constexpr Cols EVERYONE = ((Cols{1} << kColumnCount) - 1) & ~Bit(kMonolithForA);
 constexpr Cols NONE = 0;
 
 // Messages that refuse the caller (not the request). The interceptor's (access_policy.cc,
@@ -101,6 +130,7 @@ constexpr const char* kCallerRefusals[] = {
     "may not call this method",
     "unknown method",
     "invalid internal credential",
+    "may not act for a merchant",
     // TerminalService.ListMyTerminals: a merchant's own list.
     "only a merchant has its own terminals",
     // API keys and portal users: an owner signed in to the portal, or staff; not an API key.
@@ -123,11 +153,15 @@ struct Row {
 
 // The expected table. Read it as the access policy of the platform; the test cross-checks it
 // against the proto options and fails on any difference not explained by `narrowed` or
-// `terminal_signed`. Columns: ADM OPR REV FIN AUD (staff roles), MER (merchant A and B), TRM (a
-// terminal), INT (the internal credential), NOBODY. The identity columns come with mutual TLS:
-// GATEWAY (may act for a merchant on MER methods and call public ones) and one per service
-// identity, replacing INT: each row then names the identities that may call it, and the
-// cross-check compares them with the method's `callers`.
+// `terminal_signed`. Columns: ADM OPR REV FIN AUD (staff roles), MER (merchant A and B, as the
+// gateway acts for them), TRM (a terminal), GW (the gateway's certificate alone), I_<NAME> (each
+// service's certificate), MONO (the monolith), NOBODY. The identities are written from what each
+// service's clients really call (services/*/clients, services/aggpayd/main.cc): the gateway only
+// the sign-ins, AuthenticateRequest and SandboxPay besides public methods; AppendAudit and
+// Authenticate every service; AssignPlan only merchant (onboarding); FreezeMerchant,
+// UnfreezeMerchant, ForceOffline, ReleaseMerchantHold, EnqueueNotification only risk. The
+// monolith_for_A column (a service sending x-aggpay-merchant-id) is in no row, and the
+// shared_secret column is in the rows nobody is: both are refused wherever no one is.
 const std::vector<Row>& Table() {
   static const auto* rows = new std::vector<Row>{
       // AdminService
@@ -142,13 +176,13 @@ const std::vector<Row>& Table() {
       {"aggpay.v1.AdminService.VerifyAudit", ADM | AUD, ""},
       {"aggpay.v1.AdminService.SetStaffCredentials", ADM,
        R"(staff_id: "st_nosuch" password: "correct horse battery")"},
-      {"aggpay.v1.AdminService.SignIn", INT,
+      {"aggpay.v1.AdminService.SignIn", GW,
        R"(username: "nosuch" password: "correct horse battery" totp_code: "123456")"},
-      {"aggpay.v1.AdminService.SignOut", INT, R"(session_token: "agss_nosuch")"},
-      {"aggpay.v1.AdminService.Authenticate", INT, R"(token: "nosuch")"},
-      {"aggpay.v1.AdminService.AppendAudit", INT, ""},
+      {"aggpay.v1.AdminService.SignOut", GW, R"(session_token: "agss_nosuch")"},
+      {"aggpay.v1.AdminService.Authenticate", EVERY_SERVICE, R"(token: "nosuch")"},
+      {"aggpay.v1.AdminService.AppendAudit", EVERY_SERVICE, ""},
       // BindingService
-      {"aggpay.v1.BindingService.IssueCode", ADM | OPR | INT,
+      {"aggpay.v1.BindingService.IssueCode", ADM | OPR,
        R"(merchant_id: "m_nosuch" store_id: "s_nosuch")"},
       {"aggpay.v1.BindingService.ResolveCode", EVERYONE, R"(code: "$CODE_A")"},
       {"aggpay.v1.BindingService.GetCode", ADM | OPR | REV | AUD | MER, R"(code_id: "$CODE_A")"},
@@ -159,9 +193,9 @@ const std::vector<Row>& Table() {
       {"aggpay.v1.BindingService.BackupCodes", ADM | OPR | MER, R"(merchant_id: "$MA")"},
       {"aggpay.v1.BindingService.UnbindCode", ADM | OPR,
        R"(scanned: "ZZZZZZZZZZZZZZZZZZZZZZ" reason: "lost")"},
-      {"aggpay.v1.BindingService.ResetCode", ADM | OPR | INT,
+      {"aggpay.v1.BindingService.ResetCode", ADM | OPR,
        R"(code: "ZZZZZZZZZZZZZZZZZZZZZZ" reason: "DAMAGED" mode: "IMMEDIATE")"},
-      {"aggpay.v1.BindingService.EndGrace", ADM | OPR | MER | INT,
+      {"aggpay.v1.BindingService.EndGrace", ADM | OPR | MER,
        R"(code_id: "ZZZZZZZZZZZZZZZZZZZZZZ")"},
       {"aggpay.v1.BindingService.RequestReset", ADM | OPR | MER,
        R"(code_id: "ZZZZZZZZZZZZZZZZZZZZZZ" reason: "DAMAGED" mode: "GRACEFUL")"},
@@ -174,37 +208,39 @@ const std::vector<Row>& Table() {
       {"aggpay.v1.BindingService.ListAlerts", ADM | OPR | REV | AUD | MER, R"(merchant_id: "$MA")"},
       {"aggpay.v1.BindingService.CodeHistory", ADM | OPR | REV | AUD | MER,
        R"(code_id: "$CODE_A")"},
-      {"aggpay.v1.BindingService.TerminalCode", INT, R"(terminal_sn: "$TERM_A")"},
-      {"aggpay.v1.BindingService.SetMerchantCollection", INT,
+      {"aggpay.v1.BindingService.TerminalCode", I_TERMINAL | MONO, R"(terminal_sn: "$TERM_A")"},
+      {"aggpay.v1.BindingService.SetMerchantCollection", I_MERCHANT | MONO,
        R"(merchant_id: "m_nosuch" status: "BLOCKED" reason: "r")"},
-      {"aggpay.v1.BindingService.CodePaid", INT, R"(code_id: "ZZZZZZZZZZZZZZZZZZZZZZ")"},
+      {"aggpay.v1.BindingService.CodePaid", I_PAYMENT | MONO,
+       R"(code_id: "ZZZZZZZZZZZZZZZZZZZZZZ")"},
       // FeeService
       {"aggpay.v1.FeeService.CreatePlan", ADM | FIN, R"(plan_id: "bank-standard")"},
       {"aggpay.v1.FeeService.UpdatePlan", ADM | FIN, R"(plan_id: "no-such-plan")"},
-      {"aggpay.v1.FeeService.GetPlan", STAFF | INT, R"(plan_id: "bank-standard")"},
-      {"aggpay.v1.FeeService.ListPlans", STAFF | INT, ""},
-      {"aggpay.v1.FeeService.AssignPlan", ADM | FIN | INT,
+      {"aggpay.v1.FeeService.GetPlan", STAFF, R"(plan_id: "bank-standard")"},
+      {"aggpay.v1.FeeService.ListPlans", STAFF | I_SETTLEMENT | I_SETTLE | MONO, ""},
+      {"aggpay.v1.FeeService.AssignPlan", ADM | FIN | I_MERCHANT | MONO,
        R"(merchant_id: "m_nosuch" plan_id: "bank-standard")"},
-      {"aggpay.v1.FeeService.GetMerchantPlan", STAFF | MER | INT, R"(merchant_id: "$MA")"},
-      {"aggpay.v1.FeeService.Quote", STAFF | MER | INT,
+      {"aggpay.v1.FeeService.GetMerchantPlan", STAFF | MER, R"(merchant_id: "$MA")"},
+      {"aggpay.v1.FeeService.Quote", STAFF | MER | I_PAYMENT | MONO,
        R"(merchant_id: "$MA" channel: "wechat" amount { currency: "CNY" amount_minor: 10000 })"},
-      {"aggpay.v1.FeeService.RefundFee", ADM | FIN | MER | INT,
+      {"aggpay.v1.FeeService.RefundFee", ADM | FIN | MER,
        R"(payment_amount { currency: "CNY" amount_minor: 10000 }
           payment_fee { currency: "CNY" amount_minor: 38 }
           refund_amount { currency: "CNY" amount_minor: 5000 })"},
-      {"aggpay.v1.FeeService.SplitFee", ADM | FIN | AUD | INT,
+      {"aggpay.v1.FeeService.SplitFee", ADM | FIN | AUD,
        R"(plan_id: "bank-standard" plan_version: 1)"},
       {"aggpay.v1.FeeService.SetAgentCostRate", ADM | FIN,
        R"(agent_id: "ag_nosuch" cost_ppm: 1000)"},
-      {"aggpay.v1.FeeService.ComparePlans", STAFF | MER | INT,
+      {"aggpay.v1.FeeService.ComparePlans", STAFF | MER,
        R"(plan_ids: "bank-standard" payments { amount { currency: "CNY" amount_minor: 10000 } channel: "wechat" })"},
       // MerchantService
-      {"aggpay.v1.MerchantService.GetMerchant", STAFF | MER | INT, R"(merchant_id: "$MA")"},
+      {"aggpay.v1.MerchantService.GetMerchant", STAFF | MER | I_TERMINAL | I_PAYMENT | MONO,
+       R"(merchant_id: "$MA")"},
       // An empty merchant id: a merchant's own (staff must name one).
       {"aggpay.v1.MerchantService.CreateApiKey", ADM | OPR, "", false, MER},
       {"aggpay.v1.MerchantService.ListApiKeys", ADM | OPR | AUD | MER, R"(merchant_id: "$MA")"},
       {"aggpay.v1.MerchantService.RevokeApiKey", ADM | OPR, R"(key_id: "ak_nosuch")", false, MER},
-      {"aggpay.v1.MerchantService.AuthenticateRequest", INT,
+      {"aggpay.v1.MerchantService.AuthenticateRequest", GW,
        R"(key_id: "ak_nosuch" timestamp: "1" nonce: "nonce-nonce" method: "GET" path_and_query: "/v1/merchant")"},
       {"aggpay.v1.MerchantService.CreateApplication", ADM | OPR, ""},
       {"aggpay.v1.MerchantService.UpdateApplication", ADM | OPR, R"(merchant_id: "m_nosuch")"},
@@ -214,26 +250,29 @@ const std::vector<Row>& Table() {
        R"(merchant_id: "m_nosuch" reason: "r")"},
       {"aggpay.v1.MerchantService.RejectApplication", ADM | REV,
        R"(merchant_id: "m_nosuch" reason: "r")"},
-      {"aggpay.v1.MerchantService.FreezeMerchant", ADM | REV | INT,
+      {"aggpay.v1.MerchantService.FreezeMerchant", ADM | REV | I_RISK | MONO,
        R"(merchant_id: "m_nosuch" reason: "r")"},
-      {"aggpay.v1.MerchantService.UnfreezeMerchant", ADM | REV | INT,
+      {"aggpay.v1.MerchantService.UnfreezeMerchant", ADM | REV | I_RISK | MONO,
        R"(merchant_id: "m_nosuch" reason: "r")"},
       {"aggpay.v1.MerchantService.CloseMerchant", ADM, R"(merchant_id: "m_nosuch" reason: "r")"},
-      {"aggpay.v1.MerchantService.GetApplication", STAFF | MER | INT, R"(merchant_id: "$MA")"},
-      {"aggpay.v1.MerchantService.ListMerchants", STAFF | INT, "page_size: 5"},
-      {"aggpay.v1.MerchantService.ListPayoutAccounts", INT, R"(merchant_ids: "$MA")"},
+      {"aggpay.v1.MerchantService.GetApplication", STAFF | MER | I_BINDING | I_PAYMENT | MONO,
+       R"(merchant_id: "$MA")"},
+      {"aggpay.v1.MerchantService.ListMerchants", STAFF | I_SETTLEMENT | I_SETTLE | MONO,
+       "page_size: 5"},
+      {"aggpay.v1.MerchantService.ListPayoutAccounts", I_SETTLEMENT | I_SETTLE | MONO,
+       R"(merchant_ids: "$MA")"},
       {"aggpay.v1.MerchantService.CreateStore", ADM | OPR,
        R"(merchant_id: "m_nosuch" name: "S" address: "A")"},
-      {"aggpay.v1.MerchantService.ListStores", STAFF | MER | INT, R"(merchant_id: "$MA")"},
+      {"aggpay.v1.MerchantService.ListStores",
+       STAFF | MER | I_TERMINAL | I_BINDING | I_PAYMENT | MONO, R"(merchant_id: "$MA")"},
       {"aggpay.v1.MerchantService.RequestSettlementAccountOtp", MER, R"(merchant_id: "m_nosuch")"},
       {"aggpay.v1.MerchantService.UpdateSettlementAccount", ADM | OPR | MER,
        R"(merchant_id: "m_nosuch" otp: "123456" account { kind: "CORPORATE" bank_name: "B" account_name: "N" account_number: "117010100100123456" })"},
       {"aggpay.v1.MerchantService.CreateAgent", ADM | OPR, ""},
-      {"aggpay.v1.MerchantService.RequestPortalCode", INT, R"(mobile: "13000000000")"},
-      {"aggpay.v1.MerchantService.VerifyPortalCode", INT,
-       R"(mobile: "13000000000" code: "000000")"},
-      {"aggpay.v1.MerchantService.CheckPortalSession", INT, R"(session_token: "agps_nosuch")"},
-      {"aggpay.v1.MerchantService.EndPortalSession", INT, R"(session_token: "agps_nosuch")"},
+      {"aggpay.v1.MerchantService.RequestPortalCode", GW, R"(mobile: "13000000000")"},
+      {"aggpay.v1.MerchantService.VerifyPortalCode", GW, R"(mobile: "13000000000" code: "000000")"},
+      {"aggpay.v1.MerchantService.CheckPortalSession", GW, R"(session_token: "agps_nosuch")"},
+      {"aggpay.v1.MerchantService.EndPortalSession", GW, R"(session_token: "agps_nosuch")"},
       {"aggpay.v1.MerchantService.ListMerchantUsers", ADM | OPR | AUD | MER,
        R"(merchant_id: "$MA")"},
       {"aggpay.v1.MerchantService.InviteMerchantUser", ADM | OPR,
@@ -258,9 +297,8 @@ const std::vector<Row>& Table() {
        R"(payment_id: "py_nosuch" amount { currency: "CNY" amount_minor: 1 } out_refund_no: "MX-RF-1" reason: "r")"},
       {"aggpay.v1.PaymentService.ChannelCallback", EVERYONE,
        R"(channel: "sandbox" body: "{}" timestamp: "1" nonce: "n" signature: "s")"},
-      {"aggpay.v1.PaymentService.SandboxPay", ADM | OPR | INT, R"(payment_id: "py_nosuch")"},
-      {"aggpay.v1.PaymentService.SandboxBill", ADM | FIN | OPR | AUD | INT,
-       R"(date: "2026-01-05")"},
+      {"aggpay.v1.PaymentService.SandboxPay", ADM | OPR | GW, R"(payment_id: "py_nosuch")"},
+      {"aggpay.v1.PaymentService.SandboxBill", ADM | FIN | OPR | AUD, R"(date: "2026-01-05")"},
       {"aggpay.v1.PaymentService.ConfigureWebhook", ADM | OPR | MER,
        R"(merchant_id: "m_nosuch" notify_url: "http://127.0.0.1:9/notify")"},
       {"aggpay.v1.PaymentService.ListNotifications", ADM | OPR | FIN | AUD,
@@ -270,18 +308,20 @@ const std::vector<Row>& Table() {
        R"(payment_id: "$PAY_A")"},
       {"aggpay.v1.PaymentService.SummarizePayments", ADM | OPR | FIN | REV | AUD,
        R"(created_from { seconds: 1767225600 } created_to { seconds: 1767312000 })"},
-      {"aggpay.v1.PaymentService.EnqueueNotification", INT, ""},
+      {"aggpay.v1.PaymentService.EnqueueNotification", I_RISK | MONO, ""},
       {"aggpay.v1.PaymentService.CheckLedger", ADM | FIN | AUD, ""},
-      {"aggpay.v1.PaymentService.CloseBusinessDay", ADM | FIN | INT, R"(date: "2026-13-45")"},
+      {"aggpay.v1.PaymentService.CloseBusinessDay", ADM | FIN | I_SETTLEMENT | I_SETTLE | MONO,
+       R"(date: "2026-13-45")"},
       // RiskService
-      {"aggpay.v1.RiskService.Evaluate", INT,
+      {"aggpay.v1.RiskService.Evaluate", I_PAYMENT | MONO,
        R"(merchant_id: "m_nosuch" amount { currency: "CNY" amount_minor: 100 } attempt_id: "at-matrix")"},
       {"aggpay.v1.RiskService.ListEvents", ADM | REV | AUD, R"(merchant_id: "$MA")"},
       {"aggpay.v1.RiskService.ListRules", ADM | REV | AUD, ""},
       {"aggpay.v1.RiskService.UpdateRule", ADM | REV, R"(rule_id: "no_such_rule" reason: "r")"},
       {"aggpay.v1.RiskService.ImportRegions", ADM | REV, ""},
       {"aggpay.v1.RiskService.FreezeMerchant", ADM | REV, R"(merchant_id: "m_nosuch" reason: "r")"},
-      {"aggpay.v1.RiskService.ListFreezes", ADM | REV | AUD | MER | INT, R"(merchant_id: "$MA")"},
+      {"aggpay.v1.RiskService.ListFreezes", ADM | REV | AUD | MER | I_MERCHANT | MONO,
+       R"(merchant_id: "$MA")"},
       {"aggpay.v1.RiskService.SubmitAppeal", MER,
        R"(merchant_id: "m_nosuch" statement: "our sales were real")"},
       {"aggpay.v1.RiskService.ListAppeals", ADM | REV | AUD | MER, R"(merchant_id: "$MA")"},
@@ -314,22 +354,21 @@ const std::vector<Row>& Table() {
        R"(activation_code: "00000000" device_id: "dev-matrix" type: "POS" serial: "MX-NOSUCH" vendor: "sunmi" client_version: "8.0.15")"},
       {"aggpay.v1.TerminalService.CheckIn", TRM,
        R"(terminal_sn: "$TERM_A" client_version: "8.0.15")", true},
-      {"aggpay.v1.TerminalService.VerifyTerminalRequest", INT,
+      {"aggpay.v1.TerminalService.VerifyTerminalRequest", I_PAYMENT | MONO,
        R"(terminal_sn: "$TERM_A" method: "CheckIn" timestamp: "1" nonce: "nonce-nonce")"},
-      {"aggpay.v1.TerminalService.GetTerminal", ADM | OPR | REV | AUD | MER | INT,
+      {"aggpay.v1.TerminalService.GetTerminal", ADM | OPR | REV | AUD | MER | I_BINDING | MONO,
        R"(terminal_sn: "$TERM_A")"},
-      {"aggpay.v1.TerminalService.ListTerminals", ADM | OPR | REV | AUD | INT,
-       R"(merchant_id: "$MA")"},
+      {"aggpay.v1.TerminalService.ListTerminals", ADM | OPR | REV | AUD, R"(merchant_id: "$MA")"},
       {"aggpay.v1.TerminalService.ListMyTerminals", MER, "", false, NONE},
       {"aggpay.v1.TerminalService.SetChannelConfig", ADM | OPR,
        R"(terminal_sn: "T0000000000" channel: "wechat" sub_mch_id: "1")"},
-      {"aggpay.v1.TerminalService.ForceOffline", ADM | OPR | REV | INT,
+      {"aggpay.v1.TerminalService.ForceOffline", ADM | OPR | REV | I_RISK | MONO,
        R"(terminal_sn: "T0000000000" reason: "r")"},
-      {"aggpay.v1.TerminalService.ReleaseMerchantHold", INT,
+      {"aggpay.v1.TerminalService.ReleaseMerchantHold", I_RISK | MONO,
        R"(merchant_id: "m_nosuch" reason: "r")"},
-      {"aggpay.v1.TerminalService.FreezeTerminal", ADM | OPR | REV | INT,
+      {"aggpay.v1.TerminalService.FreezeTerminal", ADM | OPR | REV,
        R"(terminal_sn: "T0000000000" reason: "r")"},
-      {"aggpay.v1.TerminalService.UnfreezeTerminal", ADM | OPR | REV | INT,
+      {"aggpay.v1.TerminalService.UnfreezeTerminal", ADM | OPR | REV,
        R"(terminal_sn: "T0000000000" reason: "r")"},
       {"aggpay.v1.TerminalService.ClearTerminal", ADM | OPR,
        R"(terminal_sn: "T0000000000" reason: "r")"},
@@ -354,7 +393,21 @@ Cols FromProtoOption(const v1::AccessPolicy& p) {
   if (has_role("finance")) out |= FIN;
   if (has_role("auditor")) out |= AUD;
   if (p.merchant()) out |= MER;
-  if (p.internal()) out |= INT;
+  if (p.internal()) {
+    // Each listed identity; the monolith wherever a service (not the gateway) is listed.
+    static const std::map<std::string, Cols> kIdentityColumns = {
+        {"gateway", GW},          {"admin", I_ADMIN},     {"merchant", I_MERCHANT},
+        {"terminal", I_TERMINAL}, {"binding", I_BINDING}, {"fee", I_FEE},
+        {"payment", I_PAYMENT},   {"risk", I_RISK},       {"settlement", I_SETTLEMENT},
+        {"settle", I_SETTLE},     {"monolith", MONO}};
+    for (const std::string& caller : p.callers()) {
+      auto it = kIdentityColumns.find(caller);
+      EXPECT_NE(it, kIdentityColumns.end()) << "unknown caller \"" << caller << "\"";
+      if (it == kIdentityColumns.end()) continue;
+      out |= it->second;
+      if (caller != "gateway") out |= MONO;
+    }
+  }
   if (p.terminal()) out |= TRM;
   return out;
 }
@@ -694,9 +747,8 @@ class AccessMatrixE2eTest : public StackTest {
     options.settlement_config = "d0_schedule: true, d0_interval: 1s, d0_lag: 0s";
     StackTest::SetUpTestSuite(options);
     gateway_ = new GatewayProcess(aggpayd(), {"--public-rate", "10000", "--public-burst", "10000"});
-    channel_ = new std::shared_ptr<grpc::Channel>(
-        grpc::CreateChannel(aggpayd().grpc_addr(), grpc::InsecureChannelCredentials()));
-    stub_ = new grpc::GenericStub(*channel_);
+    channel_ = new std::shared_ptr<grpc::Channel>(TestChannel(aggpayd().grpc_addr()));
+    stubs_ = new std::map<std::string, std::unique_ptr<grpc::GenericStub>>();
     f_ = new Fixture();
     Fixture& f = *f_;
     f.tokens[kAdmin] = admin_token();
@@ -796,7 +848,7 @@ class AccessMatrixE2eTest : public StackTest {
 
   static void TearDownTestSuite() {
     delete f_;
-    delete stub_;
+    delete stubs_;
     delete channel_;
     delete gateway_;
     StackTest::TearDownTestSuite();
@@ -812,44 +864,72 @@ class AccessMatrixE2eTest : public StackTest {
     return out;
   }
 
-  // The principal decorators: one per column.
-  // One decorator per principal kind (a column): what it adds to a call's context.
+  // The principals: one per column, the client certificate its calls present ("" for none) and
+  // what it adds to a call's context.
   using Decorator = void (*)(grpc::ClientContext&);
+  struct Principal {
+    const char* certificate;
+    Decorator decorate;
+  };
   template <Column kStaff>
   static void AsStaff(grpc::ClientContext& ctx) {
     ctx.AddMetadata("authorization", "Bearer " + f_->tokens[kStaff]);
   }
-  // As the gateway forwards a signed request: the internal credential and the merchant.
+  // As the gateway forwards a signed request (with its certificate): the merchant's id.
   template <Column kMerchant>
-  static void AsMerchant(grpc::ClientContext& ctx) {
-    common::AddInternalCredential(ctx, aggpayd().internal_secret());
+  static void ForMerchant(grpc::ClientContext& ctx) {
     ctx.AddMetadata(std::string(common::kMerchantKey),
                     f_->vars[kMerchant == kMerchantA ? "$MA" : "$MB"]);
   }
-  // A terminal's signature is in the request (SignAsTerminal), not in the metadata.
-  static void AsTerminal(grpc::ClientContext&) {}
-  // Today one shared secret; with mutual TLS, the gateway's and each service's certificate.
-  static void AsInternal(grpc::ClientContext& ctx) {
+  // The secret every service held before mutual TLS, sent without a certificate.
+  static void WithSharedSecret(grpc::ClientContext& ctx) {
     common::AddInternalCredential(ctx, aggpayd().internal_secret());
   }
-  static void AsNobody(grpc::ClientContext&) {}
-  static constexpr Decorator kDecorators[kColumnCount] = {AsStaff<kAdmin>,
-                                                          AsStaff<kOperator>,
-                                                          AsStaff<kReviewer>,
-                                                          AsStaff<kFinance>,
-                                                          AsStaff<kAuditor>,
-                                                          AsMerchant<kMerchantA>,
-                                                          AsMerchant<kMerchantB>,
-                                                          AsTerminal,
-                                                          AsInternal,
-                                                          AsNobody};
-  static void Decorate(Column c, grpc::ClientContext& ctx) { kDecorators[c](ctx); }
+  // A terminal's signature is in the request (SignAsTerminal); a service's identity is its
+  // certificate: nothing in the metadata.
+  static void Nothing(grpc::ClientContext&) {}
+  static constexpr Principal kPrincipals[kColumnCount] = {
+      {"", AsStaff<kAdmin>},
+      {"", AsStaff<kOperator>},
+      {"", AsStaff<kReviewer>},
+      {"", AsStaff<kFinance>},
+      {"", AsStaff<kAuditor>},
+      {"gateway", ForMerchant<kMerchantA>},
+      {"gateway", ForMerchant<kMerchantB>},
+      {"", Nothing},
+      {"gateway", Nothing},
+      {"admin", Nothing},
+      {"merchant", Nothing},
+      {"terminal", Nothing},
+      {"binding", Nothing},
+      {"fee", Nothing},
+      {"payment", Nothing},
+      {"risk", Nothing},
+      {"settlement", Nothing},
+      {"settle", Nothing},
+      {"monolith", Nothing},
+      {"monolith", ForMerchant<kMerchantA>},
+      {"", WithSharedSecret},
+      {"", Nothing},
+  };
 
-  // Merchant A's owner signed in to the portal, as the gateway forwards a portal session.
-  static void DecorateOwnerA(grpc::ClientContext& ctx) {
-    Decorate(kMerchantA, ctx);
+  // Merchant A's owner signed in to the portal, as the gateway forwards a portal session (on top
+  // of the kMerchantA column).
+  static void AsOwnerA(grpc::ClientContext& ctx) {
     ctx.AddMetadata(std::string(common::kMerchantUserKey), f_->owner_a_user);
     ctx.AddMetadata(std::string(common::kMerchantRoleKey), "owner");
+  }
+
+  // One generic stub per client certificate ("" for none), each on its own channel.
+  static grpc::GenericStub& StubFor(Column c) {
+    const std::string cert = kPrincipals[c].certificate;
+    auto& stub = (*stubs_)[cert];
+    if (stub == nullptr) {
+      stub = std::make_unique<grpc::GenericStub>(
+          cert.empty() ? TestChannel(aggpayd().grpc_addr())
+                       : IdentityChannel(aggpayd().grpc_addr(), cert));
+    }
+    return *stub;
   }
 
   // Signs a request that terminals sign with terminal A's key (fresh timestamp and nonce).
@@ -881,9 +961,9 @@ class AccessMatrixE2eTest : public StackTest {
   };
 
   // Calls `method` with `request` (text format, $NAMES substituted) through the generic stub.
-  static Answer Call(const pb::MethodDescriptor* method, const std::string& request,
-                     const std::function<void(grpc::ClientContext&)>& decorate,
-                     bool sign_as_terminal = false) {
+  // `as` is the column whose certificate and metadata the call carries; `more` adds to them.
+  static Answer Call(const pb::MethodDescriptor* method, const std::string& request, Column as,
+                     Decorator more = nullptr, bool sign_as_terminal = false) {
     const pb::Message* prototype =
         pb::MessageFactory::generated_factory()->GetPrototype(method->input_type());
     std::unique_ptr<pb::Message> req(prototype->New());
@@ -897,11 +977,12 @@ class AccessMatrixE2eTest : public StackTest {
     grpc::ByteBuffer out;
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-    decorate(ctx);
+    kPrincipals[as].decorate(ctx);
+    if (more != nullptr) more(ctx);
     std::promise<grpc::Status> done;
-    stub_->UnaryCall(&ctx, absl::StrCat("/", method->service()->full_name(), "/", method->name()),
-                     grpc::StubOptions(), &in, &out,
-                     [&done](grpc::Status s) { done.set_value(std::move(s)); });
+    StubFor(as).UnaryCall(
+        &ctx, absl::StrCat("/", method->service()->full_name(), "/", method->name()),
+        grpc::StubOptions(), &in, &out, [&done](grpc::Status s) { done.set_value(std::move(s)); });
     Answer a{done.get_future().get(), ""};
     if (a.status.ok()) {
       std::vector<grpc::Slice> slices;
@@ -994,13 +1075,13 @@ class AccessMatrixE2eTest : public StackTest {
 
   static GatewayProcess* gateway_;
   static std::shared_ptr<grpc::Channel>* channel_;
-  static grpc::GenericStub* stub_;
+  static std::map<std::string, std::unique_ptr<grpc::GenericStub>>* stubs_;
   static Fixture* f_;
 };
 
 GatewayProcess* AccessMatrixE2eTest::gateway_ = nullptr;
 std::shared_ptr<grpc::Channel>* AccessMatrixE2eTest::channel_ = nullptr;
-grpc::GenericStub* AccessMatrixE2eTest::stub_ = nullptr;
+std::map<std::string, std::unique_ptr<grpc::GenericStub>>* AccessMatrixE2eTest::stubs_ = nullptr;
 AccessMatrixE2eTest::Fixture* AccessMatrixE2eTest::f_ = nullptr;
 
 TEST_F(AccessMatrixE2eTest, EveryMethodHasARowThatAgreesWithItsProtoOption) {
@@ -1021,6 +1102,11 @@ TEST_F(AccessMatrixE2eTest, EveryMethodHasARowThatAgreesWithItsProtoOption) {
   EXPECT_GE(served.size(), 100u);
   for (const Row& r : Table()) {
     EXPECT_TRUE(served.count(r.method)) << r.method << " has a row but is no method";
+    // In mtls mode the shared secret is no credential, and no service is a merchant.
+    EXPECT_EQ((r.allowed & Bit(kSharedSecret)) != 0, (r.allowed & NOBODY) != 0)
+        << r.method << ": the shared secret must open exactly what no one may call";
+    EXPECT_EQ(r.allowed & Bit(kMonolithForA), NONE)
+        << r.method << ": a service acting for a merchant is always refused";
     const pb::MethodDescriptor* m =
         pb::DescriptorPool::generated_pool()->FindMethodByName(r.method);
     if (m == nullptr) continue;
@@ -1044,9 +1130,7 @@ TEST_F(AccessMatrixE2eTest, EveryMethodAllowsExactlyItsRowsPrincipals) {
     report << row.method << ":";
     for (int c = 0; c < kColumnCount; ++c) {
       const Column col = static_cast<Column>(c);
-      Answer a = Call(
-          m, row.request, [col](grpc::ClientContext& ctx) { Decorate(col, ctx); },
-          row.terminal_signed && col == kTerminal);
+      Answer a = Call(m, row.request, col, nullptr, row.terminal_signed && col == kTerminal);
       ++cells;
       const bool want = row.allowed & Bit(col);
       const bool got = !IsCallerRefusal(a.status, row.terminal_signed);
@@ -1193,11 +1277,11 @@ TEST_F(AccessMatrixE2eTest, MerchantANeverReadsOrChangesMerchantBsObjects) {
     return message;
   };
   const auto attempt = [&](const Attempt& a) {
-    Answer got = Call(Method(a.method), a.request, DecorateOwnerA);
+    Answer got = Call(Method(a.method), a.request, kMerchantA, AsOwnerA);
     EXPECT_EQ(got.status.error_code(), a.want)
         << a.method << " " << Subst(a.request) << ": " << got.status.error_message();
     EXPECT_EQ(got.response, "") << a.method << " " << Subst(a.request) << " shows B's data";
-    Answer none = Call(Method(a.method), unknown(a.request), DecorateOwnerA);
+    Answer none = Call(Method(a.method), unknown(a.request), kMerchantA, AsOwnerA);
     EXPECT_EQ(got.status.error_code(), none.status.error_code()) << a.method;
     EXPECT_EQ(blank(got.status.error_message()), blank(none.status.error_message()))
         << a.method << ": B's object is answered otherwise than an unknown id";
@@ -1213,7 +1297,7 @@ TEST_F(AccessMatrixE2eTest, MerchantAsListsHoldNoneOfMerchantBsObjects) {
   const std::vector<std::string> b_ids = {"$MB",    "$STORE_B",  "$TERM_B", "$CODE_B",
                                           "$PAY_B", "$REFUND_B", "$KEY_B",  "$USER_B"};
   for (const List& l : TenancyLists()) {
-    Answer got = Call(Method(l.method), l.request, DecorateOwnerA);
+    Answer got = Call(Method(l.method), l.request, kMerchantA, AsOwnerA);
     ASSERT_TRUE(got.status.ok()) << l.method << ": " << got.status.error_message();
     if (*l.must_hold) {
       EXPECT_TRUE(absl::StrContains(got.response, Subst(l.must_hold)))
@@ -1230,8 +1314,8 @@ TEST_F(AccessMatrixE2eTest, MerchantAsListsHoldNoneOfMerchantBsObjects) {
         << got.response;
   }
   // B's own list has the line A did not see.
-  Answer own = Call(Method("aggpay.v1.SettlementService.ListLines"), R"(date: "$LINE_DATE_B")",
-                    [](grpc::ClientContext& ctx) { Decorate(kMerchantB, ctx); });
+  Answer own =
+      Call(Method("aggpay.v1.SettlementService.ListLines"), R"(date: "$LINE_DATE_B")", kMerchantB);
   EXPECT_TRUE(absl::StrContains(own.response, Subst("line_id: $LINE_B\n"))) << own.response;
 }
 
