@@ -234,8 +234,8 @@ const std::vector<Row>& Table() {
       {"aggpay.v1.FeeService.ComparePlans", STAFF | MER,
        R"(plan_ids: "bank-standard" payments { amount { currency: "CNY" amount_minor: 10000 } channel: "wechat" })"},
       // MerchantService
-      {"aggpay.v1.MerchantService.GetMerchant", STAFF | MER | I_TERMINAL | I_PAYMENT | MONO,
-       R"(merchant_id: "$MA")"},
+      {"aggpay.v1.MerchantService.GetMerchant",
+       STAFF | MER | I_TERMINAL | I_PAYMENT | I_RISK | MONO, R"(merchant_id: "$MA")"},
       // An empty merchant id: a merchant's own (staff must name one).
       {"aggpay.v1.MerchantService.CreateApiKey", ADM | OPR, "", false, MER},
       {"aggpay.v1.MerchantService.ListApiKeys", ADM | OPR | AUD | MER, R"(merchant_id: "$MA")"},
@@ -1144,6 +1144,36 @@ TEST_F(AccessMatrixE2eTest, EveryMethodAllowsExactlyItsRowsPrincipals) {
   EXPECT_EQ(cells, static_cast<int>(Table().size()) * kColumnCount);
   // The whole matrix, status codes per column, for a reviewer.
   std::cout << report.str();
+}
+
+// Writes on ids that exist nowhere, by the callers that may make them: NOT_FOUND naming the id,
+// and nothing recorded (a freeze of no merchant used to answer OK and leave a freeze row).
+TEST_F(AccessMatrixE2eTest, WritesOnIdsThatExistNowhereAreNotFoundAndRecordNothing) {
+  struct Case {
+    const char* method;
+    const char* request;
+    Column as;
+    const char* id;
+  };
+  const Case cases[] = {
+      {"aggpay.v1.RiskService.FreezeMerchant", R"(merchant_id: "m_ghost" reason: "r")", kReviewer,
+       "m_ghost"},
+      {"aggpay.v1.RiskService.FreezeMerchant", R"(merchant_id: "m_ghost" reason: "r")", kAdmin,
+       "m_ghost"},
+      {"aggpay.v1.TerminalService.ReleaseMerchantHold", R"(merchant_id: "m_ghost" reason: "r")",
+       kIdRisk, "m_ghost"},
+      {"aggpay.v1.BindingService.CodePaid", R"(code_id: "GHOSTGHOSTGHOSTGHOST22")", kIdPayment,
+       "GHOSTGHOSTGHOSTGHOST22"},
+  };
+  for (const Case& c : cases) {
+    Answer a = Call(Method(c.method), c.request, c.as);
+    EXPECT_EQ(a.status.error_code(), grpc::StatusCode::NOT_FOUND)
+        << c.method << " by " << kColumnNames[c.as] << ": " << a.status.error_message();
+    EXPECT_TRUE(absl::StrContains(a.status.error_message(), c.id))
+        << c.method << ": the answer names " << c.id << ": " << a.status.error_message();
+  }
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM risk_freezes WHERE merchant_id = 'm_ghost'"), "0");
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM risk_actions WHERE merchant_id = 'm_ghost'"), "0");
 }
 
 // Tenancy: merchant A names merchant B's objects.
