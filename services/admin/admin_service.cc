@@ -249,4 +249,18 @@ grpc::Status AdminServiceImpl::AppendAudit(grpc::ServerContext* ctx,
   return ToGrpcStatus(audit_.Append(convert(e)));
 }
 
+grpc::Status AdminServiceImpl::ListExpiring(grpc::ServerContext* ctx,
+                                            const aggpay::v1::ListExpiringRequest* req,
+                                            aggpay::v1::ListExpiringResponse* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  if (req->within_seconds() < 0 || req->within_seconds() > int64_t{3650} * 24 * 3600) {
+    return ToGrpcStatus(common::InvalidField("within_seconds", "must be between 0 and 10 years"));
+  }
+  if (expiry_ == nullptr) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "no expiry watch");
+  const absl::Duration within =
+      req->within_seconds() == 0 ? absl::Hours(24 * 30) : absl::Seconds(req->within_seconds());
+  *resp = expiry_->List(within);
+  return grpc::Status::OK;
+}
+
 }  // namespace aggpay::admin

@@ -2,6 +2,7 @@
 
 #include "aggpay/v1/admin.grpc.pb.h"
 #include "services/admin/audit_repository.h"
+#include "services/admin/expiry_report.h"
 #include "services/admin/staff_directory.h"
 #include "services/common/clock/clock.h"
 
@@ -37,12 +38,17 @@ class AdminServiceImpl final : public aggpay::v1::AdminService::Service {
                        aggpay::v1::SignOutResponse* resp) override;
   grpc::Status Authenticate(grpc::ServerContext* ctx, const aggpay::v1::AuthenticateRequest* req,
                             aggpay::v1::Principal* resp) override;
+  grpc::Status ListExpiring(grpc::ServerContext* ctx, const aggpay::v1::ListExpiringRequest* req,
+                            aggpay::v1::ListExpiringResponse* resp) override;
+  // The expiry watch's report; without one ListExpiring is UNAVAILABLE.
+  void set_expiry(const ExpiryReport* expiry) { expiry_ = expiry; }
   grpc::Status AppendAudit(grpc::ServerContext* ctx, const aggpay::v1::AppendAuditRequest* req,
                            aggpay::v1::AppendAuditResponse* resp) override;
 
  private:
   StaffDirectory& staff_;
   AuditRepository& audit_;
+  const ExpiryReport* expiry_ = nullptr;
 };
 
 }  // namespace aggpay::admin

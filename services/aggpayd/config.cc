@@ -54,6 +54,8 @@ absl::StatusOr<Config> ConfigFromYaml(const YAML::Node& root) {
   common::ConfigReader r(root, "");
   c.grpc_listen = r.String("grpc_listen", c.grpc_listen);
   c.http_listen = r.String("http_listen", c.http_listen);
+  c.grpc_max_receive_message_bytes = static_cast<int>(
+      r.Int("grpc_max_receive_message_bytes", c.grpc_max_receive_message_bytes, 4096, 64 << 20));
   c.services = r.StringList("services", c.services);
   c.migrations_dir = r.String("migrations_dir", c.migrations_dir);
 
@@ -233,6 +235,19 @@ absl::StatusOr<Config> ConfigFromYaml(const YAML::Node& root) {
   }
   if (c.settlement_d0_interval < absl::Seconds(1)) {
     return absl::InvalidArgumentError("settlement.d0_interval: at least 1s");
+  }
+
+  common::ConfigReader expiry = r.Child("expiry");
+  c.expiry_certificate_files = expiry.StringList("certificate_files", {});
+  c.expiry_check_interval = expiry.Duration("check_interval", c.expiry_check_interval);
+  c.expiry_api_key_rotation_age =
+      expiry.Duration("api_key_rotation_age", c.expiry_api_key_rotation_age);
+  RETURN_IF_ERROR(expiry.Finish());
+  if (c.expiry_check_interval < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("expiry.check_interval: must be at least 1s");
+  }
+  if (c.expiry_api_key_rotation_age < absl::Hours(24)) {
+    return absl::InvalidArgumentError("expiry.api_key_rotation_age: must be at least 1d");
   }
 
   // Every service of the platform, hosted by this build or not yet: one config file serves

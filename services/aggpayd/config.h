@@ -25,6 +25,8 @@ namespace aggpay::aggpayd {
 struct Config {
   std::string grpc_listen = "127.0.0.1:50051";
   std::string http_listen = "127.0.0.1:9090";
+  // The largest gRPC request accepted (bytes); larger ones get RESOURCE_EXHAUSTED.
+  int grpc_max_receive_message_bytes = 1 << 20;
   std::vector<std::string> services = {"all"};
   common::MysqlOptions mysql;
   common::RedisOptions redis;
@@ -81,6 +83,14 @@ struct Config {
   // `aggpayd serve` runs the D0 cycle every d0_interval when d0_schedule is on.
   bool settlement_d0_schedule = false;
   absl::Duration settlement_d0_interval = absl::Minutes(3);
+
+  // The expiry watch (docs/operations.md "Renewing certificates and keys in time"): certificate
+  // files re-read every check_interval and exported as metrics; API keys and webhook secrets
+  // older than api_key_rotation_age and terminals past terminal.check_in_grace are listed by
+  // `aggpayctl admin expiring`.
+  std::vector<std::string> expiry_certificate_files;
+  absl::Duration expiry_check_interval = absl::Hours(1);
+  absl::Duration expiry_api_key_rotation_age = absl::Hours(24 * 90);
 
   std::string PeerAddress(const std::string& service) const;
   // What calls to peers send as the shared secret: internal_secret in plaintext mode, nothing in

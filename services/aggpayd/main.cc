@@ -14,8 +14,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "services/admin/admin_service.h"
+#include "services/admin/expiry_report.h"
 #include "services/admin/mysql_audit_repository.h"
 #include "services/admin/mysql_staff_repository.h"
 #include "services/admin/staff_directory.h"
@@ -32,6 +34,7 @@
 #include "services/common/grpc/tls.h"
 #include "services/common/http/admin_http.h"
 #include "services/common/log/logging.h"
+#include "services/common/metrics/certificate_watch.h"
 #include "services/common/mysql/migrator.h"
 #include "services/common/redis/redis_client.h"
 #include "services/common/status/status_macros.h"
@@ -322,6 +325,11 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   std::unique_ptr<admin::MysqlAuditRepository> audit_repo;
   std::unique_ptr<admin::StaffDirectory> directory;
   std::unique_ptr<admin::AdminServiceImpl> admin_service;
+  std::unique_ptr<admin::ExpiryReport> expiry_report;
+  // Certificate expiry as metrics (expiry.certificate_files; TLS adds its files here).
+  common::CertificateWatch certificate_watch(config.expiry_certificate_files, metrics,
+                                             config.expiry_check_interval);
+  certificate_watch.Start();
   std::unique_ptr<fee::MysqlFeePlanRepository> fee_repo;
   std::unique_ptr<fee::FeeOperations> fee_ops;
   std::unique_ptr<fee::FeeServiceImpl> fee_service;
@@ -373,6 +381,12 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       directory = std::make_unique<admin::StaffDirectory>(*staff_repo, clock, config.token_ttl,
                                                           ConsoleSignIn(config));
       admin_service = std::make_unique<admin::AdminServiceImpl>(*directory, *audit_repo);
+      expiry_report = std::make_unique<admin::ExpiryReport>(
+          &certificate_watch, Channel(config.PeerAddress("merchant")),
+          Channel(config.PeerAddress("payment")), Channel(config.PeerAddress("terminal")),
+          config.internal_secret, clock,
+          admin::ExpiryOptions{config.expiry_api_key_rotation_age, config.terminal_check_in_grace});
+      admin_service->set_expiry(expiry_report.get());
       grpc_services.push_back(admin_service.get());
       descriptors.push_back(
           pool_descriptors->FindServiceByName(aggpay::v1::AdminService::service_full_name()));
@@ -571,7 +585,8 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   deps.public_failures_per_second = config.public_failures_per_second;
   deps.public_failure_burst = config.public_failure_burst;
   auto server = common::GrpcServer::Start(config.grpc_listen, grpc_services, deps,
-                                          common::ServerCredentials(config.tls));
+                                          common::ServerCredentials(config.tls),
+                                          config.grpc_max_receive_message_bytes);
   if (!server.ok()) return Fail(server.status());
 
   std::vector<std::string> http = absl::StrSplit(config.http_listen, absl::MaxSplits(':', 1));
@@ -607,6 +622,10 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
 
 int main(int argc, char** argv) {
   using namespace aggpay::aggpayd;
+  // Debian's Abseil is built with absl::Mutex deadlock detection on: every lock and unlock
+  // updates a global lock graph with a stack trace (about 7% of aggpayd's CPU on the payment
+  // path, docs/performance.md). The daemon turns it off; the tests keep it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   CLI::App app{"aggpayd: the aggpay platform daemon"};
   app.require_subcommand(1);
   std::string config_path;

@@ -115,8 +115,8 @@ void InsertHistory(sql::Connection& c, const std::vector<HistoryEntry>& entries)
     st->setString(i++, e.merchant_id);
     BindNullable(*st, i++, e.terminal_sn);
     st->setString(i++, e.event);
-    st->setString(i++, common::TruncateUtf8(e.reason, 256));
-    st->setString(i++, common::TruncateUtf8(e.actor, 128));
+    st->setString(i++, common::TruncateUtf8Chars(e.reason, 256));
+    st->setString(i++, common::TruncateUtf8Chars(e.actor, 128));
     st->setString(i++, FormatSqlTime(e.at));
   }
   st->execute();

@@ -273,7 +273,11 @@ func (c *console) session(w http.ResponseWriter, r *http.Request) {
 			TotpCode string `json:"totp_code"`
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxSignInBody+1))
-		if err != nil || len(body) > maxSignInBody || json.Unmarshal(body, &req) != nil {
+		if err == nil && len(body) > maxSignInBody {
+			bodyTooLarge(maxSignInBody).write(w)
+			return
+		}
+		if err != nil || json.Unmarshal(body, &req) != nil {
 			newAPIError(codes.InvalidArgument,
 				"the body must be JSON {username, password, totp_code}").write(w)
 			return

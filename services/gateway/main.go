@@ -363,7 +363,7 @@ func newGateway(ctx context.Context, cfg *config, openAPI []byte) (http.Handler,
 	if err != nil {
 		return nil, fmt.Errorf("portal: %v", err)
 	}
-	return accessLog(routes(auth, public, cash, cons, port, openAPI)), nil
+	return accessLog(limitBodies(routes(auth, public, cash, cons, port, openAPI))), nil
 }
 
 // routes serves the two open endpoints, the cashier pages, the staff console and its staff

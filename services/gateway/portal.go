@@ -270,7 +270,11 @@ func (p *portal) readSignIn(w http.ResponseWriter, r *http.Request, v interface{
 		return false
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxSignInBody+1))
-	if err != nil || len(body) > maxSignInBody || json.Unmarshal(body, v) != nil {
+	if err == nil && len(body) > maxSignInBody {
+		bodyTooLarge(maxSignInBody).write(w)
+		return false
+	}
+	if err != nil || json.Unmarshal(body, v) != nil {
 		newAPIError(codes.InvalidArgument, "the body must be JSON "+shape).write(w)
 		return false
 	}

@@ -1,10 +1,14 @@
 #include "services/merchant/merchant_operations.h"
 
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/grpc/proto_mapping.h"
 #include "services/common/log/logging.h"
 #include "services/common/status/field_errors.h"
 #include "services/common/status/status_macros.h"
+#include "services/merchant/domain/merchant.h"
 
 namespace aggpay::merchant {
 
@@ -19,6 +23,14 @@ absl::StatusOr<CreatedApiKey> MerchantOperations::CreateApiKey(const std::string
   ASSIGN_OR_RETURN(Merchant merchant, GetMerchant(merchant_id));
   if (merchant.status == "CLOSED") {
     return common::FailedPreconditionField("merchant_id", "the merchant is closed");
+  }
+  ASSIGN_OR_RETURN(std::vector<ApiKey> keys, repo_.ListApiKeys(merchant_id));
+  const auto active = std::count_if(
+      keys.begin(), keys.end(), [](const ApiKey& k) { return k.status == ApiKeyStatus::kActive; });
+  if (static_cast<size_t>(active) >= kMaxActiveApiKeys) {
+    return common::FailedPreconditionField(
+        "merchant_id", absl::StrCat("a merchant may hold at most ", kMaxActiveApiKeys,
+                                    " active API keys: revoke one first"));
   }
   CreatedApiKey out;
   out.secret = common::RandomToken(32);
@@ -64,8 +76,12 @@ absl::StatusOr<ApiKey> MerchantOperations::AuthenticateRequest(const SignedReque
     return absl::UnauthenticatedError("signature does not match");
   }
   const bool mutating = request.method != "GET" && request.method != "HEAD";
-  RETURN_IF_ERROR(guard_.ConsumeNonce(key->key_id, request.nonce, mutating));
-  ASSIGN_OR_RETURN(absl::Duration wait, guard_.TakeToken(key->key_id, mutating));
+  int64_t signed_at = 0;
+  if (!absl::SimpleAtoi(request.timestamp, &signed_at)) {
+    return absl::UnauthenticatedError("timestamp must be Unix seconds");
+  }
+  ASSIGN_OR_RETURN(absl::Duration wait,
+                   guard_.Admit(key->key_id, request.nonce, signed_at, mutating));
   if (wait > absl::ZeroDuration()) {
     return common::ResourceExhaustedRetryAfter("rate limit exceeded", wait);
   }

@@ -32,6 +32,10 @@ class MerchantOperations {
   absl::StatusOr<Merchant> GetMerchant(const std::string& merchant_id);
   absl::StatusOr<CreatedApiKey> CreateApiKey(const std::string& merchant_id);
   absl::StatusOr<std::vector<ApiKey>> ListApiKeys(const std::string& merchant_id);
+  // Active keys created before `created_before`, oldest first (the expiry watch).
+  absl::StatusOr<std::vector<ApiKey>> ListAgedApiKeys(absl::Time created_before, int limit) {
+    return repo_.ListAgedApiKeys(created_before, limit);
+  }
   // `merchant_scope`, when set, is the only merchant whose key may be revoked (NOT_FOUND for
   // another's, as for an unknown key).
   absl::StatusOr<ApiKey> RevokeApiKey(const std::string& key_id,

@@ -5,6 +5,7 @@
 #include "services/common/grpc/principal.h"
 #include "services/common/grpc/proto_mapping.h"
 #include "services/common/grpc/status_mapping.h"
+#include "services/common/status/field_errors.h"
 
 namespace aggpay::merchant {
 namespace {
@@ -70,6 +71,21 @@ grpc::Status MerchantServiceImpl::ListApiKeys(grpc::ServerContext* ctx,
   auto id = common::MerchantScope(*principal_or, req->merchant_id());
   if (!id.ok()) return ToGrpcStatus(id.status());
   auto keys = ops_.ListApiKeys(*id);
+  if (!keys.ok()) return ToGrpcStatus(keys.status());
+  for (const auto& k : *keys) ToProto(k, resp->add_keys());
+  return grpc::Status::OK;
+}
+
+grpc::Status MerchantServiceImpl::ListAgedApiKeys(grpc::ServerContext* ctx,
+                                                  const v1::ListAgedApiKeysRequest* req,
+                                                  v1::ListApiKeysResponse* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  auto size = common::PageSize(req->page_size());
+  if (!size.ok()) return ToGrpcStatus(size.status());
+  if (!req->has_created_before()) {
+    return ToGrpcStatus(common::InvalidField("created_before", "is required"));
+  }
+  auto keys = ops_.ListAgedApiKeys(common::FromProtoTime(req->created_before()), *size);
   if (!keys.ok()) return ToGrpcStatus(keys.status());
   for (const auto& k : *keys) ToProto(k, resp->add_keys());
   return grpc::Status::OK;

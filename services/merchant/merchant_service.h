@@ -29,6 +29,9 @@ class MerchantServiceImpl final : public aggpay::v1::MerchantService::Service {
                             aggpay::v1::CreateApiKeyResponse* resp) override;
   grpc::Status ListApiKeys(grpc::ServerContext* ctx, const aggpay::v1::ListApiKeysRequest* req,
                            aggpay::v1::ListApiKeysResponse* resp) override;
+  grpc::Status ListAgedApiKeys(grpc::ServerContext* ctx,
+                               const aggpay::v1::ListAgedApiKeysRequest* req,
+                               aggpay::v1::ListApiKeysResponse* resp) override;
   grpc::Status RevokeApiKey(grpc::ServerContext* ctx, const aggpay::v1::RevokeApiKeyRequest* req,
                             aggpay::v1::ApiKey* resp) override;
   grpc::Status AuthenticateRequest(grpc::ServerContext* ctx,

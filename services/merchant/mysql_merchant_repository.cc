@@ -34,8 +34,10 @@ absl::StatusOr<std::optional<Merchant>> MysqlMerchantRepository::GetMerchant(
     const std::string& merchant_id) {
   return pool_.Run(
       "get merchant", [&](sql::Connection& c) -> absl::StatusOr<std::optional<Merchant>> {
-        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(absl::StrCat(
-            "SELECT ", kMerchantProfileColumns, " FROM merchants m WHERE m.merchant_id = ?")));
+        // On every signed REST call and every payment: prepared once per connection.
+        static const std::string kSql = absl::StrCat("SELECT ", kMerchantProfileColumns,
+                                                     " FROM merchants m WHERE m.merchant_id = ?");
+        sql::PreparedStatement* st = &common::Prepare(c, kSql);
         st->setString(1, merchant_id);
         std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
         if (!rs->next()) return std::optional<Merchant>();
@@ -60,8 +62,10 @@ absl::Status MysqlMerchantRepository::CreateApiKey(const ApiKey& k) {
 absl::StatusOr<std::optional<ApiKey>> MysqlMerchantRepository::GetApiKey(
     const std::string& key_id) {
   return pool_.Run("get api key", [&](sql::Connection& c) -> absl::StatusOr<std::optional<ApiKey>> {
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-        absl::StrCat("SELECT ", kKeyColumns, " FROM merchant_api_keys WHERE key_id = ?")));
+    // On every signed REST call: prepared once per connection.
+    static const std::string kSql =
+        absl::StrCat("SELECT ", kKeyColumns, " FROM merchant_api_keys WHERE key_id = ?");
+    sql::PreparedStatement* st = &common::Prepare(c, kSql);
     st->setString(1, key_id);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
     if (!rs->next()) return std::optional<ApiKey>();
@@ -81,6 +85,23 @@ absl::StatusOr<std::vector<ApiKey>> MysqlMerchantRepository::ListApiKeys(
     while (rs->next()) out.push_back(ReadKey(*rs));
     return out;
   });
+}
+
+absl::StatusOr<std::vector<ApiKey>> MysqlMerchantRepository::ListAgedApiKeys(
+    absl::Time created_before, int limit) {
+  return pool_.Run(
+      "list aged api keys", [&](sql::Connection& c) -> absl::StatusOr<std::vector<ApiKey>> {
+        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+            absl::StrCat("SELECT ", kKeyColumns,
+                         " FROM merchant_api_keys WHERE status = 'ACTIVE' AND created_at < ? "
+                         "ORDER BY created_at, key_id LIMIT ?")));
+        st->setString(1, FormatSqlTime(created_before));
+        st->setInt(2, limit);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        std::vector<ApiKey> out;
+        while (rs->next()) out.push_back(ReadKey(*rs));
+        return out;
+      });
 }
 
 absl::StatusOr<ApiKey> MysqlMerchantRepository::RevokeApiKey(const std::string& key_id,

@@ -12,6 +12,8 @@ class MysqlMerchantRepository final : public MerchantRepository {
   absl::Status CreateApiKey(const ApiKey& key) override;
   absl::StatusOr<std::optional<ApiKey>> GetApiKey(const std::string& key_id) override;
   absl::StatusOr<std::vector<ApiKey>> ListApiKeys(const std::string& merchant_id) override;
+  absl::StatusOr<std::vector<ApiKey>> ListAgedApiKeys(absl::Time created_before,
+                                                      int limit) override;
   absl::StatusOr<ApiKey> RevokeApiKey(const std::string& key_id, absl::Time now) override;
 
  private:

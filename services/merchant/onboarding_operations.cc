@@ -1,11 +1,14 @@
 #include "services/merchant/onboarding_operations.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/crypto/otp.h"
 #include "services/common/grpc/proto_mapping.h"
 #include "services/common/status/field_errors.h"
 #include "services/common/status/status_macros.h"
+#include "services/merchant/domain/merchant.h"
 
 namespace aggpay::merchant {
 namespace {
@@ -353,6 +356,12 @@ absl::StatusOr<StoreRecord> OnboardingOperations::CreateStore(const std::string&
   ASSIGN_OR_RETURN(OnboardingRecord record, Get(merchant_id));
   if (record.status == MerchantStatus::kClosed) {
     return common::FailedPreconditionField("merchant_id", "the merchant is CLOSED");
+  }
+  ASSIGN_OR_RETURN(std::vector<StoreRecord> stores, repo_.ListStores(merchant_id));
+  if (stores.size() >= kMaxStoresPerMerchant) {
+    return common::FailedPreconditionField(
+        "merchant_id",
+        absl::StrCat("a merchant may have at most ", kMaxStoresPerMerchant, " stores"));
   }
   StoreRecord store{absl::StrCat("st_", common::RandomToken(9)), merchant_id, std::move(name),
                     std::move(address), Now()};

@@ -1,5 +1,7 @@
 #include "services/merchant/portal_operations.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/crypto/crypto.h"
@@ -7,6 +9,7 @@
 #include "services/common/grpc/proto_mapping.h"
 #include "services/common/status/field_errors.h"
 #include "services/common/status/status_macros.h"
+#include "services/merchant/domain/merchant.h"
 #include "services/merchant/domain/qualification.h"
 
 namespace aggpay::merchant {
@@ -112,6 +115,12 @@ absl::StatusOr<MerchantUserRecord> PortalOperations::InviteUser(const std::strin
   if (role.empty()) return common::InvalidField("role", "is required: owner, cashier or viewer");
   const std::optional<PortalRole> parsed = ParsePortalRole(role);
   if (!parsed) return common::InvalidField("role", "must be owner, cashier or viewer");
+  ASSIGN_OR_RETURN(std::vector<MerchantUserRecord> users, repo_.ListUsers(merchant_id));
+  if (users.size() >= kMaxPortalUsersPerMerchant) {
+    return common::FailedPreconditionField(
+        "merchant_id", absl::StrCat("a merchant may have at most ", kMaxPortalUsersPerMerchant,
+                                    " portal users: remove one first"));
+  }
   MerchantUserRecord user{NewUserId(), merchant_id, mobile, *parsed, actor, clock_.Now(), ""};
   RETURN_IF_ERROR(repo_.AddUser(user));
   return user;

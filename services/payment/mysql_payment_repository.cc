@@ -246,7 +246,7 @@ void UpsertRefund(sql::Connection& c, const RefundRecord& r, bool insert, absl::
     st->setInt64(7, r.fee_return_minor);
     st->setString(8, std::string(RefundStatusName(r.status)));
     BindNullable(*st, 9, r.channel_refund_id);
-    st->setString(10, common::TruncateUtf8(r.reason, 800));
+    st->setString(10, common::TruncateUtf8Chars(r.reason, 800));
     st->setString(11, FormatSqlTime(r.created_at));
     BindTime(*st, 12, r.succeeded_at);
     BindTime(*st, 13, r.next_query_at);
@@ -352,7 +352,7 @@ absl::Status MysqlPaymentRepository::Insert(const PaymentRecord& p) {
     st->setString(i++, p.sub_mch_id);
     st->setString(i++, p.out_trade_no);
     BindNullable(*st, i++, p.client_request_id);
-    st->setString(i++, common::TruncateUtf8(p.description, 128));
+    st->setString(i++, common::TruncateUtf8Chars(p.description, 128));
     st->setInt64(i++, p.amount_minor);
     st->setString(i++, p.currency);
     st->setInt64(i++, p.fee_minor);
@@ -364,8 +364,8 @@ absl::Status MysqlPaymentRepository::Insert(const PaymentRecord& p) {
     st->setInt64(i++, p.refunded_minor);
     st->setInt64(i++, p.fee_returned_minor);
     st->setInt(i++, p.refund_count);
-    st->setString(i++, common::TruncateUtf8(p.payer_ip, 64));
-    st->setString(i++, common::TruncateUtf8(p.device_id, 128));
+    st->setString(i++, common::TruncateUtf8Chars(p.payer_ip, 64));
+    st->setString(i++, common::TruncateUtf8Chars(p.device_id, 128));
     st->setString(i++, p.merchant_zone);
     BindNullable(*st, i++, p.business_date);
     st->setString(i++, FormatSqlTime(p.created_at));
@@ -611,6 +611,24 @@ absl::StatusOr<std::optional<Webhook>> MysqlPaymentRepository::GetWebhook(
         std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
         if (!rs->next()) return std::optional<Webhook>();
         return std::optional<Webhook>(Webhook{merchant_id, rs->getString(1), rs->getString(2)});
+      });
+}
+
+absl::StatusOr<std::vector<AgedWebhook>> MysqlPaymentRepository::ListAgedWebhooks(
+    absl::Time set_before, int limit) {
+  return pool_.Run(
+      "list aged webhooks", [&](sql::Connection& c) -> absl::StatusOr<std::vector<AgedWebhook>> {
+        sql::PreparedStatement* st = &common::Prepare(
+            c,
+            "SELECT merchant_id, updated_at FROM merchant_webhooks WHERE updated_at < ? ORDER BY "
+            "updated_at, merchant_id LIMIT ?");
+        st->setString(1, common::FormatSqlTime(set_before));
+        st->setInt(2, limit);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        std::vector<AgedWebhook> out;
+        while (rs->next())
+          out.push_back(AgedWebhook{rs->getString(1), ParseSqlTime(rs->getString(2))});
+        return out;
       });
 }
 

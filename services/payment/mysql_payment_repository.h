@@ -36,6 +36,8 @@ class MysqlPaymentRepository final : public PaymentRepository {
   absl::StatusOr<std::vector<RefundRecord>> DueRefunds(int limit, absl::Time now) override;
   absl::Status SetWebhook(const Webhook& webhook, absl::Time now) override;
   absl::StatusOr<std::optional<Webhook>> GetWebhook(const std::string& merchant_id) override;
+  absl::StatusOr<std::vector<AgedWebhook>> ListAgedWebhooks(absl::Time set_before,
+                                                            int limit) override;
   absl::StatusOr<std::vector<NotificationRecord>> ClaimNotifications(
       int limit, const std::vector<std::string>& busy, absl::Duration lease,
       absl::Time now) override;

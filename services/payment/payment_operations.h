@@ -111,6 +111,10 @@ class PaymentOperations {
   absl::StatusOr<std::string> SandboxBill(const std::string& date);
 
   // A new notify URL and signing secret (returned once).
+  // Webhooks whose secret was set before `set_before`, oldest first (the expiry watch).
+  absl::StatusOr<std::vector<AgedWebhook>> ListAgedWebhooks(absl::Time set_before, int limit) {
+    return repo_.ListAgedWebhooks(set_before, limit);
+  }
   absl::StatusOr<std::pair<Webhook, std::string>> ConfigureWebhook(const std::string& merchant_id,
                                                                    const std::string& notify_url);
   absl::StatusOr<std::vector<NotificationRecord>> ListNotifications(const std::string& merchant_id,

@@ -131,6 +131,12 @@ struct Webhook {
   std::string secret_sealed;
 };
 
+// A webhook whose secret was last set at `set_at` (the expiry watch).
+struct AgedWebhook {
+  std::string merchant_id;
+  absl::Time set_at;
+};
+
 // A stored ledger transaction with its entries (debits positive, credits negative).
 struct LedgerEntryRecord {
   std::string account;
@@ -222,6 +228,9 @@ class PaymentRepository {
 
   virtual absl::Status SetWebhook(const Webhook& webhook, absl::Time now) = 0;
   virtual absl::StatusOr<std::optional<Webhook>> GetWebhook(const std::string& merchant_id) = 0;
+  // Webhooks whose secret was set before `set_before`, oldest first.
+  virtual absl::StatusOr<std::vector<AgedWebhook>> ListAgedWebhooks(absl::Time set_before,
+                                                                    int limit) = 0;
 
   // Notifications due now, claimed for `lease`, of merchants not in `busy` (whose endpoints
   // already have deliveries in flight).

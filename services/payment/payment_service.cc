@@ -266,11 +266,31 @@ grpc::Status PaymentServiceImpl::ConfigureWebhook(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status PaymentServiceImpl::ListAgedWebhookSecrets(
+    grpc::ServerContext* ctx, const v1::ListAgedWebhookSecretsRequest* req,
+    v1::ListAgedWebhookSecretsResponse* resp) {
+  AGGPAY_AUTHORIZE(ctx);
+  auto size = common::PageSize(req->page_size());
+  if (!size.ok()) return ToGrpcStatus(size.status());
+  if (!req->has_set_before())
+    return ToGrpcStatus(common::InvalidField("set_before", "is required"));
+  auto aged = ops_.ListAgedWebhooks(common::FromProtoTime(req->set_before()), *size);
+  if (!aged.ok()) return ToGrpcStatus(aged.status());
+  for (const auto& w : *aged) {
+    auto* out = resp->add_secrets();
+    out->set_merchant_id(w.merchant_id);
+    *out->mutable_set_at() = common::ToProtoTime(w.set_at);
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status PaymentServiceImpl::ListNotifications(grpc::ServerContext* ctx,
                                                    const v1::ListNotificationsRequest* req,
                                                    v1::ListNotificationsResponse* resp) {
   AGGPAY_AUTHORIZE(ctx);
-  auto list = ops_.ListNotifications(req->merchant_id(), req->ref_id(), req->page_size());
+  auto size = common::PageSize(req->page_size());
+  if (!size.ok()) return ToGrpcStatus(size.status());
+  auto list = ops_.ListNotifications(req->merchant_id(), req->ref_id(), *size);
   if (!list.ok()) return ToGrpcStatus(list.status());
   for (const auto& n : *list) ToProto(n, resp->add_notifications());
   return grpc::Status::OK;

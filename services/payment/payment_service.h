@@ -35,6 +35,9 @@ class PaymentServiceImpl final : public aggpay::v1::PaymentService::Service {
                           aggpay::v1::Payment* resp) override;
   grpc::Status SandboxBill(grpc::ServerContext* ctx, const aggpay::v1::SandboxBillRequest* req,
                            aggpay::v1::SandboxBillResponse* resp) override;
+  grpc::Status ListAgedWebhookSecrets(grpc::ServerContext* ctx,
+                                      const aggpay::v1::ListAgedWebhookSecretsRequest* req,
+                                      aggpay::v1::ListAgedWebhookSecretsResponse* resp) override;
   grpc::Status ConfigureWebhook(grpc::ServerContext* ctx,
                                 const aggpay::v1::ConfigureWebhookRequest* req,
                                 aggpay::v1::ConfigureWebhookResponse* resp) override;

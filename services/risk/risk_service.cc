@@ -331,6 +331,11 @@ grpc::Status RiskServiceImpl::ListAlerts(grpc::ServerContext* ctx,
   if (!merchant.ok()) return ToGrpcStatus(merchant.status());
   auto size = common::PageSize(req->page().page_size());
   if (!size.ok()) return ToGrpcStatus(size.status());
+  // The newest alerts in one page: this list never hands out a token, so none is valid.
+  if (!req->page().page_token().empty()) {
+    return ToGrpcStatus(
+        common::InvalidField("page.page_token", "not a token of this list (it has one page)"));
+  }
   auto list = ops_.ListAlerts(*merchant, *size);
   if (!list.ok()) return ToGrpcStatus(list.status());
   for (const auto& a : *list) {

@@ -387,9 +387,10 @@ absl::StatusOr<RunOutcome> MysqlSettlementRepository::RunInTransaction(const Run
         // the memory used is what the rows take. The implicit temporary tables of other
         // queries stay bounded by tmp_table_size.
         Exec(c, "SET SESSION max_heap_table_size = 4294967296");
-        // Read committed: the run reads what committed before it took its lock, and the grouping
-        // read of the day's payments takes no row locks (payments keep flowing).
-        Exec(c, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+        // Read committed (every pooled session is, MysqlPool::Connect; a SET TRANSACTION here
+        // would fail, the transaction being open): the run reads what committed before it took
+        // its lock, and the grouping read of the day's payments takes no row locks (payments
+        // keep flowing).
         RunOutcome out;
         RunSpec run = spec;
         if (run.cycle == "D0") {
@@ -610,7 +611,7 @@ absl::StatusOr<RunOutcome> MysqlSettlementRepository::ReleaseHeld(const std::str
                                                                   absl::Time now) {
   if (absl::Status s = EnsureLockRow(absl::StrCat("release:", merchant_id)); !s.ok()) return s;
   return pool_.InTransaction("release held", [&](sql::Connection& c) -> absl::StatusOr<RunOutcome> {
-    Exec(c, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    // Read committed, as every pooled session is (MysqlPool::Connect).
     LockKey(c, absl::StrCat("release:", merchant_id));
     RunOutcome out;
     {

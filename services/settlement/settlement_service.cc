@@ -100,9 +100,9 @@ grpc::Status SettlementServiceImpl::ListLines(grpc::ServerContext* ctx,
   auto merchant = common::MerchantScope(*principal_or, req->merchant_id());
   if (!merchant.ok()) return ToGrpcStatus(merchant.status());
   // Lines are small: pages up to 10,000 (default 1,000) so a day's file is a few calls.
-  const int size = req->page_size() <= 0 ? 1000 : req->page_size();
-  if (size > 10000) return ToGrpcStatus(common::InvalidField("page_size", "at most 10000"));
-  auto lines = ops_.ListLines(req->date(), *merchant, req->status(), req->after_line_id(), size);
+  auto size = common::PageSize(req->page_size(), 1000, 10000);
+  if (!size.ok()) return ToGrpcStatus(size.status());
+  auto lines = ops_.ListLines(req->date(), *merchant, req->status(), req->after_line_id(), *size);
   if (!lines.ok()) return ToGrpcStatus(lines.status());
   for (const Line& l : *lines) ToProto(l, resp->add_lines());
   return grpc::Status::OK;

@@ -427,10 +427,12 @@ absl::StatusOr<std::vector<ChannelConfigRecord>> MysqlTerminalRepository::Channe
   return pool_.Run(
       "channel configs",
       [&](sql::Connection& c) -> absl::StatusOr<std::vector<ChannelConfigRecord>> {
-        std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
+        // On every check-in: prepared once per connection.
+        sql::PreparedStatement* st = &common::Prepare(
+            c,
             "SELECT scope, scope_id, channel, merchant_id, sub_mch_id, sub_appid, updated_at "
             "FROM terminal_channel_configs WHERE (scope = 'TERMINAL' AND scope_id = ?) OR "
-            "(scope = 'STORE' AND scope_id = ?) ORDER BY scope DESC, channel"));
+            "(scope = 'STORE' AND scope_id = ?) ORDER BY scope DESC, channel");
         st->setString(1, sn);
         st->setString(2, store_id);
         std::unique_ptr<sql::ResultSet> rs(st->executeQuery());

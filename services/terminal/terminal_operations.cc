@@ -57,6 +57,24 @@ absl::StatusOr<absl::TimeZone> TerminalOperations::CheckInZone(const std::string
   return zone;
 }
 
+std::string TerminalOperations::CachedTerminalMerchant(const std::string& terminal_sn) {
+  std::lock_guard lock(zones_mu_);
+  auto it = terminal_merchants_.find(terminal_sn);
+  return it == terminal_merchants_.end() ? std::string() : it->second;
+}
+
+void TerminalOperations::RememberTerminalMerchant(const std::string& terminal_sn,
+                                                  const std::string& merchant_id) {
+  std::lock_guard lock(zones_mu_);
+  if (terminal_merchants_.size() > 1000000) terminal_merchants_.clear();
+  terminal_merchants_[terminal_sn] = merchant_id;
+}
+
+void TerminalOperations::ForgetTerminalMerchant(const std::string& terminal_sn) {
+  std::lock_guard lock(zones_mu_);
+  terminal_merchants_.erase(terminal_sn);
+}
+
 absl::StatusOr<absl::TimeZone> TerminalOperations::KeyZone(const MerchantInfo& merchant) {
   absl::TimeZone zone;
   if (!absl::LoadTimeZone(merchant.time_zone, &zone)) {
@@ -96,6 +114,19 @@ absl::StatusOr<TerminalRecord> TerminalOperations::Register(
     return common::FailedPreconditionField("merchant_id", "the merchant is CLOSED");
   }
   RETURN_IF_ERROR(merchants_.CheckStore(merchant_id, store_id));
+  TerminalFilter in_store;
+  in_store.merchant_id = merchant_id;
+  in_store.store_id = store_id;
+  in_store.limit = 10 * kMaxTerminalsPerStore;
+  ASSIGN_OR_RETURN(std::vector<TerminalRecord> existing, repo_.List(in_store));
+  const auto live = std::count_if(existing.begin(), existing.end(), [](const TerminalRecord& e) {
+    return e.status != TerminalStatus::kRetired;
+  });
+  if (static_cast<size_t>(live) >= kMaxTerminalsPerStore) {
+    return common::FailedPreconditionField(
+        "store_id", absl::StrCat("a store may have at most ", kMaxTerminalsPerStore,
+                                 " terminals that are not retired"));
+  }
   t.terminal_sn = NewTerminalSn();
   t.merchant_id = merchant_id;
   t.store_id = store_id;
@@ -245,10 +276,15 @@ absl::StatusOr<CheckInOutcome> TerminalOperations::CheckIn(const CheckInInput& i
   const absl::Time now = Now();
   const std::string body_hash = common::Sha256Hex(in.client_version);
   // The merchant's zone is read before the transaction: a terminal never changes merchant, so
-  // an unlocked read of the row names the right one.
-  ASSIGN_OR_RETURN(std::optional<TerminalRecord> seen, repo_.Get(in.terminal_sn));
-  if (!seen) return absl::UnauthenticatedError("unknown terminal");
-  ASSIGN_OR_RETURN(absl::TimeZone zone, CheckInZone(seen->merchant_id));
+  // an unlocked read of the row (once per terminal and process) names the right one.
+  std::string merchant_id = CachedTerminalMerchant(in.terminal_sn);
+  if (merchant_id.empty()) {
+    ASSIGN_OR_RETURN(std::optional<TerminalRecord> seen, repo_.Get(in.terminal_sn));
+    if (!seen) return absl::UnauthenticatedError("unknown terminal");
+    merchant_id = seen->merchant_id;
+    RememberTerminalMerchant(in.terminal_sn, merchant_id);
+  }
+  ASSIGN_OR_RETURN(absl::TimeZone zone, CheckInZone(merchant_id));
   std::string secret;
   absl::Time previous_valid_until = now + options_.key_overlap;
   std::optional<TerminalRecord> checked;
@@ -256,7 +292,8 @@ absl::StatusOr<CheckInOutcome> TerminalOperations::CheckIn(const CheckInInput& i
       in.terminal_sn,
       [&](const TerminalRecord& t,
           const std::vector<StoredKey>& keys) -> absl::StatusOr<CheckInPlan> {
-        if (t.merchant_id != seen->merchant_id) {
+        if (t.merchant_id != merchant_id) {
+          ForgetTerminalMerchant(in.terminal_sn);
           return absl::AbortedError("the terminal changed meanwhile; retry");
         }
         RETURN_IF_ERROR(Transition(t.status, TerminalAction::kCheckIn).status());
@@ -291,7 +328,10 @@ absl::StatusOr<CheckInOutcome> TerminalOperations::CheckIn(const CheckInInput& i
         return CheckInPlan{key.key, signed_ts, version};
       },
       now);
-  if (absl::IsNotFound(plan.status())) return absl::UnauthenticatedError("unknown terminal");
+  if (absl::IsNotFound(plan.status())) {
+    ForgetTerminalMerchant(in.terminal_sn);
+    return absl::UnauthenticatedError("unknown terminal");
+  }
   RETURN_IF_ERROR(plan.status());
   checked->version = version;
   CheckInOutcome out{IssuedKey{secret, plan->new_key}, previous_valid_until, {}};

@@ -132,6 +132,13 @@ class TerminalOperations {
   // fixed at onboarding, and a morning storm of one store's terminals needs it once, not once
   // per terminal. Activation reads the merchant fresh (it checks the status too).
   absl::StatusOr<absl::TimeZone> CheckInZone(const std::string& merchant_id);
+  // The merchant a terminal belongs to, for a check-in's zone, before its transaction: a
+  // terminal never changes merchant, and the transaction checks the locked row's merchant
+  // anyway (a mismatch forgets the entry and aborts), so the mapping is kept without expiry.
+  // Empty when not known here: the caller reads the row then.
+  std::string CachedTerminalMerchant(const std::string& terminal_sn);
+  void RememberTerminalMerchant(const std::string& terminal_sn, const std::string& merchant_id);
+  void ForgetTerminalMerchant(const std::string& terminal_sn);
   // Pure: called inside the check-in and activation transactions.
   absl::StatusOr<IssuedKey> NewKey(int64_t version, const absl::TimeZone& zone, absl::Time now);
   absl::StatusOr<TerminalRecord> Step(const std::string& terminal_sn, TerminalAction action);
@@ -146,6 +153,7 @@ class TerminalOperations {
   static constexpr absl::Duration kZoneCacheLifetime = absl::Minutes(5);
   std::mutex zones_mu_;
   std::unordered_map<std::string, std::pair<absl::TimeZone, absl::Time>> zones_;
+  std::unordered_map<std::string, std::string> terminal_merchants_;  // guarded by zones_mu_
 };
 
 }  // namespace aggpay::terminal

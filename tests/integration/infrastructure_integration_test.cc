@@ -91,6 +91,14 @@ void InsertStaff(sql::Connection& c, const std::string& id) {
   st->execute();
 }
 
+// One staff row written by Run, outside any transaction.
+absl::Status InsertOutsideATransaction(MysqlPool& pool, const std::string& id) {
+  return pool.Run("plain insert", [&](sql::Connection& c) -> absl::Status {
+    InsertStaff(c, id);
+    return absl::OkStatus();
+  });
+}
+
 // A callback's own exception (not the driver's) in the middle of a transaction: INTERNAL, the
 // write before it rolled back, and the connection, left with autocommit off, never handed out
 // again. With one connection, a reused one would carry the half-done transaction into the next.
@@ -120,14 +128,45 @@ TEST(MysqlPoolTest, TransactionThatThrowsAForeignExceptionRollsBackAndDropsItsCo
   EXPECT_EQ(CountRows(**observer, "SELECT COUNT(*) FROM staff"), 1);
   EXPECT_EQ(CountRows(**observer, "SELECT COUNT(*) FROM staff WHERE staff_id = 'kept'"), 1);
   // The pool's one connection is in autocommit mode again: a plain write is durable at once.
-  ASSERT_TRUE((*pool)
-                  ->Run("plain insert",
-                        [](sql::Connection& c) -> absl::Status {
-                          InsertStaff(c, "plain");
-                          return absl::OkStatus();
-                        })
-                  .ok());
+  ASSERT_TRUE(InsertOutsideATransaction(**pool, "plain").ok());
   EXPECT_EQ(CountRows(**observer, "SELECT COUNT(*) FROM staff"), 2);
+}
+
+// InTransaction opens with START TRANSACTION and leaves autocommit on: its writes are still
+// invisible to others until COMMIT, a failed one leaves nothing, and the connection it used
+// writes durably at once afterwards.
+TEST(MysqlPoolTest, TransactionWithAutocommitOnIsStillOneTransaction) {
+  auto options = SharedServers().CreateDatabase("pool");
+  options.pool_size = 1;
+  auto pool = MysqlPool::Create(options);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  auto observer = MysqlPool::Create(options);
+  ASSERT_TRUE(observer.ok()) << observer.status();
+
+  int seen_inside = -1;
+  absl::Status ok = (*pool)->InTransaction("two rows", [&](sql::Connection& c) -> absl::Status {
+    InsertStaff(c, "first");
+    // Not yet committed: another connection does not see it.
+    seen_inside = CountRows(**observer, "SELECT COUNT(*) FROM staff");
+    InsertStaff(c, "second");
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(ok.ok()) << ok;
+  EXPECT_EQ(seen_inside, 0);
+  EXPECT_EQ(CountRows(**observer, "SELECT COUNT(*) FROM staff"), 2);
+
+  absl::Status refused = (*pool)->InTransaction("refused", [](sql::Connection& c) -> absl::Status {
+    InsertStaff(c, "undone");
+    return absl::FailedPreconditionError("changed its mind");
+  });
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(CountRows(**observer, "SELECT COUNT(*) FROM staff WHERE staff_id = 'undone'"), 0);
+
+  // The same (only) connection afterwards: autocommit on, no transaction left open.
+  EXPECT_EQ(CountRows(**pool, "SELECT @@autocommit"), 1);
+  EXPECT_EQ(CountRows(**pool, "SELECT @@in_transaction"), 0);
+  ASSERT_TRUE(InsertOutsideATransaction(**pool, "plain").ok());
+  EXPECT_EQ(CountRows(**observer, "SELECT COUNT(*) FROM staff"), 3);
 }
 
 TEST(MysqlPoolTest, RunThatThrowsAForeignExceptionIsInternalAndDropsItsConnection) {

@@ -135,6 +135,37 @@ TEST_F(MerchantIntegrationTest, ReplayedNonceAndRevokedKeyAreRefused) {
   EXPECT_EQ((*listed)[0].status, ApiKeyStatus::kRevoked);
 }
 
+TEST_F(MerchantIntegrationTest, NonceAndTokenInOneScriptKeepTheirOrder) {
+  // One script records the nonce and then takes a token: a replay is refused before it can
+  // take one, so replays do not drain the key's bucket (burst 3 at 5/s here).
+  auto key = *ops_->CreateApiKey("m_1");
+  SignedRequest first = Sign(key);
+  ASSERT_TRUE(ops_->AuthenticateRequest(first).ok());
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(ops_->AuthenticateRequest(first).status().message(), "nonce already used") << i;
+  }
+  // Two tokens are left of the burst, whatever the replays did; a refill adds at most one more
+  // on a slow machine.
+  EXPECT_TRUE(ops_->AuthenticateRequest(Sign(key)).ok());
+  EXPECT_TRUE(ops_->AuthenticateRequest(Sign(key)).ok());
+  // The nonce is remembered for nonce_ttl (10 minutes), as SET NX PX did.
+  auto ttl =
+      redis_->Command({"PTTL", absl::StrCat("aggpay:nonce:", key.key.key_id, ":", first.nonce)});
+  ASSERT_TRUE(ttl.ok()) << ttl.status();
+  EXPECT_GT(ttl->integer, absl::ToInt64Milliseconds(absl::Minutes(9)));
+  EXPECT_LE(ttl->integer, absl::ToInt64Milliseconds(absl::Minutes(10)));
+  // A fresh nonce on an empty bucket is remembered even though it is refused for the rate:
+  // its replay is a replay.
+  SignedRequest limited = Sign(key);
+  auto answer = ops_->AuthenticateRequest(limited);
+  for (int i = 0; i < 5 && answer.ok(); ++i) {
+    limited = Sign(key);
+    answer = ops_->AuthenticateRequest(limited);
+  }
+  ASSERT_EQ(answer.status().code(), absl::StatusCode::kResourceExhausted) << answer.status();
+  EXPECT_EQ(ops_->AuthenticateRequest(limited).status().message(), "nonce already used");
+}
+
 TEST_F(MerchantIntegrationTest, RateLimitAnswersWithTheWait) {
   auto key = *ops_->CreateApiKey("m_1");
   // Burst 3 at 5/s: the fourth request at once waits about 200 ms.
@@ -156,7 +187,10 @@ TEST_F(MerchantIntegrationTest, RedisDownLetsReadsThroughAndRefusesChanges) {
   // A signed PUT (a settlement account change) captured while Redis was up and replayed while
   // it is down, and a fresh one: neither passes, as nonces cannot be checked. A read passes,
   // counted.
-  const SignedRequest put = Sign(key, "{}", "", "PUT");
+  SignedRequest put = Sign(key, "{}", "", "PUT");
+  // Signed ten seconds ago: before the restart below, past the guard's 2 s of slack.
+  put.timestamp = std::to_string(absl::ToUnixSeconds(clock_.Now()) - 10);
+  put.signature = common::HmacSha256Hex(key.secret, CanonicalString(put));
   SharedServers().StopRedis();
   auto read = ops_->AuthenticateRequest(Sign(key, "", "", "GET"));
   auto change = ops_->AuthenticateRequest(put);
@@ -172,20 +206,29 @@ TEST_F(MerchantIntegrationTest, RedisDownLetsReadsThroughAndRefusesChanges) {
   EXPECT_NE(metrics.find("aggpay_redis_degraded_total{path=\"nonce\",request=\"mutating\"} 2"),
             std::string::npos)
       << metrics;
-  // Once Redis is back, the PUT is checked as usual: it passes once, and its replay is refused.
-  // (The client reconnects with a back-off: the first calls may still be refused.)
+  // Redis is back, empty: the PUT was signed before its memory of nonces began, so it is refused
+  // (it might have been accepted before the restart); a freshly signed one passes once and its
+  // replay is refused. (The client reconnects with a back-off: the first calls may still be
+  // refused UNAVAILABLE.)
   auto after = ops_->AuthenticateRequest(put);
   for (int i = 0; i < 100 && after.status().code() == absl::StatusCode::kUnavailable; ++i) {
     absl::SleepFor(absl::Milliseconds(100));
     after = ops_->AuthenticateRequest(put);
   }
-  EXPECT_TRUE(after.ok()) << after.status();
-  EXPECT_EQ(ops_->AuthenticateRequest(put).status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(after.status().code(), absl::StatusCode::kUnauthenticated) << after.status();
+  EXPECT_NE(after.status().message().find("signed before the nonce store restarted"),
+            std::string::npos)
+      << after.status();
+  clock_.Set(absl::Now() + absl::Seconds(1));
+  const SignedRequest fresh = Sign(key, "{}", "", "PUT");
+  EXPECT_TRUE(ops_->AuthenticateRequest(fresh).ok());
+  EXPECT_EQ(ops_->AuthenticateRequest(fresh).status().code(), absl::StatusCode::kUnauthenticated);
 
   RedisRequestGuard closed(*redis_, metrics_,
                            RequestGuardOptions{absl::Minutes(10), 5, 3, false, false});
   SharedServers().StopRedis();
-  auto refused = closed.ConsumeNonce("k", "nonce-123", /*mutating=*/false);
+  auto refused = closed.ConsumeNonce("k", "nonce-123", absl::ToUnixSeconds(absl::Now()),
+                                     /*mutating=*/false);
   SharedServers().StartRedis();
   EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
 }

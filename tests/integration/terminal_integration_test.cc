@@ -216,6 +216,39 @@ TEST_F(TerminalIntegrationTest, RetiredTerminalsAreFinal) {
             absl::StatusCode::kFailedPrecondition);
 }
 
+// A check-in remembers which merchant a terminal belongs to (for the key's zone) and skips the
+// unlocked read next time; the locked row still decides every check-in.
+TEST_F(TerminalIntegrationTest, ARememberedTerminalIsStillCheckedAgainstItsRow) {
+  auto [sn, key] = ActiveTerminal("SN-R1", "device-rrrr-0001");
+  auto first = ops_->CheckIn(Signed(sn, key));
+  ASSERT_TRUE(first.ok()) << first.status();
+  std::string current = first->key.secret;
+  // Frozen or retired after it was remembered: refused at once.
+  ASSERT_EQ(ops_->Freeze(sn)->status, TerminalStatus::kFrozen);
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_EQ(ops_->CheckIn(Signed(sn, current)).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_EQ(ops_->Unfreeze(sn)->status, TerminalStatus::kActive);
+  clock_.Advance(absl::Seconds(1));
+  auto again = ops_->CheckIn(Signed(sn, current));
+  ASSERT_TRUE(again.ok()) << again.status();
+  current = again->key.secret;
+  // Should the row ever name another merchant, the remembered one is not trusted: the check-in
+  // aborts, and the next one reads the row afresh and goes through.
+  SharedServers().Sql(db_.database, absl::StrCat("UPDATE terminals SET merchant_id = 'm_2', "
+                                                 "store_id = 'st_2' WHERE terminal_sn = '",
+                                                 sn, "'"));
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_EQ(ops_->CheckIn(Signed(sn, current)).status().code(), absl::StatusCode::kAborted);
+  clock_.Advance(absl::Seconds(1));
+  auto moved = ops_->CheckIn(Signed(sn, current));
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  ASSERT_TRUE(ops_->Retire(sn).ok());
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_EQ(ops_->CheckIn(Signed(sn, moved->key.secret)).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
 TEST_F(TerminalIntegrationTest, ChannelConfigOfTheTerminalOverridesTheStores) {
   auto [sn, key] = ActiveTerminal("SN-G1", "device-gggg-0001");
   ASSERT_TRUE(ops_->SetChannelConfig("", "st_1", "m_1", "wechat", "1900000001", "wx01").ok());

@@ -1,5 +1,6 @@
 #include "tests/support/aggpayd_process.h"
 
+#include <grpcpp/grpcpp.h>
 #include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -35,7 +36,8 @@ AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions&
                                     .payment_config = AggpaydOptions().payment_config,
                                     .audit_config = AggpaydOptions().audit_config,
                                     .settlement_config = "",
-                                    .tls_config = ""}) {}
+                                    .tls_config = "",
+                                    .grpc_port = 0}) {}
 
 AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions& db,
                                const AggpaydOptions& options) {
@@ -43,7 +45,7 @@ AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions&
   const int64_t resolve_rate_per_second = options.resolve_rate_per_second;
   const std::string pool_size =
       options.mysql_pool_size > 0 ? absl::StrCat(", pool_size: ", options.mysql_pool_size) : "";
-  const int grpc_port = FreePort();
+  const int grpc_port = options.grpc_port > 0 ? options.grpc_port : FreePort();
   const int http_port = FreePort();
   grpc_addr_ = absl::StrCat("127.0.0.1:", grpc_port);
   admin_url_ = absl::StrCat("http://127.0.0.1:", http_port);
@@ -102,6 +104,7 @@ AggpaydProcess::AggpaydProcess(TestServers& servers, const common::MysqlOptions&
 
 AggpaydProcess::~AggpaydProcess() {
   if (pid_ > 0) {
+    kill(pid_, SIGCONT);  // a frozen instance cannot act on SIGTERM
     kill(pid_, SIGTERM);
     int status = 0;
     for (int i = 0; i < 100; ++i) {
@@ -111,6 +114,19 @@ AggpaydProcess::~AggpaydProcess() {
     kill(pid_, SIGKILL);
     waitpid(pid_, &status, 0);
   }
+}
+
+std::shared_ptr<grpc::Channel> AggpaydProcess::Channel() const {
+  if (plaintext_) return grpc::CreateChannel(grpc_addr_, grpc::InsecureChannelCredentials());
+  return TestChannel(grpc_addr_);
+}
+
+void AggpaydProcess::Freeze() {
+  if (pid_ > 0) kill(pid_, SIGSTOP);
+}
+
+void AggpaydProcess::Thaw() {
+  if (pid_ > 0) kill(pid_, SIGCONT);
 }
 
 void AggpaydProcess::Kill() {

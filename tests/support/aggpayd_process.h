@@ -2,10 +2,15 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 
 #include "services/common/mysql/mysql_pool.h"
 #include "tests/support/test_servers.h"
+
+namespace grpc {
+class Channel;
+}
 
 namespace aggpay::testing {
 
@@ -31,6 +36,9 @@ struct AggpaydOptions {
   // The tls section: empty is mtls with the test CA and the certificate of the identity this
   // instance is (monolith for "all", else the one service it hosts), e.g. "{mode: plaintext}".
   std::string tls_config;
+  // The gRPC port; 0 takes a free one. A test restarts an instance on the address its peers
+  // were configured with by passing the first one's port.
+  int grpc_port = 0;
 };
 
 // `aggpayd serve` as a separate process against a migrated test database, as an operator runs
@@ -53,6 +61,13 @@ class AggpaydProcess {
   bool plaintext() const { return plaintext_; }
   // Where one-time passwords to merchants' phones are written.
   const std::string& sms_log() const { return sms_log_; }
+
+  // A client channel to this instance's gRPC listener, with whatever transport credentials the
+  // instance expects: tests build their stubs on it instead of creating channels themselves.
+  std::shared_ptr<grpc::Channel> Channel() const;
+  // SIGSTOP / SIGCONT: the process holds its sockets and answers nothing (a hung VM, a GC pause).
+  void Freeze();
+  void Thaw();
 
   // SIGKILL, as a crash or an OOM kill would end it.
   void Kill();

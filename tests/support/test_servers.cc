@@ -123,6 +123,36 @@ void TestServers::StartRedis() {
   MustRun(absl::StrCat("bash ", Script(), " start-redis ", dir_, " ", redis_port_));
 }
 
+namespace {
+
+std::string PidFrom(const std::string& path) {
+  CommandResult r = RunCommand(absl::StrCat("cat ", path, " 2>/dev/null"));
+  std::string pid = r.out;
+  while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+  if (pid.empty()) throw std::runtime_error("no pid in " + path);
+  return pid;
+}
+
+}  // namespace
+
+void TestServers::FreezeRedis() {
+  MustRun(absl::StrCat("kill -STOP ", PidFrom(absl::StrCat(dir_, "/redis.pid"))));
+}
+
+void TestServers::ThawRedis() {
+  MustRun(absl::StrCat("kill -CONT ", PidFrom(absl::StrCat(dir_, "/redis.pid"))));
+}
+
+void TestServers::StopMysql() {
+  RunCommand(absl::StrCat("bash -c 'source ", Script(), "; stop_pidfile ", dir_,
+                          "/mysql.pid' >/dev/null 2>&1"));
+}
+
+void TestServers::StartMysql() {
+  MustRun(absl::StrCat("AGGPAY_MYSQL_PASSWORD=aggpay bash ", Script(), " start-mysql ", dir_, " ",
+                       mysql_port_));
+}
+
 void TestServers::Sql(const std::string& database, const std::string& statement) {
   std::string escaped;
   for (char c : statement) {

@@ -31,6 +31,13 @@ class TestServers {
 
   void StopRedis();
   void StartRedis();
+  // SIGSTOP / SIGCONT: a Redis that accepts connections (the kernel does) and never answers.
+  void FreezeRedis();
+  void ThawRedis();
+  // MariaDB shut down (SIGTERM, as a restart or a failover does) and started again on the same
+  // port and data directory.
+  void StopMysql();
+  void StartMysql();
 
   // Runs SQL as root against `database`; aborts the test on failure.
   void Sql(const std::string& database, const std::string& statement);

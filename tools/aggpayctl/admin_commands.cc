@@ -6,6 +6,9 @@
 #include <random>
 #include <string>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/time/time.h"
 #include "aggpay/v1/admin.grpc.pb.h"
 #include "tools/aggpayctl/ctl.h"
 
@@ -208,6 +211,44 @@ void AddAdminCommands(CLI::App& app, Ctl& ctl) {
       grpc::Status s = stub()->RevokeToken(ctx.get(), r, &resp);
       if (!s.ok()) return PrintError(s);
       return Print(ctl, resp, [&] { std::printf("revoked %s\n", token_id->c_str()); });
+    };
+  });
+
+  // admin expiring
+  auto* admin = app.add_subcommand("admin", "platform administration");
+  admin->require_subcommand(1);
+  auto* expiring = admin->add_subcommand(
+      "expiring", "certificates, API keys, webhook secrets and terminal keys that expire soon");
+  auto within = std::make_shared<std::string>("30d");
+  expiring->add_option("--within", *within, "how far ahead: 30d (default), 72h, 90m");
+  expiring->callback([&ctl, stub, within] {
+    ctl.run = [&ctl, stub, within] {
+      absl::Duration d;
+      int64_t days = 0;
+      const std::string& w = *within;
+      if (absl::EndsWith(w, "d") && absl::SimpleAtoi(w.substr(0, w.size() - 1), &days) &&
+          days > 0) {
+        d = absl::Hours(24 * days);
+      } else if (!absl::ParseDuration(w, &d) || d <= absl::ZeroDuration()) {
+        return PrintError(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                       "--within: a duration such as 30d, 72h or 90m"));
+      }
+      v1::ListExpiringRequest r;
+      r.set_within_seconds(absl::ToInt64Seconds(d));
+      v1::ListExpiringResponse resp;
+      auto ctx = ctl.Context();
+      grpc::Status s = stub()->ListExpiring(ctx.get(), r, &resp);
+      if (!s.ok()) return PrintError(s);
+      const int code = Print(ctl, resp, [&] {
+        if (resp.items().empty()) std::printf("nothing expires within %s\n", w.c_str());
+        for (const auto& i : resp.items()) {
+          std::printf("%s  %-14s %-36s %-20s %s\n", TimeUtil::ToString(i.expires_at()).c_str(),
+                      i.kind().c_str(), i.id().c_str(), i.merchant_id().c_str(),
+                      i.detail().c_str());
+        }
+        for (const auto& e : resp.errors()) std::fprintf(stderr, "warning: %s\n", e.c_str());
+      });
+      return code != 0 ? code : (resp.errors().empty() ? 0 : 4);
     };
   });
 

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "services/common/status/field_errors.h"
+#include "services/common/text/text_field.h"
 
 namespace aggpay::admin {
 
@@ -29,7 +30,11 @@ absl::Status ValidateNewStaff(const Staff& s) {
         (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
     if (!ok) return InvalidField("username", "may contain only a-z, 0-9, '.', '_' and '-'");
   }
-  if (s.display_name.size() > 128) return InvalidField("display_name", "is longer than 128 bytes");
+  if (auto bad =
+          common::ValidateText(s.display_name, "display_name", common::TextRule{.max_chars = 128});
+      !bad.ok()) {
+    return bad;
+  }
   if (!IsStaffRole(s.role)) {
     return InvalidField("role", "must be one of admin, operator, reviewer, finance, auditor");
   }

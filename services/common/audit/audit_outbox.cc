@@ -95,29 +95,47 @@ void AuditRelay::Deliver(int64_t id, AuditRecord record) {
   cv_.notify_one();
 }
 
+void AuditRelay::DeliverDirect(AuditRecord record) {
+  {
+    std::lock_guard lock(mu_);
+    if (direct_queued_ >= options_.max_direct_queued) {
+      metrics_.Increment("audit_append_failures_total");
+      return;
+    }
+    ++direct_queued_;
+    queue_.emplace_back(0, std::move(record));
+  }
+  cv_.notify_one();
+}
+
 absl::Status AuditRelay::Send(std::vector<std::pair<int64_t, AuditRecord>> batch) {
   if (batch.empty()) return absl::OkStatus();
   std::vector<AuditRecord> records;
+  std::vector<int64_t> ids;
   records.reserve(batch.size());
   for (auto& [id, r] : batch) {
-    r.source_key = SourceKey(id);
+    if (id != 0) {
+      r.source_key = SourceKey(id);
+      ids.push_back(id);
+    }
     records.push_back(std::move(r));
   }
+  const int64_t direct = static_cast<int64_t>(batch.size() - ids.size());
   // No connection is held while the admin service is called.
   if (absl::Status s = sink_.AppendBatch(records); !s.ok()) {
     metrics_.Increment("audit_outbox_delivery_failures_total");
+    if (direct > 0) metrics_.Increment("audit_append_failures_total", direct);
     return s;
   }
+  if (ids.empty()) return absl::OkStatus();
   return pool_.Run("delete audit outbox", [&](sql::Connection& c) -> absl::Status {
     std::string sql = "DELETE FROM audit_outbox WHERE id IN (";
-    for (size_t i = 0; i < batch.size(); ++i) sql += i == 0 ? "?" : ", ?";
+    for (size_t i = 0; i < ids.size(); ++i) sql += i == 0 ? "?" : ", ?";
     sql += ")";
     std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(sql));
-    for (size_t i = 0; i < batch.size(); ++i) {
-      st->setInt64(static_cast<int>(i + 1), batch[i].first);
-    }
+    for (size_t i = 0; i < ids.size(); ++i) st->setInt64(static_cast<int>(i + 1), ids[i]);
     st->execute();
-    metrics_.Increment("audit_outbox_delivered_total", static_cast<int64_t>(batch.size()));
+    metrics_.Increment("audit_outbox_delivered_total", static_cast<int64_t>(ids.size()));
     return absl::OkStatus();
   });
 }
@@ -172,6 +190,7 @@ void AuditRelay::Run() {
         });
       }
       while (!queue_.empty() && static_cast<int>(batch.size()) < options_.batch_size) {
+        if (queue_.front().first == 0) --direct_queued_;
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }

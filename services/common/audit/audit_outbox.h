@@ -71,6 +71,8 @@ struct AuditRelayOptions {
   // Longer than any call's deadline: a call still running must deliver its own entry, with its
   // final target and outcome.
   absl::Duration sweep_age = absl::Seconds(60);
+  // Entries without an outbox row waiting for the admin service, at most.
+  int max_direct_queued = 10000;
 };
 
 class AuditRelay {
@@ -84,6 +86,11 @@ class AuditRelay {
   void Stop();
   // Queues the entry of outbox row `id`; never blocks on the database or the admin service.
   void Deliver(int64_t id, AuditRecord record);
+  // Queues the entry of a call that committed nothing (refused, failed, read-only): appended
+  // with the next batch, without an outbox row, so the caller's answer never waits for the admin
+  // service. Such an entry is lost, and counted in audit_append_failures_total, when its append
+  // fails or more than max_direct_queued are waiting.
+  void DeliverDirect(AuditRecord record);
   // Appends rows older than sweep_age that are still in the table; returns how many.
   absl::StatusOr<int64_t> Sweep();
 
@@ -97,7 +104,8 @@ class AuditRelay {
   AuditRelayOptions options_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::pair<int64_t, AuditRecord>> queue_;
+  std::deque<std::pair<int64_t, AuditRecord>> queue_;  // id 0: no outbox row
+  int direct_queued_ = 0;
   bool stop_ = false;
   std::thread thread_;
 };

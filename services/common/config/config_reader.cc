@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -68,8 +69,15 @@ absl::Duration ConfigReader::Duration(absl::string_view key, absl::Duration defa
   YAML::Node n = Lookup(key);
   if (!n.IsDefined() || n.IsNull()) return default_value;
   absl::Duration d;
+  int64_t days = 0;
+  // Whole days ("90d") for rotation ages; everything else in absl's units.
+  if (n.IsScalar() && absl::EndsWith(n.Scalar(), "d") &&
+      absl::SimpleAtoi(absl::string_view(n.Scalar()).substr(0, n.Scalar().size() - 1), &days) &&
+      days >= 0 && days <= 36500) {
+    return absl::Hours(24 * days);
+  }
   if (!n.IsScalar() || !absl::ParseDuration(n.Scalar(), &d) || d < absl::ZeroDuration()) {
-    Fail(key, "must be a duration such as 500ms, 10s, 5m or 24h");
+    Fail(key, "must be a duration such as 500ms, 10s, 5m, 24h or 90d");
     return default_value;
   }
   return d;

@@ -16,6 +16,23 @@ namespace {
 
 using grpc::experimental::InterceptionHookPoints;
 
+// Whether a failed public call counts against its caller's failure budget. Failures the platform
+// caused (a database or Redis outage, a timeout, a bug) are not the caller's: counting them locked
+// every payer behind one address (a carrier NAT, the gateway) out for the outage and after it.
+bool CallerCaused(int code) {
+  switch (static_cast<grpc::StatusCode>(code)) {
+    case grpc::StatusCode::UNKNOWN:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::ABORTED:
+    case grpc::StatusCode::INTERNAL:
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DATA_LOSS:
+      return false;
+    default:
+      return true;
+  }
+}
+
 constexpr absl::string_view kAuditTargetKey = "x-aggpay-audit-target";
 constexpr absl::string_view kAuditDetailsKey = "x-aggpay-audit-details";
 // The payer's address on a public call that the gateway forwards, and the gateway's proof that it
@@ -221,6 +238,9 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
       if (outbox_id != 0 && deps_.relay != nullptr) {
         // A change committed with its outbox row: the relay chains it exactly once.
         deps_.relay->Deliver(outbox_id, std::move(record));
+      } else if (code != 0 && IsPublicCall() && !CallerCaused(code)) {
+        // The platform failed the caller: counted, not held against it, not chained.
+        deps_.metrics->Increment("public_call_server_failures_total");
       } else if (code != 0 && IsPublicCall()) {
         // Failed public calls are counted and sampled, so no one can flood the chain.
         deps_.metrics->Increment("audit_public_failures_total");
@@ -235,7 +255,7 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
       }
     } else if (code != 0 && IsPublicCall()) {
       deps_.metrics->Increment("public_call_failures_total");
-      public_failures_.RecordFailure(address_, method_);
+      if (CallerCaused(code)) public_failures_.RecordFailure(address_, method_);
     }
     deps_.metrics->RecordRpc(method_, code, deps_.clock->Now() - started_);
   }
@@ -246,6 +266,12 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
   }
 
   void AppendDirect(const AuditRecord& record) {
+    if (deps_.relay != nullptr) {
+      // Queued: the answer never waits for the admin service (a frozen one held every refused
+      // change for the sink's 5 s deadline).
+      deps_.relay->DeliverDirect(record);
+      return;
+    }
     if (absl::Status s = deps_.audit->Append(record); !s.ok()) {
       spdlog::error("audit append failed for {} {}: {}", method_, request_id_, s.ToString());
       deps_.metrics->Increment("audit_append_failures_total");

@@ -47,11 +47,13 @@ absl::Status ValidateId(absl::string_view id, absl::string_view field) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<int> PageSize(int requested) {
-  if (requested < 0 || requested > 500) {
-    return InvalidField("page_size", "must be between 0 and 500");
+absl::StatusOr<int> PageSize(int requested) { return PageSize(requested, 50, 500); }
+
+absl::StatusOr<int> PageSize(int requested, int default_size, int max_size) {
+  if (requested < 0 || requested > max_size) {
+    return InvalidField("page_size", absl::StrCat("must be between 0 and ", max_size));
   }
-  return requested == 0 ? 50 : requested;
+  return requested == 0 ? default_size : requested;
 }
 
 std::string EncodePageToken(absl::string_view last_key) { return Base64UrlEncode(last_key); }

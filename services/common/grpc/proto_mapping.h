@@ -26,6 +26,8 @@ absl::Status ValidateId(absl::string_view id, absl::string_view field);
 
 // Page sizes: 0 means the default (50); at most 500. INVALID_ARGUMENT naming page_size.
 absl::StatusOr<int> PageSize(int requested);
+// The same rule for a list with its own documented bounds (settlement lines: 1,000 and 10,000).
+absl::StatusOr<int> PageSize(int requested, int default_size, int max_size);
 // Keyset page tokens are the last key of the previous page, base64url-encoded.
 std::string EncodePageToken(absl::string_view last_key);
 absl::StatusOr<std::string> DecodePageToken(absl::string_view token);

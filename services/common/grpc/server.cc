@@ -11,13 +11,15 @@ namespace aggpay::common {
 
 absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     const std::string& listen, const std::vector<grpc::Service*>& services,
-    AuthInterceptorDeps deps, std::shared_ptr<grpc::ServerCredentials> credentials) {
+    AuthInterceptorDeps deps, std::shared_ptr<grpc::ServerCredentials> credentials,
+    int max_receive_message_bytes) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   auto out = std::make_unique<GrpcServer>();
   grpc::ServerBuilder builder;
   if (credentials == nullptr) credentials = grpc::InsecureServerCredentials();
   builder.AddListeningPort(listen, credentials, &out->port_);
+  builder.SetMaxReceiveMessageSize(max_receive_message_bytes);
   for (grpc::Service* s : services) builder.RegisterService(s);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
   factories.push_back(std::make_unique<AuthInterceptorFactory>(std::move(deps)));

@@ -12,6 +12,10 @@
 
 namespace aggpay::common {
 
+// The largest request message a server accepts unless configured (grpc_max_receive_message_bytes);
+// a larger one is refused with RESOURCE_EXHAUSTED before any handler runs.
+inline constexpr int kDefaultMaxReceiveMessageBytes = 1 << 20;
+
 // A gRPC server hosting the given services behind the auth interceptor, with the standard
 // health service (grpc.health.v1) and server reflection.
 class GrpcServer {
@@ -20,7 +24,8 @@ class GrpcServer {
   // (null: insecure, as tls.mode plaintext).
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
       const std::string& listen, const std::vector<grpc::Service*>& services,
-      AuthInterceptorDeps deps, std::shared_ptr<grpc::ServerCredentials> credentials = nullptr);
+      AuthInterceptorDeps deps, std::shared_ptr<grpc::ServerCredentials> credentials = nullptr,
+      int max_receive_message_bytes = kDefaultMaxReceiveMessageBytes);
   int port() const { return port_; }
   grpc::Server& server() { return *server_; }
   void Shutdown();

@@ -58,6 +58,21 @@ void Metrics::Increment(absl::string_view series, int64_t by) {
   slot->fetch_add(by, std::memory_order_relaxed);
 }
 
+void Metrics::SetGauge(absl::string_view series, int64_t value) {
+  {
+    std::shared_lock lock(mu_);
+    auto it = gauges_.find(series);
+    if (it != gauges_.end()) {
+      it->second->store(value, std::memory_order_relaxed);
+      return;
+    }
+  }
+  std::unique_lock lock(mu_);
+  auto& slot = gauges_[std::string(series)];
+  if (!slot) slot = std::make_unique<std::atomic<int64_t>>(0);
+  slot->store(value, std::memory_order_relaxed);
+}
+
 std::string Metrics::RenderPrometheus() const {
   std::shared_lock lock(mu_);
   std::string out;
@@ -95,6 +110,9 @@ std::string Metrics::RenderPrometheus() const {
                     s->count.load(), "\n");
   }
   for (const auto& [series, n] : counters_) {
+    absl::StrAppend(&out, "aggpay_", series, " ", n->load(std::memory_order_relaxed), "\n");
+  }
+  for (const auto& [series, n] : gauges_) {
     absl::StrAppend(&out, "aggpay_", series, " ", n->load(std::memory_order_relaxed), "\n");
   }
   return out;

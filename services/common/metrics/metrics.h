@@ -26,6 +26,9 @@ class Metrics {
   void RecordRpc(absl::string_view method, int code, absl::Duration latency);
   // A named event counter, e.g. "redis_fallback_total{path=\"resolve\"}".
   void Increment(absl::string_view series, int64_t by = 1);
+  // A named gauge set to `value`, e.g.
+  // "certificate_expiry_timestamp_seconds{file=\"/etc/aggpay/tls.crt\"}".
+  void SetGauge(absl::string_view series, int64_t value);
 
   std::string RenderPrometheus() const;
 
@@ -44,6 +47,7 @@ class Metrics {
   mutable std::shared_mutex mu_;
   std::map<std::string, std::unique_ptr<RpcSeries>, std::less<>> rpcs_;
   std::map<std::string, std::unique_ptr<std::atomic<int64_t>>, std::less<>> counters_;
+  std::map<std::string, std::unique_ptr<std::atomic<int64_t>>, std::less<>> gauges_;
 };
 
 }  // namespace aggpay::common

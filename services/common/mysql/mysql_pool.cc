@@ -63,6 +63,11 @@ sql::PreparedStatement& Prepare(sql::Connection& conn, const std::string& sql) {
   return *mine->emplace(sql, std::move(st)).first->second;
 }
 
+void BeginTransaction(sql::Connection& conn) {
+  std::unique_ptr<sql::Statement> st(conn.createStatement());
+  st->execute("START TRANSACTION");
+}
+
 ScopedTransactionHook::ScopedTransactionHook(TransactionHook* hook)
     : previous_(t_transaction_hook) {
   t_transaction_hook = hook;

@@ -24,6 +24,10 @@ class MySQL_Driver;
 
 namespace aggpay::common {
 
+// Opens a transaction on `conn` (START TRANSACTION; autocommit stays on, and the next COMMIT or
+// ROLLBACK ends it). MysqlPool::InTransaction uses it.
+void BeginTransaction(sql::Connection& conn);
+
 struct MysqlOptions {
   std::string host = "127.0.0.1";
   int port = 3306;
@@ -154,14 +158,15 @@ auto MysqlPool::InTransaction(absl::string_view what, Fn&& fn)
   if (!lease.ok()) return lease.status();
   sql::Connection& conn = **lease;
   try {
-    conn.setAutoCommit(false);
+    // START TRANSACTION, then COMMIT or ROLLBACK: autocommit stays on, so a transaction is two
+    // round trips of its own, not three (SET autocommit=0, COMMIT, SET autocommit=1).
+    BeginTransaction(conn);
     auto result = fn(conn);
     if (result.ok()) {
       TransactionHook* hook = CurrentTransactionHook();
       if (hook != nullptr) {
         if (absl::Status h = hook->BeforeCommit(conn); !h.ok()) {
           conn.rollback();
-          conn.setAutoCommit(true);
           hook->AfterRollback();
           return h;
         }
@@ -175,12 +180,10 @@ auto MysqlPool::InTransaction(absl::string_view what, Fn&& fn)
     } else {
       conn.rollback();
     }
-    conn.setAutoCommit(true);
     return result;
   } catch (const sql::SQLException& e) {
     try {
       conn.rollback();
-      conn.setAutoCommit(true);
     } catch (const sql::SQLException&) {
       lease->MarkBroken();
     }

@@ -5,6 +5,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/text/text_field.h"
 
 namespace aggpay::common {
 namespace {
@@ -57,27 +58,7 @@ absl::Duration ErrorRetryAfter(const absl::Status& status) {
 }
 
 absl::Status ValidateFreeText(absl::string_view text, absl::string_view field, size_t max_chars) {
-  size_t chars = 0;
-  for (size_t i = 0; i < text.size();) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    size_t len = c < 0x80           ? 1
-                 : (c >> 5) == 0x6  ? 2
-                 : (c >> 4) == 0xE  ? 3
-                 : (c >> 3) == 0x1E ? 4
-                                    : 0;
-    if (len == 0 || i + len > text.size()) return InvalidField(field, "is not valid UTF-8");
-    for (size_t k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) {
-        return InvalidField(field, "is not valid UTF-8");
-      }
-    }
-    if (c < 0x20 || c == 0x7F) return InvalidField(field, "must not contain control characters");
-    i += len;
-    if (++chars > max_chars) {
-      return InvalidField(field, absl::StrCat("must be at most ", max_chars, " characters"));
-    }
-  }
-  return absl::OkStatus();
+  return ValidateText(text, field, TextRule{.max_chars = max_chars});
 }
 
 }  // namespace aggpay::common

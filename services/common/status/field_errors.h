@@ -16,9 +16,8 @@ absl::Status PermissionDeniedField(absl::string_view field, absl::string_view me
 absl::Status AlreadyExistsField(absl::string_view field, absl::string_view message);
 absl::Status NotFoundField(absl::string_view field, absl::string_view message);
 
-// Free text from a caller (a reason, a note): at most `max_chars` characters of valid UTF-8 and no
-// control characters other than none; else INVALID_ARGUMENT naming `field`. Checked before
-// anything is stored, so an oversized field is refused rather than cut.
+// Optional free text from a caller (a reason, a note): common::ValidateText
+// (services/common/text/text_field.h) with no other rule than `max_chars` characters.
 inline constexpr size_t kMaxReasonChars = 200;
 absl::Status ValidateFreeText(absl::string_view text, absl::string_view field, size_t max_chars);
 

@@ -15,6 +15,16 @@ std::string TruncateUtf8(absl::string_view s, size_t max_bytes) {
   return std::string(s.substr(0, cut));
 }
 
+std::string TruncateUtf8Chars(absl::string_view s, size_t max_chars) {
+  size_t chars = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (!IsContinuation(static_cast<unsigned char>(s[i])) && chars++ == max_chars) {
+      return std::string(s.substr(0, i));
+    }
+  }
+  return std::string(s);
+}
+
 size_t Utf8Length(absl::string_view s) {
   size_t n = 0;
   for (char c : s) {

@@ -23,6 +23,11 @@ struct Merchant {
 
 enum class ApiKeyStatus { kActive, kRevoked };
 
+// Count limits (docs/api.md "Limits"): one more is FAILED_PRECONDITION naming the field.
+inline constexpr size_t kMaxActiveApiKeys = 10;        // per merchant; revoke one to add one
+inline constexpr size_t kMaxStoresPerMerchant = 1000;  // ListStores is one unpaged answer
+inline constexpr size_t kMaxPortalUsersPerMerchant = 50;
+
 struct ApiKey {
   std::string key_id;
   std::string merchant_id;

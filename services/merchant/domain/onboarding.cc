@@ -171,7 +171,7 @@ absl::string_view RequiredRole(OnboardingAction action) {
 }
 
 absl::Status ValidateDecisionReason(absl::string_view reason, absl::string_view field) {
-  return ValidateText(reason, field, kMaxDecisionReasonBytes, /*allow_newlines=*/true);
+  return ValidateText(reason, field, kMaxDecisionReasonChars, /*allow_newlines=*/true);
 }
 
 absl::Status CheckActivationPrerequisites(absl::string_view fee_plan_id,

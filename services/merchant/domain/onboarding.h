@@ -76,9 +76,9 @@ inline constexpr absl::string_view kRoleAdmin = "admin";
 // changes; admin for close.
 absl::string_view RequiredRole(OnboardingAction action);
 
-// A reviewer's reason (required to reject): not blank, at most kMaxDecisionReasonBytes of UTF-8
+// A reviewer's reason (required to reject): not blank, at most kMaxDecisionReasonChars of UTF-8
 // without control characters other than newline. INVALID_ARGUMENT naming `field` otherwise.
-inline constexpr size_t kMaxDecisionReasonBytes = 1024;
+inline constexpr size_t kMaxDecisionReasonChars = 512;  // the reason columns are VARCHAR(512)
 absl::Status ValidateDecisionReason(absl::string_view reason, absl::string_view field = "reason");
 
 // ACTIVATE needs the fee plan assigned and at least one channel sub-merchant id. The state

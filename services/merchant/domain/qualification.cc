@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "services/common/status/field_errors.h"
 #include "services/common/status/status_macros.h"
+#include "services/common/text/text_field.h"
 
 namespace aggpay::merchant {
 namespace {
@@ -23,7 +24,7 @@ constexpr std::array<int, 17> kCreditCodeWeights = {1,  3,  9,  27, 19, 26, 16, 
 constexpr size_t kMobileLength = 11;
 constexpr size_t kMinAccountNumberDigits = 12;
 constexpr size_t kMaxAccountNumberDigits = 30;
-constexpr size_t kMaxAccountNameBytes = 128;
+constexpr size_t kMaxAccountNameChars = 128;
 constexpr size_t kSha256HexLength = 64;
 constexpr size_t kMaxTimeZoneBytes = 64;
 constexpr size_t kMaxAgentIdBytes = 64;
@@ -36,48 +37,6 @@ bool IsAllDigits(absl::string_view s) { return std::all_of(s.begin(), s.end(), I
 int CreditCodeValue(char c) {
   const size_t index = kCreditCodeAlphabet.find(c);
   return index == absl::string_view::npos ? -1 : static_cast<int>(index);
-}
-
-// Decodes one UTF-8 sequence at `s[i]`; returns its length and sets `code_point`, or 0 when the
-// bytes are not well-formed UTF-8 (overlong forms, surrogates and values past U+10FFFF
-// included).
-size_t DecodeUtf8(absl::string_view s, size_t i, uint32_t& code_point) {
-  const auto byte = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
-  const uint8_t lead = byte(i);
-  size_t length = 0;
-  uint32_t min = 0;
-  if (lead < 0x80) {
-    code_point = lead;
-    return 1;
-  } else if ((lead & 0xE0) == 0xC0) {
-    length = 2;
-    min = 0x80;
-    code_point = lead & 0x1F;
-  } else if ((lead & 0xF0) == 0xE0) {
-    length = 3;
-    min = 0x800;
-    code_point = lead & 0x0F;
-  } else if ((lead & 0xF8) == 0xF0) {
-    length = 4;
-    min = 0x10000;
-    code_point = lead & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + length > s.size()) return 0;
-  for (size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    code_point = (code_point << 6) | (byte(i + k) & 0x3F);
-  }
-  if (code_point < min || code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-    return 0;
-  }
-  return length;
-}
-
-bool IsControl(uint32_t code_point, bool allow_newlines) {
-  if (allow_newlines && (code_point == '\n' || code_point == '\t')) return false;
-  return code_point < 0x20 || (code_point >= 0x7F && code_point <= 0x9F);
 }
 
 absl::Status ValidateDocumentFile(absl::string_view sha256_hex, int64_t size_bytes,
@@ -101,26 +60,12 @@ bool IsCodeChar(char c) { return IsDigit(c) || IsUpper(c) || IsLower(c) || c == 
 
 }  // namespace
 
-absl::Status ValidateText(absl::string_view text, absl::string_view field, size_t max_bytes,
+absl::Status ValidateText(absl::string_view text, absl::string_view field, size_t max_chars,
                           bool allow_newlines) {
-  if (text.empty()) return common::InvalidField(field, "is required");
-  if (text.size() > max_bytes) {
-    return common::InvalidField(
-        field, absl::StrCat("must be at most ", max_bytes, " bytes, got ", text.size()));
-  }
-  if (absl::StripAsciiWhitespace(text).empty()) {
-    return common::InvalidField(field, "must not be blank");
-  }
-  for (size_t i = 0; i < text.size();) {
-    uint32_t code_point = 0;
-    const size_t length = DecodeUtf8(text, i, code_point);
-    if (length == 0) return common::InvalidField(field, "must be valid UTF-8");
-    if (IsControl(code_point, allow_newlines)) {
-      return common::InvalidField(field, "must not contain control characters");
-    }
-    i += length;
-  }
-  return absl::OkStatus();
+  return common::ValidateText(
+      text, field,
+      common::TextRule{
+          .max_chars = max_chars, .not_blank = true, .allow_newlines = allow_newlines});
 }
 
 std::optional<char> UnifiedSocialCreditCheckChar(absl::string_view first17) {
@@ -207,7 +152,7 @@ absl::Status ValidateBankAccountNumber(absl::string_view number, absl::string_vi
 }
 
 absl::Status ValidateAccountName(absl::string_view name, absl::string_view field) {
-  return ValidateText(name, field, kMaxAccountNameBytes);
+  return ValidateText(name, field, kMaxAccountNameChars);
 }
 
 absl::Status CheckAccountForPlan(SettlementAccountKind kind, bool plan_requires_corporate) {
@@ -310,11 +255,11 @@ absl::Status ValidateRegion(absl::string_view region, absl::string_view field) {
 }
 
 absl::Status ValidateDisplayName(absl::string_view name, absl::string_view field) {
-  return ValidateText(name, field, kMaxDisplayNameBytes);
+  return ValidateText(name, field, kMaxDisplayNameChars);
 }
 
 absl::Status ValidateLegalName(absl::string_view name, absl::string_view field) {
-  return ValidateText(name, field, kMaxLegalNameBytes);
+  return ValidateText(name, field, kMaxLegalNameChars);
 }
 
 absl::Status ValidateBusinessCode(absl::string_view code, absl::string_view field) {
@@ -376,7 +321,7 @@ absl::Status ValidateApplication(const Application& application) {
     RETURN_IF_ERROR(ValidateUnifiedSocialCreditCode(application.business_licence_number));
   }
   RETURN_IF_ERROR(
-      ValidateText(application.legal_representative, "legal_representative", kMaxPersonNameBytes));
+      ValidateText(application.legal_representative, "legal_representative", kMaxPersonNameChars));
   RETURN_IF_ERROR(ValidateMainlandMobile(application.contact_phone));
   RETURN_IF_ERROR(ValidateTimeZone(application.time_zone));
   RETURN_IF_ERROR(ValidateRegion(application.region));
@@ -384,7 +329,7 @@ absl::Status ValidateApplication(const Application& application) {
 
   const SettlementAccount& account = application.settlement_account;
   RETURN_IF_ERROR(
-      ValidateText(account.bank_name, "settlement_account.bank_name", kMaxBankNameBytes));
+      ValidateText(account.bank_name, "settlement_account.bank_name", kMaxBankNameChars));
   RETURN_IF_ERROR(ValidateAccountName(account.account_name));
   RETURN_IF_ERROR(ValidateBankAccountNumber(account.account_number));
   RETURN_IF_ERROR(

@@ -18,9 +18,9 @@ namespace aggpay::merchant {
 // unless it says otherwise. `field` parameters let a caller name a nested field
 // ("documents[2].sha256"); the defaults are the names used in the onboarding API.
 
-// Free text such as a name or a reason: not empty, not only whitespace, at most `max_bytes`,
-// valid UTF-8, and no control characters (newline and tab allowed when `allow_newlines`).
-absl::Status ValidateText(absl::string_view text, absl::string_view field, size_t max_bytes,
+// Required free text such as a name or a reason: common::ValidateText, not empty, not only
+// whitespace, at most `max_chars` characters (newline and tab allowed when `allow_newlines`).
+absl::Status ValidateText(absl::string_view text, absl::string_view field, size_t max_chars,
                           bool allow_newlines = false);
 
 // ---------------------------------------------------------------- licence (GB 32100-2015)
@@ -113,10 +113,10 @@ absl::Status ValidateTimeZone(absl::string_view name, absl::string_view field = 
 // digits ("CN-SH", "CN-44", "US-CA").
 absl::Status ValidateRegion(absl::string_view region, absl::string_view field = "region");
 
-inline constexpr size_t kMaxDisplayNameBytes = 128;
-inline constexpr size_t kMaxLegalNameBytes = 256;
-inline constexpr size_t kMaxPersonNameBytes = 128;
-inline constexpr size_t kMaxBankNameBytes = 128;
+inline constexpr size_t kMaxDisplayNameChars = 128;
+inline constexpr size_t kMaxLegalNameChars = 256;
+inline constexpr size_t kMaxPersonNameChars = 128;
+inline constexpr size_t kMaxBankNameChars = 128;
 absl::Status ValidateDisplayName(absl::string_view name, absl::string_view field = "display_name");
 absl::Status ValidateLegalName(absl::string_view name, absl::string_view field = "legal_name");
 

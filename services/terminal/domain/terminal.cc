@@ -7,6 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/status/field_errors.h"
+#include "services/common/status/status_macros.h"
+#include "services/common/text/text_field.h"
 
 namespace aggpay::terminal {
 namespace {
@@ -115,39 +117,6 @@ absl::Status ValidateToken(absl::string_view value, absl::string_view field, siz
   return absl::OkStatus();
 }
 
-// Decodes the code point starting at value[*i] and advances *i past it; false for anything that
-// is not well-formed UTF-8 (truncated, overlong, a surrogate, above U+10FFFF).
-bool NextCodePoint(absl::string_view value, size_t* i, uint32_t* code_point) {
-  const auto byte = [&](size_t k) { return static_cast<uint8_t>(value[k]); };
-  const uint8_t lead = byte(*i);
-  size_t extra = 0;
-  uint32_t cp = 0;
-  uint32_t min = 0;
-  if (lead < 0x80) {
-    *code_point = lead;
-    ++*i;
-    return true;
-  } else if ((lead & 0xE0) == 0xC0) {
-    extra = 1, cp = lead & 0x1F, min = 0x80;
-  } else if ((lead & 0xF0) == 0xE0) {
-    extra = 2, cp = lead & 0x0F, min = 0x800;
-  } else if ((lead & 0xF8) == 0xF0) {
-    extra = 3, cp = lead & 0x07, min = 0x10000;
-  } else {
-    return false;
-  }
-  if (*i + extra >= value.size()) return false;
-  for (size_t k = 1; k <= extra; ++k) {
-    const uint8_t b = byte(*i + k);
-    if ((b & 0xC0) != 0x80) return false;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-  *code_point = cp;
-  *i += extra + 1;
-  return true;
-}
-
 }  // namespace
 
 absl::string_view TerminalTypeName(TerminalType type) {
@@ -247,18 +216,10 @@ absl::Status ValidateDeviceId(absl::string_view device_id, absl::string_view fie
 }
 
 absl::Status ValidateVendor(absl::string_view vendor, absl::string_view field) {
-  if (vendor.empty()) return common::InvalidField(field, "is required");
-  if (vendor.size() > 64) return common::InvalidField(field, "must be at most 64 bytes");
+  RETURN_IF_ERROR(
+      common::ValidateText(vendor, field, common::TextRule{.max_chars = 64, .required = true}));
   if (vendor.front() == ' ' || vendor.back() == ' ') {
     return common::InvalidField(field, "must not begin or end with a space");
-  }
-  for (size_t i = 0; i < vendor.size();) {
-    uint32_t cp = 0;
-    if (!NextCodePoint(vendor, &i, &cp)) return common::InvalidField(field, "must be UTF-8");
-    // C0 controls, DEL and the C1 controls.
-    if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) {
-      return common::InvalidField(field, "must not contain control characters");
-    }
   }
   return absl::OkStatus();
 }

@@ -18,6 +18,10 @@ enum class TerminalType : uint8_t {
   kQrStand,
   kCashierSoftware,
 };
+// Terminals of one store that are not retired (docs/api.md "Limits"): one more is
+// FAILED_PRECONDITION naming store_id.
+inline constexpr size_t kMaxTerminalsPerStore = 200;
+
 inline constexpr std::array<TerminalType, 5> kAllTerminalTypes = {
     TerminalType::kPos, TerminalType::kSmartPos, TerminalType::kCloudSpeaker,
     TerminalType::kQrStand, TerminalType::kCashierSoftware};

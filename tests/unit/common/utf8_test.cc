@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/status/field_errors.h"
+#include "services/common/text/text_field.h"
 
 namespace aggpay::common {
 namespace {
@@ -179,6 +180,36 @@ TEST(ValidateFreeTextTest, A64KilobyteStringIsRefused) {
   absl::Status cjk =
       ValidateFreeText(Repeat(kCjk, static_cast<int>(k64Kb / 3)), "reason", kMaxReasonChars);
   EXPECT_EQ(cjk.code(), absl::StatusCode::kInvalidArgument) << cjk;
+}
+
+}  // namespace
+}  // namespace aggpay::common
+
+namespace aggpay::common {
+namespace {
+
+TEST(TextFieldTest, LimitsCountCharactersNotBytes) {
+  std::string at;
+  for (int i = 0; i < 128; ++i) at += "\xE5\x86\xBB";  // 128 CJK characters, 384 bytes
+  EXPECT_TRUE(ValidateText(at, "name", TextRule{.max_chars = 128}).ok());
+  const absl::Status over = ValidateText(at + "a", "name", TextRule{.max_chars = 128});
+  EXPECT_EQ(over.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorField(over), "name");
+  EXPECT_EQ(TruncateUtf8Chars(at + "abc", 128), at);
+  EXPECT_EQ(TruncateUtf8Chars(at, 1), "\xE5\x86\xBB");
+  EXPECT_EQ(TruncateUtf8Chars("ab", 5), "ab");
+}
+
+TEST(TextFieldTest, RequiredBlankNewlinesAndControlsFollowTheRule) {
+  EXPECT_TRUE(ValidateText("", "reason", TextRule{.max_chars = 10}).ok());
+  EXPECT_EQ(ErrorField(ValidateText("", "name", TextRule{.max_chars = 10, .required = true})),
+            "name");
+  EXPECT_FALSE(ValidateText("   ", "name", TextRule{.max_chars = 10, .not_blank = true}).ok());
+  EXPECT_FALSE(ValidateText("a\nb", "note", TextRule{.max_chars = 10}).ok());
+  EXPECT_TRUE(ValidateText("a\nb", "note", TextRule{.max_chars = 10, .allow_newlines = true}).ok());
+  EXPECT_FALSE(ValidateText("a\xC2\x85", "note", TextRule{.max_chars = 10}).ok());     // C1 NEL
+  EXPECT_FALSE(ValidateText("\xC0\xAF", "note", TextRule{.max_chars = 10}).ok());      // overlong
+  EXPECT_FALSE(ValidateText("\xED\xA0\x80", "note", TextRule{.max_chars = 10}).ok());  // surrogate
 }
 
 }  // namespace

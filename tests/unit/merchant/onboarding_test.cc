@@ -169,10 +169,10 @@ TEST(RequiredRoleTest, EachActionNeedsItsRole) {
 TEST(DecisionReasonTest, RequiredAndBounded) {
   EXPECT_TRUE(ValidateDecisionReason("营业执照照片模糊，请重新上传").ok());
   EXPECT_TRUE(ValidateDecisionReason("licence blurred\nstore photo missing").ok());
-  EXPECT_TRUE(ValidateDecisionReason(std::string(kMaxDecisionReasonBytes, 'a')).ok());
+  EXPECT_TRUE(ValidateDecisionReason(std::string(kMaxDecisionReasonChars, 'a')).ok());
   ExpectInvalid(ValidateDecisionReason(""), "reason");
   ExpectInvalid(ValidateDecisionReason(" \n\t "), "reason");
-  ExpectInvalid(ValidateDecisionReason(std::string(kMaxDecisionReasonBytes + 1, 'a')), "reason");
+  ExpectInvalid(ValidateDecisionReason(std::string(kMaxDecisionReasonChars + 1, 'a')), "reason");
   ExpectInvalid(ValidateDecisionReason("bad\x01"), "reason");
   ExpectInvalid(ValidateDecisionReason("", "decision.reason"), "decision.reason");
 }

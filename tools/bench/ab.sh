@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Before/after in one run: alternates two builds' aggpayd and gateway on one MariaDB and Redis,
+# so that the machine's load falls on both alike; prints each run's loadgen line, then the
+# new/old ratio of each scenario and round:
+#   tools/bench/ab.sh OLD_BUILD NEW_BUILD [ROUNDS] [SECONDS] [SCENARIOS]
+# SCENARIOS: any of "rest checkin pay" (default all three). Each round runs OLD then NEW for
+# every scenario (rest: 16 signed clients of GET /v1/merchant through the gateway; checkin: 64
+# fresh terminals; pay: 32 payers of one static code). AGGPAY_AB_PERF=DIR records
+# `perf record -a -g` (the whole machine: aggpayd, the gateway, MariaDB, Redis, loadgen) during
+# each run into DIR. Rate limits are lifted as in `run`.
+# OLD_BUILD is typically a copy of build/ made before the change (binaries only are needed:
+# services/aggpayd/aggpayd, services/gateway/aggpay-gateway, tools/loadgen/loadgen is NEW's).
+# The schema is NEW's migrations; OLD must run on it. Not run in CI.
+set -euo pipefail
+OLD=$(cd "$1" && pwd); NEW=$(cd "$2" && pwd)
+ROUNDS=${3:-2}; SECS=${4:-6}; SCENARIOS=${5:-rest checkin pay}
+export AGGPAY_BUILD_DIR=$NEW
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+AGGPAY_BENCH_EXTRA_YAML="merchant_api: {rate_per_second: 1000000, burst: 1000000}" \
+  bench_stack 16 BENCH_AB
+CODE=$($CTL code issue --merchant "$M" --store "$S" -o json | jq -r .code_id)
+KEY=$($CTL merchant key create "$M" -o json)
+# bench_stack started NEW's aggpayd; each run below starts its own.
+kill "${PIDS[0]}"; wait "${PIDS[0]}" 2>/dev/null || true
+PIDS=()
+LOADGEN=$NEW/tools/loadgen/loadgen
+KEY_ID=$(jq -r .key.key_id <<<"$KEY")
+export AGGPAY_KEY_SECRET
+AGGPAY_KEY_SECRET=$(jq -r .secret <<<"$KEY")
+REST_PORT=$(free_port)
+# When bench_stack made certificates (aggpayd on TLS), the gateway presents its own.
+GATEWAY_TLS=()
+if [ -f "$DIR/tls/ca.pem" ]; then
+  GATEWAY_TLS=(--grpc-ca "$DIR/tls/ca.pem" --grpc-cert "$DIR/tls/gateway.pem" --grpc-key "$DIR/tls/gateway.key")
+fi
+
+start() {  # start BUILD: aggpayd and the gateway of BUILD
+  "$1/services/aggpayd/aggpayd" --config "$DIR/aggpayd.yaml" serve >>"$DIR/aggpayd.log" 2>&1 &
+  AGGPAYD=$!
+  PIDS+=("$AGGPAYD")
+  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null && break; sleep 0.1; done
+  "$1/services/gateway/aggpay-gateway" --listen "127.0.0.1:$REST_PORT" \
+    --grpc-addr "127.0.0.1:$GRPC_PORT" "${GATEWAY_TLS[@]}" >>"$DIR/gateway.log" 2>&1 &
+  GATEWAY=$!
+  PIDS+=("$GATEWAY")
+  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$REST_PORT/healthz" >/dev/null && break; sleep 0.1; done
+}
+stop() {
+  kill "$GATEWAY" "$AGGPAYD" 2>/dev/null || true
+  wait "$GATEWAY" "$AGGPAYD" 2>/dev/null || true
+  PIDS=()
+}
+scenario() {  # scenario NAME: the loadgen arguments of one scenario
+  case "$1" in
+    rest) echo --rpc rest --rest-url "http://127.0.0.1:$REST_PORT" --key-id "$KEY_ID" \
+            --path /v1/merchant --threads 16 ;;
+    checkin)
+      local act
+      act=$($CTL terminal code --merchant "$M" --store "$S" --max-uses 64 -o json | jq -r .code)
+      echo --addr "127.0.0.1:$GRPC_PORT" --rpc checkin --activation-code "$act" --terminals 64 ;;
+    pay) echo --addr "127.0.0.1:$GRPC_PORT" --rpc pay --code "$CODE" --threads 32 ;;
+  esac
+}
+{
+for round in $(seq 1 "$ROUNDS"); do
+  for sc in $SCENARIOS; do
+    for which in old new; do
+      build=$OLD; [ "$which" = new ] && build=$NEW
+      start "$build"
+      # shellcheck disable=SC2046
+      args=$(scenario "$sc")
+      perf_pid=
+      if [ -n "${AGGPAY_AB_PERF:-}" ]; then
+        mkdir -p "$AGGPAY_AB_PERF"
+        perf record -a -g -F 499 -o "$AGGPAY_AB_PERF/$sc-$which-$round.data" \
+          >/dev/null 2>&1 &
+        perf_pid=$!
+      fi
+      # shellcheck disable=SC2086
+      line=$("$LOADGEN" $args --seconds "$SECS" 2>>"$DIR/loadgen.err" || true)
+      [ -z "${AGGPAY_AB_ERR:-}" ] || tail -3 "$DIR/loadgen.err" >&2
+      if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; fi
+      echo "round $round $sc $which $line"
+      stop
+    done
+  done
+done
+# The same run as ratios, one line per scenario and round.
+} | tee "$DIR/ab.txt"
+python3 - "$DIR/ab.txt" <<'PY'
+import json, sys
+rows = {}
+for line in open(sys.argv[1]):
+    parts = line.split(" ", 4)
+    if len(parts) < 5 or not parts[4].strip().startswith("{"):
+        continue
+    rows.setdefault((parts[2], int(parts[1])), {})[parts[3]] = json.loads(parts[4])
+for (sc, r), v in sorted(rows.items()):
+    o, n = v.get("old", {}), v.get("new", {})
+    if not o.get("per_second") or "per_second" not in n:
+        continue
+    print(f"{sc:8} round {r}: {o['per_second']:6} -> {n['per_second']:6}/s "
+          f"({n['per_second'] / o['per_second']:.2f}x)  p99 {o['p99_us'] / 1000:.1f} -> "
+          f"{n['p99_us'] / 1000:.1f} ms  errors {o['errors']} / {n['errors']}")
+PY
