@@ -382,9 +382,9 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
                                                           ConsoleSignIn(config));
       admin_service = std::make_unique<admin::AdminServiceImpl>(*directory, *audit_repo);
       expiry_report = std::make_unique<admin::ExpiryReport>(
-          &certificate_watch, Channel(config.PeerAddress("merchant")),
-          Channel(config.PeerAddress("payment")), Channel(config.PeerAddress("terminal")),
-          config.internal_secret, clock,
+          &certificate_watch, Channel(config, config.PeerAddress("merchant")),
+          Channel(config, config.PeerAddress("payment")),
+          Channel(config, config.PeerAddress("terminal")), config.internal_secret, clock,
           admin::ExpiryOptions{config.expiry_api_key_rotation_age, config.terminal_check_in_grace});
       admin_service->set_expiry(expiry_report.get());
       grpc_services.push_back(admin_service.get());
