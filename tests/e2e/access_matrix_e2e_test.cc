@@ -156,10 +156,11 @@ struct Row {
 // `terminal_signed`. Columns: ADM OPR REV FIN AUD (staff roles), MER (merchant A and B, as the
 // gateway acts for them), TRM (a terminal), GW (the gateway's certificate alone), I_<NAME> (each
 // service's certificate), MONO (the monolith), NOBODY. The identities are written from what each
-// service's clients really call (services/*/clients, services/aggpayd/main.cc): the gateway only
-// the sign-ins, AuthenticateRequest and SandboxPay besides public methods; AppendAudit and
-// Authenticate every service; AssignPlan only merchant (onboarding); FreezeMerchant,
-// UnfreezeMerchant, ForceOffline, ReleaseMerchantHold, EnqueueNotification only risk. The
+// service's code really calls (the stubs under services/<name>/, services/common for audit and
+// staff tokens): the gateway only the sign-ins, AuthenticateRequest and SandboxPay besides public
+// methods; AppendAudit and Authenticate every service; AssignPlan only merchant (onboarding);
+// FreezeMerchant, UnfreezeMerchant, ForceOffline, ReleaseMerchantHold, EnqueueNotification and
+// GetMerchant (does the merchant exist) risk; the expiry watch's three lists admin. The
 // monolith_for_A column (a service sending x-aggpay-merchant-id) is in no row, and the
 // shared_secret column is in the rows nobody is: both are refused wherever no one is.
 const std::vector<Row>& Table() {
