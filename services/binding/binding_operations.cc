@@ -389,6 +389,9 @@ absl::StatusOr<CodeRecord> BindingOperations::EndGrace(const std::string& code_i
 absl::StatusOr<std::optional<std::string>> BindingOperations::CodePaid(const std::string& code_id,
                                                                        const std::string& actor) {
   RETURN_IF_ERROR(ValidateCodeId(code_id));
+  // A payment on a code that exists nowhere is an error, not "no grace to end".
+  ASSIGN_OR_RETURN(std::optional<CodeRecord> code, repo_.Get(code_id));
+  if (!code) return absl::NotFoundError(absl::StrCat("code_id: no code \"", code_id, "\""));
   ASSIGN_OR_RETURN(std::optional<std::string> old, repo_.GraceCodeReplacedBy(code_id));
   if (!old) return std::optional<std::string>();
   auto ended = EndGrace(*old, actor, "");

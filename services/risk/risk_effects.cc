@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/str_cat.h"
 #include "aggpay/v1/merchant.grpc.pb.h"
 #include "aggpay/v1/payment.grpc.pb.h"
 #include "aggpay/v1/terminal.grpc.pb.h"
@@ -81,6 +82,19 @@ absl::Status GrpcRiskEffects::Notify(const std::string& merchant_id, const std::
   req.set_body(body);
   v1::Notification resp;
   return common::FromGrpcStatus(stub->EnqueueNotification(ctx.get(), req, &resp));
+}
+
+absl::Status GrpcRiskEffects::MerchantExists(const std::string& merchant_id) {
+  auto stub = v1::MerchantService::NewStub(merchant_);
+  auto ctx = common::InternalContext(internal_secret_);
+  v1::GetMerchantRequest req;
+  req.set_merchant_id(merchant_id);
+  v1::Merchant resp;
+  grpc::Status s = stub->GetMerchant(ctx.get(), req, &resp);
+  if (s.error_code() == grpc::StatusCode::NOT_FOUND) {
+    return absl::NotFoundError(absl::StrCat("merchant_id: no merchant \"", merchant_id, "\""));
+  }
+  return common::FromGrpcStatus(s);
 }
 
 }  // namespace aggpay::risk

@@ -29,6 +29,9 @@ class RiskEffects {
   // A merchant notification through the payment service's notifier.
   virtual absl::Status Notify(const std::string& merchant_id, const std::string& ref_id,
                               const std::string& body) = 0;
+  // OK when the merchant service knows the merchant, NOT_FOUND naming it when it does not (risk
+  // asks the owner of the merchants over its RPC; it never reads their tables).
+  virtual absl::Status MerchantExists(const std::string& merchant_id) = 0;
 };
 
 class GrpcRiskEffects final : public RiskEffects {
@@ -47,6 +50,7 @@ class GrpcRiskEffects final : public RiskEffects {
   absl::Status ReleaseTerminals(const std::string& merchant_id, const std::string& reason) override;
   absl::Status Notify(const std::string& merchant_id, const std::string& ref_id,
                       const std::string& body) override;
+  absl::Status MerchantExists(const std::string& merchant_id) override;
 
  private:
   absl::Status MerchantStep(bool freeze, const std::string& merchant_id, const std::string& reason);

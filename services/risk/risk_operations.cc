@@ -454,6 +454,8 @@ absl::StatusOr<FreezeRecord> RiskOperations::Freeze(const std::string& merchant_
   RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
   RETURN_IF_ERROR(common::ValidateFreeText(reason, "reason", common::kMaxReasonChars));
   if (reason.empty()) return InvalidField("reason", "say why the merchant is frozen");
+  // A freeze of a merchant that exists nowhere would be a row nothing can lift or appeal.
+  RETURN_IF_ERROR(effects_.MerchantExists(merchant_id));
   ASSIGN_OR_RETURN(FreezeRecord f, repo_.CreateFreeze(merchant_id, reason, actor, clock_.Now()));
   RunActions(merchant_id);
   return f;

@@ -407,6 +407,11 @@ absl::StatusOr<std::vector<std::string>> TerminalOperations::ForceOffline(
 
 absl::StatusOr<bool> TerminalOperations::ReleaseHold(const std::string& merchant_id) {
   RETURN_IF_ERROR(common::ValidateId(merchant_id, "merchant_id"));
+  // A release for a merchant that exists nowhere is an error, not "nothing was held".
+  if (auto m = merchants_.GetMerchant(merchant_id); !m.ok()) {
+    if (!absl::IsNotFound(m.status())) return m.status();
+    return absl::NotFoundError(absl::StrCat("merchant_id: no merchant \"", merchant_id, "\""));
+  }
   return repo_.ReleaseHold(merchant_id);
 }
 

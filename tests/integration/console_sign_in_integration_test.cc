@@ -9,6 +9,7 @@
 #include "services/admin/staff_directory.h"
 #include "services/common/clock/clock.h"
 #include "tests/support/test_servers.h"
+#include "tests/support/totp_uri.h"
 
 namespace aggpay::admin {
 namespace {
@@ -18,25 +19,6 @@ using testing::SharedServers;
 constexpr absl::string_view kKey =
     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 constexpr absl::string_view kPassword = "a long enough password";
-
-// The raw secret out of an otpauth:// URI (what an authenticator app does).
-std::string SecretFromUri(const std::string& uri) {
-  const size_t at = uri.find("secret=") + 7;
-  const std::string b32 = uri.substr(at, uri.find('&', at) - at);
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : b32) {
-    const int v = c >= 'A' && c <= 'Z' ? c - 'A' : c - '2' + 26;
-    buffer = (buffer << 5) | static_cast<uint32_t>(v);
-    bits += 5;
-    if (bits >= 8) {
-      out.push_back(static_cast<char>((buffer >> (bits - 8)) & 0xff));
-      bits -= 8;
-    }
-  }
-  return out;
-}
 
 class ConsoleSignInTest : public ::testing::Test {
  protected:
@@ -56,7 +38,7 @@ class ConsoleSignInTest : public ::testing::Test {
     auto uri = directory_->SetCredentials(staff_id_, kPassword, true);
     ASSERT_TRUE(uri.ok()) << uri.status();
     ASSERT_TRUE(absl::StartsWith(*uri, "otpauth://totp/aggpay:olivia?secret=")) << *uri;
-    secret_ = SecretFromUri(*uri);
+    secret_ = testing::TotpSecretFromUri(*uri);
   }
 
   std::string Code(absl::Duration offset = absl::ZeroDuration()) {
@@ -153,7 +135,7 @@ TEST_F(ConsoleSignInTest, BootstrapAdminPrintsAWorkingPasswordAndTotpSecret) {
   auto boot = directory_->BootstrapAdmin("root");
   ASSERT_TRUE(boot.ok()) << boot.status();
   ASSERT_TRUE(boot->credentials.has_value());
-  secret_ = SecretFromUri(boot->credentials->totp_uri);
+  secret_ = testing::TotpSecretFromUri(boot->credentials->totp_uri);
   auto in = directory_->SignIn("root", boot->credentials->password, Code());
   ASSERT_TRUE(in.ok()) << in.status();
   EXPECT_EQ(directory_->Authenticate(in->session_token)->role, "admin");

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <mutex>
 #include <numeric>
+#include <set>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -44,6 +45,13 @@ class RecordingEffects final : public RiskEffects {
     last_body = body;
     return Record("notify " + m);
   }
+  // Every merchant exists but those named here.
+  absl::Status MerchantExists(const std::string& m) override {
+    std::lock_guard<std::mutex> l(mu);
+    if (unknown.count(m)) return absl::NotFoundError("merchant_id: no merchant \"" + m + "\"");
+    return absl::OkStatus();
+  }
+  std::set<std::string> unknown;
   std::vector<std::string> Calls() {
     std::lock_guard<std::mutex> l(mu);
     return calls;
@@ -208,6 +216,18 @@ TEST_F(RiskIntegrationTest, DeviceHoppingForcesEveryMerchantsTerminalsOfflineUnt
                    "'DEVICE' AND merchant_id LIKE '" +
                    prefix_ + "%'"),
             "2");
+}
+
+TEST_F(RiskIntegrationTest, AFreezeOfAMerchantThatDoesNotExistIsNotFoundAndWritesNothing) {
+  effects_.unknown.insert(M("ghost"));
+  auto f = ops_->Freeze(M("ghost"), "chargebacks reported by the bank", "staff:r");
+  EXPECT_EQ(f.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(absl::StrContains(f.status().message(), M("ghost"))) << f.status();
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM risk_freezes WHERE merchant_id = '" + M("ghost") + "'"),
+            "0");
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM risk_actions WHERE merchant_id = '" + M("ghost") + "'"),
+            "0");
+  EXPECT_TRUE(effects_.Calls().empty());
 }
 
 TEST_F(RiskIntegrationTest, AFreezeThatCannotBeSentIsRetriedByTheRelay) {

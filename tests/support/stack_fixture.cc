@@ -13,11 +13,11 @@ common::MysqlOptions* StackTest::db_ = nullptr;
 AggpaydProcess* StackTest::aggpayd_ = nullptr;
 std::string* StackTest::admin_token_ = nullptr;
 
-void StackTest::SetUpTestSuite() {
+void StackTest::SetUpTestSuite(const AggpaydOptions& suite_options) {
   db_ = new common::MysqlOptions(SharedServers().CreateDatabase("e2e"));
   // CTest runs some suites a second time with AGGPAY_TEST_MYSQL_POOL_SIZE=1: the whole flow
   // must pass with one connection, which no nested call may wait for.
-  AggpaydOptions options;
+  AggpaydOptions options = suite_options;
   if (const char* size = std::getenv("AGGPAY_TEST_MYSQL_POOL_SIZE")) {
     options.mysql_pool_size = std::atoi(size);
   }

@@ -19,7 +19,9 @@ struct ActivatedTerminal {
 
 class StackTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite();
+  static void SetUpTestSuite() { SetUpTestSuite(AggpaydOptions{}); }
+  // The same stack with more of aggpayd's config (limits, jobs) set by the suite.
+  static void SetUpTestSuite(const AggpaydOptions& options);
   static void TearDownTestSuite();
 
   static CommandResult Ctl(const std::string& token, const std::string& args);
