@@ -57,7 +57,7 @@ for _ in $(seq 1 100); do
   curl -fs --cacert "$work/tls/ca.pem" "https://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
   sleep 0.1
 done
-curl -fsS --cacert "$work/tls/ca.pem" "https://127.0.0.1:$port/healthz" | grep -q '"ok"' ||
+curl -fsS --cacert "$work/tls/ca.pem" "https://127.0.0.1:$port/healthz" | grep '"ok"' >/dev/null ||
   fail "HTTPS /healthz"
 kill "$pid"
 wait "$pid" || true
@@ -73,7 +73,7 @@ for _ in $(seq 1 100); do
   curl -fs "$url/healthz" >/dev/null 2>&1 && break
   sleep 0.1
 done
-curl -fsS "$url/healthz" | grep -q '"ok"' || fail "/healthz"
+curl -fsS "$url/healthz" | grep '"ok"' >/dev/null || fail "/healthz"
 
 curl -fsS "$url/openapi.json" >"$work/openapi.json" || fail "/openapi.json"
 python3 - "$work/openapi.json" <<'PY' || fail "/openapi.json content"
@@ -106,7 +106,7 @@ code=$(curl -sS -D "$work/headers" -o "$work/body" -w '%{http_code}' "$url/c/c_s
 grep -qi "^content-security-policy: default-src 'none'; script-src 'self'" "$work/headers" ||
   fail "cashier CSP: $(cat "$work/headers")"
 grep -q '服务暂不可用' "$work/body" || fail "cashier page: $(cat "$work/body")"
-curl -fsS "$url/cashier/cashier.js" | grep -q 'location.replace' || fail "/cashier/cashier.js"
+curl -fsS "$url/cashier/cashier.js" | grep 'location.replace' >/dev/null || fail "/cashier/cashier.js"
 
 kill -TERM "$pid"
 for _ in $(seq 1 50); do

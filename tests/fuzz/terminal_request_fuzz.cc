@@ -7,6 +7,8 @@
 // method, terminal_sn, timestamp, nonce, body_sha256, signature, client_version,
 // activation_code, device_id, vendor, secret.
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -123,9 +125,13 @@ void CheckRegistration(const std::string& serial, const std::string& device,
              absl::CEscape(device));
   const absl::Status v = t::ValidateVendor(vendor);
   if (v.ok()) {
-    FUZZ_CHECK(
-        !vendor.empty() && vendor.size() <= 64 && vendor.front() != ' ' && vendor.back() != ' ',
-        absl::CEscape(vendor));
+    FUZZ_CHECK(!vendor.empty() &&
+                   std::count_if(vendor.begin(), vendor.end(),
+                                 [](char c) {
+                                   return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+                                 }) <= 64 &&
+                   vendor.front() != ' ' && vendor.back() != ' ',
+               absl::CEscape(vendor));
     for (char c : vendor) {
       const auto u = static_cast<unsigned char>(c);
       FUZZ_CHECK(u >= 0x20 && u != 0x7f, absl::CEscape(vendor));

@@ -28,11 +28,7 @@ KEY_ID=$(jq -r .key.key_id <<<"$KEY")
 export AGGPAY_KEY_SECRET
 AGGPAY_KEY_SECRET=$(jq -r .secret <<<"$KEY")
 REST_PORT=$(free_port)
-# When bench_stack made certificates (aggpayd on TLS), the gateway presents its own.
-GATEWAY_TLS=()
-if [ -f "$DIR/tls/ca.pem" ]; then
-  GATEWAY_TLS=(--grpc-ca "$DIR/tls/ca.pem" --grpc-cert "$DIR/tls/gateway.pem" --grpc-key "$DIR/tls/gateway.key")
-fi
+gateway_tls_flags
 
 start() {  # start BUILD: aggpayd and the gateway of BUILD
   "$1/services/aggpayd/aggpayd" --config "$DIR/aggpayd.yaml" serve >>"$DIR/aggpayd.log" 2>&1 &

@@ -73,3 +73,12 @@ YAML
   S=$($CTL merchant store create "$M" --name S --address A -o json | jq -r .store_id)
   printf 'export AGGPAY_STAFF_TOKEN=%q\nM=%q\nS=%q\n' "$AGGPAY_STAFF_TOKEN" "$M" "$S" >"$DIR/stack.env"
 }
+
+# The gateway's flags to reach the stack's aggpayd: its own certificate when bench_stack made
+# certificates (aggpayd on TLS), none otherwise. Sets the array GATEWAY_TLS.
+gateway_tls_flags() {
+  GATEWAY_TLS=()
+  if [ -f "$DIR/tls/ca.pem" ]; then
+    GATEWAY_TLS=(--grpc-ca "$DIR/tls/ca.pem" --grpc-cert "$DIR/tls/gateway.pem" --grpc-key "$DIR/tls/gateway.key")
+  fi
+}

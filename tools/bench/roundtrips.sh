@@ -16,11 +16,7 @@ KEY=$($CTL merchant key create "$M" -o json)
 export AGGPAY_KEY_SECRET
 AGGPAY_KEY_SECRET=$(jq -r .secret <<<"$KEY")
 REST_PORT=$(free_port)
-# When bench_stack made certificates (aggpayd on TLS), the gateway presents its own.
-GATEWAY_TLS=()
-if [ -f "$DIR/tls/ca.pem" ]; then
-  GATEWAY_TLS=(--grpc-ca "$DIR/tls/ca.pem" --grpc-cert "$DIR/tls/gateway.pem" --grpc-key "$DIR/tls/gateway.key")
-fi
+gateway_tls_flags
 "$BUILD/services/gateway/aggpay-gateway" --listen "127.0.0.1:$REST_PORT" \
   --grpc-addr "127.0.0.1:$GRPC_PORT" "${GATEWAY_TLS[@]}" >"$DIR/gateway.log" 2>&1 &
 PIDS+=($!)
