@@ -33,13 +33,28 @@ func bodyTooLarge(limit int64) *apiError {
 		withStatus(http.StatusRequestEntityTooLarge)
 }
 
+// refusedBodyDrain is how much of a refused body the gateway still reads, and throws away,
+// before it answers 413. A client that sends its whole body before reading the answer (curl
+// does, once its wait for 100-continue has passed, and so does any client that sends no
+// Expect) would otherwise lose the answer: closing a connection with unread bytes in its
+// receive queue sends a TCP reset, and a reset makes the client's kernel discard what the
+// client had not read yet. A body more than this over its limit is refused unread, and the
+// connection is closed after the answer.
+const refusedBodyDrain = 4 << 20
+
 // limitBodies answers 413 with the JSON error for any request whose body is over its path's
-// limit, on every route, before a handler sees it: a declared Content-Length is refused
-// unread, a body without one (chunked) is read up to the limit and refused when it runs over.
+// limit, on every route, before a handler sees it: a declared Content-Length over the limit is
+// refused without parsing (read and thrown away up to refusedBodyDrain), a body without one
+// (chunked) is read up to the limit and refused when it runs over.
 func limitBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := bodyLimit(r.URL.Path)
 		if r.ContentLength > limit {
+			if r.ContentLength <= limit+refusedBodyDrain {
+				_, _ = io.Copy(io.Discard, r.Body)
+			} else {
+				w.Header().Set("Connection", "close")
+			}
 			bodyTooLarge(limit).write(w)
 			return
 		}
@@ -50,6 +65,9 @@ func limitBodies(next http.Handler) http.Handler {
 				return
 			}
 			if int64(len(body)) > limit {
+				if n, _ := io.CopyN(io.Discard, r.Body, refusedBodyDrain+1); n > refusedBodyDrain {
+					w.Header().Set("Connection", "close")
+				}
 				bodyTooLarge(limit).write(w)
 				return
 			}
