@@ -8,9 +8,9 @@
 namespace aggpay::fee {
 
 absl::StatusOr<Quote> QuoteFee(const FeePlan& plan, Channel channel, const common::Money& amount) {
-  if (absl::Status valid = ValidatePlan(plan); !valid.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("fee plan \"", plan.id, "\" is not valid: ", valid.message()));
+  if (!PlanTermsValid(plan)) [[unlikely]] {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "fee plan \"", plan.id, "\" is not valid: ", ValidatePlanTerms(plan).message()));
   }
   if (static_cast<size_t>(channel) >= kChannelCount) {
     return common::InvalidField("channel", "unknown channel");

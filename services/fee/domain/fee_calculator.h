@@ -57,9 +57,10 @@ struct Quote {
 };
 
 // The checked fee quote.
-// FAILED_PRECONDITION when the plan does not pass ValidatePlan. INVALID_ARGUMENT naming
-// "channel" for a value outside the enum, "currency" when the amount is not in the plan's
-// currency, "amount" when it is not positive or exceeds the plan's max_amount_minor.
+// FAILED_PRECONDITION when the plan's terms do not pass ValidatePlanTerms (the id is checked
+// where a plan is created and stored, not on every quote: a fee does not depend on it).
+// INVALID_ARGUMENT naming "channel" for a value outside the enum, "currency" when the amount is not
+// in the plan's currency, "amount" when it is not positive or exceeds the plan's max_amount_minor.
 absl::StatusOr<Quote> QuoteFee(const FeePlan& plan, Channel channel, const common::Money& amount);
 
 }  // namespace aggpay::fee

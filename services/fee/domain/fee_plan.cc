@@ -59,6 +59,10 @@ absl::Status ValidatePlan(const FeePlan& plan) {
       !std::all_of(plan.id.begin(), plan.id.end(), IsIdChar)) {
     return common::InvalidField("id", "must be 1 to 64 characters of a-z, 0-9 and '-'");
   }
+  return ValidatePlanTerms(plan);
+}
+
+absl::Status ValidatePlanTerms(const FeePlan& plan) {
   for (Channel channel : kAllChannels) {
     if (!IsPpm(plan.RatePpm(channel))) {
       return common::InvalidField(

@@ -72,4 +72,19 @@ struct FeePlan {
 // "max_amount" (1..10^15).
 absl::Status ValidatePlan(const FeePlan& plan);
 
+// ValidatePlan without the id: only the terms a fee is computed from (rates, channel cost, cap,
+// minimum, largest amount). What a quote checks on every call.
+absl::Status ValidatePlanTerms(const FeePlan& plan);
+
+// Whether ValidatePlanTerms(plan) is OK, without building a status: the quote's fast path.
+[[nodiscard]] inline bool PlanTermsValid(const FeePlan& plan) {
+  bool ok = plan.channel_cost_ppm >= 0 && plan.channel_cost_ppm <= kPpmScale;
+  for (int64_t ppm : plan.rate_ppm) ok &= ppm >= 0 && ppm <= kPpmScale;
+  const int64_t min = plan.min_fee_minor.value_or(0);
+  ok &= min >= 0;
+  if (plan.cap_minor.has_value()) ok &= *plan.cap_minor >= min;
+  ok &= plan.max_amount_minor > 0 && plan.max_amount_minor <= kMaxAmountLimit;
+  return ok;
+}
+
 }  // namespace aggpay::fee

@@ -325,6 +325,51 @@ TEST(QuoteFeeTest, RejectsAnInvalidPlan) {
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
 }
 
+TEST(QuoteFeeTest, ItsFastTermsCheckAgreesWithValidatePlanTermsOnEveryBadTerm) {
+  std::vector<std::pair<std::string, FeePlan>> plans;
+  const auto with = [&](std::string name, auto change) {
+    FeePlan plan = BankStandardPlan();
+    change(plan);
+    plans.emplace_back(std::move(name), plan);
+  };
+  with("valid", [](FeePlan&) {});
+  with("rate above 100%", [](FeePlan& p) { p.rate_ppm[2] = 1'000'001; });
+  with("negative rate", [](FeePlan& p) { p.rate_ppm[1] = -1; });
+  with("channel cost above 100%", [](FeePlan& p) { p.channel_cost_ppm = 1'000'001; });
+  with("negative cap", [](FeePlan& p) { p.cap_minor = -1; });
+  with("cap below the minimum", [](FeePlan& p) {
+    p.min_fee_minor = 10;
+    p.cap_minor = 9;
+  });
+  with("cap at the minimum", [](FeePlan& p) {
+    p.min_fee_minor = 10;
+    p.cap_minor = 10;
+  });
+  with("negative minimum", [](FeePlan& p) { p.min_fee_minor = -1; });
+  with("no largest amount", [](FeePlan& p) { p.max_amount_minor = 0; });
+  with("largest amount over the limit",
+       [](FeePlan& p) { p.max_amount_minor = kMaxAmountLimit + 1; });
+  for (const auto& [name, plan] : plans) {
+    EXPECT_EQ(PlanTermsValid(plan), ValidatePlanTerms(plan).ok()) << name;
+    EXPECT_EQ(QuoteFee(plan, Channel::kWechat, Cny(100)).ok(), ValidatePlanTerms(plan).ok())
+        << name;
+  }
+  EXPECT_TRUE(PlanTermsValid(plans[0].second));
+  EXPECT_TRUE(PlanTermsValid(plans[6].second));
+  EXPECT_FALSE(PlanTermsValid(plans[1].second));
+}
+
+TEST(QuoteFeeTest, AnInvalidIdDoesNotChangeTheFee) {
+  FeePlan plan = BankStandardPlan();
+  const auto good = QuoteFee(plan, Channel::kWechat, Cny(100'000));
+  plan.id = "Not An Id";
+  EXPECT_FALSE(ValidatePlan(plan).ok());
+  const auto quoted = QuoteFee(plan, Channel::kWechat, Cny(100'000));
+  ASSERT_TRUE(good.ok() && quoted.ok());
+  EXPECT_EQ(quoted->fee.amount_minor(), good->fee.amount_minor());
+  EXPECT_EQ(quoted->fee.amount_minor(), 380);  // 0.38% of 1,000.00 CNY, under the 20.00 cap
+}
+
 TEST(FeeMinorTest, AmountsBeyondTheDirectProductAreExact) {
   // Above about 9.2 * 10^12 minor units amount * ppm no longer fits in int64.
   FeePlan plan = RatePlan(500'000, RoundingMode::kHalfEven);  // 50%
