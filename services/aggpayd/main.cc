@@ -31,6 +31,7 @@
 #include "services/common/audit/grpc_audit_sink.h"
 #include "services/common/clock/clock.h"
 #include "services/common/crypto/crypto.h"
+#include "services/common/grpc/blocking_pool.h"
 #include "services/common/grpc/server.h"
 #include "services/common/grpc/tls.h"
 #include "services/common/http/admin_http.h"
@@ -364,6 +365,10 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   std::unique_ptr<binding::LogFileOtpSender> otp_sender;
   std::unique_ptr<binding::BindingOperations> binding_ops;
   std::unique_ptr<binding::BindingServiceImpl> binding_service;
+  // Resolves the cache cannot answer from memory wait on Redis and MySQL here, one per pooled
+  // MySQL connection, instead of on gRPC's callback threads (binding_service.h). Declared after
+  // the service: stopped, its queue run, before the service and its operations go.
+  std::unique_ptr<common::BlockingPool> resolve_misses;
   std::unique_ptr<payment::MysqlPaymentRepository> payment_repo;
   std::unique_ptr<payment::GrpcPaymentDirectory> payment_directory;
   std::unique_ptr<payment::RiskGate> risk_gate;
@@ -495,7 +500,10 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       binding_ops = std::make_unique<binding::BindingOperations>(
           *code_repo, *resolve_cache, *binding_directory, *otp_sender, metrics, clock, options);
       resolve_cache->Start();
-      binding_service = std::make_unique<binding::BindingServiceImpl>(*binding_ops);
+      resolve_misses =
+          std::make_unique<common::BlockingPool>(config.mysql.pool_size, "resolve-miss");
+      binding_service =
+          std::make_unique<binding::BindingServiceImpl>(*binding_ops, *resolve_misses);
       grpc_services.push_back(binding_service.get());
       descriptors.push_back(
           pool_descriptors->FindServiceByName(aggpay::v1::BindingService::service_full_name()));

@@ -174,8 +174,27 @@ void BindingOperations::RaiseAlert(const CodeView& view, const std::string& clie
 
 absl::StatusOr<Resolution> BindingOperations::Resolve(const std::string& scanned,
                                                       const std::string& client) {
+  ASSIGN_OR_RETURN(ResolveStep step, BeginResolve(scanned, client));
+  if (auto* done = std::get_if<Resolution>(&step)) return *std::move(done);
+  return ContinueResolve(std::get<PendingResolve>(step), client);
+}
+
+absl::StatusOr<ResolveStep> BindingOperations::BeginResolve(const std::string& scanned,
+                                                            const std::string& client) {
   ASSIGN_OR_RETURN(std::string code_id, ParseScannedCode(scanned));
   RETURN_IF_ERROR(AllowResolve(client));
+  if (std::optional<CodeView> view = cache_.LookupLocal(code_id)) {
+    const ResolveOutcome outcome = Evaluate(*view, clock_.Now());
+    if (outcome != ResolveOutcome::kReplaced) {
+      return Resolution{outcome, PublicView(*view, outcome)};
+    }
+  }
+  return PendingResolve{std::move(code_id)};
+}
+
+absl::StatusOr<Resolution> BindingOperations::ContinueResolve(const PendingResolve& pending,
+                                                              const std::string& client) {
+  const std::string& code_id = pending.code_id;
   std::optional<CodeView> view = cache_.Lookup(code_id);
   if (!view) {
     // Stamped before the read: every invalidation up to the stamp is reflected in what is read.

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -40,6 +41,12 @@ struct Resolution {
   CodeView view;  // public: merchant details only when payable
 };
 
+// A resolve that this process's memory could not answer (see BeginResolve).
+struct PendingResolve {
+  std::string code_id;
+};
+using ResolveStep = std::variant<Resolution, PendingResolve>;
+
 // The binding service's use cases. `merchant_scope` arguments are the calling merchant (empty
 // for staff and services): a merchant only ever reaches its own codes.
 class BindingOperations {
@@ -61,6 +68,14 @@ class BindingOperations {
                                        absl::Duration ttl, const std::string& actor);
   // `client` is the caller's address, for the rate limit and alerts.
   absl::StatusOr<Resolution> Resolve(const std::string& scanned, const std::string& client);
+  // Resolve in two halves, for a handler that must not block gRPC's threads. BeginResolve does
+  // no I/O: it checks the scanned text and the per-address limit and answers from this
+  // process's own cache when a valid view is there and its outcome needs no alert stored.
+  // Otherwise it gives the pending resolve, and ContinueResolve (which may read Redis and MySQL,
+  // and store an alert) answers it. Resolve is the two in a row.
+  absl::StatusOr<ResolveStep> BeginResolve(const std::string& scanned, const std::string& client);
+  absl::StatusOr<Resolution> ContinueResolve(const PendingResolve& pending,
+                                             const std::string& client);
 
   absl::StatusOr<CodeRecord> Get(const std::string& code_id, const std::string& merchant_scope);
   absl::StatusOr<std::vector<CodeRecord>> List(CodeFilter filter);

@@ -16,7 +16,7 @@ namespace v1 = aggpay::v1;
 using common::ToGrpcStatus;
 
 // "ipv4:10.0.0.1:5555" -> "10.0.0.1": the rate limit and alerts key on the address.
-std::string ClientAddress(const grpc::ServerContext& ctx) {
+std::string ClientAddress(const grpc::ServerContextBase& ctx) {
   std::string peer = ctx.peer();
   const size_t colon = peer.find(':');
   if (colon != std::string::npos) peer = peer.substr(colon + 1);
@@ -88,11 +88,11 @@ grpc::Status BindingServiceImpl::IssueCode(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
-grpc::Status BindingServiceImpl::ResolveCode(grpc::ServerContext* ctx,
-                                             const v1::ResolveCodeRequest* req,
-                                             v1::ResolvedCode* resp) {
-  AGGPAY_AUTHORIZE(ctx);
-  auto r = ops_.Resolve(req->code(), ClientAddress(*ctx));
+namespace {
+
+// The answer to a resolve, as the payer (or a service) sees it.
+grpc::Status ResolvedToProto(const absl::StatusOr<Resolution>& r, const common::Principal& caller,
+                             v1::ResolvedCode* resp) {
   if (!r.ok()) return ToGrpcStatus(r.status());
   const CodeView& v = r->view;
   resp->set_code_id(v.code_id);
@@ -100,9 +100,7 @@ grpc::Status BindingServiceImpl::ResolveCode(grpc::ServerContext* ctx,
   switch (r->outcome) {
     case ResolveOutcome::kPayable:
       resp->set_outcome("PAYABLE");
-      if (principal_or->kind == common::Principal::Kind::kService) {
-        resp->set_merchant_id(r->view.merchant_id);
-      }
+      if (caller.kind == common::Principal::Kind::kService) resp->set_merchant_id(v.merchant_id);
       resp->set_merchant_display_name(v.merchant_display_name);
       resp->set_store_id(v.store_id);
       resp->set_terminal_sn(v.terminal_sn);
@@ -124,6 +122,33 @@ grpc::Status BindingServiceImpl::ResolveCode(grpc::ServerContext* ctx,
       break;
   }
   return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* BindingServiceImpl::ResolveCode(grpc::CallbackServerContext* ctx,
+                                                          const v1::ResolveCodeRequest* req,
+                                                          v1::ResolvedCode* resp) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  absl::StatusOr<common::Principal> caller = common::CallPrincipal(*ctx);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  std::string client = ClientAddress(*ctx);
+  absl::StatusOr<ResolveStep> step = ops_.BeginResolve(req->code(), client);
+  if (!step.ok()) {
+    reactor->Finish(ToGrpcStatus(step.status()));
+  } else if (auto* done = std::get_if<Resolution>(&*step)) {
+    reactor->Finish(ResolvedToProto(*std::move(done), *caller, resp));
+  } else {
+    // Redis or MySQL: off gRPC's threads. ctx, req and resp live until Finish.
+    blocking_.Submit([this, reactor, resp, caller = *std::move(caller), client = std::move(client),
+                      pending = std::get<PendingResolve>(*std::move(step))] {
+      reactor->Finish(ResolvedToProto(ops_.ContinueResolve(pending, client), caller, resp));
+    });
+  }
+  return reactor;
 }
 
 grpc::Status BindingServiceImpl::GetCode(grpc::ServerContext* ctx, const v1::GetCodeRequest* req,

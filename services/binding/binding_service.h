@@ -2,18 +2,26 @@
 
 #include "aggpay/v1/binding.grpc.pb.h"
 #include "services/binding/binding_operations.h"
+#include "services/common/grpc/blocking_pool.h"
 
 namespace aggpay::binding {
 
 // gRPC handlers of aggpay.v1.BindingService: proto <-> domain mapping and status mapping only.
-class BindingServiceImpl final : public aggpay::v1::BindingService::Service {
+// ResolveCode, the payers' hot path, is on gRPC's callback API: a resolve that this process's
+// cache answers is answered inline on gRPC's threads, with no thread hand-off; one that needs
+// Redis or MySQL goes to `blocking`, so that a slow store never holds gRPC's threads. Every other
+// method is synchronous.
+class BindingServiceImpl final : public aggpay::v1::BindingService::WithCallbackMethod_ResolveCode<
+                                     aggpay::v1::BindingService::Service> {
  public:
-  explicit BindingServiceImpl(BindingOperations& ops) : ops_(ops) {}
+  BindingServiceImpl(BindingOperations& ops, common::BlockingPool& blocking)
+      : ops_(ops), blocking_(blocking) {}
 
   grpc::Status IssueCode(grpc::ServerContext* ctx, const aggpay::v1::IssueCodeRequest* req,
                          aggpay::v1::CollectionCode* resp) override;
-  grpc::Status ResolveCode(grpc::ServerContext* ctx, const aggpay::v1::ResolveCodeRequest* req,
-                           aggpay::v1::ResolvedCode* resp) override;
+  grpc::ServerUnaryReactor* ResolveCode(grpc::CallbackServerContext* ctx,
+                                        const aggpay::v1::ResolveCodeRequest* req,
+                                        aggpay::v1::ResolvedCode* resp) override;
   grpc::Status GetCode(grpc::ServerContext* ctx, const aggpay::v1::GetCodeRequest* req,
                        aggpay::v1::CollectionCode* resp) override;
   grpc::Status ListCodes(grpc::ServerContext* ctx, const aggpay::v1::ListCodesRequest* req,
@@ -53,6 +61,7 @@ class BindingServiceImpl final : public aggpay::v1::BindingService::Service {
   void ToProto(const CodeRecord& c, aggpay::v1::CollectionCode* out) const;
   void ToProto(const ResetOutcome& r, aggpay::v1::ResetCodeResponse* out) const;
   BindingOperations& ops_;
+  common::BlockingPool& blocking_;
 };
 
 }  // namespace aggpay::binding

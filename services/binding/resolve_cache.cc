@@ -109,12 +109,18 @@ void ResolveCache::ClearLocal() {
   }
 }
 
+std::optional<CodeView> ResolveCache::LookupLocal(const std::string& code_id) {
+  if (!Current()) return std::nullopt;
+  if (auto local = GetLocal(code_id); local && Valid(*local)) return local;
+  return std::nullopt;
+}
+
 std::optional<CodeView> ResolveCache::Lookup(const std::string& code_id) {
+  if (auto local = LookupLocal(code_id)) return local;
   if (!Current()) {
     metrics_.Increment("code_cache_bypassed_total");
     return std::nullopt;
   }
-  if (auto local = GetLocal(code_id); local && Valid(*local)) return local;
   auto raw = redis_.Get(RedisKey(code_id));
   if (!raw.ok()) {
     metrics_.Increment("redis_degraded_total{path=\"resolve\"}");

@@ -101,6 +101,8 @@ class ResolveCache {
   // A valid cached view (local, then Redis), or nothing. Never a view that a committed and
   // propagated invalidation has made stale.
   std::optional<CodeView> Lookup(const std::string& code_id);
+  // The same from this process's memory alone (no I/O): nothing means "ask Lookup", not "absent".
+  std::optional<CodeView> LookupLocal(const std::string& code_id);
   // Keeps a view read from MySQL (stamped with Applied() from before the read) in both levels.
   void Store(const std::string& code_id, const CodeView& view);
 

@@ -246,6 +246,39 @@ TEST_F(BindingE2eTest, ResolveIsRateLimitedPerClientAddress) {
   EXPECT_EQ(Outcome(aggpayd(), code), "PAYABLE");
 }
 
+// ResolveCode is served on gRPC's callback API (binding_service.h); the auth interceptor must
+// still decide every call. A payer who forges the principal the interceptor hands to handlers
+// (a service's, which would be shown the merchant id) is still an anonymous payer, and the call
+// is counted in the RPC metrics, which only the interceptor records.
+TEST_F(BindingE2eTest, ResolveOnTheCallbackApiStillGoesThroughTheInterceptor) {
+  auto [sn, code] = TerminalWithCode("BIND-0012");
+  auto stub = v1::BindingService::NewStub(TestChannel(aggpayd().grpc_addr()));
+  for (int i = 0; i < 2; ++i) {  // the first from MySQL (off gRPC's threads), then the cache
+    grpc::ClientContext ctx;
+    // Kind 3 (service) "payment": what the interceptor writes for the payment service.
+    ctx.AddMetadata("x-aggpay-principal", "3.cGF5bWVudA...");
+    ctx.AddMetadata("x-aggpay-internal", "not-the-secret");
+    v1::ResolveCodeRequest req;
+    req.set_code(code);
+    v1::ResolvedCode resp;
+    grpc::Status s = stub->ResolveCode(&ctx, req, &resp);
+    if (s.ok()) {
+      EXPECT_EQ(resp.outcome(), "PAYABLE");
+      EXPECT_EQ(resp.merchant_id(), "") << "a forged principal was believed";
+    } else {
+      // A wrong internal credential may be refused outright: also not a service.
+      EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << s.error_message();
+    }
+  }
+  EXPECT_EQ(Outcome(aggpayd(), code), "PAYABLE");
+  const std::string metrics = HttpGet(aggpayd().admin_url() + "/metrics").second;
+  const std::regex counted(
+      R"re(aggpay_rpc_requests_total\{method="/aggpay.v1.BindingService/ResolveCode",code="OK"\} ([0-9]+))re");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(metrics, m, counted)) << "ResolveCode is not in the RPC metrics";
+  EXPECT_GE(std::stoll(m[1].str()), 1);
+}
+
 TEST_F(BindingE2eTest, MerchantSelfServiceResetWithOneTimePassword) {
   GatewayProcess gateway(aggpayd());
   CommandResult key = AdminCtl("merchant key create " + *merchant_ + " -o json");

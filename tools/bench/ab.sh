@@ -3,9 +3,11 @@
 # so that the machine's load falls on both alike; prints each run's loadgen line, then the
 # new/old ratio of each scenario and round:
 #   tools/bench/ab.sh OLD_BUILD NEW_BUILD [ROUNDS] [SECONDS] [SCENARIOS]
-# SCENARIOS: any of "rest checkin pay" (default all three). Each round runs OLD then NEW for
-# every scenario (rest: 16 signed clients of GET /v1/merchant through the gateway; checkin: 64
-# fresh terminals; pay: 32 payers of one static code). AGGPAY_AB_PERF=DIR records
+# SCENARIOS: any of "rest checkin pay resolve resolve-open" (default the first three). Each
+# round runs OLD then NEW for every scenario (rest: 16 signed clients of GET /v1/merchant
+# through the gateway; checkin: 64 fresh terminals; pay: 32 payers of one static code; resolve:
+# 16 calls in flight of one cached code; resolve-open: the same at AGGPAY_AB_RATE calls/s open
+# loop, default 20000). AGGPAY_AB_PERF=DIR records
 # `perf record -a -g` (the whole machine: aggpayd, the gateway, MariaDB, Redis, loadgen) during
 # each run into DIR. Rate limits are lifted as in `run`.
 # OLD_BUILD is typically a copy of build/ made before the change (binaries only are needed:
@@ -53,8 +55,11 @@ scenario() {  # scenario NAME: the loadgen arguments of one scenario
     checkin)
       local act
       act=$($CTL terminal code --merchant "$M" --store "$S" --max-uses 64 -o json | jq -r .code)
-      echo --addr "127.0.0.1:$GRPC_PORT" --rpc checkin --activation-code "$act" --terminals 64 ;;
-    pay) echo --addr "127.0.0.1:$GRPC_PORT" --rpc pay --code "$CODE" --threads 32 ;;
+      echo --addr "127.0.0.1:$GRPC_PORT" ${CLIENT_TLS[*]} --rpc checkin --activation-code "$act" --terminals 64 ;;
+    pay) echo --addr "127.0.0.1:$GRPC_PORT" ${CLIENT_TLS[*]} --rpc pay --code "$CODE" --threads 32 ;;
+    resolve) echo --addr "127.0.0.1:$GRPC_PORT" ${CLIENT_TLS[*]} --rpc resolve --code "$CODE" --threads 16 ;;
+    resolve-open) echo --addr "127.0.0.1:$GRPC_PORT" ${CLIENT_TLS[*]} --rpc resolve --code "$CODE" --mode open \
+                    --rate "${AGGPAY_AB_RATE:-20000}" ;;
   esac
 }
 {
@@ -95,7 +100,7 @@ for (sc, r), v in sorted(rows.items()):
     o, n = v.get("old", {}), v.get("new", {})
     if not o.get("per_second") or "per_second" not in n:
         continue
-    print(f"{sc:8} round {r}: {o['per_second']:6} -> {n['per_second']:6}/s "
+    print(f"{sc:12} round {r}: {o['per_second']:6} -> {n['per_second']:6}/s "
           f"({n['per_second'] / o['per_second']:.2f}x)  p99 {o['p99_us'] / 1000:.1f} -> "
           f"{n['p99_us'] / 1000:.1f} ms  errors {o['errors']} / {n['errors']}")
 PY

@@ -8,6 +8,12 @@
 #                           AGGPAY_BENCH_DIR=PATH: keep the stack's data in PATH instead of a
 #                           temporary directory (servers are still stopped at exit), so a long
 #                           generation is done once and a later run starts from its data.
+#                           AGGPAY_BENCH_TRANSPORT=plaintext: aggpayd, the gateway's calls
+#                           to it and the baselines without TLS (tls.mode plaintext, for a
+#                           comparison only); the default, tls, is mutual TLS as in production.
+#                           Sets BASELINE_TLS (loadgen baseline server flags), CLIENT_TLS
+#                           (loadgen client flags) and H2_SCHEME (h2load's URL scheme), so that
+#                           aggpayd and its baselines are always driven over the same transport.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${AGGPAY_BUILD_DIR:-$ROOT/build}
 # shellcheck source=../lib/servers.sh
@@ -42,6 +48,21 @@ bench_stack() {
   # Mutual TLS as in production: the stack's own CA; aggpayctl and loadgen trust it.
   [ -f "$DIR/tls/ca.pem" ] || make_certs "$DIR/tls" monolith gateway
   export AGGPAY_CA_FILE=$DIR/tls/ca.pem
+  local tls_yaml="{cert_file: $DIR/tls/monolith.pem, key_file: $DIR/tls/monolith.key, ca_file: $DIR/tls/ca.pem}"
+  local ctl_flags=()
+  if [ "${AGGPAY_BENCH_TRANSPORT:-tls}" = plaintext ]; then
+    tls_yaml="{mode: plaintext}"
+    ctl_flags=(--plaintext)
+    BASELINE_TLS=()
+    CLIENT_TLS=(--plaintext)
+    H2_SCHEME=http
+  else
+    # The baselines serve the same kind of certificate with the same credentials code as aggpayd.
+    BASELINE_TLS=(--tls-cert "$DIR/tls/monolith.pem" --tls-key "$DIR/tls/monolith.key"
+      --tls-ca "$DIR/tls/ca.pem")
+    CLIENT_TLS=()
+    H2_SCHEME=https
+  fi
   cat >"$DIR/aggpayd.yaml" <<YAML
 grpc_listen: 127.0.0.1:$GRPC_PORT
 http_listen: 127.0.0.1:$HTTP_PORT
@@ -51,7 +72,7 @@ redis: {port: $redis_port}
 binding: {resolve_rate_per_second: 1000000, resolve_burst: 1000000, sms_log: $DIR/sms.log}
 auth: {public_failures_per_second: 1000000, public_failure_burst: 1000000}
 log: {level: warn}
-tls: {cert_file: $DIR/tls/monolith.pem, key_file: $DIR/tls/monolith.key, ca_file: $DIR/tls/ca.pem}
+tls: $tls_yaml
 ${AGGPAY_BENCH_EXTRA_YAML:-}
 YAML
   "$BUILD/services/aggpayd/aggpayd" --config "$DIR/aggpayd.yaml" migrate >/dev/null
@@ -59,7 +80,7 @@ YAML
   PIDS+=($!)
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null && break; sleep 0.1; done
   export AGGPAY_GRPC_ADDR=127.0.0.1:$GRPC_PORT
-  CTL="$BUILD/tools/aggpayctl/aggpayctl"
+  CTL="$BUILD/tools/aggpayctl/aggpayctl ${ctl_flags[*]}"
   if [ -s "$DIR/stack.env" ]; then  # a kept stack, onboarded by an earlier run
     # shellcheck disable=SC1091
     source "$DIR/stack.env"
@@ -74,11 +95,11 @@ YAML
   printf 'export AGGPAY_STAFF_TOKEN=%q\nM=%q\nS=%q\n' "$AGGPAY_STAFF_TOKEN" "$M" "$S" >"$DIR/stack.env"
 }
 
-# The gateway's flags to reach the stack's aggpayd: its own certificate when bench_stack made
-# certificates (aggpayd on TLS), none otherwise. Sets the array GATEWAY_TLS.
+# The gateway's flags to reach the stack's aggpayd: its own certificate (mutual TLS), or
+# --plaintext with AGGPAY_BENCH_TRANSPORT=plaintext. Sets the array GATEWAY_TLS.
 gateway_tls_flags() {
-  GATEWAY_TLS=()
-  if [ -f "$DIR/tls/ca.pem" ]; then
+  GATEWAY_TLS=(--plaintext)
+  if [ "${AGGPAY_BENCH_TRANSPORT:-tls}" != plaintext ]; then
     GATEWAY_TLS=(--grpc-ca "$DIR/tls/ca.pem" --grpc-cert "$DIR/tls/gateway.pem" --grpc-key "$DIR/tls/gateway.key")
   fi
 }

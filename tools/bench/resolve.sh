@@ -15,16 +15,16 @@ CALLBACK_PORT=$(free_port)
 SYNC_PORT=$(free_port)
 bench_stack 8 BENCH_1
 CODE=$($CTL code issue --merchant "$M" --store "$S" -o json | jq -r .code_id)
-"$BUILD/tools/loadgen/loadgen" --callback-server --addr "127.0.0.1:$CALLBACK_PORT" 2>/dev/null &
+"$BUILD/tools/loadgen/loadgen" --callback-server --addr "127.0.0.1:$CALLBACK_PORT" "${BASELINE_TLS[@]}" 2>/dev/null &
 PIDS+=($!)
-"$BUILD/tools/loadgen/loadgen" --echo-server --addr "127.0.0.1:$SYNC_PORT" 2>/dev/null &
+"$BUILD/tools/loadgen/loadgen" --echo-server --addr "127.0.0.1:$SYNC_PORT" "${BASELINE_TLS[@]}" 2>/dev/null &
 PIDS+=($!)
 sleep 0.5
-# The baselines are plaintext; aggpayd is driven over TLS, as terminals reach it.
-drive() { "$BUILD/tools/loadgen/loadgen" --addr "$@" --code "$CODE" --seconds "$SECONDS_TO_RUN" --threads "$THREADS"; }
-CALLBACK=$(drive "127.0.0.1:$CALLBACK_PORT" --plaintext)
+# Every target over the same transport (lib.sh: TLS by default, AGGPAY_BENCH_TRANSPORT=plaintext).
+drive() { "$BUILD/tools/loadgen/loadgen" --addr "$@" "${CLIENT_TLS[@]}" --code "$CODE" --seconds "$SECONDS_TO_RUN" --threads "$THREADS"; }
+CALLBACK=$(drive "127.0.0.1:$CALLBACK_PORT")
 RESOLVE=$(drive "127.0.0.1:$GRPC_PORT")
-SYNC=$(drive "127.0.0.1:$SYNC_PORT" --plaintext)
+SYNC=$(drive "127.0.0.1:$SYNC_PORT")
 echo "callback: $CALLBACK"
 echo "resolve:  $RESOLVE"
 echo "sync:     $SYNC"

@@ -28,6 +28,8 @@
 // Baselines (the same RPC shape as ResolveCode, a constant answer, no auth/cache/storage):
 //   loadgen --callback-server --addr 127.0.0.1:50998  gRPC's callback API (the reference)
 //   loadgen --echo-server --addr 127.0.0.1:50999      gRPC's synchronous API (for comparison)
+// Both serve plaintext, or TLS with --tls-cert/--tls-key/--tls-ca through aggpayd's own
+// listener credentials, so that a baseline is measured over the same transport as aggpayd.
 //
 //   loadgen --addr 127.0.0.1:50051 --rpc resolve --code CODE_ID --seconds 10 --threads 16
 //   loadgen --addr 127.0.0.1:50051 --rpc resolve --code CODE_ID --mode open --rate 20000
@@ -93,16 +95,27 @@ class CallbackEchoBinding final : public aggpay::v1::BindingService::CallbackSer
   }
 };
 
-int Serve(grpc::Service* service, const std::string& addr, const char* what) {
+// Plaintext, or TLS with aggpayd's own listener credentials (services/common/grpc/tls.h: the
+// certificate files watched, client certificates requested and verified when sent), so that a
+// baseline and aggpayd are compared over the same transport.
+int Serve(grpc::Service* service, const std::string& addr, const char* what,
+          const aggpay::common::TlsOptions& tls) {
+  if (!tls.plaintext()) {
+    if (absl::Status files = aggpay::common::CheckTlsFiles(tls); !files.ok()) {
+      std::fprintf(stderr, "loadgen: %s\n", std::string(files.message()).c_str());
+      return 2;
+    }
+  }
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(addr, grpc::InsecureServerCredentials());
+  builder.AddListeningPort(addr, aggpay::common::ServerCredentials(tls));
   builder.RegisterService(service);
   auto server = builder.BuildAndStart();
   if (!server) {
     std::fprintf(stderr, "loadgen: cannot listen on %s\n", addr.c_str());
     return 2;
   }
-  std::fprintf(stderr, "%s server on %s\n", what, addr.c_str());
+  std::fprintf(stderr, "%s server on %s (%s)\n", what, addr.c_str(),
+               tls.plaintext() ? "plaintext" : "TLS");
   server->Wait();
   return 0;
 }
@@ -395,6 +408,14 @@ int main(int argc, char** argv) {
   app.add_flag("--plaintext", o.plaintext, "no TLS (the baseline servers, a plaintext aggpayd)");
   app.add_flag("--echo-server", echo_server, "serve the synchronous baseline on --addr");
   app.add_flag("--callback-server", callback_server, "serve the callback-API baseline on --addr");
+  aggpay::common::TlsOptions server_tls;
+  server_tls.mode = aggpay::common::TlsOptions::Mode::kPlaintext;
+  app.add_option("--tls-cert", server_tls.cert_file,
+                 "a baseline server: serve TLS with this certificate (PEM), as aggpayd does; "
+                 "plaintext without it");
+  app.add_option("--tls-key", server_tls.key_file, "a baseline server: the certificate's key");
+  app.add_option("--tls-ca", server_tls.ca_file,
+                 "a baseline server: the CA a client certificate is verified against, if sent");
   app.add_option("--rpc", o.rpc)->check(CLI::IsMember({"resolve", "checkin", "pay", "rest"}));
   app.add_option("--mode", o.mode)->check(CLI::IsMember({"closed", "open"}));
   app.add_option("--rate", o.rate, "open: calls per second")->check(CLI::Range(1.0, 1e7));
@@ -415,13 +436,20 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 512));
   app.add_option("--channels", o.channels, "distinct HTTP/2 connections")->check(CLI::Range(1, 64));
   CLI11_PARSE(app, argc, argv);
+  if (!server_tls.cert_file.empty() || !server_tls.key_file.empty()) {
+    if (server_tls.cert_file.empty() || server_tls.key_file.empty() || server_tls.ca_file.empty()) {
+      std::fprintf(stderr, "loadgen: --tls-cert, --tls-key and --tls-ca go together\n");
+      return 2;
+    }
+    server_tls.mode = aggpay::common::TlsOptions::Mode::kMtls;
+  }
   if (echo_server) {
     SyncEchoBinding service;
-    return Serve(&service, o.addr, "sync echo");
+    return Serve(&service, o.addr, "sync echo", server_tls);
   }
   if (callback_server) {
     CallbackEchoBinding service;
-    return Serve(&service, o.addr, "callback echo");
+    return Serve(&service, o.addr, "callback echo", server_tls);
   }
   if (o.mode == "open" && o.rate <= 0) {
     std::fprintf(stderr, "loadgen: --mode open needs --rate (calls per second)\n");

@@ -73,7 +73,7 @@ absl::StatusOr<Principal> DecodePrincipal(absl::string_view encoded) {
   return p;
 }
 
-absl::StatusOr<Principal> CallPrincipal(const grpc::ServerContext& context) {
+absl::StatusOr<Principal> CallPrincipal(const grpc::ServerContextBase& context) {
   const auto& md = context.client_metadata();
   if (auto it = md.find(grpc::string_ref(kDenialKey.data(), kDenialKey.size())); it != md.end()) {
     const absl::string_view denial = Ref(it->second);
@@ -89,7 +89,7 @@ absl::StatusOr<Principal> CallPrincipal(const grpc::ServerContext& context) {
   return DecodePrincipal(Ref(it->second));
 }
 
-std::string CallRequestId(const grpc::ServerContext& context) {
+std::string CallRequestId(const grpc::ServerContextBase& context) {
   const auto& md = context.client_metadata();
   auto it = md.find(grpc::string_ref(kRequestIdKey.data(), kRequestIdKey.size()));
   if (it != md.end() && it->second.size() > 0 && it->second.size() <= 128) {

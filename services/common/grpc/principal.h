@@ -10,6 +10,7 @@
 
 namespace grpc {
 class ServerContext;
+class ServerContextBase;
 class ClientContext;
 }  // namespace grpc
 
@@ -57,9 +58,9 @@ std::string EncodePrincipal(const Principal& p);
 absl::StatusOr<Principal> DecodePrincipal(absl::string_view encoded);
 
 // The caller of the current RPC, or the status the interceptor refused it with.
-absl::StatusOr<Principal> CallPrincipal(const grpc::ServerContext& context);
+absl::StatusOr<Principal> CallPrincipal(const grpc::ServerContextBase& context);
 // The request id from metadata, or a fresh one.
-std::string CallRequestId(const grpc::ServerContext& context);
+std::string CallRequestId(const grpc::ServerContextBase& context);
 
 // At the top of a handler: binds `principal_or` to the caller, or returns the refusal the
 // interceptor decided on; for a mutating RPC, opens the call's audit scope, so that the first

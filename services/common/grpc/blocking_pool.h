@@ -1,0 +1,39 @@
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace aggpay::common {
+
+// A fixed set of threads for the blocking half of a callback-API handler. Such a handler runs on
+// gRPC's own threads, which serve every other call of the server: it answers there what it can
+// from memory and hands what needs Redis or MySQL to this pool, finishing its reactor from here.
+// A slow or frozen store then stalls only the calls that need it.
+class BlockingPool {
+ public:
+  // `threads` >= 1; `name` (at most 15 characters) names the threads in `top` and `perf`.
+  BlockingPool(int threads, const std::string& name);
+  // Runs what is queued, then joins the threads.
+  ~BlockingPool();
+  BlockingPool(const BlockingPool&) = delete;
+  BlockingPool& operator=(const BlockingPool&) = delete;
+
+  // Runs `task` on one of the pool's threads, in submission order.
+  void Submit(std::function<void()> task);
+
+ private:
+  void Run();
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace aggpay::common
