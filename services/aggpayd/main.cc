@@ -24,6 +24,7 @@
 #include "services/admin/staff_directory.h"
 #include "services/aggpayd/batch_job.h"
 #include "services/aggpayd/config.h"
+#include "services/aggpayd/in_process.h"
 #include "services/binding/binding_directory.h"
 #include "services/binding/binding_service.h"
 #include "services/binding/mysql_code_repository.h"
@@ -370,8 +371,11 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   // the service: stopped, its queue run, before the service and its operations go.
   std::unique_ptr<common::BlockingPool> resolve_misses;
   std::unique_ptr<payment::MysqlPaymentRepository> payment_repo;
-  std::unique_ptr<payment::GrpcPaymentDirectory> payment_directory;
-  std::unique_ptr<payment::RiskGate> risk_gate;
+  std::unique_ptr<payment::GrpcPaymentDirectory> payment_remote_directory;
+  std::unique_ptr<aggpayd::InProcessPaymentDirectory> payment_directory;
+  std::unique_ptr<payment::RiskGate> remote_risk_gate;
+  std::unique_ptr<aggpayd::InProcessRiskGate> in_process_risk_gate;
+  payment::RiskGate* risk_gate = nullptr;
   std::unique_ptr<risk::MysqlRiskRepository> risk_repo;
   std::unique_ptr<risk::RedisRiskCounters> risk_counters;
   std::unique_ptr<risk::GrpcRiskEffects> risk_effects;
@@ -515,17 +519,24 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
                          "; the payment service seals webhook secrets with it")));
       }
       payment_repo = std::make_unique<payment::MysqlPaymentRepository>(**pool);
-      payment_directory = std::make_unique<payment::GrpcPaymentDirectory>(
+      payment_remote_directory = std::make_unique<payment::GrpcPaymentDirectory>(
           Channel(config, config.PeerAddress("binding")),
           Channel(config, config.PeerAddress("merchant")),
           Channel(config, config.PeerAddress("fee")),
           Channel(config, config.PeerAddress("terminal")), config.PeerCredential());
+      // Binding, merchant and fee are built before payment: asked in process when hosted here.
+      payment_directory = std::make_unique<aggpayd::InProcessPaymentDirectory>(
+          *payment_remote_directory, binding_ops.get(), merchant_ops.get(), fee_ops.get());
       if (config.payment_risk_control) {
-        risk_gate = std::make_unique<payment::GrpcRiskGate>(
+        remote_risk_gate = std::make_unique<payment::GrpcRiskGate>(
             Channel(config, config.PeerAddress("risk")), config.PeerCredential());
+        // Risk is built after payment: bound below when hosted here.
+        in_process_risk_gate = std::make_unique<aggpayd::InProcessRiskGate>(*remote_risk_gate);
+        risk_gate = in_process_risk_gate.get();
       } else {
         spdlog::warn("payment.risk_control is off: payments are taken without risk control");
-        risk_gate = std::make_unique<payment::AllowAllRisk>();
+        remote_risk_gate = std::make_unique<payment::AllowAllRisk>();
+        risk_gate = remote_risk_gate.get();
       }
       payment::SandboxOptions sandbox_options = config.sandbox;
       sandbox_options.callback_secret =
@@ -565,6 +576,7 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       risk_ops = std::make_unique<risk::RiskOperations>(*risk_repo, *risk_counters, *risk_effects,
                                                         metrics, clock, config.risk);
       if (absl::Status s = risk_ops->Start(); !s.ok()) return Fail(s);
+      if (in_process_risk_gate != nullptr) in_process_risk_gate->Bind(risk_ops.get());
       risk_service = std::make_unique<risk::RiskServiceImpl>(*risk_ops);
       grpc_services.push_back(risk_service.get());
       descriptors.push_back(

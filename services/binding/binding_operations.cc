@@ -173,16 +173,16 @@ void BindingOperations::RaiseAlert(const CodeView& view, const std::string& clie
 }
 
 absl::StatusOr<Resolution> BindingOperations::Resolve(const std::string& scanned,
-                                                      const std::string& client) {
-  ASSIGN_OR_RETURN(ResolveStep step, BeginResolve(scanned, client));
+                                                      const ResolveCaller& caller) {
+  ASSIGN_OR_RETURN(ResolveStep step, BeginResolve(scanned, caller));
   if (auto* done = std::get_if<Resolution>(&step)) return *std::move(done);
-  return ContinueResolve(std::get<PendingResolve>(step), client);
+  return ContinueResolve(std::get<PendingResolve>(step), caller);
 }
 
 absl::StatusOr<ResolveStep> BindingOperations::BeginResolve(const std::string& scanned,
-                                                            const std::string& client) {
+                                                            const ResolveCaller& caller) {
   ASSIGN_OR_RETURN(std::string code_id, ParseScannedCode(scanned));
-  RETURN_IF_ERROR(AllowResolve(client));
+  if (!caller.service) RETURN_IF_ERROR(AllowResolve(caller.address));
   if (std::optional<CodeView> view = cache_.LookupLocal(code_id)) {
     const ResolveOutcome outcome = Evaluate(*view, clock_.Now());
     if (outcome != ResolveOutcome::kReplaced) {
@@ -193,7 +193,7 @@ absl::StatusOr<ResolveStep> BindingOperations::BeginResolve(const std::string& s
 }
 
 absl::StatusOr<Resolution> BindingOperations::ContinueResolve(const PendingResolve& pending,
-                                                              const std::string& client) {
+                                                              const ResolveCaller& caller) {
   const std::string& code_id = pending.code_id;
   std::optional<CodeView> view = cache_.Lookup(code_id);
   if (!view) {
@@ -206,7 +206,7 @@ absl::StatusOr<Resolution> BindingOperations::ContinueResolve(const PendingResol
     cache_.Store(code_id, *view);
   }
   const ResolveOutcome outcome = Evaluate(*view, clock_.Now());
-  if (outcome == ResolveOutcome::kReplaced) RaiseAlert(*view, client);
+  if (outcome == ResolveOutcome::kReplaced) RaiseAlert(*view, caller.address);
   return Resolution{outcome, PublicView(*view, outcome)};
 }
 

@@ -41,6 +41,16 @@ struct Resolution {
   CodeView view;  // public: merchant details only when payable
 };
 
+// Who asks to resolve a code.
+struct ResolveCaller {
+  // The client's address: the per-address limit and the replaced-code alerts key on it.
+  std::string address;
+  // An authenticated service (the payment service resolving the code a payer scanned). The
+  // per-address limit, which stops a payer from sweeping code ids, does not count it: one
+  // address carries every payer's payment, and the payment's risk rules count each payer.
+  bool service = false;
+};
+
 // A resolve that this process's memory could not answer (see BeginResolve).
 struct PendingResolve {
   std::string code_id;
@@ -66,16 +76,15 @@ class BindingOperations {
                                        const std::string& terminal_sn, const std::string& kind,
                                        std::optional<std::pair<int64_t, std::string>> amount,
                                        absl::Duration ttl, const std::string& actor);
-  // `client` is the caller's address, for the rate limit and alerts.
-  absl::StatusOr<Resolution> Resolve(const std::string& scanned, const std::string& client);
+  absl::StatusOr<Resolution> Resolve(const std::string& scanned, const ResolveCaller& caller);
   // Resolve in two halves, for a handler that must not block gRPC's threads. BeginResolve does
   // no I/O: it checks the scanned text and the per-address limit and answers from this
   // process's own cache when a valid view is there and its outcome needs no alert stored.
   // Otherwise it gives the pending resolve, and ContinueResolve (which may read Redis and MySQL,
   // and store an alert) answers it. Resolve is the two in a row.
-  absl::StatusOr<ResolveStep> BeginResolve(const std::string& scanned, const std::string& client);
+  absl::StatusOr<ResolveStep> BeginResolve(const std::string& scanned, const ResolveCaller& caller);
   absl::StatusOr<Resolution> ContinueResolve(const PendingResolve& pending,
-                                             const std::string& client);
+                                             const ResolveCaller& caller);
 
   absl::StatusOr<CodeRecord> Get(const std::string& code_id, const std::string& merchant_scope);
   absl::StatusOr<std::vector<CodeRecord>> List(CodeFilter filter);

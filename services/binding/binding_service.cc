@@ -135,17 +135,17 @@ grpc::ServerUnaryReactor* BindingServiceImpl::ResolveCode(grpc::CallbackServerCo
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
-  std::string client = ClientAddress(*ctx);
-  absl::StatusOr<ResolveStep> step = ops_.BeginResolve(req->code(), client);
+  ResolveCaller who{ClientAddress(*ctx), caller->kind == common::Principal::Kind::kService};
+  absl::StatusOr<ResolveStep> step = ops_.BeginResolve(req->code(), who);
   if (!step.ok()) {
     reactor->Finish(ToGrpcStatus(step.status()));
   } else if (auto* done = std::get_if<Resolution>(&*step)) {
     reactor->Finish(ResolvedToProto(*std::move(done), *caller, resp));
   } else {
     // Redis or MySQL: off gRPC's threads. ctx, req and resp live until Finish.
-    blocking_.Submit([this, reactor, resp, caller = *std::move(caller), client = std::move(client),
+    blocking_.Submit([this, reactor, resp, caller = *std::move(caller), who = std::move(who),
                       pending = std::get<PendingResolve>(*std::move(step))] {
-      reactor->Finish(ResolvedToProto(ops_.ContinueResolve(pending, client), caller, resp));
+      reactor->Finish(ResolvedToProto(ops_.ContinueResolve(pending, who), caller, resp));
     });
   }
   return reactor;

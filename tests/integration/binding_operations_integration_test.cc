@@ -205,7 +205,7 @@ class BindingOperationsTest : public ::testing::Test {
   }
 
   ResolveOutcome Resolve(const std::string& code_id) {
-    auto r = ops_->Resolve(ops_->Url(code_id), kClient);
+    auto r = ops_->Resolve(ops_->Url(code_id), {kClient});
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? r->outcome : ResolveOutcome::kUnbound;
   }
@@ -436,6 +436,30 @@ TEST_F(BindingOperationsTest, AStoreCodeForAnotherMerchantsStoreIsRefusedAndWrit
   EXPECT_EQ(Count("SELECT COUNT(*) FROM collection_codes WHERE merchant_id = ?", "m_1"), 1);
 }
 
+// The per-address limit (burst 100 here) is for payers. The payment service resolves every
+// payer's code from its own one address and is not counted; payers from that address still are.
+TEST_F(BindingOperationsTest, AServiceIsNotCountedAgainstThePerAddressResolveLimit) {
+  const CodeRecord code = StoreCode();
+  int service_ok = 0;
+  for (int i = 0; i < 150; ++i) {
+    auto r = ops_->Resolve(code.code_id, {kClient, /*service=*/true});
+    if (r.ok() && r->outcome == ResolveOutcome::kPayable) ++service_ok;
+  }
+  EXPECT_EQ(service_ok, 150);
+  int payer_ok = 0;
+  absl::Status refused;
+  for (int i = 0; i < 150 && refused.ok(); ++i) {
+    auto r = ops_->Resolve(code.code_id, {kClient});
+    if (r.ok()) {
+      ++payer_ok;
+    } else {
+      refused = r.status();
+    }
+  }
+  EXPECT_EQ(payer_ok, 100);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted) << refused;
+}
+
 TEST_F(BindingOperationsTest, AFrozenMerchantsCodesResolveMerchantFrozenEvenWhenCached) {
   const CodeRecord code = StoreCode();
   ASSERT_EQ(Resolve(code.code_id), ResolveOutcome::kPayable);
@@ -444,7 +468,7 @@ TEST_F(BindingOperationsTest, AFrozenMerchantsCodesResolveMerchantFrozenEvenWhen
   auto block = repo_->SetMerchantBlock("m_1", "FROZEN", "risk review", "staff:test", clock_.Now());
   ASSERT_TRUE(block.ok()) << block.status();
   cache_->AwaitPropagation(block->invalidation_seq);
-  auto frozen = ops_->Resolve(code.code_id, kClient);
+  auto frozen = ops_->Resolve(code.code_id, {kClient});
   ASSERT_TRUE(frozen.ok()) << frozen.status();
   EXPECT_EQ(frozen->outcome, ResolveOutcome::kMerchantFrozen);
   EXPECT_TRUE(frozen->view.merchant_id.empty()) << "nothing to pay to";

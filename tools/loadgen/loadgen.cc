@@ -95,6 +95,27 @@ class CallbackEchoBinding final : public aggpay::v1::BindingService::CallbackSer
   }
 };
 
+// An interceptor that only looks at each call's metadata, as aggpayd's auth interceptor does
+// first: --empty-interceptor measures what gRPC's interception machinery itself costs.
+class EmptyInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      methods->GetRecvInitialMetadata()->erase("x-aggpay-principal");
+    }
+    methods->Proceed();
+  }
+};
+class EmptyInterceptorFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo*) override {
+    return new EmptyInterceptor;
+  }
+};
+bool g_empty_interceptor = false;
+
 // Plaintext, or TLS with aggpayd's own listener credentials (services/common/grpc/tls.h: the
 // certificate files watched, client certificates requested and verified when sent), so that a
 // baseline and aggpayd are compared over the same transport.
@@ -109,6 +130,11 @@ int Serve(grpc::Service* service, const std::string& addr, const char* what,
   grpc::ServerBuilder builder;
   builder.AddListeningPort(addr, aggpay::common::ServerCredentials(tls));
   builder.RegisterService(service);
+  if (g_empty_interceptor) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> f;
+    f.push_back(std::make_unique<EmptyInterceptorFactory>());
+    builder.experimental().SetInterceptorCreators(std::move(f));
+  }
   auto server = builder.BuildAndStart();
   if (!server) {
     std::fprintf(stderr, "loadgen: cannot listen on %s\n", addr.c_str());
@@ -408,6 +434,8 @@ int main(int argc, char** argv) {
   app.add_flag("--plaintext", o.plaintext, "no TLS (the baseline servers, a plaintext aggpayd)");
   app.add_flag("--echo-server", echo_server, "serve the synchronous baseline on --addr");
   app.add_flag("--callback-server", callback_server, "serve the callback-API baseline on --addr");
+  app.add_flag("--empty-interceptor", g_empty_interceptor,
+               "a baseline server: with an interceptor that does nothing but look at metadata");
   aggpay::common::TlsOptions server_tls;
   server_tls.mode = aggpay::common::TlsOptions::Mode::kPlaintext;
   app.add_option("--tls-cert", server_tls.cert_file,

@@ -95,7 +95,7 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
     };
     request_id_ = std::string(get(kRequestIdKey));
     if (request_id_.empty() || request_id_.size() > 128) {
-      request_id_ = RandomToken(12);
+      request_id_ = NewRequestId();
       md->erase(Ref(kRequestIdKey));
       md->emplace(Ref(kRequestIdKey), Ref(request_id_));
     }

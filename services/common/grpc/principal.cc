@@ -3,6 +3,7 @@
 #include <grpcpp/client_context.h>
 #include <grpcpp/server_context.h>
 
+#include <atomic>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -95,7 +96,13 @@ std::string CallRequestId(const grpc::ServerContextBase& context) {
   if (it != md.end() && it->second.size() > 0 && it->second.size() <= 128) {
     return std::string(it->second.data(), it->second.size());
   }
-  return RandomToken(12);
+  return NewRequestId();
+}
+
+std::string NewRequestId() {
+  static const std::string* const prefix = new std::string(RandomToken(9));
+  static std::atomic<uint64_t> next{0};
+  return absl::StrCat(*prefix, ".", absl::Hex(next.fetch_add(1, std::memory_order_relaxed)));
 }
 
 void AddInternalCredential(grpc::ClientContext& context, const std::string& secret) {

@@ -61,6 +61,9 @@ absl::StatusOr<Principal> DecodePrincipal(absl::string_view encoded);
 absl::StatusOr<Principal> CallPrincipal(const grpc::ServerContextBase& context);
 // The request id from metadata, or a fresh one.
 std::string CallRequestId(const grpc::ServerContextBase& context);
+// A request id for a call that came without one: a random prefix drawn once per process and a
+// counter, so unique without drawing randomness on every call. It identifies, it is no secret.
+std::string NewRequestId();
 
 // At the top of a handler: binds `principal_or` to the caller, or returns the refusal the
 // interceptor decided on; for a mutating RPC, opens the call's audit scope, so that the first
