@@ -77,4 +77,13 @@ absl::StatusOr<payment::RiskVerdict> InProcessRiskGate::Evaluate(
   return payment::RiskVerdict{std::string(risk::DecisionName(r->decision)), r->event_id};
 }
 
+absl::StatusOr<std::string> InProcessCodeSource::CurrentCodeUrl(const std::string& terminal_sn) {
+  binding::BindingOperations* binding = binding_.load(std::memory_order_acquire);
+  if (binding == nullptr) return remote_.CurrentCodeUrl(terminal_sn);
+  // As BindingService.TerminalCode answers: the URL, or empty when the terminal has no code.
+  absl::StatusOr<std::optional<binding::CodeRecord>> code = binding->TerminalCode(terminal_sn);
+  if (!code.ok()) return code.status();
+  return *code ? binding->Url((*code)->code_id) : std::string();
+}
+
 }  // namespace aggpay::aggpayd

@@ -9,6 +9,7 @@
 #include "services/merchant/merchant_operations.h"
 #include "services/payment/payment_directory.h"
 #include "services/risk/risk_operations.h"
+#include "services/terminal/merchant_directory.h"
 
 namespace aggpay::aggpayd {
 
@@ -72,6 +73,23 @@ class InProcessRiskGate final : public payment::RiskGate {
  private:
   payment::RiskGate& remote_;
   std::atomic<risk::RiskOperations*> risk_{nullptr};
+};
+
+// The terminal service's source of a terminal's current code (sent with every check-in): the
+// binding service's operations in process once Bind() has named them (binding is built after
+// terminal), through `remote` until then or when binding is not hosted here.
+class InProcessCodeSource final : public terminal::CodeSource {
+ public:
+  explicit InProcessCodeSource(terminal::CodeSource& remote) : remote_(remote) {}
+  void Bind(binding::BindingOperations* binding) {
+    binding_.store(binding, std::memory_order_release);
+  }
+
+  absl::StatusOr<std::string> CurrentCodeUrl(const std::string& terminal_sn) override;
+
+ private:
+  terminal::CodeSource& remote_;
+  std::atomic<binding::BindingOperations*> binding_{nullptr};
 };
 
 }  // namespace aggpay::aggpayd

@@ -357,7 +357,8 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   std::unique_ptr<merchant::PortalOperations> portal_ops;
   std::unique_ptr<terminal::MysqlTerminalRepository> terminal_repo;
   std::unique_ptr<terminal::GrpcMerchantDirectory> merchant_directory;
-  std::unique_ptr<terminal::GrpcCodeSource> code_source;
+  std::unique_ptr<terminal::GrpcCodeSource> remote_code_source;
+  std::unique_ptr<aggpayd::InProcessCodeSource> code_source;
   std::unique_ptr<terminal::TerminalOperations> terminal_ops;
   std::unique_ptr<terminal::TerminalServiceImpl> terminal_service;
   std::unique_ptr<binding::MysqlCodeRepository> code_repo;
@@ -471,8 +472,10 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       options.key_overlap = config.terminal_key_overlap;
       options.check_in_grace = config.terminal_check_in_grace;
       options.capabilities = *std::move(capabilities);
-      code_source = std::make_unique<terminal::GrpcCodeSource>(
+      remote_code_source = std::make_unique<terminal::GrpcCodeSource>(
           Channel(config, config.PeerAddress("binding")), config.PeerCredential());
+      // Binding is built after terminal: bound below when hosted here.
+      code_source = std::make_unique<aggpayd::InProcessCodeSource>(*remote_code_source);
       terminal_ops = std::make_unique<terminal::TerminalOperations>(
           *terminal_repo, *merchant_directory, code_source.get(), *std::move(box), clock,
           std::move(options));
@@ -504,6 +507,7 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
       binding_ops = std::make_unique<binding::BindingOperations>(
           *code_repo, *resolve_cache, *binding_directory, *otp_sender, metrics, clock, options);
       resolve_cache->Start();
+      if (code_source != nullptr) code_source->Bind(binding_ops.get());
       resolve_misses =
           std::make_unique<common::BlockingPool>(config.mysql.pool_size, "resolve-miss");
       binding_service =
