@@ -15,16 +15,6 @@ namespace {
 namespace v1 = aggpay::v1;
 using common::ToGrpcStatus;
 
-// "ipv4:10.0.0.1:5555" -> "10.0.0.1": the rate limit and alerts key on the address.
-std::string ClientAddress(const grpc::ServerContextBase& ctx) {
-  std::string peer = ctx.peer();
-  const size_t colon = peer.find(':');
-  if (colon != std::string::npos) peer = peer.substr(colon + 1);
-  const size_t port = peer.rfind(':');
-  if (port != std::string::npos) peer = peer.substr(0, port);
-  return peer;
-}
-
 // The merchant a merchant principal may act on; empty for staff and services.
 std::string Scope(const common::Principal& p) { return p.is_merchant() ? p.merchant_id : ""; }
 
@@ -135,7 +125,8 @@ grpc::ServerUnaryReactor* BindingServiceImpl::ResolveCode(grpc::CallbackServerCo
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
-  ResolveCaller who{ClientAddress(*ctx), caller->kind == common::Principal::Kind::kService};
+  ResolveCaller who{common::CallClientAddress(*ctx),
+                    caller->kind == common::Principal::Kind::kService};
   absl::StatusOr<ResolveStep> step = ops_.BeginResolve(req->code(), who);
   if (!step.ok()) {
     reactor->Finish(ToGrpcStatus(step.status()));

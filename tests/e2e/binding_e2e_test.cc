@@ -246,6 +246,35 @@ TEST_F(BindingE2eTest, ResolveIsRateLimitedPerClientAddress) {
   EXPECT_EQ(Outcome(aggpayd(), code), "PAYABLE");
 }
 
+// Payers reach ResolveCode through the gateway's cashier page, all from the gateway's address:
+// the limit counts each payer by the address the gateway vouches for, not the gateway. A caller
+// without the gateway's certificate cannot choose its bucket by sending an address.
+TEST_F(BindingE2eTest, ResolveThroughTheGatewayIsLimitedPerPayerNotPerGateway) {
+  auto [sn, code] = TerminalWithCode("BIND-0013");
+  AggpaydProcess tight(SharedServers(), db(), "all", 5);  // 5 per second, burst 5
+  auto gateway = v1::BindingService::NewStub(IdentityChannel(tight.grpc_addr(), "gateway"));
+  auto payer = v1::BindingService::NewStub(TestChannel(tight.grpc_addr()));
+  const auto resolve = [&](v1::BindingService::Stub& stub, const std::string& address) {
+    grpc::ClientContext ctx;
+    if (!address.empty()) ctx.AddMetadata("x-aggpay-client-address", address);
+    v1::ResolveCodeRequest req;
+    req.set_code(code);
+    v1::ResolvedCode resp;
+    grpc::Status s = stub.ResolveCode(&ctx, req, &resp);
+    return s.ok() ? resp.outcome() : absl::StrCat("ERROR ", s.error_code());
+  };
+  const std::string refused = absl::StrCat("ERROR ", grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // Payer A uses up its burst; the gateway's next call for A is refused.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(resolve(*gateway, "203.0.113.10"), "PAYABLE") << i;
+  EXPECT_EQ(resolve(*gateway, "203.0.113.10"), refused);
+  // Payer B, through the same gateway connection, has its own bucket.
+  EXPECT_EQ(resolve(*gateway, "203.0.113.11"), "PAYABLE");
+  // A direct caller naming B's address is counted as itself (its TCP peer), not as B.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(resolve(*payer, "203.0.113.12"), "PAYABLE") << i;
+  EXPECT_EQ(resolve(*payer, "203.0.113.12"), refused);
+  EXPECT_EQ(resolve(*gateway, "203.0.113.12"), "PAYABLE") << "the direct caller spent its own";
+}
+
 // ResolveCode is served on gRPC's callback API (binding_service.h); the auth interceptor must
 // still decide every call. A payer who forges the principal the interceptor hands to handlers
 // (a service's, which would be shown the merchant id) is still an anonymous payer, and the call

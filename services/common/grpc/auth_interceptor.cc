@@ -55,16 +55,6 @@ absl::string_view CodeName(int code) {
 
 grpc::string_ref Ref(absl::string_view s) { return grpc::string_ref(s.data(), s.size()); }
 
-// "ipv4:10.0.0.1:5555" -> "10.0.0.1", "ipv6:[::1]:5555" -> "[::1]".
-std::string PeerAddress(const std::string& peer) {
-  std::string out = peer;
-  const size_t colon = out.find(':');
-  if (colon != std::string::npos) out = out.substr(colon + 1);
-  const size_t port = out.rfind(':');
-  if (port != std::string::npos) out = out.substr(0, port);
-  return out;
-}
-
 class AuthInterceptor final : public grpc::experimental::Interceptor {
  public:
   AuthInterceptor(grpc::experimental::ServerRpcInfo* info, const AuthInterceptorDeps& deps,
@@ -88,6 +78,7 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
     md->erase(Ref(kPrincipalKey));
     md->erase(Ref(kDenialKey));
     md->erase(Ref(kAuditCallKey));
+    md->erase(Ref(kCallerAddressKey));
     const auto get = [&](absl::string_view key) -> absl::string_view {
       auto it = md->find(Ref(key));
       return it == md->end() ? absl::string_view()
@@ -112,7 +103,8 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
     }
     if (verdict.ok() && IsPublicCall()) {
       address_ = VouchedAddress(get(kClientAddressKey), get(kClientAddressSigKey));
-      if (address_.empty()) address_ = PeerAddress(info_->server_context()->peer());
+      if (address_.empty()) address_ = PeerHost(info_->server_context()->peer());
+      md->emplace(Ref(kCallerAddressKey), Ref(address_));
       if (!public_failures_.Allowed(address_)) {
         deps_.metrics->Increment("public_calls_refused_total");
         verdict = ResourceExhaustedRetryAfter("too many failed requests from this address",

@@ -90,6 +90,21 @@ absl::StatusOr<Principal> CallPrincipal(const grpc::ServerContextBase& context) 
   return DecodePrincipal(Ref(it->second));
 }
 
+std::string PeerHost(absl::string_view peer) {
+  const size_t colon = peer.find(':');
+  if (colon != absl::string_view::npos) peer = peer.substr(colon + 1);
+  const size_t port = peer.rfind(':');
+  if (port != absl::string_view::npos) peer = peer.substr(0, port);
+  return std::string(peer);
+}
+
+std::string CallClientAddress(const grpc::ServerContextBase& context) {
+  const auto& md = context.client_metadata();
+  auto it = md.find(grpc::string_ref(kCallerAddressKey.data(), kCallerAddressKey.size()));
+  if (it != md.end()) return std::string(it->second.data(), it->second.size());
+  return PeerHost(context.peer());
+}
+
 std::string CallRequestId(const grpc::ServerContextBase& context) {
   const auto& md = context.client_metadata();
   auto it = md.find(grpc::string_ref(kRequestIdKey.data(), kRequestIdKey.size()));

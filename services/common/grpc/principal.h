@@ -57,6 +57,17 @@ inline constexpr absl::string_view kMerchantRoleKey = "x-aggpay-merchant-role";
 std::string EncodePrincipal(const Principal& p);
 absl::StatusOr<Principal> DecodePrincipal(absl::string_view encoded);
 
+// On a public method: the client address the interceptor established (the payer's, vouched for
+// by the gateway, or else the TCP peer's), which the per-address limits count. Like the
+// principal, a client-sent value never reaches a handler.
+inline constexpr absl::string_view kCallerAddressKey = "x-aggpay-caller-address";
+
+// "ipv4:10.0.0.1:5555" -> "10.0.0.1", "ipv6:[::1]:5555" -> "[::1]".
+std::string PeerHost(absl::string_view peer);
+// The client address of the current RPC: kCallerAddressKey on a public method, the TCP peer's
+// host otherwise.
+std::string CallClientAddress(const grpc::ServerContextBase& context);
+
 // The caller of the current RPC, or the status the interceptor refused it with.
 absl::StatusOr<Principal> CallPrincipal(const grpc::ServerContextBase& context);
 // The request id from metadata, or a fresh one.
