@@ -134,10 +134,20 @@ grpc::ServerUnaryReactor* BindingServiceImpl::ResolveCode(grpc::CallbackServerCo
     reactor->Finish(ResolvedToProto(*std::move(done), *caller, resp));
   } else {
     // Redis or MySQL: off gRPC's threads. ctx, req and resp live until Finish.
-    blocking_.Submit([this, reactor, resp, caller = *std::move(caller), who = std::move(who),
-                      pending = std::get<PendingResolve>(*std::move(step))] {
+    const bool queued = blocking_.Submit([this, ctx, reactor, resp, caller = *std::move(caller),
+                                          who = std::move(who),
+                                          pending = std::get<PendingResolve>(*std::move(step))] {
+      // A payer who gave up while the resolve waited for a thread costs no store round trip.
+      if (ctx->IsCancelled()) {
+        reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the call was cancelled"));
+        return;
+      }
       reactor->Finish(ResolvedToProto(ops_.ContinueResolve(pending, who), caller, resp));
     });
+    if (!queued) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                   "too many resolves are waiting for the database; try again"));
+    }
   }
   return reactor;
 }

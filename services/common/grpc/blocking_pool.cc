@@ -7,7 +7,8 @@
 
 namespace aggpay::common {
 
-BlockingPool::BlockingPool(int threads, const std::string& name) {
+BlockingPool::BlockingPool(int threads, const std::string& name, size_t max_queued)
+    : max_queued_(max_queued) {
   const std::string thread_name = name.substr(0, 15);
   for (int i = 0; i < std::max(threads, 1); ++i) {
     threads_.emplace_back([this] { Run(); });
@@ -24,12 +25,14 @@ BlockingPool::~BlockingPool() {
   for (std::thread& t : threads_) t.join();
 }
 
-void BlockingPool::Submit(std::function<void()> task) {
+bool BlockingPool::Submit(std::function<void()> task) {
   {
     std::lock_guard lock(mu_);
+    if (queue_.size() >= max_queued_) return false;
     queue_.push_back(std::move(task));
   }
   cv_.notify_one();
+  return true;
 }
 
 void BlockingPool::Run() {

@@ -16,15 +16,18 @@ namespace aggpay::common {
 // A slow or frozen store then stalls only the calls that need it.
 class BlockingPool {
  public:
-  // `threads` >= 1; `name` (at most 15 characters) names the threads in `top` and `perf`.
-  BlockingPool(int threads, const std::string& name);
+  // `threads` >= 1; `name` (at most 15 characters) names the threads in `top` and `perf`. At
+  // most `max_queued` tasks wait for a thread; past that Submit refuses, so that a stalled store
+  // makes callers fail fast instead of piling up work and memory.
+  BlockingPool(int threads, const std::string& name, size_t max_queued = 4096);
   // Runs what is queued, then joins the threads.
   ~BlockingPool();
   BlockingPool(const BlockingPool&) = delete;
   BlockingPool& operator=(const BlockingPool&) = delete;
 
-  // Runs `task` on one of the pool's threads, in submission order.
-  void Submit(std::function<void()> task);
+  // Runs `task` on one of the pool's threads, in submission order; false (and `task` not run)
+  // when max_queued tasks are already waiting.
+  [[nodiscard]] bool Submit(std::function<void()> task);
 
  private:
   void Run();
@@ -32,6 +35,7 @@ class BlockingPool {
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> queue_;
+  const size_t max_queued_;
   bool stop_ = false;
   std::vector<std::thread> threads_;
 };

@@ -3,6 +3,11 @@
 #include <google/protobuf/descriptor.h>
 #include <gtest/gtest.h>
 
+#include <future>
+#include <mutex>
+#include <vector>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "aggpay/v1/admin.pb.h"
 #include "aggpay/v1/binding.pb.h"
@@ -17,6 +22,7 @@
 #include "services/common/audit/audit_chain.h"
 #include "services/common/config/config_reader.h"
 #include "services/common/grpc/access_policy.h"
+#include "services/common/grpc/blocking_pool.h"
 #include "services/common/grpc/principal.h"
 #include "services/common/grpc/status_mapping.h"
 #include "services/common/log/log.h"
@@ -186,6 +192,50 @@ TEST(AccessPolicyTest, EveryInternalMethodNamesKnownCallers) {
   EXPECT_TRUE(CallerAllowed(*freeze, "risk"));
   EXPECT_FALSE(CallerAllowed(*freeze, "fee"));
   EXPECT_FALSE(CallerAllowed(*freeze, "gateway"));
+}
+
+TEST(PrincipalTest, PeerHostDropsTheSchemeAndThePort) {
+  EXPECT_EQ(PeerHost("ipv4:10.0.0.1:5555"), "10.0.0.1");
+  EXPECT_EQ(PeerHost("ipv6:[::1]:5555"), "[::1]");
+}
+
+TEST(PrincipalTest, NewRequestIdsAreDistinctAndValidRequestIds) {
+  const std::string a = NewRequestId();
+  const std::string b = NewRequestId();
+  EXPECT_NE(a, b);
+  EXPECT_LE(a.size(), 128u);
+  for (char c : a) EXPECT_TRUE(absl::ascii_isalnum(c) || c == '-' || c == '_' || c == '.') << a;
+}
+
+// One thread held by a task that waits on a latch; the queue holds at most 2 more.
+TEST(BlockingPoolTest, RunsInOrderRefusesPastItsQueueAndDrainsOnDestruction) {
+  std::mutex mu;
+  std::vector<int> ran;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> started;
+  {
+    BlockingPool pool(1, "test-pool", 2);
+    ASSERT_TRUE(pool.Submit([&] {
+      started.set_value();
+      released.wait();
+    }));
+    started.get_future().wait();  // the thread is busy: what follows waits in the queue
+    ASSERT_TRUE(pool.Submit([&] {
+      std::lock_guard lock(mu);
+      ran.push_back(1);
+    }));
+    ASSERT_TRUE(pool.Submit([&] {
+      std::lock_guard lock(mu);
+      ran.push_back(2);
+    }));
+    EXPECT_FALSE(pool.Submit([&] {
+      std::lock_guard lock(mu);
+      ran.push_back(3);
+    })) << "a third waiting task is refused";
+    release.set_value();
+  }  // the destructor runs what is queued, then joins
+  EXPECT_EQ(ran, (std::vector<int>{1, 2}));
 }
 
 TEST(PrincipalTest, EncodingRoundTripsAnyBytes) {
