@@ -152,12 +152,7 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
   absl::Status Decide(absl::string_view internal, absl::string_view merchant,
                       absl::string_view authorization) {
     if (policy_ == nullptr) return absl::PermissionDeniedError("unknown method");
-    if (signed_presented_) {
-      absl::Status s = DecideSigned(internal, merchant, authorization);
-      // Refused before the merchant was known: the gateway answers as for AuthenticateRequest.
-      if (!s.ok() && !principal_.is_merchant()) signed_refused_ = true;
-      return s;
-    }
+    if (signed_presented_) return DecideSigned(internal, merchant, authorization);
     if (deps_.service_identities) {
       // mtls: a service is who its client certificate names; the shared secret means nothing.
       const std::string identity = PeerIdentity(info_->server_context()->auth_context().get());
@@ -218,6 +213,10 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
       return absl::PermissionDeniedError(
           "a signed merchant request comes with no other caller credential");
     }
+    // From here on the gateway presented it: a refusal is the signed request's, which the gateway
+    // answers as for a failed AuthenticateRequest (and which leaves no audit entry, OnStatus).
+    // Refusals of the caller itself (above) stay ordinary refusals, audited on a mutating method.
+    signed_refused_ = true;
     if (deps_.signed_requests == nullptr) {
       return absl::UnavailableError("this server cannot authenticate signed merchant requests");
     }
@@ -231,6 +230,8 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
       return merchant_id.status();
     }
     if (merchant_id->empty()) return absl::InternalError("the signed request named no merchant");
+    // Authenticated: whatever follows (the access policy, the handler) is the route's answer.
+    signed_refused_ = false;
     SetMerchant(*merchant_id);
     return Authorize(*policy_, principal_);
   }
@@ -350,7 +351,7 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
   PublicFailureLimiter& public_failures_;
   std::string address_;
   bool gateway_vouches_ = false;
-  // A signed merchant request came with the call; it was refused before naming a merchant.
+  // A signed merchant request came with the call; the gateway presented it and it was refused.
   bool signed_presented_ = false;
   bool signed_refused_ = false;
   std::string signed_request_;
