@@ -13,6 +13,7 @@
 #include "aggpay/v1/admin.grpc.pb.h"
 #include "aggpay/v1/fee.grpc.pb.h"
 #include "aggpay/v1/merchant.grpc.pb.h"
+#include "aggpay/v1/payment.grpc.pb.h"
 #include "aggpay/v1/terminal.grpc.pb.h"
 #include "services/common/crypto/crypto.h"
 #include "tests/support/stack_fixture.h"
@@ -246,6 +247,28 @@ TEST_F(TlsE2eTest, OnlyTheGatewayMayPresentASignedMerchantRequest) {
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(get_merchant(gateway, {{"authorization", "Bearer forged"}}).code,
             grpc::StatusCode::PERMISSION_DENIED);
+
+  // On a mutating method a caller's refusal is audited like any refused call; it is not the
+  // gateway's refused signature, which leaves no entry.
+  {
+    const std::string request_id = "signed-by-payment-" + common::RandomToken(6);
+    auto ctx = Context({{"x-request-id", request_id}});
+    ctx->AddMetadata("x-aggpay-signed-request-bin", wire);
+    v1::ConfigureWebhookRequest req;
+    req.set_notify_url("https://evil.example/notify");
+    v1::ConfigureWebhookResponse resp;
+    EXPECT_EQ(v1::PaymentService::NewStub(IdentityChannel(aggpayd().grpc_addr(), "payment"))
+                  ->ConfigureWebhook(ctx.get(), req, &resp)
+                  .error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+    std::string audited;
+    for (int i = 0; i < 50 && audited.empty(); ++i) {
+      audited = Query(
+          absl::StrCat("SELECT outcome FROM audit_log WHERE request_id = '", request_id, "'"));
+      if (audited.empty()) absl::SleepFor(absl::Milliseconds(100));
+    }
+    EXPECT_EQ(audited, "PERMISSION_DENIED");
+  }
 
   // None of those consumed the nonce: the gateway's call with the same request is the first.
   const Outcome ok = get_merchant(gateway, {});
