@@ -33,6 +33,7 @@
 #include "services/common/clock/clock.h"
 #include "services/common/crypto/crypto.h"
 #include "services/common/grpc/blocking_pool.h"
+#include "services/common/grpc/request_authenticator.h"
 #include "services/common/grpc/server.h"
 #include "services/common/grpc/tls.h"
 #include "services/common/http/admin_http.h"
@@ -45,6 +46,7 @@
 #include "services/fee/mysql_fee_plan_repository.h"
 #include "services/merchant/grpc_collection_control.h"
 #include "services/merchant/grpc_fee_plan_assigner.h"
+#include "services/merchant/local_request_authenticator.h"
 #include "services/merchant/merchant_service.h"
 #include "services/merchant/mysql_merchant_repository.h"
 #include "services/merchant/mysql_onboarding_repository.h"
@@ -346,6 +348,7 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   std::unique_ptr<merchant::RedisRequestGuard> request_guard;
   std::unique_ptr<merchant::MerchantOperations> merchant_ops;
   std::unique_ptr<merchant::MerchantServiceImpl> merchant_service;
+  std::unique_ptr<common::RequestAuthenticator> signed_requests;
   std::unique_ptr<merchant::MysqlOnboardingRepository> onboarding_repo;
   std::unique_ptr<merchant::SandboxChannelOnboarding> channel_onboarding;
   std::unique_ptr<merchant::GrpcFeePlanAssigner> fee_assigner;
@@ -429,6 +432,8 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
                                         config.request_guard_fail_open_mutating});
       merchant_ops = std::make_unique<merchant::MerchantOperations>(
           *merchant_repo, *request_guard, *box, clock, config.request_timestamp_window);
+      // The signed requests the gateway forwards with a route's call are checked in process.
+      signed_requests = std::make_unique<merchant::LocalRequestAuthenticator>(*merchant_ops);
       onboarding_repo = std::make_unique<merchant::MysqlOnboardingRepository>(**pool);
       channel_onboarding = std::make_unique<merchant::SandboxChannelOnboarding>();
       fee_assigner = std::make_unique<merchant::GrpcFeePlanAssigner>(
@@ -612,6 +617,12 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   common::AuthInterceptorDeps deps{&*policies, &staff_auth, &audit_sink,
                                    &metrics,   &clock,      config.PeerCredential()};
   deps.relay = &audit_relay;
+  // Without the merchant service here, its AuthenticateRequest at peers.merchant.
+  if (signed_requests == nullptr) {
+    signed_requests = std::make_unique<common::GrpcRequestAuthenticator>(
+        Channel(config, config.PeerAddress("merchant")), config.PeerCredential());
+  }
+  deps.signed_requests = signed_requests.get();
   deps.service_identities = !config.tls.plaintext();
   deps.public_failures_per_second = config.public_failures_per_second;
   deps.public_failure_burst = config.public_failure_burst;

@@ -9,19 +9,24 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"net/textproto"
 	"strings"
 	"time"
 
 	aggpayv1 "aggpay/gen/aggpay/v1"
 
+	"github.com/golang/protobuf/proto"
+	"github.com/grpc-ecosystem/grpc-gateway/runtime"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
 // The merchant signing scheme (docs/api.md). The gateway alone sees the raw body, so it hashes
-// it; the merchant service holds the key secrets and checks the HMAC, the timestamp window, the
-// nonce and the rate limit (MerchantService.AuthenticateRequest).
+// it; the merchant domain holds the key secrets and checks the HMAC, the timestamp window, the
+// nonce and the rate limit: in aggpayd's auth interceptor, for the signed request the gateway
+// sends with the route's call (signedRequest), or in MerchantService.AuthenticateRequest.
 const (
 	authScheme = "AGGPAY-HMAC-SHA256"
 	// Largest request body accepted; a larger one gets 413.
@@ -180,13 +185,24 @@ func (a *authenticator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	merchantID, err := a.authenticate(r.Context(), info.requestID, cred, strings.ToUpper(r.Method),
-		pathAndQuery(r), bodyHash)
+	// Authenticated by aggpayd with the route's own call, in one hop: the annotator sends the
+	// signed request (internalMetadata), the response hooks read aggpayd's verdict (signedVerdict).
+	req := &aggpayv1.AuthenticateRequestRequest{
+		KeyId:        cred.keyID,
+		Timestamp:    cred.timestamp,
+		Nonce:        cred.nonce,
+		Signature:    cred.signature,
+		Method:       strings.ToUpper(r.Method),
+		PathAndQuery: pathAndQuery(r),
+		BodySha256:   bodyHash,
+	}
+	wire, err := proto.Marshal(req)
 	if err != nil {
-		authError(err, info.requestID).write(w)
+		log.Printf("ERROR could not marshal a signed request (request_id=%s): %v", info.requestID, err)
+		newAPIError(codes.Internal, "internal error").write(w)
 		return
 	}
-	info.merchantID = merchantID
+	info.signed = &signedRequest{wire: wire, req: req, auth: a}
 	a.forward(w, r, body)
 }
 
@@ -218,23 +234,133 @@ func tooLarge() *apiError {
 		withStatus(http.StatusRequestEntityTooLarge)
 }
 
-// authenticate asks the merchant service who signed the request.
-func (a *authenticator) authenticate(ctx context.Context, requestID string, c credential,
-	method, target, bodyHash string) (string, error) {
+// signedRequest is a merchant's signed request on its way to aggpayd with the route's call
+// (x-aggpay-signed-request-bin): aggpayd's auth interceptor checks it as AuthenticateRequest
+// would and answers in the call's trailers, x-aggpay-signed-refused on a refusal (the status is
+// then the authentication's) and x-aggpay-signed-merchant with the merchant otherwise.
+type signedRequest struct {
+	wire []byte // req, marshalled: the metadata value (grpc-go base64-encodes -bin values)
+	req  *aggpayv1.AuthenticateRequestRequest
+	auth *authenticator
+	// Set by signedElsewhere, for a route's service at another address than the merchant
+	// service's: the merchant AuthenticateRequest named, or its refusal.
+	merchant string
+	refused  bool
+}
+
+// signedElsewhere is the client interceptor of the connections to services at another address
+// than the merchant service's (microservices mode): such a process cannot authenticate the
+// signed request in its call (AuthenticateRequest admits the gateway only), so the gateway asks
+// AuthenticateRequest first and forwards the merchant id instead, two hops as before.
+func (a *authenticator) signedElsewhere(ctx context.Context, method string, req, reply interface{},
+	cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	info := requestInfoFrom(ctx)
+	md, _ := metadata.FromOutgoingContext(ctx)
+	sr := info.signed
+	if sr == nil || len(md.Get(signedRequestKey)) == 0 {
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
+	merchant, err := a.authenticate(ctx, info.requestID, sr.req)
+	if err != nil {
+		sr.refused = true
+		return err
+	}
+	sr.merchant = merchant
+	md = md.Copy()
+	delete(md, signedRequestKey)
+	md.Set(merchantKey, merchant)
+	return invoker(metadata.NewOutgoingContext(ctx, md), method, req, reply, cc, opts...)
+}
+
+// signedVerdict reads what aggpayd said of the signed request of a call that failed with s:
+// nil when the merchant was authenticated (info.merchantID is set, and the route's own mapping
+// applies), or the answer for the client. called: whether the route's call was made (false for
+// grpc-gateway's own refusals before any call: no route, a wrong method).
+func (sr *signedRequest) verdict(ctx context.Context, info *requestInfo, md runtime.ServerMetadata,
+	called bool, s *status.Status) *apiError {
+	if sr.refused {
+		return authError(s.Err(), info.requestID)
+	}
+	if sr.merchant != "" {
+		info.merchantID = sr.merchant
+		return nil
+	}
+	if called {
+		if len(md.TrailerMD.Get(signedRefusedKey)) > 0 {
+			return authError(s.Err(), info.requestID)
+		}
+		if m := md.TrailerMD.Get(signedMerchantKey); len(m) == 1 && m[0] != "" {
+			info.merchantID = m[0]
+			return nil
+		}
+		switch s.Code() {
+		case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled:
+			// aggpayd unreachable or silent: as a failed AuthenticateRequest (503).
+			return authError(s.Err(), info.requestID)
+		case codes.InvalidArgument:
+			// grpc-gateway's own: the body, query or path did not parse, and the call was not
+			// made (aggpayd marks every call that carried a signed request). Checked below.
+		default:
+			// An aggpayd that ignores the signed request answers the route as for an anonymous
+			// caller; never taken for the merchant's answer.
+			log.Printf("ERROR aggpayd did not authenticate the signed request the gateway sent "+
+				"(is aggpayd older than the gateway?) request_id=%s code=%s message=%q",
+				info.requestID, codeName(s.Code()), s.Message())
+			return newAPIError(codes.Internal, "internal error")
+		}
+	}
+	// No call carried the signed request: it is checked with AuthenticateRequest, as before,
+	// so that a bad signature stays a 401 whatever else is wrong with the request.
+	merchant, err := sr.auth.authenticate(ctx, info.requestID, sr.req)
+	if err != nil {
+		return authError(err, info.requestID)
+	}
+	info.merchantID = merchant
+	return nil
+}
+
+// signedResponseCheck is grpc-gateway's forward-response hook for signed routes: a successful
+// call must carry aggpayd's x-aggpay-signed-merchant (an aggpayd that ignored the signed request
+// answered as for an anonymous caller, which must never pass for the merchant's answer); the
+// merchant is the access log's. The verdict's trailers are not passed on to the client.
+func signedResponseCheck(ctx context.Context, w http.ResponseWriter, _ proto.Message) error {
+	info := requestInfoFrom(ctx)
+	md, ok := runtime.ServerMetadataFromContext(ctx)
+	if info.signed != nil {
+		var m []string
+		if info.signed.merchant != "" {
+			m = []string{info.signed.merchant}
+		} else if ok && len(md.TrailerMD.Get(signedRefusedKey)) == 0 {
+			m = md.TrailerMD.Get(signedMerchantKey)
+		}
+		if len(m) != 1 || m[0] == "" {
+			return status.Error(codes.Internal, "aggpayd did not authenticate the signed request")
+		}
+		info.merchantID = m[0]
+	}
+	if ok && (md.TrailerMD.Get(signedMerchantKey) != nil || md.TrailerMD.Get(signedRefusedKey) != nil) {
+		delete(md.TrailerMD, signedMerchantKey)
+		delete(md.TrailerMD, signedRefusedKey)
+		// grpc-gateway declared every trailer before this hook; declare only the others.
+		w.Header().Del("Trailer")
+		for k := range md.TrailerMD {
+			w.Header().Add("Trailer",
+				textproto.CanonicalMIMEHeaderKey(runtime.MetadataTrailerPrefix+k))
+		}
+	}
+	return nil
+}
+
+// authenticate asks the merchant service who signed the request (AuthenticateRequest): only
+// for a signed request that no route's call carried (signedRequest.verdict).
+func (a *authenticator) authenticate(ctx context.Context, requestID string,
+	req *aggpayv1.AuthenticateRequestRequest) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, a.timeout)
 	defer cancel()
 	ctx = metadata.NewOutgoingContext(ctx, withSharedSecret(metadata.Pairs(
 		requestIDKey, requestID,
 	), a.secret))
-	resp, err := a.merchants.AuthenticateRequest(ctx, &aggpayv1.AuthenticateRequestRequest{
-		KeyId:        c.keyID,
-		Timestamp:    c.timestamp,
-		Nonce:        c.nonce,
-		Signature:    c.signature,
-		Method:       method,
-		PathAndQuery: target,
-		BodySha256:   bodyHash,
-	})
+	resp, err := a.merchants.AuthenticateRequest(ctx, req)
 	if err != nil {
 		return "", err
 	}

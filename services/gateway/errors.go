@@ -190,12 +190,19 @@ func protoErrorHandler(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marsh
 	if !ok {
 		s = status.New(codes.Unknown, err.Error())
 	}
+	md, fromHandler := runtime.ServerMetadataFromContext(ctx)
+	if info.signed != nil {
+		// aggpayd's verdict on the signed request first: a refusal is answered as before.
+		if e := info.signed.verdict(r.Context(), info, md, fromHandler, s); e != nil {
+			e.write(w)
+			return
+		}
+	}
 	// grpc-gateway v1.6.4's ServeMux reports an unknown route and a wrong method as
 	// UNIMPLEMENTED with the HTTP status text as the message, before any handler ran (so without
 	// server metadata in the context). A service's own UNIMPLEMENTED always comes through a
 	// handler and keeps its 501.
-	if _, fromHandler := runtime.ServerMetadataFromContext(ctx); !fromHandler &&
-		s.Code() == codes.Unimplemented {
+	if !fromHandler && s.Code() == codes.Unimplemented {
 		if s.Message() == http.StatusText(http.StatusMethodNotAllowed) {
 			newAPIError(codes.Unimplemented,
 				fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)).

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 
 	aggpayv1 "aggpay/gen/aggpay/v1"
 
+	"github.com/golang/protobuf/proto"
 	"github.com/golang/protobuf/ptypes"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -103,7 +105,8 @@ func TestHeaderMatchers(t *testing.T) {
 	for _, h := range []string{"Authorization", "X-Aggpay-Internal", "X-Aggpay-Merchant-Id",
 		"Grpc-Metadata-X-Aggpay-Internal", "Grpc-Metadata-X-Aggpay-Merchant-Id", "Cookie",
 		"X-Forwarded-For", "User-Agent", "Grpc-Timeout", "X-Aggpay-Client-Address",
-		"Grpc-Metadata-X-Aggpay-Client-Address-Sig"} {
+		"Grpc-Metadata-X-Aggpay-Client-Address-Sig", "X-Aggpay-Signed-Request-Bin",
+		"Grpc-Metadata-X-Aggpay-Signed-Request-Bin", "Grpc-Metadata-X-Aggpay-Signed-Merchant"} {
 		if k, ok := incomingHeaderMatcher(h); ok {
 			t.Errorf("%s forwarded as %s", h, k)
 		}
@@ -209,6 +212,9 @@ type seenCall struct {
 type recorder struct {
 	mu    sync.Mutex
 	calls []seenCall
+	// Set before requests: the fakes ignore the signed request, as an aggpayd older than the
+	// gateway would.
+	ignoreSigned bool
 }
 
 func (r *recorder) add(ctx context.Context, method string, auth *aggpayv1.AuthenticateRequestRequest) {
@@ -270,26 +276,78 @@ func (f *fakeMerchants) AuthenticateRequest(ctx context.Context,
 	if !internalOK(ctx) {
 		return nil, status.Error(codes.Unauthenticated, "invalid internal credential")
 	}
+	merchant, err := fakeAuthenticate(req)
+	if err != nil {
+		return nil, err
+	}
+	return &aggpayv1.AuthenticateRequestResponse{MerchantId: merchant, KeyId: req.KeyId}, nil
+}
+
+// fakeAuthenticate is the fakes' merchant domain: it checks a signed request as
+// MerchantOperations::AuthenticateRequest would.
+func fakeAuthenticate(req *aggpayv1.AuthenticateRequestRequest) (string, error) {
 	if req.KeyId == limitedKeyID {
 		s, _ := status.New(codes.ResourceExhausted, "rate limit exceeded").WithDetails(
 			&errdetails.RetryInfo{RetryDelay: ptypes.DurationProto(1200 * time.Millisecond)})
-		return nil, s.Err()
+		return "", s.Err()
 	}
 	if req.KeyId != testKeyID {
-		return nil, status.Error(codes.Unauthenticated, "unknown key")
+		return "", status.Error(codes.Unauthenticated, "unknown key")
 	}
 	want := hmacHex(testKeySecret, canonical(req.Method, req.PathAndQuery, req.Timestamp,
 		req.Nonce, req.BodySha256))
 	if !hmac.Equal([]byte(want), []byte(req.Signature)) {
-		return nil, status.Error(codes.Unauthenticated, "signature mismatch")
+		return "", status.Error(codes.Unauthenticated, "signature mismatch")
 	}
-	return &aggpayv1.AuthenticateRequestResponse{MerchantId: "m_test", KeyId: req.KeyId}, nil
+	return "m_test", nil
+}
+
+// fakeSignedRequests stands in for aggpayd's auth interceptor (auth_interceptor.cc) on the
+// signed request the gateway sends with a route's call: recorded as "signed" with the call's
+// metadata as sent; refused with x-aggpay-signed-refused, or authenticated with
+// x-aggpay-signed-merchant and the merchant handed to the handler. ignore: an aggpayd that
+// does not know the key (the handler sees an anonymous call).
+func fakeSignedRequests(rec *recorder, ignore *bool) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req interface{}, info *grpc.UnaryServerInfo,
+		handler grpc.UnaryHandler) (interface{}, error) {
+		md, _ := metadata.FromIncomingContext(ctx)
+		v := md.Get(signedRequestKey)
+		if len(v) == 0 || (ignore != nil && *ignore) {
+			return handler(ctx, req)
+		}
+		signed := &aggpayv1.AuthenticateRequestRequest{}
+		if err := proto.Unmarshal([]byte(v[0]), signed); err != nil {
+			return nil, status.Error(codes.Unauthenticated, "malformed signed request")
+		}
+		rec.add(ctx, "signed", signed)
+		if !internalOK(ctx) {
+			return nil, status.Error(codes.Unauthenticated, "invalid internal credential")
+		}
+		if len(md.Get(merchantKey)) > 0 {
+			return nil, status.Error(codes.PermissionDenied,
+				"a signed merchant request comes with no other caller credential")
+		}
+		merchant, err := fakeAuthenticate(signed)
+		if err != nil {
+			_ = grpc.SetTrailer(ctx, metadata.Pairs(signedRefusedKey, "1"))
+			return nil, err
+		}
+		_ = grpc.SetTrailer(ctx, metadata.Pairs(signedMerchantKey, merchant))
+		md = md.Copy()
+		delete(md, signedRequestKey)
+		md.Set(merchantKey, merchant)
+		return handler(metadata.NewIncomingContext(ctx, md), req)
+	}
 }
 
 func (f *fakeMerchants) GetMerchant(ctx context.Context,
 	req *aggpayv1.GetMerchantRequest) (*aggpayv1.Merchant, error) {
 	f.rec.add(ctx, "GetMerchant", nil)
 	m := callerMerchant(ctx)
+	if m == "" && req.MerchantId == "m_anonymous" {
+		// A method that answers anonymous callers.
+		return &aggpayv1.Merchant{MerchantId: req.MerchantId, DisplayName: "Test noodles"}, nil
+	}
 	if m == "" {
 		return nil, status.Error(codes.Unauthenticated, "no merchant")
 	}
@@ -342,7 +400,7 @@ func startFakesWithPayments(t *testing.T) (string, *recorder, *fakePayments) {
 	}
 	rec := &recorder{}
 	payments := &fakePayments{rec: rec}
-	srv := grpc.NewServer()
+	srv := grpc.NewServer(grpc.UnaryInterceptor(fakeSignedRequests(rec, &rec.ignoreSigned)))
 	aggpayv1.RegisterMerchantServiceServer(srv, &fakeMerchants{rec: rec})
 	aggpayv1.RegisterFeeServiceServer(srv, &fakeFees{rec: rec})
 	aggpayv1.RegisterPaymentServiceServer(srv, payments)
@@ -526,31 +584,46 @@ func TestSignedRequestForwardsOnlyTheInternalIdentity(t *testing.T) {
 	if _, ok := m["legal_name"]; !ok {
 		t.Errorf("defaults not emitted: %s", r.body)
 	}
+	for k := range r.header {
+		if strings.Contains(strings.ToLower(k), "signed") {
+			t.Errorf("response header %s=%v", k, r.header[k])
+		}
+	}
 	if r.header.Get("X-Request-Id") != "req-123" {
 		t.Errorf("X-Request-Id %q", r.header.Get("X-Request-Id"))
 	}
-	auth, _ := f.rec.last("AuthenticateRequest")
-	if auth.auth.PathAndQuery != "/v1/merchant?merchant_id=" || auth.auth.Method != "GET" ||
-		auth.auth.BodySha256 != "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" {
-		t.Errorf("AuthenticateRequest got %+v", auth.auth)
+	// One hop: the signed request travels with the route's call, no AuthenticateRequest.
+	if _, called := f.rec.last("AuthenticateRequest"); called {
+		t.Error("the gateway called AuthenticateRequest for a signed route")
 	}
-	call, ok := f.rec.last("GetMerchant")
+	call, ok := f.rec.last("signed")
 	if !ok {
+		t.Fatal("GetMerchant was not called with a signed request")
+	}
+	if call.auth.PathAndQuery != "/v1/merchant?merchant_id=" || call.auth.Method != "GET" ||
+		call.auth.BodySha256 != "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" ||
+		call.auth.KeyId != testKeyID || call.auth.Signature == "" || call.auth.Nonce == "" {
+		t.Errorf("the signed request was %+v", call.auth)
+	}
+	if _, ok := f.rec.last("GetMerchant"); !ok {
 		t.Fatal("GetMerchant not called")
 	}
 	md := call.md
 	if got := md.Get(internalKey); len(got) != 1 || got[0] != testSecret {
 		t.Errorf("x-aggpay-internal %v", got)
 	}
-	if got := md.Get(merchantKey); len(got) != 1 || got[0] != "m_test" {
-		t.Errorf("x-aggpay-merchant-id %v", got)
+	if got := md.Get(merchantKey); len(got) != 0 {
+		t.Errorf("x-aggpay-merchant-id %v beside a signed request", got)
+	}
+	if got := md.Get(signedRequestKey); len(got) != 1 {
+		t.Errorf("x-aggpay-signed-request-bin %d values", len(got))
 	}
 	if got := md.Get(requestIDKey); len(got) != 1 || got[0] != "req-123" {
 		t.Errorf("x-request-id %v", got)
 	}
 	for k := range md {
 		switch {
-		case k == internalKey, k == merchantKey, k == requestIDKey, k == "x-forwarded-for",
+		case k == internalKey, k == signedRequestKey, k == requestIDKey, k == "x-forwarded-for",
 			k == "content-type", k == ":authority", k == "user-agent":
 		default:
 			t.Errorf("unexpected metadata %s=%v", k, md[k])
@@ -679,5 +752,152 @@ func TestWrongInternalSecretIsTheGatewaysFault(t *testing.T) {
 	e := r.apiError(t)
 	if r.status != 500 || e.Code != "INTERNAL" || strings.Contains(e.Message, "credential") {
 		t.Fatalf("%d %+v", r.status, e)
+	}
+}
+
+func TestAClientsOwnSignedRequestHeaderCountsForNothing(t *testing.T) {
+	f := newFixture(t)
+	// A well-formed signed request for the test key, presented as the client's own header.
+	forged, err := proto.Marshal(&aggpayv1.AuthenticateRequestRequest{KeyId: testKeyID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.StdEncoding.EncodeToString(forged)
+	for _, h := range []string{"X-Aggpay-Signed-Request-Bin", "Grpc-Metadata-X-Aggpay-Signed-Request-Bin",
+		"Grpc-Metadata-X-Aggpay-Signed-Merchant", "X-Aggpay-Signed-Merchant"} {
+		f.rec.reset()
+		// Unsigned: refused by the gateway, nothing reaches the service.
+		r := send(t, "GET", f.url, "/v1/merchant", "", "", map[string]string{h: b64}, nil, nil)
+		if e := r.apiError(t); r.status != 401 || e.Code != "UNAUTHENTICATED" {
+			t.Fatalf("%s, unsigned: %d %+v", h, r.status, e)
+		}
+		if _, called := f.rec.last("GetMerchant"); called {
+			t.Fatalf("%s: an unsigned request reached the service", h)
+		}
+		// Signed: the service sees the gateway's signed request only.
+		r = send(t, "GET", f.url, "/v1/merchant", "", testKeyID, map[string]string{h: b64}, nil, nil)
+		if r.status != 200 {
+			t.Fatalf("%s, signed: %d %s", h, r.status, r.body)
+		}
+		call, _ := f.rec.last("signed")
+		if got := call.md.Get(signedRequestKey); len(got) != 1 || got[0] == string(forged) ||
+			call.auth.Signature == "" {
+			t.Fatalf("%s: the service saw %d signed requests, the client's: %v", h, len(got),
+				len(got) == 1 && got[0] == string(forged))
+		}
+		for _, k := range []string{signedMerchantKey, signedRefusedKey} {
+			if got := call.md.Get(k); len(got) != 0 {
+				t.Fatalf("%s: the service saw %s=%v", h, k, got)
+			}
+		}
+	}
+}
+
+func TestAnAggpaydThatIgnoresTheSignedRequestIsNeverTakenForTheMerchant(t *testing.T) {
+	f := newFixture(t)
+	f.rec.ignoreSigned = true
+	// The route answers an anonymous call with UNAUTHENTICATED: the gateway's fault, not the
+	// client's credential.
+	r := send(t, "GET", f.url, "/v1/merchant", "", testKeyID, nil, nil, nil)
+	if e := r.apiError(t); r.status != 500 || e.Code != "INTERNAL" {
+		t.Fatalf("anonymous refusal: %d %+v", r.status, e)
+	}
+	// A route that answers an anonymous call: without aggpayd's merchant, still no success.
+	r = send(t, "GET", f.url, "/v1/merchant?merchant_id=m_anonymous", "", testKeyID, nil, nil,
+		nil)
+	if strings.Contains(string(r.body), "Test noodles") {
+		t.Fatalf("the anonymous answer reached the client: %s", r.body)
+	}
+	if e := r.apiError(t); r.status != 500 || e.Code != "INTERNAL" {
+		t.Fatalf("anonymous answer: %d %+v", r.status, e)
+	}
+}
+
+func TestABadSignatureIsA401EvenWhereNoCallIsMade(t *testing.T) {
+	f := newFixture(t)
+	other := "/v1/other"
+	// grpc-gateway refuses these before any call; the signature is still checked first.
+	for _, c := range []struct{ method, target, body string }{
+		{"GET", "/v1/no-such-route", ""},
+		{"GET", "/v1/fees/quote", ""},
+		{"POST", "/v1/fees/quote", `{"amount":`},
+	} {
+		r := send(t, c.method, f.url, c.target, c.body, testKeyID, nil, &other, nil)
+		if e := r.apiError(t); r.status != 401 || e.Message != "signature mismatch" {
+			t.Fatalf("%s %s: %d %+v", c.method, c.target, r.status, e)
+		}
+	}
+}
+
+// Microservices mode: a route's service at another address than the merchant service's gets the
+// merchant the gateway authenticated with AuthenticateRequest first, never the signed request
+// (that process could not authenticate it); the merchant service's own routes keep one hop.
+func TestAServiceElsewhereGetsTheAuthenticatedMerchant(t *testing.T) {
+	merchantAddr, rec := startFakes(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	feeRec := &recorder{}
+	srv := grpc.NewServer(grpc.UnaryInterceptor(func(ctx context.Context, req interface{},
+		info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (interface{}, error) {
+		md, _ := metadata.FromIncomingContext(ctx)
+		if len(md.Get(signedRequestKey)) > 0 {
+			return nil, status.Error(codes.Internal, "a signed request reached the fee service")
+		}
+		return handler(ctx, req)
+	}))
+	aggpayv1.RegisterFeeServiceServer(srv, &fakeFees{rec: feeRec})
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(srv.Stop)
+	feeAddr := ln.Addr().String()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	cfg := &config{
+		grpcAddr:        merchantAddr,
+		serviceAddrs:    map[string]*string{"fee": &feeAddr},
+		authTimeout:     2 * time.Second,
+		upstreamTimeout: 5 * time.Second,
+		secret:          testSecret,
+	}
+	h, err := newGateway(ctx, cfg, []byte(`{"swagger":"2.0"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := httptest.NewServer(h)
+	t.Cleanup(gw.Close)
+
+	body := `{"channel":"wechat","amount":{"currency":"CNY","amount_minor":"10000"}}`
+	r := send(t, "POST", gw.URL, "/v1/fees/quote", body, testKeyID, nil, nil, nil)
+	if r.status != 200 {
+		t.Fatalf("quote: %d %s", r.status, r.body)
+	}
+	auth, ok := rec.last("AuthenticateRequest")
+	if !ok || auth.auth.Method != "POST" || auth.auth.PathAndQuery != "/v1/fees/quote" {
+		t.Fatalf("AuthenticateRequest: %v %+v", ok, auth.auth)
+	}
+	call, _ := feeRec.last("Quote")
+	if got := call.md.Get(merchantKey); len(got) != 1 || got[0] != "m_test" {
+		t.Errorf("the fee service saw merchant %v", got)
+	}
+	// Refusals are AuthenticateRequest's, as before.
+	other := "/v1/other"
+	r = send(t, "POST", gw.URL, "/v1/fees/quote", body, testKeyID, nil, &other, nil)
+	if e := r.apiError(t); r.status != 401 || e.Message != "signature mismatch" {
+		t.Fatalf("bad signature: %d %+v", r.status, e)
+	}
+	r = send(t, "POST", gw.URL, "/v1/fees/quote", body, limitedKeyID, nil, nil, nil)
+	if e := r.apiError(t); r.status != 429 || r.header.Get("Retry-After") != "2" {
+		t.Fatalf("rate limit: %d %+v", r.status, e)
+	}
+	// The merchant service's own route: one hop.
+	rec.reset()
+	r = send(t, "GET", gw.URL, "/v1/merchant", "", testKeyID, nil, nil, nil)
+	if r.status != 200 {
+		t.Fatalf("merchant: %d %s", r.status, r.body)
+	}
+	if _, called := rec.last("AuthenticateRequest"); called {
+		t.Error("AuthenticateRequest called for the merchant service's own route")
 	}
 }

@@ -86,7 +86,9 @@ func run(args []string) int {
 	fs.StringVar(&cfg.openAPIPath, "openapi", "",
 		"the OpenAPI document served at /openapi.json (default: openapi.json next to the binary)")
 	fs.DurationVar(&cfg.authTimeout, "auth-timeout", 5*time.Second,
-		"deadline of each AuthenticateRequest call")
+		"deadline of each AuthenticateRequest call (a signed request is authenticated in the "+
+			"route's call, under --upstream-timeout; AuthenticateRequest only when grpc-gateway "+
+			"refuses the request before any call)")
 	fs.DurationVar(&cfg.upstreamTimeout, "upstream-timeout", 30*time.Second,
 		"deadline of each forwarded call")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 15*time.Second,
@@ -304,16 +306,11 @@ func newGateway(ctx context.Context, cfg *config, openAPI []byte) (http.Handler,
 		runtime.WithMetadata(internalMetadata(cfg.secret)),
 		runtime.WithProtoErrorHandler(protoErrorHandler),
 		runtime.WithForwardResponseOption(publicResponseFilter),
+		runtime.WithForwardResponseOption(signedResponseCheck),
 	)
 	dial, err := cfg.grpcTLS.dialOptions()
 	if err != nil {
 		return nil, err
-	}
-	for _, s := range restServices {
-		if err := s.register(ctx, mux, cfg.addr(s.name), dial); err != nil {
-			return nil, fmt.Errorf("registering the %s service at %s: %v", s.name,
-				cfg.addr(s.name), err)
-		}
 	}
 	authConn, err := grpc.Dial(cfg.addr("merchant"), dial...)
 	if err != nil {
@@ -328,6 +325,19 @@ func newGateway(ctx context.Context, cfg *config, openAPI []byte) (http.Handler,
 		secret:    cfg.secret,
 		timeout:   cfg.authTimeout,
 		next:      mux,
+	}
+	for _, s := range restServices {
+		opts := dial
+		if cfg.addr(s.name) != cfg.addr("merchant") {
+			// Microservices mode: a service elsewhere than the merchant service gets the
+			// merchant the gateway authenticated first, as before (signedElsewhere).
+			opts = append(append([]grpc.DialOption{}, dial...),
+				grpc.WithUnaryInterceptor(auth.signedElsewhere))
+		}
+		if err := s.register(ctx, mux, cfg.addr(s.name), opts); err != nil {
+			return nil, fmt.Errorf("registering the %s service at %s: %v", s.name,
+				cfg.addr(s.name), err)
+		}
 	}
 	public := &publicHandler{
 		limiter: newAddressLimiter(rate, burst),

@@ -24,13 +24,22 @@ const (
 	// so that the services' limits on failed public calls count per payer, not per gateway.
 	clientAddressKey    = "x-aggpay-client-address"
 	clientAddressSigKey = "x-aggpay-client-address-sig"
+	// A signed merchant request, sent with the route's call for aggpayd to authenticate
+	// (services/common/grpc/request_authenticator.h), and aggpayd's verdict in the trailers.
+	signedRequestKey  = "x-aggpay-signed-request-bin"
+	signedRefusedKey  = "x-aggpay-signed-refused"
+	signedMerchantKey = "x-aggpay-signed-merchant"
 )
 
 // requestInfo travels in the request's context from the access log, which creates it, to the
 // authenticator, which fills in the merchant, and to grpc-gateway's metadata annotator.
 type requestInfo struct {
-	requestID  string
+	requestID string
+	// The merchant: on a signed route as aggpayd named it when it authenticated the signed request (the access
+	// log's), on a portal session the session's (sent to aggpayd).
 	merchantID string
+	// On a signed route: the signed request the route's call carries.
+	signed *signedRequest
 	// On a /v1/staff/ route: the staff credential (bearer token or console session), forwarded
 	// as "authorization: Bearer …" for aggpayd's interceptor to decide on.
 	staffCredential string
@@ -98,8 +107,9 @@ func incomingHeaderMatcher(key string) (string, bool) {
 // outgoingHeaderMatcher keeps the services' response metadata out of HTTP responses.
 func outgoingHeaderMatcher(string) (string, bool) { return "", false }
 
-// internalMetadata returns the grpc-gateway metadata annotator: the internal credential and the
-// merchant the authenticator established. A public route's request gets neither, only the
+// internalMetadata returns the grpc-gateway metadata annotator: on a signed route the signed
+// request (and, in plaintext mode, the internal credential); on a portal session the internal
+// credential and the session's merchant. A public route's request gets neither, only the
 // client's address with the gateway's proof of it; one that somehow reached grpc-gateway without
 // a merchant gets nothing. The services treat both as anonymous.
 func internalMetadata(secret string) func(context.Context, *http.Request) metadata.MD {
@@ -114,6 +124,11 @@ func internalMetadata(secret string) func(context.Context, *http.Request) metada
 		}
 		if info.staffCredential != "" {
 			return metadata.Pairs("authorization", "Bearer "+info.staffCredential)
+		}
+		if info.signed != nil {
+			// The signed request alone (no merchant id): aggpayd authenticates it in this call.
+			return withSharedSecret(metadata.Pairs(signedRequestKey, string(info.signed.wire)),
+				secret)
 		}
 		if info.merchantID == "" {
 			return metadata.MD{}

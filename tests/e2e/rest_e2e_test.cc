@@ -8,10 +8,15 @@
 #include <set>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
+#include "aggpay/v1/merchant.pb.h"
+#include "services/common/crypto/crypto.h"
 #include "tests/support/gateway_process.h"
 #include "tests/support/stack_fixture.h"
 
@@ -167,6 +172,38 @@ TEST_F(RestE2eTest, ReplayedNonceIsRefused) {
   EXPECT_NE(replay.body.find("nonce already used"), std::string::npos) << replay.body;
 }
 
+// A replayed nonce on a mutating route (the same nonce, re-signed over another body) is a 401 and
+// changes nothing: not the webhook, not the audit log.
+TEST_F(RestE2eTest, AReplayedNonceOnAMutatingRouteChangesNothing) {
+  const std::string id = OnboardMerchant("REST_REPLAY", "INDEPENDENT");
+  MerchantKey key = CreateKey(id);
+  SignOptions fixed;
+  fixed.nonce = "replay-nonce-put-0001";
+  HttpResponse first = Signed("PUT", "/v1/merchant/webhook",
+                              R"({"notify_url":"https://shop.example/first"})", &key, fixed);
+  ASSERT_EQ(first.status, 200) << first.body;
+  // The first change's entry is chained asynchronously: wait for it before counting.
+  const std::string count_audit =
+      absl::StrCat("SELECT COUNT(*) FROM audit_log WHERE actor LIKE '%", id, "%'");
+  std::string audit_rows;
+  for (int i = 0; i < 50; ++i) {
+    audit_rows = Query(count_audit);
+    if (audit_rows != "0") break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_NE(audit_rows, "0");
+  HttpResponse replay = Signed("PUT", "/v1/merchant/webhook",
+                               R"({"notify_url":"https://evil.example/replayed"})", &key, fixed);
+  EXPECT_EQ(replay.status, 401) << replay.body;
+  EXPECT_EQ(ErrorCode(replay), "UNAUTHENTICATED");
+  EXPECT_NE(replay.body.find("nonce already used"), std::string::npos) << replay.body;
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_EQ(Query(count_audit), audit_rows);
+  EXPECT_EQ(Query(absl::StrCat("SELECT notify_url FROM merchant_webhooks WHERE merchant_id = '", id,
+                               "'")),
+            "https://shop.example/first");
+}
+
 TEST_F(RestE2eTest, RevokedKeyStopsAtOnce) {
   MerchantKey key = CreateKey(*bob_);
   EXPECT_EQ(Signed("GET", "/v1/merchant", "", &key).status, 200);
@@ -190,6 +227,39 @@ TEST_F(RestE2eTest, SpoofedInternalHeadersChangeNothing) {
   HttpResponse unsigned_spoof =
       PlainRequest(gateway_->url(), "GET", "/v1/merchant", "", spoof.extra_headers);
   EXPECT_EQ(unsigned_spoof.status, 401);
+}
+
+// The signed request the gateway sends aggpayd with a route's call is the gateway's alone: a
+// client's own x-aggpay-signed-request-bin (here a valid one, signed with bob's key), plain or as
+// Grpc-Metadata-*, is neither forwarded nor believed, signed or not.
+TEST_F(RestE2eTest, AClientsOwnSignedRequestHeaderGetsNothing) {
+  aggpay::v1::AuthenticateRequestRequest bobs;
+  bobs.set_key_id(bob_key_->key_id);
+  bobs.set_timestamp(std::to_string(absl::ToUnixSeconds(absl::Now())));
+  bobs.set_nonce(common::RandomToken(12));
+  bobs.set_method("GET");
+  bobs.set_path_and_query("/v1/merchant");
+  bobs.set_body_sha256(common::Sha256Hex(""));
+  bobs.set_signature(common::HmacSha256Hex(
+      bob_key_->secret, absl::StrCat("GET\n/v1/merchant\n", bobs.timestamp(), "\n", bobs.nonce(),
+                                     "\n", bobs.body_sha256(), "\n")));
+  const std::string forged = absl::Base64Escape(bobs.SerializeAsString());
+  for (const std::string header :
+       {"x-aggpay-signed-request-bin", "Grpc-Metadata-X-Aggpay-Signed-Request-Bin",
+        "x-aggpay-signed-merchant", "Grpc-Metadata-X-Aggpay-Signed-Merchant"}) {
+    const std::string value = absl::StrContains(header, "erchant") ? *bob_ : forged;
+    SignOptions alice;
+    alice.extra_headers = {{header, value}};
+    HttpResponse r = Signed("GET", "/v1/merchant", "", nullptr, alice);
+    ASSERT_EQ(r.status, 200) << header << ": " << r.body;
+    EXPECT_EQ(JsonString(r.body, "merchant_id"), *alice_) << header;
+    HttpResponse bare = PlainRequest(gateway_->url(), "GET", "/v1/merchant", "", {{header, value}});
+    EXPECT_EQ(bare.status, 401) << header << ": " << bare.body;
+    EXPECT_EQ(bare.body.find(*bob_), std::string::npos) << header;
+    for (const auto& [k, v] : r.headers) {
+      EXPECT_FALSE(absl::StrContains(absl::AsciiStrToLower(k), "signed")) << k << ": " << v;
+    }
+  }
 }
 
 TEST_F(RestE2eTest, AnotherMerchantsIdsAreNotFoundAndNothingChanges) {

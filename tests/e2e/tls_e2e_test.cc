@@ -13,7 +13,9 @@
 #include "aggpay/v1/admin.grpc.pb.h"
 #include "aggpay/v1/fee.grpc.pb.h"
 #include "aggpay/v1/merchant.grpc.pb.h"
+#include "aggpay/v1/payment.grpc.pb.h"
 #include "aggpay/v1/terminal.grpc.pb.h"
+#include "services/common/crypto/crypto.h"
 #include "tests/support/stack_fixture.h"
 #include "tests/support/tls_support.h"
 
@@ -178,6 +180,116 @@ TEST_F(TlsE2eTest, GatewayCertificateCannotCallSensitiveMethods) {
                 ->GetMerchant(Context({{"x-aggpay-merchant-id", merchant()}}).get(), req, &resp)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// A signed merchant request (x-aggpay-signed-request-bin, what the gateway sends with a route's
+// call so that aggpayd authenticates the merchant in that call) counts only from the gateway's
+// certificate: a caller without a certificate (a terminal's) and another service's certificate
+// are PERMISSION_DENIED before the request is even checked (its nonce stays unused), and so is
+// the gateway adding a merchant id beside it. The gateway's, alone, names the merchant.
+TEST_F(TlsE2eTest, OnlyTheGatewayMayPresentASignedMerchantRequest) {
+  CommandResult key = AdminCtl("merchant key create " + merchant() + " -o json");
+  ASSERT_EQ(key.exit_code, 0) << key.out;
+  const std::string key_id = JsonString(key.out, "key_id");
+  const std::string secret = JsonString(key.out, "secret");
+  v1::AuthenticateRequestRequest signed_request;
+  signed_request.set_key_id(key_id);
+  signed_request.set_timestamp(std::to_string(absl::ToUnixSeconds(absl::Now())));
+  signed_request.set_nonce(common::RandomToken(12));
+  signed_request.set_method("GET");
+  signed_request.set_path_and_query("/v1/merchant");
+  signed_request.set_body_sha256(common::Sha256Hex(""));
+  signed_request.set_signature(common::HmacSha256Hex(
+      secret, absl::StrCat("GET\n/v1/merchant\n", signed_request.timestamp(), "\n",
+                           signed_request.nonce(), "\n", signed_request.body_sha256(), "\n")));
+  const std::string wire = signed_request.SerializeAsString();
+
+  struct Outcome {
+    grpc::StatusCode code;
+    std::string merchant;  // x-aggpay-signed-merchant
+    bool refused;          // x-aggpay-signed-refused
+  };
+  const auto get_merchant = [&](const std::shared_ptr<grpc::Channel>& channel,
+                                const std::vector<std::pair<std::string, std::string>>& more) {
+    auto ctx = Context(more);
+    ctx->AddMetadata("x-aggpay-signed-request-bin", wire);
+    v1::GetMerchantRequest req;
+    v1::Merchant resp;
+    Outcome out{
+        v1::MerchantService::NewStub(channel)->GetMerchant(ctx.get(), req, &resp).error_code(), "",
+        false};
+    for (const auto& [k, v] : ctx->GetServerTrailingMetadata()) {
+      if (k == "x-aggpay-signed-merchant") out.merchant = std::string(v.data(), v.size());
+      if (k == "x-aggpay-signed-refused") out.refused = true;
+    }
+    if (out.code == grpc::StatusCode::OK) {
+      EXPECT_EQ(resp.merchant_id(), merchant());
+    }
+    return out;
+  };
+
+  const Outcome terminal = get_merchant(TestChannel(aggpayd().grpc_addr()), {});
+  EXPECT_EQ(terminal.code, grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(terminal.merchant.empty());
+  EXPECT_FALSE(terminal.refused);
+  // The shared secret beside it does not make a caller without a certificate the gateway.
+  EXPECT_EQ(get_merchant(TestChannel(aggpayd().grpc_addr()),
+                         {{"x-aggpay-internal", aggpayd().internal_secret()}})
+                .code,
+            grpc::StatusCode::PERMISSION_DENIED);
+  for (const std::string identity : {"payment", "risk", "binding"}) {
+    const Outcome service = get_merchant(IdentityChannel(aggpayd().grpc_addr(), identity), {});
+    EXPECT_EQ(service.code, grpc::StatusCode::PERMISSION_DENIED) << identity;
+    EXPECT_TRUE(service.merchant.empty()) << identity;
+  }
+  auto gateway = IdentityChannel(aggpayd().grpc_addr(), "gateway");
+  EXPECT_EQ(get_merchant(gateway, {{"x-aggpay-merchant-id", merchant()}}).code,
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(get_merchant(gateway, {{"authorization", "Bearer forged"}}).code,
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // On a mutating method a caller's refusal is audited like any refused call; it is not the
+  // gateway's refused signature, which leaves no entry.
+  {
+    const std::string request_id = "signed-by-payment-" + common::RandomToken(6);
+    auto ctx = Context({{"x-request-id", request_id}});
+    ctx->AddMetadata("x-aggpay-signed-request-bin", wire);
+    v1::ConfigureWebhookRequest req;
+    req.set_notify_url("https://evil.example/notify");
+    v1::ConfigureWebhookResponse resp;
+    EXPECT_EQ(v1::PaymentService::NewStub(IdentityChannel(aggpayd().grpc_addr(), "payment"))
+                  ->ConfigureWebhook(ctx.get(), req, &resp)
+                  .error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+    std::string audited;
+    for (int i = 0; i < 50 && audited.empty(); ++i) {
+      audited = Query(
+          absl::StrCat("SELECT outcome FROM audit_log WHERE request_id = '", request_id, "'"));
+      if (audited.empty()) absl::SleepFor(absl::Milliseconds(100));
+    }
+    EXPECT_EQ(audited, "PERMISSION_DENIED");
+  }
+
+  // None of those consumed the nonce: the gateway's call with the same request is the first.
+  const Outcome ok = get_merchant(gateway, {});
+  EXPECT_EQ(ok.code, grpc::StatusCode::OK);
+  EXPECT_EQ(ok.merchant, merchant());
+  EXPECT_FALSE(ok.refused);
+  // Its replay is refused as AuthenticateRequest refuses it, and marked as the signature's.
+  const Outcome replay = get_merchant(gateway, {});
+  EXPECT_EQ(replay.code, grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_TRUE(replay.refused);
+  EXPECT_TRUE(replay.merchant.empty());
+  // A malformed one is refused too.
+  {
+    auto ctx = Context();
+    ctx->AddMetadata("x-aggpay-signed-request-bin", "\xff\xff\xff");
+    v1::GetMerchantRequest req;
+    v1::Merchant resp;
+    EXPECT_EQ(
+        v1::MerchantService::NewStub(gateway)->GetMerchant(ctx.get(), req, &resp).error_code(),
+        grpc::StatusCode::UNAUTHENTICATED);
+  }
 }
 
 // FreezeMerchant lists only "risk": the risk service's certificate freezes, the fee service's

@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/crypto/crypto.h"
+#include "services/common/grpc/status_mapping.h"
 #include "services/common/grpc/tls.h"
 #include "services/common/log/logging.h"
 #include "services/common/status/field_errors.h"
@@ -79,6 +80,12 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
     md->erase(Ref(kDenialKey));
     md->erase(Ref(kAuditCallKey));
     md->erase(Ref(kCallerAddressKey));
+    // Copied out and erased: the handler never sees a signed request, only its verdict.
+    if (auto it = md->find(Ref(kSignedRequestKey)); it != md->end()) {
+      signed_request_.assign(it->second.data(), it->second.size());
+      signed_presented_ = true;
+      md->erase(Ref(kSignedRequestKey));
+    }
     const auto get = [&](absl::string_view key) -> absl::string_view {
       auto it = md->find(Ref(key));
       return it == md->end() ? absl::string_view()
@@ -93,7 +100,7 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
 
     policy_ = deps_.policies->Find(method_);
     absl::Status verdict = Decide(get(kInternalKey), get(kMerchantKey), get("authorization"));
-    if (verdict.ok() && principal_.is_merchant()) {
+    if (verdict.ok() && principal_.is_merchant() && !signed_presented_) {
       const absl::string_view user = get(kMerchantUserKey);
       const absl::string_view role = get(kMerchantRoleKey);
       if (!user.empty() && user.size() <= 64 && role.size() <= 16) {
@@ -137,6 +144,7 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
   absl::Status Decide(absl::string_view internal, absl::string_view merchant,
                       absl::string_view authorization) {
     if (policy_ == nullptr) return absl::PermissionDeniedError("unknown method");
+    if (signed_presented_) return DecideSigned(internal, merchant, authorization);
     if (deps_.service_identities) {
       // mtls: a service is who its client certificate names; the shared secret means nothing.
       const std::string identity = PeerIdentity(info_->server_context()->auth_context().get());
@@ -175,6 +183,51 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
     return Authorize(*policy_, principal_);
   }
 
+  // A signed merchant request, which only the gateway may forward, and alone: with no merchant id
+  // and no staff credential beside it.
+  absl::Status DecideSigned(absl::string_view internal, absl::string_view merchant,
+                            absl::string_view authorization) {
+    if (deps_.service_identities) {
+      const std::string identity = PeerIdentity(info_->server_context()->auth_context().get());
+      if (identity != kGatewayIdentity) {
+        return absl::PermissionDeniedError(
+            absl::StrCat(identity.empty() ? "a caller without a service certificate"
+                                          : "service \"" + identity + "\"",
+                         " may not present a signed merchant request"));
+      }
+    } else if (internal.empty()) {
+      return absl::PermissionDeniedError("only the gateway may present a signed merchant request");
+    } else if (deps_.internal_secret.empty() ||
+               !ConstantTimeEquals(internal, deps_.internal_secret)) {
+      return absl::UnauthenticatedError("invalid internal credential");
+    }
+    if (!merchant.empty() || !authorization.empty()) {
+      return absl::PermissionDeniedError(
+          "a signed merchant request comes with no other caller credential");
+    }
+    // From here on the gateway presented it: a refusal is the signed request's, which the gateway
+    // answers as for a failed AuthenticateRequest (and which leaves no audit entry, OnStatus).
+    // Refusals of the caller itself (above) stay ordinary refusals, audited on a mutating method.
+    signed_refused_ = true;
+    if (deps_.signed_requests == nullptr) {
+      return absl::UnavailableError("this server cannot authenticate signed merchant requests");
+    }
+    aggpay::v1::AuthenticateRequestRequest request;
+    if (!request.ParseFromString(signed_request_)) {
+      return absl::UnauthenticatedError("malformed signed request");
+    }
+    absl::StatusOr<std::string> merchant_id = deps_.signed_requests->Authenticate(request);
+    if (!merchant_id.ok()) {
+      deps_.metrics->Increment("signed_requests_refused_total");
+      return merchant_id.status();
+    }
+    if (merchant_id->empty()) return absl::InternalError("the signed request named no merchant");
+    // Authenticated: whatever follows (the access policy, the handler) is the route's answer.
+    signed_refused_ = false;
+    SetMerchant(*merchant_id);
+    return Authorize(*policy_, principal_);
+  }
+
   void SetMerchant(absl::string_view merchant) {
     principal_.kind = Principal::Kind::kMerchant;
     principal_.id = std::string(merchant);
@@ -194,13 +247,28 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
 
   void OnStatus(grpc::experimental::InterceptorBatchMethods* methods) {
     grpc::Status status = methods->GetSendStatus();
+    auto* trailers = methods->GetSendTrailingMetadata();
+    trailers->erase(std::string(kSignedRefusedKey));
+    trailers->erase(std::string(kSignedMerchantKey));
+    if (signed_refused_) {
+      // The refusal in full (a rate limit's retry-after included), marked for the gateway. No
+      // audit entry: as when the gateway called AuthenticateRequest first, an unauthenticated
+      // request never reached the route (and a flood of bad signatures cannot flood the chain).
+      methods->ModifySendStatus(ToGrpcStatus(denial_));
+      trailers->emplace(std::string(kSignedRefusedKey), "1");
+      deps_.metrics->RecordRpc(method_, static_cast<int>(denial_.code()),
+                               deps_.clock->Now() - started_);
+      return;
+    }
+    if (signed_presented_ && principal_.is_merchant()) {
+      trailers->emplace(std::string(kSignedMerchantKey), principal_.merchant_id);
+    }
     if (!denial_.ok() && status.error_code() != static_cast<grpc::StatusCode>(denial_.code())) {
       // The handler ran despite the refusal; the caller still sees the refusal.
       status = grpc::Status(static_cast<grpc::StatusCode>(denial_.code()),
                             std::string(denial_.message()));
       methods->ModifySendStatus(status);
     }
-    auto* trailers = methods->GetSendTrailingMetadata();
     std::string target;
     std::string details;
     if (auto it = trailers->find(std::string(kAuditTargetKey)); it != trailers->end()) {
@@ -275,6 +343,10 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
   PublicFailureLimiter& public_failures_;
   std::string address_;
   bool gateway_vouches_ = false;
+  // A signed merchant request came with the call; the gateway presented it and it was refused.
+  bool signed_presented_ = false;
+  bool signed_refused_ = false;
+  std::string signed_request_;
   std::string method_;
   const aggpay::v1::AccessPolicy* policy_ = nullptr;
   absl::Time started_;

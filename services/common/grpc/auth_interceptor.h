@@ -10,6 +10,7 @@
 #include "services/common/audit/audit_sink.h"
 #include "services/common/clock/clock.h"
 #include "services/common/grpc/access_policy.h"
+#include "services/common/grpc/request_authenticator.h"
 #include "services/common/grpc/staff_authenticator.h"
 #include "services/common/metrics/metrics.h"
 
@@ -36,6 +37,10 @@ struct AuthInterceptorDeps {
   bool service_identities = false;
   // Delivers the entries of committed mutations from the audit outbox; null: direct appends.
   AuditRelay* relay = nullptr;
+  // Authenticates the signed merchant requests the gateway forwards with a route's call
+  // (kSignedRequestKey): the merchant domain in process when this process hosts the merchant
+  // service, its AuthenticateRequest over gRPC otherwise. Null: such calls are refused.
+  RequestAuthenticator* signed_requests = nullptr;
   // Failed calls of public methods allowed per client address (per second, and burst).
   double public_failures_per_second = 5;
   double public_failure_burst = 20;
@@ -68,8 +73,9 @@ class PublicFailureLimiter {
 
 // Runs around every RPC of a server:
 //  1. authenticates the caller (staff bearer token; a service by its client certificate, or in
-//     plaintext mode by the shared secret; a merchant by the id the gateway forwards) and checks
-//     it against the method's access policy, its `callers` included;
+//     plaintext mode by the shared secret; a merchant by the id the gateway forwards, or by the
+//     signed request the gateway forwards, verified here through deps.signed_requests) and
+//     checks it against the method's access policy, its `callers` included;
 //  2. hands the verdict to the handler in metadata (see CallPrincipal) and, should a handler
 //     ignore a refusal, replaces its status with the refusal;
 //  3. writes one audit entry for every call of a mutating method, refused calls included: a call
