@@ -16,8 +16,11 @@ namespace aggpay::aggpayd {
 // When aggpayd hosts both a service and the services it asks, the caller's port is served by the
 // callees' operations directly instead of by a gRPC call to this same process (a loopback
 // round trip through TLS, the auth interceptor and a server thread, per question). The answers
-// and statuses are the gRPC adapters' (payment_directory.cc): each method maps the callee's
-// domain result the way its gRPC handler and the gRPC adapter together do. The rules stay where
+// and statuses are the gRPC adapters' (payment_directory.cc): a resolve goes through the
+// binding handler's own ResolutionToProto and the payment adapter's FromProto, a risk decision
+// through the adapter's VerdictOf, and the merchant facts and fee quote copy the fields the
+// handlers send. Like a gRPC call, none may be made while the thread holds a pooled MySQL
+// connection (counted in aggpay_outbound_calls_holding_database_total). The rules stay where
 // they are, in the callees' operations. What is lost is what only the interceptor does for these
 // calls: they are not counted in aggpay_rpc_requests_total (none of them is audited: they are
 // reads, or risk's evaluation, which records its own events).

@@ -33,7 +33,6 @@
 #include "services/common/clock/clock.h"
 #include "services/common/crypto/crypto.h"
 #include "services/common/grpc/blocking_pool.h"
-#include "services/common/grpc/request_authenticator.h"
 #include "services/common/grpc/server.h"
 #include "services/common/grpc/tls.h"
 #include "services/common/http/admin_http.h"
@@ -617,11 +616,8 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   common::AuthInterceptorDeps deps{&*policies, &staff_auth, &audit_sink,
                                    &metrics,   &clock,      config.PeerCredential()};
   deps.relay = &audit_relay;
-  // Without the merchant service here, its AuthenticateRequest at peers.merchant.
-  if (signed_requests == nullptr) {
-    signed_requests = std::make_unique<common::GrpcRequestAuthenticator>(
-        Channel(config, config.PeerAddress("merchant")), config.PeerCredential());
-  }
+  // Null without the merchant service here: the gateway sends signed requests only to the
+  // merchant service's address (docs/api.md), and this process refuses one as UNAVAILABLE.
   deps.signed_requests = signed_requests.get();
   deps.service_identities = !config.tls.plaintext();
   deps.public_failures_per_second = config.public_failures_per_second;

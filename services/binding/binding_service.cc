@@ -78,39 +78,42 @@ grpc::Status BindingServiceImpl::IssueCode(grpc::ServerContext* ctx,
   return grpc::Status::OK;
 }
 
+void ResolutionToProto(const Resolution& r, bool to_service, v1::ResolvedCode* out) {
+  const CodeView& v = r.view;
+  out->set_code_id(v.code_id);
+  out->set_kind(std::string(CodeKindName(v.kind)));
+  switch (r.outcome) {
+    case ResolveOutcome::kPayable:
+      out->set_outcome("PAYABLE");
+      if (to_service) out->set_merchant_id(v.merchant_id);
+      out->set_merchant_display_name(v.merchant_display_name);
+      out->set_store_id(v.store_id);
+      out->set_terminal_sn(v.terminal_sn);
+      for (const auto& [channel, id] : v.channel_params) {
+        (*out->mutable_channel_sub_mch_ids())[channel] = id;
+      }
+      if (v.amount_minor) {
+        out->mutable_amount()->set_currency(v.currency);
+        out->mutable_amount()->set_amount_minor(*v.amount_minor);
+      }
+      if (v.valid_until) *out->mutable_valid_until() = common::ToProtoTime(*v.valid_until);
+      break;
+    case ResolveOutcome::kMerchantFrozen:
+      out->set_merchant_display_name(v.merchant_display_name);
+      [[fallthrough]];
+    default:
+      out->set_outcome(std::string(ResolveOutcomeName(r.outcome)));
+      out->set_message(std::string(PayerMessage(r.outcome)));
+      break;
+  }
+}
+
 namespace {
 
-// The answer to a resolve, as the payer (or a service) sees it.
 grpc::Status ResolvedToProto(const absl::StatusOr<Resolution>& r, const common::Principal& caller,
                              v1::ResolvedCode* resp) {
   if (!r.ok()) return ToGrpcStatus(r.status());
-  const CodeView& v = r->view;
-  resp->set_code_id(v.code_id);
-  resp->set_kind(std::string(CodeKindName(v.kind)));
-  switch (r->outcome) {
-    case ResolveOutcome::kPayable:
-      resp->set_outcome("PAYABLE");
-      if (caller.kind == common::Principal::Kind::kService) resp->set_merchant_id(v.merchant_id);
-      resp->set_merchant_display_name(v.merchant_display_name);
-      resp->set_store_id(v.store_id);
-      resp->set_terminal_sn(v.terminal_sn);
-      for (const auto& [channel, id] : v.channel_params) {
-        (*resp->mutable_channel_sub_mch_ids())[channel] = id;
-      }
-      if (v.amount_minor) {
-        resp->mutable_amount()->set_currency(v.currency);
-        resp->mutable_amount()->set_amount_minor(*v.amount_minor);
-      }
-      if (v.valid_until) *resp->mutable_valid_until() = common::ToProtoTime(*v.valid_until);
-      break;
-    case ResolveOutcome::kMerchantFrozen:
-      resp->set_merchant_display_name(v.merchant_display_name);
-      [[fallthrough]];
-    default:
-      resp->set_outcome(std::string(ResolveOutcomeName(r->outcome)));
-      resp->set_message(std::string(PayerMessage(r->outcome)));
-      break;
-  }
+  ResolutionToProto(*r, caller.kind == common::Principal::Kind::kService, resp);
   return grpc::Status::OK;
 }
 

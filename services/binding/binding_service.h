@@ -6,6 +6,11 @@
 
 namespace aggpay::binding {
 
+// A resolve's answer as ResolveCode gives it: merchant details only when payable, the merchant
+// id only to a service caller. The in-process path of the payment service uses it too, so that
+// both give the same answer.
+void ResolutionToProto(const Resolution& r, bool to_service, aggpay::v1::ResolvedCode* out);
+
 // gRPC handlers of aggpay.v1.BindingService: proto <-> domain mapping and status mapping only.
 // ResolveCode, the payers' hot path, is on gRPC's callback API: a resolve that this process's
 // cache answers is answered inline on gRPC's threads, with no thread hand-off; one that needs

@@ -13,14 +13,7 @@
 
 namespace aggpay::payment {
 
-absl::StatusOr<ResolvedCode> GrpcPaymentDirectory::Resolve(const std::string& code) {
-  auto stub = aggpay::v1::BindingService::NewStub(binding_);
-  auto ctx = common::InternalContext(internal_secret_);
-  aggpay::v1::ResolveCodeRequest req;
-  req.set_code(code);
-  aggpay::v1::ResolvedCode resp;
-  grpc::Status s = stub->ResolveCode(ctx.get(), req, &resp);
-  if (!s.ok()) return common::FromGrpcStatus(s);
+ResolvedCode FromProto(const aggpay::v1::ResolvedCode& resp) {
   ResolvedCode out;
   out.outcome = resp.outcome();
   out.message = resp.message();
@@ -35,6 +28,25 @@ absl::StatusOr<ResolvedCode> GrpcPaymentDirectory::Resolve(const std::string& co
     out.currency = resp.amount().currency();
   }
   return out;
+}
+
+absl::StatusOr<RiskVerdict> VerdictOf(const std::string& decision, const std::string& message,
+                                      int64_t event_id) {
+  if (decision == "BLOCK" || decision == "FREEZE") {
+    return common::FailedPreconditionField("risk", message);
+  }
+  return RiskVerdict{decision, event_id};
+}
+
+absl::StatusOr<ResolvedCode> GrpcPaymentDirectory::Resolve(const std::string& code) {
+  auto stub = aggpay::v1::BindingService::NewStub(binding_);
+  auto ctx = common::InternalContext(internal_secret_);
+  aggpay::v1::ResolveCodeRequest req;
+  req.set_code(code);
+  aggpay::v1::ResolvedCode resp;
+  grpc::Status s = stub->ResolveCode(ctx.get(), req, &resp);
+  if (!s.ok()) return common::FromGrpcStatus(s);
+  return FromProto(resp);
 }
 
 absl::StatusOr<MerchantFacts> GrpcPaymentDirectory::Merchant(const std::string& merchant_id) {
@@ -139,10 +151,7 @@ absl::StatusOr<RiskVerdict> GrpcRiskGate::Evaluate(const RiskInput& input,
   grpc::Status s = stub->Evaluate(ctx.get(), req, &resp);
   // Without an answer from risk control no payment is taken: the caller may retry.
   if (!s.ok()) return common::FromGrpcStatus(s);
-  if (resp.decision() == "BLOCK" || resp.decision() == "FREEZE") {
-    return common::FailedPreconditionField("risk", resp.message());
-  }
-  return RiskVerdict{resp.decision(), resp.event_id()};
+  return VerdictOf(resp.decision(), resp.message(), resp.event_id());
 }
 
 }  // namespace aggpay::payment

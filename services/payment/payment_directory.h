@@ -9,6 +9,10 @@
 #include "absl/status/statusor.h"
 #include "services/common/money/money.h"
 
+namespace aggpay::v1 {
+class ResolvedCode;
+}
+
 namespace grpc {
 class Channel;
 }
@@ -104,6 +108,14 @@ class AllowAllRisk final : public RiskGate {
     return RiskVerdict{};
   }
 };
+
+// BindingService.ResolveCode's answer as the payment service reads it (over gRPC or in process).
+ResolvedCode FromProto(const aggpay::v1::ResolvedCode& resp);
+
+// Risk control's decision as the payment service takes it: BLOCK and FREEZE refuse the payment
+// (FAILED_PRECONDITION naming "risk", with the rule's message); anything else proceeds.
+absl::StatusOr<RiskVerdict> VerdictOf(const std::string& decision, const std::string& message,
+                                      int64_t event_id);
 
 // The risk service, over gRPC (RiskService.Evaluate).
 class GrpcRiskGate final : public RiskGate {

@@ -38,8 +38,9 @@ struct AuthInterceptorDeps {
   // Delivers the entries of committed mutations from the audit outbox; null: direct appends.
   AuditRelay* relay = nullptr;
   // Authenticates the signed merchant requests the gateway forwards with a route's call
-  // (kSignedRequestKey): the merchant domain in process when this process hosts the merchant
-  // service, its AuthenticateRequest over gRPC otherwise. Null: such calls are refused.
+  // (kSignedRequestKey): the merchant domain, in process, when this process hosts the merchant
+  // service. Null otherwise: such calls are refused UNAVAILABLE (the gateway sends them only to
+  // the merchant service's address).
   RequestAuthenticator* signed_requests = nullptr;
   // Failed calls of public methods allowed per client address (per second, and burst).
   double public_failures_per_second = 5;

@@ -9,6 +9,7 @@ namespace aggpay::common {
 
 BlockingPool::BlockingPool(int threads, const std::string& name, size_t max_queued)
     : max_queued_(max_queued) {
+  // The kernel's limit is 15 bytes; pool names are ASCII constants, so no character is cut.
   const std::string thread_name = name.substr(0, 15);
   for (int i = 0; i < std::max(threads, 1); ++i) {
     threads_.emplace_back([this] { Run(); });

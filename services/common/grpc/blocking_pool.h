@@ -16,9 +16,9 @@ namespace aggpay::common {
 // A slow or frozen store then stalls only the calls that need it.
 class BlockingPool {
  public:
-  // `threads` >= 1; `name` (at most 15 characters) names the threads in `top` and `perf`. At
-  // most `max_queued` tasks wait for a thread; past that Submit refuses, so that a stalled store
-  // makes callers fail fast instead of piling up work and memory.
+  // `threads` >= 1; `name` (ASCII; the kernel keeps its first 15 bytes) names the threads in `top`
+  // and `perf`. At most `max_queued` tasks wait for a thread; past that Submit refuses, so that a
+  // stalled store makes callers fail fast instead of piling up work and memory.
   BlockingPool(int threads, const std::string& name, size_t max_queued = 4096);
   // Runs what is queued, then joins the threads.
   ~BlockingPool();

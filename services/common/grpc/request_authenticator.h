@@ -1,16 +1,10 @@
 #pragma once
 
-#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/time/time.h"
 #include "aggpay/v1/merchant.pb.h"
-
-namespace grpc {
-class Channel;
-}
 
 namespace aggpay::common {
 
@@ -35,20 +29,6 @@ class RequestAuthenticator {
   virtual ~RequestAuthenticator() = default;
   virtual absl::StatusOr<std::string> Authenticate(
       const aggpay::v1::AuthenticateRequestRequest& request) = 0;
-};
-
-// Asks the merchant service over gRPC (a process that does not host it: peers.merchant).
-class GrpcRequestAuthenticator final : public RequestAuthenticator {
- public:
-  GrpcRequestAuthenticator(std::shared_ptr<grpc::Channel> merchant, std::string internal_secret,
-                           absl::Duration timeout = absl::Seconds(5));
-  absl::StatusOr<std::string> Authenticate(
-      const aggpay::v1::AuthenticateRequestRequest& request) override;
-
- private:
-  std::shared_ptr<grpc::Channel> merchant_;
-  std::string internal_secret_;
-  absl::Duration timeout_;
 };
 
 }  // namespace aggpay::common
