@@ -1,6 +1,6 @@
 // Money and amount parsing (services/common/money): Money::Parse against an independent
-// reading of the same grammar, ToDecimal round trips, MulDiv against 128-bit arithmetic, and
-// Allocate's parts adding up to the whole.
+// reading of the same grammar, ToDecimal round trips, MulDiv, its unchecked fast path and the
+// fee's ApplyRatePpm against 128-bit arithmetic, and Allocate's parts adding up to the whole.
 //
 // Input, one field a line: currency code; decimal amount; "VALUE NUMERATOR DENOMINATOR MODE"
 // for MulDiv; "AMOUNT_MINOR WEIGHT..." for Allocate.
@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/money/money.h"
+#include "services/fee/domain/fee_calculator.h"
 #include "tests/fuzz/fuzz_input.h"
 
 namespace {
@@ -147,10 +148,24 @@ void CheckMulDiv(absl::string_view line) {
   FUZZ_CHECK(got.ok() == fits, absl::StrCat(what, ": ", got.status().ToString()));
   if (fits) {
     FUZZ_CHECK(*got == want, absl::StrCat(what, " = ", *got, ", want ", want));
-    if (value >= 0 && numerator >= 0 && value <= 1'000'000'000'000'000 && numerator <= 1'000'000) {
+    // The unchecked fast path, within its precondition: the product fits in int64.
+    const __int128 product = static_cast<__int128>(value) * numerator;
+    if (value >= 0 && numerator >= 0 && product <= std::numeric_limits<int64_t>::max()) {
       FUZZ_CHECK(aggpay::common::MulDivNonNegative(value, numerator, denominator, *mode) == want,
                  what);
     }
+  }
+  // The fee hot path for every amount a plan may accept and every rate, whatever the
+  // denominator given: amount * ppm / 10^6, split above INT64_MAX / 10^6.
+  if (value >= 0 && value <= aggpay::fee::kMaxAmountLimit && numerator >= 0 &&
+      numerator <= aggpay::fee::kPpmScale) {
+    bool rate_fits = false;
+    const int64_t rate_want =
+        Round(static_cast<__int128>(value) * numerator, aggpay::fee::kPpmScale, *mode, &rate_fits);
+    FUZZ_CHECK(rate_fits && aggpay::fee::ApplyRatePpm(value, numerator, *mode) == rate_want,
+               absl::StrCat("ApplyRatePpm(", value, ", ", numerator, ", ", p[3],
+                            ") = ", aggpay::fee::ApplyRatePpm(value, numerator, *mode), ", want ",
+                            rate_want));
   }
 }
 

@@ -54,8 +54,9 @@ absl::StatusOr<int64_t> MulDiv(int64_t value, int64_t numerator, int64_t denomin
                                RoundingMode mode);
 
 // The unchecked fast path of MulDiv for callers that have bounded their inputs so that
-// value * numerator fits in int64 (the fee hot path: amount <= 10^15, ppm <= 10^6).
-// Only non-negative value and numerator.
+// value * numerator fits in int64. Only non-negative value and numerator. The fee hot path
+// (fee::ApplyRatePpm) calls it only for amounts up to INT64_MAX / 10^6 with ppm <= 10^6, and
+// splits larger amounts: 10^15 * 10^6 would not fit.
 inline int64_t MulDivNonNegative(int64_t value, int64_t numerator, int64_t denominator,
                                  RoundingMode mode) {
   const int64_t product = value * numerator;
