@@ -141,14 +141,7 @@ absl::StatusOr<std::optional<ActivationCode>> LoadActivationCode(sql::Connection
 }
 
 // Supersedes every live key of the terminal and stores `key` as the newest.
-void RotateKey(sql::Connection& c, const std::string& sn, const StoredKey& key, absl::Time now) {
-  sql::PreparedStatement* old =
-      &common::Prepare(c,
-                       "UPDATE terminal_keys SET superseded_at = ? WHERE terminal_sn = ? AND "
-                       "superseded_at IS NULL");
-  old->setString(1, FormatSqlTime(now));
-  old->setString(2, sn);
-  old->execute();
+void InsertKey(sql::Connection& c, const std::string& sn, const StoredKey& key) {
   sql::PreparedStatement* ins = &common::Prepare(
       c,
       "INSERT INTO terminal_keys (terminal_sn, version, secret_sealed, issued_at, expires_at) "
@@ -161,6 +154,27 @@ void RotateKey(sql::Connection& c, const std::string& sn, const StoredKey& key, 
   ins->execute();
 }
 
+void RotateKey(sql::Connection& c, const std::string& sn, const StoredKey& key, absl::Time now) {
+  sql::PreparedStatement* old =
+      &common::Prepare(c,
+                       "UPDATE terminal_keys SET superseded_at = ? WHERE terminal_sn = ? AND "
+                       "superseded_at IS NULL");
+  old->setString(1, FormatSqlTime(now));
+  old->setString(2, sn);
+  old->execute();
+  InsertKey(c, sn, key);
+}
+
+StoredKey ReadKey(sql::ResultSet& rs, int first) {
+  StoredKey k;
+  k.version = rs.getInt64(first);
+  k.secret_sealed = rs.getString(first + 1);
+  k.issued_at = ParseSqlTime(rs.getString(first + 2));
+  k.expires_at = ParseSqlTime(rs.getString(first + 3));
+  if (!rs.isNull(first + 4)) k.superseded_at = ParseSqlTime(rs.getString(first + 4));
+  return k;
+}
+
 // The terminal's two newest keys, newest first.
 std::vector<StoredKey> LoadRecentKeys(sql::Connection& c, const std::string& sn) {
   sql::PreparedStatement* q = &common::Prepare(
@@ -170,16 +184,64 @@ std::vector<StoredKey> LoadRecentKeys(sql::Connection& c, const std::string& sn)
   q->setString(1, sn);
   std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
   std::vector<StoredKey> keys;
-  while (rs->next()) {
-    StoredKey k;
-    k.version = rs->getInt64(1);
-    k.secret_sealed = rs->getString(2);
-    k.issued_at = ParseSqlTime(rs->getString(3));
-    k.expires_at = ParseSqlTime(rs->getString(4));
-    if (!rs->isNull(5)) k.superseded_at = ParseSqlTime(rs->getString(5));
-    keys.push_back(std::move(k));
-  }
+  while (rs->next()) keys.push_back(ReadKey(*rs, 1));
   return keys;
+}
+
+struct LockedTerminal {
+  TerminalRecord terminal;
+  std::vector<StoredKey> keys;  // the two newest, newest first
+};
+
+// The terminal's row, locked, and its two newest keys (versions key_version and the one
+// before: every key is issued as key_version + 1), in one statement.
+absl::StatusOr<std::optional<LockedTerminal>> LoadForCheckIn(sql::Connection& c,
+                                                             const std::string& sn) {
+  sql::PreparedStatement* st = &common::Prepare(
+      c,
+      "SELECT t.terminal_sn, t.merchant_id, t.store_id, t.type, t.serial, t.vendor, "
+      "t.client_version, t.status, t.device_id, t.key_version, t.last_check_in_ts, "
+      "t.last_check_in_at, t.activated_at, t.created_at, "
+      "k.version, k.secret_sealed, k.issued_at, k.expires_at, k.superseded_at "
+      "FROM terminals t LEFT JOIN terminal_keys k ON k.terminal_sn = t.terminal_sn "
+      "AND k.version >= t.key_version - 1 WHERE t.terminal_sn = ? "
+      "ORDER BY k.version DESC FOR UPDATE");
+  st->setString(1, sn);
+  std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+  std::optional<LockedTerminal> out;
+  while (rs->next()) {
+    if (!out) {
+      auto t = ReadTerminal(*rs);
+      if (!t.ok()) return t.status();
+      out = LockedTerminal{*std::move(t), {}};
+    }
+    if (!rs->isNull(15) && out->keys.size() < 2) out->keys.push_back(ReadKey(*rs, 15));
+  }
+  return out;
+}
+
+// A check-in's row change and the supersede of the key it replaces, in one statement; the new
+// key is inserted after it, so that it is not superseded itself.
+void RecordCheckIn(sql::Connection& c, const TerminalRecord& t, int64_t replaced_key_version,
+                   absl::Time now) {
+  sql::PreparedStatement* st = &common::Prepare(
+      c,
+      "UPDATE terminals t LEFT JOIN terminal_keys k ON k.terminal_sn = t.terminal_sn "
+      "AND k.version = ? AND k.superseded_at IS NULL "
+      "SET k.superseded_at = ?, t.key_version = ?, t.last_check_in_ts = ?, "
+      "t.last_check_in_at = ?, t.client_version = ?, t.version_rank = ?, t.updated_at = ? "
+      "WHERE t.terminal_sn = ?");
+  const std::string at = FormatSqlTime(now);
+  st->setInt64(1, replaced_key_version);
+  st->setString(2, at);
+  st->setInt64(3, t.key_version);
+  st->setInt64(4, t.last_check_in_ts);
+  st->setString(5, at);
+  st->setString(6, ToString(t.version));
+  st->setInt64(7, VersionRank(t.version));
+  st->setString(8, at);
+  st->setString(9, t.terminal_sn);
+  st->execute();
 }
 
 }  // namespace
@@ -315,19 +377,21 @@ absl::StatusOr<CheckInPlan> MysqlTerminalRepository::CheckIn(const std::string& 
                                                              const CheckInDecision& decide,
                                                              absl::Time now) {
   return pool_.InTransaction("check in", [&](sql::Connection& c) -> absl::StatusOr<CheckInPlan> {
-    auto loaded = LoadTerminal(c, sn, /*lock=*/true);
+    // Three statements: the locked row with its keys, the row's update with the old key's
+    // supersede, the new key.
+    auto loaded = LoadForCheckIn(c, sn);
     if (!loaded.ok()) return loaded.status();
     if (!loaded->has_value()) return absl::NotFoundError("terminal not found");
-    TerminalRecord t = **loaded;
-    std::vector<StoredKey> keys = LoadRecentKeys(c, sn);
-    auto plan = decide(t, keys);
+    TerminalRecord t = (*loaded)->terminal;
+    auto plan = decide(t, (*loaded)->keys);
     if (!plan.ok()) return plan.status();
-    RotateKey(c, sn, plan->new_key, now);
+    const int64_t replaced = t.key_version;
     t.key_version = plan->new_key.version;
     t.last_check_in_ts = plan->signed_timestamp;
     t.last_check_in_at = now;
     t.version = plan->client_version;
-    UpdateTerminal(c, t, now);
+    RecordCheckIn(c, t, replaced, now);
+    InsertKey(c, sn, plan->new_key);
     return plan;
   });
 }

@@ -171,6 +171,14 @@ TEST_F(QueryPlanTest, TerminalActivationAndCheckIn) {
       "AND superseded_at IS NULL",
       "UPDATE terminals SET status = 'ACTIVE', key_version = 4, updated_at = NOW(6) WHERE "
       "terminal_sn = 'T1000000000000007'",
+      // Check-in: the locked row with its two newest keys, then the row and the old key's
+      // supersede in one statement (MysqlTerminalRepository::CheckIn).
+      "SELECT t.terminal_sn, t.key_version, k.version, k.secret_sealed FROM terminals t LEFT "
+      "JOIN terminal_keys k ON k.terminal_sn = t.terminal_sn AND k.version >= t.key_version - 1 "
+      "WHERE t.terminal_sn = 'T1000000000000007' ORDER BY k.version DESC FOR UPDATE",
+      "UPDATE terminals t LEFT JOIN terminal_keys k ON k.terminal_sn = t.terminal_sn AND "
+      "k.version = 3 AND k.superseded_at IS NULL SET k.superseded_at = NOW(6), t.key_version = "
+      "4, t.updated_at = NOW(6) WHERE t.terminal_sn = 'T1000000000000007'",
       "SELECT scope, scope_id, channel, merchant_id, sub_mch_id, sub_appid, updated_at FROM "
       "terminal_channel_configs WHERE (scope = 'TERMINAL' AND scope_id = 'T1000000000000007') "
       "OR (scope = 'STORE' AND scope_id = 'st_7') ORDER BY scope DESC, channel",

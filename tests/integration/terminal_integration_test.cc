@@ -419,5 +419,40 @@ TEST_F(TerminalIntegrationTest, UnloadableMerchantZoneIssuesNoKey) {
             absl::StatusCode::kInternal);
 }
 
+// The check-in's rows: the key it replaces is superseded at the check-in's time, the new key is
+// not, older keys keep their own supersede time, and the row carries the new version. A refused
+// check-in writes none of it.
+TEST_F(TerminalIntegrationTest, ACheckInSupersedesExactlyTheKeyItReplaces) {
+  auto [sn, key1] = ActiveTerminal("SN-R1", "device-rrrr-0001");
+  const absl::Time first_at = clock_.Now();
+  auto first = ops_->CheckIn(Signed(sn, key1));
+  ASSERT_TRUE(first.ok()) << first.status();
+  clock_.Advance(absl::Minutes(3));
+  const absl::Time second_at = clock_.Now();
+  auto second = ops_->CheckIn(Signed(sn, first->key.secret));
+  ASSERT_TRUE(second.ok()) << second.status();
+  clock_.Advance(absl::Minutes(1));
+  EXPECT_EQ(ops_->CheckIn(Signed(sn, common::RandomToken(32))).status().code(),
+            absl::StatusCode::kUnauthenticated);
+
+  auto rows = pool_->Run("read keys", [&](sql::Connection& c) -> absl::StatusOr<std::string> {
+    std::unique_ptr<sql::Statement> st(c.createStatement());
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery(absl::StrCat(
+        "SELECT version, COALESCE(superseded_at, '-') FROM terminal_keys WHERE terminal_sn = '", sn,
+        "' ORDER BY version")));
+    std::string out;
+    while (rs->next()) absl::StrAppend(&out, rs->getInt64(1), "@", rs->getString(2).c_str(), " ");
+    std::unique_ptr<sql::ResultSet> t(st->executeQuery(absl::StrCat(
+        "SELECT key_version, last_check_in_at FROM terminals WHERE terminal_sn = '", sn, "'")));
+    if (!t->next()) return absl::NotFoundError("no terminal row");
+    absl::StrAppend(&out, "row v", t->getInt64(1), "@", t->getString(2).c_str());
+    return out;
+  });
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(*rows, absl::StrCat("1@", common::FormatSqlTime(first_at), " 2@",
+                                common::FormatSqlTime(second_at), " 3@- row v3@",
+                                common::FormatSqlTime(second_at)));
+}
+
 }  // namespace
 }  // namespace aggpay::terminal
