@@ -1,6 +1,7 @@
 // The audit outbox relay (services/common/audit/audit_outbox.h) against a real MariaDB, with the
 // real audit chain (MysqlAuditRepository) as its sink: rows left in audit_outbox are appended
-// exactly once, under their "outbox:<id>" source key, and deleted only after the append; a sink
+// exactly once, under their "outbox:<key>" source key ("outbox:<id>" for rows written before
+// rows had keys), and deleted only after the append; a sink
 // that fails leaves them for the next sweep; a delivery repeated after a crash between append and
 // delete is chained once.
 #include <cppconn/resultset.h>
@@ -17,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/admin/mysql_audit_repository.h"
 #include "services/common/audit/audit_outbox.h"
+#include "services/common/crypto/crypto.h"
 #include "services/common/metrics/metrics.h"
 #include "tests/support/test_servers.h"
 
@@ -46,12 +48,15 @@ class AuditOutboxTest : public ::testing::Test {
     chain_ = std::make_unique<admin::MysqlAuditRepository>(*pool_);
   }
 
-  // An outbox row as a committed mutation leaves it, `age` old; returns its id.
-  int64_t InsertRow(const std::string& actor, const std::string& target, absl::Duration age) {
+  // An outbox row as a committed mutation leaves it, `age` old, with `key` (none: a row written
+  // before rows had keys); returns its id.
+  int64_t InsertRow(const std::string& actor, const std::string& target, absl::Duration age,
+                    const std::string& key = "") {
     SharedServers().Sql(
         db_.database,
-        absl::StrCat("INSERT INTO audit_outbox (at, actor, role, action, target, request_id, "
-                     "details, created_at) VALUES (NOW(6) - INTERVAL ",
+        absl::StrCat("INSERT INTO audit_outbox (outbox_key, at, actor, role, action, target, "
+                     "request_id, details, created_at) VALUES (",
+                     key.empty() ? "NULL" : absl::StrCat("'", key, "'"), ", NOW(6) - INTERVAL ",
                      absl::ToInt64Microseconds(age), " MICROSECOND, '", actor,
                      "', 'operator', '/aggpay.v1.BindingService/ResetCode', '", target, "', 'req-",
                      target, "', '', NOW(6) - INTERVAL ", absl::ToInt64Microseconds(age),
@@ -72,6 +77,10 @@ class AuditOutboxTest : public ::testing::Test {
   int64_t Chained(int64_t id) {
     return Count(
         absl::StrCat("SELECT COUNT(*) FROM audit_log WHERE source_key = 'outbox:", id, "'"));
+  }
+  int64_t ChainedKey(const std::string& key) {
+    return Count(
+        absl::StrCat("SELECT COUNT(*) FROM audit_log WHERE source_key = 'outbox:", key, "'"));
   }
   int64_t InOutbox(int64_t id) {
     return Count(absl::StrCat("SELECT COUNT(*) FROM audit_outbox WHERE id = ", id));
@@ -239,7 +248,9 @@ TEST_F(AuditOutboxTest, TwoRelaysSweepingTheSameRowsChainThemOnce) {
 }
 
 TEST_F(AuditOutboxTest, ADeliveredEntryCarriesTheCallsFinalTargetAndIsDeleted) {
-  const int64_t id = InsertRow("staff:alice", "", absl::ZeroDuration());
+  const std::string key = RandomToken(16);
+  ASSERT_EQ(key.size(), 22u) << "the column's width";
+  const int64_t id = InsertRow("staff:alice", "", absl::ZeroDuration(), key);
   AuditRelayOptions options;
   options.sweep_interval = absl::Hours(1);  // only the delivery path runs
   AuditRelay relay(*pool_, *chain_, metrics_, options);
@@ -253,7 +264,7 @@ TEST_F(AuditOutboxTest, ADeliveredEntryCarriesTheCallsFinalTargetAndIsDeleted) {
   r.request_id = "req-final";
   r.outcome = "OK";
   r.details = "reset IMMEDIATE";
-  relay.Deliver(id, r);
+  relay.Deliver(key, r);
   bool deleted = false;
   for (int i = 0; i < 200 && !deleted; ++i) {
     deleted = InOutbox(id) == 0;
@@ -261,11 +272,72 @@ TEST_F(AuditOutboxTest, ADeliveredEntryCarriesTheCallsFinalTargetAndIsDeleted) {
   }
   relay.Stop();
   ASSERT_TRUE(deleted);
-  EXPECT_EQ(Chained(id), 1);
+  EXPECT_EQ(ChainedKey(key), 1);
+  EXPECT_EQ(Chained(id), 0) << "a keyed row is chained by its key, not its id";
   EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE target = 'code:final' AND details = "
                   "'reset IMMEDIATE'"),
             1);
   ExpectChainVerifies(1);
+}
+
+// Thirteen deliveries in one batch (inserted as 8, 4 and 1 rows, deleted by one padded list),
+// and a sweep that meets keyed rows beside one written before keys: each chained once, in
+// order, under its own source key, and every row deleted.
+TEST_F(AuditOutboxTest, ABatchOfKeyedRowsAndARowWithoutAKeyAreEachChainedOnce) {
+  std::vector<std::string> keys;
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 13; ++i) {
+    keys.push_back(RandomToken(16));
+    ids.push_back(
+        InsertRow("staff:alice", absl::StrCat("code:k", i), absl::ZeroDuration(), keys.back()));
+  }
+  AuditRelayOptions options;
+  options.sweep_interval = absl::Hours(1);
+  options.batch_delay = absl::Milliseconds(200);  // all thirteen in one append
+  {
+    AuditRelay relay(*pool_, *chain_, metrics_, options);
+    relay.Start();
+    for (int i = 0; i < 13; ++i) {
+      AuditRecord r;
+      r.at = absl::Now();
+      r.actor = "staff:alice";
+      r.role = "operator";
+      r.action = "/aggpay.v1.BindingService/ResetCode";
+      r.target = absl::StrCat("code:k", i);
+      r.outcome = "OK";
+      relay.Deliver(keys[i], r);
+    }
+    for (int i = 0; i < 200 && Count("SELECT COUNT(*) FROM audit_outbox") != 0; ++i) {
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    relay.Stop();
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_outbox"), 0);
+  for (int i = 0; i < 13; ++i) EXPECT_EQ(ChainedKey(keys[i]), 1) << i;
+  // In the order delivered: code:k0 first, code:k12 last.
+  EXPECT_EQ(Count("SELECT seq FROM audit_log WHERE target = 'code:k0'"), 1);
+  EXPECT_EQ(Count("SELECT seq FROM audit_log WHERE target = 'code:k12'"), 13);
+
+  // Rows a killed instance left: two keyed, one from before keys.
+  const std::string left = RandomToken(16);
+  const std::string left2 = RandomToken(16);
+  const int64_t keyed = InsertRow("staff:bob", "code:left", absl::Minutes(1), left);
+  const int64_t legacy = InsertRow("staff:bob", "code:legacy", absl::Minutes(1));
+  const int64_t keyed2 = InsertRow("staff:bob", "code:left2", absl::Minutes(1), left2);
+  AuditRelay relay(*pool_, *chain_, metrics_, AuditRelayOptions{});
+  auto swept = relay.Sweep();
+  ASSERT_TRUE(swept.ok()) << swept.status();
+  EXPECT_EQ(*swept, 3);
+  EXPECT_EQ(ChainedKey(left), 1);
+  EXPECT_EQ(ChainedKey(left2), 1);
+  EXPECT_EQ(Chained(legacy), 1);
+  EXPECT_EQ(Chained(keyed), 0);
+  EXPECT_EQ(InOutbox(keyed) + InOutbox(legacy) + InOutbox(keyed2), 0);
+  auto again = relay.Sweep();
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log"), 16);
+  ExpectChainVerifies(16);
 }
 
 }  // namespace

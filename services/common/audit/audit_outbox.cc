@@ -5,10 +5,12 @@
 #include <cppconn/statement.h>
 #include <grpcpp/server_context.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/crypto/crypto.h"
 #include "services/common/grpc/principal.h"
 #include "services/common/log/logging.h"
 #include "services/common/text/utf8.h"
@@ -22,7 +24,15 @@ std::string MarkedAction(const grpc::ServerContext& context) {
   return it == md.end() ? std::string() : std::string(it->second.data(), it->second.size());
 }
 
-std::string SourceKey(int64_t id) { return absl::StrCat("outbox:", id); }
+// The chain's source key of an outbox row: by its key, or by its id for a row written before
+// rows had keys (migration 0020). An id has at most 19 digits and a key 22 characters, so the
+// two never meet.
+std::string SourceKey(int64_t id, const std::string& key) {
+  return key.empty() ? absl::StrCat("outbox:", id) : absl::StrCat("outbox:", key);
+}
+
+// The outbox key: 128 random bits, URL-safe base64 (22 characters, the column's width).
+constexpr size_t kOutboxKeyBytes = 16;
 
 }  // namespace
 
@@ -39,33 +49,31 @@ AuditScope::AuditScope(grpc::ServerContext& context)
 }
 
 AuditScope::~AuditScope() {
-  if (outbox_id_ != 0) {
-    context_.AddTrailingMetadata(std::string(kAuditOutboxKey), std::to_string(outbox_id_));
-  }
+  if (!outbox_key_.empty()) context_.AddTrailingMetadata(std::string(kAuditOutboxKey), outbox_key_);
 }
 
 absl::Status AuditScope::BeforeCommit(sql::Connection& conn) {
-  if (!active_ || outbox_id_ != 0) return absl::OkStatus();
+  if (!active_ || !outbox_key_.empty()) return absl::OkStatus();
+  // The key is made here, so that nothing has to be read back: one statement.
+  std::string key = RandomToken(kOutboxKeyBytes);
   sql::PreparedStatement* st = &common::Prepare(
       conn,
-      "INSERT INTO audit_outbox (at, actor, role, action, target, request_id, details, "
-      "created_at) VALUES (NOW(6), ?, ?, ?, '', ?, '', NOW(6))");
-  st->setString(1, TruncateUtf8(record_.actor, 128));
-  st->setString(2, TruncateUtf8(record_.role, 32));
-  st->setString(3, TruncateUtf8(record_.action, 160));
-  st->setString(4, TruncateUtf8(record_.request_id, 128));
+      "INSERT INTO audit_outbox (outbox_key, at, actor, role, action, target, request_id, "
+      "details, created_at) VALUES (?, NOW(6), ?, ?, ?, '', ?, '', NOW(6))");
+  st->setString(1, key);
+  st->setString(2, TruncateUtf8(record_.actor, 128));
+  st->setString(3, TruncateUtf8(record_.role, 32));
+  st->setString(4, TruncateUtf8(record_.action, 160));
+  st->setString(5, TruncateUtf8(record_.request_id, 128));
   st->execute();
-  std::unique_ptr<sql::Statement> id(conn.createStatement());
-  std::unique_ptr<sql::ResultSet> rs(id->executeQuery("SELECT LAST_INSERT_ID()"));
-  if (!rs->next()) return absl::InternalError("audit outbox: no row id");
-  outbox_id_ = rs->getInt64(1);
+  outbox_key_ = std::move(key);
   return absl::OkStatus();
 }
 
 void AuditScope::AfterRollback() {
   // The row inserted before a COMMIT that failed is gone with it: the next transaction writes
   // it again.
-  outbox_id_ = 0;
+  outbox_key_.clear();
 }
 
 AuditRelay::AuditRelay(MysqlPool& pool, AuditSink& sink, Metrics& metrics,
@@ -87,10 +95,10 @@ void AuditRelay::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void AuditRelay::Deliver(int64_t id, AuditRecord record) {
+void AuditRelay::Deliver(std::string key, AuditRecord record) {
   {
     std::lock_guard lock(mu_);
-    queue_.emplace_back(id, std::move(record));
+    queue_.push_back(Pending{0, std::move(key), std::move(record)});
   }
   cv_.notify_one();
 }
@@ -103,54 +111,74 @@ void AuditRelay::DeliverDirect(AuditRecord record) {
       return;
     }
     ++direct_queued_;
-    queue_.emplace_back(0, std::move(record));
+    queue_.push_back(Pending{0, "", std::move(record)});
   }
   cv_.notify_one();
 }
 
-absl::Status AuditRelay::Send(std::vector<std::pair<int64_t, AuditRecord>> batch) {
+absl::Status AuditRelay::Send(std::vector<Pending> batch) {
   if (batch.empty()) return absl::OkStatus();
   std::vector<AuditRecord> records;
-  std::vector<int64_t> ids;
+  std::vector<int64_t> ids;  // rows written before keys (migration 0020)
+  std::vector<std::string> keys;
   records.reserve(batch.size());
-  for (auto& [id, r] : batch) {
-    if (id != 0) {
-      r.source_key = SourceKey(id);
-      ids.push_back(id);
+  for (Pending& p : batch) {
+    if (!p.direct()) {
+      p.record.source_key = SourceKey(p.id, p.key);
+      if (p.key.empty()) {
+        ids.push_back(p.id);
+      } else {
+        keys.push_back(std::move(p.key));
+      }
     }
-    records.push_back(std::move(r));
+    records.push_back(std::move(p.record));
   }
-  const int64_t direct = static_cast<int64_t>(batch.size() - ids.size());
+  const int64_t rows = static_cast<int64_t>(ids.size() + keys.size());
+  const int64_t direct = static_cast<int64_t>(batch.size()) - rows;
   // No connection is held while the admin service is called.
   if (absl::Status s = sink_.AppendBatch(records); !s.ok()) {
     metrics_.Increment("audit_outbox_delivery_failures_total");
     if (direct > 0) metrics_.Increment("audit_append_failures_total", direct);
     return s;
   }
-  if (ids.empty()) return absl::OkStatus();
+  if (rows == 0) return absl::OkStatus();
   return pool_.Run("delete audit outbox", [&](sql::Connection& c) -> absl::Status {
-    std::string sql = "DELETE FROM audit_outbox WHERE id IN (";
-    for (size_t i = 0; i < ids.size(); ++i) sql += i == 0 ? "?" : ", ?";
-    sql += ")";
-    std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(sql));
-    for (size_t i = 0; i < ids.size(); ++i) st->setInt64(static_cast<int>(i + 1), ids[i]);
-    st->execute();
-    metrics_.Increment("audit_outbox_delivered_total", static_cast<int64_t>(ids.size()));
+    // Padded to a power of two by repeating the last value: a few texts, each prepared once per
+    // connection.
+    if (!keys.empty()) {
+      const size_t n = PaddedCount(keys.size());
+      sql::PreparedStatement* st = &Prepare(
+          c, absl::StrCat("DELETE FROM audit_outbox WHERE outbox_key IN (", Placeholders(n), ")"));
+      for (size_t i = 0; i < n; ++i) {
+        st->setString(static_cast<int>(i + 1), keys[std::min(i, keys.size() - 1)]);
+      }
+      st->execute();
+    }
+    if (!ids.empty()) {
+      const size_t n = PaddedCount(ids.size());
+      sql::PreparedStatement* st =
+          &Prepare(c, absl::StrCat("DELETE FROM audit_outbox WHERE id IN (", Placeholders(n), ")"));
+      for (size_t i = 0; i < n; ++i) {
+        st->setInt64(static_cast<int>(i + 1), ids[std::min(i, ids.size() - 1)]);
+      }
+      st->execute();
+    }
+    metrics_.Increment("audit_outbox_delivered_total", rows);
     return absl::OkStatus();
   });
 }
 
 absl::StatusOr<int64_t> AuditRelay::Sweep() {
   auto rows = pool_.Run(
-      "sweep audit outbox",
-      [&](sql::Connection& c) -> absl::StatusOr<std::vector<std::pair<int64_t, AuditRecord>>> {
+      "sweep audit outbox", [&](sql::Connection& c) -> absl::StatusOr<std::vector<Pending>> {
         std::unique_ptr<sql::PreparedStatement> st(c.prepareStatement(
-            "SELECT id, at, actor, role, action, target, request_id, details FROM audit_outbox "
-            "WHERE created_at < NOW(6) - INTERVAL ? MICROSECOND ORDER BY id LIMIT ?"));
+            "SELECT id, at, actor, role, action, target, request_id, details, outbox_key "
+            "FROM audit_outbox WHERE created_at < NOW(6) - INTERVAL ? MICROSECOND ORDER BY id "
+            "LIMIT ?"));
         st->setInt64(1, absl::ToInt64Microseconds(options_.sweep_age));
         st->setInt(2, options_.batch_size);
         std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-        std::vector<std::pair<int64_t, AuditRecord>> out;
+        std::vector<Pending> out;
         while (rs->next()) {
           AuditRecord r;
           r.at = ParseSqlTime(rs->getString(2));
@@ -161,7 +189,9 @@ absl::StatusOr<int64_t> AuditRelay::Sweep() {
           r.request_id = rs->getString(7);
           r.outcome = "OK";
           r.details = "committed; entry recovered from the audit outbox";
-          out.emplace_back(rs->getInt64(1), std::move(r));
+          Pending p{rs->getInt64(1), "", std::move(r)};
+          if (!rs->isNull(9)) p.key = rs->getString(9);
+          out.push_back(std::move(p));
         }
         return out;
       });
@@ -177,7 +207,7 @@ absl::StatusOr<int64_t> AuditRelay::Sweep() {
 void AuditRelay::Run() {
   absl::Time next_sweep = absl::Now() + options_.sweep_interval;
   for (;;) {
-    std::vector<std::pair<int64_t, AuditRecord>> batch;
+    std::vector<Pending> batch;
     {
       std::unique_lock lock(mu_);
       cv_.wait_for(lock, absl::ToChronoMilliseconds(options_.sweep_interval),
@@ -190,7 +220,7 @@ void AuditRelay::Run() {
         });
       }
       while (!queue_.empty() && static_cast<int>(batch.size()) < options_.batch_size) {
-        if (queue_.front().first == 0) --direct_queued_;
+        if (queue_.front().direct()) --direct_queued_;
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }

@@ -28,14 +28,16 @@ namespace aggpay::common {
 //    for it on the handler's thread. The first transaction that thread commits while serving the
 //    call also inserts one audit_outbox row (actor, action, request id) before COMMIT: the change
 //    and the record of it commit together or not at all.
-//  - When the call ends the interceptor hands the row id, with the final target, details and
-//    outcome, to the AuditRelay, which appends batches to the chain (AdminService.AppendAudit)
-//    and deletes the delivered rows.
+//  - The row's key is made here (128 random bits), not read back from the database. When the
+//    call ends the interceptor hands the key, with the final target, details and outcome, to
+//    the AuditRelay, which appends batches to the chain (AdminService.AppendAudit) and deletes
+//    the delivered rows.
 //  - Rows that no relay delivered (the process died, the admin service was down) are swept from
 //    the table by any instance's relay after a while and appended from what the row holds.
-//  - Each entry carries "outbox:<id>" as its source key and the chain refuses a second entry with
-//    the same key, so a delivery repeated after a crash between append and delete, or by two
-//    relays at once, is chained once.
+//  - Each entry carries "outbox:<key>" as its source key ("outbox:<id>" for a row written before
+//    rows had keys, migration 0020) and the chain refuses a second entry with the same key, so a
+//    delivery repeated after a crash between append and delete, or by two relays at once, is
+//    chained once.
 // A call that commits nothing (refused, failed, read-only) is appended directly by the
 // interceptor, as before; losing one of those is tolerated and counted.
 class AuditScope final : public TransactionHook {
@@ -53,7 +55,7 @@ class AuditScope final : public TransactionHook {
   grpc::ServerContext& context_;
   bool active_ = false;
   AuditRecord record_;
-  int64_t outbox_id_ = 0;
+  std::string outbox_key_;  // set once the row is written
   ScopedTransactionHook install_;
 };
 
@@ -84,8 +86,9 @@ class AuditRelay {
 
   void Start();
   void Stop();
-  // Queues the entry of outbox row `id`; never blocks on the database or the admin service.
-  void Deliver(int64_t id, AuditRecord record);
+  // Queues the entry of the outbox row with `key`; never blocks on the database or the admin
+  // service.
+  void Deliver(std::string key, AuditRecord record);
   // Queues the entry of a call that committed nothing (refused, failed, read-only): appended
   // with the next batch, without an outbox row, so the caller's answer never waits for the admin
   // service. Such an entry is lost, and counted in audit_append_failures_total, when its append
@@ -95,7 +98,15 @@ class AuditRelay {
   absl::StatusOr<int64_t> Sweep();
 
  private:
-  absl::Status Send(std::vector<std::pair<int64_t, AuditRecord>> batch);
+  // An entry waiting to be appended: an outbox row's (by key, or by id for a row written
+  // before keys), or a direct one (neither).
+  struct Pending {
+    int64_t id = 0;
+    std::string key;
+    AuditRecord record;
+    bool direct() const { return id == 0 && key.empty(); }
+  };
+  absl::Status Send(std::vector<Pending> batch);
   void Run();
 
   MysqlPool& pool_;
@@ -104,7 +115,7 @@ class AuditRelay {
   AuditRelayOptions options_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::pair<int64_t, AuditRecord>> queue_;  // id 0: no outbox row
+  std::deque<Pending> queue_;
   int direct_queued_ = 0;
   bool stop_ = false;
   std::thread thread_;

@@ -279,9 +279,9 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
       details = it->second;
       trailers->erase(it);
     }
-    int64_t outbox_id = 0;
+    std::string outbox_key;
     if (auto it = trailers->find(std::string(kAuditOutboxKey)); it != trailers->end()) {
-      if (!absl::SimpleAtoi(it->second, &outbox_id)) outbox_id = 0;
+      outbox_key = it->second;
       trailers->erase(it);
     }
     const int code = static_cast<int>(status.error_code());
@@ -295,9 +295,9 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
       record.request_id = request_id_;
       record.outcome = std::string(CodeName(code));
       record.details = TruncateUtf8(details, 2000);
-      if (outbox_id != 0 && deps_.relay != nullptr) {
+      if (!outbox_key.empty() && deps_.relay != nullptr) {
         // A change committed with its outbox row: the relay chains it exactly once.
-        deps_.relay->Deliver(outbox_id, std::move(record));
+        deps_.relay->Deliver(std::move(outbox_key), std::move(record));
       } else if (code != 0 && IsPublicCall() && !CallerCaused(code)) {
         // The platform failed the caller: counted, not held against it, not chained.
         deps_.metrics->Increment("public_call_server_failures_total");

@@ -250,4 +250,17 @@ absl::Time ParseSqlTime(const std::string& s) {
   return absl::InfinitePast();
 }
 
+size_t PaddedCount(size_t n) {
+  size_t padded = n == 0 ? 0 : 1;
+  while (padded < n) padded *= 2;
+  return padded;
+}
+
+std::string Placeholders(size_t n) {
+  std::string out;
+  out.reserve(n * 3);
+  for (size_t i = 0; i < n; ++i) out += i == 0 ? "?" : ", ?";
+  return out;
+}
+
 }  // namespace aggpay::common

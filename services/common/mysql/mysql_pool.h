@@ -208,6 +208,14 @@ auto MysqlPool::InTransaction(absl::string_view what, Fn&& fn)
 // executed again on the connection.
 sql::PreparedStatement& Prepare(sql::Connection& conn, const std::string& sql);
 
+// A batch statement over n values (an IN list) is written for PaddedCount(n) values, the next
+// power of two, and padded by repeating one of them, which an IN list ignores: a connection then
+// prepares a few texts once (Prepare) instead of one per batch size, and each batch is one round
+// trip instead of prepare, execute and close. PaddedCount(5) == 8, PaddedCount(0) == 0.
+size_t PaddedCount(size_t n);
+// "?, ?, ?": n placeholders, comma-separated.
+std::string Placeholders(size_t n);
+
 // Helpers for reading and binding DATETIME(6) columns as UTC absl::Time.
 std::string FormatSqlTime(absl::Time t);
 absl::Time ParseSqlTime(const std::string& s);
