@@ -3,6 +3,7 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -204,8 +205,7 @@ absl::StatusOr<std::optional<LockedTerminal>> LoadForCheckIn(sql::Connection& c,
       "t.last_check_in_at, t.activated_at, t.created_at, "
       "k.version, k.secret_sealed, k.issued_at, k.expires_at, k.superseded_at "
       "FROM terminals t LEFT JOIN terminal_keys k ON k.terminal_sn = t.terminal_sn "
-      "AND k.version >= t.key_version - 1 WHERE t.terminal_sn = ? "
-      "ORDER BY k.version DESC FOR UPDATE");
+      "AND k.version >= t.key_version - 1 WHERE t.terminal_sn = ? FOR UPDATE");
   st->setString(1, sn);
   std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
   std::optional<LockedTerminal> out;
@@ -215,7 +215,14 @@ absl::StatusOr<std::optional<LockedTerminal>> LoadForCheckIn(sql::Connection& c,
       if (!t.ok()) return t.status();
       out = LockedTerminal{*std::move(t), {}};
     }
-    if (!rs->isNull(15) && out->keys.size() < 2) out->keys.push_back(ReadKey(*rs, 15));
+    if (!rs->isNull(15)) out->keys.push_back(ReadKey(*rs, 15));
+  }
+  // Newest first, sorted here: an ORDER BY would cost the statement a temporary table and a
+  // filesort for two rows.
+  if (out) {
+    std::sort(out->keys.begin(), out->keys.end(),
+              [](const StoredKey& a, const StoredKey& b) { return a.version > b.version; });
+    if (out->keys.size() > 2) out->keys.resize(2);
   }
   return out;
 }

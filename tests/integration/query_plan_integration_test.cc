@@ -175,7 +175,7 @@ TEST_F(QueryPlanTest, TerminalActivationAndCheckIn) {
       // supersede in one statement (MysqlTerminalRepository::CheckIn).
       "SELECT t.terminal_sn, t.key_version, k.version, k.secret_sealed FROM terminals t LEFT "
       "JOIN terminal_keys k ON k.terminal_sn = t.terminal_sn AND k.version >= t.key_version - 1 "
-      "WHERE t.terminal_sn = 'T1000000000000007' ORDER BY k.version DESC FOR UPDATE",
+      "WHERE t.terminal_sn = 'T1000000000000007' FOR UPDATE",
       "UPDATE terminals t LEFT JOIN terminal_keys k ON k.terminal_sn = t.terminal_sn AND "
       "k.version = 3 AND k.superseded_at IS NULL SET k.superseded_at = NOW(6), t.key_version = "
       "4, t.updated_at = NOW(6) WHERE t.terminal_sn = 'T1000000000000007'",
