@@ -29,6 +29,13 @@ inline void FaultDeadline(grpc::ClientContext& ctx, absl::Duration deadline) {
                    std::chrono::milliseconds(absl::ToInt64Milliseconds(deadline)));
 }
 
+// The smallest amount outside risk's night_small rule (payments of at most 1,000 fen, by
+// default): a fault suite makes more than the rule's 20 small payments in ten minutes, and
+// between midnight and 6:00 in the merchant's zone (Asia/Shanghai: 16:00-22:00 UTC) the rule
+// would freeze the merchant, or block by its CLOSED fail mode while Redis is down. The suites
+// test the faults, whatever the hour.
+inline constexpr int64_t kAboveNightSmall = 1001;
+
 // A payer's static-code payment of `amount_minor` fen, idempotent under `request_id`.
 inline PaymentAnswer PayCode(aggpay::v1::PaymentService::Stub& stub, const std::string& code,
                              int64_t amount_minor, const std::string& request_id,

@@ -85,7 +85,7 @@ TEST_F(MysqlRestartFaultTest, PaymentsAnsweredOkAcrossARestartAreStoredAndTheSam
       for (int n = 0; !stop.load(); ++n) {
         Attempt a;
         a.request_id = absl::StrCat("mysql-", t, "-", n);
-        a.amount = 100 + t * 100000 + n;
+        a.amount = kAboveNightSmall + t * 100000 + n;
         PaymentAnswer p = PayCode(*stub, code, a.amount, a.request_id);
         a.create = p.status.error_code();
         a.error = p.status.error_message();

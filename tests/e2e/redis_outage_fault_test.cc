@@ -98,8 +98,8 @@ class RedisOutageFaultTest : public StackTest {
       payers.emplace_back([&, t] {
         auto stub = PaymentStub(aggpayd());
         for (int n = 0; n < each; ++n) {
-          PaymentAnswer p =
-              PayCode(*stub, code, 1000 + n, absl::StrCat(tag, "-", t, "-", n), absl::Seconds(3));
+          PaymentAnswer p = PayCode(*stub, code, kAboveNightSmall + n,
+                                    absl::StrCat(tag, "-", t, "-", n), absl::Seconds(3));
           Resolved r = Resolve(code);
           std::lock_guard lock(mu);
           out.slowest = std::max({out.slowest, p.took, r.took});
@@ -244,7 +244,7 @@ TEST_F(RedisOutageFaultTest, ACodeRevokedWhileRedisIsDownNeverPaysAgain) {
         AdminCtl("code reset " + code + " --reason DEVICE_LOST --mode IMMEDIATE -o json");
     ASSERT_EQ(reset.exit_code, 0) << reset.out;
     auto stub = PaymentStub(aggpayd());
-    PaymentAnswer during = PayCode(*stub, code, 777, "rvd-" + code);
+    PaymentAnswer during = PayCode(*stub, code, kAboveNightSmall, "rvd-" + code);
     EXPECT_EQ(during.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
     EXPECT_EQ(Resolve(code).outcome, "REPLACED");
     SharedServers().StartRedis();
@@ -254,7 +254,8 @@ TEST_F(RedisOutageFaultTest, ACodeRevokedWhileRedisIsDownNeverPaysAgain) {
     }
     int paid = 0;
     for (int i = 0; i < 5; ++i) {
-      PaymentAnswer after = PayCode(*stub, code, 777, absl::StrCat("rva", i, "-", code));
+      PaymentAnswer after =
+          PayCode(*stub, code, kAboveNightSmall, absl::StrCat("rva", i, "-", code));
       paid += after.status.ok();
       paid += Resolve(code).outcome == "PAYABLE";
     }
@@ -265,7 +266,7 @@ TEST_F(RedisOutageFaultTest, ACodeRevokedWhileRedisIsDownNeverPaysAgain) {
     const std::string fresh =
         Query("SELECT replaced_by FROM collection_codes WHERE code_id = '" + code + "'");
     ASSERT_FALSE(fresh.empty());
-    EXPECT_TRUE(PayCode(*stub, fresh, 777, "new-" + fresh).status.ok());
+    EXPECT_TRUE(PayCode(*stub, fresh, kAboveNightSmall, "new-" + fresh).status.ok());
   }
 }
 
