@@ -176,44 +176,28 @@ StoredKey ReadKey(sql::ResultSet& rs, int first) {
   return k;
 }
 
-// The terminal's two newest keys, newest first.
-std::vector<StoredKey> LoadRecentKeys(sql::Connection& c, const std::string& sn) {
-  sql::PreparedStatement* q = &common::Prepare(
-      c,
-      "SELECT version, secret_sealed, issued_at, expires_at, superseded_at FROM terminal_keys "
-      "WHERE terminal_sn = ? ORDER BY version DESC LIMIT 2");
-  q->setString(1, sn);
-  std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
-  std::vector<StoredKey> keys;
-  while (rs->next()) keys.push_back(ReadKey(*rs, 1));
-  return keys;
-}
-
-struct LockedTerminal {
-  TerminalRecord terminal;
-  std::vector<StoredKey> keys;  // the two newest, newest first
-};
-
-// The terminal's row, locked, and its two newest keys (versions key_version and the one
+// The terminal's row, locked or not, and its two newest keys (versions key_version and the one
 // before: every key is issued as key_version + 1), in one statement.
-absl::StatusOr<std::optional<LockedTerminal>> LoadForCheckIn(sql::Connection& c,
-                                                             const std::string& sn) {
+absl::StatusOr<std::optional<TerminalWithKeys>> LoadWithKeys(sql::Connection& c,
+                                                             const std::string& sn, bool lock) {
   sql::PreparedStatement* st = &common::Prepare(
       c,
-      "SELECT t.terminal_sn, t.merchant_id, t.store_id, t.type, t.serial, t.vendor, "
-      "t.client_version, t.status, t.device_id, t.key_version, t.last_check_in_ts, "
-      "t.last_check_in_at, t.activated_at, t.created_at, "
-      "k.version, k.secret_sealed, k.issued_at, k.expires_at, k.superseded_at "
-      "FROM terminals t LEFT JOIN terminal_keys k ON k.terminal_sn = t.terminal_sn "
-      "AND k.version >= t.key_version - 1 WHERE t.terminal_sn = ? FOR UPDATE");
+      absl::StrCat("SELECT t.terminal_sn, t.merchant_id, t.store_id, t.type, t.serial, t.vendor, "
+                   "t.client_version, t.status, t.device_id, t.key_version, "
+                   "t.last_check_in_ts, t.last_check_in_at, t.activated_at, t.created_at, "
+                   "k.version, k.secret_sealed, k.issued_at, k.expires_at, k.superseded_at "
+                   "FROM terminals t LEFT JOIN terminal_keys k ON k.terminal_sn = "
+                   "t.terminal_sn AND k.version >= t.key_version - 1 "
+                   "WHERE t.terminal_sn = ?",
+                   lock ? " FOR UPDATE" : ""));
   st->setString(1, sn);
   std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-  std::optional<LockedTerminal> out;
+  std::optional<TerminalWithKeys> out;
   while (rs->next()) {
     if (!out) {
       auto t = ReadTerminal(*rs);
       if (!t.ok()) return t.status();
-      out = LockedTerminal{*std::move(t), {}};
+      out = TerminalWithKeys{*std::move(t), {}};
     }
     if (!rs->isNull(15)) out->keys.push_back(ReadKey(*rs, 15));
   }
@@ -373,11 +357,10 @@ absl::StatusOr<ActivationPlan> MysqlTerminalRepository::Activate(const std::stri
   return result;
 }
 
-absl::StatusOr<std::vector<StoredKey>> MysqlTerminalRepository::RecentKeys(const std::string& sn) {
-  return pool_.Run("terminal keys",
-                   [&](sql::Connection& c) -> absl::StatusOr<std::vector<StoredKey>> {
-                     return LoadRecentKeys(c, sn);
-                   });
+absl::StatusOr<std::optional<TerminalWithKeys>> MysqlTerminalRepository::GetWithKeys(
+    const std::string& sn) {
+  return pool_.Run("terminal with keys",
+                   [&](sql::Connection& c) { return LoadWithKeys(c, sn, /*lock=*/false); });
 }
 
 absl::StatusOr<CheckInPlan> MysqlTerminalRepository::CheckIn(const std::string& sn,
@@ -386,7 +369,7 @@ absl::StatusOr<CheckInPlan> MysqlTerminalRepository::CheckIn(const std::string& 
   return pool_.InTransaction("check in", [&](sql::Connection& c) -> absl::StatusOr<CheckInPlan> {
     // Three statements: the locked row with its keys, the row's update with the old key's
     // supersede, the new key.
-    auto loaded = LoadForCheckIn(c, sn);
+    auto loaded = LoadWithKeys(c, sn, /*lock=*/true);
     if (!loaded.ok()) return loaded.status();
     if (!loaded->has_value()) return absl::NotFoundError("terminal not found");
     TerminalRecord t = (*loaded)->terminal;

@@ -21,7 +21,8 @@ class MysqlTerminalRepository final : public TerminalRepository {
                                           absl::Time now) override;
   absl::StatusOr<CheckInPlan> CheckIn(const std::string& terminal_sn, const CheckInDecision& decide,
                                       absl::Time now) override;
-  absl::StatusOr<std::vector<StoredKey>> RecentKeys(const std::string& terminal_sn) override;
+  absl::StatusOr<std::optional<TerminalWithKeys>> GetWithKeys(
+      const std::string& terminal_sn) override;
   absl::StatusOr<std::vector<std::string>> ForceOffline(const std::string& terminal_sn,
                                                         const std::string& merchant_id,
                                                         absl::Time now,

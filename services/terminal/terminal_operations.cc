@@ -247,13 +247,15 @@ absl::StatusOr<TerminalRecord> TerminalOperations::VerifyRequest(
     const std::string& nonce, const std::string& body_sha256, const std::string& signature) {
   RETURN_IF_ERROR(common::ValidateId(sn, "terminal_sn"));
   if (method.empty() || method.size() > 64) return common::InvalidField("method", "is required");
-  ASSIGN_OR_RETURN(std::optional<TerminalRecord> t, repo_.Get(sn));
-  if (!t) return absl::UnauthenticatedError("unknown terminal");
+  // The row and its keys in one read.
+  ASSIGN_OR_RETURN(std::optional<TerminalWithKeys> found, repo_.GetWithKeys(sn));
+  if (!found) return absl::UnauthenticatedError("unknown terminal");
+  const TerminalRecord* t = &found->terminal;
   if (t->status != TerminalStatus::kActive) {
     return common::FailedPreconditionField(
         "terminal_sn", absl::StrCat("the terminal is ", TerminalStatusName(t->status)));
   }
-  ASSIGN_OR_RETURN(std::vector<StoredKey> keys, repo_.RecentKeys(sn));
+  const std::vector<StoredKey>& keys = found->keys;
   const absl::Time now = Now();
   for (const StoredKey& k : keys) {
     TerminalKey key{k.version, "", k.issued_at, k.expires_at, k.superseded_at};

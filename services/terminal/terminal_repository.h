@@ -68,6 +68,11 @@ struct ActivationPlan {
   StoredKey key;
 };
 
+struct TerminalWithKeys {
+  TerminalRecord terminal;
+  std::vector<StoredKey> keys;  // the two newest, newest first
+};
+
 // What a check-in writes, decided by the caller on the locked terminal and its keys.
 struct CheckInPlan {
   StoredKey new_key;
@@ -110,8 +115,10 @@ class TerminalRepository {
   virtual absl::StatusOr<CheckInPlan> CheckIn(const std::string& terminal_sn,
                                               const CheckInDecision& decide, absl::Time now) = 0;
 
-  // The terminal's two newest keys, newest first, without a lock.
-  virtual absl::StatusOr<std::vector<StoredKey>> RecentKeys(const std::string& terminal_sn) = 0;
+  // The terminal and its two newest keys, newest first, in one read without a lock; nullopt for
+  // no terminal.
+  virtual absl::StatusOr<std::optional<TerminalWithKeys>> GetWithKeys(
+      const std::string& terminal_sn) = 0;
 
   // Sets the terminals (one, or all of a merchant) OFFLINE and ends their keys now, in one
   // statement each. Returns the terminals changed.
