@@ -202,9 +202,9 @@ absl::Status MysqlFeePlanRepository::Assign(const PlanAssignment& a, absl::Time 
 
 absl::StatusOr<int64_t> MysqlFeePlanRepository::Generation() {
   return pool_.Run("fee generation", [&](sql::Connection& c) -> absl::StatusOr<int64_t> {
-    std::unique_ptr<sql::Statement> st(c.createStatement());
+    // On every payment's quote: prepared once per connection.
     std::unique_ptr<sql::ResultSet> rs(
-        st->executeQuery("SELECT generation FROM fee_generation WHERE id = 1"));
+        common::Prepare(c, "SELECT generation FROM fee_generation WHERE id = 1").executeQuery());
     if (!rs->next()) return absl::InternalError("fee generation row is missing");
     return rs->getInt64(1);
   });
