@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "services/common/grpc/principal.h"
 #include "services/common/mysql/migrator.h"
 #include "services/common/mysql/mysql_pool.h"
@@ -339,6 +340,88 @@ TEST(MysqlPoolTest, AFailingTransactionHookRollsTheTransactionBack) {
   EXPECT_EQ(CountRows(**pool, "SELECT COUNT(*) FROM staff WHERE staff_id IN ('c', 'hook-1')"), 2)
       << "the change and the hook's row committed together";
   EXPECT_EQ(CountRows(**pool, "SELECT COUNT(*) FROM staff"), 3);
+}
+
+// The server closes the connection in the middle of a transaction (a KILL, as a shutdown does
+// to every connection): the server rolls the transaction back, so the caller must never hear OK.
+// The driver's Connection::commit() returned normally here, and a payment answered OK across a
+// MariaDB restart was not stored; COMMIT is now a statement, which reports the lost connection.
+void KillConnection(MysqlPool& killer, int64_t id) {
+  absl::Status killed = killer.Run("kill", [&](sql::Connection& c) -> absl::Status {
+    std::unique_ptr<sql::Statement> st(c.createStatement());
+    st->execute(absl::StrCat("KILL CONNECTION ", id));
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(killed.ok()) << killed;
+  absl::SleepFor(absl::Milliseconds(100));  // the server has closed the socket
+}
+
+int64_t ThisConnectionId(sql::Connection& c) {
+  std::unique_ptr<sql::Statement> st(c.createStatement());
+  std::unique_ptr<sql::ResultSet> rs(st->executeQuery("SELECT CONNECTION_ID()"));
+  rs->next();
+  return rs->getInt64(1);
+}
+
+// Kills its own transaction's connection as the last thing before COMMIT.
+class KillingHook final : public TransactionHook {
+ public:
+  explicit KillingHook(MysqlPool& killer) : killer_(killer) {}
+  absl::Status BeforeCommit(sql::Connection& conn) override {
+    InsertStaff(conn, "hook-row");
+    KillConnection(killer_, ThisConnectionId(conn));
+    return absl::OkStatus();
+  }
+  void AfterRollback() override { ++rollbacks; }
+  int rollbacks = 0;
+
+ private:
+  MysqlPool& killer_;
+};
+
+TEST(MysqlPoolTest, ACommitOnAConnectionTheServerClosedIsUnavailableAndNothingIsStored) {
+  auto options = SharedServers().CreateDatabase("pool");
+  options.pool_size = 1;
+  auto pool = MysqlPool::Create(options);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  auto killer = MysqlPool::Create(options);
+  ASSERT_TRUE(killer.ok()) << killer.status();
+
+  absl::Status s = (*pool)->InTransaction("insert", [&](sql::Connection& c) -> absl::Status {
+    InsertStaff(c, "lost");
+    KillConnection(**killer, ThisConnectionId(c));
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  EXPECT_EQ(CountRows(**killer, "SELECT COUNT(*) FROM staff"), 0);
+
+  // The same with the audit hook's row: UNAVAILABLE, the hook hears of the rollback, no row.
+  KillingHook hook(**killer);
+  {
+    ScopedTransactionHook install(&hook);
+    absl::Status h = (*pool)->InTransaction("insert", [&](sql::Connection& c) -> absl::Status {
+      InsertStaff(c, "lost-too");
+      return absl::OkStatus();
+    });
+    EXPECT_EQ(h.code(), absl::StatusCode::kUnavailable) << h;
+  }
+  EXPECT_EQ(hook.rollbacks, 1);
+  EXPECT_EQ(CountRows(**killer, "SELECT COUNT(*) FROM staff"), 0);
+
+  // A transaction that fails by itself on a connection the server closed: its own status, and
+  // the dead connection is not handed out again (the pool has one), so the next one commits.
+  absl::Status refused = (*pool)->InTransaction("refused", [&](sql::Connection& c) -> absl::Status {
+    KillConnection(**killer, ThisConnectionId(c));
+    return absl::FailedPreconditionError("no");
+  });
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+  absl::Status next = (*pool)->InTransaction("next", [](sql::Connection& c) -> absl::Status {
+    InsertStaff(c, "kept");
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(next.ok()) << next;
+  EXPECT_EQ(CountRows(**killer, "SELECT COUNT(*) FROM staff WHERE staff_id = 'kept'"), 1);
+  EXPECT_EQ(CountRows(**killer, "SELECT COUNT(*) FROM staff"), 1);
 }
 
 TEST(MysqlPoolTest, ExhaustedPoolAnswersUnavailableAfterTheAcquireTimeout) {

@@ -68,6 +68,25 @@ void BeginTransaction(sql::Connection& conn) {
   st->execute("START TRANSACTION");
 }
 
+void CommitTransaction(sql::Connection& conn) {
+  std::unique_ptr<sql::Statement> st(conn.createStatement());
+  st->execute("COMMIT");
+}
+
+void RollbackTransaction(sql::Connection& conn) {
+  std::unique_ptr<sql::Statement> st(conn.createStatement());
+  st->execute("ROLLBACK");
+}
+
+bool TryRollback(sql::Connection& conn) {
+  try {
+    RollbackTransaction(conn);
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
 ScopedTransactionHook::ScopedTransactionHook(TransactionHook* hook)
     : previous_(t_transaction_hook) {
   t_transaction_hook = hook;
@@ -99,8 +118,10 @@ absl::Status UnexpectedException(absl::string_view what) {
 
 bool IsConnectionError(int code) {
   // CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR, CR_SERVER_GONE_ERROR, CR_SERVER_LOST,
-  // CR_SERVER_LOST_EXTENDED, ER_CON_COUNT_ERROR, ER_SERVER_SHUTDOWN; 0 is a driver-side failure.
+  // CR_SERVER_LOST_EXTENDED, ER_CON_COUNT_ERROR, ER_SERVER_SHUTDOWN, ER_CONNECTION_KILLED; 0 is
+  // a driver-side failure.
   switch (code) {
+    case 1927:
     case 2002:
     case 2003:
     case 2006:

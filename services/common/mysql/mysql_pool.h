@@ -27,6 +27,14 @@ namespace aggpay::common {
 // Opens a transaction on `conn` (START TRANSACTION; autocommit stays on, and the next COMMIT or
 // ROLLBACK ends it). MysqlPool::InTransaction uses it.
 void BeginTransaction(sql::Connection& conn);
+// COMMIT and ROLLBACK, sent as statements: they throw when the connection is lost. The driver's
+// own Connection::commit() and rollback() do not: on a connection the server had already closed
+// (killed, or shut down mid-transaction) commit() returned normally while the server had rolled
+// the transaction back, so a change was answered OK and never stored.
+void CommitTransaction(sql::Connection& conn);
+void RollbackTransaction(sql::Connection& conn);
+// RollbackTransaction, answering false instead of throwing: the connection did not answer.
+bool TryRollback(sql::Connection& conn);
 
 struct MysqlOptions {
   std::string host = "127.0.0.1";
@@ -162,40 +170,35 @@ auto MysqlPool::InTransaction(absl::string_view what, Fn&& fn)
     // round trips of its own, not three (SET autocommit=0, COMMIT, SET autocommit=1).
     BeginTransaction(conn);
     auto result = fn(conn);
-    if (result.ok()) {
-      TransactionHook* hook = CurrentTransactionHook();
-      if (hook != nullptr) {
-        if (absl::Status h = hook->BeforeCommit(conn); !h.ok()) {
-          conn.rollback();
-          hook->AfterRollback();
-          return h;
-        }
+    if (!result.ok()) {
+      // Nothing commits either way; a connection that cannot roll back is not reused.
+      if (!TryRollback(conn)) lease->MarkBroken();
+      return result;
+    }
+    TransactionHook* hook = CurrentTransactionHook();
+    if (hook != nullptr) {
+      if (absl::Status h = hook->BeforeCommit(conn); !h.ok()) {
+        if (!TryRollback(conn)) lease->MarkBroken();
+        hook->AfterRollback();
+        return h;
       }
-      try {
-        conn.commit();
-      } catch (...) {
-        if (hook != nullptr) hook->AfterRollback();
-        throw;
-      }
-    } else {
-      conn.rollback();
+    }
+    try {
+      // A COMMIT that fails on a lost connection may or may not have committed: UNAVAILABLE,
+      // and the caller's retry (idempotent by its key) finds out which.
+      CommitTransaction(conn);
+    } catch (...) {
+      if (hook != nullptr) hook->AfterRollback();
+      throw;
     }
     return result;
   } catch (const sql::SQLException& e) {
-    try {
-      conn.rollback();
-    } catch (const sql::SQLException&) {
-      lease->MarkBroken();
-    }
-    if (IsConnectionError(e.getErrorCode())) lease->MarkBroken();
+    if (!TryRollback(conn) || IsConnectionError(e.getErrorCode())) lease->MarkBroken();
     return MapSqlException(e, what);
   } catch (...) {
     // Not a driver error (std::bad_alloc, a callback's own exception): the transaction must not
     // go back to the pool half-done. Roll back if the connection still answers, and drop it.
-    try {
-      conn.rollback();
-    } catch (...) {
-    }
+    TryRollback(conn);
     lease->MarkBroken();
     return UnexpectedException(what);
   }
