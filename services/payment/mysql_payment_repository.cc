@@ -460,6 +460,31 @@ absl::StatusOr<PaymentChange> MysqlPaymentRepository::Change(const std::string& 
       });
 }
 
+absl::StatusOr<bool> MysqlPaymentRepository::MoveStatus(const std::string& payment_id,
+                                                        PaymentStatus from, PaymentStatus to,
+                                                        const std::string& channel_txn_id,
+                                                        const std::string& pay_url,
+                                                        absl::Time now) {
+  return pool_.Run("move payment status", [&](sql::Connection& c) -> absl::StatusOr<bool> {
+    // Exactly what Change writes for such a decision (UpdatePayment of the row with these three
+    // fields changed), and only while the row is `from`: the row lock of the UPDATE orders it
+    // against every transactional writer.
+    sql::PreparedStatement* st = &common::Prepare(
+        c,
+        "UPDATE payments SET status = ?, channel_txn_id = IF(? = '', channel_txn_id, ?), "
+        "pay_url = IF(? = '', pay_url, ?), updated_at = ? WHERE payment_id = ? AND status = ?");
+    st->setString(1, std::string(PaymentStatusName(to)));
+    st->setString(2, channel_txn_id);
+    st->setString(3, channel_txn_id);
+    st->setString(4, pay_url);
+    st->setString(5, pay_url);
+    st->setString(6, FormatSqlTime(now));
+    st->setString(7, payment_id);
+    st->setString(8, std::string(PaymentStatusName(from)));
+    return st->executeUpdate() == 1;
+  });
+}
+
 absl::StatusOr<RefundChange> MysqlPaymentRepository::BeginRefund(const std::string& payment_id,
                                                                  const RefundDecision& decide,
                                                                  absl::Time now) {

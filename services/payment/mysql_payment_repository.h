@@ -20,6 +20,9 @@ class MysqlPaymentRepository final : public PaymentRepository {
   absl::StatusOr<std::vector<PaymentRecord>> List(const PaymentFilter& filter) override;
   absl::StatusOr<PaymentChange> Change(const std::string& payment_id, const PaymentDecision& decide,
                                        absl::Time now) override;
+  absl::StatusOr<bool> MoveStatus(const std::string& payment_id, PaymentStatus from,
+                                  PaymentStatus to, const std::string& channel_txn_id,
+                                  const std::string& pay_url, absl::Time now) override;
   absl::StatusOr<RefundChange> BeginRefund(const std::string& payment_id,
                                            const RefundDecision& decide, absl::Time now) override;
   absl::StatusOr<RefundChange> FinishRefund(const std::string& refund_id,

@@ -391,6 +391,30 @@ absl::StatusOr<PaymentRecord> PaymentOperations::Open(PaymentRecord record,
   // After commit, with no connection held: the channel may be slow.
   ChannelAnswer answer = channel_.Precreate(order);
   if (answer.outcome == ChannelOutcome::kNotFound) answer.outcome = ChannelOutcome::kUnknown;
+  if (answer.outcome == ChannelOutcome::kAccepted) {
+    // The usual answer: the order is open for the payer. Its status move depends only on the
+    // stored status and writes no posting or notification, so it is one conditional UPDATE
+    // instead of a locked read and an update in a transaction; if a re-query moved the payment
+    // first, Apply decides on the stored row as it always does.
+    auto t = Transition(record.status, EventOf(answer.outcome));
+    if (t.ok() && t->changed && !IsFinal(t->to)) {
+      const absl::Time now = Now();
+      auto moved = repo_.MoveStatus(record.payment_id, record.status, t->to, answer.channel_txn_id,
+                                    answer.pay_url, now);
+      if (!moved.ok()) {
+        spdlog::warn("payment {}: channel answer not applied: {}", record.payment_id,
+                     moved.status().message());
+        return record;
+      }
+      if (*moved) {
+        record.status = t->to;
+        if (!answer.channel_txn_id.empty()) record.channel_txn_id = answer.channel_txn_id;
+        if (!answer.pay_url.empty()) record.pay_url = answer.pay_url;
+        record.updated_at = now;
+        return record;
+      }
+    }
+  }
   auto applied = Apply(record.payment_id, answer);
   if (!applied.ok()) {
     // The payment is stored; the re-query job will settle it. Answer with what is stored.

@@ -201,6 +201,14 @@ class PaymentRepository {
   virtual absl::StatusOr<PaymentChange> Change(const std::string& payment_id,
                                                const PaymentDecision& decide, absl::Time now) = 0;
 
+  // One statement, for a change that depends on the stored status alone and writes no posting
+  // or notification (a channel accepting a new order): sets `to`, and the channel's id and pay
+  // URL where given, on the payment if it is still `from`. False when it is not (another writer
+  // moved it first): the caller decides again under Change.
+  virtual absl::StatusOr<bool> MoveStatus(const std::string& payment_id, PaymentStatus from,
+                                          PaymentStatus to, const std::string& channel_txn_id,
+                                          const std::string& pay_url, absl::Time now) = 0;
+
   // Locks the payment, decides the refund (inserted PROCESSING with the payment's refunded
   // amount and count reserved), in one transaction. ALREADY_EXISTS naming "out_refund_no".
   using RefundDecision = std::function<absl::StatusOr<RefundChange>(const PaymentRecord&)>;

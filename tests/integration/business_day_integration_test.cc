@@ -1,6 +1,7 @@
 // Closing a business day against the transactions that record successes on it, on MariaDB:
 // the close waits for a recording transaction that holds the day, a success recorded after the
-// close goes to the next open day, and a closed day stays closed.
+// close goes to the next open day, and a closed day stays closed. Also the repository's
+// one-statement status move (MoveStatus), which must never overwrite another writer's change.
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <future>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "services/common/mysql/mysql_pool.h"
@@ -132,6 +134,56 @@ TEST_F(BusinessDayTest, TheCloseWaitsForARecordingTransactionAndLaterSuccessesMo
   auto again = repo_->CloseBusinessDay("2026-11-26", absl::Now() + absl::Hours(1));
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(*again, *closed_at);
+}
+
+// A channel's acceptance moves a CREATED payment to PAYING in one statement, and only while it
+// is still CREATED: a payment a re-query already settled, or one moved before, is left as it is.
+TEST_F(BusinessDayTest, MoveStatusChangesOnlyAPaymentStillInItsFromStatus) {
+  PaymentRecord created = Pending("P0000000000000000000000011");
+  created.status = PaymentStatus::kCreated;
+  ASSERT_TRUE(repo_->Insert(created).ok());
+  const auto row = [&](const std::string& column) {
+    return Query(absl::StrCat("SELECT ", column,
+                              " FROM payments WHERE payment_id = 'P0000000000000000000000011'"));
+  };
+  EXPECT_EQ(row("channel_txn_id"), "NULL");
+
+  auto moved = repo_->MoveStatus(created.payment_id, PaymentStatus::kCreated,
+                                 PaymentStatus::kPaying, "", "weixin://pay/1", absl::Now());
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_TRUE(*moved);
+  EXPECT_EQ(row("status"), "PAYING");
+  EXPECT_EQ(row("pay_url"), "weixin://pay/1");
+  EXPECT_EQ(row("channel_txn_id"), "NULL") << "no id given: the stored one stays";
+  EXPECT_EQ(row("amount_minor"), "1000");
+
+  // Moved already: a second move from CREATED changes nothing.
+  auto again = repo_->MoveStatus(created.payment_id, PaymentStatus::kCreated,
+                                 PaymentStatus::kPaying, "txn-2", "weixin://pay/2", absl::Now());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(*again);
+  EXPECT_EQ(row("pay_url"), "weixin://pay/1");
+  EXPECT_EQ(row("channel_txn_id"), "NULL");
+
+  // Settled by another writer first (a re-query that heard "paid"): SUCCESS stays.
+  PaymentRecord raced = Pending("P0000000000000000000000012");
+  raced.status = PaymentStatus::kCreated;
+  ASSERT_TRUE(repo_->Insert(raced).ok());
+  ASSERT_TRUE(Succeed(raced.payment_id, "2026-11-26").ok());
+  auto late = repo_->MoveStatus(raced.payment_id, PaymentStatus::kCreated, PaymentStatus::kPaying,
+                                "txn-3", "weixin://pay/3", absl::Now());
+  ASSERT_TRUE(late.ok()) << late.status();
+  EXPECT_FALSE(*late);
+  EXPECT_EQ(Query("SELECT CONCAT(status, ' ', pay_url) FROM payments WHERE payment_id = "
+                  "'P0000000000000000000000012'"),
+            "SUCCESS ");
+
+  // An unknown payment: false, nothing written.
+  auto missing = repo_->MoveStatus("P0000000000000000000000099", PaymentStatus::kCreated,
+                                   PaymentStatus::kPaying, "x", "y", absl::Now());
+  ASSERT_TRUE(missing.ok()) << missing.status();
+  EXPECT_FALSE(*missing);
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM payments"), "2");
 }
 
 }  // namespace
