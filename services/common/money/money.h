@@ -67,11 +67,13 @@ inline int64_t MulDivNonNegative(int64_t value, int64_t numerator, int64_t denom
       return quotient;
     case RoundingMode::kUp:
       return quotient + (remainder != 0 ? 1 : 0);
+    // The remainder is compared with what is left of the denominator, never doubled:
+    // 2 * remainder overflows once the denominator passes INT64_MAX / 2.
     case RoundingMode::kHalfUp:
-      return quotient + (2 * remainder >= denominator ? 1 : 0);
+      return quotient + (remainder >= denominator - remainder ? 1 : 0);
     case RoundingMode::kHalfEven: {
-      const int64_t twice = 2 * remainder;
-      if (twice > denominator || (twice == denominator && (quotient & 1) != 0)) return quotient + 1;
+      const int64_t rest = denominator - remainder;
+      if (remainder > rest || (remainder == rest && (quotient & 1) != 0)) return quotient + 1;
       return quotient;
     }
   }

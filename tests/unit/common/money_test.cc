@@ -98,6 +98,14 @@ TEST(MulDivTest, RoundingModesAtTheHalf) {
       EXPECT_EQ(MulDivNonNegative(v, 3800, 1000000, mode), *MulDiv(v, 3800, 1000000, mode));
     }
   }
+  // A denominator above INT64_MAX / 2: the remainder must not be doubled (found by fuzz_money).
+  const int64_t big = INT64_MAX - 4;
+  EXPECT_EQ(MulDivNonNegative(big - 1, 1, big, RoundingMode::kHalfUp), 1);
+  EXPECT_EQ(MulDivNonNegative(big - 1, 1, big, RoundingMode::kHalfEven), 1);
+  EXPECT_EQ(MulDivNonNegative(big / 2, 1, big, RoundingMode::kHalfUp), 0);
+  EXPECT_EQ(MulDivNonNegative(big / 2 + 1, 1, big, RoundingMode::kHalfUp), 1);
+  EXPECT_EQ(MulDivNonNegative(INT64_MAX / 2, 1, INT64_MAX - 1, RoundingMode::kHalfUp), 1);
+  EXPECT_EQ(MulDivNonNegative(INT64_MAX / 2, 1, INT64_MAX - 1, RoundingMode::kHalfEven), 0);
 }
 
 TEST(AllocateTest, SplitsExactlyByLargestRemainder) {
