@@ -10,6 +10,9 @@
 # loop, default 20000). AGGPAY_AB_PERF=DIR records
 # `perf record -a -g` (the whole machine: aggpayd, the gateway, MariaDB, Redis, loadgen) during
 # each run into DIR. Rate limits are lifted as in `run`.
+# Besides the rate, each run reports the CPU time per call of aggpayd, the gateway, MariaDB and
+# Redis (their utime + stime over the run, from /proc, divided by the calls): far less noisy than
+# the rate on a shared machine, since it does not depend on how much of the CPU the run got.
 # OLD_BUILD is typically a copy of build/ made before the change (binaries only are needed:
 # services/aggpayd/aggpayd, services/gateway/aggpay-gateway, tools/loadgen/loadgen is NEW's).
 # The schema is NEW's migrations; OLD must run on it. Not run in CI.
@@ -48,6 +51,16 @@ stop() {
   wait "$GATEWAY" "$AGGPAYD" 2>/dev/null || true
   PIDS=()
 }
+cpu_ticks() {  # utime + stime, in clock ticks, of aggpayd, the gateway, MariaDB and Redis
+  local p t out=()
+  for p in "$AGGPAYD" "$GATEWAY" "$(cat "$DIR/mysql.pid" 2>/dev/null)" "$(cat "$DIR/redis.pid" 2>/dev/null)"; do
+    t=0
+    # Fields 14 and 15 of /proc/PID/stat, counted after the command's closing parenthesis.
+    [ -n "$p" ] && [ -r "/proc/$p/stat" ] && t=$(sed 's/^.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')
+    out+=("$t")
+  done
+  echo "${out[*]}"
+}
 scenario() {  # scenario NAME: the loadgen arguments of one scenario
   case "$1" in
     rest) echo --rpc rest --rest-url "http://127.0.0.1:$REST_PORT" --key-id "$KEY_ID" \
@@ -77,8 +90,15 @@ for round in $(seq 1 "$ROUNDS"); do
           >/dev/null 2>&1 &
         perf_pid=$!
       fi
+      cpu_before=$(cpu_ticks)
       # shellcheck disable=SC2086
       line=$("$LOADGEN" $args --seconds "$SECS" 2>>"$DIR/loadgen.err" || true)
+      cpu_after=$(cpu_ticks)
+      line=$(jq -c --arg b "$cpu_before" --arg a "$cpu_after" --argjson hz "$(getconf CLK_TCK)" \
+        '. as $l | ($b | split(" ") | map(tonumber)) as $b | ($a | split(" ") | map(tonumber)) as $a
+         | ([range(0; 4)] | map(($a[.] - $b[.]) / $hz * 1e6 / ([$l.calls, 1] | max) | round))
+         as $us | $l + {cpu_us_per_call: {aggpayd: $us[0], gateway: $us[1], mariadb: $us[2],
+                                           redis: $us[3]}}' <<<"$line" 2>/dev/null || echo "$line")
       [ -z "${AGGPAY_AB_ERR:-}" ] || tail -3 "$DIR/loadgen.err" >&2
       if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; fi
       echo "round $round $sc $which $line"
@@ -103,4 +123,11 @@ for (sc, r), v in sorted(rows.items()):
     print(f"{sc:12} round {r}: {o['per_second']:6} -> {n['per_second']:6}/s "
           f"({n['per_second'] / o['per_second']:.2f}x)  p99 {o['p99_us'] / 1000:.1f} -> "
           f"{n['p99_us'] / 1000:.1f} ms  errors {o['errors']} / {n['errors']}")
+    oc, nc = o.get("cpu_us_per_call"), n.get("cpu_us_per_call")
+    if oc and nc:
+        parts = [f"{k} {oc[k]} -> {nc[k]}" for k in ("aggpayd", "gateway", "mariadb", "redis")
+                 if oc[k] or nc[k]]
+        ot, nt = sum(oc.values()), sum(nc.values())
+        print(f"{'':12} cpu us/call: {', '.join(parts)}; total {ot} -> {nt}"
+              + (f" ({nt / ot:.2f}x)" if ot else ""))
 PY
