@@ -7,9 +7,11 @@
 #include <memory>
 #include <set>
 #include <tuple>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "absl/types/span.h"
 #include "services/common/text/utf8.h"
 
 namespace aggpay::payment {
@@ -327,66 +329,98 @@ class MysqlBusinessDayGate final : public BusinessDayGate {
   sql::Connection& c_;
 };
 
+// One payment row's values, from placeholder *i on: kPaymentColumns, then dynamic_code_id.
+void BindPaymentRow(sql::PreparedStatement& st, int* i, const PaymentRecord& p) {
+  st.setString((*i)++, p.payment_id);
+  st.setString((*i)++, p.merchant_id);
+  st.setString((*i)++, p.store_id);
+  BindNullable(st, (*i)++, p.terminal_sn);
+  BindNullable(st, (*i)++, p.code_id);
+  st.setString((*i)++, std::string(FlowName(p.flow)));
+  st.setString((*i)++, std::string(WalletName(p.wallet)));
+  st.setString((*i)++, p.channel);
+  st.setString((*i)++, p.sub_mch_id);
+  st.setString((*i)++, p.out_trade_no);
+  BindNullable(st, (*i)++, p.client_request_id);
+  st.setString((*i)++, common::TruncateUtf8Chars(p.description, 128));
+  st.setInt64((*i)++, p.amount_minor);
+  st.setString((*i)++, p.currency);
+  st.setInt64((*i)++, p.fee_minor);
+  st.setString((*i)++, p.plan_id);
+  st.setInt64((*i)++, p.plan_version);
+  st.setString((*i)++, std::string(PaymentStatusName(p.status)));
+  BindNullable(st, (*i)++, p.channel_txn_id);
+  st.setString((*i)++, p.pay_url);
+  st.setInt64((*i)++, p.refunded_minor);
+  st.setInt64((*i)++, p.fee_returned_minor);
+  st.setInt((*i)++, p.refund_count);
+  st.setString((*i)++, common::TruncateUtf8Chars(p.payer_ip, 64));
+  st.setString((*i)++, common::TruncateUtf8Chars(p.device_id, 128));
+  st.setString((*i)++, p.merchant_zone);
+  BindNullable(st, (*i)++, p.business_date);
+  st.setString((*i)++, FormatSqlTime(p.created_at));
+  st.setString((*i)++, FormatSqlTime(p.updated_at));
+  BindTime(st, (*i)++, p.paid_at);
+  st.setString((*i)++, FormatSqlTime(p.expires_at));
+  BindTime(st, (*i)++, p.next_query_at);
+  st.setInt((*i)++, p.query_attempts);
+  st.setString((*i)++, p.risk_decision.empty() ? "ALLOW" : p.risk_decision);
+  if (p.risk_event_id > 0) {
+    st.setInt64((*i)++, p.risk_event_id);
+  } else {
+    st.setNull((*i)++, 0);
+  }
+  BindTime(st, (*i)++, p.recorded_at);
+  BindNullable(st, (*i)++, p.flow == Flow::kDynamicCode ? p.code_id : std::string());
+}
+
+// New payments in as few statements as the batch allows: chunks of 32, 16, ... 1 rows, so that a
+// connection prepares at most six texts, each once (common::Prepare).
+// INSERT INTO payments for `rows` rows (a power of two up to 32), written once per process.
+const std::string& InsertPaymentsText(size_t rows) {
+  static const std::vector<std::string> texts = [] {
+    std::vector<std::string> out;
+    for (size_t n = 1; n <= 32; n *= 2) {
+      std::string sql = absl::StrCat("INSERT INTO payments (", kPaymentColumns,
+                                     ", dynamic_code_id, lease_owner, lease_until) VALUES ");
+      for (size_t r = 0; r < n; ++r) {
+        // kPaymentColumns and dynamic_code_id.
+        absl::StrAppend(&sql, r == 0 ? "" : ", ", "(", common::Placeholders(37), ", NULL, NULL)");
+      }
+      out.push_back(std::move(sql));
+    }
+    return out;
+  }();
+  size_t k = 0;
+  while ((size_t{1} << k) < rows) ++k;
+  return texts[k];
+}
+
+// New payments in as few statements as the batch allows: chunks of 32, 16, ... 1 rows, so that a
+// connection prepares at most six texts, each once (common::Prepare).
+void InsertPayments(sql::Connection& c, absl::Span<const PaymentRecord* const> batch) {
+  size_t done = 0;
+  while (done < batch.size()) {
+    size_t chunk = 32;
+    while (chunk > batch.size() - done) chunk /= 2;
+    sql::PreparedStatement& st = common::Prepare(c, InsertPaymentsText(chunk));
+    int i = 1;
+    for (size_t r = 0; r < chunk; ++r) BindPaymentRow(st, &i, *batch[done + r]);
+    st.execute();
+    done += chunk;
+  }
+}
+
 constexpr const char* kNotificationColumns =
     "notification_id, merchant_id, event, ref_id, body, status, attempts, last_http_status, "
     "last_error, next_attempt_at, delivered_at, created_at";
 
 }  // namespace
 
-absl::Status MysqlPaymentRepository::Insert(const PaymentRecord& p) {
-  absl::Status s = pool_.InTransaction("create payment", [&](sql::Connection& c) -> absl::Status {
-    sql::PreparedStatement* st = &common::Prepare(
-        c, absl::StrCat("INSERT INTO payments (", kPaymentColumns,
-                        ", dynamic_code_id, lease_owner, lease_until) VALUES (?, ?, ?, ?, ?, ?, "
-                        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                        "?, ?, ?, ?, ?, ?, ?, NULL, NULL)"));
-    int i = 1;
-    st->setString(i++, p.payment_id);
-    st->setString(i++, p.merchant_id);
-    st->setString(i++, p.store_id);
-    BindNullable(*st, i++, p.terminal_sn);
-    BindNullable(*st, i++, p.code_id);
-    st->setString(i++, std::string(FlowName(p.flow)));
-    st->setString(i++, std::string(WalletName(p.wallet)));
-    st->setString(i++, p.channel);
-    st->setString(i++, p.sub_mch_id);
-    st->setString(i++, p.out_trade_no);
-    BindNullable(*st, i++, p.client_request_id);
-    st->setString(i++, common::TruncateUtf8Chars(p.description, 128));
-    st->setInt64(i++, p.amount_minor);
-    st->setString(i++, p.currency);
-    st->setInt64(i++, p.fee_minor);
-    st->setString(i++, p.plan_id);
-    st->setInt64(i++, p.plan_version);
-    st->setString(i++, std::string(PaymentStatusName(p.status)));
-    BindNullable(*st, i++, p.channel_txn_id);
-    st->setString(i++, p.pay_url);
-    st->setInt64(i++, p.refunded_minor);
-    st->setInt64(i++, p.fee_returned_minor);
-    st->setInt(i++, p.refund_count);
-    st->setString(i++, common::TruncateUtf8Chars(p.payer_ip, 64));
-    st->setString(i++, common::TruncateUtf8Chars(p.device_id, 128));
-    st->setString(i++, p.merchant_zone);
-    BindNullable(*st, i++, p.business_date);
-    st->setString(i++, FormatSqlTime(p.created_at));
-    st->setString(i++, FormatSqlTime(p.updated_at));
-    BindTime(*st, i++, p.paid_at);
-    st->setString(i++, FormatSqlTime(p.expires_at));
-    BindTime(*st, i++, p.next_query_at);
-    st->setInt(i++, p.query_attempts);
-    st->setString(i++, p.risk_decision.empty() ? "ALLOW" : p.risk_decision);
-    if (p.risk_event_id > 0) {
-      st->setInt64(i++, p.risk_event_id);
-    } else {
-      st->setNull(i++, 0);
-    }
-    BindTime(*st, i++, p.recorded_at);
-    BindNullable(*st, i++, p.flow == Flow::kDynamicCode ? p.code_id : std::string());
-    st->execute();
-    return absl::OkStatus();
-  });
-  return s;
-}
+MysqlPaymentRepository::MysqlPaymentRepository(common::MysqlPool& pool)
+    : pool_(pool), inserts_(pool, "create payment", InsertPayments) {}
+
+absl::Status MysqlPaymentRepository::Insert(const PaymentRecord& p) { return inserts_.Write(p); }
 
 absl::StatusOr<std::optional<PaymentRecord>> MysqlPaymentRepository::Get(const std::string& id) {
   return pool_.Run("get payment", [&](sql::Connection& c) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "services/common/mysql/group_commit.h"
 #include "services/common/mysql/mysql_pool.h"
 #include "services/payment/payment_repository.h"
 
@@ -7,8 +8,10 @@ namespace aggpay::payment {
 
 class MysqlPaymentRepository final : public PaymentRepository {
  public:
-  explicit MysqlPaymentRepository(common::MysqlPool& pool) : pool_(pool) {}
+  explicit MysqlPaymentRepository(common::MysqlPool& pool);
 
+  // Concurrent inserts share a transaction (common::GroupCommit): one START, one multi-row INSERT
+  // and one COMMIT for up to 32 new payments, each with its call's audit outbox row.
   absl::Status Insert(const PaymentRecord& payment) override;
   absl::StatusOr<std::optional<PaymentRecord>> Get(const std::string& payment_id) override;
   absl::StatusOr<std::optional<PaymentRecord>> GetByOutTradeNo(
@@ -59,8 +62,12 @@ class MysqlPaymentRepository final : public PaymentRepository {
                                                  const std::string& to_id) override;
   absl::StatusOr<absl::Time> CloseBusinessDay(const std::string& date, absl::Time now) override;
 
+  // The inserts' group commit, for tests to watch.
+  const common::GroupCommit<PaymentRecord>& inserts() const { return inserts_; }
+
  private:
   common::MysqlPool& pool_;
+  common::GroupCommit<PaymentRecord> inserts_;
 };
 
 }  // namespace aggpay::payment

@@ -1,0 +1,174 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "services/common/mysql/mysql_pool.h"
+
+namespace aggpay::common {
+
+// Group commit: concurrent callers' writes of one kind share one transaction.
+//
+// A caller that finds no transaction of this kind running leads: it takes up to `max_batch`
+// waiting callers (itself among them, in arrival order), writes all their items with one call of
+// `write` inside one transaction, runs every member's TransactionHook (each call's audit outbox
+// row) before COMMIT, and wakes them. Callers that arrive meanwhile wait for the next batch, so a
+// lone caller pays what a plain transaction costs, and a busy one shares a START and a COMMIT
+// (and, with a multi-row `write`, its INSERT) among up to `max_batch` calls.
+//
+// Each caller's answer is its own:
+//   - the batch committed: OK for every member;
+//   - the connection was lost (UNAVAILABLE, a COMMIT whose outcome is unknown included): that
+//     status for every member, as a lone transaction would have answered each;
+//   - anything else (a duplicate key, a deadlock, a hook's error): the batch is rolled back and
+//     each member writes its item again in a transaction of its own, on its own thread, so a
+//     duplicate answers ALREADY_EXISTS only to the caller whose row it is.
+// Never call Write while holding a pooled connection or inside InTransaction.
+template <typename Item>
+class GroupCommit {
+ public:
+  // The batch's statements for items.size() >= 1, inside the open transaction. It throws the
+  // driver's exceptions (InTransaction maps them).
+  using Writer = std::function<void(sql::Connection&, absl::Span<const Item* const>)>;
+
+  GroupCommit(MysqlPool& pool, std::string what, Writer write, size_t max_batch = 32)
+      : pool_(pool), what_(std::move(what)), write_(std::move(write)), max_batch_(max_batch) {}
+  GroupCommit(const GroupCommit&) = delete;
+  GroupCommit& operator=(const GroupCommit&) = delete;
+
+  absl::Status Write(const Item& item);
+
+  // Batches run (committed or not) and the items in them, since start.
+  struct Counts {
+    size_t batches = 0;
+    size_t items = 0;
+    size_t largest = 0;
+  };
+  Counts counts() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return counts_;
+  }
+  // Callers waiting for a batch to take them.
+  size_t Waiting() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return queue_.size();
+  }
+
+ private:
+  struct Member {
+    Member(const Item* i, TransactionHook* h) : item(i), hook(h) {}
+    const Item* item;
+    TransactionHook* hook;  // the caller's own (its audit scope), or null
+    absl::Status status;
+    bool done = false;
+    bool alone = false;  // write again in a transaction of its own
+    std::condition_variable cv;
+  };
+
+  // Calls each member's hook before COMMIT, and AfterRollback on those that ran.
+  class BatchHook final : public TransactionHook {
+   public:
+    explicit BatchHook(const std::vector<Member*>& batch) : batch_(batch) {}
+    absl::Status BeforeCommit(sql::Connection& conn) override {
+      for (Member* m : batch_) {
+        if (m->hook == nullptr) continue;
+        ran_.push_back(m->hook);
+        if (absl::Status s = m->hook->BeforeCommit(conn); !s.ok()) return s;
+      }
+      return absl::OkStatus();
+    }
+    void AfterRollback() override {
+      for (TransactionHook* h : ran_) h->AfterRollback();
+      ran_.clear();
+    }
+
+   private:
+    const std::vector<Member*>& batch_;
+    std::vector<TransactionHook*> ran_;
+  };
+
+  void Lead(const std::vector<Member*>& batch);
+
+  MysqlPool& pool_;
+  const std::string what_;
+  const Writer write_;
+  const size_t max_batch_;
+  mutable std::mutex mu_;
+  std::deque<Member*> queue_;
+  bool leading_ = false;
+  Counts counts_;
+};
+
+template <typename Item>
+absl::Status GroupCommit<Item>::Write(const Item& item) {
+  Member me(&item, CurrentTransactionHook());
+  std::unique_lock<std::mutex> lock(mu_);
+  queue_.push_back(&me);
+  while (!me.done) {
+    if (leading_) {
+      me.cv.wait(lock);
+      continue;
+    }
+    leading_ = true;
+    std::vector<Member*> batch;
+    while (!queue_.empty() && batch.size() < max_batch_) {
+      batch.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    lock.unlock();
+    Lead(batch);
+    lock.lock();
+    leading_ = false;
+    ++counts_.batches;
+    counts_.items += batch.size();
+    if (batch.size() > counts_.largest) counts_.largest = batch.size();
+    for (Member* m : batch) {
+      m->done = true;
+      if (m != &me) m->cv.notify_one();
+    }
+    // The next waiting caller leads the next batch.
+    if (!queue_.empty()) queue_.front()->cv.notify_one();
+  }
+  lock.unlock();
+  if (!me.alone) return me.status;
+  // This thread's own hook is installed again here, as for any transaction it runs.
+  const Item* one[] = {&item};
+  return pool_.InTransaction(what_, [&](sql::Connection& c) -> absl::Status {
+    write_(c, absl::MakeConstSpan(one));
+    return absl::OkStatus();
+  });
+}
+
+template <typename Item>
+void GroupCommit<Item>::Lead(const std::vector<Member*>& batch) {
+  std::vector<const Item*> items;
+  items.reserve(batch.size());
+  for (Member* m : batch) items.push_back(m->item);
+  BatchHook hook(batch);
+  absl::Status s;
+  {
+    ScopedTransactionHook install(&hook);
+    s = pool_.InTransaction(what_, [&](sql::Connection& c) -> absl::Status {
+      write_(c, absl::MakeConstSpan(items));
+      return absl::OkStatus();
+    });
+  }
+  const bool shared_fate = s.ok() || absl::IsUnavailable(s) || batch.size() == 1;
+  for (Member* m : batch) {
+    if (shared_fate) {
+      m->status = s;
+    } else {
+      m->alone = true;
+    }
+  }
+}
+
+}  // namespace aggpay::common

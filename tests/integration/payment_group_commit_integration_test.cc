@@ -1,0 +1,251 @@
+// New payments' group commit (common::GroupCommit under MysqlPaymentRepository::Insert), on
+// MariaDB: concurrent inserts share transactions and each keeps its own call's hook row (the
+// audit outbox row in aggpayd); a duplicate in a shared batch answers ALREADY_EXISTS to its own
+// caller only; a hook that fails in a shared batch fails its own caller only, and the rolled-back
+// batch leaves no row behind.
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "services/common/mysql/mysql_pool.h"
+#include "services/payment/mysql_payment_repository.h"
+#include "tests/support/test_servers.h"
+
+namespace aggpay::payment {
+namespace {
+
+using testing::SharedServers;
+
+PaymentRecord NewPayment(const std::string& id) {
+  PaymentRecord p;
+  p.payment_id = id;
+  p.merchant_id = "m_group";
+  p.store_id = "st_group";
+  p.flow = Flow::kStaticCode;
+  p.wallet = Wallet::kAlipay;
+  p.channel = "sandbox";
+  p.sub_mch_id = "sub1";
+  p.out_trade_no = id;
+  p.description = "收款码 付款";
+  p.amount_minor = 12345;
+  p.currency = "CNY";
+  p.fee_minor = 47;
+  p.plan_id = "bank-standard";
+  p.plan_version = 3;
+  p.status = PaymentStatus::kCreated;
+  p.merchant_zone = "Asia/Shanghai";
+  p.created_at = absl::Now();
+  p.updated_at = p.created_at;
+  p.expires_at = p.created_at + absl::Minutes(15);
+  return p;
+}
+
+// What an audited call installs: a row of its own written in whichever transaction commits its
+// change. This one can hold its transaction open (entered / release) or refuse (fail).
+class RowHook final : public common::TransactionHook {
+ public:
+  explicit RowHook(std::string id) : id_(std::move(id)) {}
+  absl::Notification* entered = nullptr;
+  absl::Notification* release = nullptr;
+  bool fail = false;
+  std::atomic<int> rolled_back{0};
+
+  absl::Status BeforeCommit(sql::Connection& conn) override {
+    if (entered != nullptr && !entered->HasBeenNotified()) entered->Notify();
+    if (release != nullptr) release->WaitForNotification();
+    if (fail) return absl::InternalError("the hook refused");
+    sql::PreparedStatement& st =
+        common::Prepare(conn, "INSERT INTO group_hook_rows (payment_id) VALUES (?)");
+    st.setString(1, id_);
+    st.execute();
+    return absl::OkStatus();
+  }
+  void AfterRollback() override { ++rolled_back; }
+
+ private:
+  std::string id_;
+};
+
+class PaymentGroupCommitTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    mysql_ = SharedServers().CreateDatabase("payment_group_commit");
+    mysql_.pool_size = 8;
+    pool_ = *common::MysqlPool::Create(mysql_);
+    repo_ = std::make_unique<MysqlPaymentRepository>(*pool_);
+    Exec("CREATE TABLE group_hook_rows (payment_id VARCHAR(64) NOT NULL)");
+  }
+
+  void Exec(const std::string& sql) {
+    ASSERT_TRUE(pool_
+                    ->Run("exec",
+                          [&](sql::Connection& c) -> absl::Status {
+                            std::unique_ptr<sql::Statement> st(c.createStatement());
+                            st->execute(sql);
+                            return absl::OkStatus();
+                          })
+                    .ok());
+  }
+
+  std::string Query(const std::string& sql) {
+    return *pool_->Run("query", [&](sql::Connection& c) -> absl::StatusOr<std::string> {
+      std::unique_ptr<sql::Statement> st(c.createStatement());
+      std::unique_ptr<sql::ResultSet> rs(st->executeQuery(sql));
+      if (!rs->next() || rs->isNull(1)) return std::string("NULL");
+      return std::string(rs->getString(1));
+    });
+  }
+
+  // Insert on a thread of its own, with `hook` installed as the call's.
+  std::thread InsertWithHook(const PaymentRecord& p, RowHook* hook, absl::Status* out) {
+    return std::thread([this, p, hook, out] {
+      common::ScopedTransactionHook install(hook);
+      *out = repo_->Insert(p);
+    });
+  }
+
+  void WaitUntilWaiting(size_t n) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (repo_->inserts().Waiting() < n && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    ASSERT_EQ(repo_->inserts().Waiting(), n);
+  }
+
+  common::MysqlOptions mysql_;
+  std::unique_ptr<common::MysqlPool> pool_;
+  std::unique_ptr<MysqlPaymentRepository> repo_;
+};
+
+TEST_F(PaymentGroupCommitTest, ConcurrentInsertsShareTransactionsAndEachKeepsItsHookRow) {
+  constexpr int kThreads = 32;
+  constexpr int kEach = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string id = absl::StrFormat("P%08dG%016d", t, i);
+        RowHook hook(id);
+        common::ScopedTransactionHook install(&hook);
+        if (!repo_->Insert(NewPayment(id)).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM payments"), "800");
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM group_hook_rows"), "800");
+  // Each payment has exactly its own hook row, none twice.
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM payments p JOIN group_hook_rows h USING (payment_id)"),
+            "800");
+  EXPECT_EQ(Query("SELECT COUNT(DISTINCT payment_id) FROM group_hook_rows"), "800");
+  // Every column of every row as written, whatever batch it went in.
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM payments WHERE amount_minor = 12345 AND fee_minor = 47 "
+                  "AND plan_version = 3 AND wallet = 'alipay' AND status = 'CREATED' AND "
+                  "description = '收款码 付款' AND out_trade_no = payment_id AND "
+                  "dynamic_code_id IS NULL AND lease_owner IS NULL"),
+            "800");
+  const auto counts = repo_->inserts().counts();
+  EXPECT_EQ(counts.items, 800u);
+  EXPECT_LT(counts.batches, 800u) << "32 concurrent callers never shared a transaction";
+  EXPECT_GT(counts.largest, 1u);
+  EXPECT_LE(counts.largest, 32u);
+}
+
+TEST_F(PaymentGroupCommitTest, ADuplicateInASharedBatchAnswersOnlyItsOwnCaller) {
+  ASSERT_TRUE(repo_->Insert(NewPayment("PDUPLICATE00000000000001")).ok());
+
+  // A holds its transaction open (in its hook) while B, C and D queue behind it: they go in
+  // the next batch together.
+  absl::Notification entered, release;
+  RowHook a("PHOLDER000000000000000001");
+  a.entered = &entered;
+  a.release = &release;
+  absl::Status sa, sb, sc, sd;
+  std::thread ta = InsertWithHook(NewPayment("PHOLDER000000000000000001"), &a, &sa);
+  entered.WaitForNotification();
+  RowHook b("PDUPLICATE00000000000001"), c("PNEW000000000000000000001"),
+      d("PNEW000000000000000000002");
+  std::thread tb = InsertWithHook(NewPayment("PDUPLICATE00000000000001"), &b, &sb);
+  std::thread tc = InsertWithHook(NewPayment("PNEW000000000000000000001"), &c, &sc);
+  std::thread td = InsertWithHook(NewPayment("PNEW000000000000000000002"), &d, &sd);
+  WaitUntilWaiting(3);
+  const size_t batches_before = repo_->inserts().counts().batches;
+  release.Notify();
+  for (std::thread* t : {&ta, &tb, &tc, &td}) t->join();
+
+  EXPECT_TRUE(sa.ok()) << sa;
+  EXPECT_TRUE(absl::IsAlreadyExists(sb)) << sb;
+  EXPECT_TRUE(sc.ok()) << sc;
+  EXPECT_TRUE(sd.ok()) << sd;
+  // A's batch (still open when counted before), then the shared batch of three, tried once;
+  // then each wrote alone.
+  EXPECT_EQ(repo_->inserts().counts().batches, batches_before + 2);
+  EXPECT_EQ(repo_->inserts().counts().largest, 3u);
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM payments"), "4");
+  EXPECT_EQ(Query("SELECT GROUP_CONCAT(payment_id ORDER BY payment_id) FROM group_hook_rows"),
+            "PHOLDER000000000000000001,PNEW000000000000000000001,PNEW000000000000000000002");
+}
+
+TEST_F(PaymentGroupCommitTest, AHookThatFailsInASharedBatchFailsOnlyItsOwnCaller) {
+  absl::Notification entered, release;
+  RowHook a("PHOLDER000000000000000002");
+  a.entered = &entered;
+  a.release = &release;
+  absl::Status sa, sf, sg, se;
+  std::thread ta = InsertWithHook(NewPayment("PHOLDER000000000000000002"), &a, &sa);
+  entered.WaitForNotification();
+  RowHook f("PF00000000000000000000001"), g("PG00000000000000000000001"),
+      e("PE00000000000000000000001");
+  e.fail = true;
+  std::thread tf = InsertWithHook(NewPayment("PF00000000000000000000001"), &f, &sf);
+  WaitUntilWaiting(1);
+  std::thread tg = InsertWithHook(NewPayment("PG00000000000000000000001"), &g, &sg);
+  WaitUntilWaiting(2);
+  std::thread te = InsertWithHook(NewPayment("PE00000000000000000000001"), &e, &se);
+  WaitUntilWaiting(3);
+  release.Notify();
+  for (std::thread* t : {&ta, &tf, &tg, &te}) t->join();
+
+  EXPECT_TRUE(sa.ok()) << sa;
+  EXPECT_TRUE(sf.ok()) << sf;
+  EXPECT_TRUE(sg.ok()) << sg;
+  EXPECT_EQ(se.code(), absl::StatusCode::kInternal) << se;
+  // F and G ran their hooks in the batch E's hook rolled back, and again alone.
+  EXPECT_EQ(f.rolled_back.load(), 1);
+  EXPECT_EQ(g.rolled_back.load(), 1);
+  EXPECT_EQ(Query("SELECT GROUP_CONCAT(payment_id ORDER BY payment_id) FROM payments"),
+            "PF00000000000000000000001,PG00000000000000000000001,PHOLDER000000000000000002");
+  EXPECT_EQ(Query("SELECT GROUP_CONCAT(payment_id ORDER BY payment_id) FROM group_hook_rows"),
+            "PF00000000000000000000001,PG00000000000000000000001,PHOLDER000000000000000002");
+}
+
+TEST_F(PaymentGroupCommitTest, ALoneCallerWritesInOneStatement) {
+  // Chunks of 32, 16, ... 1: a batch of 1 is the single-row text, and its row is complete.
+  PaymentRecord p = NewPayment("PALONE0000000000000000001");
+  p.flow = Flow::kDynamicCode;
+  p.code_id = "dc_alone";
+  p.client_request_id = "req-1";
+  p.risk_event_id = 77;
+  ASSERT_TRUE(repo_->Insert(p).ok());
+  EXPECT_EQ(Query("SELECT CONCAT_WS(' ', dynamic_code_id, code_id, client_request_id, "
+                  "risk_event_id, risk_decision) FROM payments"),
+            "dc_alone dc_alone req-1 77 ALLOW");
+  auto dup = repo_->Insert(p);
+  EXPECT_TRUE(absl::IsAlreadyExists(dup)) << dup;
+  EXPECT_EQ(repo_->inserts().counts().largest, 1u);
+}
+
+}  // namespace
+}  // namespace aggpay::payment
