@@ -3,6 +3,7 @@
 # prepare, execute, close, query, commit...) and Redis commands, as deltas of the servers' own
 # counters over a short loadgen run divided by its calls:
 #   tools/bench/roundtrips.sh [SECONDS] [SCENARIOS]     (SCENARIOS: "rest checkin pay")
+# AGGPAY_RT_PAYERS=N pays with N concurrent payers (default 4; more share group commits).
 # AGGPAY_RT_LOG=1 also lists the statements by text (MariaDB's general query log), per call.
 # Starts its own stack (tools/bench/lib.sh) and the REST gateway. Not run in CI.
 set -euo pipefail
@@ -34,7 +35,7 @@ for sc in $SCENARIOS; do
                 --path /v1/merchant --threads 4) ;;
     checkin) act=$($CTL terminal code --merchant "$M" --store "$S" --max-uses 8 -o json | jq -r .code)
              args=(--addr "127.0.0.1:$GRPC_PORT" --rpc checkin --activation-code "$act" --terminals 8) ;;
-    pay) args=(--addr "127.0.0.1:$GRPC_PORT" --rpc pay --code "$CODE" --threads 4) ;;
+    pay) args=(--addr "127.0.0.1:$GRPC_PORT" --rpc pay --code "$CODE" --threads "${AGGPAY_RT_PAYERS:-4}") ;;
   esac
   sleep 1.5  # let the relays' periodic work of the last scenario pass
   before=$(snapshot)
@@ -51,6 +52,6 @@ for sc in $SCENARIOS; do
     'NF == 2 { $3 = $2; $2 = 0 } { d = $3 - $2; if (d > 0 && $1 !~ /Com_show_status|Com_set_option/) printf "  %-36s %6.2f\n", $1, d / n }'
   if [ -n "${AGGPAY_RT_LOG:-}" ]; then  # the statements themselves, by text, per call
     awk -F'\t' 'NF >= 2 { c = $(NF - 1); sub(/^ *[0-9]+ /, "", c); print c "\t" substr($NF, 1, 110) }' "$DIR/general-$sc.log" |
-      grep -v 'general_log' | sort | uniq -c | sort -rn | awk -v n="$calls" '{ c = $1; $1 = ""; printf "  %6.2f %s\n", c / n, $0 }' | head -40
+      grep -v 'general_log' | sort | uniq -c | sort -rn | awk -v n="$calls" '{ c = $1; $1 = ""; printf "  %6.2f %s\n", c / n, $0 }' | awk 'NR <= 40'  # not head: under pipefail its early exit ended the script
   fi
 done
