@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "services/common/mysql/mysql_pool.h"
 #include "services/payment/mysql_payment_repository.h"
+#include "tests/integration/payment_fixture.h"
 #include "tests/support/test_servers.h"
 
 namespace aggpay::payment {
@@ -23,26 +24,7 @@ namespace {
 using testing::SharedServers;
 
 PaymentRecord Pending(const std::string& id) {
-  PaymentRecord p;
-  p.payment_id = id;
-  p.merchant_id = "m_day";
-  p.store_id = "st_day";
-  p.flow = Flow::kStaticCode;
-  p.wallet = Wallet::kWechat;
-  p.channel = "sandbox";
-  p.sub_mch_id = "sub1";
-  p.out_trade_no = id;
-  p.amount_minor = 1000;
-  p.currency = "CNY";
-  p.fee_minor = 4;
-  p.plan_id = "bank-standard";
-  p.plan_version = 1;
-  p.status = PaymentStatus::kPaying;
-  p.merchant_zone = "Asia/Shanghai";
-  p.created_at = absl::Now();
-  p.updated_at = p.created_at;
-  p.expires_at = p.created_at + absl::Minutes(15);
-  return p;
+  return fixture::TestPayment(id, "m_day", PaymentStatus::kPaying);
 }
 
 class BusinessDayTest : public ::testing::Test {
@@ -76,14 +58,7 @@ class BusinessDayTest : public ::testing::Test {
         absl::Now());
   }
 
-  std::string Query(const std::string& sql) {
-    return *pool_->Run("query", [&](sql::Connection& c) -> absl::StatusOr<std::string> {
-      std::unique_ptr<sql::Statement> st(c.createStatement());
-      std::unique_ptr<sql::ResultSet> rs(st->executeQuery(sql));
-      if (!rs->next() || rs->isNull(1)) return std::string("NULL");
-      return std::string(rs->getString(1));
-    });
-  }
+  std::string Query(const std::string& sql) { return fixture::QueryOne(*pool_, sql); }
 
   common::MysqlOptions mysql_;
   std::unique_ptr<common::MysqlPool> pool_;

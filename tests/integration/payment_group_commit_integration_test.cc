@@ -19,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "services/common/mysql/mysql_pool.h"
 #include "services/payment/mysql_payment_repository.h"
+#include "tests/integration/payment_fixture.h"
 #include "tests/support/test_servers.h"
 
 namespace aggpay::payment {
@@ -27,26 +28,12 @@ namespace {
 using testing::SharedServers;
 
 PaymentRecord NewPayment(const std::string& id) {
-  PaymentRecord p;
-  p.payment_id = id;
-  p.merchant_id = "m_group";
-  p.store_id = "st_group";
-  p.flow = Flow::kStaticCode;
+  PaymentRecord p = fixture::TestPayment(id, "m_group", PaymentStatus::kCreated);
   p.wallet = Wallet::kAlipay;
-  p.channel = "sandbox";
-  p.sub_mch_id = "sub1";
-  p.out_trade_no = id;
   p.description = "收款码 付款";
   p.amount_minor = 12345;
-  p.currency = "CNY";
   p.fee_minor = 47;
-  p.plan_id = "bank-standard";
   p.plan_version = 3;
-  p.status = PaymentStatus::kCreated;
-  p.merchant_zone = "Asia/Shanghai";
-  p.created_at = absl::Now();
-  p.updated_at = p.created_at;
-  p.expires_at = p.created_at + absl::Minutes(15);
   return p;
 }
 
@@ -97,14 +84,7 @@ class PaymentGroupCommitTest : public ::testing::Test {
                     .ok());
   }
 
-  std::string Query(const std::string& sql) {
-    return *pool_->Run("query", [&](sql::Connection& c) -> absl::StatusOr<std::string> {
-      std::unique_ptr<sql::Statement> st(c.createStatement());
-      std::unique_ptr<sql::ResultSet> rs(st->executeQuery(sql));
-      if (!rs->next() || rs->isNull(1)) return std::string("NULL");
-      return std::string(rs->getString(1));
-    });
-  }
+  std::string Query(const std::string& sql) { return fixture::QueryOne(*pool_, sql); }
 
   // Insert on a thread of its own, with `hook` installed as the call's.
   std::thread InsertWithHook(const PaymentRecord& p, RowHook* hook, absl::Status* out) {
