@@ -62,6 +62,7 @@ absl::StatusOr<Config> ConfigFromYaml(const YAML::Node& root) {
   common::ConfigReader m = r.Child("mysql");
   c.mysql.host = m.String("host", c.mysql.host);
   c.mysql.port = static_cast<int>(m.Int("port", c.mysql.port, 1, 65535));
+  c.mysql.socket = m.String("socket", c.mysql.socket);
   c.mysql.user = m.String("user", c.mysql.user);
   c.mysql.database = m.String("database", c.mysql.database);
   c.mysql.pool_size = static_cast<int>(m.Int("pool_size", c.mysql.pool_size, 1, 256));
@@ -72,6 +73,7 @@ absl::StatusOr<Config> ConfigFromYaml(const YAML::Node& root) {
   common::ConfigReader rd = r.Child("redis");
   c.redis.host = rd.String("host", c.redis.host);
   c.redis.port = static_cast<int>(rd.Int("port", c.redis.port, 1, 65535));
+  c.redis.socket = rd.String("socket", c.redis.socket);
   c.redis.pool_size = static_cast<int>(rd.Int("pool_size", c.redis.pool_size, 1, 256));
   c.redis.connect_timeout = rd.Duration("connect_timeout", c.redis.connect_timeout);
   c.redis.command_timeout = rd.Duration("command_timeout", c.redis.command_timeout);

@@ -309,8 +309,8 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   if (!pool.ok()) return Fail(pool.status());
   auto redis = std::make_unique<common::RedisClient>(config.redis);
   if (absl::Status s = redis->Ping(); !s.ok()) {
-    spdlog::warn("redis {}:{} is not reachable at start-up ({}); caches are bypassed until it is",
-                 config.redis.host, config.redis.port, s.message());
+    spdlog::warn("redis is not reachable at start-up ({}); caches are bypassed until it is",
+                 s.message());
   }
 
   common::SystemClock clock;

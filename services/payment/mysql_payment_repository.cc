@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/types/span.h"
+#include "services/common/mysql/multi_row_insert.h"
 #include "services/common/text/utf8.h"
 
 namespace aggpay::payment {
@@ -374,41 +375,16 @@ void BindPaymentRow(sql::PreparedStatement& st, int* i, const PaymentRecord& p) 
   BindNullable(st, (*i)++, p.flow == Flow::kDynamicCode ? p.code_id : std::string());
 }
 
-// New payments in as few statements as the batch allows: chunks of 32, 16, ... 1 rows, so that a
-// connection prepares at most six texts, each once (common::Prepare).
-// INSERT INTO payments for `rows` rows (a power of two up to 32), written once per process.
-const std::string& InsertPaymentsText(size_t rows) {
-  static const std::vector<std::string> texts = [] {
-    std::vector<std::string> out;
-    for (size_t n = 1; n <= 32; n *= 2) {
-      std::string sql = absl::StrCat("INSERT INTO payments (", kPaymentColumns,
-                                     ", dynamic_code_id, lease_owner, lease_until) VALUES ");
-      for (size_t r = 0; r < n; ++r) {
-        // kPaymentColumns and dynamic_code_id.
-        absl::StrAppend(&sql, r == 0 ? "" : ", ", "(", common::Placeholders(37), ", NULL, NULL)");
-      }
-      out.push_back(std::move(sql));
-    }
-    return out;
-  }();
-  size_t k = 0;
-  while ((size_t{1} << k) < rows) ++k;
-  return texts[k];
-}
-
-// New payments in as few statements as the batch allows: chunks of 32, 16, ... 1 rows, so that a
-// connection prepares at most six texts, each once (common::Prepare).
+// New payments in as few statements as the batch allows (common::MultiRowInsert).
 void InsertPayments(sql::Connection& c, absl::Span<const PaymentRecord* const> batch) {
-  size_t done = 0;
-  while (done < batch.size()) {
-    size_t chunk = 32;
-    while (chunk > batch.size() - done) chunk /= 2;
-    sql::PreparedStatement& st = common::Prepare(c, InsertPaymentsText(chunk));
-    int i = 1;
-    for (size_t r = 0; r < chunk; ++r) BindPaymentRow(st, &i, *batch[done + r]);
-    st.execute();
-    done += chunk;
-  }
+  static const common::MultiRowInsert insert(
+      absl::StrCat("INSERT INTO payments (", kPaymentColumns,
+                   ", dynamic_code_id, lease_owner, lease_until) VALUES "),
+      // kPaymentColumns and dynamic_code_id.
+      absl::StrCat("(", common::Placeholders(37), ", NULL, NULL)"));
+  insert.Run(c, batch.size(), [&](sql::PreparedStatement& st, int* i, size_t r) {
+    BindPaymentRow(st, i, *batch[r]);
+  });
 }
 
 constexpr const char* kNotificationColumns =

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -539,6 +540,68 @@ TEST_F(PaymentE2eTest, ADynamicCodeIsPaidOnce) {
   CommandResult other = AdminCtl("sandbox scan " + code + " --amount 6.80 --wallet alipay");
   EXPECT_NE(other.out.find("ALREADY_EXISTS"), std::string::npos) << other.out;
   EXPECT_EQ(Query("SELECT COUNT(*) FROM payments WHERE code_id = '" + code + "'"), "1");
+}
+
+TEST_F(PaymentE2eTest, PayersAtOnceEachGetTheirPaymentAndOneAuditEntryOfTheirOwn) {
+  // Payers who scan at the same moment share the insert's transactions (group commit), and
+  // their audit outbox rows go in one INSERT: each payment must still be stored once, with
+  // exactly one audit entry naming it.
+  const std::string seq_before = Query("SELECT COALESCE(MAX(seq), 0) FROM audit_log");
+  constexpr int kPayers = 24;
+  std::vector<std::string> ids(kPayers);
+  std::vector<std::string> errors(kPayers);
+  std::atomic<int> ready{0};
+  std::vector<std::thread> payers;
+  for (int i = 0; i < kPayers; ++i) {
+    payers.emplace_back([&, i] {
+      auto stub = v1::PaymentService::NewStub(aggpayd().Channel());
+      v1::CreateCodePaymentRequest req;
+      req.set_code(*code_);
+      req.mutable_amount()->set_currency("CNY");
+      req.mutable_amount()->set_amount_minor(2000 + i);  // above risk's night_small amounts
+      req.set_wallet(i % 2 == 0 ? "wechat" : "alipay");
+      req.set_client_request_id(absl::StrCat("at-once-", i));
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+      ++ready;
+      while (ready.load() < kPayers) std::this_thread::yield();
+      v1::Payment p;
+      grpc::Status st = stub->CreateCodePayment(&ctx, req, &p);
+      if (st.ok()) {
+        ids[i] = p.payment_id();
+      } else {
+        errors[i] = st.error_message();
+      }
+    });
+  }
+  for (auto& t : payers) t.join();
+  std::string targets;
+  for (int i = 0; i < kPayers; ++i) {
+    ASSERT_FALSE(ids[i].empty()) << "payer " << i << ": " << errors[i];
+    absl::StrAppend(&targets, i == 0 ? "" : ",", "'payment:", ids[i], "'");
+  }
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM payments WHERE client_request_id LIKE 'at-once-%'"),
+            absl::StrCat(kPayers));
+  EXPECT_EQ(Query(absl::StrCat("SELECT SUM(amount_minor) FROM payments WHERE client_request_id "
+                               "LIKE 'at-once-%'")),
+            absl::StrCat(2000 * kPayers + kPayers * (kPayers - 1) / 2));
+  const std::string entries =
+      absl::StrCat("FROM audit_log WHERE seq > ", seq_before,
+                   " AND action LIKE '%/CreateCodePayment' AND target IN (", targets, ")");
+  std::string chained;
+  for (int i = 0; i < 200; ++i) {  // the relay appends within its batch delay
+    chained = Query("SELECT COUNT(*) " + entries);
+    if (chained == absl::StrCat(kPayers)) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(chained, absl::StrCat(kPayers));
+  EXPECT_EQ(Query("SELECT COUNT(DISTINCT target) " + entries), absl::StrCat(kPayers));
+  EXPECT_EQ(Query("SELECT COUNT(DISTINCT source_key) " + entries), absl::StrCat(kPayers))
+      << "each entry came from its own outbox row";
+  EXPECT_EQ(Query("SELECT COUNT(*) " + entries +
+                  " AND outcome = 'OK' AND source_key LIKE "
+                  "'outbox:%'"),
+            absl::StrCat(kPayers));
 }
 
 TEST_F(PaymentE2eTest, TheStatementListsTheDayAndTheLedgerIsClean) {

@@ -446,6 +446,31 @@ TEST(MysqlPoolTest, UnreachableServerIsAClearUnavailable) {
             absl::string_view::npos);
 }
 
+TEST(MysqlPoolTest, ConnectsThroughAUnixSocketInsteadOfHostAndPort) {
+  MysqlOptions options = SharedServers().CreateDatabase("socket");
+  options.socket = SharedServers().dir() + "/mysql.sock";
+  options.port = testing::FreePort();  // nothing listens there: only the socket can answer
+  auto pool = MysqlPool::Create(options);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  auto host = (*pool)->Run("host", [](sql::Connection& c) -> absl::StatusOr<std::string> {
+    std::unique_ptr<sql::Statement> st(c.createStatement());
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery(
+        "SELECT host FROM information_schema.processlist WHERE id = CONNECTION_ID()"));
+    rs->next();
+    return std::string(rs->getString(1));
+  });
+  ASSERT_TRUE(host.ok()) << host.status();
+  EXPECT_EQ(*host, "localhost") << "a TCP client shows as 127.0.0.1:port";
+  EXPECT_EQ(CountRows(**pool, "SELECT COUNT(*) FROM staff"), 0);
+
+  options.socket = SharedServers().dir() + "/no-such.sock";
+  options.connect_timeout = absl::Seconds(1);
+  auto missing = MysqlPool::Create(options);
+  ASSERT_EQ(missing.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(missing.status().message().find("socket " + options.socket), absl::string_view::npos)
+      << missing.status();
+}
+
 TEST(MigratorTest, SecondRunAppliesNothingAndChangedFilesAreRefused) {
   auto options = SharedServers().CreateDatabase("mig");
   auto pool = MysqlPool::Create(options);
@@ -493,6 +518,22 @@ TEST(RedisClientTest, SetGetTtlAndSetIfAbsent) {
   auto eval = redis.Eval("return redis.call('INCRBY', KEYS[1], ARGV[1])", {"ctr"}, {"5"});
   ASSERT_TRUE(eval.ok()) << eval.status();
   EXPECT_EQ(eval->integer, 5);
+}
+
+TEST(RedisClientTest, ConnectsThroughAUnixSocketInsteadOfHostAndPort) {
+  RedisOptions options = SharedServers().Redis();
+  options.socket = SharedServers().dir() + "/redis.sock";
+  options.port = testing::FreePort();  // nothing listens there: only the socket can answer
+  RedisClient redis(options);
+  ASSERT_TRUE(redis.Set("through-socket", "收款", absl::Seconds(10)).ok());
+  RedisClient over_tcp(SharedServers().Redis());
+  EXPECT_EQ(over_tcp.Get("through-socket")->value_or(""), "收款") << "the same server";
+
+  options.socket = SharedServers().dir() + "/no-such.sock";
+  RedisClient missing(options);
+  absl::Status down = missing.Ping();
+  EXPECT_EQ(down.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(down.message().find("socket " + options.socket), absl::string_view::npos) << down;
 }
 
 TEST(RedisClientTest, UnreachableRedisFailsFastAndHealsAfterRestart) {

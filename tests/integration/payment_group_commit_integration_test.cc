@@ -8,8 +8,11 @@
 #include <cppconn/statement.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -61,6 +64,43 @@ class RowHook final : public common::TransactionHook {
 
  private:
   std::string id_;
+};
+
+// A hook whose rows a group commit may write for many calls at once (as the audit outbox's
+// are): its Batch writes every joined hook's row in one multi-row INSERT and records how many
+// hooks each call carried.
+class BatchedRowHook final : public common::TransactionHook {
+ public:
+  class RowsBatch final : public Batch {
+   public:
+    absl::Status BeforeCommitAll(sql::Connection& conn,
+                                 absl::Span<TransactionHook* const> hooks) const override {
+      std::string sql = "INSERT INTO group_hook_rows (payment_id) VALUES ";
+      for (size_t i = 0; i < hooks.size(); ++i) absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?)");
+      std::unique_ptr<sql::PreparedStatement> st(conn.prepareStatement(sql));
+      for (size_t i = 0; i < hooks.size(); ++i) {
+        st->setString(static_cast<int>(i) + 1, static_cast<BatchedRowHook*>(hooks[i])->id_);
+      }
+      st->execute();
+      std::lock_guard<std::mutex> lock(mu);
+      sizes.push_back(hooks.size());
+      return absl::OkStatus();
+    }
+    mutable std::mutex mu;
+    mutable std::vector<size_t> sizes;  // hooks per call
+  };
+
+  BatchedRowHook(std::string id, const RowsBatch* batch) : id_(std::move(id)), batch_(batch) {}
+  // Alone (outside a group commit, or when retried alone): the same row by itself.
+  absl::Status BeforeCommit(sql::Connection& conn) override {
+    TransactionHook* self = this;
+    return batch_->BeforeCommitAll(conn, absl::MakeConstSpan(&self, 1));
+  }
+  const Batch* batch() const override { return batch_; }
+
+ private:
+  std::string id_;
+  const RowsBatch* batch_;
 };
 
 class PaymentGroupCommitTest : public ::testing::Test {
@@ -141,6 +181,78 @@ TEST_F(PaymentGroupCommitTest, ConcurrentInsertsShareTransactionsAndEachKeepsIts
   EXPECT_LT(counts.batches, 800u) << "32 concurrent callers never shared a transaction";
   EXPECT_GT(counts.largest, 1u);
   EXPECT_LE(counts.largest, 32u);
+}
+
+TEST_F(PaymentGroupCommitTest, HooksOfOneBatchWriteTheirRowsTogetherAndTheOthersAlone) {
+  BatchedRowHook::RowsBatch rows;
+  // A holds its transaction open while B, C (batched hooks) and D (a plain one) queue: the
+  // next batch carries all three, and B's and C's rows go in one call.
+  absl::Notification entered, release;
+  RowHook a("PHOLDER000000000000000003");
+  a.entered = &entered;
+  a.release = &release;
+  BatchedRowHook b("PB00000000000000000000001", &rows), c("PC00000000000000000000001", &rows);
+  RowHook d("PD00000000000000000000001");
+  absl::Status sa, sb, sc, sd;
+  std::thread ta = InsertWithHook(NewPayment("PHOLDER000000000000000003"), &a, &sa);
+  entered.WaitForNotification();
+  std::thread tb([&] {
+    common::ScopedTransactionHook install(&b);
+    sb = repo_->Insert(NewPayment("PB00000000000000000000001"));
+  });
+  WaitUntilWaiting(1);
+  std::thread td = InsertWithHook(NewPayment("PD00000000000000000000001"), &d, &sd);
+  WaitUntilWaiting(2);
+  std::thread tc([&] {
+    common::ScopedTransactionHook install(&c);
+    sc = repo_->Insert(NewPayment("PC00000000000000000000001"));
+  });
+  WaitUntilWaiting(3);
+  release.Notify();
+  for (std::thread* t : {&ta, &tb, &tc, &td}) t->join();
+  for (const absl::Status* st : {&sa, &sb, &sc, &sd}) EXPECT_TRUE(st->ok()) << *st;
+  EXPECT_EQ(repo_->inserts().counts().largest, 3u);
+  EXPECT_EQ(rows.sizes, std::vector<size_t>{2}) << "B and C in one call, D not in it";
+  EXPECT_EQ(Query("SELECT GROUP_CONCAT(payment_id ORDER BY payment_id) FROM group_hook_rows"),
+            "PB00000000000000000000001,PC00000000000000000000001,PD00000000000000000000001,"
+            "PHOLDER000000000000000003");
+}
+
+TEST_F(PaymentGroupCommitTest, ManyCallersWithBatchedAndPlainHooksEachKeepTheirOwnRow) {
+  BatchedRowHook::RowsBatch rows;
+  constexpr int kThreads = 32;
+  constexpr int kEach = 20;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string id = absl::StrFormat("Q%08dG%016d", t, i);
+        std::unique_ptr<common::TransactionHook> hook;
+        if (t % 2 == 0) {
+          hook = std::make_unique<BatchedRowHook>(id, &rows);
+        } else {
+          hook = std::make_unique<RowHook>(id);
+        }
+        common::ScopedTransactionHook install(hook.get());
+        if (!repo_->Insert(NewPayment(id)).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM payments"), "640");
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM payments p JOIN group_hook_rows h USING (payment_id)"),
+            "640");
+  EXPECT_EQ(Query("SELECT COUNT(DISTINCT payment_id) FROM group_hook_rows"), "640");
+  size_t batched = 0, largest = 0;
+  for (size_t n : rows.sizes) {
+    batched += n;
+    largest = std::max(largest, n);
+  }
+  EXPECT_EQ(batched, 320u) << "every batched hook ran once, in some call";
+  EXPECT_GT(largest, 1u) << "16 concurrent batched callers never shared a call";
+  EXPECT_LT(rows.sizes.size(), 320u);
 }
 
 TEST_F(PaymentGroupCommitTest, ADuplicateInASharedBatchAnswersOnlyItsOwnCaller) {

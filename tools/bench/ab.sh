@@ -15,7 +15,10 @@
 # the rate on a shared machine, since it does not depend on how much of the CPU the run got.
 # OLD_BUILD is typically a copy of build/ made before the change (binaries only are needed:
 # services/aggpayd/aggpayd, services/gateway/aggpay-gateway, tools/loadgen/loadgen is NEW's).
-# The schema is NEW's migrations; OLD must run on it. Not run in CI.
+# The schema is NEW's migrations; OLD must run on it. AGGPAY_AB_OLD_SED=SCRIPT runs OLD on its own
+# copy of the config, edited by that sed script (a configuration A/B with one build as both:
+# AGGPAY_AB_OLD_SED='s/, socket: [^,}]*//g' compares loopback TCP with the Unix sockets). An OLD
+# build older than the `socket` settings needs AGGPAY_BENCH_LINK=tcp. Not run in CI.
 set -euo pipefail
 OLD=$(cd "$1" && pwd); NEW=$(cd "$2" && pwd)
 ROUNDS=${3:-2}; SECS=${4:-6}; SCENARIOS=${5:-rest checkin pay}
@@ -35,8 +38,13 @@ AGGPAY_KEY_SECRET=$(jq -r .secret <<<"$KEY")
 REST_PORT=$(free_port)
 gateway_tls_flags
 
-start() {  # start BUILD: aggpayd and the gateway of BUILD
-  "$1/services/aggpayd/aggpayd" --config "$DIR/aggpayd.yaml" serve >>"$DIR/aggpayd.log" 2>&1 &
+if [ -n "${AGGPAY_AB_OLD_SED:-}" ]; then
+  sed "$AGGPAY_AB_OLD_SED" "$DIR/aggpayd.yaml" >"$DIR/aggpayd-old.yaml"
+fi
+start() {  # start BUILD WHICH: aggpayd and the gateway of BUILD, with WHICH's config
+  local config=$DIR/aggpayd.yaml
+  [ "$2" = old ] && [ -n "${AGGPAY_AB_OLD_SED:-}" ] && config=$DIR/aggpayd-old.yaml
+  "$1/services/aggpayd/aggpayd" --config "$config" serve >>"$DIR/aggpayd.log" 2>&1 &
   AGGPAYD=$!
   PIDS+=("$AGGPAYD")
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null && break; sleep 0.1; done
@@ -80,7 +88,7 @@ for round in $(seq 1 "$ROUNDS"); do
   for sc in $SCENARIOS; do
     for which in old new; do
       build=$OLD; [ "$which" = new ] && build=$NEW
-      start "$build"
+      start "$build" "$which"
       # shellcheck disable=SC2046
       args=$(scenario "$sc")
       perf_pid=

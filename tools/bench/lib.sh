@@ -14,6 +14,8 @@
 #                           Sets BASELINE_TLS (loadgen baseline server flags), CLIENT_TLS
 #                           (loadgen client flags) and H2_SCHEME (h2load's URL scheme), so that
 #                           aggpayd and its baselines are always driven over the same transport.
+#                           AGGPAY_BENCH_LINK=tcp: aggpayd reaches MariaDB and Redis over
+#                           loopback TCP instead of their Unix sockets (the default, socket).
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${AGGPAY_BUILD_DIR:-$ROOT/build}
 # shellcheck source=../lib/servers.sh
@@ -63,12 +65,16 @@ bench_stack() {
     CLIENT_TLS=()
     H2_SCHEME=https
   fi
+  # Everything on one box: MariaDB and Redis are reached through their Unix sockets, as an
+  # operator would configure a co-located server. AGGPAY_BENCH_LINK=tcp measures loopback TCP.
+  local db_socket=", socket: $DIR/mysql.sock" redis_socket=", socket: $DIR/redis.sock"
+  if [ "${AGGPAY_BENCH_LINK:-socket}" = tcp ]; then db_socket=; redis_socket=; fi
   cat >"$DIR/aggpayd.yaml" <<YAML
 grpc_listen: 127.0.0.1:$GRPC_PORT
 http_listen: 127.0.0.1:$HTTP_PORT
 migrations_dir: $ROOT/sql/migrations
-mysql: {port: $mysql_port, database: bench, pool_size: $pool}
-redis: {port: $redis_port}
+mysql: {port: $mysql_port, database: bench, pool_size: $pool$db_socket}
+redis: {port: $redis_port$redis_socket}
 binding: {resolve_rate_per_second: 1000000, resolve_burst: 1000000, sms_log: $DIR/sms.log}
 auth: {public_failures_per_second: 1000000, public_failure_burst: 1000000}
 log: {level: warn}

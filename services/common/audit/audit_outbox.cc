@@ -7,12 +7,16 @@
 
 #include <algorithm>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/crypto/crypto.h"
 #include "services/common/grpc/principal.h"
 #include "services/common/log/logging.h"
+#include "services/common/mysql/multi_row_insert.h"
 #include "services/common/text/utf8.h"
 
 namespace aggpay::common {
@@ -52,22 +56,55 @@ AuditScope::~AuditScope() {
   if (!outbox_key_.empty()) context_.AddTrailingMetadata(std::string(kAuditOutboxKey), outbox_key_);
 }
 
-absl::Status AuditScope::BeforeCommit(sql::Connection& conn) {
-  if (!active_ || !outbox_key_.empty()) return absl::OkStatus();
-  // The key is made here, so that nothing has to be read back: one statement.
-  std::string key = RandomToken(kOutboxKeyBytes);
-  sql::PreparedStatement* st = &common::Prepare(
-      conn,
+// The key is made here, so that nothing has to be read back: one statement per row, or per
+// batch of rows.
+const MultiRowInsert& OutboxInsert() {
+  static const MultiRowInsert insert(
       "INSERT INTO audit_outbox (outbox_key, at, actor, role, action, target, request_id, "
-      "details, created_at) VALUES (?, NOW(6), ?, ?, ?, '', ?, '', NOW(6))");
-  st->setString(1, key);
-  st->setString(2, TruncateUtf8(record_.actor, 128));
-  st->setString(3, TruncateUtf8(record_.role, 32));
-  st->setString(4, TruncateUtf8(record_.action, 160));
-  st->setString(5, TruncateUtf8(record_.request_id, 128));
-  st->execute();
+      "details, created_at) VALUES ",
+      "(?, NOW(6), ?, ?, ?, '', ?, '', NOW(6))");
+  return insert;
+}
+
+void AuditScope::BindRow(sql::PreparedStatement& st, int* index, const std::string& key) const {
+  st.setString((*index)++, key);
+  st.setString((*index)++, TruncateUtf8(record_.actor, 128));
+  st.setString((*index)++, TruncateUtf8(record_.role, 32));
+  st.setString((*index)++, TruncateUtf8(record_.action, 160));
+  st.setString((*index)++, TruncateUtf8(record_.request_id, 128));
+}
+
+absl::Status AuditScope::BeforeCommit(sql::Connection& conn) {
+  if (!NeedsRow()) return absl::OkStatus();
+  std::string key = RandomToken(kOutboxKeyBytes);
+  OutboxInsert().Run(conn, 1,
+                     [&](sql::PreparedStatement& st, int* i, size_t) { BindRow(st, i, key); });
   outbox_key_ = std::move(key);
   return absl::OkStatus();
+}
+
+class AuditScope::OutboxBatch final : public TransactionHook::Batch {
+ public:
+  absl::Status BeforeCommitAll(sql::Connection& conn,
+                               absl::Span<TransactionHook* const> hooks) const override {
+    std::vector<std::pair<AuditScope*, std::string>> rows;
+    rows.reserve(hooks.size());
+    for (TransactionHook* h : hooks) {
+      // Only an AuditScope returns this Batch from batch().
+      auto* scope = static_cast<AuditScope*>(h);
+      if (scope->NeedsRow()) rows.emplace_back(scope, RandomToken(kOutboxKeyBytes));
+    }
+    OutboxInsert().Run(conn, rows.size(), [&](sql::PreparedStatement& st, int* i, size_t r) {
+      rows[r].first->BindRow(st, i, rows[r].second);
+    });
+    for (auto& [scope, key] : rows) scope->outbox_key_ = std::move(key);
+    return absl::OkStatus();
+  }
+};
+
+const TransactionHook::Batch* AuditScope::batch() const {
+  static const OutboxBatch kBatch;
+  return &kBatch;
 }
 
 void AuditScope::AfterRollback() {

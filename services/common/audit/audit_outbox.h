@@ -50,8 +50,16 @@ class AuditScope final : public TransactionHook {
 
   absl::Status BeforeCommit(sql::Connection& conn) override;
   void AfterRollback() override;
+  // Scopes whose calls share a group commit write their rows in one multi-row INSERT.
+  const Batch* batch() const override;
 
  private:
+  class OutboxBatch;
+  // False if this scope writes no row: inactive, or its row is already in this transaction.
+  bool NeedsRow() const { return active_ && outbox_key_.empty(); }
+  // outbox_key_ is set only once the row's INSERT has run: an INSERT that throws leaves it empty.
+  void BindRow(sql::PreparedStatement& st, int* index, const std::string& key) const;
+
   grpc::ServerContext& context_;
   bool active_ = false;
   AuditRecord record_;

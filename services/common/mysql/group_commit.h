@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -20,7 +21,8 @@ namespace aggpay::common {
 // A caller that finds no transaction of this kind running leads: it takes up to `max_batch`
 // waiting callers (itself among them, in arrival order), writes all their items with one call of
 // `write` inside one transaction, runs every member's TransactionHook (each call's audit outbox
-// row) before COMMIT, and wakes them. Callers that arrive meanwhile wait for the next batch, so a
+// row; hooks of one TransactionHook::Batch together, so the outbox rows are one INSERT) before
+// COMMIT, and wakes them. Callers that arrive meanwhile wait for the next batch, so a
 // lone caller pays what a plain transaction costs, and a busy one shares a START and a COMMIT
 // (and, with a multi-row `write`, its INSERT) among up to `max_batch` calls.
 //
@@ -77,11 +79,27 @@ class GroupCommit {
   class BatchHook final : public TransactionHook {
    public:
     explicit BatchHook(const std::vector<Member*>& batch) : batch_(batch) {}
+    // Hooks of one Batch run together (in the order their members came), the rest alone.
     absl::Status BeforeCommit(sql::Connection& conn) override {
-      for (Member* m : batch_) {
-        if (m->hook == nullptr) continue;
-        ran_.push_back(m->hook);
-        if (absl::Status s = m->hook->BeforeCommit(conn); !s.ok()) return s;
+      std::vector<TransactionHook*> joined;
+      for (size_t i = 0; i < batch_.size(); ++i) {
+        TransactionHook* h = batch_[i]->hook;
+        if (h == nullptr) continue;
+        const TransactionHook::Batch* kind = h->batch();
+        if (kind == nullptr) {
+          ran_.push_back(h);
+          if (absl::Status s = h->BeforeCommit(conn); !s.ok()) return s;
+          continue;
+        }
+        if (std::find(kinds_.begin(), kinds_.end(), kind) != kinds_.end()) continue;
+        kinds_.push_back(kind);
+        joined.clear();
+        for (size_t j = i; j < batch_.size(); ++j) {
+          TransactionHook* o = batch_[j]->hook;
+          if (o != nullptr && o->batch() == kind) joined.push_back(o);
+        }
+        ran_.insert(ran_.end(), joined.begin(), joined.end());
+        if (absl::Status s = kind->BeforeCommitAll(conn, joined); !s.ok()) return s;
       }
       return absl::OkStatus();
     }
@@ -93,6 +111,7 @@ class GroupCommit {
    private:
     const std::vector<Member*>& batch_;
     std::vector<TransactionHook*> ran_;
+    std::vector<const TransactionHook::Batch*> kinds_;
   };
 
   void Lead(const std::vector<Member*>& batch);

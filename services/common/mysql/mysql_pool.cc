@@ -170,7 +170,12 @@ absl::StatusOr<std::unique_ptr<MysqlPool>> MysqlPool::Create(const MysqlOptions&
 
 absl::StatusOr<std::unique_ptr<sql::Connection>> MysqlPool::Connect() {
   sql::ConnectOptionsMap opts;
-  opts["hostName"] = sql::SQLString(absl::StrCat("tcp://", options_.host, ":", options_.port));
+  const std::string where = options_.socket.empty()
+                                ? absl::StrCat(options_.host, ":", options_.port)
+                                : absl::StrCat("socket ", options_.socket);
+  opts["hostName"] = sql::SQLString(options_.socket.empty()
+                                        ? absl::StrCat("tcp://", options_.host, ":", options_.port)
+                                        : absl::StrCat("unix://", options_.socket));
   opts["userName"] = sql::SQLString(options_.user);
   opts["password"] = sql::SQLString(options_.password);
   if (!options_.database.empty()) opts["schema"] = sql::SQLString(options_.database);
@@ -189,11 +194,9 @@ absl::StatusOr<std::unique_ptr<sql::Connection>> MysqlPool::Connect() {
     stmt->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
     return conn;
   } catch (const sql::SQLException& e) {
-    spdlog::warn("mysql connect {}:{}: {} ({})", options_.host, options_.port, e.what(),
-                 e.getErrorCode());
-    return absl::UnavailableError(absl::StrCat("cannot connect to MySQL at ", options_.host, ":",
-                                               options_.port, " as ", options_.user, ": ",
-                                               e.what()));
+    spdlog::warn("mysql connect {}: {} ({})", where, e.what(), e.getErrorCode());
+    return absl::UnavailableError(
+        absl::StrCat("cannot connect to MySQL at ", where, " as ", options_.user, ": ", e.what()));
   }
 }
 

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 
 namespace sql::mysql {
 class MySQL_Driver;
@@ -39,6 +40,9 @@ bool TryRollback(sql::Connection& conn);
 struct MysqlOptions {
   std::string host = "127.0.0.1";
   int port = 3306;
+  // A Unix socket path: when set, it is used instead of host and port (a server on the same
+  // machine, where the socket saves the loopback TCP stack's work on every round trip).
+  std::string socket;
   std::string user = "aggpay";
   std::string password;  // from the environment, never a committed file
   std::string database = "aggpay";
@@ -69,10 +73,23 @@ int64_t OutboundCallsHoldingDatabase();
 // before COMMIT; an error rolls the whole transaction back.
 class TransactionHook {
  public:
+  // Hooks whose work can be done for many hooks at once (the audit outbox's rows, in one
+  // multi-row INSERT) share one Batch: a group commit that carries several callers' hooks calls
+  // BeforeCommitAll once for all its hooks of that Batch instead of BeforeCommit on each. It
+  // must do for each hook exactly what BeforeCommit would, and fail as a whole.
+  class Batch {
+   public:
+    virtual ~Batch() = default;
+    virtual absl::Status BeforeCommitAll(sql::Connection& conn,
+                                         absl::Span<TransactionHook* const> hooks) const = 0;
+  };
+
   virtual ~TransactionHook() = default;
   virtual absl::Status BeforeCommit(sql::Connection& conn) = 0;
   // The transaction rolled back after BeforeCommit ran (its COMMIT failed).
   virtual void AfterRollback() {}
+  // The Batch this hook's work can join, or null to be called alone.
+  virtual const Batch* batch() const { return nullptr; }
 };
 
 // Installs `hook` for the calling thread's transactions while it lives (not nestable).

@@ -40,11 +40,16 @@ RedisClient::RedisClient(RedisOptions options) : options_(std::move(options)) {}
 RedisClient::~RedisClient() = default;
 
 absl::StatusOr<RedisClient::ContextPtr> RedisClient::Connect() {
-  ContextPtr c(redisConnectWithTimeout(options_.host.c_str(), options_.port,
-                                       absl::ToTimeval(options_.connect_timeout)));
+  const timeval timeout = absl::ToTimeval(options_.connect_timeout);
+  ContextPtr c(options_.socket.empty()
+                   ? redisConnectWithTimeout(options_.host.c_str(), options_.port, timeout)
+                   : redisConnectUnixWithTimeout(options_.socket.c_str(), timeout));
   if (c == nullptr || c->err != 0) {
-    return absl::UnavailableError(absl::StrCat("redis ", options_.host, ":", options_.port,
-                                               " unreachable: ", c ? c->errstr : "no memory"));
+    const std::string where = options_.socket.empty()
+                                  ? absl::StrCat(options_.host, ":", options_.port)
+                                  : absl::StrCat("socket ", options_.socket);
+    return absl::UnavailableError(
+        absl::StrCat("redis ", where, " unreachable: ", c ? c->errstr : "no memory"));
   }
   redisSetTimeout(c.get(), absl::ToTimeval(options_.command_timeout));
   if (!options_.password.empty()) {

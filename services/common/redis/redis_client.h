@@ -20,6 +20,8 @@ namespace aggpay::common {
 struct RedisOptions {
   std::string host = "127.0.0.1";
   int port = 6379;
+  // A Unix socket path: when set, it is used instead of host and port (see MysqlOptions).
+  std::string socket;
   std::string password;  // from the environment
   absl::Duration connect_timeout = absl::Milliseconds(200);
   absl::Duration command_timeout = absl::Milliseconds(200);
