@@ -200,7 +200,12 @@ absl::Status MysqlFeePlanRepository::Assign(const PlanAssignment& a, absl::Time 
   });
 }
 
-absl::StatusOr<int64_t> MysqlFeePlanRepository::Generation() {
+MysqlFeePlanRepository::MysqlFeePlanRepository(common::MysqlPool& pool)
+    : pool_(pool), generation_([this] { return ReadGeneration(); }) {}
+
+absl::StatusOr<int64_t> MysqlFeePlanRepository::Generation() { return generation_.Get(); }
+
+absl::StatusOr<int64_t> MysqlFeePlanRepository::ReadGeneration() {
   return pool_.Run("fee generation", [&](sql::Connection& c) -> absl::StatusOr<int64_t> {
     // On every payment's quote: prepared once per connection.
     std::unique_ptr<sql::ResultSet> rs(
