@@ -260,9 +260,8 @@ void ResolveCache::ListenLoop() {
     }
   };
   while (!stop_.load()) {
-    std::unique_ptr<redisContext, decltype(&redisFree)> ctx(
-        redisConnectWithTimeout(o.host.c_str(), o.port, absl::ToTimeval(o.connect_timeout)),
-        redisFree);
+    std::unique_ptr<redisContext, decltype(&redisFree)> ctx(common::DialRedis(o, o.connect_timeout),
+                                                            redisFree);
     if (!ctx || ctx->err) {
       pause();
       continue;

@@ -6,6 +6,8 @@
 // delete is chained once.
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
+#include <grpcpp/server_context.h>
+#include <grpcpp/test/server_context_test_spouse.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -338,6 +340,78 @@ TEST_F(AuditOutboxTest, ABatchOfKeyedRowsAndARowWithoutAKeyAreEachChainedOnce) {
   EXPECT_EQ(*again, 0);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log"), 16);
   ExpectChainVerifies(16);
+}
+
+// AuditScope on a call the interceptor marked as mutating: which key the call reports when one
+// of its transactions fails to commit.
+class AuditScopeTest : public AuditOutboxTest {
+ protected:
+  void SetUp() override {
+    AuditOutboxTest::SetUp();
+    spouse_.AddClientMetadata(std::string(kAuditCallKey),
+                              "/aggpay.v1.PaymentService/CreateCodePayment");
+  }
+
+  // A transaction whose connection the server closes before it commits (the scope installed
+  // on this thread runs in it as for any transaction).
+  absl::Status TransactionThatLosesItsConnection() {
+    return pool_->InTransaction("lost", [&](sql::Connection& c) -> absl::Status {
+      std::unique_ptr<sql::Statement> st(c.createStatement());
+      std::unique_ptr<sql::ResultSet> rs(st->executeQuery("SELECT CONNECTION_ID()"));
+      rs->next();
+      const int64_t id = rs->getInt64(1);
+      SharedServers().Sql(db_.database, absl::StrCat("KILL CONNECTION ", id));
+      return absl::OkStatus();
+    });
+  }
+  absl::Status TransactionThatCommits() {
+    return pool_->InTransaction("commits", [](sql::Connection&) { return absl::OkStatus(); });
+  }
+  std::string ReportedKey() {
+    auto trailers = spouse_.GetTrailingMetadata();
+    auto it = trailers.find(std::string(kAuditOutboxKey));
+    return it == trailers.end() ? std::string() : it->second;
+  }
+  std::string OnlyRowKey() {
+    auto key = pool_->Run("key", [](sql::Connection& c) -> absl::StatusOr<std::string> {
+      std::unique_ptr<sql::Statement> st(c.createStatement());
+      std::unique_ptr<sql::ResultSet> rs(
+          st->executeQuery("SELECT GROUP_CONCAT(outbox_key) FROM audit_outbox"));
+      rs->next();
+      return rs->isNull(1) ? std::string() : std::string(rs->getString(1));
+    });
+    return key.ok() ? *key : "error";
+  }
+
+  grpc::ServerContext context_;
+  grpc::testing::ServerContextTestSpouse spouse_{&context_};
+};
+
+TEST_F(AuditScopeTest, ARowWhoseTransactionFailedIsWrittenAgainByTheCallsNextTransaction) {
+  {
+    AuditScope scope(context_);
+    // The row's INSERT runs on a connection the server closed: it throws, nothing commits.
+    EXPECT_EQ(TransactionThatLosesItsConnection().code(), absl::StatusCode::kUnavailable);
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_outbox"), 0);
+    ASSERT_TRUE(TransactionThatCommits().ok());
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_outbox"), 1);
+  EXPECT_FALSE(ReportedKey().empty());
+  EXPECT_EQ(ReportedKey(), OnlyRowKey());
+}
+
+TEST_F(AuditScopeTest, AKeyAnEarlierTransactionCommittedSurvivesALaterFailedCommit) {
+  {
+    AuditScope scope(context_);
+    ASSERT_TRUE(TransactionThatCommits().ok());  // the change and its row
+    // A later transaction of the same call writes no row (the call has one) and fails to
+    // commit: the committed row's key must still be the one the call reports, or the entry
+    // would be appended twice (directly, and by the sweep from the row).
+    EXPECT_EQ(TransactionThatLosesItsConnection().code(), absl::StatusCode::kUnavailable);
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_outbox"), 1);
+  EXPECT_FALSE(ReportedKey().empty()) << "the committed row's key was forgotten";
+  EXPECT_EQ(ReportedKey(), OnlyRowKey());
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <atomic>
 
+#include "absl/strings/str_cat.h"
 #include "services/binding/mysql_code_repository.h"
 #include "services/binding/resolve_cache.h"
 #include "services/common/clock/clock.h"
@@ -127,6 +128,29 @@ class ResolveCacheTest : public ::testing::Test {
   std::unique_ptr<ResolveCache> a_;
   std::unique_ptr<ResolveCache> b_;
 };
+
+TEST(ResolveCacheSocketTest, TheInvalidationListenerConnectsThroughTheConfiguredSocket) {
+  // With redis.socket set, every Redis connection goes there, the pub/sub listener's included:
+  // the port points nowhere, so a listener that dialled host and port would never subscribe.
+  common::RedisOptions options = SharedServers().Redis();
+  options.socket = SharedServers().dir() + "/redis.sock";
+  options.port = testing::FreePort();
+  auto db = SharedServers().CreateDatabase("cache_socket");
+  auto pool = *common::MysqlPool::Create(db);
+  MysqlCodeRepository repo(*pool);
+  common::RedisClient redis(options);
+  common::SystemClock clock;
+  common::Metrics metrics;
+  ResolveCache cache(redis, repo, metrics, clock, FastOptions());
+  cache.Start();
+  const std::string list = absl::StrCat("redis-cli -s ", options.socket, " client list");
+  EXPECT_TRUE(WaitFor([&] {
+    const testing::CommandResult r = testing::RunCommand(list);
+    return r.out.find(absl::StrCat("addr=", options.socket)) != std::string::npos &&
+           r.out.find("cmd=subscribe") != std::string::npos;
+  })) << testing::RunCommand(list).out;
+  cache.Stop();
+}
 
 TEST_F(ResolveCacheTest, CachedViewsServeUntilARevokeAndNeverAfter) {
   const std::string id = "AAAAAAAAAAAAAAAAAAAAA1";

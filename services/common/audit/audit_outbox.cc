@@ -75,11 +75,13 @@ void AuditScope::BindRow(sql::PreparedStatement& st, int* index, const std::stri
 }
 
 absl::Status AuditScope::BeforeCommit(sql::Connection& conn) {
+  row_in_this_transaction_ = false;
   if (!NeedsRow()) return absl::OkStatus();
   std::string key = RandomToken(kOutboxKeyBytes);
   OutboxInsert().Run(conn, 1,
                      [&](sql::PreparedStatement& st, int* i, size_t) { BindRow(st, i, key); });
   outbox_key_ = std::move(key);
+  row_in_this_transaction_ = true;
   return absl::OkStatus();
 }
 
@@ -92,12 +94,16 @@ class AuditScope::OutboxBatch final : public TransactionHook::Batch {
     for (TransactionHook* h : hooks) {
       // Only an AuditScope returns this Batch from batch().
       auto* scope = static_cast<AuditScope*>(h);
+      scope->row_in_this_transaction_ = false;
       if (scope->NeedsRow()) rows.emplace_back(scope, RandomToken(kOutboxKeyBytes));
     }
     OutboxInsert().Run(conn, rows.size(), [&](sql::PreparedStatement& st, int* i, size_t r) {
       rows[r].first->BindRow(st, i, rows[r].second);
     });
-    for (auto& [scope, key] : rows) scope->outbox_key_ = std::move(key);
+    for (auto& [scope, key] : rows) {
+      scope->outbox_key_ = std::move(key);
+      scope->row_in_this_transaction_ = true;
+    }
     return absl::OkStatus();
   }
 };
@@ -109,8 +115,10 @@ const TransactionHook::Batch* AuditScope::batch() const {
 
 void AuditScope::AfterRollback() {
   // The row inserted before a COMMIT that failed is gone with it: the next transaction writes
-  // it again.
+  // it again. A row an earlier transaction of this call committed stays, and so does its key.
+  if (!row_in_this_transaction_) return;
   outbox_key_.clear();
+  row_in_this_transaction_ = false;
 }
 
 AuditRelay::AuditRelay(MysqlPool& pool, AuditSink& sink, Metrics& metrics,

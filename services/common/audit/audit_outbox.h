@@ -64,6 +64,9 @@ class AuditScope final : public TransactionHook {
   bool active_ = false;
   AuditRecord record_;
   std::string outbox_key_;  // set once the row is written
+  // Whether the transaction being committed wrote outbox_key_'s row: a rollback forgets the key
+  // only then, never the key of a row an earlier transaction of the call already committed.
+  bool row_in_this_transaction_ = false;
   ScopedTransactionHook install_;
 };
 

@@ -86,7 +86,8 @@ class TransactionHook {
 
   virtual ~TransactionHook() = default;
   virtual absl::Status BeforeCommit(sql::Connection& conn) = 0;
-  // The transaction rolled back after BeforeCommit ran (its COMMIT failed).
+  // The transaction rolled back after BeforeCommit ran: BeforeCommit failed or threw, or the
+  // COMMIT failed. Undo what BeforeCommit noted of *this* transaction only.
   virtual void AfterRollback() {}
   // The Batch this hook's work can join, or null to be called alone.
   virtual const Batch* batch() const { return nullptr; }
@@ -194,7 +195,15 @@ auto MysqlPool::InTransaction(absl::string_view what, Fn&& fn)
     }
     TransactionHook* hook = CurrentTransactionHook();
     if (hook != nullptr) {
-      if (absl::Status h = hook->BeforeCommit(conn); !h.ok()) {
+      absl::Status h;
+      try {
+        h = hook->BeforeCommit(conn);
+      } catch (...) {
+        // Its statement failed: the transaction rolls back below, and the hook must know.
+        hook->AfterRollback();
+        throw;
+      }
+      if (!h.ok()) {
         if (!TryRollback(conn)) lease->MarkBroken();
         hook->AfterRollback();
         return h;

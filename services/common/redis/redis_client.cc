@@ -34,22 +34,27 @@ RedisReply Flatten(const redisReply* r) {
 
 }  // namespace
 
+redisContext* DialRedis(const RedisOptions& options, absl::Duration timeout) {
+  const timeval tv = absl::ToTimeval(timeout);
+  return options.socket.empty() ? redisConnectWithTimeout(options.host.c_str(), options.port, tv)
+                                : redisConnectUnixWithTimeout(options.socket.c_str(), tv);
+}
+
+std::string RedisAddress(const RedisOptions& options) {
+  return options.socket.empty() ? absl::StrCat(options.host, ":", options.port)
+                                : absl::StrCat("socket ", options.socket);
+}
+
 void RedisClient::ContextDeleter::operator()(redisContext* c) const { redisFree(c); }
 
 RedisClient::RedisClient(RedisOptions options) : options_(std::move(options)) {}
 RedisClient::~RedisClient() = default;
 
 absl::StatusOr<RedisClient::ContextPtr> RedisClient::Connect() {
-  const timeval timeout = absl::ToTimeval(options_.connect_timeout);
-  ContextPtr c(options_.socket.empty()
-                   ? redisConnectWithTimeout(options_.host.c_str(), options_.port, timeout)
-                   : redisConnectUnixWithTimeout(options_.socket.c_str(), timeout));
+  ContextPtr c(DialRedis(options_, options_.connect_timeout));
   if (c == nullptr || c->err != 0) {
-    const std::string where = options_.socket.empty()
-                                  ? absl::StrCat(options_.host, ":", options_.port)
-                                  : absl::StrCat("socket ", options_.socket);
-    return absl::UnavailableError(
-        absl::StrCat("redis ", where, " unreachable: ", c ? c->errstr : "no memory"));
+    return absl::UnavailableError(absl::StrCat("redis ", RedisAddress(options_),
+                                               " unreachable: ", c ? c->errstr : "no memory"));
   }
   redisSetTimeout(c.get(), absl::ToTimeval(options_.command_timeout));
   if (!options_.password.empty()) {

@@ -31,6 +31,13 @@ struct RedisOptions {
   absl::Duration reconnect_backoff = absl::Milliseconds(500);
 };
 
+// A new hiredis connection to `options`' socket, or its host and port when no socket is set,
+// waiting at most `timeout`. The caller owns it (redisFree); null or ->err on failure. Every
+// connection aggpayd opens to Redis is made here, so that each honours the same settings.
+redisContext* DialRedis(const RedisOptions& options, absl::Duration timeout);
+// Where DialRedis connects, for messages: "socket PATH" or "HOST:PORT".
+std::string RedisAddress(const RedisOptions& options);
+
 // One reply, flattened: nil, integer, string (bulk or status) or an array of replies.
 struct RedisReply {
   enum class Type { kNil, kInteger, kString, kArray };
