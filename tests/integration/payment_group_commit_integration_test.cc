@@ -127,11 +127,31 @@ class PaymentGroupCommitTest : public ::testing::Test {
   std::string Query(const std::string& sql) { return fixture::QueryOne(*pool_, sql); }
 
   // Insert on a thread of its own, with `hook` installed as the call's.
-  std::thread InsertWithHook(const PaymentRecord& p, RowHook* hook, absl::Status* out) {
+  std::thread InsertWithHook(const PaymentRecord& p, common::TransactionHook* hook,
+                             absl::Status* out) {
     return std::thread([this, p, hook, out] {
       common::ScopedTransactionHook install(hook);
       *out = repo_->Insert(p);
     });
+  }
+
+  // A first caller whose transaction stays open (in its hook) until Release(): the callers who
+  // insert meanwhile queue up and go in the next batch together.
+  struct Holder {
+    explicit Holder(const std::string& id) : hook(id) {
+      hook.entered = &entered;
+      hook.release = &release;
+    }
+    absl::Notification entered, release;
+    RowHook hook;
+    absl::Status status;
+    std::thread thread;
+  };
+  std::unique_ptr<Holder> HoldATransactionOpen(const std::string& id) {
+    auto h = std::make_unique<Holder>(id);
+    h->thread = InsertWithHook(NewPayment(id), &h->hook, &h->status);
+    h->entered.WaitForNotification();
+    return h;
   }
 
   void WaitUntilWaiting(size_t n) {
@@ -187,30 +207,19 @@ TEST_F(PaymentGroupCommitTest, HooksOfOneBatchWriteTheirRowsTogetherAndTheOthers
   BatchedRowHook::RowsBatch rows;
   // A holds its transaction open while B, C (batched hooks) and D (a plain one) queue: the
   // next batch carries all three, and B's and C's rows go in one call.
-  absl::Notification entered, release;
-  RowHook a("PHOLDER000000000000000003");
-  a.entered = &entered;
-  a.release = &release;
+  auto a = HoldATransactionOpen("PHOLDER000000000000000003");
   BatchedRowHook b("PB00000000000000000000001", &rows), c("PC00000000000000000000001", &rows);
   RowHook d("PD00000000000000000000001");
-  absl::Status sa, sb, sc, sd;
-  std::thread ta = InsertWithHook(NewPayment("PHOLDER000000000000000003"), &a, &sa);
-  entered.WaitForNotification();
-  std::thread tb([&] {
-    common::ScopedTransactionHook install(&b);
-    sb = repo_->Insert(NewPayment("PB00000000000000000000001"));
-  });
+  absl::Status sb, sc, sd;
+  std::thread tb = InsertWithHook(NewPayment("PB00000000000000000000001"), &b, &sb);
   WaitUntilWaiting(1);
   std::thread td = InsertWithHook(NewPayment("PD00000000000000000000001"), &d, &sd);
   WaitUntilWaiting(2);
-  std::thread tc([&] {
-    common::ScopedTransactionHook install(&c);
-    sc = repo_->Insert(NewPayment("PC00000000000000000000001"));
-  });
+  std::thread tc = InsertWithHook(NewPayment("PC00000000000000000000001"), &c, &sc);
   WaitUntilWaiting(3);
-  release.Notify();
-  for (std::thread* t : {&ta, &tb, &tc, &td}) t->join();
-  for (const absl::Status* st : {&sa, &sb, &sc, &sd}) EXPECT_TRUE(st->ok()) << *st;
+  a->release.Notify();
+  for (std::thread* t : {&a->thread, &tb, &tc, &td}) t->join();
+  for (const absl::Status* st : {&a->status, &sb, &sc, &sd}) EXPECT_TRUE(st->ok()) << *st;
   EXPECT_EQ(repo_->inserts().counts().largest, 3u);
   EXPECT_EQ(rows.sizes, std::vector<size_t>{2}) << "B and C in one call, D not in it";
   EXPECT_EQ(Query("SELECT GROUP_CONCAT(payment_id ORDER BY payment_id) FROM group_hook_rows"),
@@ -260,13 +269,8 @@ TEST_F(PaymentGroupCommitTest, ADuplicateInASharedBatchAnswersOnlyItsOwnCaller) 
 
   // A holds its transaction open (in its hook) while B, C and D queue behind it: they go in
   // the next batch together.
-  absl::Notification entered, release;
-  RowHook a("PHOLDER000000000000000001");
-  a.entered = &entered;
-  a.release = &release;
-  absl::Status sa, sb, sc, sd;
-  std::thread ta = InsertWithHook(NewPayment("PHOLDER000000000000000001"), &a, &sa);
-  entered.WaitForNotification();
+  auto a = HoldATransactionOpen("PHOLDER000000000000000001");
+  absl::Status sb, sc, sd;
   RowHook b("PDUPLICATE00000000000001"), c("PNEW000000000000000000001"),
       d("PNEW000000000000000000002");
   std::thread tb = InsertWithHook(NewPayment("PDUPLICATE00000000000001"), &b, &sb);
@@ -274,10 +278,10 @@ TEST_F(PaymentGroupCommitTest, ADuplicateInASharedBatchAnswersOnlyItsOwnCaller) 
   std::thread td = InsertWithHook(NewPayment("PNEW000000000000000000002"), &d, &sd);
   WaitUntilWaiting(3);
   const size_t batches_before = repo_->inserts().counts().batches;
-  release.Notify();
-  for (std::thread* t : {&ta, &tb, &tc, &td}) t->join();
+  a->release.Notify();
+  for (std::thread* t : {&a->thread, &tb, &tc, &td}) t->join();
 
-  EXPECT_TRUE(sa.ok()) << sa;
+  EXPECT_TRUE(a->status.ok()) << a->status;
   EXPECT_TRUE(absl::IsAlreadyExists(sb)) << sb;
   EXPECT_TRUE(sc.ok()) << sc;
   EXPECT_TRUE(sd.ok()) << sd;
@@ -291,13 +295,8 @@ TEST_F(PaymentGroupCommitTest, ADuplicateInASharedBatchAnswersOnlyItsOwnCaller) 
 }
 
 TEST_F(PaymentGroupCommitTest, AHookThatFailsInASharedBatchFailsOnlyItsOwnCaller) {
-  absl::Notification entered, release;
-  RowHook a("PHOLDER000000000000000002");
-  a.entered = &entered;
-  a.release = &release;
-  absl::Status sa, sf, sg, se;
-  std::thread ta = InsertWithHook(NewPayment("PHOLDER000000000000000002"), &a, &sa);
-  entered.WaitForNotification();
+  auto a = HoldATransactionOpen("PHOLDER000000000000000002");
+  absl::Status sf, sg, se;
   RowHook f("PF00000000000000000000001"), g("PG00000000000000000000001"),
       e("PE00000000000000000000001");
   e.fail = true;
@@ -307,10 +306,10 @@ TEST_F(PaymentGroupCommitTest, AHookThatFailsInASharedBatchFailsOnlyItsOwnCaller
   WaitUntilWaiting(2);
   std::thread te = InsertWithHook(NewPayment("PE00000000000000000000001"), &e, &se);
   WaitUntilWaiting(3);
-  release.Notify();
-  for (std::thread* t : {&ta, &tf, &tg, &te}) t->join();
+  a->release.Notify();
+  for (std::thread* t : {&a->thread, &tf, &tg, &te}) t->join();
 
-  EXPECT_TRUE(sa.ok()) << sa;
+  EXPECT_TRUE(a->status.ok()) << a->status;
   EXPECT_TRUE(sf.ok()) << sf;
   EXPECT_TRUE(sg.ok()) << sg;
   EXPECT_EQ(se.code(), absl::StatusCode::kInternal) << se;
