@@ -143,8 +143,12 @@ check() {
       grep -qx "$pkg" <<<"$installed" || err "$b loads $lib from $pkg, which the runtime stage does not install"
     done
   done
+  # A here-string, not a pipe: under pipefail, grep -q quitting at its first match could end
+  # printf with SIGPIPE and fail the test, making a used package look unused.
+  local used_list
+  used_list=$(printf '%s\n' "${used[@]}" $DATA_PACKAGES)
   for p in $installed; do
-    if ! printf '%s\n' "${used[@]}" $DATA_PACKAGES | grep -qx "$p"; then
+    if ! grep -qx "$p" <<<"$used_list"; then
       err "$df: the runtime stage installs $p, which no binary loads"
     fi
   done

@@ -108,8 +108,9 @@ start_redis() {
     --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null
   for _ in $(seq 1 100); do
     # This instance, not another one on the same port: compare the process ids.
-    if [ -f "$dir/redis.pid" ] && redis-cli -p "$port" info server 2>/dev/null \
-        | grep -q "^process_id:$(cat "$dir/redis.pid")"; then
+    # A here-string, not a pipe: grep -q quitting early must not fail redis-cli with SIGPIPE.
+    if [ -f "$dir/redis.pid" ] && grep -q "^process_id:$(cat "$dir/redis.pid")" \
+        <<<"$(redis-cli -p "$port" info server 2>/dev/null)"; then
       return 0
     fi
     sleep 0.05
