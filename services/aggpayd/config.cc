@@ -56,6 +56,8 @@ absl::StatusOr<Config> ConfigFromYaml(const YAML::Node& root) {
   c.http_listen = r.String("http_listen", c.http_listen);
   c.grpc_max_receive_message_bytes = static_cast<int>(
       r.Int("grpc_max_receive_message_bytes", c.grpc_max_receive_message_bytes, 4096, 64 << 20));
+  c.grpc_sync_max_pollers =
+      static_cast<int>(r.Int("grpc_sync_max_pollers", c.grpc_sync_max_pollers, 2, 1024));
   c.services = r.StringList("services", c.services);
   c.migrations_dir = r.String("migrations_dir", c.migrations_dir);
 

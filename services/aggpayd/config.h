@@ -27,6 +27,8 @@ struct Config {
   std::string http_listen = "127.0.0.1:9090";
   // The largest gRPC request accepted (bytes); larger ones get RESOURCE_EXHAUSTED.
   int grpc_max_receive_message_bytes = 1 << 20;
+  // Idle request threads the gRPC server keeps (see common::kDefaultSyncMaxPollers).
+  int grpc_sync_max_pollers = 64;
   std::vector<std::string> services = {"all"};
   common::MysqlOptions mysql;
   common::RedisOptions redis;

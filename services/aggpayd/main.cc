@@ -622,9 +622,9 @@ int Serve(const Config& config, const std::vector<std::string>& requested) {
   deps.service_identities = !config.tls.plaintext();
   deps.public_failures_per_second = config.public_failures_per_second;
   deps.public_failure_burst = config.public_failure_burst;
-  auto server = common::GrpcServer::Start(config.grpc_listen, grpc_services, deps,
-                                          common::ServerCredentials(config.tls),
-                                          config.grpc_max_receive_message_bytes);
+  auto server = common::GrpcServer::Start(
+      config.grpc_listen, grpc_services, deps, common::ServerCredentials(config.tls),
+      config.grpc_max_receive_message_bytes, config.grpc_sync_max_pollers);
   if (!server.ok()) return Fail(server.status());
 
   std::vector<std::string> http = absl::StrSplit(config.http_listen, absl::MaxSplits(':', 1));

@@ -1,10 +1,18 @@
 // The platform core end to end: aggpayd started as a process, driven through aggpayctl and the
 // operator's HTTP port as staff and operators drive them.
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <filesystem>
 #include <fstream>
+#include <set>
+#include <thread>
+#include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "aggpay/v1/admin.grpc.pb.h"
 #include "tests/support/stack_fixture.h"
 
 namespace aggpay::testing {
@@ -28,6 +36,57 @@ TEST_F(PlatformE2eTest, OperatorEndpointsAnswer) {
                 "aggpay_rpc_requests_total{method=\"/aggpay.v1.AdminService/WhoAmI\",code=\"OK\"}"),
             std::string::npos);
   EXPECT_NE(metrics.second.find("aggpay_rpc_latency_seconds_bucket"), std::string::npos);
+}
+
+// The ids of the process's threads now.
+std::set<int> ThreadsOf(pid_t pid) {
+  std::set<int> out;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(absl::StrCat("/proc/", pid, "/task"))) {
+    int tid = 0;
+    if (absl::SimpleAtoi(entry.path().filename().string(), &tid)) out.insert(tid);
+  }
+  return out;
+}
+
+// Under steady concurrency the server answers on the threads it already has: gRPC's default
+// (2 idle threads kept) ended every other thread as its call was answered and created a new one
+// for the next, thousands a second (grpc_sync_max_pollers, docs/performance.md).
+TEST_F(PlatformE2eTest, SteadyConcurrentCallsAreAnsweredByThreadsThatStay) {
+  auto stub = v1::AdminService::NewStub(aggpayd().Channel());
+  std::atomic<bool> stop{false};
+  std::atomic<int> answered{0}, failed{0};
+  auto caller = [&] {
+    while (!stop.load()) {
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", "Bearer " + admin_token());
+      v1::Principal who;
+      grpc::Status status = stub->WhoAmI(&ctx, v1::WhoAmIRequest(), &who);
+      (status.ok() ? answered : failed).fetch_add(1);
+    }
+  };
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 16; ++i) callers.emplace_back(caller);
+  // Let the server grow to the load, then watch its threads for two seconds.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const int answered_before = answered.load();
+  const std::set<int> at_start = ThreadsOf(aggpayd().pid());
+  std::set<int> created;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (std::chrono::steady_clock::now() < until) {
+    for (int tid : ThreadsOf(aggpayd().pid())) {
+      if (!at_start.contains(tid)) created.insert(tid);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  const int answered_while_watched = answered.load() - answered_before;
+  stop = true;
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  ASSERT_GT(answered_while_watched, 1000);
+  // A few threads may still join as the load shifts; the old behaviour showed hundreds.
+  EXPECT_LE(created.size(), 16u) << answered_while_watched << " calls answered while "
+                                 << created.size() << " threads were created";
 }
 
 TEST_F(PlatformE2eTest, AdminCreatesStaffWhoActWithinTheirRole) {

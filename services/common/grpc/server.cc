@@ -12,7 +12,7 @@ namespace aggpay::common {
 absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
     const std::string& listen, const std::vector<grpc::Service*>& services,
     AuthInterceptorDeps deps, std::shared_ptr<grpc::ServerCredentials> credentials,
-    int max_receive_message_bytes) {
+    int max_receive_message_bytes, int sync_max_pollers) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   auto out = std::make_unique<GrpcServer>();
@@ -20,6 +20,7 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   if (credentials == nullptr) credentials = grpc::InsecureServerCredentials();
   builder.AddListeningPort(listen, credentials, &out->port_);
   builder.SetMaxReceiveMessageSize(max_receive_message_bytes);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, sync_max_pollers);
   for (grpc::Service* s : services) builder.RegisterService(s);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
   factories.push_back(std::make_unique<AuthInterceptorFactory>(std::move(deps)));

@@ -16,6 +16,13 @@ namespace aggpay::common {
 // a larger one is refused with RESOURCE_EXHAUSTED before any handler runs.
 inline constexpr int kDefaultMaxReceiveMessageBytes = 1 << 20;
 
+// How many idle threads of the synchronous server wait for the next call (grpc_sync_max_pollers).
+// gRPC's own default is 2: every thread beyond that exits as soon as its call is answered, and
+// the next burst creates it again, so under steady concurrency the server spends its time
+// creating and destroying threads (stacks mapped and unmapped, the TLB flushed on both cores).
+// Keeping as many idle threads as calls that run at once costs only their stacks.
+inline constexpr int kDefaultSyncMaxPollers = 64;
+
 // A gRPC server hosting the given services behind the auth interceptor, with the standard
 // health service (grpc.health.v1) and server reflection.
 class GrpcServer {
@@ -25,7 +32,8 @@ class GrpcServer {
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(
       const std::string& listen, const std::vector<grpc::Service*>& services,
       AuthInterceptorDeps deps, std::shared_ptr<grpc::ServerCredentials> credentials = nullptr,
-      int max_receive_message_bytes = kDefaultMaxReceiveMessageBytes);
+      int max_receive_message_bytes = kDefaultMaxReceiveMessageBytes,
+      int sync_max_pollers = kDefaultSyncMaxPollers);
   int port() const { return port_; }
   grpc::Server& server() { return *server_; }
   void Shutdown();
