@@ -79,9 +79,9 @@ absl::StatusOr<std::string> InProcessCodeSource::CurrentCodeUrl(const std::strin
   if (binding == nullptr) return remote_.CurrentCodeUrl(terminal_sn);
   CheckNoDatabaseHeld("in process: binding");
   // As BindingService.TerminalCode answers: the URL, or empty when the terminal has no code.
-  absl::StatusOr<std::optional<binding::CodeRecord>> code = binding->TerminalCode(terminal_sn);
-  if (!code.ok()) return code.status();
-  return *code ? binding->Url((*code)->code_id) : std::string();
+  absl::StatusOr<std::optional<std::string>> code_id = binding->TerminalCodeId(terminal_sn);
+  if (!code_id.ok()) return code_id.status();
+  return *code_id ? binding->Url(**code_id) : std::string();
 }
 
 }  // namespace aggpay::aggpayd

@@ -596,11 +596,12 @@ absl::StatusOr<std::vector<HistoryEntry>> BindingOperations::History(const std::
   return repo_.History(sn, code_id);
 }
 
-absl::StatusOr<std::optional<CodeRecord>> BindingOperations::TerminalCode(const std::string& sn) {
+absl::StatusOr<std::optional<std::string>> BindingOperations::TerminalCodeId(
+    const std::string& sn) {
   RETURN_IF_ERROR(common::ValidateId(sn, "terminal_sn"));
-  ASSIGN_OR_RETURN(std::optional<CodeRecord> code, repo_.ActiveCodeForTerminal(sn));
-  if (code) RETURN_IF_ERROR(repo_.RecordDelivery(sn, code->code_id, Now()));
-  return code;
+  ASSIGN_OR_RETURN(std::optional<std::string> code_id, repo_.ActiveCodeIdForTerminal(sn));
+  if (code_id) RETURN_IF_ERROR(repo_.RecordDelivery(sn, *code_id, Now()));
+  return code_id;
 }
 
 absl::StatusOr<MerchantBlockChange> BindingOperations::SetMerchantCollection(

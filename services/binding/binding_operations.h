@@ -121,8 +121,8 @@ class BindingOperations {
       const std::string& merchant_id, int limit);
   absl::StatusOr<std::vector<HistoryEntry>> History(const std::string& terminal_sn,
                                                     const std::string& code_id);
-  // The terminal's current code; records that the terminal now holds it.
-  absl::StatusOr<std::optional<CodeRecord>> TerminalCode(const std::string& terminal_sn);
+  // The id of the terminal's current code; records that the terminal now holds it.
+  absl::StatusOr<std::optional<std::string>> TerminalCodeId(const std::string& terminal_sn);
 
   // The merchant service's freeze, unfreeze and close: "FROZEN", "CLOSED" or "ACTIVE". Returns
   // once the change is effective on every instance.

@@ -389,11 +389,11 @@ grpc::Status BindingServiceImpl::TerminalCode(grpc::ServerContext* ctx,
                                               const v1::TerminalCodeRequest* req,
                                               v1::TerminalCodeResponse* resp) {
   AGGPAY_AUTHORIZE(ctx);
-  auto code = ops_.TerminalCode(req->terminal_sn());
-  if (!code.ok()) return ToGrpcStatus(code.status());
-  if (*code) {
-    resp->set_code_id((*code)->code_id);
-    resp->set_url(ops_.Url((*code)->code_id));
+  auto code_id = ops_.TerminalCodeId(req->terminal_sn());
+  if (!code_id.ok()) return ToGrpcStatus(code_id.status());
+  if (*code_id) {
+    resp->set_code_id(**code_id);
+    resp->set_url(ops_.Url(**code_id));
   }
   return grpc::Status::OK;
 }

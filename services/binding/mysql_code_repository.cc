@@ -240,21 +240,20 @@ absl::StatusOr<std::vector<CodeRecord>> MysqlCodeRepository::List(const CodeFilt
       });
 }
 
-absl::StatusOr<std::optional<CodeRecord>> MysqlCodeRepository::ActiveCodeForTerminal(
+absl::StatusOr<std::optional<std::string>> MysqlCodeRepository::ActiveCodeIdForTerminal(
     const std::string& sn) {
   return pool_.Run(
-      "terminal code", [&](sql::Connection& c) -> absl::StatusOr<std::optional<CodeRecord>> {
-        sql::PreparedStatement* st =
-            &common::Prepare(c, absl::StrCat("SELECT ", kCodeColumns,
-                                             " FROM collection_codes WHERE terminal_sn = ? AND "
-                                             "status = 'ACTIVE' AND kind = 'STATIC' "
-                                             "ORDER BY created_at DESC LIMIT 1"));
+      "terminal code", [&](sql::Connection& c) -> absl::StatusOr<std::optional<std::string>> {
+        // The id alone: the client library allocates and binds every column of a result on
+        // every execution, and a check-in needs only the id (docs/performance.md).
+        static const std::string kSql =
+            "SELECT code_id FROM collection_codes WHERE terminal_sn = ? AND status = 'ACTIVE' "
+            "AND kind = 'STATIC' ORDER BY created_at DESC LIMIT 1";
+        sql::PreparedStatement* st = &common::Prepare(c, kSql);
         st->setString(1, sn);
         std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-        if (!rs->next()) return std::optional<CodeRecord>();
-        auto code = ReadCode(*rs);
-        if (!code.ok()) return code.status();
-        return std::optional<CodeRecord>(*std::move(code));
+        if (!rs->next()) return std::optional<std::string>();
+        return std::optional<std::string>(rs->getString(1));
       });
 }
 

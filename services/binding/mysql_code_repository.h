@@ -15,7 +15,7 @@ class MysqlCodeRepository final : public CodeRepository, public InvalidationLog 
   absl::Status Create(const CodeRecord& code, const HistoryEntry& history) override;
   absl::StatusOr<std::optional<CodeRecord>> Get(const std::string& code_id) override;
   absl::StatusOr<std::vector<CodeRecord>> List(const CodeFilter& filter) override;
-  absl::StatusOr<std::optional<CodeRecord>> ActiveCodeForTerminal(
+  absl::StatusOr<std::optional<std::string>> ActiveCodeIdForTerminal(
       const std::string& terminal_sn) override;
   absl::StatusOr<CodeChange> Change(const std::string& code_id, const ChangeDecision& decide,
                                     absl::Time now) override;

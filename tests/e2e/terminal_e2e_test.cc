@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "tests/support/gateway_process.h"
@@ -118,6 +119,36 @@ TEST_F(TerminalE2eTest, RegisterActivateCheckInTwiceForceOfflineKeyRefused) {
   EXPECT_NE(activations.out.find("\"outcome\":\"FAILED_PRECONDITION\""), std::string::npos);
   EXPECT_EQ(activations.out.find(activation_code), std::string::npos)
       << "activation codes are masked in the audit log";
+}
+
+// A check-in hands the terminal the URL of its current static code (none before one is issued)
+// and records that the terminal now holds that code, which is how a reset finds the terminals
+// still showing the old one.
+TEST_F(TerminalE2eTest, CheckInHandsOverTheCurrentCodeAndRecordsTheDelivery) {
+  const ActivatedTerminal t = ActivateTerminal(*merchant_, *store_, "E2E-CODE-1");
+  const std::string& sn = t.sn;
+  const std::string& key1 = t.key;
+  CommandResult before =
+      Device("terminal check-in " + sn + " --key " + key1 + " --client-version 8.0.15 -o json");
+  ASSERT_EQ(before.exit_code, 0) << before.out;
+  EXPECT_EQ(JsonString(before.out, "collection_code_url"), "") << before.out;
+  const std::string delivered_sql =
+      "SELECT code_id FROM terminal_code_delivery WHERE terminal_sn = '" + sn + "'";
+  EXPECT_EQ(Query(delivered_sql), "");
+
+  CommandResult issued = Op(absl::StrCat("code issue --merchant ", *merchant_, " --store ", *store_,
+                                         " --terminal ", sn, " -o json"));
+  ASSERT_EQ(issued.exit_code, 0) << issued.out;
+  const std::string code_id = JsonString(issued.out, "code_id");
+  ASSERT_FALSE(code_id.empty()) << issued.out;
+  absl::SleepFor(absl::Seconds(1));  // check-ins are ordered by their signed second
+  CommandResult after =
+      Device("terminal check-in " + sn + " --key " + JsonString(before.out, "terminal_key") +
+             " --client-version 8.0.15 -o json");
+  ASSERT_EQ(after.exit_code, 0) << after.out;
+  const std::string url = JsonString(after.out, "collection_code_url");
+  EXPECT_TRUE(absl::EndsWith(url, "/" + code_id)) << after.out;
+  EXPECT_EQ(Query(delivered_sql), code_id);
 }
 
 TEST_F(TerminalE2eTest, MerchantSeesItsTerminalsOverRest) {
