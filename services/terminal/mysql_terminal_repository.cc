@@ -4,10 +4,14 @@
 #include <cppconn/resultset.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
+#include <set>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/mysql/multi_row_insert.h"
 #include "services/common/status/field_errors.h"
+#include "services/common/status/status_macros.h"
 
 namespace aggpay::terminal {
 namespace {
@@ -141,20 +145,27 @@ absl::StatusOr<std::optional<ActivationCode>> LoadActivationCode(sql::Connection
   return std::optional<ActivationCode>(std::move(code));
 }
 
-// Supersedes every live key of the terminal and stores `key` as the newest.
-void InsertKey(sql::Connection& c, const std::string& sn, const StoredKey& key) {
-  sql::PreparedStatement* ins = &common::Prepare(
-      c,
+// Stores `count` keys, each as its terminal's newest, in as few INSERTs as the count allows.
+// key_at(r) gives row r's terminal and key.
+template <typename KeyAt>
+void InsertKeys(sql::Connection& c, size_t count, KeyAt&& key_at) {
+  static const common::MultiRowInsert insert(
       "INSERT INTO terminal_keys (terminal_sn, version, secret_sealed, issued_at, expires_at) "
-      "VALUES (?, ?, ?, ?, ?)");
-  ins->setString(1, sn);
-  ins->setInt64(2, key.version);
-  ins->setString(3, key.secret_sealed);
-  ins->setString(4, FormatSqlTime(key.issued_at));
-  ins->setString(5, FormatSqlTime(key.expires_at));
-  ins->execute();
+      "VALUES ",
+      "(?, ?, ?, ?, ?)");
+  insert.Run(c, count, [&](sql::PreparedStatement& st, int* i, size_t r) {
+    const auto [sn, key] = key_at(r);
+    st.setString((*i)++, sn);
+    st.setInt64((*i)++, key.version);
+    st.setString((*i)++, key.secret_sealed);
+    st.setString((*i)++, FormatSqlTime(key.issued_at));
+    st.setString((*i)++, FormatSqlTime(key.expires_at));
+  });
 }
 
+using KeyRow = std::pair<const std::string&, const StoredKey&>;
+
+// Supersedes every live key of the terminal and stores `key` as the newest.
 void RotateKey(sql::Connection& c, const std::string& sn, const StoredKey& key, absl::Time now) {
   sql::PreparedStatement* old =
       &common::Prepare(c,
@@ -163,7 +174,7 @@ void RotateKey(sql::Connection& c, const std::string& sn, const StoredKey& key, 
   old->setString(1, FormatSqlTime(now));
   old->setString(2, sn);
   old->execute();
-  InsertKey(c, sn, key);
+  InsertKeys(c, 1, [&](size_t) { return KeyRow(sn, key); });
 }
 
 StoredKey ReadKey(sql::ResultSet& rs, int first) {
@@ -176,10 +187,14 @@ StoredKey ReadKey(sql::ResultSet& rs, int first) {
   return k;
 }
 
-// The terminal's row, locked or not, and its two newest keys (versions key_version and the one
-// before: every key is issued as key_version + 1), in one statement.
-absl::StatusOr<std::optional<TerminalWithKeys>> LoadWithKeys(sql::Connection& c,
-                                                             const std::string& sn, bool lock) {
+// Terminals' rows, locked or not, each with its two newest keys (versions key_version and the one
+// before: every key is issued as key_version + 1), in one statement for all of them. A terminal
+// with no row is absent; one whose row does not read holds that error.
+using TerminalsWithKeys = std::map<std::string, absl::StatusOr<TerminalWithKeys>>;
+TerminalsWithKeys LoadWithKeys(sql::Connection& c, absl::Span<const std::string> sns, bool lock) {
+  TerminalsWithKeys out;
+  if (sns.empty()) return out;
+  const size_t n = common::PaddedCount(sns.size());
   sql::PreparedStatement* st = &common::Prepare(
       c,
       absl::StrCat("SELECT t.terminal_sn, t.merchant_id, t.store_id, t.type, t.serial, t.vendor, "
@@ -188,27 +203,44 @@ absl::StatusOr<std::optional<TerminalWithKeys>> LoadWithKeys(sql::Connection& c,
                    "k.version, k.secret_sealed, k.issued_at, k.expires_at, k.superseded_at "
                    "FROM terminals t LEFT JOIN terminal_keys k ON k.terminal_sn = "
                    "t.terminal_sn AND k.version >= t.key_version - 1 "
-                   "WHERE t.terminal_sn = ?",
-                   lock ? " FOR UPDATE" : ""));
-  st->setString(1, sn);
+                   "WHERE t.terminal_sn IN (",
+                   common::Placeholders(n), ")", lock ? " FOR UPDATE" : ""));
+  for (size_t i = 0; i < n; ++i) {
+    st->setString(static_cast<int>(i + 1), sns[std::min(i, sns.size() - 1)]);
+  }
   std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-  std::optional<TerminalWithKeys> out;
   while (rs->next()) {
-    if (!out) {
+    std::string sn = rs->getString(1);
+    auto it = out.find(sn);
+    if (it == out.end()) {
       auto t = ReadTerminal(*rs);
-      if (!t.ok()) return t.status();
-      out = TerminalWithKeys{*std::move(t), {}};
+      it =
+          out.emplace(std::move(sn),
+                      t.ok() ? absl::StatusOr<TerminalWithKeys>(TerminalWithKeys{*std::move(t), {}})
+                             : absl::StatusOr<TerminalWithKeys>(t.status()))
+              .first;
     }
-    if (!rs->isNull(15)) out->keys.push_back(ReadKey(*rs, 15));
+    if (it->second.ok() && !rs->isNull(15)) it->second->keys.push_back(ReadKey(*rs, 15));
   }
   // Newest first, sorted here: an ORDER BY would cost the statement a temporary table and a
-  // filesort for two rows.
-  if (out) {
-    std::sort(out->keys.begin(), out->keys.end(),
+  // filesort for a few rows.
+  for (auto& [sn, loaded] : out) {
+    if (!loaded.ok()) continue;
+    std::vector<StoredKey>& keys = loaded->keys;
+    std::sort(keys.begin(), keys.end(),
               [](const StoredKey& a, const StoredKey& b) { return a.version > b.version; });
-    if (out->keys.size() > 2) out->keys.resize(2);
+    if (keys.size() > 2) keys.resize(2);
   }
   return out;
+}
+
+absl::StatusOr<std::optional<TerminalWithKeys>> LoadOneWithKeys(sql::Connection& c,
+                                                                const std::string& sn, bool lock) {
+  TerminalsWithKeys loaded = LoadWithKeys(c, absl::MakeConstSpan(&sn, 1), lock);
+  auto it = loaded.find(sn);
+  if (it == loaded.end()) return std::optional<TerminalWithKeys>();
+  if (!it->second.ok()) return it->second.status();
+  return std::optional<TerminalWithKeys>(*std::move(it->second));
 }
 
 // A check-in's row change and the supersede of the key it replaces, in one statement; the new
@@ -235,7 +267,87 @@ void RecordCheckIn(sql::Connection& c, const TerminalRecord& t, int64_t replaced
   st->execute();
 }
 
+// A check-in its decision accepted: the terminal's row as it is to be written.
+struct AcceptedCheckIn {
+  const CheckInCall* call;
+  TerminalRecord row;
+  int64_t replaced_key_version;
+};
+
+// Runs the call's decision on its terminal's locked row and keys; the row to write, or nothing
+// (the call's result then says why).
+std::optional<AcceptedCheckIn> DecideCheckIn(const CheckInCall& call,
+                                             const TerminalsWithKeys& loaded) {
+  auto it = loaded.find(call.terminal_sn);
+  if (it == loaded.end()) {
+    call.result = absl::NotFoundError("terminal not found");
+    return std::nullopt;
+  }
+  if (!it->second.ok()) {
+    call.result = it->second.status();
+    return std::nullopt;
+  }
+  TerminalRecord t = it->second->terminal;
+  call.result = (*call.decide)(t, it->second->keys);
+  if (!call.result.ok()) return std::nullopt;
+  AcceptedCheckIn out{&call, std::move(t), 0};
+  out.replaced_key_version = out.row.key_version;
+  out.row.key_version = call.result->new_key.version;
+  out.row.last_check_in_ts = call.result->signed_timestamp;
+  out.row.last_check_in_at = call.now;
+  out.row.version = call.result->client_version;
+  return out;
+}
+
+// The accepted check-ins' rows: each terminal's update with its old key's supersede, then every
+// new key in as few INSERTs as the batch allows (after the supersedes, so that no new key is
+// superseded itself).
+void WriteAccepted(sql::Connection& c, const std::vector<AcceptedCheckIn>& accepted) {
+  for (const AcceptedCheckIn& a : accepted) {
+    RecordCheckIn(c, a.row, a.replaced_key_version, a.call->now);
+  }
+  InsertKeys(c, accepted.size(), [&](size_t r) {
+    return KeyRow(accepted[r].row.terminal_sn, accepted[r].call->result->new_key);
+  });
+}
+
+// Concurrent check-ins in one transaction (common::GroupCommit): one locked read of every
+// terminal with its keys, each call decided on its own row, then the accepted ones written. A
+// second call of a terminal already in the batch (a device retrying at once) is decided after
+// the first's writes, on a read of its own, exactly as if it had come after it.
+void WriteCheckIns(sql::Connection& c, absl::Span<const CheckInCall* const> calls) {
+  std::vector<std::string> sns;
+  std::vector<const CheckInCall*> first, again;
+  std::set<std::string> seen;
+  for (const CheckInCall* call : calls) {
+    if (seen.insert(call->terminal_sn).second) {
+      first.push_back(call);
+      sns.push_back(call->terminal_sn);
+    } else {
+      again.push_back(call);
+    }
+  }
+  const TerminalsWithKeys loaded = LoadWithKeys(c, sns, /*lock=*/true);
+  std::vector<AcceptedCheckIn> accepted;
+  for (const CheckInCall* call : first) {
+    if (auto a = DecideCheckIn(*call, loaded)) accepted.push_back(*std::move(a));
+  }
+  WriteAccepted(c, accepted);
+  for (const CheckInCall* call : again) {
+    const TerminalsWithKeys one = LoadWithKeys(c, absl::MakeConstSpan(&call->terminal_sn, 1),
+                                               /*lock=*/true);
+    accepted.clear();
+    if (auto a = DecideCheckIn(*call, one)) accepted.push_back(*std::move(a));
+    WriteAccepted(c, accepted);
+  }
+}
+
 }  // namespace
+
+MysqlTerminalRepository::MysqlTerminalRepository(common::MysqlPool& pool)
+    : pool_(pool),
+      check_ins_(pool, "check in", WriteCheckIns, common::MultiRowInsert::kMaxRows,
+                 [](const CheckInCall& call) { return call.result.status(); }) {}
 
 absl::Status MysqlTerminalRepository::CreateTerminal(const TerminalRecord& t) {
   absl::Status s = pool_.Run("create terminal", [&](sql::Connection& c) -> absl::Status {
@@ -360,30 +472,15 @@ absl::StatusOr<ActivationPlan> MysqlTerminalRepository::Activate(const std::stri
 absl::StatusOr<std::optional<TerminalWithKeys>> MysqlTerminalRepository::GetWithKeys(
     const std::string& sn) {
   return pool_.Run("terminal with keys",
-                   [&](sql::Connection& c) { return LoadWithKeys(c, sn, /*lock=*/false); });
+                   [&](sql::Connection& c) { return LoadOneWithKeys(c, sn, /*lock=*/false); });
 }
 
 absl::StatusOr<CheckInPlan> MysqlTerminalRepository::CheckIn(const std::string& sn,
                                                              const CheckInDecision& decide,
                                                              absl::Time now) {
-  return pool_.InTransaction("check in", [&](sql::Connection& c) -> absl::StatusOr<CheckInPlan> {
-    // Three statements: the locked row with its keys, the row's update with the old key's
-    // supersede, the new key.
-    auto loaded = LoadWithKeys(c, sn, /*lock=*/true);
-    if (!loaded.ok()) return loaded.status();
-    if (!loaded->has_value()) return absl::NotFoundError("terminal not found");
-    TerminalRecord t = (*loaded)->terminal;
-    auto plan = decide(t, (*loaded)->keys);
-    if (!plan.ok()) return plan.status();
-    const int64_t replaced = t.key_version;
-    t.key_version = plan->new_key.version;
-    t.last_check_in_ts = plan->signed_timestamp;
-    t.last_check_in_at = now;
-    t.version = plan->client_version;
-    RecordCheckIn(c, t, replaced, now);
-    InsertKey(c, sn, plan->new_key);
-    return plan;
-  });
+  CheckInCall call{sn, &decide, now};
+  RETURN_IF_ERROR(check_ins_.Write(call));
+  return std::move(call.result);
 }
 
 absl::StatusOr<std::vector<std::string>> MysqlTerminalRepository::ForceOffline(

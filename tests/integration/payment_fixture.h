@@ -1,15 +1,13 @@
 #pragma once
 // Shared by the payment repository's integration tests: a valid new payment row, and one value
 // read back with plain SQL.
-#include <cppconn/resultset.h>
-#include <cppconn/statement.h>
-
 #include <memory>
 #include <string>
 
 #include "absl/time/clock.h"
 #include "services/common/mysql/mysql_pool.h"
 #include "services/payment/payment_repository.h"
+#include "tests/support/sql_query.h"
 
 namespace aggpay::payment::fixture {
 
@@ -38,14 +36,6 @@ inline PaymentRecord TestPayment(const std::string& id, const std::string& merch
   return p;
 }
 
-// The first column of the first row of `sql`, "NULL" when there is none or it is NULL.
-inline std::string QueryOne(common::MysqlPool& pool, const std::string& sql) {
-  return *pool.Run("query", [&](sql::Connection& c) -> absl::StatusOr<std::string> {
-    std::unique_ptr<sql::Statement> st(c.createStatement());
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery(sql));
-    if (!rs->next() || rs->isNull(1)) return std::string("NULL");
-    return std::string(rs->getString(1));
-  });
-}
+using testing::QueryOne;
 
 }  // namespace aggpay::payment::fixture

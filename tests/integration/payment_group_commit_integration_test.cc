@@ -113,16 +113,7 @@ class PaymentGroupCommitTest : public ::testing::Test {
     Exec("CREATE TABLE group_hook_rows (payment_id VARCHAR(64) NOT NULL)");
   }
 
-  void Exec(const std::string& sql) {
-    ASSERT_TRUE(pool_
-                    ->Run("exec",
-                          [&](sql::Connection& c) -> absl::Status {
-                            std::unique_ptr<sql::Statement> st(c.createStatement());
-                            st->execute(sql);
-                            return absl::OkStatus();
-                          })
-                    .ok());
-  }
+  void Exec(const std::string& sql) { ASSERT_TRUE(testing::ExecSql(*pool_, sql).ok()) << sql; }
 
   std::string Query(const std::string& sql) { return fixture::QueryOne(*pool_, sql); }
 

@@ -33,16 +33,29 @@ namespace aggpay::common {
 //   - anything else (a duplicate key, a deadlock, a hook's error): the batch is rolled back and
 //     each member writes its item again in a transaction of its own, on its own thread, so a
 //     duplicate answers ALREADY_EXISTS only to the caller whose row it is.
+//
+// A write that decides on the rows it reads (a check-in, on its locked terminal) may turn one
+// member down: `verdict` names that member's own answer once `write` ran. A member whose verdict
+// is not OK wrote nothing, its hook does not run, and its caller gets the verdict whether the
+// batch committed or not (a lost connection aside); the others commit as before.
 // Never call Write while holding a pooled connection or inside InTransaction.
 template <typename Item>
 class GroupCommit {
  public:
   // The batch's statements for items.size() >= 1, inside the open transaction. It throws the
-  // driver's exceptions (InTransaction maps them).
+  // driver's exceptions (InTransaction maps them). It may be called again for an item alone (the
+  // retry above), so whatever it notes in an item it sets anew each time.
   using Writer = std::function<void(sql::Connection&, absl::Span<const Item* const>)>;
+  // An item's own answer after `write` ran on it: OK, or the reason it wrote nothing.
+  using Verdict = std::function<absl::Status(const Item&)>;
 
-  GroupCommit(MysqlPool& pool, std::string what, Writer write, size_t max_batch = 32)
-      : pool_(pool), what_(std::move(what)), write_(std::move(write)), max_batch_(max_batch) {}
+  GroupCommit(MysqlPool& pool, std::string what, Writer write, size_t max_batch = 32,
+              Verdict verdict = nullptr)
+      : pool_(pool),
+        what_(std::move(what)),
+        write_(std::move(write)),
+        verdict_(std::move(verdict)),
+        max_batch_(max_batch) {}
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
 
@@ -75,15 +88,26 @@ class GroupCommit {
     std::condition_variable cv;
   };
 
-  // Calls each member's hook before COMMIT, and AfterRollback on those that ran.
+  absl::Status VerdictOf(const Item& item) const {
+    return verdict_ ? verdict_(item) : absl::OkStatus();
+  }
+
+  // Calls each member's hook before COMMIT, and AfterRollback on those that ran. A member turned
+  // down by its verdict wrote nothing, so its hook does not run.
   class BatchHook final : public TransactionHook {
    public:
-    explicit BatchHook(const std::vector<Member*>& batch) : batch_(batch) {}
+    BatchHook(const GroupCommit& owner, const std::vector<Member*>& batch)
+        : owner_(owner), batch_(batch) {}
     // Hooks of one Batch run together (in the order their members came), the rest alone.
     absl::Status BeforeCommit(sql::Connection& conn) override {
+      std::vector<TransactionHook*> hooks;
+      hooks.reserve(batch_.size());
+      for (Member* m : batch_) {
+        hooks.push_back(m->hook != nullptr && owner_.VerdictOf(*m->item).ok() ? m->hook : nullptr);
+      }
       std::vector<TransactionHook*> joined;
-      for (size_t i = 0; i < batch_.size(); ++i) {
-        TransactionHook* h = batch_[i]->hook;
+      for (size_t i = 0; i < hooks.size(); ++i) {
+        TransactionHook* h = hooks[i];
         if (h == nullptr) continue;
         const TransactionHook::Batch* kind = h->batch();
         if (kind == nullptr) {
@@ -94,8 +118,8 @@ class GroupCommit {
         if (std::find(kinds_.begin(), kinds_.end(), kind) != kinds_.end()) continue;
         kinds_.push_back(kind);
         joined.clear();
-        for (size_t j = i; j < batch_.size(); ++j) {
-          TransactionHook* o = batch_[j]->hook;
+        for (size_t j = i; j < hooks.size(); ++j) {
+          TransactionHook* o = hooks[j];
           if (o != nullptr && o->batch() == kind) joined.push_back(o);
         }
         ran_.insert(ran_.end(), joined.begin(), joined.end());
@@ -109,6 +133,7 @@ class GroupCommit {
     }
 
    private:
+    const GroupCommit& owner_;
     const std::vector<Member*>& batch_;
     std::vector<TransactionHook*> ran_;
     std::vector<const TransactionHook::Batch*> kinds_;
@@ -119,6 +144,7 @@ class GroupCommit {
   MysqlPool& pool_;
   const std::string what_;
   const Writer write_;
+  const Verdict verdict_;
   const size_t max_batch_;
   mutable std::mutex mu_;
   std::deque<Member*> queue_;
@@ -162,7 +188,7 @@ absl::Status GroupCommit<Item>::Write(const Item& item) {
   const Item* one[] = {&item};
   return pool_.InTransaction(what_, [&](sql::Connection& c) -> absl::Status {
     write_(c, absl::MakeConstSpan(one));
-    return absl::OkStatus();
+    return VerdictOf(item);  // turned down: rolled back, and its hook does not run
   });
 }
 
@@ -171,7 +197,7 @@ void GroupCommit<Item>::Lead(const std::vector<Member*>& batch) {
   std::vector<const Item*> items;
   items.reserve(batch.size());
   for (Member* m : batch) items.push_back(m->item);
-  BatchHook hook(batch);
+  BatchHook hook(*this, batch);
   absl::Status s;
   {
     ScopedTransactionHook install(&hook);
@@ -183,7 +209,7 @@ void GroupCommit<Item>::Lead(const std::vector<Member*>& batch) {
   const bool shared_fate = s.ok() || absl::IsUnavailable(s) || batch.size() == 1;
   for (Member* m : batch) {
     if (shared_fate) {
-      m->status = s;
+      m->status = s.ok() ? VerdictOf(*m->item) : s;
     } else {
       m->alone = true;
     }
