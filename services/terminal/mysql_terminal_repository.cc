@@ -267,6 +267,52 @@ void RecordCheckIn(sql::Connection& c, const TerminalRecord& t, int64_t replaced
   st->execute();
 }
 
+// The channel configs of any of `sns` (terminal scope) or `store_ids` (store scope), in one
+// statement, each list padded to a power of two (PaddedCount).
+std::vector<ChannelConfigRecord> LoadChannelConfigs(sql::Connection& c,
+                                                    absl::Span<const std::string> sns,
+                                                    absl::Span<const std::string> store_ids) {
+  std::vector<ChannelConfigRecord> out;
+  if (sns.empty()) return out;
+  const size_t n = common::PaddedCount(sns.size()), m = common::PaddedCount(store_ids.size());
+  sql::PreparedStatement* st = &common::Prepare(
+      c, absl::StrCat("SELECT scope, scope_id, channel, merchant_id, sub_mch_id, sub_appid, "
+                      "updated_at FROM terminal_channel_configs WHERE (scope = 'TERMINAL' AND "
+                      "scope_id IN (",
+                      common::Placeholders(n), ")) OR (scope = 'STORE' AND scope_id IN (",
+                      common::Placeholders(m), "))"));
+  int index = 1;
+  for (size_t i = 0; i < n; ++i) st->setString(index++, sns[std::min(i, sns.size() - 1)]);
+  for (size_t i = 0; i < m; ++i) {
+    st->setString(index++, store_ids[std::min(i, store_ids.size() - 1)]);
+  }
+  std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+  while (rs->next()) {
+    out.push_back(ChannelConfigRecord{rs->getString(1), rs->getString(2), rs->getString(3),
+                                      rs->getString(4), rs->getString(5), rs->getString(6),
+                                      ParseSqlTime(rs->getString(7))});
+  }
+  return out;
+}
+
+// One terminal's configs out of `all`: its own and its store's, terminal scope first, each scope
+// by channel (the order an ORDER BY scope DESC, channel gave, sorted here without a filesort).
+std::vector<ChannelConfigRecord> ConfigsOf(const std::vector<ChannelConfigRecord>& all,
+                                           const std::string& sn, const std::string& store_id) {
+  std::vector<ChannelConfigRecord> out;
+  for (const ChannelConfigRecord& r : all) {
+    if ((r.scope == "TERMINAL" && r.scope_id == sn) ||
+        (r.scope == "STORE" && r.scope_id == store_id)) {
+      out.push_back(r);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const ChannelConfigRecord& a, const ChannelConfigRecord& b) {
+    if (a.scope != b.scope) return a.scope > b.scope;
+    return a.channel < b.channel;
+  });
+  return out;
+}
+
 // A check-in its decision accepted: the terminal's row as it is to be written.
 struct AcceptedCheckIn {
   const CheckInCall* call;
@@ -301,14 +347,27 @@ std::optional<AcceptedCheckIn> DecideCheckIn(const CheckInCall& call,
 
 // The accepted check-ins' rows: each terminal's update with its old key's supersede, then every
 // new key in as few INSERTs as the batch allows (after the supersedes, so that no new key is
-// superseded itself).
+// superseded itself); then their channel configs, in one read.
 void WriteAccepted(sql::Connection& c, const std::vector<AcceptedCheckIn>& accepted) {
+  if (accepted.empty()) return;
   for (const AcceptedCheckIn& a : accepted) {
     RecordCheckIn(c, a.row, a.replaced_key_version, a.call->now);
   }
   InsertKeys(c, accepted.size(), [&](size_t r) {
     return KeyRow(accepted[r].row.terminal_sn, accepted[r].call->result->new_key);
   });
+  // The parameters the check-ins hand over, read once for all of them.
+  std::vector<std::string> sns, stores;
+  for (const AcceptedCheckIn& a : accepted) {
+    sns.push_back(a.row.terminal_sn);
+    if (std::find(stores.begin(), stores.end(), a.row.store_id) == stores.end()) {
+      stores.push_back(a.row.store_id);
+    }
+  }
+  const std::vector<ChannelConfigRecord> configs = LoadChannelConfigs(c, sns, stores);
+  for (const AcceptedCheckIn& a : accepted) {
+    a.call->channel_configs = ConfigsOf(configs, a.row.terminal_sn, a.row.store_id);
+  }
 }
 
 // Concurrent check-ins in one transaction (common::GroupCommit): one locked read of every
@@ -475,12 +534,12 @@ absl::StatusOr<std::optional<TerminalWithKeys>> MysqlTerminalRepository::GetWith
                    [&](sql::Connection& c) { return LoadOneWithKeys(c, sn, /*lock=*/false); });
 }
 
-absl::StatusOr<CheckInPlan> MysqlTerminalRepository::CheckIn(const std::string& sn,
-                                                             const CheckInDecision& decide,
-                                                             absl::Time now) {
+absl::StatusOr<CheckedIn> MysqlTerminalRepository::CheckIn(const std::string& sn,
+                                                           const CheckInDecision& decide,
+                                                           absl::Time now) {
   CheckInCall call{sn, &decide, now};
   RETURN_IF_ERROR(check_ins_.Write(call));
-  return std::move(call.result);
+  return CheckedIn{*std::move(call.result), std::move(call.channel_configs)};
 }
 
 absl::StatusOr<std::vector<std::string>> MysqlTerminalRepository::ForceOffline(
@@ -575,26 +634,12 @@ absl::Status MysqlTerminalRepository::SetChannelConfig(const ChannelConfigRecord
 
 absl::StatusOr<std::vector<ChannelConfigRecord>> MysqlTerminalRepository::ChannelConfigs(
     const std::string& sn, const std::string& store_id) {
-  return pool_.Run(
-      "channel configs",
-      [&](sql::Connection& c) -> absl::StatusOr<std::vector<ChannelConfigRecord>> {
-        // On every check-in: prepared once per connection.
-        sql::PreparedStatement* st = &common::Prepare(
-            c,
-            "SELECT scope, scope_id, channel, merchant_id, sub_mch_id, sub_appid, updated_at "
-            "FROM terminal_channel_configs WHERE (scope = 'TERMINAL' AND scope_id = ?) OR "
-            "(scope = 'STORE' AND scope_id = ?) ORDER BY scope DESC, channel");
-        st->setString(1, sn);
-        st->setString(2, store_id);
-        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-        std::vector<ChannelConfigRecord> out;
-        while (rs->next()) {
-          out.push_back(ChannelConfigRecord{rs->getString(1), rs->getString(2), rs->getString(3),
-                                            rs->getString(4), rs->getString(5), rs->getString(6),
-                                            ParseSqlTime(rs->getString(7))});
-        }
-        return out;
-      });
+  return pool_.Run("channel configs",
+                   [&](sql::Connection& c) -> absl::StatusOr<std::vector<ChannelConfigRecord>> {
+                     return ConfigsOf(LoadChannelConfigs(c, absl::MakeConstSpan(&sn, 1),
+                                                         absl::MakeConstSpan(&store_id, 1)),
+                                      sn, store_id);
+                   });
 }
 
 absl::StatusOr<bool> MysqlTerminalRepository::ReleaseHold(const std::string& merchant_id) {

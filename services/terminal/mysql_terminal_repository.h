@@ -13,6 +13,7 @@ struct CheckInCall {
   const TerminalRepository::CheckInDecision* decide;
   absl::Time now;
   mutable absl::StatusOr<CheckInPlan> result = absl::InternalError("check-in not decided");
+  mutable std::vector<ChannelConfigRecord> channel_configs = {};  // when accepted
 };
 
 class MysqlTerminalRepository final : public TerminalRepository {
@@ -31,10 +32,11 @@ class MysqlTerminalRepository final : public TerminalRepository {
                                           absl::Time now) override;
   // Concurrent check-ins share a transaction (common::GroupCommit): one START, one locked read of
   // every terminal and its keys, each terminal's update, one multi-row INSERT of the new keys and
-  // one COMMIT for up to 32 check-ins, each with its call's audit outbox row. A call its decision
-  // turns down writes nothing and answers its own error.
-  absl::StatusOr<CheckInPlan> CheckIn(const std::string& terminal_sn, const CheckInDecision& decide,
-                                      absl::Time now) override;
+  // one COMMIT for up to 32 check-ins, each with its call's audit outbox row; the accepted
+  // terminals' channel configs in one read inside it. A call its decision turns down writes
+  // nothing and answers its own error.
+  absl::StatusOr<CheckedIn> CheckIn(const std::string& terminal_sn, const CheckInDecision& decide,
+                                    absl::Time now) override;
   absl::StatusOr<std::optional<TerminalWithKeys>> GetWithKeys(
       const std::string& terminal_sn) override;
   absl::StatusOr<std::vector<std::string>> ForceOffline(const std::string& terminal_sn,

@@ -336,8 +336,8 @@ absl::StatusOr<CheckInOutcome> TerminalOperations::CheckIn(const CheckInInput& i
   }
   RETURN_IF_ERROR(plan.status());
   checked->version = version;
-  CheckInOutcome out{IssuedKey{secret, plan->new_key}, previous_valid_until, {}};
-  ASSIGN_OR_RETURN(out.parameters, Parameters(*checked));
+  CheckInOutcome out{IssuedKey{secret, plan->plan.new_key}, previous_valid_until, {}};
+  out.parameters = ParametersWith(*checked, plan->channel_configs);
   return out;
 }
 
@@ -460,10 +460,15 @@ absl::StatusOr<TerminalRecord> TerminalOperations::Retire(const std::string& ter
 }
 
 absl::StatusOr<TerminalParameters> TerminalOperations::Parameters(const TerminalRecord& t) {
-  TerminalParameters p;
-  p.capabilities = CapabilitiesOf(t);
   ASSIGN_OR_RETURN(std::vector<ChannelConfigRecord> configs,
                    repo_.ChannelConfigs(t.terminal_sn, t.store_id));
+  return ParametersWith(t, configs);
+}
+
+TerminalParameters TerminalOperations::ParametersWith(
+    const TerminalRecord& t, const std::vector<ChannelConfigRecord>& configs) {
+  TerminalParameters p;
+  p.capabilities = CapabilitiesOf(t);
   // Terminal scope comes first and wins over the store's for the same channel.
   for (const ChannelConfigRecord& c : configs) {
     const bool seen =

@@ -122,6 +122,9 @@ class TerminalOperations {
 
   std::vector<Capability> CapabilitiesOf(const TerminalRecord& t) const;
   absl::StatusOr<TerminalParameters> Parameters(const TerminalRecord& t);
+  // The same, from the terminal's channel configs already read (terminal scope first).
+  TerminalParameters ParametersWith(const TerminalRecord& t,
+                                    const std::vector<ChannelConfigRecord>& configs);
 
  private:
   absl::Time Now() const;

@@ -80,6 +80,13 @@ struct CheckInPlan {
   ClientVersion client_version{0, 0, 0};
 };
 
+// A committed check-in: its plan, and the terminal's channel configs read in the same
+// transaction (terminal scope first, as ChannelConfigs gives them).
+struct CheckedIn {
+  CheckInPlan plan;
+  std::vector<ChannelConfigRecord> channel_configs;
+};
+
 // Storage of terminals. Multi-step changes run in one transaction around a caller-supplied
 // decision on the locked rows; an error from the decision writes nothing.
 class TerminalRepository {
@@ -112,8 +119,8 @@ class TerminalRepository {
       const TerminalRecord& terminal, const std::vector<StoredKey>& recent_keys)>;
   // `recent_keys`: the terminal's two newest keys, newest first. NOT_FOUND for no terminal.
   // `decide` runs inside the transaction with the terminal row locked: no remote waits.
-  virtual absl::StatusOr<CheckInPlan> CheckIn(const std::string& terminal_sn,
-                                              const CheckInDecision& decide, absl::Time now) = 0;
+  virtual absl::StatusOr<CheckedIn> CheckIn(const std::string& terminal_sn,
+                                            const CheckInDecision& decide, absl::Time now) = 0;
 
   // The terminal and its two newest keys, newest first, in one read without a lock; nullopt for
   // no terminal.

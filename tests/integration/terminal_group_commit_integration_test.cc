@@ -2,6 +2,7 @@
 // MariaDB: concurrent check-ins share transactions and each terminal ends with exactly its own
 // keys and each call with its own hook row (the audit outbox row in aggpayd); a call its decision
 // turns down, or whose terminal does not exist, writes nothing and answers only its own caller;
+// each call of a batch gets its own terminal's and store's channel configs;
 // two check-ins of one terminal in one batch are decided one after the other; a write that fails
 // in a shared batch fails only its own caller.
 #include <cppconn/prepared_statement.h>
@@ -77,12 +78,12 @@ class TerminalGroupCommitTest : public ::testing::Test {
   std::string Query(const std::string& sql) { return testing::QueryOne(*pool_, sql); }
 
   // An ACTIVE terminal holding key version 1.
-  std::string Terminal(int n) {
+  std::string Terminal(int n, const std::string& store_id = "st_group") {
     const std::string sn = absl::StrCat("T", 7000000000000000 + n);
     TerminalRecord t;
     t.terminal_sn = sn;
     t.merchant_id = "m_group";
-    t.store_id = "st_group";
+    t.store_id = store_id;
     t.serial = absl::StrCat("serial-", n);
     t.vendor = "sunmi";
     t.version = ClientVersion{8, 0, 15};
@@ -100,7 +101,7 @@ class TerminalGroupCommitTest : public ::testing::Test {
 
   // A check-in on a thread of its own, with `hook` installed as the call's.
   std::thread CheckInWithHook(const std::string& sn, TerminalRepository::CheckInDecision decide,
-                              common::TransactionHook* hook, absl::StatusOr<CheckInPlan>* out) {
+                              common::TransactionHook* hook, absl::StatusOr<CheckedIn>* out) {
     return std::thread([this, sn, decide = std::move(decide), hook, out] {
       common::ScopedTransactionHook install(hook);
       *out = repo_->CheckIn(sn, decide, absl::Now());
@@ -116,7 +117,7 @@ class TerminalGroupCommitTest : public ::testing::Test {
     }
     absl::Notification entered, release;
     RowHook hook;
-    absl::StatusOr<CheckInPlan> result;
+    absl::StatusOr<CheckedIn> result;
     std::thread thread;
   };
   std::unique_ptr<Holder> HoldATransactionOpen(const std::string& sn) {
@@ -162,7 +163,7 @@ TEST_F(TerminalGroupCommitTest, ConcurrentCheckInsShareTransactionsAndEachTermin
         RowHook hook(absl::StrCat(sns[i], "-", k));
         common::ScopedTransactionHook install(&hook);
         auto plan = repo_->CheckIn(sns[i], Accept(2000 + k), absl::Now());
-        if (!plan.ok() || plan->new_key.version != k + 2) ++failed;
+        if (!plan.ok() || plan->plan.new_key.version != k + 2) ++failed;
       }
     });
   }
@@ -192,7 +193,7 @@ TEST_F(TerminalGroupCommitTest, ACheckInTurnedDownInASharedBatchWritesNothingAnd
   const std::string held = Terminal(0), a = Terminal(1), refused = Terminal(2), c = Terminal(3);
   auto holder = HoldATransactionOpen(held);
   RowHook hook_a("a"), hook_refused("refused"), hook_unknown("unknown"), hook_c("c");
-  absl::StatusOr<CheckInPlan> out_a, out_refused, out_unknown, out_c;
+  absl::StatusOr<CheckedIn> out_a, out_refused, out_unknown, out_c;
   std::vector<std::thread> calls;
   calls.push_back(CheckInWithHook(a, Accept(3000), &hook_a, &out_a));
   WaitUntilWaiting(1);
@@ -238,7 +239,7 @@ TEST_F(TerminalGroupCommitTest, TwoCheckInsOfOneTerminalInOneBatchAreDecidedOneA
   const std::string held = Terminal(0), sn = Terminal(1);
   auto holder = HoldATransactionOpen(held);
   RowHook first_hook("first"), second_hook("second");
-  absl::StatusOr<CheckInPlan> first, second;
+  absl::StatusOr<CheckedIn> first, second;
   std::vector<int64_t> first_saw, second_saw;
   std::thread t1 = CheckInWithHook(sn, Accept(4000, &first_saw), &first_hook, &first);
   WaitUntilWaiting(1);
@@ -251,8 +252,8 @@ TEST_F(TerminalGroupCommitTest, TwoCheckInsOfOneTerminalInOneBatchAreDecidedOneA
 
   ASSERT_TRUE(first.ok()) << first.status();
   ASSERT_TRUE(second.ok()) << second.status();
-  EXPECT_EQ(first->new_key.version, 2);
-  EXPECT_EQ(second->new_key.version, 3);
+  EXPECT_EQ(first->plan.new_key.version, 2);
+  EXPECT_EQ(second->plan.new_key.version, 3);
   EXPECT_EQ(first_saw, (std::vector<int64_t>{1}));
   EXPECT_EQ(second_saw, (std::vector<int64_t>{2, 1})) << "the second was not shown the first's key";
   EXPECT_EQ(KeyVersions(sn), "1s,2s,3");
@@ -272,7 +273,7 @@ TEST_F(TerminalGroupCommitTest, AFailingWriteInASharedBatchFailsOnlyItsOwnCaller
                    broken, "', 2, 'stray', NOW(6), NOW(6) + INTERVAL 1 DAY)"));
   auto holder = HoldATransactionOpen(held);
   RowHook hook_a("a"), hook_broken("broken");
-  absl::StatusOr<CheckInPlan> out_a, out_broken;
+  absl::StatusOr<CheckedIn> out_a, out_broken;
   std::thread ta = CheckInWithHook(a, Accept(5000), &hook_a, &out_a);
   WaitUntilWaiting(1);
   std::thread tb = CheckInWithHook(broken, Accept(5000), &hook_broken, &out_broken);
@@ -292,6 +293,55 @@ TEST_F(TerminalGroupCommitTest, AFailingWriteInASharedBatchFailsOnlyItsOwnCaller
       Query(absl::StrCat("SELECT key_version FROM terminals WHERE terminal_sn = '", broken, "'")),
       "1");
   EXPECT_EQ(HookRows("broken"), "0");
+}
+
+TEST_F(TerminalGroupCommitTest, EachCheckInOfABatchGetsItsOwnTerminalsAndItsStoresChannelConfigs) {
+  const std::string held = Terminal(0), a = Terminal(1, "st_a"), b = Terminal(2, "st_a"),
+                    other = Terminal(3, "st_other");
+  auto config = [&](const std::string& scope, const std::string& id, const std::string& channel,
+                    const std::string& sub) {
+    ASSERT_TRUE(repo_
+                    ->SetChannelConfig(ChannelConfigRecord{scope, id, channel, "m_group", sub,
+                                                           "wx_app", absl::Now()})
+                    .ok());
+  };
+  config("STORE", "st_a", "WECHAT", "store-wx");
+  config("STORE", "st_a", "ALIPAY", "store-ali");
+  config("TERMINAL", a, "WECHAT", "a-wx");
+  config("TERMINAL", other, "UNIONPAY", "other-up");
+  auto holder = HoldATransactionOpen(held);
+  RowHook hook_a("a"), hook_b("b"), hook_other("other");
+  absl::StatusOr<CheckedIn> out_a, out_b, out_other;
+  std::vector<std::thread> calls;
+  calls.push_back(CheckInWithHook(a, Accept(6000), &hook_a, &out_a));
+  WaitUntilWaiting(1);
+  calls.push_back(CheckInWithHook(b, Accept(6000), &hook_b, &out_b));
+  WaitUntilWaiting(2);
+  calls.push_back(CheckInWithHook(other, Accept(6000), &hook_other, &out_other));
+  WaitUntilWaiting(3);
+  holder->release.Notify();
+  holder->thread.join();
+  for (auto& t : calls) t.join();
+  auto shown = [](const absl::StatusOr<CheckedIn>& out) {
+    std::string s;
+    if (!out.ok()) return out.status().ToString();
+    for (const ChannelConfigRecord& r : out->channel_configs) {
+      absl::StrAppend(&s, s.empty() ? "" : " ", r.scope, ":", r.channel, "=", r.sub_mch_id);
+    }
+    return s;
+  };
+  EXPECT_EQ(repo_->check_ins().counts().largest, 3u) << "the three did not share one batch";
+  // Terminal scope first, then the store's, each by channel.
+  EXPECT_EQ(shown(out_a), "TERMINAL:WECHAT=a-wx STORE:ALIPAY=store-ali STORE:WECHAT=store-wx");
+  EXPECT_EQ(shown(out_b), "STORE:ALIPAY=store-ali STORE:WECHAT=store-wx");
+  EXPECT_EQ(shown(out_other), "TERMINAL:UNIONPAY=other-up");
+  EXPECT_EQ(shown(holder->result), "");
+  // The same as a read of their own gives.
+  auto alone = repo_->ChannelConfigs(a, "st_a");
+  ASSERT_TRUE(alone.ok());
+  ASSERT_EQ(alone->size(), 3u);
+  EXPECT_EQ((*alone)[0].sub_mch_id, "a-wx");
+  EXPECT_EQ((*alone)[1].sub_mch_id, "store-ali");
 }
 
 }  // namespace
