@@ -88,7 +88,8 @@ class CodeRepository {
   virtual absl::Status Create(const CodeRecord& code, const HistoryEntry& history) = 0;
   virtual absl::StatusOr<std::optional<CodeRecord>> Get(const std::string& code_id) = 0;
   virtual absl::StatusOr<std::vector<CodeRecord>> List(const CodeFilter& filter) = 0;
-  // The id of the terminal's newest ACTIVE static code (asked at every check-in, so only the id).
+  // The id of the terminal's newest ACTIVE static code (asked at every check-in, so only the id;
+  // concurrent callers may share one read, each from a read that began after its call).
   virtual absl::StatusOr<std::optional<std::string>> ActiveCodeIdForTerminal(
       const std::string& terminal_sn) = 0;
 

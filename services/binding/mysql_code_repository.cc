@@ -4,6 +4,8 @@
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 
+#include <algorithm>
+#include <map>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -240,20 +242,44 @@ absl::StatusOr<std::vector<CodeRecord>> MysqlCodeRepository::List(const CodeFilt
       });
 }
 
+MysqlCodeRepository::MysqlCodeRepository(common::MysqlPool& pool)
+    : pool_(pool), terminal_codes_([this](absl::Span<const std::string> sns) {
+        return ReadTerminalCodes(sns);
+      }) {}
+
 absl::StatusOr<std::optional<std::string>> MysqlCodeRepository::ActiveCodeIdForTerminal(
     const std::string& sn) {
+  return terminal_codes_.Get(sn);
+}
+
+absl::StatusOr<std::map<std::string, std::string>> MysqlCodeRepository::ReadTerminalCodes(
+    absl::Span<const std::string> sns) {
   return pool_.Run(
-      "terminal code", [&](sql::Connection& c) -> absl::StatusOr<std::optional<std::string>> {
-        // The id alone: the client library allocates and binds every column of a result on
-        // every execution, and a check-in needs only the id (docs/performance.md).
-        static const std::string kSql =
-            "SELECT code_id FROM collection_codes WHERE terminal_sn = ? AND status = 'ACTIVE' "
-            "AND kind = 'STATIC' ORDER BY created_at DESC LIMIT 1";
-        sql::PreparedStatement* st = &common::Prepare(c, kSql);
-        st->setString(1, sn);
+      "terminal codes",
+      [&](sql::Connection& c) -> absl::StatusOr<std::map<std::string, std::string>> {
+        // The id and its age alone: the client library allocates and binds every column of a
+        // result on every execution, and a check-in needs only the id (docs/performance.md).
+        // Padded to a power of two (PaddedCount): a few texts, each prepared once.
+        const size_t n = common::PaddedCount(sns.size());
+        sql::PreparedStatement* st = &common::Prepare(
+            c,
+            absl::StrCat("SELECT terminal_sn, code_id, created_at FROM collection_codes WHERE "
+                         "terminal_sn IN (",
+                         common::Placeholders(n), ") AND status = 'ACTIVE' AND kind = 'STATIC'"));
+        for (size_t i = 0; i < n; ++i) {
+          st->setString(static_cast<int>(i + 1), sns[std::min(i, sns.size() - 1)]);
+        }
         std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-        if (!rs->next()) return std::optional<std::string>();
-        return std::optional<std::string>(rs->getString(1));
+        // Each terminal's newest (DATETIME(6) text orders as time does).
+        std::map<std::string, std::pair<std::string, std::string>> newest;  // sn -> (at, id)
+        while (rs->next()) {
+          std::pair<std::string, std::string> at_id(rs->getString(3), rs->getString(2));
+          auto [it, added] = newest.emplace(rs->getString(1), at_id);
+          if (!added && at_id > it->second) it->second = std::move(at_id);
+        }
+        std::map<std::string, std::string> out;
+        for (auto& [sn, at_id] : newest) out.emplace(sn, std::move(at_id.second));
+        return out;
       });
 }
 

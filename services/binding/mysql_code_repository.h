@@ -1,7 +1,10 @@
 #pragma once
 
+#include <map>
+
 #include "services/binding/code_repository.h"
 #include "services/binding/resolve_cache.h"
+#include "services/common/mysql/batched_read.h"
 #include "services/common/mysql/mysql_pool.h"
 
 namespace aggpay::binding {
@@ -10,13 +13,18 @@ namespace aggpay::binding {
 // together.
 class MysqlCodeRepository final : public CodeRepository, public InvalidationLog {
  public:
-  explicit MysqlCodeRepository(common::MysqlPool& pool) : pool_(pool) {}
+  explicit MysqlCodeRepository(common::MysqlPool& pool);
 
   absl::Status Create(const CodeRecord& code, const HistoryEntry& history) override;
   absl::StatusOr<std::optional<CodeRecord>> Get(const std::string& code_id) override;
   absl::StatusOr<std::vector<CodeRecord>> List(const CodeFilter& filter) override;
+  // Concurrent callers (check-ins) share one read of all their terminals (common::BatchedRead),
+  // each answered from a read that began after its call.
   absl::StatusOr<std::optional<std::string>> ActiveCodeIdForTerminal(
       const std::string& terminal_sn) override;
+  const common::BatchedRead<std::string, std::string>& terminal_codes() const {
+    return terminal_codes_;
+  }
   absl::StatusOr<CodeChange> Change(const std::string& code_id, const ChangeDecision& decide,
                                     absl::Time now) override;
   absl::Status RecordDelivery(const std::string& terminal_sn, const std::string& code_id,
@@ -52,7 +60,11 @@ class MysqlCodeRepository final : public CodeRepository, public InvalidationLog 
   absl::StatusOr<int64_t> Behind(int64_t seq, absl::Duration within) override;
 
  private:
+  absl::StatusOr<std::map<std::string, std::string>> ReadTerminalCodes(
+      absl::Span<const std::string> terminal_sns);
+
   common::MysqlPool& pool_;
+  common::BatchedRead<std::string, std::string> terminal_codes_;
 };
 
 // "wechat=1900000001;alipay=2088..." <-> pairs (ids are [A-Za-z0-9_.-], never ';' or '=').

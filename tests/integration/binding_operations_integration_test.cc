@@ -59,6 +59,11 @@ class FakeDirectory final : public BindingDirectory {
     std::lock_guard lock(mu_);
     merchants_[id] = MerchantSnapshot{id, "ACTIVE", "Tea House", phone, {{"WECHAT", "190001"}}};
   }
+  void AddTerminal(const std::string& sn, const std::string& merchant_id,
+                   const std::string& store_id) {
+    std::lock_guard lock(mu_);
+    terminals_[sn] = TerminalSnapshot{sn, merchant_id, store_id, "ACTIVE", {}};
+  }
   void SetStatus(const std::string& id, const std::string& status) {
     std::lock_guard lock(mu_);
     merchants_[id].status = status;
@@ -492,6 +497,53 @@ TEST_F(BindingOperationsTest, AFrozenMerchantsCodesResolveMerchantFrozenEvenWhen
   EXPECT_EQ(Resolve(code.code_id), ResolveOutcome::kUnbound);
   EXPECT_EQ(StoredCode(code.code_id).status, CodeStatus::kUnbound);
   EXPECT_EQ(StoredCode(code.code_id).merchant_block, "CLOSED");
+}
+
+}  // namespace
+}  // namespace aggpay::binding
+
+namespace aggpay::binding {
+namespace {
+
+// Check-ins ask for their terminal's current code at once; the repository reads many terminals
+// in one statement (common::BatchedRead). Each caller must still get its own terminal's newest
+// ACTIVE static code, and a code unbound before a call is never handed over by it.
+TEST_F(BindingOperationsTest, TerminalsAskingAtOnceEachGetTheirOwnCurrentCodeAndNeverAnUnboundOne) {
+  std::map<std::string, std::string> want;  // sn -> code id ("" for none)
+  for (int i = 0; i < 8; ++i) {
+    const std::string sn = absl::StrCat("T88000000000000", i);
+    want[sn] = "";
+    if (i < 6) want[sn] = StoreCode().code_id;  // a store code first, then the terminal's own
+    if (i < 6) {
+      directory_.AddTerminal(sn, "m_1", "s_1");
+      auto own = ops_->IssueCode("m_1", "s_1", sn, "STATIC", std::nullopt, absl::ZeroDuration(),
+                                 "staff:test");
+      ASSERT_TRUE(own.ok()) << own.status();
+      want[sn] = own->code_id;
+    }
+  }
+  // T...5's code is unbound: it has none to hand over.
+  const std::string unbound_sn = "T880000000000005";
+  ASSERT_TRUE(ops_->Unbind(ops_->Url(want[unbound_sn]), "lost", "staff:test").ok());
+  want[unbound_sn] = "";
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int k = 0; k < 40; ++k) {
+        const std::string sn = absl::StrCat("T88000000000000", (t + k) % 8);
+        auto got = ops_->TerminalCodeId(sn);
+        if (!got.ok() || got->value_or("") != want[sn]) ++wrong;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(repo_->terminal_codes().counts().items, 320u);
+  // Each terminal with a code has it recorded as delivered; the others have no row.
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM terminal_code_delivery"), 5);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM terminal_code_delivery WHERE terminal_sn = ?", unbound_sn),
+            0);
 }
 
 }  // namespace

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -12,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
+#include "services/common/mysql/batch_queue.h"
 #include "services/common/mysql/mysql_pool.h"
 
 namespace aggpay::common {
@@ -55,27 +55,16 @@ class GroupCommit {
         what_(std::move(what)),
         write_(std::move(write)),
         verdict_(std::move(verdict)),
-        max_batch_(max_batch) {}
+        queue_(max_batch) {}
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
 
   absl::Status Write(const Item& item);
 
   // Batches run (committed or not) and the items in them, since start.
-  struct Counts {
-    size_t batches = 0;
-    size_t items = 0;
-    size_t largest = 0;
-  };
-  Counts counts() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return counts_;
-  }
+  BatchCounts counts() const { return queue_.counts(); }
   // Callers waiting for a batch to take them.
-  size_t Waiting() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return queue_.size();
-  }
+  size_t Waiting() const { return queue_.Waiting(); }
 
  private:
   struct Member {
@@ -145,44 +134,13 @@ class GroupCommit {
   const std::string what_;
   const Writer write_;
   const Verdict verdict_;
-  const size_t max_batch_;
-  mutable std::mutex mu_;
-  std::deque<Member*> queue_;
-  bool leading_ = false;
-  Counts counts_;
+  BatchQueue<Member> queue_;
 };
 
 template <typename Item>
 absl::Status GroupCommit<Item>::Write(const Item& item) {
   Member me(&item, CurrentTransactionHook());
-  std::unique_lock<std::mutex> lock(mu_);
-  queue_.push_back(&me);
-  while (!me.done) {
-    if (leading_) {
-      me.cv.wait(lock);
-      continue;
-    }
-    leading_ = true;
-    std::vector<Member*> batch;
-    while (!queue_.empty() && batch.size() < max_batch_) {
-      batch.push_back(queue_.front());
-      queue_.pop_front();
-    }
-    lock.unlock();
-    Lead(batch);
-    lock.lock();
-    leading_ = false;
-    ++counts_.batches;
-    counts_.items += batch.size();
-    if (batch.size() > counts_.largest) counts_.largest = batch.size();
-    for (Member* m : batch) {
-      m->done = true;
-      if (m != &me) m->cv.notify_one();
-    }
-    // The next waiting caller leads the next batch.
-    if (!queue_.empty()) queue_.front()->cv.notify_one();
-  }
-  lock.unlock();
+  queue_.Join(&me, [this](const std::vector<Member*>& batch) { Lead(batch); });
   if (!me.alone) return me.status;
   // This thread's own hook is installed again here, as for any transaction it runs.
   const Item* one[] = {&item};
