@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "services/common/mysql/select_by_keys.h"
 #include "services/common/text/utf8.h"
 
 namespace aggpay::binding {
@@ -259,24 +260,16 @@ absl::StatusOr<std::map<std::string, std::string>> MysqlCodeRepository::ReadTerm
       [&](sql::Connection& c) -> absl::StatusOr<std::map<std::string, std::string>> {
         // The id and its age alone: the client library allocates and binds every column of a
         // result on every execution, and a check-in needs only the id (docs/performance.md).
-        // Padded to a power of two (PaddedCount): a few texts, each prepared once.
-        const size_t n = common::PaddedCount(sns.size());
-        sql::PreparedStatement* st = &common::Prepare(
-            c,
-            absl::StrCat("SELECT terminal_sn, code_id, created_at FROM collection_codes WHERE "
-                         "terminal_sn IN (",
-                         common::Placeholders(n), ") AND status = 'ACTIVE' AND kind = 'STATIC'"));
-        for (size_t i = 0; i < n; ++i) {
-          st->setString(static_cast<int>(i + 1), sns[std::min(i, sns.size() - 1)]);
-        }
-        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
         // Each terminal's newest (DATETIME(6) text orders as time does).
         std::map<std::string, std::pair<std::string, std::string>> newest;  // sn -> (at, id)
-        while (rs->next()) {
-          std::pair<std::string, std::string> at_id(rs->getString(3), rs->getString(2));
-          auto [it, added] = newest.emplace(rs->getString(1), at_id);
-          if (!added && at_id > it->second) it->second = std::move(at_id);
-        }
+        common::SelectByKeys(
+            c,
+            "SELECT terminal_sn, code_id, created_at FROM collection_codes WHERE terminal_sn IN ",
+            sns, " AND status = 'ACTIVE' AND kind = 'STATIC'", [&](sql::ResultSet& rs) {
+              std::pair<std::string, std::string> at_id(rs.getString(3), rs.getString(2));
+              auto [it, added] = newest.emplace(rs.getString(1), at_id);
+              if (!added && at_id > it->second) it->second = std::move(at_id);
+            });
         std::map<std::string, std::string> out;
         for (auto& [sn, at_id] : newest) out.emplace(sn, std::move(at_id.second));
         return out;

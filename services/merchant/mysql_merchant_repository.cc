@@ -3,9 +3,11 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 
+#include <map>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/mysql/select_by_keys.h"
 #include "services/merchant/mysql_merchant_rows.h"
 
 namespace aggpay::merchant {
@@ -30,18 +32,30 @@ ApiKey ReadKey(sql::ResultSet& rs) {
 
 }  // namespace
 
+MysqlMerchantRepository::MysqlMerchantRepository(common::MysqlPool& pool)
+    : pool_(pool),
+      merchants_([this](absl::Span<const std::string> ids) { return ReadMerchants(ids); }),
+      keys_([this](absl::Span<const std::string> ids) { return ReadKeys(ids); }) {}
+
 absl::StatusOr<std::optional<Merchant>> MysqlMerchantRepository::GetMerchant(
     const std::string& merchant_id) {
+  return merchants_.Get(merchant_id);
+}
+
+absl::StatusOr<std::map<std::string, Merchant>> MysqlMerchantRepository::ReadMerchants(
+    absl::Span<const std::string> ids) {
   return pool_.Run(
-      "get merchant", [&](sql::Connection& c) -> absl::StatusOr<std::optional<Merchant>> {
-        // On every signed REST call and every payment: prepared once per connection.
-        static const std::string kSql = absl::StrCat("SELECT ", kMerchantProfileColumns,
-                                                     " FROM merchants m WHERE m.merchant_id = ?");
-        sql::PreparedStatement* st = &common::Prepare(c, kSql);
-        st->setString(1, merchant_id);
-        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-        if (!rs->next()) return std::optional<Merchant>();
-        return std::optional<Merchant>(ReadMerchantRow(*rs));
+      "get merchant", [&](sql::Connection& c) -> absl::StatusOr<std::map<std::string, Merchant>> {
+        // On every signed REST call and every payment: concurrent callers share it.
+        static const std::string kHead = absl::StrCat("SELECT ", kMerchantProfileColumns,
+                                                      " FROM merchants m WHERE m.merchant_id IN ");
+        std::map<std::string, Merchant> out;
+        common::SelectByKeys(c, kHead, ids, "", [&](sql::ResultSet& rs) {
+          Merchant m = ReadMerchantRow(rs);
+          std::string id = m.merchant_id;
+          out.emplace(std::move(id), std::move(m));
+        });
+        return out;
       });
 }
 
@@ -61,16 +75,24 @@ absl::Status MysqlMerchantRepository::CreateApiKey(const ApiKey& k) {
 
 absl::StatusOr<std::optional<ApiKey>> MysqlMerchantRepository::GetApiKey(
     const std::string& key_id) {
-  return pool_.Run("get api key", [&](sql::Connection& c) -> absl::StatusOr<std::optional<ApiKey>> {
-    // On every signed REST call: prepared once per connection.
-    static const std::string kSql =
-        absl::StrCat("SELECT ", kKeyColumns, " FROM merchant_api_keys WHERE key_id = ?");
-    sql::PreparedStatement* st = &common::Prepare(c, kSql);
-    st->setString(1, key_id);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    if (!rs->next()) return std::optional<ApiKey>();
-    return std::optional<ApiKey>(ReadKey(*rs));
-  });
+  return keys_.Get(key_id);
+}
+
+absl::StatusOr<std::map<std::string, ApiKey>> MysqlMerchantRepository::ReadKeys(
+    absl::Span<const std::string> key_ids) {
+  return pool_.Run(
+      "get api key", [&](sql::Connection& c) -> absl::StatusOr<std::map<std::string, ApiKey>> {
+        // On every signed REST call: concurrent callers share it.
+        static const std::string kHead =
+            absl::StrCat("SELECT ", kKeyColumns, " FROM merchant_api_keys WHERE key_id IN ");
+        std::map<std::string, ApiKey> out;
+        common::SelectByKeys(c, kHead, key_ids, "", [&](sql::ResultSet& rs) {
+          ApiKey k = ReadKey(rs);
+          std::string id = k.key_id;
+          out.emplace(std::move(id), std::move(k));
+        });
+        return out;
+      });
 }
 
 absl::StatusOr<std::vector<ApiKey>> MysqlMerchantRepository::ListApiKeys(

@@ -1,6 +1,10 @@
 // Merchant API keys and signed-request verification against a real MariaDB and Redis.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/clock/clock.h"
@@ -231,6 +235,50 @@ TEST_F(MerchantIntegrationTest, RedisDownLetsReadsThroughAndRefusesChanges) {
                                      /*mutating=*/false);
   SharedServers().StartRedis();
   EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
+}
+
+// Every payment and signed REST call reads its merchant and its key; concurrent calls share one
+// read (common::BatchedRead). Each must still get its own rows, and a freeze or a revoke
+// committed before a call must be seen by that call.
+TEST_F(MerchantIntegrationTest, CallsAtOnceEachReadTheirOwnMerchantAndKeyAndSeeEarlierChanges) {
+  std::vector<CreatedApiKey> keys;
+  for (int i = 0; i < 4; ++i) keys.push_back(*ops_->CreateApiKey(i % 2 == 0 ? "m_1" : "m_2"));
+  std::atomic<int> wrong{0};
+  auto storm = [&] {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        for (int k = 0; k < 50; ++k) {
+          const CreatedApiKey& key = keys[(t + k) % 4];
+          const std::string merchant = (t + k) % 2 == 0 ? "m_1" : "m_2";
+          auto m = repo_->GetMerchant(merchant);
+          auto got = repo_->GetApiKey(key.key.key_id);
+          auto none = repo_->GetMerchant("m_none");
+          if (!m.ok() || !m->has_value() || (*m)->merchant_id != merchant ||
+              (*m)->display_name != (merchant == "m_1" ? "Shop One" : "Shop Two") || !got.ok() ||
+              !got->has_value() || (*got)->merchant_id != key.key.merchant_id || !none.ok() ||
+              none->has_value()) {
+            ++wrong;
+          }
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+  };
+  const size_t merchants_before = repo_->merchant_reads().counts().items;
+  const size_t keys_before = repo_->key_reads().counts().items;
+  storm();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(repo_->merchant_reads().counts().items - merchants_before, 800u);
+  EXPECT_EQ(repo_->key_reads().counts().items - keys_before, 400u);
+  // A freeze and a revoke, committed: the very next reads see both.
+  SharedServers().Sql(options_.database,
+                      "UPDATE merchants SET status = 'FROZEN' WHERE merchant_id = 'm_2'");
+  ASSERT_TRUE(ops_->RevokeApiKey(keys[0].key.key_id, "m_1").ok());
+  EXPECT_EQ((*repo_->GetMerchant("m_2"))->status, "FROZEN");
+  EXPECT_EQ((*repo_->GetApiKey(keys[0].key.key_id))->status, ApiKeyStatus::kRevoked);
+  EXPECT_EQ(ops_->AuthenticateRequest(Sign(keys[0])).status().code(),
+            absl::StatusCode::kUnauthenticated);
 }
 
 }  // namespace
