@@ -243,28 +243,35 @@ absl::StatusOr<std::optional<TerminalWithKeys>> LoadOneWithKeys(sql::Connection&
   return std::optional<TerminalWithKeys>(*std::move(it->second));
 }
 
-// A check-in's row change and the supersede of the key it replaces, in one statement; the new
-// key is inserted after it, so that it is not superseded itself.
-void RecordCheckIn(sql::Connection& c, const TerminalRecord& t, int64_t replaced_key_version,
-                   absl::Time now) {
-  sql::PreparedStatement* st = &common::Prepare(
-      c,
-      "UPDATE terminals t LEFT JOIN terminal_keys k ON k.terminal_sn = t.terminal_sn "
-      "AND k.version = ? AND k.superseded_at IS NULL "
-      "SET k.superseded_at = ?, t.key_version = ?, t.last_check_in_ts = ?, "
-      "t.last_check_in_at = ?, t.client_version = ?, t.version_rank = ?, t.updated_at = ? "
-      "WHERE t.terminal_sn = ?");
-  const std::string at = FormatSqlTime(now);
-  st->setInt64(1, replaced_key_version);
-  st->setString(2, at);
-  st->setInt64(3, t.key_version);
-  st->setInt64(4, t.last_check_in_ts);
-  st->setString(5, at);
-  st->setString(6, ToString(t.version));
-  st->setInt64(7, VersionRank(t.version));
-  st->setString(8, at);
-  st->setString(9, t.terminal_sn);
-  st->execute();
+// Check-ins' row changes with the supersede of each one's replaced key, in as few statements as
+// the count allows (each terminal's values in a derived row joined to it by primary key); the new
+// keys are inserted after, so that none is superseded itself.
+struct CheckInRow {
+  const TerminalRecord* row;
+  int64_t replaced_key_version;
+  absl::Time now;
+};
+void RecordCheckIns(sql::Connection& c, const std::vector<CheckInRow>& rows) {
+  static const common::MultiRowInsert update(
+      "UPDATE terminals t JOIN (",
+      "SELECT ? AS sn, ? AS replaced, ? AS key_version, ? AS ts, ? AS at, ? AS client_version, "
+      "? AS version_rank",
+      " UNION ALL ",
+      ") v ON t.terminal_sn = v.sn LEFT JOIN terminal_keys k ON k.terminal_sn = t.terminal_sn "
+      "AND k.version = v.replaced AND k.superseded_at IS NULL "
+      "SET k.superseded_at = v.at, t.key_version = v.key_version, t.last_check_in_ts = v.ts, "
+      "t.last_check_in_at = v.at, t.client_version = v.client_version, "
+      "t.version_rank = v.version_rank, t.updated_at = v.at");
+  update.Run(c, rows.size(), [&](sql::PreparedStatement& st, int* i, size_t r) {
+    const TerminalRecord& t = *rows[r].row;
+    st.setString((*i)++, t.terminal_sn);
+    st.setInt64((*i)++, rows[r].replaced_key_version);
+    st.setInt64((*i)++, t.key_version);
+    st.setInt64((*i)++, t.last_check_in_ts);
+    st.setString((*i)++, FormatSqlTime(rows[r].now));
+    st.setString((*i)++, ToString(t.version));
+    st.setInt64((*i)++, VersionRank(t.version));
+  });
 }
 
 // The channel configs of any of `sns` (terminal scope) or `store_ids` (store scope), in one
@@ -350,9 +357,12 @@ std::optional<AcceptedCheckIn> DecideCheckIn(const CheckInCall& call,
 // superseded itself); then their channel configs, in one read.
 void WriteAccepted(sql::Connection& c, const std::vector<AcceptedCheckIn>& accepted) {
   if (accepted.empty()) return;
+  std::vector<CheckInRow> rows;
+  rows.reserve(accepted.size());
   for (const AcceptedCheckIn& a : accepted) {
-    RecordCheckIn(c, a.row, a.replaced_key_version, a.call->now);
+    rows.push_back(CheckInRow{&a.row, a.replaced_key_version, a.call->now});
   }
+  RecordCheckIns(c, rows);
   InsertKeys(c, accepted.size(), [&](size_t r) {
     return KeyRow(accepted[r].row.terminal_sn, accepted[r].call->result->new_key);
   });

@@ -31,7 +31,7 @@ class MysqlTerminalRepository final : public TerminalRepository {
                                           const ActivationDecision& decide,
                                           absl::Time now) override;
   // Concurrent check-ins share a transaction (common::GroupCommit): one START, one locked read of
-  // every terminal and its keys, each terminal's update, one multi-row INSERT of the new keys and
+  // every terminal and its keys, one UPDATE of them all, one multi-row INSERT of the new keys and
   // one COMMIT for up to 32 check-ins, each with its call's audit outbox row; the accepted
   // terminals' channel configs in one read inside it. A call its decision turns down writes
   // nothing and answers its own error.

@@ -19,11 +19,15 @@ class MultiRowInsert {
  public:
   static constexpr size_t kMaxRows = 32;
 
-  // head: "INSERT INTO t (a, b, c) VALUES "; row: one row's values, "(?, ?, NOW(6))".
-  MultiRowInsert(absl::string_view head, absl::string_view row) {
+  // head: "INSERT INTO t (a, b, c) VALUES "; row: one row's values, "(?, ?, NOW(6))". Any other
+  // statement over a list of rows fits too, with its own separator and tail: an UPDATE joined
+  // to "SELECT ? AS a, ? AS b" rows separated by " UNION ALL ".
+  MultiRowInsert(absl::string_view head, absl::string_view row, absl::string_view separator = ", ",
+                 absl::string_view tail = "") {
     for (size_t n = 1; n <= kMaxRows; n *= 2) {
       std::string sql(head);
-      for (size_t r = 0; r < n; ++r) absl::StrAppend(&sql, r == 0 ? "" : ", ", row);
+      for (size_t r = 0; r < n; ++r) absl::StrAppend(&sql, r == 0 ? "" : separator, row);
+      absl::StrAppend(&sql, tail);
       texts_.push_back(std::move(sql));
     }
   }
