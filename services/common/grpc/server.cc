@@ -29,10 +29,12 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   if (out->server_ == nullptr || out->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", listen));
   }
+  out->keeper_ = std::make_unique<CallbackQueueKeeper>(kCallbackQueueTick);
   return out;
 }
 
 void GrpcServer::Shutdown() {
+  keeper_.reset();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
 }
 

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "services/common/grpc/auth_interceptor.h"
+#include "services/common/grpc/callback_queue_keeper.h"
 
 namespace aggpay::common {
 
@@ -23,8 +24,13 @@ inline constexpr int kDefaultMaxReceiveMessageBytes = 1 << 20;
 // Keeping as many idle threads as calls that run at once costs only their stacks.
 inline constexpr int kDefaultSyncMaxPollers = 64;
 
+// How often the server's CallbackQueueKeeper gives gRPC's callback queue an event: well under
+// the 1 s after which that queue's threads pause (callback_queue_keeper.h).
+inline constexpr absl::Duration kCallbackQueueTick = absl::Milliseconds(250);
+
 // A gRPC server hosting the given services behind the auth interceptor, with the standard
-// health service (grpc.health.v1) and server reflection.
+// health service (grpc.health.v1) and server reflection, its callback queue kept served
+// (CallbackQueueKeeper).
 class GrpcServer {
  public:
   // `listen` is host:port; port 0 picks a free port (see port()). `credentials`: see tls.h
@@ -41,6 +47,7 @@ class GrpcServer {
 
  private:
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<CallbackQueueKeeper> keeper_;
   int port_ = 0;
 };
 
