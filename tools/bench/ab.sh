@@ -4,10 +4,11 @@
 # new/old ratio of each scenario and round:
 #   tools/bench/ab.sh OLD_BUILD NEW_BUILD [ROUNDS] [SECONDS] [SCENARIOS]
 # SCENARIOS: any of "rest checkin pay resolve resolve-open" (default the first three). Each
-# round runs OLD then NEW for every scenario (rest: 16 signed clients of GET /v1/merchant
-# through the gateway; checkin: 64 fresh terminals; pay: 32 payers of one static code; resolve:
-# 16 calls in flight of one cached code; resolve-open: the same at AGGPAY_AB_RATE calls/s open
-# loop, default 20000). AGGPAY_AB_PERF=DIR records
+# round runs both builds for every scenario, OLD first in odd rounds and NEW first in even ones
+# (rest: 16 signed clients of GET /v1/merchant through the gateway; checkin: 64 fresh
+# terminals; pay: 32 payers of one static code; resolve: 16 calls in flight of one cached code;
+# resolve-open: the same at AGGPAY_AB_RATE calls/s open loop, default 20000). Use an even
+# number of rounds. AGGPAY_AB_PERF=DIR records
 # `perf record -a -g` (the whole machine: aggpayd, the gateway, MariaDB, Redis, loadgen) during
 # each run into DIR. Rate limits are lifted as in `run`.
 # Besides the rate, each run reports the CPU time per call of aggpayd, the gateway, MariaDB and
@@ -86,7 +87,11 @@ scenario() {  # scenario NAME: the loadgen arguments of one scenario
 {
 for round in $(seq 1 "$ROUNDS"); do
   for sc in $SCENARIOS; do
-    for which in old new; do
+    # Odd rounds run OLD first, even rounds NEW first: what a run leaves behind (a payments
+    # table grown by the first's inserts, a warmer buffer pool) then falls on both alike.
+    order="old new"
+    [ $((round % 2)) = 0 ] && order="new old"
+    for which in $order; do
       build=$OLD; [ "$which" = new ] && build=$NEW
       start "$build" "$which"
       # shellcheck disable=SC2046
