@@ -13,13 +13,13 @@ namespace aggpay::common {
 
 // Keeps gRPC's callback completion queue served without a pause.
 //
-// With the gRPC of Debian 12 (1.51) on Linux, a server's callback-API work (and a share of its
-// accepted connections, bound round-robin to the server's queues) is driven by two "nexting"
-// threads of one process-wide queue. Each waits up to 1 s for an event and, when none came,
-// sleeps 100 ms before waiting again. When the process has no callback-API traffic for a
-// second, both time out together and both sleep: for those 100 ms, every call on a connection
-// bound to that queue waits, whatever its method, and this repeats every 1.1 s. It showed as
-// the signed REST GET's p99.9 of 100 ms through the gateway (docs/performance.md).
+// With the gRPC of Debian 12 (1.51) on Linux, a server's callback-API work is driven by two
+// "nexting" threads of one process-wide queue. Each waits up to 1 s for an event and, when none
+// came, sleeps 100 ms before waiting again. When the process has no callback-API traffic for a
+// second, both time out together and both sleep. For those 100 ms, calls on a connection served
+// through that queue wait too, whatever their method; the gateway's was one. This repeats every
+// 1.1 s. It showed as the signed REST GET's p99.9 of 100 ms through the gateway
+// (docs/performance.md).
 //
 // The keeper gives that queue an event every `every` (well under 1 s): a callback-API call on a
 // "lame" channel of its own (one with no credentials, which fails every call at once in the
