@@ -25,7 +25,10 @@ namespace aggpay::aggpayd {
 struct Config {
   std::string grpc_listen = "127.0.0.1:50051";
   std::string http_listen = "127.0.0.1:9090";
-  // The largest gRPC request accepted (bytes); larger ones get RESOURCE_EXHAUSTED.
+  // The largest gRPC request accepted (bytes); larger ones get RESOURCE_EXHAUSTED. This and the
+  // next default repeat common::kDefaultMaxReceiveMessageBytes and kDefaultSyncMaxPollers
+  // (services/common/grpc/server.h) instead of naming them: the config fuzz target builds
+  // config.cc without gRPC or the generated protos, which server.h includes.
   int grpc_max_receive_message_bytes = 1 << 20;
   // Idle request threads the gRPC server keeps (see common::kDefaultSyncMaxPollers).
   int grpc_sync_max_pollers = 64;
