@@ -1,7 +1,7 @@
 // Signed REST GETs through the real gateway, a few at a time for a few seconds: none waits for
-// a pause of the server's own. With gRPC 1.51 a connection bound to the callback queue used to
-// wait up to 100 ms every 1.1 s while the process had no callback-API traffic (the gateway's
-// connection often is; common::CallbackQueueKeeper, docs/performance.md).
+// a pause of the server's own. With gRPC 1.51 the gateway's calls used to wait up to 100 ms
+// every 1.1 s while the process had no callback-API traffic, with the callback queue's threads
+// (common::CallbackQueueKeeper, docs/performance.md).
 #include <gtest/gtest.h>
 
 #include <algorithm>
