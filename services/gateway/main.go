@@ -91,6 +91,8 @@ func run(args []string) int {
 			"refuses the request before any call)")
 	fs.DurationVar(&cfg.upstreamTimeout, "upstream-timeout", 30*time.Second,
 		"deadline of each forwarded call")
+	gcPct := fs.Int("gc-percent", defaultGCPercent,
+		"garbage collection target, as GOGC (the environment's GOGC, when set, wins)")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 15*time.Second,
 		"how long SIGTERM waits for requests in flight")
 	fs.Float64Var(&cfg.publicRate, "public-rate", 2,
@@ -128,6 +130,11 @@ func run(args []string) int {
 	}
 	if fs.NArg() > 0 {
 		log.Printf("aggpay-gateway: unexpected argument %q", fs.Arg(0))
+		return 2
+	}
+
+	if err := applyGCPercent(*gcPct); err != nil {
+		log.Printf("aggpay-gateway: %v", err)
 		return 2
 	}
 

@@ -53,6 +53,8 @@ mysql_bin() {
   return 1
 }
 
+# AGGPAY_MYSQLD_ARGS: further mariadbd options, for a configuration experiment
+# (`tools/bench/ab.sh` compares two builds or configurations on one server).
 start_mysql() {
   local dir=$1 port=$2
   mkdir -p "$dir"
@@ -79,7 +81,7 @@ start_mysql() {
     --skip-name-resolve --innodb-buffer-pool-size=256M --innodb-log-file-size=64M \
     --innodb-flush-log-at-trx-commit=2 --max-connections=500 --character-set-server=utf8mb4 \
     --collation-server=utf8mb4_bin --default-time-zone=+00:00 \
-    --log-error="$dir/mysql.err" >/dev/null 2>&1 &
+    --log-error="$dir/mysql.err" ${AGGPAY_MYSQLD_ARGS:-} >/dev/null 2>&1 &
   local pid=$!
   # Up to a minute: on a loaded 2-core machine the first start of a fresh data directory is slow.
   for _ in $(seq 1 600); do
