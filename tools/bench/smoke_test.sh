@@ -12,7 +12,7 @@ lines = [l for l in text.splitlines() if l.strip()]
 assert len(lines) == 1, f"expected one line of JSON on stdout, got {len(lines)}:\n{text}"
 report = json.loads(lines[0])
 want = {
-    "resolve": ["rps", "p99_ms", "echo_rps", "ratio_vs_echo"],
+    "resolve": ["rps", "p99_ms", "echo_rps", "ratio_vs_echo", "wake_floor_p99_ms"],
     "checkin": ["per_s", "failures"],
     "payment": ["committed_per_s", "p99_ms"],
     "rest": ["rps", "p99_ms"],

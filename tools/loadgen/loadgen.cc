@@ -35,10 +35,16 @@
 //   loadgen --addr 127.0.0.1:50051 --rpc resolve --code CODE_ID --mode open --rate 20000
 //   loadgen --addr 127.0.0.1:50051 --rpc checkin --activation-code CODE --terminals 64
 //   loadgen --rest-url http://127.0.0.1:8080 --rpc rest --key-id ak_... --path /v1/merchant
+//
+//   loadgen --wake-floor --rate 20000 --seconds 10
+// measures no target: how late this machine wakes a thread sleeping until each due time at that
+// rate, the floor under every open-loop percentile. Every report gives the generator's own CPU
+// time per call (client_cpu_us_per_call), since it shares the cores with what it measures.
 // Only loopback and the project's own test hosts are valid targets.
 
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -296,6 +302,37 @@ struct Totals {
   LatencyHistogram latency;
 };
 
+// This process's CPU time (user + system, every thread), in microseconds: the load generator's
+// own cost shares the machine with the target, so the report gives it per call.
+int64_t ProcessCpuMicros() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return (static_cast<int64_t>(u.ru_utime.tv_sec) + u.ru_stime.tv_sec) * 1000000 +
+         u.ru_utime.tv_usec + u.ru_stime.tv_usec;
+}
+// At the first report: what setting up (activating terminals, connecting) cost is left out.
+int64_t g_cpu_at_start = 0;
+
+// The machine's own wake-up floor (--wake-floor): one thread sleeps until each due time of
+// --rate per second for --seconds, as the open loop's scheduler does, and records how late it
+// woke. No call is made, so whatever this shows is under every open-loop percentile measured on
+// this machine at that rate: the kernel's timer slack, and the time a virtual machine's idle
+// CPU takes to run again.
+Totals WakeFloor(const Options& o) {
+  Totals t;
+  const auto total_due = static_cast<int64_t>(o.rate * o.seconds);
+  const double interval_ns = 1e9 / o.rate;
+  const auto start = Clock::now();
+  for (int64_t i = 0; i < total_due; ++i) {
+    const auto due = start + std::chrono::nanoseconds(static_cast<int64_t>(interval_ns * i));
+    std::this_thread::sleep_until(due);
+    t.latency.Record(Nanos(Clock::now() - due));
+    ++t.calls;
+  }
+  t.elapsed_s = static_cast<double>(Nanos(Clock::now() - start)) / 1e9;
+  return t;
+}
+
 int PrintReport(const Options& o, const char* client, const Totals& t) {
   const bool open = o.mode == "open";
   const auto us = [&](double q) { return t.latency.ValueAtQuantile(q) / 1000.0; };
@@ -304,12 +341,13 @@ int PrintReport(const Options& o, const char* client, const Totals& t) {
       "{\"rpc\":\"%s\",\"mode\":\"%s\",\"client\":\"%s\",\"target\":\"%s\",\"threads\":%d,"
       "\"rate\":%.0f,\"seconds\":%.2f,\"calls\":%lld,\"errors\":%lld,\"unsent\":%lld,"
       "\"per_second\":%.0f,\"p50_us\":%.0f,\"p90_us\":%.0f,\"p99_us\":%.0f,\"p999_us\":%.0f,"
-      "\"max_us\":%.0f,\"mean_us\":%.0f}\n",
+      "\"max_us\":%.0f,\"mean_us\":%.0f,\"client_cpu_us_per_call\":%.1f}\n",
       o.rpc.c_str(), o.mode.c_str(), client, target.c_str(), o.threads, open ? o.rate : 0.0,
       t.elapsed_s, static_cast<long long>(t.calls), static_cast<long long>(t.errors),
       static_cast<long long>(t.unsent), static_cast<double>(t.calls) / t.elapsed_s, us(0.5),
       us(0.9), us(0.99), us(0.999), static_cast<double>(t.latency.max()) / 1000.0,
-      t.latency.mean() / 1000.0);
+      t.latency.mean() / 1000.0,
+      t.calls > 0 ? static_cast<double>(ProcessCpuMicros() - g_cpu_at_start) / t.calls : 0.0);
   return t.errors == 0 && t.unsent == 0 ? 0 : 1;
 }
 
@@ -434,6 +472,10 @@ int main(int argc, char** argv) {
   app.add_flag("--plaintext", o.plaintext, "no TLS (the baseline servers, a plaintext aggpayd)");
   app.add_flag("--echo-server", echo_server, "serve the synchronous baseline on --addr");
   app.add_flag("--callback-server", callback_server, "serve the callback-API baseline on --addr");
+  bool wake_floor = false;
+  app.add_flag("--wake-floor", wake_floor,
+               "no target: how late this machine wakes a thread sleeping until each due time of "
+               "--rate per second (the floor under open-loop latency)");
   app.add_flag("--empty-interceptor", g_empty_interceptor,
                "a baseline server: with an interceptor that does nothing but look at metadata");
   aggpay::common::TlsOptions server_tls;
@@ -479,9 +521,17 @@ int main(int argc, char** argv) {
     CallbackEchoBinding service;
     return Serve(&service, o.addr, "callback echo", server_tls);
   }
-  if (o.mode == "open" && o.rate <= 0) {
-    std::fprintf(stderr, "loadgen: --mode open needs --rate (calls per second)\n");
+  if ((o.mode == "open" || wake_floor) && o.rate <= 0) {
+    std::fprintf(stderr, "loadgen: --mode open and --wake-floor need --rate (calls per second)\n");
     return 2;
+  }
+  if (wake_floor) {
+    o.rpc = "wake-floor";
+    o.mode = "open";
+    o.addr.clear();
+    o.threads = 1;
+    g_cpu_at_start = ProcessCpuMicros();
+    return PrintReport(o, "none", WakeFloor(o));
   }
   if ((o.rpc == "resolve" || o.rpc == "pay") && o.code.empty()) {
     std::fprintf(stderr, "loadgen: --rpc %s needs --code\n", o.rpc.c_str());
@@ -550,6 +600,7 @@ int main(int argc, char** argv) {
     }
   }
 
+  g_cpu_at_start = ProcessCpuMicros();
   if (o.rpc == "resolve" && o.client == "callback") {
     AsyncResolve driver(o, chans);
     return PrintReport(o, "callback", driver.Run());
