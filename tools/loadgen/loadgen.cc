@@ -20,10 +20,11 @@
 //             the percentiles instead of silently lowering the rate (coordinated omission).
 //             "per_second" below --rate means the target could not keep up.
 //
-// Clients: resolve uses gRPC's callback client API by default (--client callback: --threads is
-// the number of calls in flight, and no thread waits per call); --client sync, and every other
-// scenario, use blocking stubs on --threads threads. Either way the client shares the machine's
-// cores with the server, so the same client drives the target and its baseline in one run.
+// Clients: resolve and pay use gRPC's callback client API by default (--client callback:
+// --threads is the number of calls in flight, and no thread waits per call); --client sync, and
+// every other scenario, use blocking stubs on --threads threads. Either way the client shares the
+// machine's cores with the server, so the same client drives the target and its baseline in one
+// run.
 //
 // Baselines (the same RPC shape as ResolveCode, a constant answer, no auth/cache/storage):
 //   loadgen --callback-server --addr 127.0.0.1:50998  gRPC's callback API (the reference)
@@ -237,22 +238,28 @@ Caller CheckInCaller(std::shared_ptr<grpc::Channel> channel, Terminal& d, Worker
   };
 }
 
-// The payer's flow: resolve + risk + fee + the durable insert + the channel's precreate.
+// The payer's flow: resolve + risk + fee + the durable insert + the channel's precreate. Call i
+// of worker t of a run: a new order (its own client_request_id), from payers of many networks.
+aggpay::v1::CreateCodePaymentRequest PayRequest(const std::string& code, const std::string& run,
+                                                int64_t i, int t) {
+  aggpay::v1::CreateCodePaymentRequest req;
+  req.set_code(code);
+  req.mutable_amount()->set_currency("CNY");
+  req.mutable_amount()->set_amount_minor(100 + i % 50000);
+  req.set_wallet("wechat");
+  // Payers from many networks, as in a real shop: one address would be a concentrated /24 to
+  // risk control, and every payment would be flagged.
+  req.set_payer_ip(absl::StrCat("10.", (i >> 8) % 256, ".", i % 256, ".", 1 + t % 250));
+  req.set_client_request_id(absl::StrCat("lg", run, t, "-", i));
+  return req;
+}
+
 Caller PayCaller(std::shared_ptr<grpc::Channel> channel, const Options& o, int t, WorkerResult& r) {
   auto stub = std::shared_ptr(aggpay::v1::PaymentService::NewStub(channel));
   const std::string run = aggpay::common::RandomToken(6);
   auto n = std::make_shared<int64_t>(0);
   return [stub, run, n, t, code = o.code, &r] {
-    const int64_t i = (*n)++;
-    aggpay::v1::CreateCodePaymentRequest req;
-    req.set_code(code);
-    req.mutable_amount()->set_currency("CNY");
-    req.mutable_amount()->set_amount_minor(100 + i % 50000);
-    req.set_wallet("wechat");
-    // Payers from many networks, as in a real shop: one address would be a concentrated /24 to
-    // risk control, and every payment would be flagged.
-    req.set_payer_ip(absl::StrCat("10.", (i >> 8) % 256, ".", i % 256, ".", 1 + t % 250));
-    req.set_client_request_id(absl::StrCat("lg", run, t, "-", i));
+    const aggpay::v1::CreateCodePaymentRequest req = PayRequest(code, run, (*n)++, t);
     grpc::ClientContext ctx;
     aggpay::v1::Payment resp;
     grpc::Status s = stub->CreateCodePayment(&ctx, req, &resp);
@@ -351,19 +358,18 @@ int PrintReport(const Options& o, const char* client, const Totals& t) {
   return t.errors == 0 && t.unsent == 0 ? 0 : 1;
 }
 
-// Resolve through gRPC's callback client API: no thread per call in flight, so the load
-// generator takes less of the two cores from the server it measures than blocking clients do.
-// Closed loop: --threads calls in flight, each answer starting the next. Open loop: one
-// scheduler thread starts call i at its due time whatever is still in flight (up to
-// kMaxInFlight, beyond which it waits, and the wait counts in the latency).
-class AsyncResolve {
+// Calls through gRPC's callback client API: no thread per call in flight, so the load generator
+// takes less of the two cores from the server it measures than blocking clients do. Closed loop:
+// --threads calls in flight, each answer starting the next. Open loop: one scheduler thread
+// starts call i at its due time whatever is still in flight (up to kMaxInFlight, beyond which it
+// waits, and the wait counts in the latency). A subclass makes one call (Issue) and reports its
+// answer (Done).
+class AsyncDriver {
  public:
   static constexpr int64_t kMaxInFlight = 20000;
 
-  AsyncResolve(const Options& o, const std::vector<std::shared_ptr<grpc::Channel>>& chans) : o_(o) {
-    for (const auto& c : chans) stubs_.push_back(aggpay::v1::BindingService::NewStub(c));
-    req_.set_code(o.code);
-  }
+  explicit AsyncDriver(const Options& o) : o_(o) {}
+  virtual ~AsyncDriver() = default;
 
   Totals Run() {
     start_ = Clock::now();
@@ -401,13 +407,34 @@ class AsyncResolve {
     return t;
   }
 
+ protected:
+  // Starts one call for `slot`; its callback must call Done exactly once.
+  virtual void Issue(size_t slot, Clock::time_point due, bool again) = 0;
+
+  // `again`: closed loop, the answer starts the slot's next call until the deadline. `failure`:
+  // empty for a good answer, otherwise what went wrong (the first one goes to stderr).
+  void Done(size_t slot, Clock::time_point due, bool again, const std::string& failure) {
+    const auto end = Clock::now();
+    Shard& shard = shards_[slot % shards_.size()];
+    {
+      std::lock_guard lock(shard.mu);
+      if (!failure.empty() && !reported_.exchange(true)) {
+        std::fprintf(stderr, "loadgen: %s\n", failure.c_str());
+      }
+      ++shard.calls;
+      if (!failure.empty()) ++shard.errors;
+      shard.latency.Record(Nanos(end - due));
+    }
+    if (again && end < deadline_) Start(slot, Clock::now(), true);
+    if (in_flight_.fetch_sub(1) == 1) {
+      std::lock_guard lock(done_mu_);
+      done_cv_.notify_all();
+    }
+  }
+
+  const Options& o_;
+
  private:
-  struct Call {
-    grpc::ClientContext ctx;
-    aggpay::v1::ResolvedCode resp;
-    Clock::time_point due;
-    size_t slot = 0;
-  };
   struct Shard {
     std::mutex mu;
     int64_t calls = 0;
@@ -415,41 +442,11 @@ class AsyncResolve {
     LatencyHistogram latency;
   };
 
-  // `again`: closed loop, the answer starts the slot's next call until the deadline.
   void Start(size_t slot, Clock::time_point due, bool again) {
     in_flight_.fetch_add(1);
-    auto* call = new Call;
-    call->due = due;
-    call->slot = slot;
-    call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    stubs_[slot % stubs_.size()]->async()->ResolveCode(
-        &call->ctx, &req_, &call->resp, [this, call, again](grpc::Status s) {
-          const auto end = Clock::now();
-          const bool ok = s.ok() && call->resp.outcome() == "PAYABLE";
-          Shard& shard = shards_[call->slot % shards_.size()];
-          {
-            std::lock_guard lock(shard.mu);
-            if (!ok && !reported_.exchange(true)) {
-              std::fprintf(stderr, "loadgen: resolve: %d %s %s\n", s.error_code(),
-                           s.error_message().c_str(), call->resp.outcome().c_str());
-            }
-            ++shard.calls;
-            if (!ok) ++shard.errors;
-            shard.latency.Record(Nanos(end - call->due));
-          }
-          const size_t slot = call->slot;
-          delete call;
-          if (again && end < deadline_) Start(slot, Clock::now(), true);
-          if (in_flight_.fetch_sub(1) == 1) {
-            std::lock_guard lock(done_mu_);
-            done_cv_.notify_all();
-          }
-        });
+    Issue(slot, due, again);
   }
 
-  const Options& o_;
-  std::vector<std::unique_ptr<aggpay::v1::BindingService::Stub>> stubs_;
-  aggpay::v1::ResolveCodeRequest req_;
   std::array<Shard, 16> shards_;
   std::atomic<int64_t> in_flight_{0};
   std::atomic<bool> reported_{false};  // the first failure goes to stderr, the rest are counted
@@ -457,6 +454,74 @@ class AsyncResolve {
   std::condition_variable done_cv_;
   Clock::time_point start_;
   Clock::time_point deadline_;
+};
+
+// ResolveCode of --code; every answer must be PAYABLE.
+class AsyncResolve final : public AsyncDriver {
+ public:
+  AsyncResolve(const Options& o, const std::vector<std::shared_ptr<grpc::Channel>>& chans)
+      : AsyncDriver(o) {
+    for (const auto& c : chans) stubs_.push_back(aggpay::v1::BindingService::NewStub(c));
+    req_.set_code(o.code);
+  }
+
+ private:
+  struct Call {
+    grpc::ClientContext ctx;
+    aggpay::v1::ResolvedCode resp;
+  };
+
+  void Issue(size_t slot, Clock::time_point due, bool again) override {
+    auto* call = new Call;
+    call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    stubs_[slot % stubs_.size()]->async()->ResolveCode(
+        &call->ctx, &req_, &call->resp, [this, call, slot, due, again](grpc::Status s) {
+          std::string failure;
+          if (!s.ok() || call->resp.outcome() != "PAYABLE") {
+            failure = absl::StrCat("resolve: ", s.error_code(), " ", s.error_message(), " ",
+                                   call->resp.outcome());
+          }
+          delete call;
+          Done(slot, due, again, failure);
+        });
+  }
+
+  std::vector<std::unique_ptr<aggpay::v1::BindingService::Stub>> stubs_;
+  aggpay::v1::ResolveCodeRequest req_;
+};
+
+// CreateCodePayment of --code, as PayRequest builds it: each call a new order.
+class AsyncPay final : public AsyncDriver {
+ public:
+  AsyncPay(const Options& o, const std::vector<std::shared_ptr<grpc::Channel>>& chans)
+      : AsyncDriver(o), run_(aggpay::common::RandomToken(6)) {
+    for (const auto& c : chans) stubs_.push_back(aggpay::v1::PaymentService::NewStub(c));
+  }
+
+ private:
+  struct Call {
+    grpc::ClientContext ctx;
+    aggpay::v1::CreateCodePaymentRequest req;
+    aggpay::v1::Payment resp;
+  };
+
+  void Issue(size_t slot, Clock::time_point due, bool again) override {
+    auto* call = new Call;
+    call->req = PayRequest(o_.code, run_, next_.fetch_add(1, std::memory_order_relaxed),
+                           static_cast<int>(slot % 250));
+    call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    stubs_[slot % stubs_.size()]->async()->CreateCodePayment(
+        &call->ctx, &call->req, &call->resp, [this, call, slot, due, again](grpc::Status s) {
+          std::string failure;
+          if (!s.ok()) failure = absl::StrCat("pay: ", s.error_code(), " ", s.error_message());
+          delete call;
+          Done(slot, due, again, failure);
+        });
+  }
+
+  std::vector<std::unique_ptr<aggpay::v1::PaymentService::Stub>> stubs_;
+  const std::string run_;
+  std::atomic<int64_t> next_{0};
 };
 
 }  // namespace
@@ -490,8 +555,9 @@ int main(int argc, char** argv) {
   app.add_option("--mode", o.mode)->check(CLI::IsMember({"closed", "open"}));
   app.add_option("--rate", o.rate, "open: calls per second")->check(CLI::Range(1.0, 1e7));
   app.add_option("--client", o.client,
-                 "resolve: gRPC's callback client API (--threads = calls in flight) or blocking "
-                 "stubs (--threads = threads); the other scenarios always use blocking stubs")
+                 "resolve, pay: gRPC's callback client API (--threads = calls in flight) or "
+                 "blocking stubs (--threads = threads); the other scenarios always use blocking "
+                 "stubs")
       ->check(CLI::IsMember({"callback", "sync"}));
   app.add_option("--code", o.code, "resolve, pay: the code id");
   app.add_option("--activation-code", o.activation_code, "checkin: a code with enough uses");
@@ -603,6 +669,10 @@ int main(int argc, char** argv) {
   g_cpu_at_start = ProcessCpuMicros();
   if (o.rpc == "resolve" && o.client == "callback") {
     AsyncResolve driver(o, chans);
+    return PrintReport(o, "callback", driver.Run());
+  }
+  if (o.rpc == "pay" && o.client == "callback") {
+    AsyncPay driver(o, chans);
     return PrintReport(o, "callback", driver.Run());
   }
   const bool open = o.mode == "open";
