@@ -45,7 +45,8 @@ fi
 start() {  # start BUILD WHICH: aggpayd and the gateway of BUILD, with WHICH's config
   local config=$DIR/aggpayd.yaml
   [ "$2" = old ] && [ -n "${AGGPAY_AB_OLD_SED:-}" ] && config=$DIR/aggpayd-old.yaml
-  "$1/services/aggpayd/aggpayd" --config "$config" serve >>"$DIR/aggpayd.log" 2>&1 &
+  GLIBC_TUNABLES=$AGGPAY_MALLOC_TUNABLES \
+    "$1/services/aggpayd/aggpayd" --config "$config" serve >>"$DIR/aggpayd.log" 2>&1 &
   AGGPAYD=$!
   PIDS+=("$AGGPAYD")
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$HTTP_PORT/readyz" >/dev/null && break; sleep 0.1; done

@@ -87,7 +87,8 @@ settle=999999
 for r in $(seq 1 "$runs"); do
   [ "$r" = 1 ] || unsettle
   s=$(now)
-  "$BUILD/services/aggpayd/aggpayd" --config "$DIR/settle.yaml" settle --date "$DATE" --output json
+  GLIBC_TUNABLES=$AGGPAY_MALLOC_TUNABLES \
+    "$BUILD/services/aggpayd/aggpayd" --config "$DIR/settle.yaml" settle --date "$DATE" --output json
   e=$(now)
   d=$(secs "$s" "$e")
   echo "aggpayd settle --date $DATE, run $r of $runs (lines, payouts, ledger postings): $d s"
