@@ -20,11 +20,10 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${AGGPAY_BUILD_DIR:-$ROOT/build}
 # shellcheck source=../lib/servers.sh
 source "$ROOT/tools/lib/servers.sh"
-# aggpayd's allocator setting, the one its image sets (Dockerfile; docs/performance.md, "glibc's
-# per-thread cache"): each thread keeps up to 1,024 freed chunks of a size instead of 7. The bare
-# baselines get it too, so that a ratio compares servers, not allocator settings. Set
-# AGGPAY_BENCH_MALLOC= (empty) to measure glibc's default.
-AGGPAY_MALLOC_TUNABLES=${AGGPAY_BENCH_MALLOC-glibc.malloc.tcache_count=1024}
+# aggpayd's allocator setting (servers.sh, as its image sets it). The bare baselines get it too,
+# so that a ratio compares servers, not allocator settings. Set AGGPAY_BENCH_MALLOC= (empty) to
+# measure glibc's default.
+AGGPAY_MALLOC_TUNABLES=${AGGPAY_BENCH_MALLOC-$AGGPAYD_GLIBC_TUNABLES}
 
 bench_stack() {
   local pool=$1 name=$2

@@ -8,6 +8,7 @@
 #     stage installs, every package it installs is loaded by a binary or is a data package
 #     (tzdata, ca-certificates), and each one is in `tools/aggpay setup`'s PACKAGES;
 #   - the image runs as a numeric non-root user, the chart's uid, with an exec-form ENTRYPOINT;
+#   - its GLIBC_TUNABLES is tools/lib/servers.sh's AGGPAYD_GLIBC_TUNABLES;
 #   - the paths the chart runs (values.yaml) are the ones the image has.
 # Usage: check-dockerfile.sh [--selftest] [DOCKERFILE]   (default: the repository's Dockerfile)
 # --selftest breaks copies of the Dockerfile and expects each break to be reported.
@@ -164,6 +165,13 @@ check() {
   [ "$uid" = "$chart_uid" ] || err "$df: USER $uid, but the chart runs pods as $chart_uid"
   grep -Eq '^\s*ENTRYPOINT\s+\[' <<<"$runtime" || err "$df: ENTRYPOINT must be exec form (no shell)"
 
+  # The allocator setting is the one tools/aggpay up and the benchmarks run aggpayd with.
+  local want_tunables tunables
+  want_tunables=$(sed -n 's/^AGGPAYD_GLIBC_TUNABLES=//p' "$ROOT/tools/lib/servers.sh")
+  tunables=$(sed -n 's/^\s*ENV\s\+GLIBC_TUNABLES=//p' <<<"$runtime" | tail -1)
+  [ -n "$want_tunables" ] && [ "$tunables" = "$want_tunables" ] ||
+    err "$df: ENV GLIBC_TUNABLES=$tunables, but tools/lib/servers.sh runs aggpayd with $want_tunables"
+
   # What the chart runs is where the image has it.
   local dests
   dests=$(grep -Ei '^\s*COPY\s' <<<"$runtime" | awk '{print $NF}')
@@ -209,6 +217,8 @@ selftest() {
   expect_fail "root" "want a numeric uid"
   sed 's/^ENTRYPOINT .*/ENTRYPOINT \/usr\/local\/bin\/aggpayd/' "$df" >"$tmp/Dockerfile"
   expect_fail "a shell-form entry point" "exec form"
+  sed 's/^ENV GLIBC_TUNABLES=.*/ENV GLIBC_TUNABLES=glibc.malloc.tcache_count=7/' "$df" >"$tmp/Dockerfile"
+  expect_fail "another allocator setting" "but tools/lib/servers.sh runs aggpayd with"
   sed 's/^FROM debian:12-slim AS runtime/FROM ubuntu:24.04 AS runtime/' "$df" >"$tmp/Dockerfile"
   expect_fail "another base" "is not Debian 12"
   echo "selftest: $n broken Dockerfiles, $missed not caught"

@@ -6,6 +6,12 @@
 #   servers.sh make-certs DIR [IDENTITY...]
 set -euo pipefail
 
+# glibc's allocator setting for aggpayd, the one its image sets (Dockerfile, kept equal by
+# tools/k8s/check-dockerfile.sh): each thread keeps up to 1,024 freed chunks of a size instead
+# of 7 (docs/performance.md, "glibc's per-thread cache"). tools/aggpay up and the benchmarks
+# start aggpayd with it.
+AGGPAYD_GLIBC_TUNABLES=glibc.malloc.tcache_count=1024
+
 # The identities of the platform's client certificates (docs/security.md "Service identities").
 TLS_IDENTITIES=(monolith gateway admin merchant terminal binding fee payment risk settlement settle)
 
